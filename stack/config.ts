@@ -1,0 +1,120 @@
+// Stack configuration: the defaults of `supabase start`, overridden by a project's supabase/config.toml.
+import { createHmac } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parse } from "smol-toml";
+
+/** The Supabase CLI's default local JWT secret (`[auth] jwt_secret`). */
+export const DEFAULT_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long";
+/** The fixed new-format keys the CLI prints on every machine. */
+export const DEFAULT_PUBLISHABLE_KEY = "sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH";
+export const DEFAULT_SECRET_KEY = "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz";
+
+export interface FunctionConfig {
+  /** Whether the gateway requires a valid JWT before calling the function. Default true. */
+  verifyJwt: boolean;
+  /** Entry point, relative to the workdir. Default `supabase/functions/<name>/index.ts`. */
+  entrypoint: string;
+}
+
+export interface StackConfig {
+  /** Project folder holding `supabase/`. */
+  workdir: string;
+  /** Where the stack keeps its data (Postgres cluster, storage bytes). Git-ignored. */
+  dataDir: string;
+  host: string;
+  apiPort: number;
+  dbPort: number;
+  /** Connection string of the database, as `postgres` (superuser locally). */
+  dbUrl: string;
+  /** True when DATABASE_URL points at a server the stack did not start. */
+  externalDb: boolean;
+  jwtSecret: string;
+  /** JWT lifetime of access tokens GoTrue issues, seconds (`[auth] jwt_expiry`). */
+  jwtExpiry: number;
+  anonKey: string;
+  serviceRoleKey: string;
+  publishableKey: string;
+  secretKey: string;
+  /** PostgREST exposed schemas (`[api] schemas`). */
+  schemas: string[];
+  /** PostgREST extra search path (`[api] extra_search_path`). */
+  extraSearchPath: string[];
+  /** PostgREST max rows (`[api] max_rows`). */
+  maxRows: number;
+  functions: Record<string, FunctionConfig>;
+  /** Auth settings read from `[auth]`. */
+  auth: { siteUrl: string; enableSignup: boolean; enableAnonymousSignIns: boolean; minimumPasswordLength: number };
+}
+
+/** Signs a legacy API key exactly as the CLI does: HS256, payload {iss, role, exp}, no iat. */
+export function legacyKey(secret: string, role: "anon" | "service_role"): string {
+  const b64 = (s: string) => Buffer.from(s).toString("base64url");
+  const head = b64(JSON.stringify({ alg: "HS256", typ: "JWT" }));
+  const body = b64(JSON.stringify({ iss: "supabase-demo", role, exp: 1983812996 }));
+  const sig = createHmac("sha256", secret).update(`${head}.${body}`).digest("base64url");
+  return `${head}.${body}.${sig}`;
+}
+
+type Toml = Record<string, unknown>;
+const section = (t: Toml, k: string): Toml => (t[k] && typeof t[k] === "object" ? (t[k] as Toml) : {});
+
+export interface LoadOptions {
+  workdir?: string;
+  apiPort?: number;
+  dbPort?: number;
+  dataDir?: string;
+}
+
+/** Reads `<workdir>/supabase/config.toml` (if present) and the environment into a StackConfig. */
+export function loadConfig(opts: LoadOptions = {}): StackConfig {
+  const workdir = resolve(opts.workdir ?? process.cwd());
+  const tomlPath = join(workdir, "supabase", "config.toml");
+  const toml: Toml = existsSync(tomlPath) ? (parse(readFileSync(tomlPath, "utf8")) as Toml) : {};
+  const api = section(toml, "api");
+  const db = section(toml, "db");
+  const auth = section(toml, "auth");
+  const fnSection = section(toml, "functions");
+
+  const jwtSecret = (auth.jwt_secret as string | undefined) ?? process.env.JWT_SECRET ?? DEFAULT_JWT_SECRET;
+  const apiPort = opts.apiPort ?? Number(process.env.PARLEY_API_PORT ?? api.port ?? 54321);
+  const dbPort = opts.dbPort ?? Number(process.env.PARLEY_DB_PORT ?? db.port ?? 54322);
+  const externalDb = Boolean(process.env.DATABASE_URL);
+  const dbUrl = process.env.DATABASE_URL ?? `postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres`;
+
+  const functions: Record<string, FunctionConfig> = {};
+  for (const [name, raw] of Object.entries(fnSection)) {
+    const f = raw as Toml;
+    functions[name] = {
+      verifyJwt: f.verify_jwt !== false,
+      entrypoint: f.entrypoint ? join("supabase", String(f.entrypoint)) : join("supabase", "functions", name, "index.ts"),
+    };
+  }
+
+  const schemas = (api.schemas as string[] | undefined) ?? ["public", "graphql_public"];
+  return {
+    workdir,
+    dataDir: resolve(opts.dataDir ?? process.env.PARLEY_DATA_DIR ?? join(workdir, ".parley")),
+    host: "127.0.0.1",
+    apiPort,
+    dbPort,
+    dbUrl,
+    externalDb,
+    jwtSecret,
+    jwtExpiry: Number(auth.jwt_expiry ?? 3600),
+    anonKey: (auth.anon_key as string | undefined) ?? legacyKey(jwtSecret, "anon"),
+    serviceRoleKey: (auth.service_role_key as string | undefined) ?? legacyKey(jwtSecret, "service_role"),
+    publishableKey: (auth.publishable_key as string | undefined) ?? DEFAULT_PUBLISHABLE_KEY,
+    secretKey: (auth.secret_key as string | undefined) ?? DEFAULT_SECRET_KEY,
+    schemas: schemas.includes("public") ? schemas : ["public", ...schemas],
+    extraSearchPath: (api.extra_search_path as string[] | undefined) ?? ["public", "extensions"],
+    maxRows: Number(api.max_rows ?? 1000),
+    functions,
+    auth: {
+      siteUrl: String(auth.site_url ?? "http://127.0.0.1:3000"),
+      enableSignup: auth.enable_signup !== false,
+      enableAnonymousSignIns: auth.enable_anonymous_sign_ins === true,
+      minimumPasswordLength: Number(auth.minimum_password_length ?? 6),
+    },
+  };
+}

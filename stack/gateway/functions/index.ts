@@ -1,0 +1,13 @@
+// Placeholder until the functions service lands: answers 501 so a caller sees what is missing.
+import type { Service, ServiceContext } from "../types.ts";
+
+export function createFunctionsService(_ctx: ServiceContext): Service {
+  return {
+    async fetch() {
+      return new Response(JSON.stringify({ message: "functions is not implemented in the local stack yet" }), {
+        status: 501,
+        headers: { "content-type": "application/json" },
+      });
+    },
+  };
+}

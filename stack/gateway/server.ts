@@ -1,0 +1,151 @@
+// The gateway: one HTTP port, five prefixes, key translation and CORS in front of each service.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import pg from "pg";
+import type { StackConfig } from "../config.ts";
+import { isPortFree, PortInUseError } from "../postgres/port.ts";
+import { isPreflight, preflightResponse, withCors } from "./cors.ts";
+import { upstreamAuthorization } from "./keys.ts";
+import type { Log, Service, ServiceFactory } from "./types.ts";
+import { createAuthService } from "./auth/index.ts";
+import { createFunctionsService } from "./functions/index.ts";
+import { createRealtimeService } from "./realtime/index.ts";
+import { createRestService } from "./rest/index.ts";
+import { createStorageService } from "./storage/index.ts";
+
+const PREFIXES: Array<[string, string, ServiceFactory]> = [
+  ["/rest/v1", "rest", createRestService],
+  ["/auth/v1", "auth", createAuthService],
+  ["/storage/v1", "storage", createStorageService],
+  ["/functions/v1", "functions", createFunctionsService],
+  ["/realtime/v1", "realtime", createRealtimeService],
+];
+
+export interface Gateway {
+  url: string;
+  server: Server;
+  services: Record<string, Service>;
+  /** Rebuilds caches after the schema changed. */
+  reload(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  config: StackConfig;
+  /** Logger factory; `logFor("rest")` returns that service's logger. */
+  logFor: (service: string) => Log;
+}
+
+/** Converts a Node request into a fetch Request whose Authorization is the upstream one. */
+function toRequest(req: IncomingMessage, config: StackConfig): Request {
+  const url = `http://${req.headers.host ?? `${config.host}:${config.apiPort}`}${req.url ?? "/"}`;
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const x of v) headers.append(k, x);
+    else headers.set(k, v);
+  }
+  const upstream = upstreamAuthorization(headers.get("apikey"), headers.get("authorization"), config);
+  if (upstream === undefined) headers.delete("authorization");
+  else headers.set("authorization", upstream);
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  return new Request(url, {
+    method: req.method,
+    headers,
+    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+    // Node's fetch needs this to stream a request body.
+    duplex: "half",
+  } as RequestInit & { duplex: "half" });
+}
+
+async function writeResponse(res: ServerResponse, response: Response, method: string): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((v, k) => {
+    if (k === "set-cookie") return;
+    headers[k] = v;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length) headers["set-cookie"] = cookies;
+  res.writeHead(response.status, response.statusText || undefined, headers);
+  if (!response.body || method === "HEAD") {
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (!res.write(value)) await new Promise((r) => res.once("drain", r));
+  }
+  res.end();
+}
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+/** Starts the gateway on config.apiPort and creates every service. */
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const { config } = opts;
+  if (!(await isPortFree(config.apiPort, config.host))) throw new PortInUseError(config.apiPort, "The API gateway");
+  const db = new pg.Pool({ connectionString: config.dbUrl, max: 20, application_name: "parley-gateway" });
+  db.on("error", (e) => opts.logFor("gateway")(`idle database connection failed: ${e.message}`));
+  const services: Record<string, Service> = {};
+  for (const [, name, factory] of PREFIXES) services[name] = await factory({ config, db, log: opts.logFor(name) });
+
+  const route = (path: string): [string, Service] | undefined => {
+    for (const [prefix, name] of PREFIXES) {
+      if (path === prefix || path.startsWith(prefix + "/")) return [path.slice(prefix.length) || "/", services[name]!];
+    }
+    return undefined;
+  };
+
+  const server = createServer(async (req, res) => {
+    const request = toRequest(req, config);
+    let response: Response;
+    try {
+      const path = new URL(request.url).pathname;
+      const hit = route(path);
+      if (isPreflight(request)) response = preflightResponse(request);
+      else if (!hit) response = json(404, { message: "no Route matched with those values" });
+      else response = await hit[1].fetch(request, hit[0]);
+    } catch (e) {
+      opts.logFor("gateway")(`${req.method} ${req.url} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      response = json(500, { message: "An unexpected error occurred in the local gateway" });
+    }
+    withCors(request, response.headers);
+    try {
+      await writeResponse(res, response, req.method ?? "GET");
+    } catch {
+      res.destroy();
+    }
+  });
+  server.on("upgrade", (req, socket, head) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const hit = route(path);
+    if (!hit || !hit[1].upgrade) {
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    hit[1].upgrade(req, socket, head, hit[0]);
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once("error", reject);
+    server.listen(config.apiPort, config.host, () => resolvePromise());
+  });
+
+  return {
+    url: `http://${config.host}:${config.apiPort}`,
+    server,
+    services,
+    async reload() {
+      for (const s of Object.values(services)) await s.reload?.();
+    },
+    async close() {
+      for (const s of Object.values(services)) await s.close?.().catch(() => undefined);
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await db.end();
+    },
+  };
+}

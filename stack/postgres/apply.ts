@@ -1,0 +1,71 @@
+// Brings a database up to date: the Supabase platform stand-in, the project's migrations, the seed.
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import type { Log } from "../gateway/types.ts";
+
+/** Parley's own root (where sql/platform and node_modules live), whatever the served workdir. */
+export const PARLEY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** Runs every file of sql/platform/ in name order; each file is idempotent. */
+export async function applyPlatform(url: string, log: Log): Promise<void> {
+  const dir = join(PARLEY_ROOT, "sql", "platform");
+  const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const f of files) {
+      try {
+        await client.query(readFileSync(join(dir, f), "utf8"));
+      } catch (e) {
+        throw new Error(`sql/platform/${f}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  } finally {
+    await client.end();
+  }
+  log(`platform stand-in applied (${files.length} files)`);
+}
+
+/** Runs a command, resolving with its combined output; rejects on a non-zero exit. */
+function run(cmd: string, args: string[], cwd: string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, SUPABASE_YES: "1", DO_NOT_TRACK: "1" } });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolvePromise(out) : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}:\n${out}`))));
+  });
+}
+
+/** The Supabase CLI shipped in Parley's node_modules. */
+export const SUPABASE_CLI = join(PARLEY_ROOT, "node_modules", ".bin", "supabase");
+
+/** Applies pending migrations with the real Supabase CLI, so the history table is Supabase's own. */
+export async function applyMigrations(url: string, workdir: string, log: Log): Promise<void> {
+  const dir = join(workdir, "supabase", "migrations");
+  if (!existsSync(dir) || readdirSync(dir).filter((f) => f.endsWith(".sql")).length === 0) {
+    log("no migrations to apply");
+    return;
+  }
+  const out = await run(SUPABASE_CLI, ["db", "push", `--remote=${url}`, "--yes", "--include-all", "--workdir", workdir], workdir);
+  const applied = out.split("\n").filter((l) => /^Applying migration/.test(l.trim()));
+  log(applied.length ? applied.map((l) => l.trim()).join("\n") : "migrations up to date");
+}
+
+/** Runs supabase/seed.sql (the CLI runs it on a fresh database only). */
+export async function applySeed(url: string, workdir: string, log: Log): Promise<void> {
+  const seed = join(workdir, "supabase", "seed.sql");
+  if (!existsSync(seed)) return;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(readFileSync(seed, "utf8"));
+  } finally {
+    await client.end();
+  }
+  log("seed.sql applied");
+}
