@@ -1,0 +1,68 @@
+// `npm test`: provisions a private stack and runs every layer — pgTAP, Deno, vitest — then one summary line.
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { freePort } from "../stack/postgres/port.ts";
+import { PARLEY_ROOT } from "../stack/postgres/apply.ts";
+import { startStack, type RunningStack } from "../stack/stack.ts";
+import { runDeno } from "./test/deno-run.ts";
+import type { LayerResult } from "./test/layer.ts";
+import { ensurePgtapInstalled } from "./test/pgtap-install.ts";
+import { runPgtap } from "./test/pgtap-run.ts";
+import { runVitest } from "./test/vitest-run.ts";
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const section = (title: string) => say(`\n── ${title} ${"─".repeat(Math.max(0, 60 - title.length))}`);
+
+const runDir = join(PARLEY_ROOT, ".parley", `test-${process.pid}`);
+mkdirSync(runDir, { recursive: true });
+const logFile = join(runDir, "stack.log");
+process.env.PARLEY_LOG_FILE = logFile;
+
+const results: LayerResult[] = [];
+let stack: RunningStack | undefined;
+let exitCode = 0;
+try {
+  section("provisioning");
+  ensurePgtapInstalled(say);
+  const [apiPort, dbPort] = [await freePort(), await freePort()];
+  stack = await startStack({ workdir: PARLEY_ROOT, dataDir: runDir, apiPort, dbPort, reset: true });
+  say(`stack up: API ${stack.gateway!.url}, database on port ${dbPort} (logs: ${logFile})`);
+  const c = stack.config;
+  const env = {
+    PARLEY_TEST_URL: stack.gateway!.url,
+    PARLEY_TEST_DB_URL: c.dbUrl,
+    PARLEY_TEST_ANON_KEY: c.anonKey,
+    PARLEY_TEST_SERVICE_ROLE_KEY: c.serviceRoleKey,
+    PARLEY_TEST_PUBLISHABLE_KEY: c.publishableKey,
+    PARLEY_TEST_SECRET_KEY: c.secretKey,
+    PARLEY_TEST_JWT_SECRET: c.jwtSecret,
+  };
+
+  section("pgTAP (supabase/tests)");
+  results.push(await runPgtap({ dbUrl: c.dbUrl, testsDir: join(PARLEY_ROOT, "supabase", "tests"), root: PARLEY_ROOT, print: say }));
+
+  section("Deno (functions)");
+  results.push(await runDeno({ root: PARLEY_ROOT, env: { SUPABASE_URL: stack.gateway!.url, SUPABASE_DB_URL: c.dbUrl }, print: say }));
+
+  section("vitest (test/)");
+  results.push(await runVitest({ root: PARLEY_ROOT, env, outFile: join(runDir, "vitest.json"), print: say }));
+} catch (e) {
+  say(`\nnpm test could not run: ${e instanceof Error ? e.message : String(e)}`);
+  results.push({ name: "setup", passed: 0, failed: 1, failures: [String(e)] });
+} finally {
+  await stack?.stop().catch(() => undefined);
+}
+
+section("summary");
+for (const r of results) say(`${r.name.padEnd(8)} ${r.passed} passed, ${r.failed} failed`);
+const failures = results.flatMap((r) => r.failures);
+if (failures.length) {
+  say("\nfailures:");
+  for (const f of failures) say(`  - ${f}`);
+  say(`\n(stack log kept at ${logFile})`);
+} else rmSync(runDir, { recursive: true, force: true });
+const passed = results.reduce((n, r) => n + r.passed, 0);
+const failed = results.reduce((n, r) => n + r.failed, 0);
+if (failed > 0) exitCode = 1;
+say(`\n${passed} passed, ${failed} failed`);
+process.exit(exitCode);

@@ -1,0 +1,45 @@
+// Runs the vitest suites (official clients end to end) against an already running stack.
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { LayerResult } from "./layer.ts";
+
+interface VitestJson {
+  numPassedTests: number;
+  numFailedTests: number;
+  numTotalTests: number;
+  testResults: Array<{ name: string; status: string; message?: string; assertionResults: Array<{ fullName: string; status: string; failureMessages: string[] }> }>;
+}
+
+export async function runVitest(opts: { root: string; env: Record<string, string>; outFile: string; print: (l: string) => void }): Promise<LayerResult> {
+  const result: LayerResult = { name: "vitest", passed: 0, failed: 0, failures: [] };
+  const vitest = join(opts.root, "node_modules", ".bin", "vitest");
+  const code = await new Promise<number>((resolvePromise) => {
+    const child = spawn(vitest, ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${opts.outFile}`], {
+      cwd: opts.root,
+      env: { ...process.env, ...opts.env },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    child.on("close", (c) => resolvePromise(c ?? 1));
+  });
+  if (!existsSync(opts.outFile)) {
+    result.failed = 1;
+    result.failures.push(`vitest exited ${code} without a report`);
+    return result;
+  }
+  const report = JSON.parse(readFileSync(opts.outFile, "utf8")) as VitestJson;
+  result.passed = report.numPassedTests;
+  result.failed = report.numFailedTests;
+  for (const file of report.testResults) {
+    for (const a of file.assertionResults) if (a.status === "failed") result.failures.push(`${a.fullName}: ${(a.failureMessages[0] ?? "").split("\n")[0]}`);
+    if (file.status === "failed" && file.assertionResults.length === 0) {
+      result.failed++;
+      result.failures.push(`${file.name}: ${(file.message ?? "failed to load").split("\n")[0]}`);
+    }
+  }
+  if (code !== 0 && result.failed === 0) {
+    result.failed = 1;
+    result.failures.push(`vitest exited ${code}`);
+  }
+  return result;
+}

@@ -1,0 +1,16 @@
+// The URL and keys of the stack under test, injected by the global setup.
+import { inject } from "vitest";
+
+export interface StackEnv {
+  /** API gateway URL, e.g. http://127.0.0.1:54321 */
+  url: string;
+  /** Superuser database URL (for test fixtures only). */
+  dbUrl: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  publishableKey: string;
+  secretKey: string;
+  jwtSecret: string;
+}
+
+export const stackEnv: StackEnv = inject("stack");
