@@ -1,0 +1,40 @@
+// JSON responses, CORS headers and the `{ error: { code, message } }` shape every Parley function answers with.
+
+/** Headers that let browsers call the functions with supabase-js `functions.invoke`. */
+export const corsHeaders: Record<string, string> = {
+  "Access-Control-Allow-Origin": "*",
+  "Access-Control-Allow-Headers": "authorization, x-client-info, apikey, content-type",
+  "Access-Control-Allow-Methods": "POST, OPTIONS",
+};
+
+/** A refusal with its HTTP status and a stable Parley code (`code`), thrown by handlers and their deps. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "HttpError";
+  }
+}
+
+/** A JSON response with CORS headers. */
+export function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { ...corsHeaders, "Content-Type": "application/json" },
+  });
+}
+
+/** The error body for an HttpError: `{ error: { code, message } }`. */
+export function errorResponse(error: HttpError): Response {
+  return json({ error: { code: error.code, message: error.message } }, error.status);
+}
+
+/** Turns anything thrown into a response: HttpErrors keep their status, the rest is a logged 500. */
+export function toErrorResponse(error: unknown, log: (message: string) => void = console.error): Response {
+  if (error instanceof HttpError) return errorResponse(error);
+  log(`unexpected error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  return errorResponse(new HttpError(500, "internal_error", "The function failed unexpectedly; see its logs."));
+}

@@ -1,0 +1,21 @@
+// Maps a PostgREST / Postgres error (code, hint, message, HTTP status) to the HttpError a function answers with.
+import { HttpError } from "./http.ts";
+
+export interface PostgrestLikeError {
+  code?: string;
+  message?: string;
+  hint?: string | null;
+}
+
+/** SQLSTATE or PostgREST code → HTTP status, as Parley's SQL raises them (see docs/calls.md). */
+export function toHttpError(error: PostgrestLikeError, status: number): HttpError {
+  const code = error.code ?? "";
+  const parleyCode = error.hint && /^[a-z_]+$/.test(error.hint) ? error.hint : undefined;
+  const message = error.message ?? "database error";
+  if (status === 401 || code.startsWith("PGRST3")) return new HttpError(401, "unauthorized", "A valid user JWT is required.");
+  if (code === "P0002") return new HttpError(404, parleyCode ?? "not_found", message);
+  if (code === "42501") return new HttpError(403, parleyCode ?? "forbidden", message);
+  if (code === "23505") return new HttpError(409, parleyCode ?? "conflict", message);
+  if (code === "22023" || code === "22P02") return new HttpError(400, parleyCode ?? "invalid_parameter", message);
+  return new HttpError(502, "database_error", `The database refused the request: ${message}`);
+}

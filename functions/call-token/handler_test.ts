@@ -1,0 +1,158 @@
+// call-token handler tests: real livekit-server-sdk tokens verified with TokenVerifier, every refusal with its status.
+import assert from "node:assert/strict";
+import { TokenVerifier } from "livekit-server-sdk";
+import { HttpError } from "../_shared/http.ts";
+import type { CallGrantRow } from "../_shared/schemas.ts";
+import { createCallTokenHandler } from "./handler.ts";
+
+const CALL_ID = "5b7e0d1e-4c1a-4f7e-9a55-0c2d7b6f0a01";
+const USER_ID = "0f9d7a52-3a5e-4b8c-8d4e-6b1f2a3c4d5e";
+const LOCAL = { SUPABASE_URL: "http://127.0.0.1:54321" };
+const CONFIGURED = { SUPABASE_URL: "https://p.supabase.co", LIVEKIT_URL: "wss://lk.example.test", LIVEKIT_API_KEY: "APIkey1", LIVEKIT_API_SECRET: "a-long-enough-secret-for-hs256-signing-000" };
+
+function grantRow(overrides: Partial<CallGrantRow> = {}): CallGrantRow {
+  return { call_id: CALL_ID, room_name: `parley_call_${CALL_ID}`, kind: "direct", media: "video", max_participants: 2, user_id: USER_ID, display_name: "Ada Lovelace", member_role: "member", ...overrides };
+}
+
+function setup(opts: { env?: Record<string, string>; grant?: CallGrantRow | HttpError } = {}) {
+  const calls: Array<{ authorization: string; callId: string }> = [];
+  const handler = createCallTokenHandler({
+    env: (name) => (opts.env ?? LOCAL)[name as keyof typeof LOCAL],
+    loadGrant: (authorization, callId) => {
+      calls.push({ authorization, callId });
+      const g = opts.grant ?? grantRow();
+      return g instanceof HttpError ? Promise.reject(g) : Promise.resolve(g);
+    },
+    now: () => Date.UTC(2030, 0, 1),
+  });
+  return { handler, calls };
+}
+
+function post(body: unknown, headers: Record<string, string> = { Authorization: "Bearer user.jwt.here" }): Request {
+  return new Request("http://localhost/call-token", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+async function errorOf(res: Response): Promise<{ code: string; message: string }> {
+  const body = await res.json();
+  assert.equal(typeof body.error?.code, "string");
+  assert.equal(typeof body.error?.message, "string");
+  return body.error;
+}
+
+Deno.test("call-token: mints a token LiveKit's verifier accepts, for that room only, with identity, name and room config", async () => {
+  const { handler, calls } = setup({ env: CONFIGURED });
+  const res = await handler(post({ callId: CALL_ID }));
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.equal(body.wsUrl, "wss://lk.example.test");
+  assert.equal(body.roomName, `parley_call_${CALL_ID}`);
+  assert.equal(body.identity, USER_ID);
+  assert.equal(body.expiresAt, new Date(Date.UTC(2030, 0, 1) + 600_000).toISOString());
+  assert.deepEqual(calls, [{ authorization: "Bearer user.jwt.here", callId: CALL_ID }]);
+
+  const claims = await new TokenVerifier(CONFIGURED.LIVEKIT_API_KEY, CONFIGURED.LIVEKIT_API_SECRET).verify(body.token);
+  assert.equal(claims.sub, USER_ID);
+  assert.equal(claims.name, "Ada Lovelace");
+  assert.equal(claims.iss, CONFIGURED.LIVEKIT_API_KEY);
+  assert.equal((claims.exp ?? 0) - (claims.nbf ?? 0), 600);
+  const video = claims.video ?? {};
+  assert.equal(video.room, body.roomName);
+  assert.equal(video.roomJoin, true);
+  assert.equal(video.canPublish, true);
+  assert.equal(video.canSubscribe, true);
+  assert.equal(video.canPublishData, true);
+  assert.notEqual(video.roomCreate, true);
+  assert.notEqual(video.roomAdmin, true);
+  assert.deepEqual(video.canPublishSources, ["camera", "microphone", "screen_share", "screen_share_audio"]);
+  const roomConfig = claims.roomConfig as unknown as Record<string, unknown>;
+  assert.equal(roomConfig.name, body.roomName);
+  assert.equal(roomConfig.maxParticipants, 2);
+  assert.equal(roomConfig.emptyTimeout, 300);
+});
+
+Deno.test("call-token: a group admin's audio-call token moderates the room, publishes the microphone only, allows 50", async () => {
+  const { handler } = setup({ grant: grantRow({ kind: "group", media: "audio", max_participants: 50, member_role: "admin", display_name: null }) });
+  const res = await handler(post({ callId: CALL_ID }));
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.equal(body.wsUrl, "ws://127.0.0.1:7880");
+  const claims = await new TokenVerifier("devkey", "secret").verify(body.token);
+  assert.equal(claims.video?.roomAdmin, true);
+  assert.deepEqual(claims.video?.canPublishSources, ["microphone"]);
+  assert.equal((claims.roomConfig as unknown as Record<string, unknown>).maxParticipants, 50);
+  assert.equal(claims.name, USER_ID);
+});
+
+Deno.test("call-token: the token does not verify with another secret", async () => {
+  const { handler } = setup();
+  const body = await (await handler(post({ callId: CALL_ID }))).json();
+  await assert.rejects(new TokenVerifier("devkey", "not-the-secret").verify(body.token));
+});
+
+Deno.test("call-token: 401 without a bearer JWT, before anything else runs", async () => {
+  const { handler, calls } = setup();
+  const variants: Array<Record<string, string>> = [{}, { Authorization: "Basic abc" }, { Authorization: "Bearer " }];
+  for (const headers of variants) {
+    const res = await handler(post({ callId: CALL_ID }, headers));
+    assert.equal(res.status, 401);
+    assert.equal((await errorOf(res)).code, "unauthorized");
+  }
+  assert.equal(calls.length, 0);
+});
+
+Deno.test("call-token: 400 for a malformed body, naming the field", async () => {
+  const { handler, calls } = setup();
+  const numeric = await handler(post({ callId: 42 }));
+  assert.equal(numeric.status, 400);
+  const err = await errorOf(numeric);
+  assert.equal(err.code, "invalid_body");
+  assert.match(err.message, /callId/);
+  assert.equal((await handler(post({ callId: "not-a-uuid" }))).status, 400);
+  assert.equal((await handler(post({}))).status, 400);
+  assert.equal((await handler(post("{not json"))).status, 400);
+  assert.equal(calls.length, 0);
+});
+
+Deno.test("call-token: database refusals keep their status and code (403, 404, 409)", async () => {
+  for (const [status, code] of [[403, "not_a_participant"], [403, "not_accepted"], [404, "call_not_found"], [409, "call_over"]] as const) {
+    const { handler } = setup({ grant: new HttpError(status, code, "refused") });
+    const res = await handler(post({ callId: CALL_ID }));
+    assert.equal(res.status, status);
+    assert.equal((await errorOf(res)).code, code);
+  }
+});
+
+Deno.test("call-token: 503 with the missing names when deployed without LiveKit settings", async () => {
+  const { handler, calls } = setup({ env: { SUPABASE_URL: "https://p.supabase.co" } });
+  const res = await handler(post({ callId: CALL_ID }));
+  assert.equal(res.status, 503);
+  const err = await errorOf(res);
+  assert.equal(err.code, "livekit_not_configured");
+  assert.match(err.message, /LIVEKIT_URL/);
+  assert.equal(calls.length, 0);
+});
+
+Deno.test("call-token: 405 for other methods, 204 for CORS preflight", async () => {
+  const { handler } = setup();
+  assert.equal((await handler(new Request("http://localhost/call-token", { method: "GET" }))).status, 405);
+  const pre = await handler(new Request("http://localhost/call-token", { method: "OPTIONS" }));
+  assert.equal(pre.status, 204);
+  assert.match(pre.headers.get("Access-Control-Allow-Headers") ?? "", /authorization/);
+});
+
+Deno.test("call-token: an unexpected failure is a 500 JSON error", async () => {
+  const handler = createCallTokenHandler({ env: () => undefined, loadGrant: () => Promise.reject(new Error("boom")) });
+  const original = console.error;
+  console.error = () => undefined;
+  try {
+    const res = await handler(post({ callId: CALL_ID }));
+    assert.equal(res.status, 500);
+    assert.equal((await errorOf(res)).code, "internal_error");
+  } finally {
+    console.error = original;
+  }
+});
