@@ -9,7 +9,7 @@ export type CallTokenRequest = z.infer<typeof callTokenRequest>;
 
 /** One row of `public.get_call_grant(call_id)`: what the caller may do in that call. */
 export const callGrantRow = z.object({
-  call_id: z.string(),
+  id: z.string(),
   room_name: z.string().min(1),
   kind: z.enum(["direct", "group"]),
   media: z.enum(["audio", "video"]),

@@ -11,7 +11,7 @@ const LOCAL = { SUPABASE_URL: "http://127.0.0.1:54321" };
 const CONFIGURED = { SUPABASE_URL: "https://p.supabase.co", LIVEKIT_URL: "wss://lk.example.test", LIVEKIT_API_KEY: "APIkey1", LIVEKIT_API_SECRET: "a-long-enough-secret-for-hs256-signing-000" };
 
 function grantRow(overrides: Partial<CallGrantRow> = {}): CallGrantRow {
-  return { call_id: CALL_ID, room_name: `parley_call_${CALL_ID}`, kind: "direct", media: "video", max_participants: 2, user_id: USER_ID, display_name: "Ada Lovelace", member_role: "member", ...overrides };
+  return { id: CALL_ID, room_name: `parley_call_${CALL_ID}`, kind: "direct", media: "video", max_participants: 2, user_id: USER_ID, display_name: "Ada Lovelace", member_role: "member", ...overrides };
 }
 
 function setup(opts: { env?: Record<string, string>; grant?: CallGrantRow | HttpError } = {}) {
