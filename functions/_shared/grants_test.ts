@@ -1,6 +1,6 @@
 // Unit tests for the grant rule: room-scoped, never roomCreate, sources follow media, roomAdmin follows role.
 import assert from "node:assert/strict";
-import { TrackSource } from "livekit-server-sdk";
+import { TrackSource } from "./deps.ts";
 import { callVideoGrant } from "./grants.ts";
 
 Deno.test("grant: joins, publishes, subscribes and sends data in that room only", () => {

@@ -1,5 +1,5 @@
 // Adapters over livekit-server-sdk: mint a call token, receive a signed webhook, close a room.
-import { AccessToken, RoomConfiguration, RoomServiceClient, WebhookReceiver, type VideoGrant, type WebhookEvent } from "livekit-server-sdk";
+import { AccessToken, RoomConfiguration, RoomServiceClient, WebhookReceiver, type VideoGrant, type WebhookEvent } from "./deps.ts";
 import type { LiveKitConfig } from "./livekit-config.ts";
 
 export interface MintInput {

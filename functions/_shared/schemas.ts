@@ -1,5 +1,5 @@
 // Shared zod schemas: call-token's request body and the rows the database hands back to the functions.
-import { z } from "zod";
+import { z } from "./deps.ts";
 
 /** `POST /functions/v1/call-token` body. Unknown fields are ignored. */
 export const callTokenRequest = z.object({

@@ -1,5 +1,5 @@
 // Test helpers: sign a webhook body exactly as LiveKit's server does (a JWT carrying the body's sha256).
-import { AccessToken } from "livekit-server-sdk";
+import { AccessToken } from "./deps.ts";
 
 /** base64(sha256(body)): the `sha256` claim LiveKit puts in a webhook's Authorization JWT. */
 export async function bodySha256(body: string): Promise<string> {

@@ -1,5 +1,5 @@
 // Loads what the caller may do in a call, as that user (their JWT, so RLS and auth.uid() apply), via supabase-js.
-import { createClient } from "@supabase/supabase-js";
+import { createClient } from "../_shared/deps.ts";
 import { HttpError } from "../_shared/http.ts";
 import { toHttpError } from "../_shared/postgrest-errors.ts";
 import { callGrantRow, type CallGrantRow } from "../_shared/schemas.ts";

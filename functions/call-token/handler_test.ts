@@ -1,6 +1,6 @@
 // call-token handler tests: real livekit-server-sdk tokens verified with TokenVerifier, every refusal with its status.
 import assert from "node:assert/strict";
-import { TokenVerifier } from "livekit-server-sdk";
+import { TokenVerifier } from "../_shared/deps.ts";
 import { HttpError } from "../_shared/http.ts";
 import type { CallGrantRow } from "../_shared/schemas.ts";
 import { createCallTokenHandler } from "./handler.ts";

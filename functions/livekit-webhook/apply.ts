@@ -1,5 +1,5 @@
 // Hands a verified LiveKit event to Postgres through the service-role-only RPC, with supabase-js.
-import { createClient } from "@supabase/supabase-js";
+import { createClient } from "../_shared/deps.ts";
 import { HttpError } from "../_shared/http.ts";
 import { livekitEventResult, type LivekitEventResult } from "../_shared/schemas.ts";
 import type { CallEventInput } from "./event.ts";

@@ -1,0 +1,13 @@
+// Third-party modules, pinned in one place as npm: specifiers so `supabase functions deploy`, `deno test`
+// and the local runtime all resolve them the same way without an import map.
+export { createClient } from "npm:@supabase/supabase-js@2.109.0";
+export {
+  AccessToken,
+  RoomConfiguration,
+  RoomServiceClient,
+  TokenVerifier,
+  TrackSource,
+  WebhookReceiver,
+} from "npm:livekit-server-sdk@2.19.2";
+export type { VideoGrant, WebhookEvent } from "npm:livekit-server-sdk@2.19.2";
+export { z } from "npm:zod@4.6.7";
