@@ -1,0 +1,88 @@
+-- Definer audit: exactly the documented messaging security definer functions exist, all in private,
+-- all with a fixed search_path, and the API roles reach only what they must.
+begin;
+select plan(12);
+
+create temp table expected_definers (signature text primary key, authenticated_may_execute boolean not null);
+insert into expected_definers values
+  ('private.my_conversation_ids()', true),
+  ('private.is_member(uuid)', true),
+  ('private.has_role(uuid,text[])', true),
+  ('private.handle_new_user()', false),
+  ('private.keep_group_owner()', false),
+  ('private.send_message(uuid,text,text,jsonb,jsonb,uuid,uuid)', true),
+  ('private.get_or_create_direct_conversation(uuid)', true),
+  ('private.send_direct_message(uuid,text,text,jsonb,jsonb,uuid,uuid)', true),
+  ('private.edit_message(uuid,text,jsonb)', true),
+  ('private.delete_message(uuid)', true),
+  ('private.mark_read(uuid,bigint)', true),
+  ('private.list_conversations(integer,timestamp with time zone,uuid,boolean)', true),
+  ('private.create_group(text,text,uuid[],text)', true),
+  ('private.update_group(uuid,text,text,text)', true),
+  ('private.delete_group(uuid)', true),
+  ('private.add_members(uuid,uuid[])', true),
+  ('private.remove_member(uuid,uuid)', true),
+  ('private.set_member_role(uuid,uuid,text)', true),
+  ('private.leave_group(uuid)', true);
+-- Messaging internals that must stay unreachable for the API roles (they skip permission checks).
+create temp table internal_functions (signature text primary key);
+insert into internal_functions values
+  ('private.append_message(uuid,uuid,text,text,jsonb,jsonb,uuid,uuid)'),
+  ('private.check_message_content(uuid,text,text,jsonb)'),
+  ('private.check_metadata(jsonb)'),
+  ('private.lock_group(uuid,uuid)'),
+  ('private.check_group_fields(text,text,text)'),
+  ('private.post_system_message(uuid,uuid,text,jsonb)'),
+  ('private.check_profile()'),
+  ('private.handle_new_user()'),
+  ('private.keep_group_owner()');
+-- Every function messaging keeps in private.
+create temp view messaging_private as
+  select signature from expected_definers union select signature from internal_functions
+  union values ('private.require_user()'), ('private.limits()'), ('private.check_page(integer)');
+-- Definer functions by schema-qualified name and argument types.
+create temp view definer_sigs as
+  select n.nspname || '.' || p.proname || '(' || coalesce((select string_agg(format_type(t, null), ',' order by i)
+           from unnest(p.proargtypes::oid[]) with ordinality a(t, i)), '') || ')' as signature, p.oid, p.proconfig, n.nspname
+    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where p.prosecdef and n.nspname in ('public', 'private');
+
+select is((select count(*) from definer_sigs where nspname = 'public'), 0::bigint,
+  'DEF-01 no security definer function lives in public (the exposed schema)');
+select is(array(select signature from expected_definers except select signature from definer_sigs), '{}'::text[],
+  'DEF-02 every documented messaging definer function exists and is security definer');
+select is(array(select d.signature from definer_sigs d
+                 where d.signature not in (select signature from expected_definers)
+                   and (select prorettype from pg_proc where oid = d.oid)
+                       in ('public.messages'::regtype, 'public.conversations'::regtype, 'public.conversation_members'::regtype, 'public.profiles'::regtype)),
+  '{}'::text[], 'DEF-03 no undocumented definer function returns messaging rows');
+select is(array(select signature from definer_sigs where not coalesce(proconfig @> array['search_path=""'], false)), '{}'::text[],
+  'DEF-04 every definer function has search_path fixed to empty');
+select is(array(select e.signature from expected_definers e
+                 where has_function_privilege('anon', e.signature::regprocedure, 'execute')), '{}'::text[],
+  'DEF-05 anon may execute none of the definer functions');
+select is(array(select m.signature from messaging_private m
+                 where has_function_privilege('anon', m.signature::regprocedure, 'execute')), '{}'::text[],
+  'DEF-06 anon may execute no messaging function in private');
+select is(array(select m.signature from messaging_private m, pg_proc p
+                 where p.oid = m.signature::regprocedure
+                   and exists (select 1 from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a where a.grantee = 0 and a.privilege_type = 'EXECUTE')),
+  '{}'::text[], 'DEF-07 PUBLIC may execute no messaging function in private');
+select is(array(select e.signature from expected_definers e
+                 where has_function_privilege('authenticated', e.signature::regprocedure, 'execute') <> e.authenticated_may_execute), '{}'::text[],
+  'DEF-08 authenticated executes exactly the definer functions that check auth.uid() themselves');
+select is(array(select i.signature from internal_functions i
+                 where has_function_privilege('authenticated', i.signature::regprocedure, 'execute')), '{}'::text[],
+  'DEF-09 authenticated cannot execute the messaging internals (no permission checks inside)');
+select is(array(select i.signature from internal_functions i
+                 where has_function_privilege('service_role', i.signature::regprocedure, 'execute')), '{}'::text[],
+  'DEF-10 nor can service_role');
+select is((select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+            where n.nspname = 'private' and p.prosecdef and p.proargnames && array['actor_id', 'sender_id', 'as_user_id', 'caller_id']
+              and p.oid in (select signature::regprocedure from expected_definers where authenticated_may_execute)), 0::bigint,
+  'DEF-11 no callable definer function takes a user id to act as');
+-- the private schema is not reachable by anon at all
+select is(has_schema_privilege('anon', 'private', 'usage'), false, 'DEF-12 anon has no usage on schema private');
+
+select * from finish();
+rollback;
