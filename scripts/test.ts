@@ -10,6 +10,8 @@ import { ensurePgtapInstalled } from "./test/pgtap-install.ts";
 import { runPgtap } from "./test/pgtap-run.ts";
 import { runVitest } from "./test/vitest-run.ts";
 
+// `npm test -- <text>` runs only the test files whose path contains <text> (every layer); no argument runs all.
+const only = process.argv[2];
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const section = (title: string) => say(`\n── ${title} ${"─".repeat(Math.max(0, 60 - title.length))}`);
 
@@ -39,13 +41,13 @@ try {
   };
 
   section("pgTAP (supabase/tests)");
-  results.push(await runPgtap({ dbUrl: c.dbUrl, testsDir: join(PARLEY_ROOT, "supabase", "tests"), root: PARLEY_ROOT, print: say }));
+  results.push(await runPgtap({ dbUrl: c.dbUrl, testsDir: join(PARLEY_ROOT, "supabase", "tests"), root: PARLEY_ROOT, only, print: say }));
 
   section("Deno (functions)");
-  results.push(await runDeno({ root: PARLEY_ROOT, env: { SUPABASE_URL: stack.gateway!.url, SUPABASE_DB_URL: c.dbUrl }, print: say }));
+  results.push(await runDeno({ root: PARLEY_ROOT, env: { SUPABASE_URL: stack.gateway!.url, SUPABASE_DB_URL: c.dbUrl }, only, print: say }));
 
   section("vitest (test/)");
-  results.push(await runVitest({ root: PARLEY_ROOT, env, outFile: join(runDir, "vitest.json"), print: say }));
+  results.push(await runVitest({ root: PARLEY_ROOT, env, outFile: join(runDir, "vitest.json"), only, print: say }));
 } catch (e) {
   say(`\nnpm test could not run: ${e instanceof Error ? e.message : String(e)}`);
   results.push({ name: "setup", passed: 0, failed: 1, failures: [String(e)] });

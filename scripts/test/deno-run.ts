@@ -12,7 +12,7 @@ function hasDenoTests(dir: string): boolean {
   });
 }
 
-export async function runDeno(opts: { root: string; env: Record<string, string>; print: (l: string) => void }): Promise<LayerResult> {
+export async function runDeno(opts: { root: string; env: Record<string, string>; only?: string | undefined; print: (l: string) => void }): Promise<LayerResult> {
   const result: LayerResult = { name: "Deno", passed: 0, failed: 0, failures: [] };
   const dir = join(opts.root, "functions");
   if (!hasDenoTests(dir)) {
@@ -20,6 +20,10 @@ export async function runDeno(opts: { root: string; env: Record<string, string>;
     return result;
   }
   const deno = join(opts.root, "node_modules", ".bin", "deno");
+  if (opts.only && !/functions|_test|deno/.test(opts.only)) {
+    opts.print(`skipped: filter "${opts.only}" names no Deno tests`);
+    return result;
+  }
   const output = await new Promise<{ code: number; text: string }>((resolvePromise) => {
     const child = spawn(deno, ["test", "--allow-all", "--no-check=remote"], {
       cwd: dir,

@@ -30,11 +30,13 @@ export interface PgtapOptions {
   dbUrl: string;
   testsDir: string;
   root: string;
+  /** Only files whose path contains this text. */
+  only?: string | undefined;
   print: (line: string) => void;
 }
 
 export async function runPgtap(opts: PgtapOptions): Promise<LayerResult> {
-  const files = listTests(opts.testsDir);
+  const files = listTests(opts.testsDir).filter((f) => !opts.only || f.includes(opts.only));
   const helpersPath = join(opts.testsDir, "_helpers.sql");
   const helpers = (() => {
     try {

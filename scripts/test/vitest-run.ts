@@ -11,11 +11,11 @@ interface VitestJson {
   testResults: Array<{ name: string; status: string; message?: string; assertionResults: Array<{ fullName: string; status: string; failureMessages: string[] }> }>;
 }
 
-export async function runVitest(opts: { root: string; env: Record<string, string>; outFile: string; print: (l: string) => void }): Promise<LayerResult> {
+export async function runVitest(opts: { root: string; env: Record<string, string>; outFile: string; only?: string | undefined; print: (l: string) => void }): Promise<LayerResult> {
   const result: LayerResult = { name: "vitest", passed: 0, failed: 0, failures: [] };
   const vitest = join(opts.root, "node_modules", ".bin", "vitest");
   const code = await new Promise<number>((resolvePromise) => {
-    const child = spawn(vitest, ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${opts.outFile}`], {
+    const child = spawn(vitest, ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${opts.outFile}`, ...(opts.only ? [opts.only] : [])], {
       cwd: opts.root,
       env: { ...process.env, ...opts.env },
       stdio: ["ignore", "inherit", "inherit"],

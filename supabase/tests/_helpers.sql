@@ -1,0 +1,88 @@
+-- pgTAP helpers shared by every test file: make users the way Auth does, and act as them the way
+-- PostgREST and Realtime do (role + request.jwt.claims, transaction-local). Loaded once per test run.
+create schema if not exists tests;
+comment on schema tests is 'pgTAP helpers; exists only in local test databases.';
+grant usage on schema tests to anon, authenticated, service_role;
+
+-- A user row as Auth writes it (the profile trigger on auth.users fires); returns the id.
+create or replace function tests.create_user(user_id uuid, username text) returns uuid
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
+                          raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+  values ('00000000-0000-0000-0000-000000000000', user_id, 'authenticated', 'authenticated',
+          username || '@example.test', '', now(),
+          jsonb_build_object('provider', 'email', 'providers', jsonb_build_array('email')),
+          jsonb_build_object('username', username, 'display_name', initcap(username)),
+          now(), now());
+  return user_id;
+end
+$$;
+comment on function tests.create_user(uuid, text) is 'Inserts an auth.users row (email <username>@example.test) so the profile trigger runs.';
+
+-- Act as a signed-in user for the rest of the transaction, exactly as PostgREST sets it up.
+create or replace function tests.authenticate_as(user_id uuid) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_email text;
+  v_claims jsonb;
+begin
+  select u.email into v_email from auth.users as u where u.id = user_id;
+  v_claims := jsonb_build_object(
+    'sub', user_id, 'role', 'authenticated', 'aud', 'authenticated', 'email', v_email,
+    'aal', 'aal1', 'is_anonymous', false,
+    'app_metadata', jsonb_build_object('provider', 'email'), 'user_metadata', '{}'::jsonb,
+    'exp', extract(epoch from now() + interval '1 hour')::bigint);
+  perform set_config('role', 'authenticated', true);
+  perform set_config('request.jwt.claims', v_claims::text, true);
+  perform set_config('request.jwt.claim.sub', user_id::text, true);
+  perform set_config('request.jwt.claim.role', 'authenticated', true);
+end
+$$;
+comment on function tests.authenticate_as(uuid) is 'role authenticated + request.jwt.claims of that user, transaction-local.';
+
+create or replace function tests.authenticate_as_service_role() returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform set_config('role', 'service_role', true);
+  perform set_config('request.jwt.claims', '{"role":"service_role"}', true);
+  perform set_config('request.jwt.claim.sub', '', true);
+  perform set_config('request.jwt.claim.role', 'service_role', true);
+end
+$$;
+comment on function tests.authenticate_as_service_role() is 'Acts as the service key (bypasses RLS).';
+
+create or replace function tests.authenticate_as_anon() returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform set_config('role', 'anon', true);
+  perform set_config('request.jwt.claims', '{"role":"anon"}', true);
+  perform set_config('request.jwt.claim.sub', '', true);
+  perform set_config('request.jwt.claim.role', 'anon', true);
+end
+$$;
+comment on function tests.authenticate_as_anon() is 'Acts as a request with only the anon key.';
+
+create or replace function tests.clear_authentication() returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform set_config('role', 'postgres', true);
+  perform set_config('request.jwt.claims', '', true);
+  perform set_config('request.jwt.claim.sub', '', true);
+  perform set_config('request.jwt.claim.role', '', true);
+end
+$$;
+comment on function tests.clear_authentication() is 'Back to the postgres role with no claims.';
+
+grant execute on all functions in schema tests to anon, authenticated, service_role;
