@@ -23,6 +23,17 @@ end
 $$;
 comment on function tests.create_user(uuid, text) is 'Inserts an auth.users row (email <username>@example.test) so the profile trigger runs.';
 
+-- The user's email, readable whoever the test is currently acting as (auth.users is closed to the API roles).
+create or replace function tests.user_email(user_id uuid) returns text
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select u.email::text from auth.users as u where u.id = user_id
+$$;
+comment on function tests.user_email(uuid) is 'Email of a test user, for building claims while acting as another role.';
+
 -- Act as a signed-in user for the rest of the transaction, exactly as PostgREST sets it up.
 create or replace function tests.authenticate_as(user_id uuid) returns void
 language plpgsql
@@ -32,7 +43,7 @@ declare
   v_email text;
   v_claims jsonb;
 begin
-  select u.email into v_email from auth.users as u where u.id = user_id;
+  v_email := tests.user_email(user_id);
   v_claims := jsonb_build_object(
     'sub', user_id, 'role', 'authenticated', 'aud', 'authenticated', 'email', v_email,
     'aal', 'aal1', 'is_anonymous', false,
