@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { freePort } from "../stack/postgres/port.ts";
 import { PARLEY_ROOT } from "../stack/postgres/apply.ts";
 import { startStack, type RunningStack } from "../stack/stack.ts";
+import { runAdvisors } from "./test/advisors-run.ts";
 import { runDeno } from "./test/deno-run.ts";
 import type { LayerResult } from "./test/layer.ts";
 import { ensurePgtapInstalled } from "./test/pgtap-install.ts";
@@ -42,6 +43,10 @@ try {
 
   section("pgTAP (supabase/tests)");
   results.push(await runPgtap({ dbUrl: c.dbUrl, testsDir: join(PARLEY_ROOT, "supabase", "tests"), root: PARLEY_ROOT, only, print: say }));
+
+  section("advisors (supabase db advisors --level warn)");
+  if (!only) results.push(await runAdvisors({ root: PARLEY_ROOT, dbUrl: c.dbUrl, print: say }));
+  else say(`skipped: filter "${only}"`);
 
   section("Deno (functions)");
   results.push(await runDeno({ root: PARLEY_ROOT, env: { SUPABASE_URL: stack.gateway!.url, SUPABASE_DB_URL: c.dbUrl }, only, print: say }));
