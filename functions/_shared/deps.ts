@@ -1,5 +1,6 @@
 // Third-party modules, pinned in one place as npm: specifiers so `supabase functions deploy`, `deno test`
-// and the local runtime all resolve them the same way without an import map.
+// and the local runtime all resolve them the same way. (zod is mapped in functions/deno.json instead, so
+// that _shared/schemas.ts is importable from Node too.)
 export { createClient } from "npm:@supabase/supabase-js@2.109.0";
 export {
   AccessToken,
@@ -10,4 +11,3 @@ export {
   WebhookReceiver,
 } from "npm:livekit-server-sdk@2.19.2";
 export type { VideoGrant, WebhookEvent } from "npm:livekit-server-sdk@2.19.2";
-export { z } from "npm:zod@4.6.7";

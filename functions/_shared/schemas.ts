@@ -1,11 +1,29 @@
-// Shared zod schemas: call-token's request body and the rows the database hands back to the functions.
-import { z } from "./deps.ts";
+// Shared zod schemas: the functions' request and response bodies (also parsed by the client SDK in
+// client/) and the rows the database hands back to the functions. `zod` is a bare import: Node resolves
+// it from node_modules, Deno through the import map in functions/deno.json — so this one file serves both.
+import { z } from "zod";
 
 /** `POST /functions/v1/call-token` body. Unknown fields are ignored. */
 export const callTokenRequest = z.object({
   callId: z.guid({ error: "callId must be a call id (a uuid string)" }),
 });
 export type CallTokenRequest = z.infer<typeof callTokenRequest>;
+
+/** `call-token`'s 200 body: what livekit-client's `room.connect(wsUrl, token)` needs. */
+export const callTokenResponse = z.object({
+  token: z.string().min(1),
+  wsUrl: z.string().min(1),
+  roomName: z.string().min(1),
+  identity: z.string().min(1),
+  expiresAt: z.iso.datetime(),
+});
+export type CallTokenResponse = z.infer<typeof callTokenResponse>;
+
+/** Every non-2xx body a Parley function answers with. */
+export const functionErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+export type FunctionErrorBody = z.infer<typeof functionErrorBody>;
 
 /** One row of `public.get_call_grant(call_id)`: what the caller may do in that call. */
 export const callGrantRow = z.object({

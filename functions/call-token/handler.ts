@@ -3,7 +3,7 @@ import { callVideoGrant, CALL_TOKEN_TTL_SECONDS, ROOM_EMPTY_TIMEOUT_SECONDS } fr
 import { corsHeaders, HttpError, json, toErrorResponse } from "../_shared/http.ts";
 import { isLiveKitConfig, readLiveKitConfig, type LiveKitConfig } from "../_shared/livekit-config.ts";
 import { mintToken, type MintInput } from "../_shared/livekit.ts";
-import { callTokenRequest, describeZodError } from "../_shared/schemas.ts";
+import { callTokenRequest, describeZodError, type CallTokenResponse } from "../_shared/schemas.ts";
 import type { LoadGrant } from "./grant.ts";
 
 export interface CallTokenDeps {
@@ -15,15 +15,6 @@ export interface CallTokenDeps {
   mint?: (config: LiveKitConfig, input: MintInput) => Promise<string>;
   /** Clock, for expiresAt; defaults to Date.now. */
   now?: () => number;
-}
-
-/** The 200 body. */
-export interface CallTokenResponse {
-  token: string;
-  wsUrl: string;
-  roomName: string;
-  identity: string;
-  expiresAt: string;
 }
 
 function bearer(req: Request): string {
