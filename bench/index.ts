@@ -1,0 +1,192 @@
+// `npm run bench`: Parley's hot paths, each measured beside a baseline from the same run on the same
+// machine, so the figures are ratios that hold on a noisy shared machine. See docs/performance.md.
+//
+//   npm run bench                      start a private stack, seed, measure, print a table, clean up
+//   npm run bench -- --json            … and print one JSON object as the last line
+//   npm run bench -- --use-running     measure the running `npm run dev` (its data is left as it was)
+//   npm run bench -- --help            every flag
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { json, table, type Metric, type StageOutput } from "./report.ts";
+import { seed, unseed, type Seeded, type SeedSizes } from "./seed.ts";
+import { openTarget, type BenchTarget } from "./stack.ts";
+import type { StageContext, StageOptions } from "./stages/context.ts";
+import { runHistory } from "./stages/history.ts";
+import { runInbox } from "./stages/inbox.ts";
+import { runRealtime } from "./stages/realtime.ts";
+import { runSend } from "./stages/send.ts";
+import { runUnread } from "./stages/unread.ts";
+
+const FLAGS = {
+  json: { type: "boolean", default: false, help: "print one JSON object with every figure as the last line" },
+  "use-running": { type: "boolean", default: false, help: "adopt the running `npm run dev` (ports from supabase/config.toml / env)" },
+  "db-url": { type: "string", help: "adopt this database (superuser URL); env PARLEY_BENCH_DB_URL" },
+  "api-url": { type: "string", help: "adopt this gateway (http://host:port); env PARLEY_BENCH_API_URL" },
+  workdir: { type: "string", help: "project folder whose supabase/ a started stack applies (default: this checkout)" },
+  only: { type: "string", help: "comma-separated stages: send,history,inbox,unread,realtime" },
+  explain: { type: "boolean", default: false, help: "print explain (analyze, buffers) of the measured queries" },
+  "history-messages": { type: "string", default: "1000000", help: "messages in the history conversation" },
+  "inbox-large": { type: "string", default: "10000", help: "conversations of the large-inbox user" },
+  "inbox-small": { type: "string", default: "100", help: "conversations of the small-inbox user" },
+  "messages-per-conversation": { type: "string", default: "3", help: "messages in each inbox conversation" },
+  "unread-conversations": { type: "string", default: "100", help: "conversations in the unread stage" },
+  "unread-messages": { type: "string", default: "200", help: "messages (all unread for one user) in each of them" },
+  samples: { type: "string", default: "300", help: "latency samples per side of a comparison" },
+  warmup: { type: "string", default: "30", help: "untimed runs before sampling" },
+  "send-connections": { type: "string", default: "4", help: "connections sending at once" },
+  "send-rounds": { type: "string", default: "6", help: "alternating send / raw-insert rounds" },
+  "send-phase-ms": { type: "string", default: "1500", help: "length of each timed phase" },
+  "realtime-clients": { type: "string", default: "100", help: "subscribed supabase-js clients" },
+  "realtime-messages": { type: "string", default: "100", help: "messages sent while they listen" },
+  help: { type: "boolean", default: false, help: "this text" },
+} as const;
+
+type Values = { [K in keyof typeof FLAGS]?: (typeof FLAGS)[K]["type"] extends "boolean" ? boolean : string };
+
+const STAGES = ["send", "history", "inbox", "unread", "realtime"] as const;
+type StageName = (typeof STAGES)[number];
+
+function usage(): string {
+  const lines = Object.entries(FLAGS).map(([name, f]) => {
+    const def = "default" in f && f.type === "string" ? ` (default ${f.default})` : "";
+    return `  --${name.padEnd(26)} ${f.help}${def}`;
+  });
+  return `npm run bench -- [flags]\n${lines.join("\n")}`;
+}
+
+/** A positive integer flag, or a clear error naming it. */
+function int(values: Values, name: keyof typeof FLAGS, min = 1): number {
+  const raw = values[name];
+  const n = Number(raw);
+  if (typeof raw !== "string" || !Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min} (got ${String(raw)})`);
+  return n;
+}
+
+class UsageError extends Error {}
+
+async function main(): Promise<number> {
+  let values: Values;
+  try {
+    values = parseArgs({ options: FLAGS, strict: true, allowPositionals: false }).values as Values;
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${usage()}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${usage()}\n`);
+    return 0;
+  }
+  let sizes: SeedSizes;
+  let opts: StageOptions;
+  let stages: StageName[];
+  try {
+    sizes = {
+      historyMessages: int(values, "history-messages"),
+      inboxLarge: int(values, "inbox-large", 2),
+      inboxSmall: int(values, "inbox-small", 2),
+      messagesPerConversation: int(values, "messages-per-conversation"),
+      unreadConversations: int(values, "unread-conversations"),
+      unreadMessages: int(values, "unread-messages"),
+      sendConnections: int(values, "send-connections"),
+      realtimeClients: int(values, "realtime-clients"),
+    };
+    opts = {
+      samples: int(values, "samples"),
+      warmup: int(values, "warmup", 0),
+      sendConnections: sizes.sendConnections,
+      sendRounds: int(values, "send-rounds"),
+      sendPhaseMs: int(values, "send-phase-ms", 100),
+      realtimeClients: sizes.realtimeClients,
+      realtimeMessages: int(values, "realtime-messages"),
+      explain: values.explain === true,
+    };
+    stages = values.only ? values.only.split(",").map((s) => s.trim()).filter(Boolean).map(stageName) : [...STAGES];
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`${e.message}\n${usage()}\n`);
+    return 2;
+  }
+
+  const started = Date.now();
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const stamp = () => `[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s]`;
+  const progress = (line: string) => say(`${stamp()} ${line}`);
+
+  let target: BenchTarget | undefined;
+  let admin: pg.Client | undefined;
+  let seeded: Seeded | undefined;
+  let failed = false;
+  const outputs: StageOutput[] = [];
+  try {
+    progress("stack");
+    target = await openTarget(
+      { dbUrl: values["db-url"] ?? process.env.PARLEY_BENCH_DB_URL, apiUrl: values["api-url"] ?? process.env.PARLEY_BENCH_API_URL, useRunning: values["use-running"] === true, workdir: values.workdir },
+      progress,
+    );
+    admin = new pg.Client({ connectionString: target.dbUrl, application_name: "parley-bench-admin" });
+    await admin.connect();
+    progress(`seed (history ${sizes.historyMessages.toLocaleString("en-US")} messages, inboxes ${sizes.inboxLarge} and ${sizes.inboxSmall})`);
+    seeded = await seed(admin, sizes, progress);
+    const ctx: StageContext = { target, admin, seeded, opts, say: progress };
+    for (const stage of stages) {
+      progress(`stage ${stage}`);
+      const out = await runStage(stage, ctx, sizes).catch((e: unknown): StageOutput => {
+        failed = true;
+        progress(`stage ${stage} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+        return { metrics: [{ key: stage, value: `failed: ${e instanceof Error ? e.message : String(e)}`, unit: "count", detail: "" }], figures: {} };
+      });
+      outputs.push(out);
+      for (const m of out.metrics) progress(`  ${m.key} = ${typeof m.value === "number" ? m.value : m.value} (${m.detail})`);
+    }
+  } catch (e) {
+    failed = true;
+    progress(`bench could not run: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+  } finally {
+    if (admin && seeded && target?.mode === "adopted") {
+      progress("cleanup: removing the seeded rows");
+      await unseed(admin, seeded).catch((e: unknown) => progress(`cleanup failed: ${String(e)} (drop schema ${seeded!.schema} and its rows by hand)`));
+    }
+    await admin?.end().catch(() => undefined);
+    if (target) {
+      progress(target.mode === "started" ? "cleanup: stopping the private stack" : "done with the running stack");
+      await target.stop({ keepLogs: failed });
+      if (failed && target.logFile) progress(`stack log kept at ${target.logFile}`);
+    }
+  }
+
+  const metrics: Metric[] = outputs.flatMap((o) => o.metrics);
+  say(`\n${table(metrics)}\n`);
+  if (values.json) {
+    say(
+      json(outputs, {
+        bench_stack: target?.mode ?? "none",
+        bench_duration_s: Math.round((Date.now() - started) / 1000),
+        bench_started_at: new Date(started).toISOString(),
+        bench_sizes: sizes,
+      }),
+    );
+  }
+  return failed ? 1 : 0;
+}
+
+function stageName(s: string): StageName {
+  if ((STAGES as readonly string[]).includes(s)) return s as StageName;
+  throw new UsageError(`--only: unknown stage "${s}" (stages: ${STAGES.join(", ")})`);
+}
+
+function runStage(stage: StageName, ctx: StageContext, sizes: SeedSizes): Promise<StageOutput> {
+  switch (stage) {
+    case "send":
+      return runSend(ctx);
+    case "history":
+      return runHistory(ctx);
+    case "inbox":
+      return runInbox(ctx, { large: sizes.inboxLarge, small: sizes.inboxSmall });
+    case "unread":
+      return runUnread(ctx, { conversations: sizes.unreadConversations, unreadEach: sizes.unreadMessages });
+    case "realtime":
+      return runRealtime(ctx);
+  }
+}
+
+process.exit(await main());

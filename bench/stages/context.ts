@@ -1,0 +1,28 @@
+// What every stage receives: the stack, an admin (superuser) connection, the seeded ids, the options.
+import type pg from "pg";
+import type { Seeded } from "../seed.ts";
+import type { BenchTarget } from "../stack.ts";
+
+export interface StageOptions {
+  /** Latency samples per side of an interleaved comparison. */
+  samples: number;
+  /** Untimed runs before sampling. */
+  warmup: number;
+  sendConnections: number;
+  sendRounds: number;
+  /** Duration of each timed send or raw-insert phase, ms. */
+  sendPhaseMs: number;
+  realtimeClients: number;
+  realtimeMessages: number;
+  /** Print `explain (analyze, buffers)` of the measured queries. */
+  explain: boolean;
+}
+
+export interface StageContext {
+  target: BenchTarget;
+  admin: pg.Client;
+  seeded: Seeded;
+  opts: StageOptions;
+  /** A progress line (stdout). */
+  say: (line: string) => void;
+}

@@ -1,0 +1,48 @@
+// history_rls_vs_superuser: the newest-50 page of the 1,000,000-message conversation, read by a
+// member (a user with an ordinary inbox) under RLS, divided by the same query as the superuser.
+// Both run in the same wrapper (transaction + claims); only `set local role authenticated` differs.
+import type { StageOutput } from "../report.ts";
+import { asSuperuser, asUser, closeAll, connect, lit } from "../sql.ts";
+import type { StageContext } from "./context.ts";
+import { compare, explain } from "./latency.ts";
+
+export async function runHistory(ctx: StageContext): Promise<StageOutput> {
+  const { seeded } = ctx;
+  const reader = seeded.users.small;
+  const page = `select * from public.messages where conversation_id = ${lit(seeded.conversations.history)} order by seq desc limit 50`;
+  const rpc = `select * from public.list_messages(${lit(seeded.conversations.history)})`;
+  const [client] = await connect(ctx.target.dbUrl, 1);
+  try {
+    const { count } = (await ctx.admin.query<{ count: string }>(`select count(*) from public.messages where conversation_id = $1`, [seeded.conversations.history])).rows[0]!;
+    const total = (await ctx.admin.query<{ n: string }>(`select count(*) as n from public.messages`)).rows[0]!.n;
+    const table = await compare(ctx, client!, asUser(reader, page), asSuperuser(reader, page));
+    const viaRpc = await compare(ctx, client!, asUser(reader, rpc), asSuperuser(reader, page));
+    if (ctx.opts.explain) {
+      await explain(ctx, client!, "history page as a member (RLS)", asUser(reader, page), page);
+      await explain(ctx, client!, "history page as superuser", asSuperuser(reader, page), page);
+    }
+    return {
+      metrics: [
+        {
+          key: "history_rls_vs_superuser",
+          value: table.ratio,
+          unit: "ratio",
+          target: { op: "<=", value: 1.3 },
+          detail: `p50 member ${table.a.p50} ms / superuser ${table.b.p50} ms (newest 50 of ${Number(count).toLocaleString("en-US")} messages; ${Number(total).toLocaleString("en-US")} in the table)`,
+        },
+      ],
+      figures: {
+        history_rls_p50_ms: table.a.p50,
+        history_rls_p99_ms: table.a.p99,
+        history_superuser_p50_ms: table.b.p50,
+        history_superuser_p99_ms: table.b.p99,
+        history_list_messages_p50_ms: viaRpc.a.p50,
+        history_list_messages_vs_superuser: viaRpc.ratio,
+        history_conversation_messages: Number(count),
+        history_table_messages: Number(total),
+      },
+    };
+  } finally {
+    await closeAll([client!]);
+  }
+}
