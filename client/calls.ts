@@ -1,0 +1,59 @@
+// Calls: the state machine RPCs, history, my live call, and the LiveKit token from the call-token function.
+import { callTokenResponse, type CallTokenResponse } from "../functions/_shared/schemas.ts";
+import type { ParleyClient } from "./client.ts";
+import { fromFunctionsError, ParleyError, unwrap } from "./errors.ts";
+import type { Call, CallHistoryEntry, CallMedia, Page } from "./types.ts";
+
+export type { CallTokenResponse };
+
+export interface CallHistoryOptions {
+  /** Page size, 1–200 (default 50). */
+  limit?: number;
+  /** Cursor: the `created_at` of the last call already shown. */
+  before?: string;
+}
+
+export function callsApi(db: ParleyClient) {
+  return {
+    /** Rings the conversation (direct: the other person; group: every member), or joins its live call. */
+    async start(conversationId: string, media: CallMedia = "audio"): Promise<Call> {
+      return unwrap(await db.rpc("start_call", { conversation_id: conversationId, media }).single()) as Call;
+    },
+    /** Answers a call ringing me, or joins / rejoins a live group call. Every device of mine sees it. */
+    async accept(callId: string): Promise<Call> {
+      return unwrap(await db.rpc("accept_call", { call_id: callId }).single()) as Call;
+    },
+    async decline(callId: string): Promise<Call> {
+      return unwrap(await db.rpc("decline_call", { call_id: callId }).single()) as Call;
+    },
+    /** Hangs up for me (ends a direct call; a group call ends when nobody is left). */
+    async leave(callId: string): Promise<Call> {
+      return unwrap(await db.rpc("leave_call", { call_id: callId }).single()) as Call;
+    },
+    /** Ends it for everyone (direct: either side; group: the caller, an owner or an admin). */
+    async end(callId: string): Promise<Call> {
+      return unwrap(await db.rpc("end_call", { call_id: callId }).single()) as Call;
+    },
+    /** My calls, newest first, each as I saw it (outcome, duration, participants). */
+    async history(options: CallHistoryOptions = {}): Promise<Page<CallHistoryEntry, string>> {
+      const limit = options.limit ?? 50;
+      const rows = unwrap(await db.rpc("list_call_history", { limit_count: limit, before: options.before })) as unknown as CallHistoryEntry[];
+      const last = rows.at(-1);
+      return rows.length === limit && last ? { items: rows, next: last.created_at } : { items: rows };
+    },
+    /** The call ringing me or that I am in, if any (there is never more than one). */
+    async active(): Promise<CallHistoryEntry | null> {
+      return unwrap(await db.rpc("get_active_call").maybeSingle()) as unknown as CallHistoryEntry | null;
+    },
+    /** A LiveKit token for the call's room (after accepting, for a callee): `room.connect(wsUrl, token)`. */
+    async token(callId: string): Promise<CallTokenResponse> {
+      const { data, error } = await db.functions.invoke<unknown>("call-token", { body: { callId } });
+      if (error) throw await fromFunctionsError(error);
+      const parsed = callTokenResponse.safeParse(data);
+      if (!parsed.success) throw new ParleyError("invalid_response", `call-token answered an unexpected body: ${parsed.error.message}`, 200);
+      return parsed.data;
+    },
+  };
+}
+
+export type CallsApi = ReturnType<typeof callsApi>;

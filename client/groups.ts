@@ -1,0 +1,60 @@
+// Groups: create, read, update, delete, and member management with owner/admin/member roles.
+import type { ParleyClient } from "./client.ts";
+import { unwrap } from "./errors.ts";
+import type { Conversation, Member, MemberRole } from "./types.ts";
+
+export interface GroupInput {
+  title: string;
+  description?: string;
+  avatarUrl?: string;
+  /** Initial members besides me (I become the owner). */
+  memberIds?: string[];
+}
+
+/** Fields to change; omitted ones stay, `""` clears description or avatar. */
+export interface GroupChanges {
+  title?: string;
+  description?: string;
+  avatarUrl?: string;
+}
+
+export function groupsApi(db: ParleyClient) {
+  return {
+    async create(input: GroupInput): Promise<Conversation> {
+      return unwrap(
+        await db.rpc("create_group", { title: input.title, description: input.description, avatar_url: input.avatarUrl, member_ids: input.memberIds ?? [] }).single(),
+      ) as Conversation;
+    },
+    async get(groupId: string): Promise<Conversation> {
+      return unwrap(await db.rpc("get_group", { group_id: groupId }).single()) as Conversation;
+    },
+    /** Owner or admin. */
+    async update(groupId: string, changes: GroupChanges): Promise<Conversation> {
+      return unwrap(
+        await db.rpc("update_group", { group_id: groupId, title: changes.title, description: changes.description, avatar_url: changes.avatarUrl }).single(),
+      ) as Conversation;
+    },
+    /** Owner only: the group, its members and messages go. */
+    async remove(groupId: string): Promise<void> {
+      unwrap(await db.rpc("delete_group", { group_id: groupId }));
+    },
+    /** Owner or admin; existing members are skipped. Returns the new memberships. */
+    async addMembers(groupId: string, userIds: string[]): Promise<Member[]> {
+      return unwrap(await db.rpc("add_members", { group_id: groupId, user_ids: userIds })) as Member[];
+    },
+    /** Owner or admin; never the owner. */
+    async removeMember(groupId: string, userId: string): Promise<void> {
+      unwrap(await db.rpc("remove_member", { group_id: groupId, user_id: userId }));
+    },
+    /** Owner only; `owner` hands the group over (the old owner becomes admin). */
+    async setRole(groupId: string, userId: string, role: MemberRole): Promise<Member> {
+      return unwrap(await db.rpc("set_member_role", { group_id: groupId, user_id: userId, role }).single()) as Member;
+    },
+    /** Leaves; an owner hands over to the longest-standing admin (else member); the last one out deletes the group. */
+    async leave(groupId: string): Promise<void> {
+      unwrap(await db.rpc("leave_group", { group_id: groupId }));
+    },
+  };
+}
+
+export type GroupsApi = ReturnType<typeof groupsApi>;

@@ -1,0 +1,100 @@
+// Messages: send (idempotent), history pages, catch-up by seq, edit, delete, read cursor.
+import type { ParleyClient } from "./client.ts";
+import { unwrap } from "./errors.ts";
+import type { Attachment, Json, Message, MessageKind, Page } from "./types.ts";
+
+export interface SendInput {
+  body?: string;
+  kind?: Exclude<MessageKind, "system">;
+  attachment?: Attachment;
+  metadata?: Record<string, Json>;
+  replyToId?: string;
+  /**
+   * Idempotency key, unique per sender. Retrying with the same id returns the first message instead
+   * of sending a second one. Generated when omitted: keep it if you retry yourself.
+   */
+  clientId?: string;
+}
+
+export interface HistoryOptions {
+  /** Page size, 1–200 (default 50). */
+  limit?: number;
+  /** Cursor: the `seq` of the oldest message already shown. */
+  beforeSeq?: number;
+}
+
+const toArgs = (input: SendInput) => ({
+  body: input.body,
+  kind: input.kind ?? (input.attachment ? undefined : "text"),
+  attachment: input.attachment as Json | undefined,
+  metadata: input.metadata,
+  reply_to_id: input.replyToId,
+  client_id: input.clientId ?? crypto.randomUUID(),
+});
+
+const page = (rows: Message[], limit: number): Page<Message, number> => {
+  const last = rows.at(-1);
+  return rows.length === limit && last ? { items: rows, next: last.seq } : { items: rows };
+};
+
+export function messagesApi(db: ParleyClient) {
+  const api = {
+    /** Sends to a conversation I belong to. */
+    async send(conversationId: string, input: SendInput): Promise<Message> {
+      return unwrap(await db.rpc("send_message", { conversation_id: conversationId, ...toArgs(input) }).single()) as Message;
+    },
+
+    /** Sends to a user, creating our direct conversation on first use. */
+    async sendDirect(recipientId: string, input: SendInput): Promise<Message> {
+      return unwrap(await db.rpc("send_direct_message", { recipient_id: recipientId, ...toArgs(input) }).single()) as Message;
+    },
+
+    /** A page of history, newest first; pass `next` back as `beforeSeq` for the page before. */
+    async list(conversationId: string, options: HistoryOptions = {}): Promise<Page<Message, number>> {
+      const limit = options.limit ?? 50;
+      const rows = unwrap(await db.rpc("list_messages", { conversation_id: conversationId, max_count: limit, before_seq: options.beforeSeq })) as Message[];
+      return page(rows, limit);
+    },
+
+    /** A page of my direct conversation with a user, newest first (empty before the first message). */
+    async listDirect(otherUserId: string, options: HistoryOptions = {}): Promise<Page<Message, number>> {
+      const limit = options.limit ?? 50;
+      const rows = unwrap(await db.rpc("list_direct_messages", { other_user_id: otherUserId, max_count: limit, before_seq: options.beforeSeq })) as Message[];
+      return page(rows, limit);
+    },
+
+    /**
+     * Everything after `afterSeq`, oldest first — creations, edits and tombstones alike — for a client
+     * that was offline or reconnected. Pages until caught up.
+     */
+    async catchUp(conversationId: string, afterSeq: number, pageSize = 200): Promise<Message[]> {
+      const all: Message[] = [];
+      let cursor = afterSeq;
+      for (;;) {
+        const rows = unwrap(await db.rpc("list_messages", { conversation_id: conversationId, after_seq: cursor, max_count: pageSize })) as Message[];
+        all.push(...rows);
+        const last = rows.at(-1);
+        if (rows.length < pageSize || !last) return all;
+        cursor = last.seq;
+      }
+    },
+
+    /** Replaces the body (and metadata) of my own message. */
+    async edit(messageId: string, body: string, metadata?: Record<string, Json>): Promise<Message> {
+      return unwrap(await db.rpc("edit_message", { message_id: messageId, body, metadata }).single()) as Message;
+    },
+
+    /** Deletes a message (mine; in groups owners and admins may delete any), leaving a tombstone. */
+    async remove(messageId: string): Promise<Message> {
+      return unwrap(await db.rpc("delete_message", { message_id: messageId }).single()) as Message;
+    },
+
+    /** Moves my read cursor to `seq` (default: everything); returns the cursor, which never moves back. */
+    async markRead(conversationId: string, seq?: number): Promise<number> {
+      return unwrap(await db.rpc("mark_read", { conversation_id: conversationId, seq }));
+    },
+  };
+  return api;
+}
+
+export type MessagesApi = ReturnType<typeof messagesApi>;

@@ -1,0 +1,42 @@
+// Profiles: who people are (username, display name, avatar, last seen).
+import type { ParleyClient } from "./client.ts";
+import { unwrap } from "./errors.ts";
+import type { Profile } from "./types.ts";
+
+export interface ProfileChanges {
+  username?: string;
+  displayName?: string;
+  avatarUrl?: string | null;
+}
+
+export function profilesApi(db: ParleyClient, currentUserId: () => Promise<string>) {
+  return {
+    async get(userId: string): Promise<Profile | null> {
+      return unwrap(await db.from("profiles").select("*").eq("id", userId).maybeSingle());
+    },
+    /** Profiles whose username starts with `prefix` (case-insensitive), for finding people to message. */
+    async search(prefix: string, limit = 20): Promise<Profile[]> {
+      const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      return unwrap(await db.from("profiles").select("*").ilike("username", pattern).order("username").limit(limit));
+    },
+    async me(): Promise<Profile> {
+      const id = await currentUserId();
+      return unwrap(await db.from("profiles").select("*").eq("id", id).single());
+    },
+    async update(changes: ProfileChanges): Promise<Profile> {
+      const id = await currentUserId();
+      const row: { username?: string; display_name?: string; avatar_url?: string | null } = {};
+      if (changes.username !== undefined) row.username = changes.username;
+      if (changes.displayName !== undefined) row.display_name = changes.displayName;
+      if (changes.avatarUrl !== undefined) row.avatar_url = changes.avatarUrl;
+      return unwrap(await db.from("profiles").update(row).eq("id", id).select("*").single());
+    },
+    /** Records that I am around now (`last_seen_at`), for "last seen" when I am offline. */
+    async touch(): Promise<void> {
+      const id = await currentUserId();
+      unwrap(await db.from("profiles").update({ last_seen_at: new Date().toISOString() }).eq("id", id));
+    },
+  };
+}
+
+export type ProfilesApi = ReturnType<typeof profilesApi>;

@@ -1,0 +1,76 @@
+// The SDK's public types: rows from the generated database types, with text enums narrowed to their checked values.
+import type { Database, Json } from "./database.types.ts";
+
+type Tables = Database["public"]["Tables"];
+type Fns = Database["public"]["Functions"];
+
+/** The supabase-js client Parley runs on, typed with Parley's schema. */
+export type { Database, Json };
+
+export type MessageKind = "text" | "image" | "video" | "audio" | "file" | "system";
+export type MemberRole = "owner" | "admin" | "member";
+export type ConversationKind = "direct" | "group";
+export type CallMedia = "audio" | "video";
+export type CallStatus = "ringing" | "active" | "ended" | "missed" | "declined" | "cancelled" | "busy";
+export type ParticipantState = "ringing" | "joined" | "left" | "declined" | "missed" | "busy";
+
+/** Where an attachment's bytes live and what they are; `size` and `mime_type` are taken from Storage by the database. */
+export interface Attachment {
+  bucket?: "attachments";
+  path: string;
+  mime_type?: string;
+  size?: number;
+  name?: string;
+  duration_ms?: number;
+  width?: number;
+  height?: number;
+}
+
+export type Message = Omit<Tables["messages"]["Row"], "kind" | "attachment"> & { kind: MessageKind; attachment: Attachment | null };
+export type Conversation = Omit<Tables["conversations"]["Row"], "kind"> & { kind: ConversationKind };
+export type Member = Omit<Tables["conversation_members"]["Row"], "role"> & { role: MemberRole };
+export type Profile = Tables["profiles"]["Row"];
+export type Call = Omit<Tables["calls"]["Row"], "kind" | "media" | "status"> & { kind: ConversationKind; media: CallMedia; status: CallStatus };
+export type MemberProfile = Omit<Fns["list_members"]["Returns"][number], "role"> & { role: MemberRole };
+
+/** The other person of a direct conversation, as the inbox shows them. */
+export interface InboxUser {
+  id: string;
+  username: string | null;
+  display_name: string | null;
+  avatar_url: string | null;
+  last_seen_at: string | null;
+}
+
+/** One row of the conversation list. */
+export type InboxEntry = Omit<Fns["list_conversations"]["Returns"][number], "kind" | "role" | "last_message" | "other_user"> & {
+  kind: ConversationKind;
+  role: MemberRole;
+  last_message: Message | null;
+  other_user: InboxUser | null;
+};
+
+export interface CallParticipantSummary {
+  user_id: string;
+  display_name: string | null;
+  avatar_url: string | null;
+  state: ParticipantState;
+  joined_at: string | null;
+  left_at: string | null;
+}
+
+/** A call as I saw it (history and active call). */
+export type CallHistoryEntry = Omit<Fns["list_call_history"]["Returns"][number], "kind" | "media" | "status" | "participants" | "direction" | "outcome"> & {
+  kind: ConversationKind;
+  media: CallMedia;
+  status: CallStatus;
+  direction: "outgoing" | "incoming";
+  outcome: "answered" | "missed" | "declined" | "cancelled" | "busy" | "ringing" | "active";
+  participants: CallParticipantSummary[];
+};
+
+/** A page of a list and the cursor of the next one (undefined at the end). */
+export interface Page<T, C> {
+  items: T[];
+  next?: C;
+}
