@@ -1,7 +1,7 @@
 // Runs the vitest suites (official clients end to end) against an already running stack.
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import type { LayerResult } from "./layer.ts";
 
 interface VitestJson {
@@ -11,8 +11,21 @@ interface VitestJson {
   testResults: Array<{ name: string; status: string; message?: string; assertionResults: Array<{ fullName: string; status: string; failureMessages: string[] }> }>;
 }
 
+/** The vitest files (test/**/*.test.ts) as paths relative to the root. */
+function vitestFiles(root: string): string[] {
+  const dir = join(root, "test");
+  if (!existsSync(dir)) return [];
+  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".test.ts")).map((f) => relative(root, join(dir, f)));
+}
+
 export async function runVitest(opts: { root: string; env: Record<string, string>; outFile: string; only?: string | undefined; print: (l: string) => void }): Promise<LayerResult> {
   const result: LayerResult = { name: "vitest", passed: 0, failed: 0, failures: [] };
+  // A filter that names no vitest file (e.g. `npm test -- supabase/tests/realtime`) selects none of this layer.
+  const only = opts.only;
+  if (only && !vitestFiles(opts.root).some((f) => f.includes(only))) {
+    opts.print(`skipped: filter "${only}" names no file in test/`);
+    return result;
+  }
   const vitest = join(opts.root, "node_modules", ".bin", "vitest");
   const code = await new Promise<number>((resolvePromise) => {
     const child = spawn(vitest, ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${opts.outFile}`, ...(opts.only ? [opts.only] : [])], {
