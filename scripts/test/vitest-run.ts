@@ -11,7 +11,7 @@ interface VitestJson {
   testResults: Array<{ name: string; status: string; message?: string; assertionResults: Array<{ fullName: string; status: string; failureMessages: string[] }> }>;
 }
 
-/** The vitest files (test/**/*.test.ts) as paths relative to the root. */
+/** The vitest files (`*.test.ts` under test/) as paths relative to the root. */
 function vitestFiles(root: string): string[] {
   const dir = join(root, "test");
   if (!existsSync(dir)) return [];
