@@ -1,13 +1,64 @@
-// Placeholder until the auth service lands: answers 501 so a caller sees what is missing.
+// The local /auth/v1: a GoTrue-compatible Auth service for the official auth-js client.
+import { randomUUID } from "node:crypto";
 import type { Service, ServiceContext } from "../types.ts";
+import { AuthError, errorResponse, jsonResponse, notFound } from "./errors.ts";
+import { readJson } from "./request.ts";
+import { authSettings } from "./settings.ts";
+import { signup } from "./signup.ts";
+import { passwordGrant, refreshTokenGrant } from "./token.ts";
+import { getUser, logoutHandler, updateUser } from "./account.ts";
+import { adminRoutes } from "./admin.ts";
+import { health, settingsHandler } from "./info.ts";
+import { badRequest } from "./errors.ts";
 
-export function createAuthService(_ctx: ServiceContext): Service {
+/** GoTrue endpoints the local stack does not offer: answered 404 `feature_disabled` rather than chi's bare 404. */
+const UNSUPPORTED = /^\/(otp|magiclink|verify|recover|resend|reauthenticate|factors|passkeys|authorize|callback|sso|invite|admin\/generate_link|user\/identities|token\?)/;
+
+export function createAuthService(ctx: ServiceContext): Service {
+  const settings = authSettings(ctx.config);
+  const { db, log } = ctx;
+
+  async function route(req: Request, path: string): Promise<Response> {
+    const url = new URL(req.url);
+    const m = req.method;
+    const p = path.length > 1 ? path.replace(/\/+$/, "") : path;
+    if (p === "/health" && m === "GET") return health();
+    if (p === "/settings" && m === "GET") return settingsHandler(settings);
+    if (p === "/.well-known/jwks.json" && m === "GET") return jsonResponse(200, { keys: [] });
+    if (p === "/signup" && m === "POST") return signup(req, await readJson(req, "SignupParams"), db, settings);
+    if (p === "/token" && m === "POST") {
+      const grant = url.searchParams.get("grant_type");
+      if (grant === "password") return passwordGrant(req, await readJson(req, "PasswordGrantParams"), db, settings);
+      if (grant === "refresh_token") return refreshTokenGrant(req, await readJson(req, "RefreshTokenGrantParams"), db, settings);
+      if (grant === "pkce" || grant === "id_token" || grant === "web3") throw notFound("feature_disabled", `grant_type=${grant} is not supported by the local stack`);
+      throw badRequest("invalid_credentials", "unsupported_grant_type");
+    }
+    if (p === "/user" && m === "GET") return getUser(req, db, settings);
+    if (p === "/user" && m === "PUT") return updateUser(req, db, settings);
+    if (p === "/logout" && m === "POST") return logoutHandler(req, url, db, settings);
+    if (p === "/admin" || p.startsWith("/admin/")) {
+      const r = await adminRoutes(req, url, p, db, settings);
+      if (r) return r;
+    }
+    if (UNSUPPORTED.test(p + "?")) throw notFound("feature_disabled", `${p} is not supported by the local stack (see docs/local-stack-auth.md)`);
+    return new Response("404 page not found\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
+  }
+
   return {
-    async fetch() {
-      return new Response(JSON.stringify({ message: "auth is not implemented in the local stack yet" }), {
-        status: 501,
-        headers: { "content-type": "application/json" },
-      });
+    async fetch(req, path) {
+      try {
+        return await route(req, path);
+      } catch (e) {
+        if (e instanceof AuthError) {
+          const requestId = randomUUID();
+          if (e.status >= 500) log(`${req.method} ${path} failed (${requestId}): ${e.message}${e.cause ? `: ${String((e.cause as Error).message ?? e.cause)}` : ""}`);
+          return errorResponse(e, req.headers.get("x-supabase-api-version"), requestId);
+        }
+        const requestId = randomUUID();
+        log(`${req.method} ${path} failed (${requestId}): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        const err = new AuthError(500, "unexpected_failure", "Internal Server Error");
+        return errorResponse(err, req.headers.get("x-supabase-api-version"), requestId);
+      }
     },
   };
 }

@@ -1,0 +1,131 @@
+// Reading an Auth request: JSON bodies, client details, and the caller's JWT (api/auth.go, helpers.go).
+import { isIP } from "node:net";
+import { verifyJwt, type Claims } from "../jwt.ts";
+import { badRequest, forbidden, unauthorized } from "./errors.ts";
+import type { Db } from "./db.ts";
+import type { GrantParams } from "./sessions.ts";
+import { sessionExists } from "./sessions.ts";
+import type { AuthSettings } from "./settings.ts";
+import { findUserById, type JsonMap, type UserRecord } from "./users.ts";
+
+/** Reads the body as a JSON object; GoTrue answers 400 `bad_json` for anything else (an empty body included). */
+export async function readJson(req: Request, what: string): Promise<JsonMap> {
+  const text = await req.text();
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    const reason = text.trim() === "" ? "unexpected end of JSON input" : e instanceof Error ? e.message : String(e);
+    throw badRequest("bad_json", `Could not parse request body as JSON: ${reason}`);
+  }
+  if (value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw badRequest("bad_json", `Could not parse request body as JSON: json: cannot unmarshal ${Array.isArray(value) ? "array" : typeof value} into Go value of type api.${what}`);
+  }
+  return value as JsonMap;
+}
+
+/** A string field of a body ("" when absent or null); another JSON type is GoTrue's unmarshal error. */
+export function str(body: JsonMap, key: string, what: string): string {
+  const v = body[key];
+  if (v === undefined || v === null) return "";
+  if (typeof v !== "string") throw badRequest("bad_json", `Could not parse request body as JSON: json: cannot unmarshal ${jsonType(v)} into Go struct field ${what}.${key} of type string`);
+  return v;
+}
+
+/** An object field of a body (undefined when absent or null). */
+export function obj(body: JsonMap, key: string, what: string): JsonMap | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "object" || Array.isArray(v)) {
+    throw badRequest("bad_json", `Could not parse request body as JSON: json: cannot unmarshal ${jsonType(v)} into Go struct field ${what}.${key} of type map[string]interface {}`);
+  }
+  return v as JsonMap;
+}
+
+/** A boolean field of a body (false when absent). */
+export function bool(body: JsonMap, key: string, what: string): boolean {
+  const v = body[key];
+  if (v === undefined || v === null) return false;
+  if (typeof v !== "boolean") throw badRequest("bad_json", `Could not parse request body as JSON: json: cannot unmarshal ${jsonType(v)} into Go struct field ${what}.${key} of type bool`);
+  return v;
+}
+
+function jsonType(v: unknown): string {
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "object") return "object";
+  return typeof v;
+}
+
+/** User agent and client IP, stored on new sessions. */
+export function grantParams(req: Request): GrantParams {
+  const forwarded = req.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  return {
+    userAgent: req.headers.get("user-agent") ?? undefined,
+    ip: forwarded && isIP(forwarded) ? forwarded : undefined,
+  };
+}
+
+// GoTrue's bearerRegexp.
+const BEARER = /^(?:B|b)earer (\S+)$/;
+
+/** Verifies the bearer JWT (HS256 with the project secret) with GoTrue's refusals: 401 `no_authorization`, 403 `bad_jwt`. */
+export async function requireClaims(req: Request, settings: AuthSettings): Promise<Claims> {
+  const m = BEARER.exec(req.headers.get("authorization") ?? "");
+  if (!m?.[1]) throw unauthorized("no_authorization", "This endpoint requires a valid Bearer token");
+  const result = await verifyJwt(m[1], settings.jwtSecret);
+  if (!result.ok) {
+    // Word the reason as golang-jwt v5 does.
+    const reason =
+      result.reason === "expired"
+        ? "token has invalid claims: token is expired"
+        : /signature/i.test(result.message)
+          ? "token signature is invalid: signature is invalid"
+          : `token is malformed: ${result.message}`;
+    throw forbidden("bad_jwt", `invalid JWT: unable to parse or verify signature, ${reason}`);
+  }
+  return result.claims;
+}
+
+export interface Caller {
+  claims: Claims;
+  user: UserRecord;
+  /** The `session_id` claim, when the token has one that exists. */
+  sessionId?: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NIL = "00000000-0000-0000-0000-000000000000";
+
+/** Loads the user and session named by the token (maybeLoadUserOrSession), refusing as GoTrue does. */
+export async function loadCaller(db: Db, claims: Claims): Promise<Caller> {
+  const sub = typeof claims.sub === "string" ? claims.sub : "";
+  if (!sub) throw forbidden("bad_jwt", "invalid claim: missing sub claim");
+  if (!UUID.test(sub)) throw badRequest("bad_jwt", "invalid claim: sub claim must be a UUID");
+  const user = await findUserById(db, sub);
+  if (!user) throw forbidden("user_not_found", "User from sub claim in JWT does not exist");
+  const sid = typeof claims.session_id === "string" ? claims.session_id : "";
+  let sessionId: string | undefined;
+  if (sid && sid !== NIL) {
+    if (!UUID.test(sid)) throw forbidden("bad_jwt", "invalid claim: session_id claim must be a UUID");
+    if (!(await sessionExists(db, sid))) throw forbidden("session_not_found", "Session from session_id claim in JWT does not exist");
+    sessionId = sid;
+  }
+  return { claims, user, sessionId };
+}
+
+/** requireAuthentication: a valid user token whose user and session exist and who is not banned. */
+export async function requireUser(req: Request, db: Db, settings: AuthSettings): Promise<Caller> {
+  const caller = await loadCaller(db, await requireClaims(req, settings));
+  if (caller.user.banned) throw forbidden("user_banned", "User is banned");
+  return caller;
+}
+
+/** requireAdminCredentials: a valid token whose `role` is an admin role (locally `service_role`). */
+export async function requireAdmin(req: Request, db: Db, settings: AuthSettings): Promise<Claims> {
+  const claims = await requireClaims(req, settings);
+  const sid = typeof claims.session_id === "string" ? claims.session_id : "";
+  if (sid && sid !== NIL) await loadCaller(db, claims);
+  if (typeof claims.role !== "string" || !settings.adminRoles.includes(claims.role)) throw forbidden("not_admin", "User not allowed");
+  return claims;
+}

@@ -1,0 +1,104 @@
+// POST /signup: email + password sign-up (api/signup.go) and anonymous sign-in (api/anonymous.go).
+import type pg from "pg";
+import { AuthError, badRequest, internal, jsonResponse, unprocessable } from "./errors.ts";
+import { transaction } from "./db.ts";
+import { validateEmail } from "./email.ts";
+import { checkPasswordStrength, hashPassword } from "./passwords.ts";
+import { grantParams, obj, str } from "./request.ts";
+import { startSession } from "./sessions.ts";
+import type { AuthSettings } from "./settings.ts";
+import { sessionResponse } from "./tokens.ts";
+import { confirmEmail, emailTaken, findUserById, insertIdentity, insertUser, userJson, type JsonMap } from "./users.ts";
+
+const WHAT = "SignupParams";
+
+/** A trigger on auth.users failing (e.g. an app's profile trigger) is GoTrue's 500 "Database error saving new user". */
+function saveError(e: unknown, message: string): Error {
+  if (e instanceof AuthError) return e;
+  const err = internal(message);
+  err.cause = e;
+  return err;
+}
+
+/** Routes a sign-up body: no email and no phone means anonymous sign-in (api.go's /signup handler). */
+export async function signup(req: Request, body: JsonMap, db: pg.Pool, settings: AuthSettings): Promise<Response> {
+  const email = str(body, "email", WHAT);
+  const phone = str(body, "phone", WHAT);
+  const data = obj(body, "data", WHAT) ?? {};
+  if (email === "" && phone === "") {
+    if (!settings.enableAnonymousSignIns) throw unprocessable("anonymous_provider_disabled", "Anonymous sign-ins are disabled");
+    return signupAnonymously(req, data, db, settings);
+  }
+  if (!settings.enableSignup) throw unprocessable("signup_disabled", "Signups not allowed for this instance");
+
+  const password = str(body, "password", WHAT);
+  if (password === "") throw badRequest("validation_failed", "Signup requires a valid password");
+  checkPasswordStrength(password, settings);
+  if (email !== "" && phone !== "") throw badRequest("validation_failed", "Only an email address or phone number should be provided on signup.");
+  if (email === "") throw badRequest("phone_provider_disabled", "Phone signups are disabled");
+  if (!settings.emailEnabled) throw badRequest("email_provider_disabled", "Email signups are disabled");
+  const address = validateEmail(email);
+
+  // Hash outside the transaction, as GoTrue does: bcrypt is slow.
+  const hash = await hashPassword(password);
+  return transaction(db, async (client) => {
+    if (await emailTaken(client, address)) {
+      // With autoconfirm GoTrue says so; without it a fake user would be returned (not offered locally).
+      throw unprocessable("user_already_exists", "User already registered");
+    }
+    let id: string;
+    try {
+      id = await insertUser(client, {
+        aud: settings.aud,
+        role: settings.defaultRole,
+        email: address,
+        encryptedPassword: hash,
+        appMetadata: { provider: "email", providers: ["email"] },
+        userMetadata: data,
+        isAnonymous: false,
+      });
+    } catch (e) {
+      throw saveError(e, "Database error saving new user");
+    }
+    const identityData: JsonMap = { sub: id, email: address, email_verified: false, phone_verified: false };
+    for (const [k, v] of Object.entries(data)) if (!(k in identityData)) identityData[k] = v;
+    await insertIdentity(client, id, "email", identityData);
+    if (!settings.mailerAutoconfirm) {
+      // Confirmation mail is not sent by the local stack; the user exists unconfirmed, as GoTrue leaves it.
+      await client.query(`update auth.users set confirmation_sent_at = now() where id = $1`, [id]);
+      const user = await findUserById(client, id);
+      if (!user) throw internal("Database error loading user after sign-up");
+      return jsonResponse(200, userJson(user));
+    }
+    await confirmEmail(client, id);
+    const { sessionId, refreshToken } = await startSession(client, id, "password", grantParams(req));
+    const user = await findUserById(client, id);
+    if (!user) throw internal("Database error loading user after sign-up");
+    return jsonResponse(200, await sessionResponse(client, user, sessionId, refreshToken, settings));
+  });
+}
+
+/** Anonymous sign-in: a user with no email, phone, password or identity, and a session with amr "anonymous". */
+async function signupAnonymously(req: Request, data: JsonMap, db: pg.Pool, settings: AuthSettings): Promise<Response> {
+  if (!settings.enableSignup) throw unprocessable("signup_disabled", "Signups not allowed for this instance");
+  return transaction(db, async (client) => {
+    let id: string;
+    try {
+      id = await insertUser(client, {
+        aud: settings.aud,
+        role: settings.defaultRole,
+        email: null,
+        encryptedPassword: "",
+        appMetadata: {},
+        userMetadata: data,
+        isAnonymous: true,
+      });
+    } catch (e) {
+      throw saveError(e, "Database error creating anonymous user");
+    }
+    const { sessionId, refreshToken } = await startSession(client, id, "anonymous", grantParams(req));
+    const user = await findUserById(client, id);
+    if (!user) throw internal("Database error creating anonymous user");
+    return jsonResponse(200, await sessionResponse(client, user, sessionId, refreshToken, settings));
+  });
+}
