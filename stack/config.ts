@@ -43,6 +43,8 @@ export interface StackConfig {
   /** PostgREST max rows (`[api] max_rows`). */
   maxRows: number;
   functions: Record<string, FunctionConfig>;
+  /** Storage settings read from `[storage]`. */
+  storage: { fileSizeLimit: number };
   /** Auth settings read from `[auth]`. */
   auth: { siteUrl: string; enableSignup: boolean; enableAnonymousSignIns: boolean; minimumPasswordLength: number };
 }
@@ -54,6 +56,19 @@ export function legacyKey(secret: string, role: "anon" | "service_role"): string
   const body = b64(JSON.stringify({ iss: "supabase-demo", role, exp: 1983812996 }));
   const sig = createHmac("sha256", secret).update(`${head}.${body}`).digest("base64url");
   return `${head}.${body}.${sig}`;
+}
+
+/**
+ * Parses a size as the CLI does for `[storage] file_size_limit` (docker/go-units RAMInBytes: a number
+ * of bytes, or a number with a binary unit; "50MiB", "50MB" and "50m" all mean 50 × 1024²).
+ */
+export function parseSize(value: unknown, fallback: number): number {
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  if (typeof value !== "string") return fallback;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b)?\s*$/i.exec(value);
+  if (!m) throw new Error(`invalid size "${value}" (expected e.g. 50MiB)`);
+  const power = "bkmgtp".indexOf((m[2] || "b").toLowerCase());
+  return Math.floor(Number(m[1]) * 1024 ** power);
 }
 
 type Toml = Record<string, unknown>;
@@ -75,6 +90,7 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
   const db = section(toml, "db");
   const auth = section(toml, "auth");
   const fnSection = section(toml, "functions");
+  const storage = section(toml, "storage");
 
   const jwtSecret = (auth.jwt_secret as string | undefined) ?? process.env.JWT_SECRET ?? DEFAULT_JWT_SECRET;
   const apiPort = opts.apiPort ?? Number(process.env.PARLEY_API_PORT ?? api.port ?? 54321);
@@ -110,6 +126,7 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
     extraSearchPath: (api.extra_search_path as string[] | undefined) ?? ["public", "extensions"],
     maxRows: Number(api.max_rows ?? 1000),
     functions,
+    storage: { fileSizeLimit: parseSize(storage.file_size_limit, 50 * 1024 * 1024) },
     auth: {
       siteUrl: String(auth.site_url ?? "http://127.0.0.1:3000"),
       enableSignup: auth.enable_signup !== false,

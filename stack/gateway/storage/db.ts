@@ -1,0 +1,105 @@
+// Database access as Storage does it: each statement inside a transaction that first sets the caller's
+// role and claims (so RLS on storage.* decides), or as the superuser for the server's own bookkeeping.
+import pg from "pg";
+import { fromDbError } from "./errors.ts";
+
+/** Who is calling, from the verified JWT (Storage's request.jwtPayload / request.owner). */
+export interface Caller {
+  /** Database role to act as (the JWT's `role` claim; `anon` when unauthenticated). */
+  role: string;
+  claims: Record<string, unknown>;
+  /** The raw JWT ('' when none). */
+  jwt: string;
+  /** The JWT `sub`: the owner of what the caller writes (undefined for the API keys). */
+  owner?: string;
+  /** False when the route accepted a missing or invalid token. */
+  isAuthenticated: boolean;
+}
+
+/** What Storage exposes to SQL for one request (request.* and storage.operation GUCs). */
+export interface Scope {
+  caller: Caller;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  /** Storage's operation name, e.g. `storage.object.upload`; policies read it through storage.operation(). */
+  operation: string;
+}
+
+/** Runs one statement and returns its rows. */
+export type Query = <R = Record<string, unknown>>(text: string, values?: unknown[]) => Promise<R[]>;
+
+// Storage parses int8 as a JS number (file_size_limit, sizes); the shared pool keeps pg's default,
+// so the parser is given per query instead of globally.
+const INT8_OID = 20;
+const types = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === INT8_OID && format !== "binary") return (v: string) => Number.parseInt(v, 10);
+    return pg.types.getTypeParser(oid, format as "text");
+  },
+} as unknown as pg.CustomTypesConfig;
+
+/** Transactions over the gateway's superuser pool, scoped like Storage's `db` and `dbSuperUser` plugins. */
+export class StorageDb {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Runs `fn` in a transaction as the caller: role, claims, headers, method, path and operation set locally. */
+  asUser<T>(scope: Scope, fn: (q: Query) => Promise<T>): Promise<T> {
+    return this.transaction(scope, fn, false);
+  }
+
+  /** Runs `fn` as the caller in a transaction that is always rolled back (Storage's testPermission). */
+  testPermission<T>(scope: Scope, fn: (q: Query) => Promise<T>): Promise<T> {
+    return this.transaction(scope, fn, true);
+  }
+
+  /** Runs `fn` in a transaction as the superuser (RLS bypassed); deletes are allowed past protect_delete. */
+  asSuperUser<T>(fn: (q: Query) => Promise<T>, scope?: Scope): Promise<T> {
+    return this.transaction(scope ? { ...scope, caller: { ...scope.caller, role: "" } } : undefined, fn, false);
+  }
+
+  /** As the superuser, but always rolled back: checks a write (unique keys) without keeping it. */
+  testAsSuperUser<T>(fn: (q: Query) => Promise<T>): Promise<T> {
+    return this.transaction(undefined, fn, true);
+  }
+
+  private async transaction<T>(scope: Scope | undefined, fn: (q: Query) => Promise<T>, rollback: boolean): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query("begin");
+      const role = scope?.caller.role ?? "";
+      await client.query(
+        `select set_config('role', coalesce(nullif($1, ''), current_user), true),
+                set_config('request.jwt.claim.role', $1, true),
+                set_config('request.jwt', $2, true),
+                set_config('request.jwt.claim.sub', $3, true),
+                set_config('request.jwt.claims', $4, true),
+                set_config('request.headers', $5, true),
+                set_config('request.method', $6, true),
+                set_config('request.path', $7, true),
+                set_config('storage.operation', $8, true),
+                set_config('storage.allow_delete_query', 'true', true)`,
+        [
+          role,
+          scope?.caller.jwt ?? "",
+          scope?.caller.owner ?? "",
+          JSON.stringify(scope?.caller.claims ?? {}),
+          JSON.stringify(scope?.headers ?? {}),
+          scope?.method ?? "",
+          scope?.path ?? "",
+          scope?.operation ?? "",
+        ],
+      );
+      const q: Query = async <R>(text: string, values?: unknown[]) => (await client.query({ text, values, types })).rows as R[];
+      const result = await fn(q);
+      await client.query(rollback ? "rollback" : "commit");
+      return result;
+    } catch (err) {
+      await client.query("rollback").catch(() => (broken = true));
+      throw fromDbError(err);
+    } finally {
+      client.release(broken);
+    }
+  }
+}
