@@ -1,13 +1,165 @@
-// Placeholder until the rest service lands: answers 501 so a caller sees what is missing.
+// /rest/v1: a PostgREST-compatible service (routing, auth, schema cache lifecycle). See docs/local-stack-rest.md.
+import pg from "pg";
 import type { Service, ServiceContext } from "../types.ts";
+import { identify } from "./auth.ts";
+import { ApiError, errorResponse, errors } from "./errors.ts";
+import { insert, remove, update } from "./mutate.ts";
+import { negotiate, parsePrefer, parseRange, pickSchema } from "./negotiate.ts";
+import { parseQuery } from "./query-params.ts";
+import { readTable } from "./read.ts";
+import type { Handling } from "./respond.ts";
+import { handleRpc } from "./rpc.ts";
+import { closest, loadSchemaCache, qualified, type SchemaCache } from "./schema-cache.ts";
+import { openApi } from "./openapi.ts";
 
-export function createRestService(_ctx: ServiceContext): Service {
-  return {
-    async fetch() {
-      return new Response(JSON.stringify({ message: "rest is not implemented in the local stack yet" }), {
-        status: 501,
-        headers: { "content-type": "application/json" },
+const ANON_ROLE = "anon";
+
+/** Request headers as PostgREST exposes them in `request.headers`: lower-case names, no cookie. */
+function headerObject(headers: Headers): { headers: Record<string, string>; cookies: Record<string, string> } {
+  const out: Record<string, string> = {};
+  const cookies: Record<string, string> = {};
+  headers.forEach((v, k) => {
+    if (k === "cookie") {
+      for (const part of v.split(";")) {
+        const i = part.indexOf("=");
+        if (i > 0) cookies[part.slice(0, i).trim()] = part.slice(i + 1).trim();
+      }
+    } else out[k] = v;
+  });
+  return { headers: out, cookies };
+}
+
+export function createRestService(ctx: ServiceContext): Service {
+  const { config, db, log } = ctx;
+  let cache: SchemaCache | undefined;
+  let loading: Promise<SchemaCache> | undefined;
+  let listener: pg.Client | undefined;
+  let closed = false;
+
+  const reload = async (): Promise<SchemaCache> => {
+    const p = loadSchemaCache(db, config.schemas);
+    loading = p;
+    try {
+      cache = await p;
+      log(`schema cache loaded: ${cache.tables.size} relations, ${cache.functions.size} functions`);
+      return cache;
+    } finally {
+      if (loading === p) loading = undefined;
+    }
+  };
+
+  const current = async (): Promise<SchemaCache> => {
+    if (loading) return loading;
+    if (cache) return cache;
+    try {
+      return await reload();
+    } catch (e) {
+      log(`schema cache load failed: ${e instanceof Error ? e.message : String(e)}`);
+      throw new ApiError(503, "PGRST002", "Could not query the database for the schema cache. Retrying.");
+    }
+  };
+
+  // PostgREST reloads its cache on `NOTIFY pgrst, 'reload schema'`; so does this service.
+  const listen = async () => {
+    try {
+      const client = new pg.Client({ connectionString: config.dbUrl, application_name: "parley-rest-listener" });
+      client.on("error", (e) => log(`schema listener failed: ${e.message}`));
+      await client.connect();
+      client.on("notification", (n) => {
+        if (n.channel !== "pgrst") return;
+        if (n.payload && n.payload !== "reload schema") return;
+        reload().catch((e: unknown) => log(`schema reload failed: ${e instanceof Error ? e.message : String(e)}`));
       });
+      await client.query("listen pgrst");
+      if (closed) await client.end();
+      else listener = client;
+    } catch (e) {
+      log(`could not listen for schema reloads: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  void listen();
+
+  async function handle(req: Request, path: string): Promise<Response> {
+    const method = req.method.toUpperCase();
+    const url = new URL(req.url);
+    const segments = path.split("/").filter(Boolean).map(decodeURIComponent);
+    const schemaCache = await current();
+    const schema = pickSchema(method, req.headers, config.schemas);
+    const { role, claims } = await identify(req.headers.get("authorization"), config.jwtSecret, ANON_ROLE);
+
+    if (segments.length === 0) {
+      if (method !== "GET" && method !== "HEAD") throw errors.unsupportedMethod(method);
+      return openApi(schemaCache, schema, url);
+    }
+    const isRpc = segments.length === 2 && segments[0] === "rpc";
+    if (segments.length > 1 && !isRpc) throw errors.invalidPath();
+    if (method === "OPTIONS") {
+      return new Response(null, { status: 200, headers: { allow: isRpc ? "OPTIONS,GET,HEAD,POST" : "OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE" } });
+    }
+
+    const { headers, cookies } = headerObject(req.headers);
+    const accept = negotiate(req.headers.get("accept"));
+    const h: Handling = {
+      db,
+      cache: schemaCache,
+      config,
+      rc: { role, claims, method, path, headers, cookies, schema, extraSearchPath: config.extraSearchPath, anonRole: ANON_ROLE },
+      prefs: parsePrefer(req.headers.get("prefer")),
+      media: accept.media,
+      stripNulls: accept.stripNulls,
+      query: parseQuery(url.searchParams, { rpcGet: isRpc && (method === "GET" || method === "HEAD") }),
+      url,
+      method,
+      range: method === "GET" ? parseRange(req.headers.get("range")) : undefined,
+    };
+    const body = method === "GET" || method === "HEAD" ? "" : await req.text();
+
+    if (isRpc) {
+      if (method !== "GET" && method !== "HEAD" && method !== "POST") throw errors.rpcMethod(method);
+      return handleRpc(h, segments[1]!, body, method === "HEAD");
+    }
+    const name = segments[0]!;
+    const table = schemaCache.tables.get(qualified(schema, name));
+    if (!table) {
+      const names = [...schemaCache.tables.values()].filter((t) => t.schema === schema).map((t) => t.name);
+      const s = closest(name, names);
+      throw errors.tableNotFound(`${schema}.${name}`, s ? `${schema}.${s}` : null);
+    }
+    switch (method) {
+      case "GET":
+        return readTable(h, table, false);
+      case "HEAD":
+        return readTable(h, table, true);
+      case "POST":
+        if (req.headers.get("content-type") && !/^application\/json\b/i.test(req.headers.get("content-type") ?? "")) {
+          throw errors.invalidBody(`Content-Type not acceptable: ${req.headers.get("content-type")}`);
+        }
+        return insert(h, table, body);
+      case "PATCH":
+        return update(h, table, body);
+      case "DELETE":
+        return remove(h, table);
+      default:
+        throw errors.unsupportedMethod(method);
+    }
+  }
+
+  return {
+    async fetch(req, path) {
+      try {
+        return await handle(req, path);
+      } catch (e) {
+        if (e instanceof ApiError) return errorResponse(e);
+        log(`${req.method} ${path} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        return errorResponse(new ApiError(500, "PGRSTX00", e instanceof Error ? e.message : String(e)));
+      }
+    },
+    async reload() {
+      await reload();
+    },
+    async close() {
+      closed = true;
+      await listener?.end().catch(() => undefined);
     },
   };
 }

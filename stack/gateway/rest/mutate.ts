@@ -1,0 +1,137 @@
+// POST (insert/upsert), PATCH (update) and DELETE on a table, with PostgREST's RETURNING shapes and statuses.
+import { errors } from "./errors.ts";
+import type { Scoped } from "./query-params.ts";
+import { applyOverrides, baseHeaders, contentRange, contentType, execute, type Handling } from "./respond.ts";
+import type { Table } from "./schema-cache.ts";
+import { buildLevel, checkConsumed, levelQuery, newContext, wrapRows, type Source } from "./select.ts";
+import { ident, Params, qident } from "./sql.ts";
+
+type Row = Record<string, unknown>;
+
+function parseBody(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw errors.invalidBody("Empty or invalid json");
+  }
+}
+
+/** Columns to write: `columns=` or the payload's keys (which must match across rows), all checked against the table. */
+function payloadColumns(h: Handling, table: Table, rows: Row[]): string[] {
+  let cols: string[];
+  if (h.query.columns) cols = h.query.columns;
+  else {
+    cols = Object.keys(rows[0] ?? {});
+    for (const r of rows.slice(1)) {
+      const keys = Object.keys(r);
+      if (keys.length !== cols.length || !keys.every((k) => cols.includes(k))) throw errors.invalidBody("All object keys must match");
+    }
+  }
+  for (const c of cols) if (!table.columns.some((x) => x.name === c)) throw errors.columnNotFound(c, table.name);
+  return cols;
+}
+
+/** The statement's RETURNING list and the SQL that shapes its rows for the response. */
+function returning(h: Handling, table: Table, params: Params): { clause: string; rowsSql: (cte: string) => string; body: boolean } {
+  const ret = h.prefs.return ?? "minimal";
+  if (ret === "minimal") return { clause: "returning 1", rowsSql: (cte) => `select 1 from ${cte}`, body: false };
+  // The representation is shaped from the affected rows by the select list (embeds allowed); top-level filters already applied.
+  const scopes = new Map(h.query.scopes);
+  const top: Scoped = scopes.get("") ?? { filters: [], logic: [] };
+  scopes.set("", { filters: [], logic: [], order: top.order });
+  const query = { ...h.query, scopes };
+  if (ret === "headers-only") query.select = table.pk.map((c) => ({ type: "field" as const, field: { name: c, json: [] } }));
+  const ctx = newContext(h.cache, params, query);
+  const src: Source = { alias: table.name, relationName: table.name, columns: table.columns, table };
+  const level = buildLevel(ctx, src, query.select, []);
+  checkConsumed(ctx);
+  return { clause: `returning ${ident(table.name)}.*`, rowsSql: (cte) => levelQuery(level, `${cte} as ${ident(table.name)}`), body: ret === "representation" };
+}
+
+/** WHERE of PATCH/DELETE from the top-level filters. */
+function whereOf(h: Handling, table: Table, params: Params): string {
+  const scopes = new Map([["", h.query.scopes.get("") ?? { filters: [], logic: [] }]]);
+  const ctx = newContext(h.cache, params, { ...h.query, scopes });
+  const level = buildLevel(ctx, { alias: table.name, relationName: table.name, columns: table.columns, table }, [], []);
+  return level.where.length ? ` where ${level.where.join(" and ")}` : "";
+}
+
+async function run(h: Handling, table: Table, statement: string, params: Params, ret: ReturnType<typeof returning>, kind: "insert" | "update" | "delete"): Promise<Response> {
+  const singular = h.media === "object" && ret.body;
+  const sql = wrapRows(ret.rowsSql("pgrst_source"), null, ret.body ? (h.media === "csv" ? "csv" : singular ? "object" : "array") : "none", h.stripNulls, `with pgrst_source as (${statement}) `);
+  const maxAffected = h.prefs.handling === "strict" ? h.prefs.maxAffected : undefined;
+  const { rows, overrides } = await execute(h, sql, params, { readOnly: false, singular, maxAffected });
+  const applied: string[] = [];
+  if (h.prefs.return) applied.push(`return=${h.prefs.return}`);
+  if (h.prefs.count) applied.push(`count=${h.prefs.count}`);
+  if (kind === "insert" && h.prefs.resolution && (table.pk.length || h.query.onConflict)) applied.push(`resolution=${h.prefs.resolution}`);
+  if (kind === "insert" && h.prefs.missing) applied.push(`missing=${h.prefs.missing}`);
+  if (maxAffected !== undefined) applied.push("handling=strict", `max-affected=${maxAffected}`);
+  const headers = baseHeaders(h, applied);
+  const total = h.prefs.count ? rows.pageTotal : null;
+  headers.set("content-range", kind === "insert" ? `*/${total ?? "*"}` : contentRange(0, rows.pageTotal, total));
+  if (kind === "insert" && h.prefs.return === "headers-only" && rows.pageTotal === 1 && rows.body) {
+    const first = (JSON.parse(rows.body) as Row[])[0] ?? {};
+    const qs = table.pk.map((c) => `${encodeURIComponent(c)}=eq.${encodeURIComponent(String(first[c]))}`).join("&");
+    headers.set("location", `/${table.name}${qs ? `?${qs}` : ""}`);
+  }
+  let status = kind === "insert" ? 201 : ret.body ? 200 : 204;
+  if (ret.body) headers.set("content-type", contentType(h.media));
+  status = applyOverrides(status, headers, overrides);
+  return new Response(ret.body ? rows.body ?? "[]" : null, { status, headers });
+}
+
+export async function insert(h: Handling, table: Table, raw: string): Promise<Response> {
+  const parsed = raw.trim() ? parseBody(raw) : undefined;
+  if (parsed === undefined || parsed === null || typeof parsed !== "object") throw errors.invalidBody("Empty or invalid json");
+  const rows = (Array.isArray(parsed) ? parsed : [parsed]) as Row[];
+  if (rows.some((r) => !r || typeof r !== "object" || Array.isArray(r))) throw errors.invalidBody("Empty or invalid json");
+  const cols = payloadColumns(h, table, rows);
+  const params = new Params();
+  const t = qident(table.schema, table.name);
+  const body = params.add(JSON.stringify(rows), "json");
+  const values = cols.map((c) => {
+    const col = table.columns.find((x) => x.name === c)!;
+    const v = `_p.${ident(c)}`;
+    // missing=default: a key absent from a row takes the column default; an explicit null stays null.
+    if (h.prefs.missing === "default" && col.default !== null) return `case when _e.j::jsonb ? ${params.add(c, "text")} then ${v} else ${col.default} end`;
+    return v;
+  });
+  let statement = `insert into ${t} as ${ident(table.name)} ${cols.length ? `(${cols.map(ident).join(", ")}) ` : ""}select ${values.join(", ")} from json_array_elements(${body}) as _e(j), lateral json_populate_record(null::${t}, _e.j) as _p`;
+  if (h.prefs.resolution) {
+    const target = h.query.onConflict ?? table.pk;
+    for (const c of target) if (!table.columns.some((x) => x.name === c)) throw errors.undefinedColumn(table.name, c);
+    if (target.length) {
+      const updates = cols.map((c) => `${ident(c)} = excluded.${ident(c)}`);
+      statement += ` on conflict (${target.map(ident).join(", ")}) ${h.prefs.resolution === "ignore-duplicates" || !updates.length ? "do nothing" : `do update set ${updates.join(", ")}`}`;
+    }
+  }
+  const ret = returning(h, table, params);
+  return run(h, table, `${statement} ${ret.clause}`, params, ret, "insert");
+}
+
+export async function update(h: Handling, table: Table, raw: string): Promise<Response> {
+  const parsed = raw.trim() ? parseBody(raw) : {};
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw errors.invalidBody("Empty or invalid json");
+  const cols = payloadColumns(h, table, [parsed as Row]);
+  const params = new Params();
+  const t = qident(table.schema, table.name);
+  const where = whereOf(h, table, params);
+  const ret = returning(h, table, params);
+  if (!cols.length) {
+    // An empty body updates nothing (PostgREST answers as if no row matched).
+    return run(h, table, `select * from ${t} where false`, params, { ...ret, rowsSql: (cte) => ret.rowsSql(cte) }, "update");
+  }
+  const body = params.add(JSON.stringify(parsed), "json");
+  const sets = cols.map((c) => `${ident(c)} = _p.${ident(c)}`).join(", ");
+  const statement = `update ${t} as ${ident(table.name)} set ${sets} from json_populate_record(null::${t}, ${body}) as _p${where} ${ret.clause}`;
+  return run(h, table, statement, params, ret, "update");
+}
+
+export async function remove(h: Handling, table: Table): Promise<Response> {
+  const params = new Params();
+  const t = qident(table.schema, table.name);
+  const where = whereOf(h, table, params);
+  const ret = returning(h, table, params);
+  return run(h, table, `delete from ${t} as ${ident(table.name)}${where} ${ret.clause}`, params, ret, "delete");
+}

@@ -1,0 +1,41 @@
+// GET/HEAD on a table or view: one read-only statement that builds the JSON (or CSV) body in PostgreSQL.
+import type { Handling } from "./respond.ts";
+import { execute, readResponse } from "./respond.ts";
+import type { Table } from "./schema-cache.ts";
+import { buildLevel, checkConsumed, countQuery, levelQuery, newContext, wrapRows, type BodyShape, type LevelSql, type Source } from "./select.ts";
+import { ident, Params, qident } from "./sql.ts";
+
+/** Top-level offset and limit from `offset`/`limit`, the Range header and max_rows. */
+export function paging(h: Handling, level: LevelSql): { offset: number; limit: number | undefined } {
+  const offset = level.offset ?? h.range?.offset ?? 0;
+  let limit = level.limit;
+  if (h.range?.limit !== undefined) limit = limit === undefined ? h.range.limit : Math.min(limit, h.range.limit);
+  const max = h.config.maxRows;
+  if (max > 0) limit = limit === undefined ? max : Math.min(limit, max);
+  return { offset, limit };
+}
+
+export function shapeFor(h: Handling, head: boolean, singular = h.media === "object"): BodyShape {
+  if (head) return "none";
+  if (h.media === "csv") return "csv";
+  return singular ? "object" : "array";
+}
+
+/** Reads rows of `source` (already aliased in `from`) with the request's select, filters, order and paging. */
+export async function readFrom(h: Handling, src: Source, from: string, params: Params, head: boolean, opts: { readOnly: boolean; singularResult?: boolean }): Promise<Response> {
+  const ctx = newContext(h.cache, params, h.query);
+  const level = buildLevel(ctx, src, h.query.select, []);
+  checkConsumed(ctx);
+  const { offset, limit } = paging(h, level);
+  const rows = levelQuery(level, from, limit, offset);
+  const count = h.prefs.count ? countQuery(level, from) : null;
+  const singular = h.media === "object" || opts.singularResult === true;
+  const sql = wrapRows(rows, count, shapeFor(h, head, singular), h.stripNulls);
+  const { rows: result, overrides } = await execute(h, sql, params, { readOnly: opts.readOnly, singular: h.media === "object" });
+  return readResponse(h, result, overrides, offset, head);
+}
+
+export async function readTable(h: Handling, table: Table, head: boolean): Promise<Response> {
+  const src: Source = { alias: table.name, relationName: table.name, columns: table.columns, table };
+  return readFrom(h, src, `${qident(table.schema, table.name)} as ${ident(table.name)}`, new Params(), head, { readOnly: true });
+}

@@ -1,0 +1,141 @@
+// /rpc/<fn>: overload resolution by argument names, named-argument calls, result shaping like PostgREST.
+import { ApiError, errors } from "./errors.ts";
+import { readFrom, paging, shapeFor } from "./read.ts";
+import { baseHeaders, applyOverrides, execute, readResponse, type Handling } from "./respond.ts";
+import { closest, qualified, type DbFunction } from "./schema-cache.ts";
+import { arrayLiteral, ident, Params, qident } from "./sql.ts";
+import { wrapRows } from "./select.ts";
+
+type Args = Map<string, unknown>;
+
+function notFound(h: Handling, name: string, keys: string[]): ApiError {
+  const q = `${h.rc.schema}.${name}`;
+  const names = [...h.cache.functions.keys()].filter((k) => k.startsWith(`${h.rc.schema}.`)).map((k) => k.slice(h.rc.schema.length + 1));
+  const suggestion = closest(name, names);
+  const sorted = [...keys].sort();
+  return new ApiError(
+    404,
+    "PGRST202",
+    keys.length ? `Could not find the function ${q}(${sorted.join(", ")}) in the schema cache` : `Could not find the function ${q} without parameters in the schema cache`,
+    keys.length
+      ? `Searched for the function ${q} with parameters ${sorted.join(", ")} or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.`
+      : `Searched for the function ${q} without parameters, but no matches were found in the schema cache.`,
+    suggestion ? `Perhaps you meant to call the function ${h.rc.schema}.${suggestion}` : null,
+  );
+}
+
+/** Chooses the overload whose parameter names fit the given keys (PostgREST's rule), or the single-json-argument fallback. */
+function resolve(h: Handling, name: string, keys: string[], post: boolean): { fn: DbFunction; single: boolean } {
+  const fns = h.cache.functions.get(qualified(h.rc.schema, name)) ?? [];
+  const matches = fns.filter((f) => {
+    if (!f.args.length) return keys.length === 0;
+    if (f.args.some((a) => !a.name)) return false;
+    const names = f.args.map((a) => a.name);
+    return keys.every((k) => names.includes(k)) && f.args.every((a) => a.hasDefault || keys.includes(a.name));
+  });
+  if (matches.length === 1) return { fn: matches[0]!, single: false };
+  if (matches.length > 1) {
+    const sig = (f: DbFunction) => `${f.schema}.${f.name}(${f.args.map((a) => `${a.name} => ${a.type}`).join(", ")})`;
+    throw new ApiError(300, "PGRST203", `Could not choose the best candidate function between: ${matches.map(sig).join(", ")}`, null, "Try renaming the parameters or the function itself in the database so function overloading can be resolved");
+  }
+  if (post) {
+    const single = fns.filter((f) => f.args.length === 1 && !f.args[0]!.name && (f.args[0]!.type === "json" || f.args[0]!.type === "jsonb"));
+    if (single.length === 1) return { fn: single[0]!, single: true };
+  }
+  throw notFound(h, name, keys);
+}
+
+/** A JSON value as the text PostgreSQL parses for the parameter's type. */
+function toText(v: unknown, type: string): string | null {
+  if (v === null || v === undefined) return null;
+  if (type === "json" || type === "jsonb") return JSON.stringify(v);
+  if (type.endsWith("[]") && Array.isArray(v)) return pgArray(v);
+  if (typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
+
+function pgArray(items: unknown[]): string {
+  const parts = items.map((i) => {
+    if (i === null || i === undefined) return "NULL";
+    if (Array.isArray(i)) return pgArray(i);
+    const s = typeof i === "object" ? JSON.stringify(i) : String(i);
+    return arrayLiteral([s]).slice(1, -1);
+  });
+  return `{${parts.join(",")}}`;
+}
+
+/** `"schema"."fn"("a" := $1::type, …)`. */
+function callSql(fn: DbFunction, args: Args, single: boolean, rawBody: string, params: Params): string {
+  const target = qident(fn.schema, fn.name);
+  if (single) return `${target}(${params.add(rawBody || "{}", fn.args[0]!.type)})`;
+  const parts: string[] = [];
+  for (const a of fn.args) {
+    if (!args.has(a.name)) continue;
+    const v = args.get(a.name);
+    parts.push(`${a.variadic ? "variadic " : ""}${ident(a.name)} := ${params.add(toText(v, a.type), a.type)}`);
+  }
+  return `${target}(${parts.join(", ")})`;
+}
+
+export async function handleRpc(h: Handling, name: string, rawBody: string, head: boolean): Promise<Response> {
+  const post = h.method === "POST";
+  const args: Args = new Map();
+  if (post) {
+    let body: unknown = {};
+    if (rawBody.trim()) {
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        throw errors.invalidBody("Empty or invalid json");
+      }
+    }
+    if (body && typeof body === "object" && !Array.isArray(body)) for (const [k, v] of Object.entries(body)) args.set(k, v);
+  } else {
+    for (const [k, v] of h.query.args) {
+      const prev = args.get(k);
+      args.set(k, prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v]);
+    }
+  }
+  const { fn, single } = resolve(h, name, [...args.keys()], post);
+  // Repeated GET parameters feed a variadic/array parameter.
+  for (const a of fn.args) if (Array.isArray(args.get(a.name)) && !post && !a.type.endsWith("[]")) throw errors.parse(`"failed to parse rpc parameter ${a.name}"`);
+  const params = new Params();
+  const call = callSql(fn, args, single, rawBody, params);
+  const readOnly = !post || fn.volatility !== "v";
+  const ret = fn.returns;
+
+  if (ret.kind === "composite") {
+    const table = ret.relation ? h.cache.tables.get(qualified(ret.relation.schema, ret.relation.name)) ?? null : null;
+    const alias = fn.name;
+    return readFrom(h, { alias, relationName: fn.name, columns: ret.columns, table }, `${call} as ${ident(alias)}`, params, head, {
+      readOnly,
+      singularResult: !fn.setof,
+    });
+  }
+
+  if (ret.kind === "void") {
+    const { overrides } = await execute(h, `select null::int8 as total, 0::int8 as page_total, null::text as body from (select ${call}) as _v`, params, { readOnly, singular: false });
+    const headers = baseHeaders(h, []);
+    const status = applyOverrides(204, headers, overrides);
+    return new Response(null, { status, headers });
+  }
+
+  // Scalar results: one JSON value, or an array of them for set-returning functions.
+  let sql: string;
+  let offset = 0;
+  if (fn.setof) {
+    const p = paging(h, { columns: [], names: [], joins: [], where: [], order: [], limit: h.query.scopes.get("")?.limit, offset: h.query.scopes.get("")?.offset });
+    offset = p.offset;
+    const rows = `select pgrst_scalar from ${call} as _s(pgrst_scalar)${p.limit !== undefined ? ` limit ${p.limit}` : ""}${offset ? ` offset ${offset}` : ""}`;
+    sql = wrapRows(rows, h.prefs.count ? `select count(*) from ${call} as _c` : null, "array").replace("json_agg(_t)", "json_agg(_t.pgrst_scalar)");
+    if (shapeFor(h, head) === "none") sql = sql.replace(/coalesce\(json_agg\(_t\.pgrst_scalar\), '\[\]'\)::text/, "null::text");
+  } else {
+    sql = `select null::int8 as total, 1::int8 as page_total, ${head ? "null::text" : "coalesce(to_json(_t.pgrst_scalar)::text, 'null')"} as body from (select ${call} as pgrst_scalar) as _t`;
+  }
+  const { rows, overrides } = await execute(h, sql, params, { readOnly, singular: false });
+  if (!fn.setof && h.media !== "csv") {
+    // A scalar is already a single value: answer it as JSON regardless of the array/object media type.
+    return readResponse({ ...h, media: "json" }, rows, overrides, 0, head);
+  }
+  return readResponse(h, rows, overrides, offset, head);
+}

@@ -1,0 +1,263 @@
+// The schema cache: tables, views, columns, keys, foreign keys, functions and role settings read from pg_catalog.
+import type pg from "pg";
+
+export interface Column {
+  name: string;
+  /** format_type() with an empty search_path, so it is always schema-qualified when needed. */
+  type: string;
+  /** Name of the base type (domains resolved), e.g. `jsonb`, `tsvector`, `_int4` for arrays. */
+  base: string;
+  nullable: boolean;
+  /** Default expression as PostgreSQL prints it, or null. */
+  default: string | null;
+}
+
+export interface Table {
+  schema: string;
+  name: string;
+  /** pg_class.relkind: r table, p partitioned, v view, m matview, f foreign. */
+  kind: string;
+  columns: Column[];
+  pk: string[];
+  uniques: string[][];
+}
+
+export interface ForeignKey {
+  name: string;
+  schema: string;
+  table: string;
+  columns: string[];
+  refSchema: string;
+  refTable: string;
+  refColumns: string[];
+}
+
+export interface FunctionArg {
+  name: string;
+  type: string;
+  hasDefault: boolean;
+  variadic: boolean;
+}
+
+export type ReturnShape =
+  | { kind: "void" }
+  | { kind: "scalar"; type: string }
+  | { kind: "composite"; columns: Column[]; relation: { schema: string; name: string } | null };
+
+export interface DbFunction {
+  schema: string;
+  name: string;
+  args: FunctionArg[];
+  returns: ReturnShape;
+  setof: boolean;
+  /** provolatile: v volatile, s stable, i immutable. */
+  volatility: string;
+}
+
+export interface SchemaCache {
+  /** `schema.name` → table/view. */
+  tables: Map<string, Table>;
+  foreignKeys: ForeignKey[];
+  /** `schema.name` → overloads. */
+  functions: Map<string, DbFunction[]>;
+  /** role → [setting, value] pairs from ALTER ROLE … SET. */
+  roleSettings: Map<string, Array<[string, string]>>;
+  loadedAt: Date;
+}
+
+export const qualified = (schema: string, name: string): string => `${schema}.${name}`;
+
+const RELATIONS_SQL = `
+with fn_types as (
+  select rt.typrelid from pg_proc p join pg_type rt on rt.oid = p.prorettype
+  where p.pronamespace in (select oid from pg_namespace where nspname = any($1)) and rt.typrelid <> 0
+)
+select n.nspname as schema, c.relname as name, c.relkind as kind, c.oid::int8 as oid,
+  coalesce(json_agg(json_build_object(
+    'name', a.attname,
+    'type', format_type(a.atttypid, a.atttypmod),
+    'base', coalesce(bt.typname, t.typname),
+    'nullable', not a.attnotnull,
+    'default', pg_get_expr(d.adbin, d.adrelid)
+  ) order by a.attnum) filter (where a.attname is not null), '[]') as columns,
+  (select array_agg(att.attname order by k.ord)
+     from pg_constraint pk, unnest(pk.conkey) with ordinality k(attnum, ord)
+     join pg_attribute att on att.attrelid = c.oid and att.attnum = k.attnum
+    where pk.conrelid = c.oid and pk.contype = 'p') as pk,
+  (select coalesce(json_agg(cols), '[]') from (
+     select array_agg(att.attname order by k.ord) as cols
+       from pg_constraint u, unnest(u.conkey) with ordinality k(attnum, ord)
+       join pg_attribute att on att.attrelid = c.oid and att.attnum = k.attnum
+      where u.conrelid = c.oid and u.contype = 'u' group by u.oid) uq) as uniques
+from pg_class c
+join pg_namespace n on n.oid = c.relnamespace
+left join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+left join pg_type t on t.oid = a.atttypid
+left join pg_type bt on t.typtype = 'd' and bt.oid = t.typbasetype
+left join pg_attrdef d on d.adrelid = c.oid and d.adnum = a.attnum
+where (n.nspname = any($1) and c.relkind in ('r', 'v', 'm', 'f', 'p'))
+   or c.oid in (select typrelid from fn_types)
+group by n.nspname, c.relname, c.relkind, c.oid`;
+
+const FOREIGN_KEYS_SQL = `
+select con.conname as name, n1.nspname as schema, c1.relname as table, n2.nspname as ref_schema, c2.relname as ref_table,
+  array(select a.attname from unnest(con.conkey) with ordinality k(n, o) join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.n order by k.o) as columns,
+  array(select a.attname from unnest(con.confkey) with ordinality k(n, o) join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.n order by k.o) as ref_columns
+from pg_constraint con
+join pg_class c1 on c1.oid = con.conrelid join pg_namespace n1 on n1.oid = c1.relnamespace
+join pg_class c2 on c2.oid = con.confrelid join pg_namespace n2 on n2.oid = c2.relnamespace
+where con.contype = 'f' and con.conparentid = 0 and n1.nspname = any($1) and n2.nspname = any($1)`;
+
+const FUNCTIONS_SQL = `
+select n.nspname as schema, p.proname as name, p.provolatile as volatility, p.proretset as setof,
+  p.pronargs as nargs, p.pronargdefaults as ndefaults, p.provariadic <> 0 as variadic,
+  coalesce(p.proargnames, '{}') as argnames,
+  coalesce(p.proargmodes::text[], '{}') as modes,
+  array(select format_type(x, null) from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) x) as argtypes,
+  format_type(p.prorettype, null) as rettype, rt.typname as rettypname, rt.typrelid::int8 as retrelid,
+  rt.typtype as rettyptype
+from pg_proc p
+join pg_namespace n on n.oid = p.pronamespace
+join pg_type rt on rt.oid = p.prorettype
+where n.nspname = any($1) and p.prokind = 'f'`;
+
+const ROLE_SETTINGS_SQL = `
+select r.rolname as role, s.setconfig as config
+from pg_db_role_setting s join pg_roles r on r.oid = s.setrole
+where s.setdatabase in (0, (select oid from pg_database where datname = current_database()))
+order by s.setdatabase`;
+
+interface RelationRow {
+  schema: string;
+  name: string;
+  kind: string;
+  oid: string;
+  columns: Column[];
+  pk: string[] | null;
+  uniques: string[][];
+}
+
+interface FunctionRow {
+  schema: string;
+  name: string;
+  volatility: string;
+  setof: boolean;
+  nargs: number;
+  ndefaults: number;
+  variadic: boolean;
+  argnames: string[];
+  modes: string[];
+  argtypes: string[];
+  rettype: string;
+  rettypname: string;
+  retrelid: string;
+  rettyptype: string;
+}
+
+/** Reads the catalogs for the exposed schemas. Runs with an empty search_path so type names come out qualified. */
+export async function loadSchemaCache(db: pg.Pool, schemas: string[]): Promise<SchemaCache> {
+  const client = await db.connect();
+  try {
+    await client.query("begin read only");
+    await client.query("set local search_path = ''");
+    const rels = (await client.query<RelationRow>(RELATIONS_SQL, [schemas])).rows;
+    const fks = (await client.query(FOREIGN_KEYS_SQL, [schemas])).rows as Array<Record<string, unknown>>;
+    const fns = (await client.query<FunctionRow>(FUNCTIONS_SQL, [schemas])).rows;
+    const roles = (await client.query<{ role: string; config: string[] }>(ROLE_SETTINGS_SQL)).rows;
+    await client.query("commit");
+
+    const tables = new Map<string, Table>();
+    const byOid = new Map<string, RelationRow>();
+    for (const r of rels) {
+      byOid.set(String(r.oid), r);
+      if (!schemas.includes(r.schema) || r.kind === "c") continue;
+      tables.set(qualified(r.schema, r.name), { schema: r.schema, name: r.name, kind: r.kind, columns: r.columns, pk: r.pk ?? [], uniques: r.uniques ?? [] });
+    }
+
+    const foreignKeys: ForeignKey[] = fks.map((f) => ({
+      name: String(f.name),
+      schema: String(f.schema),
+      table: String(f.table),
+      columns: f.columns as string[],
+      refSchema: String(f.ref_schema),
+      refTable: String(f.ref_table),
+      refColumns: f.ref_columns as string[],
+    }));
+
+    const functions = new Map<string, DbFunction[]>();
+    for (const f of fns) {
+      const fn = toFunction(f, byOid);
+      const key = qualified(f.schema, f.name);
+      const list = functions.get(key) ?? [];
+      list.push(fn);
+      functions.set(key, list);
+    }
+
+    const roleSettings = new Map<string, Array<[string, string]>>();
+    for (const r of roles) {
+      const pairs = roleSettings.get(r.role) ?? [];
+      for (const item of r.config ?? []) {
+        const i = item.indexOf("=");
+        if (i > 0) pairs.push([item.slice(0, i), item.slice(i + 1)]);
+      }
+      roleSettings.set(r.role, pairs);
+    }
+    return { tables, foreignKeys, functions, roleSettings, loadedAt: new Date() };
+  } catch (e) {
+    await client.query("rollback").catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
+function toFunction(f: FunctionRow, byOid: Map<string, RelationRow>): DbFunction {
+  const args: FunctionArg[] = [];
+  const outs: Column[] = [];
+  const inputs = f.argtypes.map((type, i) => ({ type, name: f.argnames[i] ?? "", mode: f.modes[i] ?? "i" }));
+  const inputCount = inputs.filter((a) => a.mode === "i" || a.mode === "b" || a.mode === "v").length;
+  let inputIndex = 0;
+  for (const a of inputs) {
+    if (a.mode === "i" || a.mode === "b" || a.mode === "v") {
+      args.push({ name: a.name, type: a.type, hasDefault: inputIndex >= inputCount - f.ndefaults, variadic: a.mode === "v" });
+      inputIndex++;
+    }
+    if (a.mode === "o" || a.mode === "b" || a.mode === "t") outs.push({ name: a.name, type: a.type, base: a.type, nullable: true, default: null });
+  }
+  let returns: ReturnShape;
+  const rel = f.retrelid !== "0" ? byOid.get(String(f.retrelid)) : undefined;
+  if (f.rettypname === "void") returns = { kind: "void" };
+  else if (rel) returns = { kind: "composite", columns: rel.columns, relation: rel.kind === "c" ? null : { schema: rel.schema, name: rel.name } };
+  else if (f.rettypname === "record" && outs.length) returns = { kind: "composite", columns: outs, relation: null };
+  else returns = { kind: "scalar", type: f.rettype };
+  return { schema: f.schema, name: f.name, args, returns, setof: f.setof, volatility: f.volatility };
+}
+
+/** Levenshtein distance, for PostgREST-style "Perhaps you meant" hints. */
+export function distance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]!;
+      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** The closest name to `name` among `names`, if reasonably close. */
+export function closest(name: string, names: Iterable<string>): string | null {
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const n of names) {
+    const d = distance(name, n);
+    if (d < bestD) {
+      bestD = d;
+      best = n;
+    }
+  }
+  return best !== null && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
+}

@@ -1,0 +1,103 @@
+// One transaction per request, impersonating the JWT's role with PostgREST's request GUCs set.
+import type pg from "pg";
+import { ApiError, fromPgError, isPgError } from "./errors.ts";
+import type { SchemaCache } from "./schema-cache.ts";
+import { ident } from "./sql.ts";
+
+export interface RequestContext {
+  role: string;
+  /** Claims as PostgREST exposes them (`role` always present). */
+  claims: Record<string, unknown>;
+  method: string;
+  /** Path as PostgREST sees it, e.g. `/messages` or `/rpc/send_message`. */
+  path: string;
+  headers: Record<string, string>;
+  cookies: Record<string, string>;
+  schema: string;
+  extraSearchPath: string[];
+  anonRole: string;
+}
+
+/** GUCs a function may set to shape the response (`response.status`, `response.headers`). */
+export interface ResponseOverrides {
+  status?: number;
+  headers: Array<[string, string]>;
+}
+
+export interface TxOptions {
+  readOnly: boolean;
+  /** Decides, from the main work's result, whether to roll back instead of committing. */
+  rollbackIf?: (result: unknown) => boolean;
+}
+
+/** Runs `work` inside BEGIN … COMMIT with the role and request settings applied; pg errors become PostgREST errors. */
+export async function inRequestTransaction<T>(
+  db: pg.Pool,
+  cache: SchemaCache,
+  rc: RequestContext,
+  opts: TxOptions,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<{ result: T; overrides: ResponseOverrides }> {
+  const client = await db.connect();
+  let broken = false;
+  try {
+    await client.query(opts.readOnly ? "begin isolation level read committed read only" : "begin isolation level read committed");
+    try {
+      const searchPath = [rc.schema, ...rc.extraSearchPath.filter((s) => s !== rc.schema)].map(ident).join(", ");
+      const values: unknown[] = [searchPath];
+      const calls = ["set_config('search_path', $1, true)"];
+      for (const [k, v] of cache.roleSettings.get(rc.role) ?? []) {
+        values.push(k, v);
+        calls.push(`set_config($${values.length - 1}, $${values.length}, true)`);
+      }
+      const base = values.length;
+      values.push(rc.role, JSON.stringify(rc.claims), rc.method, rc.path, JSON.stringify(rc.headers), JSON.stringify(rc.cookies));
+      calls.push(
+        `set_config('role', $${base + 1}, true)`,
+        `set_config('request.jwt.claims', $${base + 2}, true)`,
+        `set_config('request.method', $${base + 3}, true)`,
+        `set_config('request.path', $${base + 4}, true)`,
+        `set_config('request.headers', $${base + 5}, true)`,
+        `set_config('request.cookies', $${base + 6}, true)`,
+      );
+      await client.query(`select ${calls.join(", ")}`, values);
+      const result = await work(client);
+      const gucs = await client.query<{ status: string | null; headers: string | null }>(
+        "select nullif(current_setting('response.status', true), '') as status, nullif(current_setting('response.headers', true), '') as headers",
+      );
+      const overrides = parseOverrides(gucs.rows[0]?.status ?? null, gucs.rows[0]?.headers ?? null);
+      await client.query(opts.rollbackIf?.(result) ? "rollback" : "commit");
+      return { result, overrides };
+    } catch (e) {
+      await client.query("rollback").catch(() => {
+        broken = true;
+      });
+      if (isPgError(e)) throw fromPgError(e, rc.role === rc.anonRole);
+      throw e;
+    }
+  } catch (e) {
+    if (!(e instanceof ApiError) && !isPgError(e)) broken = true;
+    throw e;
+  } finally {
+    client.release(broken);
+  }
+}
+
+function parseOverrides(status: string | null, headers: string | null): ResponseOverrides {
+  const out: ResponseOverrides = { headers: [] };
+  if (status !== null) {
+    const n = Number(status);
+    if (!Number.isInteger(n) || n < 100 || n > 599) throw new ApiError(500, "PGRST112", "Invalid response status", `response.status must be a number between 100 and 599, got ${status}`);
+    out.status = n;
+  }
+  if (headers !== null) {
+    try {
+      const parsed = JSON.parse(headers) as unknown;
+      if (!Array.isArray(parsed)) throw new Error("not an array");
+      for (const obj of parsed) for (const [k, v] of Object.entries(obj as Record<string, unknown>)) out.headers.push([k, String(v)]);
+    } catch {
+      throw new ApiError(500, "PGRST111", "Invalid response.headers", "response.headers guc must be a JSON array composed of objects with a single key and a string value");
+    }
+  }
+  return out;
+}
