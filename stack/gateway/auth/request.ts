@@ -10,7 +10,11 @@ import { findUserById, type JsonMap, type UserRecord } from "./users.ts";
 
 /** Reads the body as a JSON object; GoTrue answers 400 `bad_json` for anything else (an empty body included). */
 export async function readJson(req: Request, what: string): Promise<JsonMap> {
-  const text = await req.text();
+  return parseJson(await req.text(), what);
+}
+
+/** Parses body text as GoTrue's retrieveRequestParams does (json.Unmarshal into a params struct). */
+export function parseJson(text: string, what: string): JsonMap {
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,0 +1,26 @@
+// GET /health, GET /settings, and how endpoints outside the local stack's scope answer.
+import { describe, expect, it } from "vitest";
+import { authFetch } from "./helpers.ts";
+
+describe("auth: health, settings and unsupported endpoints", () => {
+  it("answers /health as GoTrue", async () => {
+    const res = await authFetch("/health");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ name: "GoTrue", description: "GoTrue is a user registration and authentication API" });
+  });
+
+  it("reports the sign-in methods in /settings", async () => {
+    const res = await authFetch("/settings");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      external: { email: true, phone: false, anonymous_users: true, github: false },
+      disable_signup: false,
+      mailer_autoconfirm: true,
+    });
+  });
+
+  it("answers an unknown path 404", async () => {
+    const res = await authFetch("/no-such-endpoint");
+    expect(res.status).toBe(404);
+  });
+});
