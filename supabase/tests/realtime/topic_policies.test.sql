@@ -4,7 +4,7 @@
 -- client's role (visible = may receive); a first send inserts a probe as the client's role (42501 = may not).
 -- IDs: RT-POL-xx.
 begin;
-select plan(36);
+select plan(38);
 
 -- act_as(actor): 'anon', 'service_role' or a user id.
 create function pg_temp.act_as(p_actor text) returns void language plpgsql as $f$
@@ -171,6 +171,19 @@ select is(private.realtime_topic_receive_extensions('user:e1000000-0000-0000-000
 select is(private.realtime_topic_receive_extensions('user:e1000000-0000-0000-0000-000000000003'), array['broadcast'],
   'RT-POL-36 and the caller''s own inbox');
 select tests.clear_authentication();
+
+-- The row's own topic must be the topic being authorised.
+insert into realtime.messages (id, topic, extension, event, payload, private) values
+  ('e1e00000-0000-0000-0000-000000000001', 'user:e1000000-0000-0000-0000-000000000001', 'broadcast', 'x', '{}', true);
+select tests.authenticate_as('e1000000-0000-0000-0000-000000000002');
+select set_config('realtime.topic', 'user:e1000000-0000-0000-0000-000000000002', true);
+select is((select count(*) from realtime.messages where id = 'e1e00000-0000-0000-0000-000000000001'), 0::bigint,
+  'RT-POL-37 authorised for your own inbox, another inbox''s rows stay invisible');
+select set_config('realtime.topic', 'conversation:e1c00000-0000-0000-0000-000000000001', true);
+select throws_ok($$insert into realtime.messages (topic, extension) values ('conversation:e1c00000-0000-0000-0000-0000000000ff', 'broadcast')$$,
+  '42501', null, 'RT-POL-38 authorised for one conversation, a row for another topic is refused');
+select tests.clear_authentication();
+select set_config('realtime.topic', '', true);
 
 select * from finish();
 rollback;

@@ -1,0 +1,59 @@
+-- Definer audit and grant surface of the realtime work, and the Postgres Changes publication choice
+-- (docs/realtime-events.md § Definer audit, § Postgres Changes). IDs: RT-DEF-xx.
+begin;
+select plan(10);
+
+-- Every function the realtime migrations keep in private, and whether it is security definer.
+create temp table realtime_functions (signature text primary key, definer boolean not null, authenticated_may_execute boolean not null);
+insert into realtime_functions values
+  ('private.realtime_topic_receive_extensions(text)', true, true),
+  ('private.realtime_topic_send_extensions(text)', true, true),
+  ('private.broadcast_message_created()', true, false),
+  ('private.broadcast_message_changed()', true, false),
+  ('private.broadcast_members_added()', true, false),
+  ('private.broadcast_members_removed()', true, false),
+  ('private.broadcast_member_updated()', true, false),
+  ('private.broadcast_conversation_updated()', true, false),
+  ('private.realtime_limits()', false, true),
+  ('private.message_json(public.messages)', false, false),
+  ('private.last_message_json(public.messages)', false, false),
+  ('private.send_conversation_activity(public.messages,text)', false, false),
+  ('private.send_user_events(text,uuid[],jsonb[])', false, false);
+
+select is(array(select r.signature from realtime_functions r, pg_proc p
+                 where p.oid = r.signature::regprocedure and p.prosecdef <> r.definer), '{}'::text[],
+  'RT-DEF-01 exactly the audited realtime functions are security definer');
+select is(array(select r.signature from realtime_functions r, pg_proc p
+                 where p.oid = r.signature::regprocedure and not coalesce(p.proconfig @> array['search_path=""'], false)), '{}'::text[],
+  'RT-DEF-02 every realtime function pins search_path to empty');
+select is(array(select r.signature from realtime_functions r where has_function_privilege('anon', r.signature, 'execute')), '{}'::text[],
+  'RT-DEF-03 anon may execute none of them');
+select is(array(select r.signature from realtime_functions r, pg_proc p
+                 where p.oid = r.signature::regprocedure
+                   and exists (select 1 from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+                                where a.grantee = 0 and a.privilege_type = 'EXECUTE')), '{}'::text[],
+  'RT-DEF-04 nor PUBLIC');
+select is(array(select r.signature from realtime_functions r
+                 where has_function_privilege('authenticated', r.signature, 'execute') <> r.authenticated_may_execute), '{}'::text[],
+  'RT-DEF-05 authenticated executes only the policy helpers (answering for auth.uid()) and the limits');
+select is(array(select r.signature from realtime_functions r
+                 where not r.authenticated_may_execute and r.signature <> 'private.realtime_limits()'
+                   and has_function_privilege('service_role', r.signature, 'execute')), '{}'::text[],
+  'RT-DEF-06 service_role cannot run the trigger functions or the fan-out internals');
+select is((select array_agg(t.tgname::text order by t.tgname) from pg_trigger t
+            where not t.tgisinternal and t.tgfoid in (select signature::regprocedure from realtime_functions)),
+  array['conversation_members_broadcast_added', 'conversation_members_broadcast_removed', 'conversation_members_broadcast_updated',
+        'conversations_broadcast_updated', 'messages_broadcast_changed', 'messages_broadcast_created'],
+  'RT-DEF-07 the six broadcast triggers exist');
+
+-- Postgres Changes: messages only.
+select is((select array_agg(schemaname || '.' || tablename order by tablename) from pg_publication_tables
+            where pubname = 'supabase_realtime' and schemaname = 'public'),
+  array['public.messages'], 'RT-DEF-08 supabase_realtime publishes public.messages and no other Parley table');
+select ok((select relrowsecurity from pg_class where oid = 'public.messages'::regclass),
+  'RT-DEF-09 messages has RLS on, so Realtime checks each subscriber''s select policy');
+select is((select relreplident::text from pg_class where oid = 'public.messages'::regclass), 'd',
+  'RT-DEF-10 default replica identity: old records carry the id only');
+
+select * from finish();
+rollback;

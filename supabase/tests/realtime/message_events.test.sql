@@ -1,0 +1,192 @@
+-- Message events: each write sends exactly the documented realtime.messages rows, in its own transaction
+-- (docs/realtime-events.md § Events). IDs: RT-MSG-xx.
+begin;
+select plan(30);
+
+-- take(): moves the realtime rows sent so far into `taken` (clearing it first); returns how many.
+create temp table taken (id uuid, topic text, event text, payload jsonb, private boolean, extension text);
+create function pg_temp.take() returns bigint language plpgsql as $f$
+declare n bigint;
+begin
+  truncate taken;
+  with d as (delete from realtime.messages m returning m.id, m.topic, m.event, m.payload, m.private, m.extension)
+  insert into taken select * from d;
+  get diagnostics n = row_count;
+  return n;
+end $f$;
+-- ev(topic, event): the payload (without its event id) of the one taken row with that topic and event.
+create function pg_temp.ev(p_topic text, p_event text) returns jsonb language sql as $f$
+  select t.payload - 'id' from taken t where t.topic = p_topic and t.event = p_event;
+$f$;
+create function pg_temp.err(sql text) returns text language plpgsql as $f$
+declare v_state text; v_hint text;
+begin
+  execute sql;
+  return 'no error';
+exception when others then
+  get stacked diagnostics v_state = returned_sqlstate, v_hint = pg_exception_hint;
+  return v_state || ' ' || coalesce(nullif(v_hint, ''), '-');
+end $f$;
+create temp table ids (name text primary key, id uuid);
+grant all on ids to authenticated, service_role;
+
+-- Cast (prefix e2): A 01 (owner), B 02 (member), stranger C 03, D 04 (no conversation with A yet).
+select tests.create_user('e2000000-0000-0000-0000-000000000001', 'e2_alice');
+select tests.create_user('e2000000-0000-0000-0000-000000000002', 'e2_bob');
+select tests.create_user('e2000000-0000-0000-0000-000000000003', 'e2_carol');
+select tests.create_user('e2000000-0000-0000-0000-000000000004', 'e2_dave');
+insert into public.conversations (id, kind, title, created_by) values
+  ('e2c00000-0000-0000-0000-000000000001', 'group', 'E2 group', 'e2000000-0000-0000-0000-000000000001');
+insert into public.conversation_members (conversation_id, user_id, role) values
+  ('e2c00000-0000-0000-0000-000000000001', 'e2000000-0000-0000-0000-000000000001', 'owner'),
+  ('e2c00000-0000-0000-0000-000000000001', 'e2000000-0000-0000-0000-000000000002', 'member');
+select pg_temp.take();
+
+-- A sends a message.
+select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
+insert into ids select 'm1', id from public.send_message('e2c00000-0000-0000-0000-000000000001', 'hello bob');
+select tests.clear_authentication();
+select is(pg_temp.take(), 3::bigint, 'RT-MSG-01 a message sends exactly 3 rows: message_created + one conversation_activity per member (2)');
+select is((select count(*) from taken where topic = 'conversation:e2c00000-0000-0000-0000-000000000001' and event = 'message_created'), 1::bigint,
+  'RT-MSG-02 one message_created on conversation:<id>');
+select is(pg_temp.ev('conversation:e2c00000-0000-0000-0000-000000000001', 'message_created'),
+  (select jsonb_build_object('conversation_id', m.conversation_id, 'message', to_jsonb(m)) from public.messages m where m.id = (select id from ids where name = 'm1')),
+  'RT-MSG-03 message_created carries {conversation_id, message} with every column of the message row');
+select ok((select bool_and(private and extension = 'broadcast' and payload ->> 'id' = id::text) from taken),
+  'RT-MSG-04 every event is a private broadcast whose payload.id is the event''s own id (meta.id, for dedupe)');
+select is(pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'conversation_activity'),
+  (select jsonb_build_object('conversation_id', 'e2c00000-0000-0000-0000-000000000001', 'kind', 'group', 'title', 'E2 group',
+     'avatar_url', null, 'last_seq', 1, 'action', 'created', 'unread_count', 1,
+     'last_message', jsonb_build_object('id', m.id, 'seq', 1, 'sender_id', 'e2000000-0000-0000-0000-000000000001', 'kind', 'text',
+       'preview', 'hello bob', 'attachment', null, 'system', null, 'created_at', m.created_at, 'edited_at', null, 'deleted_at', null))
+     from public.messages m where m.id = (select id from ids where name = 'm1')),
+  'RT-MSG-05 the recipient''s inbox gets conversation_activity: conversation, last_seq, preview, sender, created_at, unread_count');
+select is((pg_temp.ev('user:e2000000-0000-0000-0000-000000000001', 'conversation_activity') ->> 'unread_count')::int, 0,
+  'RT-MSG-06 the sender''s own inbox (their other devices) gets it with unread_count 0');
+select is((select count(*) from taken where topic = 'user:e2000000-0000-0000-0000-000000000003'), 0::bigint,
+  'RT-MSG-07 a non-member''s inbox gets nothing');
+
+-- B sends two; then the activity counts B's unread as A sees it.
+select tests.authenticate_as('e2000000-0000-0000-0000-000000000002');
+select public.send_message('e2c00000-0000-0000-0000-000000000001', 'one');
+select public.send_message('e2c00000-0000-0000-0000-000000000001', repeat('x', 200));
+select tests.clear_authentication();
+select is(pg_temp.take(), 6::bigint, 'RT-MSG-08 two messages in one transaction: 6 rows');
+select is((select array_agg((payload ->> 'unread_count')::int order by (payload -> 'last_message' ->> 'seq')::int) from taken
+            where topic = 'user:e2000000-0000-0000-0000-000000000001'), array[1, 2],
+  'RT-MSG-09 the other member''s unread_count grows with each message');
+select is((select char_length(payload -> 'last_message' ->> 'preview') from taken
+            where topic = 'user:e2000000-0000-0000-0000-000000000001' and (payload -> 'last_message' ->> 'seq')::int = 3), 140,
+  'RT-MSG-10 the preview is cut to inbox_preview_chars (140)');
+select is((select array_agg((payload -> 'message' ->> 'seq')::int order by (payload -> 'message' ->> 'seq')::int) from taken
+            where event = 'message_created'), array[2, 3],
+  'RT-MSG-11 each message_created carries its seq (clients order and catch up by it)');
+
+-- Rolled-back and failed writes send nothing.
+savepoint before_send;
+select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
+select public.send_message('e2c00000-0000-0000-0000-000000000001', 'never committed');
+rollback to savepoint before_send;
+select tests.clear_authentication();
+select is(pg_temp.take(), 0::bigint, 'RT-MSG-12 a rolled-back send leaves no realtime row');
+select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
+select is(pg_temp.err($$select public.send_message('e2c00000-0000-0000-0000-000000000001', '   ')$$), '22023 body_required',
+  'RT-MSG-13 a refused send ...');
+select tests.authenticate_as('e2000000-0000-0000-0000-000000000003');
+select is(pg_temp.err($$select public.send_message('e2c00000-0000-0000-0000-000000000001', 'let me in')$$), 'P0002 conversation_not_found',
+  'RT-MSG-14 ... and a stranger''s send ...');
+select tests.clear_authentication();
+select is(pg_temp.take(), 0::bigint, 'RT-MSG-15 ... send nothing');
+
+-- Retries with the same client_id return the first message and send no second event.
+select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
+select public.send_message('e2c00000-0000-0000-0000-000000000001', 'once', client_id => 'e2e00000-0000-0000-0000-000000000001');
+select tests.clear_authentication();
+select pg_temp.take();
+select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
+select public.send_message('e2c00000-0000-0000-0000-000000000001', 'once', client_id => 'e2e00000-0000-0000-0000-000000000001');
+select tests.clear_authentication();
+select is(pg_temp.take(), 0::bigint, 'RT-MSG-16 a retried send (same client_id) sends no duplicate event');
+
+-- Edits.
+select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
+select public.edit_message((select id from ids where name = 'm1'), 'hello again');
+select tests.clear_authentication();
+select is(pg_temp.take(), 1::bigint, 'RT-MSG-17 editing an older message sends only message_edited (the inbox shows the latest)');
+select is(pg_temp.ev('conversation:e2c00000-0000-0000-0000-000000000001', 'message_edited'),
+  (select jsonb_build_object('conversation_id', m.conversation_id, 'message', to_jsonb(m)) from public.messages m where m.id = (select id from ids where name = 'm1')),
+  'RT-MSG-18 message_edited carries the edited row (new body, edited_at)');
+select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
+insert into ids select 'm5', id from public.send_message('e2c00000-0000-0000-0000-000000000001', 'the secret plan');
+select tests.clear_authentication();
+select pg_temp.take();
+select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
+select public.edit_message((select id from ids where name = 'm5'), 'the secret plan, revised');
+select tests.clear_authentication();
+select pg_temp.take();
+select is((select array_agg(topic || ' ' || event || ' ' || coalesce(payload ->> 'action', '') order by topic) from taken),
+  array['conversation:e2c00000-0000-0000-0000-000000000001 message_edited ',
+        'user:e2000000-0000-0000-0000-000000000001 conversation_activity edited',
+        'user:e2000000-0000-0000-0000-000000000002 conversation_activity edited'],
+  'RT-MSG-19 editing the latest message also updates every inbox preview (action edited)');
+
+-- Deletes (tombstones).
+select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
+select public.delete_message((select id from ids where name = 'm5'));
+select tests.clear_authentication();
+select is(pg_temp.take(), 3::bigint, 'RT-MSG-20 deleting the latest message: message_deleted + one conversation_activity per member');
+select is(pg_temp.ev('conversation:e2c00000-0000-0000-0000-000000000001', 'message_deleted') -> 'message',
+  (select to_jsonb(m) from public.messages m where m.id = (select id from ids where name = 'm5')),
+  'RT-MSG-21 message_deleted carries the tombstone');
+select ok((select (payload -> 'message' ->> 'body') is null and (payload -> 'message' -> 'attachment') = 'null'::jsonb
+                  and payload -> 'message' -> 'metadata' = '{}'::jsonb and payload -> 'message' ->> 'deleted_at' is not null
+             from taken where event = 'message_deleted'),
+  'RT-MSG-22 the tombstone has no body, attachment or metadata, and a deleted_at');
+select is((select count(*) from taken where payload::text like '%secret%'), 0::bigint,
+  'RT-MSG-23 no event of the delete mentions the deleted text');
+select is((pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'conversation_activity') -> 'last_message' -> 'preview'), 'null'::jsonb,
+  'RT-MSG-24 the inbox preview of a deleted latest message is null');
+select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
+select public.delete_message((select id from ids where name = 'm5'));
+select tests.clear_authentication();
+select is(pg_temp.take(), 0::bigint, 'RT-MSG-25 deleting it again changes nothing and sends nothing');
+
+-- Attachments: the inbox gets the file's name and type, members get the attachment.
+insert into storage.objects (bucket_id, name, owner_id, metadata) values
+  ('attachments', 'e2c00000-0000-0000-0000-000000000001/cat.png', 'e2000000-0000-0000-0000-000000000001', '{"size": 10, "mimetype": "image/png"}');
+select pg_temp.take();
+select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
+select public.send_message('e2c00000-0000-0000-0000-000000000001', null, 'image',
+  '{"path": "e2c00000-0000-0000-0000-000000000001/cat.png", "name": "cat.png"}');
+select tests.clear_authentication();
+select pg_temp.take();
+select is(pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'conversation_activity') -> 'last_message' -> 'attachment',
+  '{"name": "cat.png", "mime_type": "image/png"}'::jsonb,
+  'RT-MSG-26 an attachment''s inbox preview is its name and mime type');
+
+-- A first direct message creates the conversation: membership and message events together.
+select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
+insert into ids select 'dm', conversation_id from public.send_direct_message('e2000000-0000-0000-0000-000000000004', 'hi dave');
+select tests.clear_authentication();
+select pg_temp.take();
+select is((select array_agg(event || ' ' || split_part(topic, ':', 1) order by event, topic) from taken),
+  array['conversation_activity user', 'conversation_activity user', 'conversation_added user', 'conversation_added user',
+        'members_added conversation', 'message_created conversation'],
+  'RT-MSG-27 a first direct message: members_added, conversation_added x2, message_created, conversation_activity x2');
+select is((select array_agg(topic order by topic) from taken where event = 'conversation_activity'),
+  array['user:e2000000-0000-0000-0000-000000000001', 'user:e2000000-0000-0000-0000-000000000004'],
+  'RT-MSG-28 to exactly the two people in it');
+
+-- Writers other than the RPCs still send (the triggers are definer): the service role inserting a message.
+select tests.authenticate_as_service_role();
+insert into public.messages (conversation_id, seq, sender_id, kind, body)
+values ('e2c00000-0000-0000-0000-000000000001', 100, 'e2000000-0000-0000-0000-000000000002', 'text', 'from a server');
+select tests.clear_authentication();
+select pg_temp.take();
+select is((select count(*) from taken where event = 'message_created'), 1::bigint,
+  'RT-MSG-29 a message the service role inserts directly is announced too');
+select is((pg_temp.ev('user:e2000000-0000-0000-0000-000000000001', 'conversation_activity') ->> 'last_seq')::int, 100,
+  'RT-MSG-30 with last_seq at least the message''s seq');
+
+select * from finish();
+rollback;
