@@ -2,7 +2,7 @@
 -- while a conversation has at most inbox_fanout_max (100) members, none above; crossing the bound either
 -- way tells the members (conversation_fanout_changed). IDs: RT-FAN-xx.
 begin;
-select plan(14);
+select plan(18);
 
 create temp table taken (id uuid, topic text, event text, payload jsonb, private boolean, extension text);
 create function pg_temp.take() returns bigint language plpgsql as $f$
@@ -55,6 +55,9 @@ select is((select payload -> 'inbox_fanout' from taken where event = 'conversati
 select is(pg_temp.n('conversation_activity'), 0::bigint, 'RT-FAN-07 the members_added message is not fanned out to 101 inboxes');
 select is(pg_temp.n('message_created'), 1::bigint, 'RT-FAN-08 it is announced once, on conversation:<id>');
 
+select tests.authenticate_as(pg_temp.u(101));
+select is(array(select public.list_realtime_topics()), array['user:' || pg_temp.u(101), 'conversation:' || pg_temp.g()],
+  'RT-FAN-15 list_realtime_topics: the inbox first, then each group above the bound (to watch instead of per-member events)');
 select tests.authenticate_as(pg_temp.u(3));
 select public.send_message(pg_temp.g(), 'hello hundred and one');
 select tests.clear_authentication();
@@ -80,6 +83,16 @@ select is(pg_temp.n('conversation_fanout_changed'), 100::bigint,
 select ok((select bool_and(payload -> 'inbox_fanout' = 'true'::jsonb and (payload ->> 'member_count')::int = 100)
              from taken where event = 'conversation_fanout_changed'), 'RT-FAN-13 ... saying inbox_fanout true');
 select is(pg_temp.n('conversation_activity'), 100::bigint, 'RT-FAN-14 and per-member activity resumes (the member_removed message)');
+select tests.authenticate_as(pg_temp.u(2));
+select is(array(select public.list_realtime_topics()), array['user:' || pg_temp.u(2)],
+  'RT-FAN-16 at 100 members the group is no longer listed: the inbox suffices');
+select tests.authenticate_as_anon();
+select throws_ok($$select public.list_realtime_topics()$$, '42501', null, 'RT-FAN-17 anon may not list topics');
+select tests.clear_authentication();
+select is((select array_agg(r.signature) from (values ('private.list_realtime_topics()')) r(signature), pg_proc p
+            where p.oid = r.signature::regprocedure and p.prosecdef and p.proconfig @> array['search_path=""']
+              and not has_function_privilege('anon', r.signature, 'execute')),
+  array['private.list_realtime_topics()'], 'RT-FAN-18 its implementation is an audited definer with a fixed search_path, closed to anon');
 
 select * from finish();
 rollback;
