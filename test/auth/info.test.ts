@@ -1,6 +1,6 @@
 // GET /health, GET /settings, and how endpoints outside the local stack's scope answer.
 import { describe, expect, it } from "vitest";
-import { authFetch } from "./helpers.ts";
+import { authFetch, client, credentials } from "./helpers.ts";
 
 describe("auth: health, settings and unsupported endpoints", () => {
   it("answers /health as GoTrue", async () => {
@@ -22,5 +22,12 @@ describe("auth: health, settings and unsupported endpoints", () => {
   it("answers an unknown path 404", async () => {
     const res = await authFetch("/no-such-endpoint");
     expect(res.status).toBe(404);
+  });
+});
+
+describe("auth: endpoints outside the local stack", () => {
+  it("answers one-time-password sign-in with 404 feature_disabled through the client", async () => {
+    const { error } = await client().auth.signInWithOtp({ email: credentials().email });
+    expect(error).toMatchObject({ status: 404, code: "feature_disabled" });
   });
 });

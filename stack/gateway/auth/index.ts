@@ -1,7 +1,7 @@
 // The local /auth/v1: a GoTrue-compatible Auth service for the official auth-js client.
 import { randomUUID } from "node:crypto";
 import type { Service, ServiceContext } from "../types.ts";
-import { AuthError, errorResponse, jsonResponse, notFound } from "./errors.ts";
+import { AuthError, badRequest, errorResponse, jsonResponse, notFound } from "./errors.ts";
 import { readJson } from "./request.ts";
 import { authSettings } from "./settings.ts";
 import { signup } from "./signup.ts";
@@ -9,10 +9,10 @@ import { passwordGrant, refreshTokenGrant } from "./token.ts";
 import { getUser, logoutHandler, updateUser } from "./account.ts";
 import { adminRoutes } from "./admin.ts";
 import { health, settingsHandler } from "./info.ts";
-import { badRequest } from "./errors.ts";
 
 /** GoTrue endpoints the local stack does not offer: answered 404 `feature_disabled` rather than chi's bare 404. */
-const UNSUPPORTED = /^\/(otp|magiclink|verify|recover|resend|reauthenticate|factors|passkeys|authorize|callback|sso|invite|admin\/generate_link|user\/identities|token\?)/;
+const UNSUPPORTED =
+  /^\/(otp|magiclink|verify|recover|resend|reauthenticate|factors|passkeys|authorize|callback|sso|invite|admin\/generate_link|admin\/sso|admin\/audit|admin\/oauth|admin\/users\/[^/]+\/(factors|passkeys)|user\/identities|\.well-known\/openid-configuration)(\/|$)/;
 
 export function createAuthService(ctx: ServiceContext): Service {
   const settings = authSettings(ctx.config);
@@ -40,22 +40,26 @@ export function createAuthService(ctx: ServiceContext): Service {
       const r = await adminRoutes(req, url, p, db, settings);
       if (r) return r;
     }
-    if (UNSUPPORTED.test(p + "?")) throw notFound("feature_disabled", `${p} is not supported by the local stack (see docs/local-stack-auth.md)`);
+    if (UNSUPPORTED.test(p)) throw notFound("feature_disabled", `${p} is not supported by the local stack (see docs/local-stack-auth.md)`);
     return new Response("404 page not found\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
   }
 
   return {
     async fetch(req, path) {
+      const grant = new URL(req.url).searchParams.get("grant_type");
+      const what = `${req.method} ${path}${grant ? ` (${grant})` : ""}`;
       try {
-        return await route(req, path);
+        const res = await route(req, path);
+        log(`${what} → ${res.status}`);
+        return res;
       } catch (e) {
+        const requestId = randomUUID();
         if (e instanceof AuthError) {
-          const requestId = randomUUID();
-          if (e.status >= 500) log(`${req.method} ${path} failed (${requestId}): ${e.message}${e.cause ? `: ${String((e.cause as Error).message ?? e.cause)}` : ""}`);
+          const cause = e.cause instanceof Error ? `: ${e.cause.message}` : "";
+          log(`${what} → ${e.status} ${e.code}: ${e.message}${e.status >= 500 ? ` (${requestId})${cause}` : ""}`);
           return errorResponse(e, req.headers.get("x-supabase-api-version"), requestId);
         }
-        const requestId = randomUUID();
-        log(`${req.method} ${path} failed (${requestId}): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        log(`${what} → 500 (${requestId}): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
         const err = new AuthError(500, "unexpected_failure", "Internal Server Error");
         return errorResponse(err, req.headers.get("x-supabase-api-version"), requestId);
       }

@@ -15,6 +15,9 @@ const WHAT = "SignupParams";
 /** A trigger on auth.users failing (e.g. an app's profile trigger) is GoTrue's 500 "Database error saving new user". */
 function saveError(e: unknown, message: string): Error {
   if (e instanceof AuthError) return e;
+  // A concurrent sign-up with the same email lost the race on the unique email index: same answer as a repeat.
+  const pgErr = e as { code?: string; constraint?: string };
+  if (pgErr.code === "23505" && pgErr.constraint === "users_email_partial_key") return unprocessable("user_already_exists", "User already registered");
   const err = internal(message);
   err.cause = e;
   return err;
