@@ -1,6 +1,10 @@
 // Starts the database-facing parts: the logical replication poller, broadcast from the database, Postgres Changes, partition upkeep.
 import type { ServiceContext } from "../types.ts";
 import type { PgChanges, Replication } from "./core.ts";
+import { databaseBroadcast } from "./db-broadcast.ts";
+import { startPartitionUpkeep } from "./partitions.ts";
+import { PostgresChanges } from "./postgres-changes.ts";
+import { ReplicationPoller } from "./replication.ts";
 import type { Rooms } from "./rooms.ts";
 
 export interface Extensions {
@@ -9,10 +13,18 @@ export interface Extensions {
   close(): Promise<void>;
 }
 
-export function startExtensions(_ctx: ServiceContext, _rooms: Rooms): Extensions {
+export function startExtensions(ctx: ServiceContext, rooms: Rooms): Extensions {
+  const stopPartitions = startPartitionUpkeep(ctx.db, ctx.log);
+  const poller = new ReplicationPoller({ dbUrl: ctx.config.dbUrl, log: ctx.log, intervalMs: Number(process.env.REALTIME_POLL_INTERVAL_MS ?? 50) });
+  poller.onTransaction(databaseBroadcast(rooms));
+  const pgChanges = new PostgresChanges(ctx.db, poller, ctx.log);
+  poller.start();
   return {
-    pgChanges: { subscribe: async () => undefined, unsubscribe: () => undefined },
-    replication: { ready: false, onReady: () => undefined },
-    close: async () => undefined,
+    pgChanges,
+    replication: poller,
+    async close() {
+      stopPartitions();
+      await poller.close();
+    },
   };
 }

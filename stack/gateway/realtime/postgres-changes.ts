@@ -1,0 +1,252 @@
+// Postgres Changes: subscriptions per channel, matched against replicated changes, RLS-checked per subscriber, delivered in commit order.
+import type pg from "pg";
+import type { Log } from "../types.ts";
+import type { PgChanges, PgSubscriber } from "./core.ts";
+import { FilterError, matches, parseFilter, type Binding, type Condition } from "./filters.ts";
+import type { Change, ReplicationPoller, Row, Transaction } from "./replication.ts";
+import { toJsonValue } from "./values.ts";
+
+interface Subscription {
+  subscriber: PgSubscriber;
+  binding: Binding;
+  conditions: Condition[];
+  /** `schema.table` of every published table the binding matched at subscribe time. */
+  tables: Set<string>;
+  /** Only transactions committed after the subscription existed are delivered. */
+  fromLsn: bigint;
+}
+
+interface TableInfo {
+  rls: boolean;
+  pk: string[];
+}
+
+const quoteIdent = (s: string): string => `"${s.replaceAll('"', '""')}"`;
+const likePattern = (s: string): string => (s === "*" ? "%" : s);
+
+class SubscribeError extends Error {}
+
+function describe(b: Binding, conditions: string): string {
+  return `[event: ${b.event}, schema: ${b.schema}, table: ${b.table}, filters: ${conditions}, select: ${b.select ? JSON.stringify(b.select) : "nil"}]`;
+}
+
+export class PostgresChanges implements PgChanges {
+  private readonly subs = new Map<PgSubscriber, Subscription[]>();
+
+  constructor(
+    private readonly db: pg.Pool,
+    private readonly poller: ReplicationPoller,
+    private readonly log: Log,
+  ) {
+    poller.onTransaction((tx) => this.dispatch(tx));
+  }
+
+  async subscribe(s: PgSubscriber): Promise<void> {
+    const created: Subscription[] = [];
+    try {
+      for (const b of s.bindings) created.push(await this.prepare(s, b));
+    } catch (e) {
+      if (!s.closed) s.system("postgres_changes", "error", e instanceof Error ? e.message : String(e));
+      return;
+    }
+    const fromLsn = await this.poller.currentLsn(this.db);
+    if (s.closed) return;
+    for (const c of created) c.fromLsn = fromLsn;
+    this.subs.set(s, created);
+    s.system("postgres_changes", "ok", "Subscribed to PostgreSQL");
+  }
+
+  unsubscribe(s: PgSubscriber): void {
+    this.subs.delete(s);
+  }
+
+  /** Validates one binding as Realtime's subscription insert does, and finds the tables it covers. */
+  private async prepare(s: PgSubscriber, b: Binding): Promise<Subscription> {
+    if (b.schema === "" && b.table === "*") throw new SubscribeError(`No subscription params provided. Please provide at least a \`schema\` or \`table\` to subscribe to: ${describe(b, "[]")}`);
+    if (b.select && (b.schema === "*" || b.table === "*")) throw new SubscribeError("Column selection is not supported for wildcard subscriptions. Provide an explicit schema and table name.");
+    let conditions: Condition[];
+    try {
+      conditions = parseFilter(b.filter);
+    } catch (e) {
+      if (e instanceof FilterError) throw new SubscribeError(e.message);
+      throw e;
+    }
+    const shown = JSON.stringify(conditions.map((c) => [c.column, c.op, c.value]));
+    const { rows } = await this.db.query<{ schemaname: string; tablename: string }>(
+      `select schemaname, tablename from pg_publication_tables where pubname = 'supabase_realtime' and schemaname like $1 and tablename like $2`,
+      [likePattern(b.schema), likePattern(b.table)],
+    );
+    if (rows.length === 0) throw new SubscribeError(`Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: ${describe(b, shown)}`);
+    try {
+      const role = await this.db.query(`select 1 from pg_roles where rolname = $1`, [s.claims.role]);
+      if (role.rowCount === 0) throw new Error(`role "${s.claims.role}" does not exist`);
+      for (const t of rows) {
+        for (const c of conditions) {
+          const col = await this.db.query<{ type: string }>(
+            `select format_type(a.atttypid, a.atttypmod) as type from pg_attribute a
+              where a.attrelid = format('%I.%I', $1::text, $2::text)::regclass and a.attname = $3 and a.attnum > 0 and not a.attisdropped`,
+            [t.schemaname, t.tablename, c.column],
+          );
+          if (!col.rows[0]) throw new Error(`invalid column for filter ${c.column}`);
+          // The value must cast to the column's type, as in Realtime's subscription check.
+          const values = Array.isArray(c.value) ? c.value : ["is", "like", "ilike", "match", "imatch"].includes(c.op) ? [] : [c.value];
+          for (const v of values) await this.db.query(`select $1::text::${col.rows[0].type}`, [v]);
+        }
+      }
+    } catch (e) {
+      throw new SubscribeError(`Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: ${describe(b, shown)}. Exception: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return { subscriber: s, binding: b, conditions, tables: new Set(rows.map((r) => `${r.schemaname}.${r.tablename}`)), fromLsn: 0n };
+  }
+
+  private async tableInfo(schema: string, table: string): Promise<TableInfo | undefined> {
+    const { rows } = await this.db.query<{ rls: boolean; pk: string[] }>(
+      `select c.relrowsecurity as rls,
+              array(select a.attname::text from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+                     where i.indrelid = c.oid and i.indisprimary order by a.attnum) as pk
+         from pg_class c where c.oid = format('%I.%I', $1::text, $2::text)::regclass`,
+      [schema, table],
+    );
+    return rows[0];
+  }
+
+  private async selectableColumns(role: string, schema: string, table: string): Promise<Set<string>> {
+    const { rows } = await this.db.query<{ name: string }>(
+      `select a.attname::text as name from pg_attribute a
+        where a.attrelid = format('%I.%I', $2::text, $3::text)::regclass and a.attnum > 0 and not a.attisdropped
+          and has_column_privilege($1::text, a.attrelid, a.attname::text, 'SELECT')`,
+      [role, schema, table],
+    );
+    return new Set(rows.map((r) => r.name));
+  }
+
+  /** Whether the row with these key values is visible to the subscriber's claims right now. */
+  private async visible(claims: Record<string, unknown>, schema: string, table: string, pk: string[], row: Row): Promise<boolean> {
+    const client = await this.db.connect();
+    let broken = false;
+    try {
+      await client.query("begin");
+      await client.query(`set local role ${quoteIdent(String(claims.role))}`);
+      await client.query(`select set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', $2, true), set_config('request.jwt.claim.role', $3, true)`, [
+        JSON.stringify(claims),
+        typeof claims.sub === "string" ? claims.sub : "",
+        String(claims.role),
+      ]);
+      const where = pk.map((c, i) => `${quoteIdent(c)} = $${i + 1}`).join(" and ");
+      const { rows } = await client.query<{ visible: boolean }>(`select exists(select 1 from ${quoteIdent(schema)}.${quoteIdent(table)} where ${where}) as visible`, pk.map((c) => row[c] ?? null));
+      return rows[0]?.visible === true;
+    } catch {
+      return false;
+    } finally {
+      await client.query("rollback").catch(() => {
+        broken = true;
+      });
+      client.release(broken);
+    }
+  }
+
+  private async dispatch(tx: Transaction): Promise<void> {
+    if (this.subs.size === 0) return;
+    for (const change of tx.changes) {
+      const { schema, table } = change.relation;
+      if (schema === "realtime" && table === "messages") continue;
+      const key = `${schema}.${table}`;
+      const hits = new Map<PgSubscriber, Subscription[]>();
+      for (const [subscriber, list] of this.subs) {
+        for (const sub of list) {
+          if (tx.commitLsn <= sub.fromLsn || !sub.tables.has(key)) continue;
+          if (sub.binding.event !== "*" && sub.binding.event !== change.type) continue;
+          if (!this.passes(sub, change)) continue;
+          const arr = hits.get(subscriber) ?? [];
+          arr.push(sub);
+          hits.set(subscriber, arr);
+        }
+      }
+      if (hits.size === 0) continue;
+      const info = await this.tableInfo(schema, table);
+      if (!info) continue;
+      const columnsByRole = new Map<string, Set<string>>();
+      for (const [subscriber, subs] of hits) {
+        if (subscriber.closed) continue;
+        const role = subscriber.claims.role;
+        let selectable = columnsByRole.get(role);
+        if (!selectable) columnsByRole.set(role, (selectable = await this.selectableColumns(role, schema, table)));
+        const errors = this.errorsFor(change, info, selectable);
+        if (!errors && info.rls && change.type !== "DELETE" && !(await this.visible(subscriber.claims, schema, table, info.pk, change.record ?? {}))) continue;
+        // Bindings with different `select` lists get their own payloads, as Realtime fans out per selected columns.
+        const bySelect = new Map<string, Subscription[]>();
+        for (const s of subs) {
+          const k = JSON.stringify(s.binding.select ?? null);
+          bySelect.set(k, [...(bySelect.get(k) ?? []), s]);
+        }
+        for (const group of bySelect.values()) {
+          const data = errors
+            ? { schema, table, type: change.type, errors }
+            : this.payload(tx, change, info, selectable, group[0]!.binding.select);
+          subscriber.deliverChange(group.map((s) => s.binding.id), data);
+        }
+      }
+    }
+  }
+
+  /** Realtime's per-role errors: a table without primary key, or a key the role may not select. */
+  private errorsFor(change: Change, info: TableInfo, selectable: Set<string>): string[] | undefined {
+    if (change.type === "DELETE") return undefined;
+    if (info.pk.length === 0) return ["Error 400: Bad Request, no primary key"];
+    if (!info.pk.every((c) => selectable.has(c))) return ["Error 401: Unauthorized"];
+    return undefined;
+  }
+
+  private passes(sub: Subscription, change: Change): boolean {
+    if (sub.conditions.length === 0) return true;
+    const typeOf = (col: string) => change.typeNames[change.relation.columns.findIndex((c) => c.name === col)] ?? "text";
+    const test = (row: Row | undefined) => {
+      if (!row) return false;
+      try {
+        return sub.conditions.every((c) => matches(c, typeOf(c.column), row[c.column]));
+      } catch (e) {
+        this.log(`realtime: filter on ${change.relation.table} failed: ${e instanceof Error ? e.message : String(e)}`);
+        return false;
+      }
+    };
+    return test(change.record) || (change.type === "DELETE" && test(change.old));
+  }
+
+  private payload(tx: Transaction, change: Change, info: TableInfo, selectable: Set<string>, select: string[] | undefined): Record<string, unknown> {
+    const cols = change.relation.columns.map((c, i) => ({ name: c.name, type: change.typeNames[i] ?? "text" }));
+    const shown = (name: string) => selectable.has(name) && (!select || select.includes(name) || info.pk.includes(name));
+    const typeOf = new Map(cols.map((c) => [c.name, c.type]));
+    const convert = (row: Row, keep: (name: string) => boolean): Record<string, unknown> | null => {
+      const out: Record<string, unknown> = {};
+      let any = false;
+      for (const [k, v] of Object.entries(row)) {
+        if (v === undefined || !keep(k)) continue;
+        out[k] = toJsonValue(typeOf.get(k) ?? "text", v);
+        any = true;
+      }
+      return any ? out : null;
+    };
+    const data: Record<string, unknown> = {
+      schema: change.relation.schema,
+      table: change.relation.table,
+      commit_timestamp: tx.commitTime.toISOString(),
+      type: change.type,
+      columns: cols.filter((c) => shown(c.name)),
+      errors: null,
+    };
+    if (change.type === "INSERT" || change.type === "UPDATE") {
+      const row: Row = { ...change.record };
+      // Unchanged TOAST values come from the old image when it has them.
+      for (const [k, v] of Object.entries(row)) if (v === undefined && change.old?.[k] !== undefined) row[k] = change.old[k];
+      data.record = convert(row, shown) ?? {};
+    }
+    if (change.type === "UPDATE") {
+      const old: Row = change.old ?? Object.fromEntries(info.pk.map((k) => [k, change.record?.[k]]));
+      data.old_record = convert(old, shown);
+    }
+    if (change.type === "DELETE") {
+      data.old_record = convert(change.old ?? {}, (k) => shown(k) && (!info.rls || info.pk.includes(k)));
+    }
+    return data;
+  }
+}

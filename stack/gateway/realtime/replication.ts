@@ -1,0 +1,202 @@
+// Logical replication of the two Realtime publications through a temporary pgoutput slot, read in commit order.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import type { Log } from "../types.ts";
+import type { Replication } from "./core.ts";
+import { decodePgOutput, pgTimeToDate, type Relation, type Tuple } from "./pgoutput.ts";
+
+export type Row = Record<string, string | null | undefined>;
+
+export interface Change {
+  relation: Relation;
+  /** Type name (pg_type.typname) of each column, in column order. */
+  typeNames: string[];
+  type: "INSERT" | "UPDATE" | "DELETE";
+  /** The new row (INSERT, UPDATE); undefined values are unchanged TOAST columns. */
+  record?: Row;
+  /** The old row as logged: the key columns, or every column with REPLICA IDENTITY FULL. */
+  old?: Row;
+  oldKind?: "key" | "full";
+}
+
+export interface Transaction {
+  /** LSN of the commit record; transactions arrive in increasing order of it. */
+  commitLsn: bigint;
+  commitTime: Date;
+  changes: Change[];
+}
+
+export type TransactionHandler = (tx: Transaction) => Promise<void> | void;
+
+export const PUBLICATIONS = ["supabase_realtime", "supabase_realtime_messages_publication"];
+
+/** Parses an LSN such as `16/B374D848`. */
+export const parseLsn = (s: string): bigint => {
+  const [hi, lo] = s.split("/");
+  return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`);
+};
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export interface PollerOptions {
+  dbUrl: string;
+  log: Log;
+  /** Idle poll interval (the real server polls its slot every 100 ms). */
+  intervalMs?: number;
+}
+
+/**
+ * Reads committed changes from a temporary logical slot with `pg_logical_slot_get_binary_changes`.
+ * The slot keeps every change committed after its creation until it is read, so nothing committed
+ * while the stack runs is lost, and decoding yields transactions in commit order, each once.
+ */
+export class ReplicationPoller implements Replication {
+  ready = false;
+  private readonly handlers: TransactionHandler[] = [];
+  private readyWaiters: Array<() => void> = [];
+  private closed = false;
+  private client: pg.Client | undefined;
+  private readonly relations = new Map<number, Relation>();
+  private readonly typeNames = new Map<number, string>();
+  private pending: Transaction | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly opts: PollerOptions) {}
+
+  onTransaction(h: TransactionHandler): void {
+    this.handlers.push(h);
+  }
+
+  onReady(fn: () => void): void {
+    if (this.ready) fn();
+    else this.readyWaiters.push(fn);
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** The current WAL position: transactions committing after this call have a larger commit LSN. */
+  async currentLsn(db: pg.Pool): Promise<bigint> {
+    const { rows } = await db.query<{ lsn: string }>("select pg_current_wal_lsn()::text as lsn");
+    return parseLsn(rows[0]!.lsn);
+  }
+
+  private async connect(): Promise<{ client: pg.Client; slot: string }> {
+    const client = new pg.Client({ connectionString: this.opts.dbUrl, application_name: "parley-realtime-replication" });
+    client.on("error", (e) => this.opts.log(`realtime: replication connection error: ${e.message}`));
+    await client.connect();
+    // Text output of timestamps and numbers as the real server's decoding session sees them.
+    await client.query("set timezone = 'UTC'; set datestyle = 'ISO, MDY'; set statement_timeout = 0; set extra_float_digits = 1");
+    const slot = `parley_realtime_${process.pid}_${randomBytes(4).toString("hex")}`;
+    await client.query("select pg_create_logical_replication_slot($1, 'pgoutput', true)", [slot]);
+    return { client, slot };
+  }
+
+  private async run(): Promise<void> {
+    while (!this.closed) {
+      let conn: { client: pg.Client; slot: string } | undefined;
+      try {
+        conn = await this.connect();
+        this.client = conn.client;
+        this.relations.clear();
+        this.pending = undefined;
+        this.ready = true;
+        for (const fn of this.readyWaiters.splice(0)) fn();
+        while (!this.closed) {
+          const n = await this.pollOnce(conn.client, conn.slot);
+          if (n === 0) await sleep(this.opts.intervalMs ?? 50);
+        }
+      } catch (e) {
+        this.ready = false;
+        if (!this.closed) {
+          this.opts.log(`realtime: replication stopped (${e instanceof Error ? e.message : String(e)}); reconnecting`);
+          await sleep(1000);
+        }
+      } finally {
+        await conn?.client.end().catch(() => undefined);
+      }
+    }
+  }
+
+  private async pollOnce(client: pg.Client, slot: string): Promise<number> {
+    const { rows } = await client.query<{ data: Buffer }>(
+      "select data from pg_logical_slot_get_binary_changes($1, null, 10000, 'proto_version', '1', 'publication_names', $2)",
+      [slot, PUBLICATIONS.join(",")],
+    );
+    const done: Transaction[] = [];
+    for (const row of rows) {
+      const m = decodePgOutput(row.data);
+      switch (m.tag) {
+        case "begin":
+          this.pending = { commitLsn: 0n, commitTime: pgTimeToDate(m.commitTime), changes: [] };
+          break;
+        case "commit":
+          if (this.pending) {
+            this.pending.commitLsn = m.commitLsn;
+            this.pending.commitTime = pgTimeToDate(m.commitTime);
+            done.push(this.pending);
+          }
+          this.pending = undefined;
+          break;
+        case "relation":
+          this.relations.set(m.relation.oid, m.relation);
+          break;
+        case "insert":
+          this.add(m.relationOid, { type: "INSERT", record: m.tuple });
+          break;
+        case "update":
+          this.add(m.relationOid, { type: "UPDATE", record: m.tuple, old: m.old?.tuple, oldKind: m.old?.kind });
+          break;
+        case "delete":
+          this.add(m.relationOid, { type: "DELETE", old: m.old.tuple, oldKind: m.old.kind });
+          break;
+        default:
+          break;
+      }
+    }
+    if (done.length) await this.resolveTypes(done);
+    for (const tx of done) {
+      for (const h of this.handlers) {
+        try {
+          await h(tx);
+        } catch (e) {
+          this.opts.log(`realtime: a replication handler failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        }
+      }
+    }
+    return rows.length;
+  }
+
+  private add(relationOid: number, c: { type: Change["type"]; record?: Tuple; old?: Tuple; oldKind?: "key" | "full" }): void {
+    const relation = this.relations.get(relationOid);
+    if (!relation || !this.pending) return;
+    const toRow = (t: Tuple | undefined): Row | undefined => {
+      if (!t) return undefined;
+      const row: Row = {};
+      relation.columns.forEach((col, i) => {
+        // A key-only old tuple sends NULL for non-key columns: those are simply not known.
+        if (c.oldKind === "key" && t === c.old && !col.key) return;
+        row[col.name] = t[i];
+      });
+      return row;
+    };
+    this.pending.changes.push({ relation, typeNames: [], type: c.type, record: toRow(c.record), old: toRow(c.old), oldKind: c.oldKind });
+  }
+
+  private async resolveTypes(txs: Transaction[]): Promise<void> {
+    const missing = new Set<number>();
+    for (const tx of txs) for (const ch of tx.changes) for (const col of ch.relation.columns) if (!this.typeNames.has(col.typeOid)) missing.add(col.typeOid);
+    if (missing.size && this.client) {
+      const { rows } = await this.client.query<{ oid: string; typname: string }>("select oid::int8 as oid, typname from pg_type where oid = any($1::oid[])", [[...missing]]);
+      for (const r of rows) this.typeNames.set(Number(r.oid), r.typname);
+    }
+    for (const tx of txs) for (const ch of tx.changes) ch.typeNames = ch.relation.columns.map((col) => this.typeNames.get(col.typeOid) ?? "text");
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.client?.end().catch(() => undefined);
+    await this.loop?.catch(() => undefined);
+  }
+}

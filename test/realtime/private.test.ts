@@ -1,0 +1,125 @@
+// Private channels: RLS policies on realtime.messages decide who joins, who may send, and refreshes re-check.
+import { beforeAll, describe, expect, it } from "vitest";
+import { stackEnv } from "../support/env.ts";
+import { client, grant, Inbox, installTopicPolicies, joined, newRtUser, revoke, settle, subscribe, tokenFor, topic } from "./support.ts";
+
+type Msg = { event: string; payload: unknown };
+
+beforeAll(installTopicPolicies);
+
+async function privateChannel(token: string, name: string, config: Record<string, unknown> = {}) {
+  const c = await client({ token });
+  const ch = c.channel(name, { config: { private: true, ...config } });
+  const inbox = new Inbox<Msg>();
+  ch.on("broadcast", { event: "*" }, (m) => inbox.push(m as unknown as Msg));
+  return { c, ch, inbox };
+}
+
+describe("realtime private channels", () => {
+  it("lets a user whose policy allows reading join", async () => {
+    const name = topic();
+    const a = await newRtUser();
+    await grant(name, a.id);
+    const { ch } = await privateChannel(a.token, name);
+    expect((await subscribe(ch)).status).toBe("SUBSCRIBED");
+  });
+
+  it("refuses a user the policies do not allow, with Realtime's reason", async () => {
+    const name = topic();
+    const stranger = await newRtUser();
+    const { ch } = await privateChannel(stranger.token, name);
+    const out = await subscribe(ch);
+    expect(out.status).toBe("CHANNEL_ERROR");
+    expect(out.error?.message).toBe(`Unauthorized: You do not have permissions to read from this Channel topic: ${name}`);
+  });
+
+  it("refuses the anon key on a private channel", async () => {
+    const name = topic();
+    const c = await client();
+    const out = await subscribe(c.channel(name, { config: { private: true } }));
+    expect(out.error?.message).toBe(`Unauthorized: You do not have permissions to read from this Channel topic: ${name}`);
+  });
+
+  it("lets the service role join any private channel", async () => {
+    const c = await client({ key: stackEnv.serviceRoleKey });
+    expect((await subscribe(c.channel(topic("no-policy"), { config: { private: true } }))).status).toBe("SUBSCRIBED");
+  });
+
+  it("carries broadcasts between members", async () => {
+    const name = topic();
+    const [a, b] = [await newRtUser(), await newRtUser()];
+    await grant(name, a.id);
+    await grant(name, b.id);
+    const pa = await privateChannel(a.token, name);
+    const pb = await privateChannel(b.token, name);
+    await joined(pa.ch);
+    await joined(pb.ch);
+    await pa.ch.send({ type: "broadcast", event: "typing", payload: { who: a.id } });
+    expect(await pb.inbox.next()).toMatchObject({ event: "typing", payload: { who: a.id } });
+  });
+
+  it("drops a broadcast from a member without write permission: no ack, nobody receives it", async () => {
+    const name = topic();
+    const [reader, member] = [await newRtUser(), await newRtUser()];
+    await grant(name, reader.id, { write: false });
+    await grant(name, member.id);
+    const pr = await privateChannel(reader.token, name, { broadcast: { ack: true } });
+    const pm = await privateChannel(member.token, name);
+    await joined(pr.ch);
+    await joined(pm.ch);
+    expect(await pr.ch.send({ type: "broadcast", event: "nope", payload: {} }, { timeout: 1500 })).toBe("timed out");
+    await settle();
+    expect(pm.inbox.items).toHaveLength(0);
+  });
+
+  it("refuses presence tracking without presence write permission", async () => {
+    const name = topic();
+    const a = await newRtUser();
+    await grant(name, a.id, { extensions: ["broadcast"] });
+    await grant(name, a.id, { extensions: ["presence"], write: false });
+    const { ch } = await privateChannel(a.token, name, { presence: { key: a.id } });
+    ch.on("presence", { event: "sync" }, () => undefined);
+    await joined(ch);
+    expect(await ch.track({ online: true })).toBe("error");
+  });
+
+  it("closes the channel when a refreshed token no longer grants reading", async () => {
+    const name = topic();
+    const a = await newRtUser();
+    await grant(name, a.id);
+    const { c, ch } = await privateChannel(a.token, name);
+    const system = new Inbox<Record<string, unknown>>();
+    ch.on("system", {}, (p: Record<string, unknown>) => system.push(p));
+    const statuses: string[] = [];
+    await new Promise<void>((resolve) => ch.subscribe((s) => (statuses.push(s), s === "SUBSCRIBED" && resolve())));
+    await revoke(name, a.id);
+    await c.realtime.setAuth(await tokenFor(a.id, 7200));
+    expect(await system.next((p) => p.status === "error")).toEqual({
+      extension: "system",
+      status: "error",
+      message: `You no longer have permission to read from this Channel topic: ${name}`,
+      channel: name,
+    });
+    await expect.poll(() => statuses).toContain("CLOSED");
+  });
+
+  it("REST: skips private batch messages the token may not write (still 202), answers 403 to httpSend", async () => {
+    const name = topic();
+    const [member, stranger] = [await newRtUser(), await newRtUser()];
+    await grant(name, member.id);
+    const pm = await privateChannel(member.token, name);
+    await joined(pm.ch);
+    const res = await fetch(`${stackEnv.url}/realtime/v1/api/broadcast`, {
+      method: "POST",
+      headers: { apikey: stackEnv.anonKey, authorization: `Bearer ${stranger.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ messages: [{ topic: name, event: "forged", payload: {}, private: true }] }),
+    });
+    expect(res.status).toBe(202);
+    const sc = await client({ token: stranger.token });
+    await expect(sc.channel(name, { config: { private: true } }).httpSend("forged", {})).rejects.toThrow("Unauthorized");
+    const ok = await client({ token: member.token });
+    expect(await ok.channel(name, { config: { private: true } }).httpSend("real", { n: 1 })).toEqual({ success: true });
+    expect(await pm.inbox.next()).toMatchObject({ event: "real", payload: { n: 1 } });
+    expect(pm.inbox.items.map((m) => m.event)).toEqual(["real"]);
+  });
+});
