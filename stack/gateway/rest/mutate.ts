@@ -58,7 +58,9 @@ function whereOf(h: Handling, table: Table, params: Params): string {
 
 async function run(h: Handling, table: Table, statement: string, params: Params, ret: ReturnType<typeof returning>, kind: "insert" | "update" | "delete"): Promise<Response> {
   const singular = h.media === "object" && ret.body;
-  const sql = wrapRows(ret.rowsSql("pgrst_source"), null, ret.body ? (h.media === "csv" ? "csv" : singular ? "object" : "array") : "none", h.stripNulls, `with pgrst_source as (${statement}) `);
+  const headersOnly = h.prefs.return === "headers-only";
+  const shape = ret.body ? (h.media === "csv" ? "csv" : singular ? "object" : "array") : headersOnly ? "array" : "none";
+  const sql = wrapRows(ret.rowsSql("pgrst_source"), null, shape, h.stripNulls, `with pgrst_source as (${statement}) `);
   const maxAffected = h.prefs.handling === "strict" ? h.prefs.maxAffected : undefined;
   const { rows, overrides } = await execute(h, sql, params, { readOnly: false, singular, maxAffected });
   const applied: string[] = [];
@@ -70,7 +72,7 @@ async function run(h: Handling, table: Table, statement: string, params: Params,
   const headers = baseHeaders(h, applied);
   const total = h.prefs.count ? rows.pageTotal : null;
   headers.set("content-range", kind === "insert" ? `*/${total ?? "*"}` : contentRange(0, rows.pageTotal, total));
-  if (kind === "insert" && h.prefs.return === "headers-only" && rows.pageTotal === 1 && rows.body) {
+  if (kind === "insert" && headersOnly && rows.pageTotal === 1 && rows.body) {
     const first = (JSON.parse(rows.body) as Row[])[0] ?? {};
     const qs = table.pk.map((c) => `${encodeURIComponent(c)}=eq.${encodeURIComponent(String(first[c]))}`).join("&");
     headers.set("location", `/${table.name}${qs ? `?${qs}` : ""}`);

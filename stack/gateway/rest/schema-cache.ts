@@ -80,12 +80,12 @@ select n.nspname as schema, c.relname as name, c.relkind as kind, c.oid::int8 as
     'nullable', not a.attnotnull,
     'default', pg_get_expr(d.adbin, d.adrelid)
   ) order by a.attnum) filter (where a.attname is not null), '[]') as columns,
-  (select array_agg(att.attname order by k.ord)
+  (select array_agg(att.attname::text order by k.ord)
      from pg_constraint pk, unnest(pk.conkey) with ordinality k(attnum, ord)
      join pg_attribute att on att.attrelid = c.oid and att.attnum = k.attnum
     where pk.conrelid = c.oid and pk.contype = 'p') as pk,
   (select coalesce(json_agg(cols), '[]') from (
-     select array_agg(att.attname order by k.ord) as cols
+     select array_agg(att.attname::text order by k.ord) as cols
        from pg_constraint u, unnest(u.conkey) with ordinality k(attnum, ord)
        join pg_attribute att on att.attrelid = c.oid and att.attnum = k.attnum
       where u.conrelid = c.oid and u.contype = 'u' group by u.oid) uq) as uniques
@@ -101,8 +101,8 @@ group by n.nspname, c.relname, c.relkind, c.oid`;
 
 const FOREIGN_KEYS_SQL = `
 select con.conname as name, n1.nspname as schema, c1.relname as table, n2.nspname as ref_schema, c2.relname as ref_table,
-  array(select a.attname from unnest(con.conkey) with ordinality k(n, o) join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.n order by k.o) as columns,
-  array(select a.attname from unnest(con.confkey) with ordinality k(n, o) join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.n order by k.o) as ref_columns
+  array(select a.attname::text from unnest(con.conkey) with ordinality k(n, o) join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.n order by k.o) as columns,
+  array(select a.attname::text from unnest(con.confkey) with ordinality k(n, o) join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.n order by k.o) as ref_columns
 from pg_constraint con
 join pg_class c1 on c1.oid = con.conrelid join pg_namespace n1 on n1.oid = c1.relnamespace
 join pg_class c2 on c2.oid = con.confrelid join pg_namespace n2 on n2.oid = c2.relnamespace
