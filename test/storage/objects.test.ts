@@ -156,4 +156,13 @@ describe("objects", () => {
     const up = await files.upload("bad{name}.txt", "x");
     expect(up.error).toMatchObject({ message: "Invalid key: bad{name}.txt", statusCode: "400" });
   });
+
+  it("refuses, keeping nothing, a key the local disk layout cannot hold next to another (a and a/b)", async () => {
+    const { id, files } = await bucket();
+    expect((await files.upload("a", "file a")).error).toBeNull();
+    const nested = await files.upload("a/b", "file a/b");
+    expect(nested.error).toMatchObject({ statusCode: "409" });
+    expect(await objectRow(id, "a/b")).toBeUndefined();
+    expect(await text((await files.download("a")).data)).toBe("file a");
+  });
 });

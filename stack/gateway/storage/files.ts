@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { createReadStream, type ReadStream } from "node:fs";
 import { copyFile, mkdir, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
+import { StorageError } from "./errors.ts";
 
 export class FileStore {
   readonly root: string;
@@ -29,6 +30,25 @@ export class FileStore {
   async tempPath(): Promise<string> {
     await mkdir(this.tmpDir, { recursive: true });
     return join(this.tmpDir, randomUUID());
+  }
+
+  /**
+   * Checks, before a row is committed, that the bytes of `bucket/name` can be placed: on disk a name
+   * cannot be both a file and a folder (`a` and `a/b`), which S3-style keys allow.
+   */
+  async assertPlaceable(bucket: string, name: string): Promise<void> {
+    const target = this.path(bucket, name);
+    const conflict = () =>
+      new StorageError({ code: "InvalidKey", status: 409, message: `The local stack cannot store ${name}: a file and a folder would share a name` });
+    try {
+      await mkdir(dirname(target), { recursive: true });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOTDIR" || code === "EEXIST") throw conflict();
+      throw e;
+    }
+    const s = await stat(target).catch(() => undefined);
+    if (s?.isDirectory()) throw conflict();
   }
 
   /** Moves a finished temp file to its object path (called after the row committed). */

@@ -202,6 +202,7 @@ export async function move(deps: StorageDeps, ctx: RequestContext): Promise<Resp
     return json({ message: "Successfully moved", Id: row!.id, Key: row!.name });
   }
   const moved = await deps.files.withLock([`${bucketId}/${sourceKey}`, `${destBucket}/${destinationKey}`], async () => {
+    await deps.files.assertPlaceable(destBucket, destinationKey);
     const row = await deps.db.asSuperUser(async (q) => {
       await findObject(q, bucketId, sourceKey, { forUpdate: true });
       const [r] = await q<ObjectRow>(
@@ -255,6 +256,7 @@ export async function copy(deps: StorageDeps, ctx: RequestContext): Promise<Resp
   });
   try {
     const row = await deps.files.withLock([`${destBucket}/${destinationKey}`], async () => {
+      await deps.files.assertPlaceable(destBucket, destinationKey);
       const r = await deps.db.asSuperUser(async (q) => {
         await findObject(q, destBucket, destinationKey, { forUpdate: true, mustExist: false });
         return await upsertObject(q, { ...write, version: randomUUID(), metadata: { ...metadata, lastModified: new Date().toISOString() } });

@@ -60,6 +60,7 @@ export async function uploadFromRequest(deps: StorageDeps, ctx: RequestContext, 
 
   try {
     return await files.withLock([`${opts.bucketId}/${opts.name}`], async () => {
+      await files.assertPlaceable(opts.bucketId, opts.name);
       const row = await db.asSuperUser(async (q) => {
         await findObject(q, opts.bucketId, opts.name, { forUpdate: true, mustExist: false });
         return await upsertObject(q, {
