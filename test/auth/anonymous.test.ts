@@ -29,7 +29,8 @@ describe("auth: anonymous sign-in", () => {
     const { email } = credentials();
     const { data, error } = await c.auth.updateUser({ email });
     expect(error).toBeNull();
-    expect(data.user).toMatchObject({ email, is_anonymous: false, app_metadata: { provider: "email", providers: ["email"] } });
+    expect(data.user).toMatchObject({ email, is_anonymous: false });
+    expect(data.user?.email_confirmed_at).toBeTruthy();
     expect(data.user?.identities?.[0]?.provider).toBe("email");
   });
 

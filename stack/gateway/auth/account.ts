@@ -21,8 +21,9 @@ export async function getUser(req: Request, db: pg.Pool, settings: AuthSettings)
  * email change waits for confirmation (`new_email`), as GoTrue does — the local stack sends no mail.
  */
 export async function updateUser(req: Request, db: pg.Pool, settings: AuthSettings): Promise<Response> {
-  const body = await readJson(req, "UserUpdateParams");
+  // requireAuthentication runs as middleware, before the body is read.
   const caller = await requireUser(req, db, settings);
+  const body = await readJson(req, "UserUpdateParams");
   const what = "UserUpdateParams";
   let email = str(body, "email", what);
   const password = body.password === undefined || body.password === null ? undefined : str(body, "password", what);
@@ -68,7 +69,7 @@ export async function updateUser(req: Request, db: pg.Pool, settings: AuthSettin
         await client.query(`update auth.users set email = $2, email_change = '', is_anonymous = false, updated_at = now() where id = $1`, [user.id, email]);
         const had = await updateIdentityData(client, user.id, "email", { email, email_verified: true });
         if (!had) await insertIdentity(client, user.id, "email", { sub: user.id, email, email_verified: true, phone_verified: false });
-        await mergeMetadata(client, user.id, "raw_app_meta_data", { provider: "email", providers: ["email"] });
+        // GoTrue's PUT /user path does not refresh app_metadata.providers here (only /verify does).
         if (!user.email_confirmed_at) await confirmEmail(client, user.id);
       } else {
         await client.query(
