@@ -1,0 +1,26 @@
+// Test fixture: fresh signed-up users, each with the Parley SDK on their own official client.
+import { createParley, type Parley, type ParleyClient } from "../../client/index.ts";
+import { newUser, type TestUser } from "../support/clients.ts";
+
+export interface ParleyUser extends TestUser {
+  parley: Parley;
+}
+
+/** Signs up a new user and wraps their supabase-js client with the SDK. */
+export async function newParleyUser(displayName?: string): Promise<ParleyUser> {
+  const user = await newUser(displayName ? { displayName } : {});
+  // The fixture's client is created without the Database type parameter; the SDK's typing is compile-time only.
+  return { ...user, parley: createParley(user.client as unknown as ParleyClient) };
+}
+
+/** Asserts a promise rejects with a ParleyError carrying `code`, and returns it for more checks. */
+export async function refusal(promise: Promise<unknown>): Promise<{ code: string; status: number | undefined; message: string }> {
+  try {
+    await promise;
+  } catch (e) {
+    const err = e as { name?: string; code?: string; status?: number; message?: string };
+    if (err.name !== "ParleyError") throw e;
+    return { code: err.code ?? "", status: err.status, message: err.message ?? "" };
+  }
+  throw new Error("expected the call to be refused, but it succeeded");
+}
