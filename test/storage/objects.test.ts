@@ -1,5 +1,6 @@
 // Object operations through supabase.storage on buckets made per test: raw and multipart uploads,
 // update, info/exists, public downloads, list options, move, copy and remove.
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { anonClient, bucketName, newStorageUser, objectRow, serviceClient } from "./fixtures.ts";
 
@@ -164,5 +165,16 @@ describe("objects", () => {
     expect(nested.error).toMatchObject({ statusCode: "409" });
     expect(await objectRow(id, "a/b")).toBeUndefined();
     expect(await text((await files.download("a")).data)).toBe("file a");
+  });
+
+  it("keeps row and bytes consistent when several upserts of one key race", async () => {
+    const { id, files } = await bucket();
+    const bodies = Array.from({ length: 6 }, (_, i) => `version ${i} `.repeat(i + 1));
+    const results = await Promise.all(bodies.map((b) => files.upload("race.txt", b, { upsert: true })));
+    expect(results.every((r) => r.error === null)).toBe(true);
+    const stored = await text((await files.download("race.txt")).data);
+    expect(bodies).toContain(stored);
+    const row = await objectRow(id, "race.txt");
+    expect(row!.metadata).toMatchObject({ size: Buffer.byteLength(stored!), eTag: `"${createHash("md5").update(stored!).digest("hex")}"` });
   });
 });
