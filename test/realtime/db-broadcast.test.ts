@@ -97,6 +97,34 @@ describe("realtime broadcast from the database", () => {
     expect(s.inbox.items.map((m) => (m.payload as Record<string, unknown>).who)).toEqual(["first-committed", "first-started"]);
   });
 
+  it("delivers nothing when realtime.send is called by a role the policies do not let insert", async () => {
+    const name = topic();
+    const a = await newRtUser();
+    const s = await replicationReady(name, true);
+    const c = await db().connect();
+    try {
+      await c.query("begin");
+      await c.query("set local role authenticated");
+      await c.query("select set_config('request.jwt.claims', $1, true)", [JSON.stringify({ sub: a.id, role: "authenticated" })]);
+      await c.query(`select realtime.send('{"forged":true}'::jsonb, 'e', $1, true)`, [name]);
+      await c.query("commit");
+    } finally {
+      c.release();
+    }
+    await db().query(`select realtime.send('{"marker":true}'::jsonb, 'e', $1, true)`, [name]);
+    await s.inbox.next();
+    expect(s.inbox.items.map((m) => m.payload)).toEqual([expect.objectContaining({ marker: true })]);
+  });
+
+  it("delivers binary httpSend payloads as ArrayBuffer", async () => {
+    const name = topic();
+    const rx = await subscriber({ name, private: false });
+    const c = await client();
+    expect(await c.channel(name).httpSend("bin", new Uint8Array([7, 8]))).toEqual({ success: true });
+    const m = await rx.inbox.next();
+    expect([...new Uint8Array(m.payload as ArrayBuffer)]).toEqual([7, 8]);
+  });
+
   it("delivers realtime.send_binary as an ArrayBuffer", async () => {
     const name = topic();
     const s = await replicationReady(name, false);

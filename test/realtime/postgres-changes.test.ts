@@ -119,6 +119,35 @@ describe("realtime postgres changes", () => {
     expect(s.changes.items.map((p) => p.new.id)).toEqual([a, c]);
   });
 
+  it("ANDs comma-separated conditions and supports like, is and not", async () => {
+    const s = await watch({ event: "INSERT", table: T, filter: "title=like.%keep%,deleted_at=is.null,status=not.in.(draft)" });
+    const [a, b, c, d] = [id(), id(), id(), id()];
+    await sql(
+      `insert into public.${T} (id, title, status, deleted_at) values
+        ($1, 'please keep me', 'open', null), ($2, 'drop me', 'open', null),
+        ($3, 'keep but deleted', 'open', now()), ($4, 'keep draft', 'draft', null)`,
+      [a, b, c, d],
+    );
+    const marker = 1_000_000 + id();
+    await sql(`insert into public.${T} (id, title, status) values ($1, 'keep marker', 'open')`, [marker]);
+    await s.changes.next((p) => p.new.id === marker);
+    expect(s.changes.items.map((p) => p.new.id)).toEqual([a, marker]);
+  });
+
+  it("sends only the selected columns (and the primary key)", async () => {
+    const c = await client();
+    const ch = c.channel(`pc:${Math.random()}`);
+    const changes = new Inbox<Change>();
+    const system = new Inbox<Record<string, unknown>>();
+    ch.on("postgres_changes", { event: "INSERT", schema: "public", table: T, select: ["title"] } as never, (p: Change) => changes.push(p));
+    ch.on("system", {}, (p: Record<string, unknown>) => system.push(p));
+    await new Promise<void>((r) => ch.subscribe((st) => st === "SUBSCRIBED" && r()));
+    await system.next();
+    const n = id();
+    await sql(`insert into public.${T} (id, title, status) values ($1, 'sel', 'open')`, [n]);
+    expect((await changes.next()).new).toEqual({ id: n, title: "sel" });
+  });
+
   it("reports a bad filter operator as a system error", async () => {
     const s = await watch({ event: "INSERT", table: T, filter: "id=foo.1" });
     expect(s.system.items[0]).toMatchObject({ extension: "postgres_changes", status: "error", message: 'Error parsing `filter` params: ["foo","1"]' });

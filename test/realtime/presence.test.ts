@@ -98,3 +98,36 @@ describe("realtime presence", () => {
     await expect.poll(() => (b.ch.presenceState().A ?? []).map((m) => (m as Record<string, unknown>).tab).sort()).toEqual([1, 2]);
   });
 });
+
+describe("realtime presence limits and refusals", () => {
+  it("answers a re-track with the same payload ok and sends no events", async () => {
+    const name = topic();
+    const a = await member(name, "A");
+    const b = await member(name, "B");
+    await a.ch.track({ same: 1 });
+    await b.events.next((e) => e.event === "join" && e.key === "A");
+    const seen = b.events.items.length;
+    expect(await a.ch.track({ same: 1 })).toBe("ok");
+    await a.ch.track({ marker: true });
+    await b.events.next((e) => e.event === "join" && e.newPresences?.[0]?.marker === true);
+    expect(b.events.items.slice(seen).filter((e) => e.event === "join").map((e) => e.newPresences?.[0])).toEqual([expect.objectContaining({ marker: true })]);
+  });
+
+  it("refuses a track whose payload is not an object", async () => {
+    const a = await member(topic(), "A");
+    expect(await a.ch.send({ type: "presence", event: "track", payload: 5 } as never)).toBe("error");
+  });
+
+  it("closes a channel that pushes presence more than five times in 30 seconds", async () => {
+    const c = await client();
+    const ch = c.channel(topic(), { config: { presence: { key: "A" } } });
+    const system = new Inbox<Record<string, unknown>>();
+    ch.on("system", {}, (p: Record<string, unknown>) => system.push(p));
+    const statuses: string[] = [];
+    await new Promise<void>((r) => ch.subscribe((s) => (statuses.push(s), s === "SUBSCRIBED" && r())));
+    for (let i = 0; i < 5; i++) expect(await ch.track({ i })).toBe("ok");
+    void ch.track({ i: 6 });
+    expect(await system.next()).toMatchObject({ extension: "system", status: "error", message: "Client presence rate limit exceeded" });
+    await expect.poll(() => statuses).toContain("CLOSED");
+  });
+});

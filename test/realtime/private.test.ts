@@ -123,3 +123,56 @@ describe("realtime private channels", () => {
     expect(pm.inbox.items.map((m) => m.event)).toEqual(["real"]);
   });
 });
+
+describe("realtime private channels: presence and reads split by extension", () => {
+  it("joins with presence read only, but then receives no broadcasts", async () => {
+    const name = topic();
+    const [a, b] = [await newRtUser(), await newRtUser()];
+    await grant(name, a.id, { extensions: ["presence"] });
+    await grant(name, b.id);
+    const pa = await privateChannel(a.token, name, { presence: { key: a.id } });
+    pa.ch.on("presence", { event: "sync" }, () => undefined);
+    const pb = await privateChannel(b.token, name, { presence: { key: b.id } });
+    pb.ch.on("presence", { event: "sync" }, () => undefined);
+    await joined(pa.ch);
+    await joined(pb.ch);
+    expect(await pb.ch.track({ here: true })).toBe("ok");
+    await expect.poll(() => Object.keys(pa.ch.presenceState())).toEqual([b.id]);
+    await pb.ch.send({ type: "broadcast", event: "hidden", payload: {} });
+    await settle();
+    expect(pa.inbox.items).toHaveLength(0);
+  });
+
+  it("with broadcast read only, joins but gets no presence", async () => {
+    const name = topic();
+    const [a, b] = [await newRtUser(), await newRtUser()];
+    await grant(name, a.id, { extensions: ["broadcast"] });
+    await grant(name, b.id);
+    const pa = await privateChannel(a.token, name, { presence: { key: a.id } });
+    const syncs: number[] = [];
+    pa.ch.on("presence", { event: "sync" }, () => syncs.push(1));
+    const pb = await privateChannel(b.token, name, { presence: { key: b.id } });
+    pb.ch.on("presence", { event: "sync" }, () => undefined);
+    await joined(pa.ch);
+    await joined(pb.ch);
+    await pb.ch.track({ here: true });
+    await pb.ch.send({ type: "broadcast", event: "seen", payload: {} });
+    await pa.inbox.next();
+    expect(syncs).toHaveLength(0);
+    expect(pa.ch.presenceState()).toEqual({});
+  });
+
+  it("resolves an unacknowledged forbidden send ok, yet delivers nothing", async () => {
+    const name = topic();
+    const [reader, member] = [await newRtUser(), await newRtUser()];
+    await grant(name, reader.id, { write: false });
+    await grant(name, member.id);
+    const pr = await privateChannel(reader.token, name);
+    const pm = await privateChannel(member.token, name);
+    await joined(pr.ch);
+    await joined(pm.ch);
+    expect(await pr.ch.send({ type: "broadcast", event: "nope", payload: {} })).toBe("ok");
+    await settle();
+    expect(pm.inbox.items).toHaveLength(0);
+  });
+});
