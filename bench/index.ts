@@ -25,6 +25,7 @@ const FLAGS = {
   workdir: { type: "string", help: "project folder whose supabase/ a started stack applies (default: this checkout)" },
   only: { type: "string", help: "comma-separated stages: send,history,inbox,unread,realtime" },
   explain: { type: "boolean", default: false, help: "print explain (analyze, buffers) of the measured queries" },
+  "keep-seed": { type: "boolean", default: false, help: "with a running stack: leave the seeded rows (schema bench_<run>) for explain sessions" },
   "history-messages": { type: "string", default: "1000000", help: "messages in the history conversation" },
   "inbox-large": { type: "string", default: "10000", help: "conversations of the large-inbox user" },
   "inbox-small": { type: "string", default: "100", help: "conversations of the small-inbox user" },
@@ -142,7 +143,8 @@ async function main(): Promise<number> {
     failed = true;
     progress(`bench could not run: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
   } finally {
-    if (admin && seeded && target?.mode === "adopted") {
+    if (admin && seeded && target?.mode === "adopted" && values["keep-seed"]) progress(`seeded rows kept (bookkeeping in schema ${seeded.schema})`);
+    else if (admin && seeded && target?.mode === "adopted") {
       progress("cleanup: removing the seeded rows");
       await unseed(admin, seeded).catch((e: unknown) => progress(`cleanup failed: ${String(e)} (drop schema ${seeded!.schema} and its rows by hand)`));
     }

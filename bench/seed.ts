@@ -3,7 +3,7 @@
 // Shapes (every size is a flag):
 // - a pool of ordinary users, each in a handful of conversations;
 // - "large": a user in `inboxLarge` conversations (80 % direct, 20 % small groups);
-// - "small": a user in `inboxSmall` conversations, one of them the history group;
+// - "small": a user in `inboxSmall` conversations, one of them the history group (so is "large");
 // - "history": a group whose history holds `historyMessages` messages (the 1,000,000-row table);
 // - "unread"/"read": two users in the same `unreadConversations` groups, one with every message
 //   unread, the other with none;
@@ -51,7 +51,7 @@ export async function seed(db: pg.Client, sizes: SeedSizes, progress: (line: str
   const run = randomBytes(3).toString("hex");
   const s = `bench_${run}`;
   const largeDirect = Math.round(sizes.inboxLarge * 0.8);
-  const largeGroups = sizes.inboxLarge - largeDirect;
+  const largeGroups = Math.max(0, sizes.inboxLarge - largeDirect - 1); // the history group is one of them
   const smallDirect = Math.round(sizes.inboxSmall * 0.8);
   const smallGroups = Math.max(0, sizes.inboxSmall - smallDirect - 1); // the history group is one of them
   const pool = Math.max(largeDirect, smallDirect, sizes.realtimeClients + 1, GROUP_SIZE * 2, 100 + sizes.sendConnections);
@@ -107,9 +107,9 @@ export async function seed(db: pg.Client, sizes: SeedSizes, progress: (line: str
                    from ${s}.users u, ${s}.pool p where u.label = 'small' and p.n <= ${smallDirect}`);
   await db.query(`${c} select 'inbox_small', 'group', array[u.id] || ${pick("g * 5", 4)}, ${k}, ${ago}, null
                    from ${s}.users u, generate_series(1, ${smallGroups}) g where u.label = 'small'`);
-  // The history group: the small user and nine others; its newest message is the newest of all.
-  await db.query(`${c} select 'history', 'group', array[u.id] || ${pick("7", GROUP_SIZE - 1)}, $1, now() - interval '1 minute', null
-                   from ${s}.users u where u.label = 'small'`, [sizes.historyMessages]);
+  // The history group: the small and the large user and eight others; its newest message is the newest of all.
+  await db.query(`${c} select 'history', 'group', array[u.id, l.id] || ${pick("7", GROUP_SIZE - 2)}, $1, now() - interval '1 minute', null
+                   from ${s}.users u, ${s}.users l where u.label = 'small' and l.label = 'large'`, [sizes.historyMessages]);
   await db.query(`${c} select 'unread', 'group', array[a.id, b.id] || ${pick("g * 2", 2)}, ${sizes.unreadMessages}, ${ago}, a.id
                    from ${s}.users a, ${s}.users b, generate_series(1, ${sizes.unreadConversations}) g
                   where a.label = 'unread' and b.label = 'read'`);

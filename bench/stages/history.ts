@@ -1,6 +1,7 @@
 // history_rls_vs_superuser: the newest-50 page of the 1,000,000-message conversation, read by a
 // member (a user with an ordinary inbox) under RLS, divided by the same query as the superuser.
 // Both run in the same wrapper (transaction + claims); only `set local role authenticated` differs.
+// Beside it: the same page read by a member in 10,000 conversations (RLS must not grow with that).
 import type { StageOutput } from "../report.ts";
 import { asSuperuser, asUser, closeAll, connect, lit } from "../sql.ts";
 import type { StageContext } from "./context.ts";
@@ -17,9 +18,11 @@ export async function runHistory(ctx: StageContext): Promise<StageOutput> {
     const total = (await ctx.admin.query<{ n: string }>(`select count(*) as n from public.messages`)).rows[0]!.n;
     const table = await compare(ctx, client!, asUser(reader, page), asSuperuser(reader, page));
     const viaRpc = await compare(ctx, client!, asUser(reader, rpc), asSuperuser(reader, page));
+    const large = await compare(ctx, client!, asUser(seeded.users.large, page), asSuperuser(reader, page));
     if (ctx.opts.explain) {
       await explain(ctx, client!, "history page as a member (RLS)", asUser(reader, page), page);
       await explain(ctx, client!, "history page as superuser", asSuperuser(reader, page), page);
+      await explain(ctx, client!, "history page as a member in the large inbox (RLS)", asUser(seeded.users.large, page), page);
     }
     return {
       metrics: [
@@ -28,7 +31,7 @@ export async function runHistory(ctx: StageContext): Promise<StageOutput> {
           value: table.ratio,
           unit: "ratio",
           target: { op: "<=", value: 1.3 },
-          detail: `p50 member ${table.a.p50} ms / superuser ${table.b.p50} ms (newest 50 of ${Number(count).toLocaleString("en-US")} messages; ${Number(total).toLocaleString("en-US")} in the table)`,
+          detail: `p50 member ${table.a.p50} ms / superuser ${table.b.p50} ms (newest 50 of ${Number(count).toLocaleString("en-US")} messages; ${Number(total).toLocaleString("en-US")} in the table); member in the large inbox ${large.a.p50} ms (× ${large.ratio})`,
         },
       ],
       figures: {
@@ -36,6 +39,8 @@ export async function runHistory(ctx: StageContext): Promise<StageOutput> {
         history_rls_p99_ms: table.a.p99,
         history_superuser_p50_ms: table.b.p50,
         history_superuser_p99_ms: table.b.p99,
+        history_rls_large_inbox_p50_ms: large.a.p50,
+        history_rls_large_inbox_vs_superuser: large.ratio,
         history_list_messages_p50_ms: viaRpc.a.p50,
         history_list_messages_vs_superuser: viaRpc.ratio,
         history_conversation_messages: Number(count),
