@@ -1,0 +1,65 @@
+// Helpers for the Parley realtime event suites: signed-up users (official client), their private channels, cleanup.
+import type { RealtimeChannel } from "@supabase/supabase-js";
+import { afterEach } from "vitest";
+import { newUser, type TestUser } from "../support/clients.ts";
+import { Inbox, joined, subscribe, type SubscribeOutcome } from "../realtime/support.ts";
+
+export interface Broadcast {
+  event: string;
+  payload: Record<string, unknown>;
+  meta?: { id?: string };
+}
+
+const users: TestUser[] = [];
+/** A user signed up through /auth/v1; its client is signed in and its Realtime token set. Disconnected after each test. */
+export async function user(): Promise<TestUser> {
+  const u = await newUser();
+  users.push(u);
+  return u;
+}
+
+afterEach(async () => {
+  for (const u of users.splice(0)) {
+    await u.client.removeAllChannels().catch(() => undefined);
+    u.client.realtime.disconnect();
+  }
+});
+
+export interface Listening {
+  channel: RealtimeChannel;
+  events: Inbox<Broadcast>;
+}
+
+/** A private channel of `u` on `topic` collecting every broadcast; not yet subscribed. */
+export function listen(u: TestUser, topic: string, config: Record<string, unknown> = {}): Listening {
+  const channel = u.client.channel(topic, { config: { private: true, ...config } });
+  const events = new Inbox<Broadcast>();
+  channel.on("broadcast", { event: "*" }, (m) => events.push(m as unknown as Broadcast));
+  return { channel, events };
+}
+
+/**
+ * Joins `topic` as `u` and waits until the database broadcast stream is up for it, so that any write
+ * committed afterwards is certainly delivered (Realtime keeps no queue).
+ */
+export async function live(u: TestUser, topic: string, config: Record<string, unknown> = {}): Promise<Listening> {
+  const broadcast = { ...(config.broadcast as Record<string, unknown> | undefined), replication_ready: true };
+  const l = listen(u, topic, { ...config, broadcast });
+  const system = new Inbox<Record<string, unknown>>();
+  l.channel.on("system", {}, (p: Record<string, unknown>) => system.push(p));
+  await joined(l.channel);
+  await system.next((p) => p.message === "Replication connection established");
+  return l;
+}
+
+/** Subscribes and answers the terminal status (and error) without throwing. */
+export const trySubscribe = (ch: RealtimeChannel): Promise<SubscribeOutcome> => subscribe(ch);
+
+/** Calls an RPC as the user and returns its data, throwing on error. */
+export async function rpc<T>(u: TestUser, fn: string, args: Record<string, unknown>): Promise<T> {
+  const { data, error } = await u.client.rpc(fn, args);
+  if (error) throw new Error(`${fn}: ${error.message}`);
+  return data as T;
+}
+
+export const byEvent = (event: string) => (m: Broadcast): boolean => m.event === event;
