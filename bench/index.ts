@@ -128,6 +128,7 @@ async function main(): Promise<number> {
     await admin.connect();
     progress(`seed (history ${sizes.historyMessages.toLocaleString("en-US")} messages, inboxes ${sizes.inboxLarge} and ${sizes.inboxSmall})`);
     seeded = await seed(admin, sizes, progress);
+    await target.serve(progress);
     const ctx: StageContext = { target, admin, seeded, opts, say: progress };
     for (const stage of stages) {
       progress(`stage ${stage}`);
