@@ -129,7 +129,7 @@ export async function updateBucket(deps: StorageDeps, ctx: RequestContext, id: s
 /** DELETE /bucket/:id — only an empty bucket. */
 export async function deleteBucket(deps: StorageDeps, ctx: RequestContext, id: string): Promise<Response> {
   await ctx.authenticate();
-  await deps.db.asSuperUser(async (q) => {
+  await deps.db.superRead(async (q) => {
     await findBucket(q, id);
     const [row] = await q("select 1 from storage.objects where bucket_id = $1 limit 1", [id]);
     if (row) throw ERRORS.bucketNotEmpty();

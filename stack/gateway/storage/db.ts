@@ -58,6 +58,15 @@ export class StorageDb {
     return this.transaction(scope ? { ...scope, caller: { ...scope.caller, role: "" } } : undefined, fn, false);
   }
 
+  /** One or more reads as the superuser outside a transaction (Storage's bucket and signed-URL lookups). */
+  async superRead<T>(fn: (q: Query) => Promise<T>): Promise<T> {
+    try {
+      return await fn(async <R>(text: string, values?: unknown[]) => (await this.pool.query({ text, values, types })).rows as R[]);
+    } catch (err) {
+      throw fromDbError(err);
+    }
+  }
+
   /** As the superuser, but always rolled back: checks a write (unique keys) without keeping it. */
   testAsSuperUser<T>(fn: (q: Query) => Promise<T>): Promise<T> {
     return this.transaction(undefined, fn, true);
@@ -67,29 +76,20 @@ export class StorageDb {
     const client = await this.pool.connect();
     let broken = false;
     try {
-      await client.query("begin");
       const role = scope?.caller.role ?? "";
+      const lit = (v: string) => client.escapeLiteral(v);
+      // One round trip: open the transaction and set the request's GUCs (values escaped as literals).
       await client.query(
-        `select set_config('role', coalesce(nullif($1, ''), current_user), true),
-                set_config('request.jwt.claim.role', $1, true),
-                set_config('request.jwt', $2, true),
-                set_config('request.jwt.claim.sub', $3, true),
-                set_config('request.jwt.claims', $4, true),
-                set_config('request.headers', $5, true),
-                set_config('request.method', $6, true),
-                set_config('request.path', $7, true),
-                set_config('storage.operation', $8, true),
+        `begin; select set_config('role', coalesce(nullif(${lit(role)}, ''), current_user), true),
+                set_config('request.jwt.claim.role', ${lit(role)}, true),
+                set_config('request.jwt', ${lit(scope?.caller.jwt ?? "")}, true),
+                set_config('request.jwt.claim.sub', ${lit(scope?.caller.owner ?? "")}, true),
+                set_config('request.jwt.claims', ${lit(JSON.stringify(scope?.caller.claims ?? {}))}, true),
+                set_config('request.headers', ${lit(JSON.stringify(scope?.headers ?? {}))}, true),
+                set_config('request.method', ${lit(scope?.method ?? "")}, true),
+                set_config('request.path', ${lit(scope?.path ?? "")}, true),
+                set_config('storage.operation', ${lit(scope?.operation ?? "")}, true),
                 set_config('storage.allow_delete_query', 'true', true)`,
-        [
-          role,
-          scope?.caller.jwt ?? "",
-          scope?.caller.owner ?? "",
-          JSON.stringify(scope?.caller.claims ?? {}),
-          JSON.stringify(scope?.headers ?? {}),
-          scope?.method ?? "",
-          scope?.path ?? "",
-          scope?.operation ?? "",
-        ],
       );
       const q: Query = async <R>(text: string, values?: unknown[]) => (await client.query({ text, values, types })).rows as R[];
       const result = await fn(q);

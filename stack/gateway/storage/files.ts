@@ -19,6 +19,7 @@ export class FileStore {
 
   /** Where the bytes of `bucket/name` live. Throws if the name would leave the bucket's folder. */
   path(bucket: string, name: string): string {
+    if (!bucket || bucket === "." || bucket === ".." || /[/\\]/.test(bucket)) throw new Error(`bucket id cannot be a folder name: ${bucket}`);
     const bucketDir = join(this.root, bucket);
     const p = join(bucketDir, ...name.split("/"));
     const rel = relative(bucketDir, p);

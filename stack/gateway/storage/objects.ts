@@ -26,9 +26,9 @@ export async function upload(deps: StorageDeps, ctx: RequestContext, bucketId: s
  * ones read as the caller so SELECT policies decide.
  */
 async function objectForRead(deps: StorageDeps, ctx: RequestContext, bucketId: string, name: string, operation: string, publicRoute = false): Promise<ObjectRow> {
-  const bucket = await deps.db.asSuperUser((q) => findBucket(q, bucketId, { mustExist: false }));
+  const bucket = await deps.db.superRead((q) => findBucket(q, bucketId, { mustExist: false }));
   if (!bucket || (!ctx.caller.isAuthenticated && !bucket.public)) throw ERRORS.noSuchBucket();
-  if (bucket.public || publicRoute) return (await deps.db.asSuperUser((q) => findObject(q, bucketId, name)))!;
+  if (bucket.public || publicRoute) return (await deps.db.superRead((q) => findObject(q, bucketId, name)))!;
   return (await deps.db.asUser(ctx.scope(operation), (q) => findObject(q, bucketId, name)))!;
 }
 
@@ -42,7 +42,7 @@ export async function download(deps: StorageDeps, ctx: RequestContext, bucketId:
 
 /** GET|HEAD /object/public/:bucket/* — no JWT; the bucket must be public. */
 export async function publicDownload(deps: StorageDeps, ctx: RequestContext, bucketId: string, name: string): Promise<Response> {
-  const row = await deps.db.asSuperUser(async (q) => {
+  const row = await deps.db.superRead(async (q) => {
     const bucket = await findBucket(q, bucketId, { mustExist: false });
     const obj = await findObject(q, bucketId, name, { mustExist: false });
     if (!bucket?.public) throw ERRORS.noSuchBucket();
@@ -167,7 +167,7 @@ export async function removeMany(deps: StorageDeps, ctx: RequestContext, bucketI
 export async function removeOne(deps: StorageDeps, ctx: RequestContext, bucketId: string, name: string): Promise<Response> {
   await ctx.authenticate();
   assertValidKey(name);
-  await deps.db.asSuperUser((q) => findObject(q, bucketId, name));
+  await deps.db.superRead((q) => findObject(q, bucketId, name));
   const rows = await deps.db.asUser(ctx.scope("storage.object.delete"), (q) =>
     q<ObjectRow>("delete from storage.objects where name = $1 and bucket_id = $2 returning *", [name, bucketId]),
   );
@@ -198,7 +198,7 @@ export async function move(deps: StorageDeps, ctx: RequestContext): Promise<Resp
     if (updated.length === 0) throw ERRORS.noSuchKey();
   });
   if (bucketId === destBucket && sourceKey === destinationKey) {
-    const row = await deps.db.asSuperUser((q) => findObject(q, bucketId, sourceKey));
+    const row = await deps.db.superRead((q) => findObject(q, bucketId, sourceKey));
     return json({ message: "Successfully moved", Id: row!.id, Key: row!.name });
   }
   const moved = await deps.files.withLock([`${bucketId}/${sourceKey}`, `${destBucket}/${destinationKey}`], async () => {

@@ -34,7 +34,7 @@ export interface UploadOptions {
 /** Storage's uploadFromRequest + Uploader.upload: refuses before bytes are kept, places bytes after commit. */
 export async function uploadFromRequest(deps: StorageDeps, ctx: RequestContext, opts: UploadOptions): Promise<ObjectRow> {
   const { db, files } = deps;
-  const bucket = (await db.asSuperUser((q) => findBucket(q, opts.bucketId)))!;
+  const bucket = (await db.superRead((q) => findBucket(q, opts.bucketId)))!;
   const global = deps.config.storage.fileSizeLimit;
   const maxSize = typeof bucket.file_size_limit === "number" ? Math.min(bucket.file_size_limit, global) : global;
   const scope = opts.asSuperUser ? undefined : ctx.scope(opts.operation);

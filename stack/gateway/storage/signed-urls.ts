@@ -87,7 +87,7 @@ export async function createSignedUrls(deps: StorageDeps, ctx: RequestContext, b
 /** GET|HEAD /object/sign/:bucket/*?token= — no JWT; the token decides; Expires = the token's exp. */
 export async function getSignedObject(deps: StorageDeps, ctx: RequestContext, bucketId: string, name: string): Promise<Response> {
   const payload = await verify(deps.config.jwtSecret, ctx.query("token"), bucketId, name, "download");
-  const row = (await deps.db.asSuperUser((q) => findObject(q, bucketId, name)))!;
+  const row = (await deps.db.superRead((q) => findObject(q, bucketId, name)))!;
   return serveObject(deps, ctx, row, {
     download: ctx.query("download"),
     expires: typeof payload.exp === "number" ? new Date(payload.exp * 1000) : undefined,
