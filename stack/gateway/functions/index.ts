@@ -1,13 +1,108 @@
-// Placeholder until the functions service lands: answers 501 so a caller sees what is missing.
+// /functions/v1: the edge runtime as the Supabase CLI runs it — the first path segment names the function,
+// `verify_jwt` is checked here, and the request goes unchanged to that function's own Deno process.
 import type { Service, ServiceContext } from "../types.ts";
+import { discoverFunctions, type FunctionSpec } from "./discover.ts";
+import { functionEnv } from "./env.ts";
+import { forward, WorkerUnreachableError } from "./proxy.ts";
+import { refuseUnverified } from "./verify.ts";
+import { denoBinary, FunctionWorker } from "./worker.ts";
 
-export function createFunctionsService(_ctx: ServiceContext): Service {
+const json = (status: number, body: unknown): Response =>
+  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+
+// The edge runtime's answers (CLI main worker, templates/main.ts).
+const notFound = (): Response => new Response("Function not found", { status: 404, headers: { "Content-Type": "text/plain" } });
+const bootError = (): Response => json(503, { code: "BOOT_ERROR", message: "Worker failed to boot (please check logs)" });
+const workerError = (): Response => json(500, { code: "WORKER_ERROR", message: "Function exited due to an error (please check logs)" });
+
+export interface FunctionsService extends Service {
+  /** The functions the runtime serves right now, by name. */
+  functions(): Map<string, FunctionSpec>;
+}
+
+export function createFunctionsService(ctx: ServiceContext): FunctionsService {
+  const { config, log } = ctx;
+  const gatewayUrl = `http://${config.host}:${config.apiPort}`;
+  let specs = discoverFunctions(config);
+  const workers = new Map<string, FunctionWorker>();
+  let deno: string | undefined;
+  let closing = false;
+
+  /** Finds a function, looking at the folders again for one added since the stack started. */
+  const lookup = (name: string): FunctionSpec | undefined => {
+    const known = specs.get(name);
+    if (known) return known;
+    specs = discoverFunctions(config);
+    return specs.get(name);
+  };
+
+  const workerFor = (spec: FunctionSpec): FunctionWorker => {
+    let worker = workers.get(spec.name);
+    if (!worker || worker.spec.entrypoint !== spec.entrypoint) {
+      deno ??= denoBinary(config.workdir);
+      worker = new FunctionWorker(spec, { deno, env: () => functionEnv(config, gatewayUrl, process.env, log), log });
+      workers.set(spec.name, worker);
+    }
+    return worker;
+  };
+
+  // Ctrl-C reaches the Deno processes too (same process group); this covers an exit without stop().
+  const killAll = () => {
+    for (const w of workers.values()) w.killNow();
+  };
+  process.once("exit", killAll);
+
+  if (specs.size) log(`serving ${[...specs.keys()].join(", ")} at ${gatewayUrl}/functions/v1/<name>`);
+  // Boot every function now, in the background, so the first request does not wait for Deno.
+  if (process.env.PARLEY_FUNCTIONS_LAZY !== "1") {
+    setImmediate(() => {
+      for (const spec of specs.values()) {
+        workerFor(spec)
+          .ready()
+          .catch((e: unknown) => closing || log(`${spec.name}: failed to boot: ${e instanceof Error ? e.message : String(e)}`));
+      }
+    });
+  }
+
   return {
-    async fetch() {
-      return new Response(JSON.stringify({ message: "functions is not implemented in the local stack yet" }), {
-        status: 501,
-        headers: { "content-type": "application/json" },
-      });
+    functions: () => specs,
+
+    async fetch(req: Request, path: string): Promise<Response> {
+      if (path === "/_internal/health") return json(200, { message: "ok" });
+      const name = path.split("/")[1] ?? "";
+      const spec = name ? lookup(name) : undefined;
+      if (!spec) return notFound();
+      if (spec.verifyJwt) {
+        const refusal = await refuseUnverified(req, config.jwtSecret);
+        if (refusal) {
+          log(`${req.method} ${path} 401 (verify_jwt)`);
+          return refusal;
+        }
+      }
+      const started = Date.now();
+      let port: number;
+      try {
+        port = await workerFor(spec).ready();
+      } catch (e) {
+        log(`${spec.name}: failed to boot: ${e instanceof Error ? e.message : String(e)}`);
+        return bootError();
+      }
+      try {
+        const res = await forward(req, port, path + new URL(req.url).search);
+        log(`${req.method} ${path} ${res.status} ${Date.now() - started} ms`);
+        return res;
+      } catch (e) {
+        if (!(e instanceof WorkerUnreachableError)) throw e;
+        log(`${req.method} ${path}: the worker dropped the request (${e.message})`);
+        return workerError();
+      }
+    },
+
+    async close() {
+      closing = true;
+      process.off("exit", killAll);
+      await Promise.all([...workers.values()].map((w) => w.stop()));
     },
   };
 }
+

@@ -1,0 +1,118 @@
+// `npm run dev -- --workdir <project> --json` as a person runs it: the status it prints, the project it
+// serves, Ctrl-C stopping every child, data kept across a restart, and a busy port refused at once.
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort, isPortFree } from "../../stack/postgres/port.ts";
+import { DevExitedError, isAlive, START_TIMEOUT_MS, startDev, type DevProcess } from "./dev-process.ts";
+import { writeFixtureProject } from "./fixture-project.ts";
+
+const projects: string[] = [];
+let current: DevProcess | undefined;
+afterAll(async () => {
+  await current?.interrupt();
+  for (const p of projects) rmSync(p, { recursive: true, force: true });
+});
+
+async function query<T extends pg.QueryResultRow>(dbUrl: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: dbUrl });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe("npm run dev -- --workdir <project> --json", () => {
+  const project = writeFixtureProject();
+  projects.push(project);
+  let apiPort: number;
+  let dbPort: number;
+  let dev: DevProcess;
+
+  it("prints the status supabase status prints, for the ports asked", async () => {
+    [apiPort, dbPort] = [await freePort(), await freePort()];
+    current = dev = await startDev(["--workdir", project, "--json", "--api-port", String(apiPort), "--db-port", String(dbPort)]);
+    expect(dev.status).toMatchObject({
+      API_URL: `http://127.0.0.1:${apiPort}`,
+      REST_URL: `http://127.0.0.1:${apiPort}/rest/v1`,
+      GRAPHQL_URL: `http://127.0.0.1:${apiPort}/graphql/v1`,
+      FUNCTIONS_URL: `http://127.0.0.1:${apiPort}/functions/v1`,
+      DB_URL: `postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres`,
+      PUBLISHABLE_KEY: expect.stringMatching(/^sb_publishable_/),
+      SECRET_KEY: expect.stringMatching(/^sb_secret_/),
+      ANON_KEY: expect.stringMatching(/^eyJ/),
+      SERVICE_ROLE_KEY: expect.stringMatching(/^eyJ/),
+      JWT_SECRET: "super-secret-jwt-token-with-at-least-32-characters-long",
+    });
+  }, START_TIMEOUT_MS);
+
+  it("applied the project's migration and serves its function", async () => {
+    const tables = await query<{ name: string }>(dev.status.DB_URL!, "select to_regclass('public.notes')::text as name");
+    expect(tables).toEqual([{ name: "notes" }]);
+    const res = await fetch(`${dev.status.FUNCTIONS_URL}/open`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ open: true, authorization: null });
+  });
+
+  it("logs to stderr, one line per event naming its service", () => {
+    const logs = dev.logs();
+    expect(logs).toMatch(/ postgres +PostgreSQL listening on 127\.0\.0\.1:\d+/);
+    expect(logs).toMatch(/ functions +serving broken, echo, open at http:\/\/127\.0\.0\.1:\d+\/functions\/v1\/<name>/);
+    expect(logs).toMatch(/ functions +GET \/open 200/);
+  });
+
+  it("stops Postgres, the Deno workers and the gateway on Ctrl-C", async () => {
+    const echo = await fetch(`${dev.status.FUNCTIONS_URL}/echo`, { headers: { Authorization: `Bearer ${dev.status.ANON_KEY}` } });
+    const denoPid = ((await echo.json()) as { pid: number }).pid;
+    const postgresPid = Number(readFileSync(join(project, ".parley", "postgres", "postmaster.pid"), "utf8").split("\n")[0]);
+    await query(dev.status.DB_URL!, "insert into public.notes (body) values ('kept across restarts')");
+    expect(isAlive(denoPid)).toBe(true);
+    expect(isAlive(postgresPid)).toBe(true);
+
+    await dev.interrupt("SIGINT");
+    expect(dev.logs()).toMatch(/SIGINT: stopping the stack…[\s\S]*\nstopped\.\n/);
+    expect(isAlive(denoPid)).toBe(false);
+    expect(isAlive(postgresPid)).toBe(false);
+    expect(await isPortFree(apiPort)).toBe(true);
+    expect(await isPortFree(dbPort)).toBe(true);
+  }, START_TIMEOUT_MS);
+
+  it("keeps the data across a restart", async () => {
+    current = dev = await startDev(["--workdir", project, "--json", "--api-port", String(apiPort), "--db-port", String(dbPort)]);
+    try {
+      const rows = await query<{ body: string }>(dev.status.DB_URL!, "select body from public.notes");
+      expect(rows).toEqual([{ body: "kept across restarts" }]);
+    } finally {
+      await dev.interrupt("SIGTERM");
+      expect(dev.logs()).toMatch(/SIGTERM: stopping the stack…[\s\S]*\nstopped\.\n/);
+    }
+  }, START_TIMEOUT_MS);
+});
+
+describe("a port in use", () => {
+  it("is refused before anything starts, naming the port and the process holding it", async () => {
+    const project = writeFixtureProject();
+    projects.push(project);
+    const busy: Server = createServer();
+    await new Promise<void>((r) => busy.listen(0, "127.0.0.1", () => r()));
+    const busyPort = (busy.address() as { port: number }).port;
+    try {
+      const error = await startDev(["--workdir", project, "--json", "--api-port", String(busyPort), "--db-port", String(await freePort())]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(DevExitedError);
+      const exited = error as DevExitedError;
+      expect(exited.code).toBe(1);
+      expect(exited.stderr).toContain(`port ${busyPort} on 127.0.0.1 is already in use by pid ${process.pid}`);
+      expect(exited.stderr).toContain("The API gateway cannot start");
+      expect(existsSync(join(project, ".parley"))).toBe(false);
+    } finally {
+      busy.close();
+    }
+  }, START_TIMEOUT_MS);
+});

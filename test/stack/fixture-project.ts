@@ -1,0 +1,120 @@
+// A tiny Supabase project written to a temp folder for tests that run `npm run dev -- --workdir <it>`:
+// one migration, an `echo` function that reports what it received and its environment, an open
+// (verify_jwt = false) one, one that cannot boot, a disabled one, and a git-ignored-style .env.
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+
+const CONFIG = `project_id = "fixture"
+
+[api]
+port = 54321
+schemas = ["public", "graphql_public"]
+extra_search_path = ["public", "extensions"]
+max_rows = 50
+
+[db]
+port = 54322
+
+[functions.open]
+verify_jwt = false
+
+[functions.disabled]
+enabled = false
+`;
+
+const MIGRATION = `-- Fixture: one table, so a test can see that migrations ran and that data survives a restart.
+create table public.notes (
+  id bigint generated always as identity primary key,
+  body text not null
+);
+comment on table public.notes is 'Fixture rows written by the dev-server tests.';
+alter table public.notes enable row level security;
+`;
+
+// Reports everything the runtime handed over, so tests can compare it with what they sent.
+const ECHO = `const names = ["SUPABASE_URL", "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_DB_URL",
+  "SUPABASE_PUBLISHABLE_KEYS", "SUPABASE_SECRET_KEYS", "FIXTURE_SECRET", "FIXTURE_QUOTED", "SUPABASE_FIXTURE",
+  "LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET", "HOME", "PATH", "DENO_DIR", "PARLEY_WORKER_TOKEN"];
+
+async function sha256(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+Deno.serve({ port: 9999 }, async (req) => {
+  const url = new URL(req.url);
+  if (url.pathname === "/echo/exit") {
+    setTimeout(() => Deno.exit(3), 20);
+    return new Response("exiting");
+  }
+  if (url.pathname === "/echo/throw") throw new Error("fixture: thrown on purpose");
+  if (url.pathname === "/echo/stream") {
+    const chunks = ["one\\n", "two\\n", "three\\n"];
+    const body = new ReadableStream({
+      async pull(controller) {
+        const next = chunks.shift();
+        if (next === undefined) return controller.close();
+        controller.enqueue(new TextEncoder().encode(next));
+        await new Promise((r) => setTimeout(r, 5));
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/plain" } });
+  }
+  const body = new Uint8Array(await req.arrayBuffer());
+  const status = Number(url.searchParams.get("status") ?? 200);
+  return Response.json(
+    {
+      method: req.method,
+      url: req.url,
+      path: url.pathname,
+      search: url.search,
+      headers: Object.fromEntries(req.headers),
+      bodyLength: body.length,
+      bodySha256: await sha256(body),
+      bodyText: body.length < 2000 ? new TextDecoder().decode(body) : null,
+      env: Object.fromEntries(names.map((n) => [n, Deno.env.get(n) ?? null])),
+      pid: Deno.pid,
+      main: import.meta.main,
+    },
+    { status, headers: { "x-fixture": "echo", "set-cookie": "a=1" } },
+  );
+});
+`;
+
+const OPEN = `Deno.serve((req) => Response.json({ open: true, authorization: req.headers.get("authorization") }));
+`;
+
+const BROKEN = `throw new Error("fixture: this function fails while loading");
+`;
+
+const DISABLED = `Deno.serve(() => new Response("disabled functions must not be served"));
+`;
+
+const DOTENV = `# secrets for the fixture functions
+FIXTURE_SECRET=from-dotenv
+FIXTURE_QUOTED="two words" # a comment
+SUPABASE_FIXTURE=refused
+`;
+
+/** Writes the fixture project into a fresh temp folder and returns its path. */
+export function writeFixtureProject(): string {
+  const root = mkdtempSync(join(tmpdir(), "parley-fixture-"));
+  // mkdtemp makes the folder private; Postgres runs as its own user and must reach <root>/.parley.
+  chmodSync(root, 0o755);
+  const files: Record<string, string> = {
+    "supabase/config.toml": CONFIG,
+    "supabase/migrations/20260101000000_create_notes.sql": MIGRATION,
+    "supabase/functions/echo/index.ts": ECHO,
+    "supabase/functions/open/index.ts": OPEN,
+    "supabase/functions/broken/index.ts": BROKEN,
+    "supabase/functions/disabled/index.ts": DISABLED,
+    "supabase/functions/_shared/not-a-function.ts": "export const x = 1;\n",
+    "supabase/functions/.env": DOTENV,
+  };
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
