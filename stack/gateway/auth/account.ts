@@ -2,6 +2,7 @@
 import type pg from "pg";
 import { badRequest, forbidden, internal, jsonResponse, unprocessable } from "./errors.ts";
 import { transaction } from "./db.ts";
+import { actorOf, audit } from "./audit.ts";
 import { validateEmail } from "./email.ts";
 import { checkPasswordStrength, hashPassword, verifyPassword } from "./passwords.ts";
 import { obj, readJson, requireUser, str } from "./request.ts";
@@ -61,6 +62,7 @@ export async function updateUser(req: Request, db: pg.Pool, settings: AuthSettin
         [user.id, hash || null],
       );
       await logout(client, user.id, caller.sessionId, "others");
+      await audit(client, actorOf(user), "user_updated_password");
     }
     if (data) await mergeMetadata(client, user.id, "raw_user_meta_data", data);
     if (changingEmail) {
@@ -78,6 +80,7 @@ export async function updateUser(req: Request, db: pg.Pool, settings: AuthSettin
         );
       }
     }
+    await audit(client, actorOf(user), "user_modified");
     return findUserById(client, user.id);
   });
   if (!updated) throw internal("Error updating user");
@@ -92,6 +95,9 @@ export async function logoutHandler(req: Request, url: URL, db: pg.Pool, setting
     throw badRequest("validation_failed", `Unsupported logout scope "${raw}"`);
   }
   const scope = raw === "" ? "global" : raw;
-  await transaction(db, (client) => logout(client, caller.user.id, caller.sessionId, scope));
+  await transaction(db, async (client) => {
+    await audit(client, actorOf(caller.user), "logout");
+    await logout(client, caller.user.id, caller.sessionId, scope);
+  });
   return new Response(null, { status: 204 });
 }

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type pg from "pg";
 import { AuthError, badRequest, internal, jsonResponse, notFound, unprocessable } from "./errors.ts";
 import { transaction, type Db } from "./db.ts";
+import { adminActor, audit, type Actor } from "./audit.ts";
 import { validateEmail } from "./email.ts";
 import { checkPasswordStrength, hashPassword, MAX_PASSWORD_BYTES } from "./passwords.ts";
 import { bool, obj, parseJson, readJson, requireAdmin, str } from "./request.ts";
@@ -25,15 +26,16 @@ export async function adminRoutes(req: Request, url: URL, path: string, db: pg.P
   const id = m[1];
   if (id === undefined && req.method !== "GET" && req.method !== "POST") return undefined;
   if (id !== undefined && !["GET", "PUT", "DELETE"].includes(req.method)) return undefined;
-  await requireAdmin(req, db, settings);
-  if (id === undefined) return req.method === "GET" ? listUsers(url, db, settings) : createUser(req, db, settings);
+  const claims = await requireAdmin(req, db, settings);
+  const actor = adminActor(String(claims.role));
+  if (id === undefined) return req.method === "GET" ? listUsers(url, db, settings) : createUser(req, actor, db, settings);
   // loadUser
   if (!UUID.test(id)) throw notFound("validation_failed", "user_id must be an UUID");
   const user = await findUserById(db, id);
   if (!user) throw notFound("user_not_found", "User not found");
   if (req.method === "GET") return jsonResponse(200, userJson(user));
-  if (req.method === "PUT") return updateUser(req, id, db, settings);
-  return deleteUser(req, id, db);
+  if (req.method === "PUT") return updateUser(req, actor, id, db, settings);
+  return deleteUser(req, actor, id, db);
 }
 
 /** validatePhone: digits only, E.164 length. */
@@ -66,7 +68,7 @@ async function phoneTaken(db: Db, phone: string, exceptUserId?: string): Promise
 }
 
 /** POST /admin/users: no password-strength check, a random password when none is given, no session. */
-async function createUser(req: Request, db: pg.Pool, settings: AuthSettings): Promise<Response> {
+async function createUser(req: Request, actor: Actor, db: pg.Pool, settings: AuthSettings): Promise<Response> {
   const body = await readJson(req, WHAT);
   let email = str(body, "email", WHAT);
   let phone = str(body, "phone", WHAT);
@@ -127,6 +129,7 @@ async function createUser(req: Request, db: pg.Pool, settings: AuthSettings): Pr
     }
     if (email) await insertIdentity(client, id, "email", { sub: id, email, email_verified: false, phone_verified: false });
     if (phone) await insertIdentity(client, id, "phone", { sub: id, phone, email_verified: false, phone_verified: false });
+    await audit(client, actor, "user_signedup", { user_id: id, user_email: email, user_phone: phone, provider: providers[0] });
     if (appMetadata) await mergeMetadata(client, id, "raw_app_meta_data", appMetadata);
     if (emailConfirm) await confirmEmail(client, id);
     if (phoneConfirm) await client.query(`update auth.users set phone_confirmed_at = now(), updated_at = now() where id = $1`, [id]);
@@ -138,7 +141,7 @@ async function createUser(req: Request, db: pg.Pool, settings: AuthSettings): Pr
 }
 
 /** PUT /admin/users/:id: role, email, phone, password (checked; signs the user out everywhere), metadata, ban. */
-async function updateUser(req: Request, id: string, db: pg.Pool, settings: AuthSettings): Promise<Response> {
+async function updateUser(req: Request, actor: Actor, id: string, db: pg.Pool, settings: AuthSettings): Promise<Response> {
   const body = await readJson(req, WHAT);
   let email = str(body, "email", WHAT);
   let phone = str(body, "phone", WHAT);
@@ -181,7 +184,9 @@ async function updateUser(req: Request, id: string, db: pg.Pool, settings: AuthS
       if (appMetadata) await mergeMetadata(client, id, "raw_app_meta_data", appMetadata);
       if (userMetadata) await mergeMetadata(client, id, "raw_user_meta_data", userMetadata);
       await applyBan(client, id, ban);
-      return findUserById(client, id);
+      const after = await findUserById(client, id);
+      await audit(client, actor, "user_modified", { user_id: id, user_email: after?.email ?? "", user_phone: after?.phone ?? "" });
+      return after;
     });
     if (!user) throw internal("Error updating user");
     return jsonResponse(200, userJson(user));
@@ -197,11 +202,13 @@ async function updateUser(req: Request, id: string, db: pg.Pool, settings: AuthS
 const obfuscate = (id: string, value: string): string => createHash("sha256").update(id + value).digest("base64url");
 
 /** DELETE /admin/users/:id → `{}`; `should_soft_delete` scrubs the row instead of removing it. */
-async function deleteUser(req: Request, id: string, db: pg.Pool): Promise<Response> {
+async function deleteUser(req: Request, actor: Actor, id: string, db: pg.Pool): Promise<Response> {
   // The body is optional here (api/admin.go reads it only when present).
   const text = await req.text();
   const soft = text.trim() === "" ? false : bool(parseJson(text, "adminUserDeleteParams"), "should_soft_delete", "adminUserDeleteParams");
   await transaction(db, async (client) => {
+    const { rows: who } = await client.query<{ email: string | null; phone: string | null }>(`select email, phone from auth.users where id = $1`, [id]);
+    await audit(client, actor, "user_deleted", { user_id: id, user_email: who[0]?.email ?? "", user_phone: who[0]?.phone ?? "" });
     if (!soft) {
       try {
         await client.query(`delete from auth.users where id = $1`, [id]);

@@ -4,6 +4,7 @@ import type pg from "pg";
 import { badRequest, type AuthError } from "./errors.ts";
 import { CommitThenThrow, type Db } from "./db.ts";
 import { NIL_UUID, touchLastSignIn } from "./users.ts";
+import { audit, type Actor } from "./audit.ts";
 
 /** One `amr` entry of the access token (models.AMREntry). */
 export interface AmrEntry {
@@ -108,8 +109,8 @@ export interface RefreshOptions {
   rotation: boolean;
   reuseIntervalSeconds: number;
   grant: GrantParams;
-  /** Throws when the user may not refresh (banned); called with the token's user id. */
-  checkUser: (userId: string) => Promise<void>;
+  /** Loads the token's user as an audit actor; throws when the user may not refresh (banned). */
+  loadActor: (userId: string) => Promise<Actor>;
 }
 
 /**
@@ -130,7 +131,7 @@ export async function refreshSession(client: pg.PoolClient, token: string, opts:
   );
   const rt = rows[0];
   if (!rt) throw badRequest("refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found");
-  await opts.checkUser(rt.user_id);
+  const actor = await opts.loadActor(rt.user_id);
   if (!rt.session_found || !rt.session_id) {
     await client.query(`delete from auth.refresh_tokens where id = $1`, [rt.id]);
     throw new CommitThenThrow(badRequest("session_not_found", "Invalid Refresh Token: No Valid Session Found"));
@@ -155,8 +156,10 @@ export async function refreshSession(client: pg.PoolClient, token: string, opts:
       throw new CommitThenThrow(err);
     }
   }
+  await audit(client, actor, "token_refreshed");
   if (!issued) {
     // GrantRefreshTokenSwap: revoke the presented token, issue its child in the same session.
+    await audit(client, actor, "token_revoked");
     await client.query(`update auth.refresh_tokens set revoked = true, updated_at = now() where id = $1`, [rt.id]);
     issued = await insertRefreshToken(client, rt.user_id, sessionId, rt.token);
     await touchLastSignIn(client, rt.user_id);

@@ -2,13 +2,14 @@
 import type pg from "pg";
 import { AuthError, badRequest, internal, jsonResponse, unprocessable } from "./errors.ts";
 import { transaction } from "./db.ts";
+import { actorOf, audit, type Actor } from "./audit.ts";
 import { validateEmail } from "./email.ts";
 import { checkPasswordStrength, hashPassword } from "./passwords.ts";
 import { grantParams, obj, str } from "./request.ts";
 import { startSession } from "./sessions.ts";
 import type { AuthSettings } from "./settings.ts";
 import { sessionResponse } from "./tokens.ts";
-import { confirmEmail, emailTaken, findUserById, insertIdentity, insertUser, userJson, type JsonMap } from "./users.ts";
+import { confirmEmail, emailTaken, findUserByEmail, findUserById, insertIdentity, insertUser, userJson, type JsonMap } from "./users.ts";
 
 const WHAT = "SignupParams";
 
@@ -43,12 +44,14 @@ export async function signup(req: Request, body: JsonMap, db: pg.Pool, settings:
   const address = validateEmail(email);
 
   // Hash outside the transaction, as GoTrue does: bcrypt is slow.
+  const existing = await findUserByEmail(db, address, settings.aud);
+  if (existing || (await emailTaken(db, address))) {
+    // GoTrue records the attempt, then (with autoconfirm) says so; without autoconfirm it would return a fake user.
+    if (existing) await transaction(db, (client) => audit(client, actorOf(existing), "user_repeated_signup", { provider: "email" }));
+    throw unprocessable("user_already_exists", "User already registered");
+  }
   const hash = await hashPassword(password);
   return transaction(db, async (client) => {
-    if (await emailTaken(client, address)) {
-      // With autoconfirm GoTrue says so; without it a fake user would be returned (not offered locally).
-      throw unprocessable("user_already_exists", "User already registered");
-    }
     let id: string;
     try {
       id = await insertUser(client, {
@@ -66,14 +69,18 @@ export async function signup(req: Request, body: JsonMap, db: pg.Pool, settings:
     const identityData: JsonMap = { sub: id, email: address, email_verified: false, phone_verified: false };
     for (const [k, v] of Object.entries(data)) if (!(k in identityData)) identityData[k] = v;
     await insertIdentity(client, id, "email", identityData);
+    const actor: Actor = { id, email: address, userMetadata: data };
     if (!settings.mailerAutoconfirm) {
+      await audit(client, actor, "user_confirmation_requested", { provider: "email" });
       // Confirmation mail is not sent by the local stack; the user exists unconfirmed, as GoTrue leaves it.
       await client.query(`update auth.users set confirmation_sent_at = now() where id = $1`, [id]);
       const user = await findUserById(client, id);
       if (!user) throw internal("Database error loading user after sign-up");
       return jsonResponse(200, userJson(user));
     }
+    await audit(client, actor, "user_signedup", { provider: "email" });
     await confirmEmail(client, id);
+    await audit(client, actor, "login", { provider: "email" });
     const { sessionId, refreshToken } = await startSession(client, id, "password", grantParams(req));
     const user = await findUserById(client, id);
     if (!user) throw internal("Database error loading user after sign-up");

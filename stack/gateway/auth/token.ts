@@ -2,6 +2,7 @@
 import type pg from "pg";
 import { AuthError, badRequest, internal, jsonResponse, unprocessable } from "./errors.ts";
 import { transaction } from "./db.ts";
+import { actorOf, audit } from "./audit.ts";
 import { checkPasswordStrength, verifyPassword } from "./passwords.ts";
 import { grantParams, str } from "./request.ts";
 import { refreshSession, startSession } from "./sessions.ts";
@@ -36,6 +37,7 @@ export async function passwordGrant(req: Request, body: JsonMap, db: pg.Pool, se
     if (e instanceof AuthError && e.weakPasswordReasons) weak = { message: e.message, reasons: e.weakPasswordReasons };
   }
   return transaction(db, async (client) => {
+    await audit(client, actorOf(found), "login", { provider: "email" });
     const { sessionId, refreshToken } = await startSession(client, found.id, "password", grantParams(req));
     const user = await findUserById(client, found.id);
     if (!user) throw internal("Database error querying schema");
@@ -55,9 +57,11 @@ export async function refreshTokenGrant(req: Request, body: JsonMap, db: pg.Pool
       rotation: settings.refreshTokenRotation,
       reuseIntervalSeconds: settings.refreshTokenReuseInterval,
       grant: grantParams(req),
-      checkUser: async (userId) => {
+      loadActor: async (userId) => {
         const u = await findUserById(client, userId);
-        if (u?.banned) throw badRequest("user_banned", "Invalid Refresh Token: User Banned");
+        if (!u) throw badRequest("refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found");
+        if (u.banned) throw badRequest("user_banned", "Invalid Refresh Token: User Banned");
+        return actorOf(u);
       },
     });
     const user = await findUserById(client, result.userId);
