@@ -119,7 +119,27 @@ export class ReplicationPoller implements Replication {
     }
   }
 
+  private canFlush = true;
+
+  /**
+   * Decoding only reads WAL that is flushed to disk. With `synchronous_commit = off` (the local
+   * stack's setting) a commit waits up to `wal_writer_delay` (200 ms) for that; when WAL is pending,
+   * a flushed logical message (PostgreSQL 17+, ignored by pgoutput) pushes it out at once.
+   */
+  private async flushPendingWal(client: pg.Client): Promise<void> {
+    if (!this.canFlush) return;
+    try {
+      await client.query(
+        "select case when pg_current_wal_insert_lsn() > pg_current_wal_flush_lsn() then pg_logical_emit_message(false, 'parley_realtime', '', true) end",
+      );
+    } catch (e) {
+      if ((e as { code?: string }).code !== "42883") throw e;
+      this.canFlush = false; // before PostgreSQL 17: no flush argument; fall back to the WAL writer's pace
+    }
+  }
+
   private async pollOnce(client: pg.Client, slot: string): Promise<number> {
+    await this.flushPendingWal(client);
     const { rows } = await client.query<{ data: Buffer }>(
       "select data from pg_logical_slot_get_binary_changes($1, null, 10000, 'proto_version', '1', 'publication_names', $2)",
       [slot, PUBLICATIONS.join(",")],
