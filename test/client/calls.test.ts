@@ -1,0 +1,65 @@
+// The SDK's calls end to end: the state machine RPCs, the incoming-call event and LiveKit tokens from call-token.
+import { TokenVerifier } from "livekit-server-sdk";
+import { afterEach, describe, expect, it } from "vitest";
+import type { CallEvent, LiveChannel } from "../../client/index.ts";
+import { newParleyUser, refusal } from "./parley.ts";
+
+// The stack runs the functions with LiveKit's dev credentials unless told otherwise.
+const verifier = new TokenVerifier(process.env.LIVEKIT_API_KEY ?? "devkey", process.env.LIVEKIT_API_SECRET ?? "secret");
+
+const open: LiveChannel[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.close()));
+});
+
+describe("client SDK: calls", () => {
+  it("a direct video call rings the callee's inbox, both get a token for the room once answered, and history records it", async () => {
+    const [ann, bob] = await Promise.all([newParleyUser("Ann"), newParleyUser("Bob")]);
+    const conversation = await ann.parley.conversations.direct(bob.id);
+    let ringing!: (e: CallEvent) => void;
+    const incoming = new Promise<CallEvent>((r) => (ringing = r));
+    open.push(await bob.parley.live.inbox({ call_incoming: (e) => ringing(e) }));
+
+    const call = await ann.parley.calls.start(conversation.id, "video");
+    expect(call).toMatchObject({ status: "ringing", media: "video", kind: "direct", max_participants: 2 });
+    expect((await incoming).call).toMatchObject({ id: call.id, status: "ringing" });
+    expect((await bob.parley.calls.active())?.id).toBe(call.id);
+
+    const notYet = await refusal(bob.parley.calls.token(call.id));
+    expect(notYet).toMatchObject({ code: "not_accepted", status: 403 });
+
+    expect((await bob.parley.calls.accept(call.id)).status).toBe("active");
+    for (const user of [ann, bob]) {
+      const token = await user.parley.calls.token(call.id);
+      expect(token).toMatchObject({ roomName: call.room_name, identity: user.id });
+      const claims = await verifier.verify(token.token);
+      expect(claims.sub).toBe(user.id);
+      expect(claims.video).toMatchObject({ room: call.room_name, roomJoin: true, canPublish: true, canSubscribe: true });
+      expect(claims.video?.roomCreate).toBeFalsy();
+    }
+
+    expect((await ann.parley.calls.end(call.id)).status).toBe("ended");
+    expect(await bob.parley.calls.active()).toBeNull();
+    const history = await bob.parley.calls.history();
+    expect(history.items[0]).toMatchObject({ id: call.id, direction: "incoming", outcome: "answered", status: "ended" });
+    expect(history.items[0]!.participants.map((p) => p.user_id).sort()).toEqual([ann.id, bob.id].sort());
+  });
+
+  it("a declined call ends as declined for the caller and cannot be joined afterwards", async () => {
+    const [ann, bob] = await Promise.all([newParleyUser(), newParleyUser()]);
+    const conversation = await ann.parley.conversations.direct(bob.id);
+    const call = await ann.parley.calls.start(conversation.id, "audio");
+    expect((await bob.parley.calls.decline(call.id)).status).toBe("declined");
+    const history = await ann.parley.calls.history();
+    expect(history.items[0]).toMatchObject({ id: call.id, direction: "outgoing", outcome: "declined" });
+    expect((await refusal(ann.parley.calls.token(call.id))).code).toBe("call_over");
+  });
+
+  it("a stranger can neither see a call nor get a token for it", async () => {
+    const [ann, bob, eve] = await Promise.all([newParleyUser(), newParleyUser(), newParleyUser()]);
+    const conversation = await ann.parley.conversations.direct(bob.id);
+    const call = await ann.parley.calls.start(conversation.id, "audio");
+    expect((await refusal(eve.parley.calls.accept(call.id))).code).toBe("call_not_found");
+    expect((await refusal(eve.parley.calls.token(call.id))).status).toBe(404);
+  });
+});
