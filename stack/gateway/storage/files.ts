@@ -27,6 +27,11 @@ export class FileStore {
     return p;
   }
 
+  /** Deletes temp files a previous run left behind (a crash mid-upload); called once at start. */
+  async clearTemp(): Promise<void> {
+    await rm(this.tmpDir, { recursive: true, force: true });
+  }
+
   /** A fresh temp file path (not created). */
   async tempPath(): Promise<string> {
     await mkdir(this.tmpDir, { recursive: true });

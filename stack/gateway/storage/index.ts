@@ -89,8 +89,11 @@ function route(method: string, path: string): Handler | undefined {
 
 export function createStorageService(ctx: ServiceContext): Service {
   const deps: StorageDeps = { db: new StorageDb(ctx.db), files: new FileStore(ctx.config.dataDir), config: ctx.config, log: ctx.log };
+  // Nothing can be uploading yet: temp files present now are leftovers of an interrupted run.
+  const ready = deps.files.clearTemp().catch((e: unknown) => ctx.log(`could not clear storage temp files: ${String(e)}`));
   return {
     async fetch(req, path) {
+      await ready;
       const url = new URL(req.url);
       if (path === "/status" || path === "/health") return json({ message: "ok" });
       let handler: Handler | undefined;
