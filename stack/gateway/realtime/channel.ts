@@ -83,9 +83,10 @@ export class Channel implements RoomMember, PgSubscriber {
   }
 
   /** Pushes that follow the join reply: presence state, Postgres Changes status, replication readiness. */
-  afterJoin(replicationReady: boolean): void {
+  afterJoin(replicationReady: boolean, pgSubscribed: boolean): void {
     if (this.presenceEnabled && this.mayReadPresence()) this.pushPresenceState();
-    if (this.bindings.length) void this.core.pgChanges.subscribe(this);
+    if (pgSubscribed) this.system("postgres_changes", "ok", "Subscribed to PostgreSQL");
+    else if (this.bindings.length) void this.core.pgChanges.subscribe(this);
     if (replicationReady) this.core.replication.onReady(() => this.system("system", "ok", "Replication connection established"));
   }
 

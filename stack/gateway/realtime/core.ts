@@ -46,8 +46,11 @@ export interface PgSubscriber {
 }
 
 export interface PgChanges {
-  /** Registers the subscriber's bindings; reports `Subscribed to PostgreSQL` or an error as a system message. */
-  subscribe(s: PgSubscriber): Promise<void>;
+  /**
+   * Registers the subscriber's bindings and reports `Subscribed to PostgreSQL` or the error as a
+   * system message; with `quiet`, reports nothing and only returns the outcome (join with `wait`).
+   */
+  subscribe(s: PgSubscriber, opts?: { quiet?: boolean }): Promise<{ ok: true } | { ok: false; message: string }>;
   unsubscribe(s: PgSubscriber): void;
 }
 

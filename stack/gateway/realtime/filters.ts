@@ -88,6 +88,13 @@ export function parseFilter(filter: string | undefined): Condition[] {
       return { column, op, value: values, negate };
     }
     if (op === "is" && !["null", "true", "false", "unknown"].includes(raw.toLowerCase())) throw new FilterError(`Error parsing \`filter\` params: ${JSON.stringify([op, raw])}`);
+    if (op === "match" || op === "imatch") {
+      try {
+        new RegExp(unquote(raw));
+      } catch {
+        throw new FilterError(`invalid regular expression for filter ${column}: ${raw}`);
+      }
+    }
     return { column, op: op as Op, value: unquote(raw), negate };
   });
 }

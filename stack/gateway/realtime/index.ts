@@ -66,7 +66,7 @@ export function createRealtimeService(ctx: ServiceContext, overrides: Partial<Re
     },
     upgrade(req, socket, head, path) {
       upgrade(req, socket, head, path).catch((e: unknown) => {
-        ctx.log(`realtime: upgrade failed: ${e instanceof Error ? e.message : String(e)}`);
+        ctx.log(`upgrade failed: ${e instanceof Error ? e.message : String(e)}`);
         refuse(socket, 500, "Error connecting to Realtime");
       });
     },

@@ -8,7 +8,7 @@ import type { Broadcast, Message } from "./serializer.ts";
 import { verifyToken } from "./token.ts";
 
 export type JoinResult =
-  | { ok: true; channel: Channel; response: { postgres_changes: Array<Record<string, unknown>> }; replayed: Extract<Broadcast, { kind: "user" }>[]; replicationReady: boolean }
+  | { ok: true; channel: Channel; response: { postgres_changes: Array<Record<string, unknown>> }; replayed: Extract<Broadcast, { kind: "user" }>[]; replicationReady: boolean; pgSubscribed: boolean }
   | { ok: false; reason: string };
 
 const obj = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -92,8 +92,28 @@ export async function join(core: Core, socket: ChannelSocket & { connectToken: s
     bindings,
     read,
   });
+  // Newer servers: `postgres_changes_options: {wait: true, timeout}` holds the reply until the
+  // subscriptions exist; a subscription error then refuses the join.
+  const pgOptions = obj(config.postgres_changes_options);
+  let pgSubscribed = false;
+  if (bool(pgOptions.wait) && bindings.length) {
+    const timeoutMs = Math.min(typeof pgOptions.timeout === "number" && pgOptions.timeout > 0 ? pgOptions.timeout : 15_000, 20_000);
+    const outcome = await Promise.race([
+      core.pgChanges.subscribe(channel, { quiet: true }),
+      new Promise<"timeout">((r) => setTimeout(() => r("timeout"), timeoutMs).unref()),
+    ]);
+    if (outcome === "timeout" || !outcome.ok) {
+      channel.release();
+      return {
+        ok: false,
+        reason: outcome === "timeout" ? `PostgresChangesSubscribeTimeout: Timed out after ${timeoutMs}ms waiting for the postgres_changes subscription` : `RealtimeDisabledForConfiguration: ${outcome.message}`,
+      };
+    }
+    pgSubscribed = true;
+  }
   return {
     ok: true,
+    pgSubscribed,
     channel,
     response: { postgres_changes: bindings.map((b) => ({ ...b.raw, id: b.id })) },
     replayed,

@@ -41,19 +41,21 @@ export class PostgresChanges implements PgChanges {
     poller.onTransaction((tx) => this.dispatch(tx));
   }
 
-  async subscribe(s: PgSubscriber): Promise<void> {
+  async subscribe(s: PgSubscriber, opts: { quiet?: boolean } = {}): Promise<{ ok: true } | { ok: false; message: string }> {
     const created: Subscription[] = [];
     try {
       for (const b of s.bindings) created.push(await this.prepare(s, b));
     } catch (e) {
-      if (!s.closed) s.system("postgres_changes", "error", e instanceof Error ? e.message : String(e));
-      return;
+      const message = e instanceof Error ? e.message : String(e);
+      if (!s.closed && !opts.quiet) s.system("postgres_changes", "error", message);
+      return { ok: false, message };
     }
     const fromLsn = await this.poller.currentLsn(this.db);
-    if (s.closed) return;
+    if (s.closed) return { ok: false, message: "channel closed" };
     for (const c of created) c.fromLsn = fromLsn;
     this.subs.set(s, created);
-    s.system("postgres_changes", "ok", "Subscribed to PostgreSQL");
+    if (!opts.quiet) s.system("postgres_changes", "ok", "Subscribed to PostgreSQL");
+    return { ok: true };
   }
 
   unsubscribe(s: PgSubscriber): void {
@@ -205,7 +207,7 @@ export class PostgresChanges implements PgChanges {
       try {
         return sub.conditions.every((c) => matches(c, typeOf(c.column), row[c.column]));
       } catch (e) {
-        this.log(`realtime: filter on ${change.relation.table} failed: ${e instanceof Error ? e.message : String(e)}`);
+        this.log(`filter on ${change.relation.table} failed: ${e instanceof Error ? e.message : String(e)}`);
         return false;
       }
     };

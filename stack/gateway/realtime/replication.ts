@@ -84,7 +84,7 @@ export class ReplicationPoller implements Replication {
 
   private async connect(): Promise<{ client: pg.Client; slot: string }> {
     const client = new pg.Client({ connectionString: this.opts.dbUrl, application_name: "parley-realtime-replication" });
-    client.on("error", (e) => this.opts.log(`realtime: replication connection error: ${e.message}`));
+    client.on("error", (e) => this.opts.log(`replication connection error: ${e.message}`));
     await client.connect();
     // Text output of timestamps and numbers as the real server's decoding session sees them.
     await client.query("set timezone = 'UTC'; set datestyle = 'ISO, MDY'; set statement_timeout = 0; set extra_float_digits = 1");
@@ -110,7 +110,7 @@ export class ReplicationPoller implements Replication {
       } catch (e) {
         this.ready = false;
         if (!this.closed) {
-          this.opts.log(`realtime: replication stopped (${e instanceof Error ? e.message : String(e)}); reconnecting`);
+          this.opts.log(`replication stopped (${e instanceof Error ? e.message : String(e)}); reconnecting`);
           await sleep(1000);
         }
       } finally {
@@ -181,7 +181,7 @@ export class ReplicationPoller implements Replication {
         try {
           await h(tx);
         } catch (e) {
-          this.opts.log(`realtime: a replication handler failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+          this.opts.log(`a replication handler failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
         }
       }
     }

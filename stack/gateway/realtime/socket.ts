@@ -67,7 +67,7 @@ export class Connection {
 
   private enqueue(topic: string, work: () => Promise<void>): void {
     const prev = this.queues.get(topic) ?? Promise.resolve();
-    const next = prev.then(work).catch((e: unknown) => this.core.log(`realtime: ${topic}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+    const next = prev.then(work).catch((e: unknown) => this.core.log(`${topic}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
     this.queues.set(topic, next);
     void next.then(() => {
       if (this.queues.get(topic) === next) this.queues.delete(topic);
@@ -80,8 +80,8 @@ export class Connection {
     try {
       decoded = decode(this.vsn, data, isBinary);
     } catch (e) {
-      if (e instanceof FrameError) return this.core.log(`realtime: dropped a malformed frame: ${e.message}`);
-      throw e;
+      // Malformed frames are logged and dropped; the connection stays open (as Phoenix does).
+      return this.core.log(`dropped a malformed frame: ${e instanceof FrameError ? e.message : String(e)}`);
     }
     if (decoded.type === "user_broadcast") {
       const { push } = decoded;
@@ -127,7 +127,7 @@ export class Connection {
     try {
       result = await join(this.core, this, m, this.channels.size);
     } catch (e) {
-      this.core.log(`realtime: join ${m.topic} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      this.core.log(`join ${m.topic} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       result = { ok: false as const, reason: `UnknownErrorOnChannel: ${e instanceof Error ? e.message : String(e)}` };
     }
     if (!result.ok) {
@@ -139,6 +139,6 @@ export class Connection {
     this.channels.set(m.topic, ch);
     this.reply(m, "ok", result.response);
     if (result.replayed.length) ch.deliverReplay(result.replayed);
-    ch.afterJoin(result.replicationReady);
+    ch.afterJoin(result.replicationReady, result.pgSubscribed);
   }
 }
