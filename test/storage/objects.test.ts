@@ -177,4 +177,30 @@ describe("objects", () => {
     const row = await objectRow(id, "race.txt");
     expect(row!.metadata).toMatchObject({ size: Buffer.byteLength(stored!), eTag: `"${createHash("md5").update(stored!).digest("hex")}"` });
   });
+
+  it("lists with listV2, folded at '/' into folders and objects", async () => {
+    const { files } = await bucket();
+    for (const p of ["v/a.txt", "v/b.txt", "v/sub/c.txt", "v/sub/d.txt"]) await files.upload(p, "x");
+    const res = await files.listV2({ prefix: "v/", with_delimiter: true });
+    expect(res.error).toBeNull();
+    expect(res.data!.folders.map((f) => f.name)).toEqual(["v/sub/"]);
+    expect(res.data!.objects.map((o) => [o.name, o.key])).toEqual([["v/a.txt", "a.txt"], ["v/b.txt", "b.txt"]]);
+    expect(res.data!.hasNext).toBe(false);
+  });
+
+  it("pages listV2 with its cursor until hasNext is false", async () => {
+    const { files } = await bucket();
+    const names = ["p/1.txt", "p/2.txt", "p/3.txt", "p/4.txt", "p/5.txt"];
+    for (const p of names) await files.upload(p, "x");
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < 5; i++) {
+      const res = await files.listV2({ prefix: "p/", limit: 2, ...(cursor ? { cursor } : {}) });
+      expect(res.error).toBeNull();
+      seen.push(...res.data!.objects.map((o) => o.name));
+      if (!res.data!.hasNext) break;
+      cursor = res.data!.nextCursor;
+    }
+    expect(seen).toEqual(names);
+  });
 });

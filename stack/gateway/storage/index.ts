@@ -5,6 +5,7 @@ import { StorageDb } from "./db.ts";
 import { ERRORS, StorageError } from "./errors.ts";
 import { FileStore } from "./files.ts";
 import { decodeKey, json, RequestContext } from "./http.ts";
+import { listV2 } from "./list-v2.ts";
 import * as objects from "./objects.ts";
 import type { StorageDeps } from "./service.ts";
 import * as signed from "./signed-urls.ts";
@@ -48,6 +49,10 @@ function route(method: string, path: string): Handler | undefined {
   if ((rest = after("/object/list/")) !== undefined && m === "POST" && rest && !rest.includes("/")) {
     const id = decodeKey(rest);
     return (d, c) => objects.list(d, c, id);
+  }
+  if ((rest = after("/object/list-v2/")) !== undefined && m === "POST" && rest && !rest.includes("/")) {
+    const id = decodeKey(rest);
+    return (d, c) => listV2(d, c, id);
   }
   if ((rest = after("/object/upload/sign/")) !== undefined && rest.includes("/")) {
     const [b, k] = bucketAndKey(rest);
