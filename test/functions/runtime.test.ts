@@ -1,7 +1,8 @@
 // /functions/v1 as the edge runtime serves it, driven through a fixture project served by
 // `npm run dev -- --workdir <fixture> --json` (its own Postgres and Deno processes, on free ports).
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createClient, FunctionsHttpError, type SupabaseClient } from "@supabase/supabase-js";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -245,5 +246,21 @@ describe("supabase.functions.invoke", () => {
     expect(error).toBeInstanceOf(FunctionsHttpError);
     const response = (error as FunctionsHttpError).context as Response;
     expect(response.status).toBe(503);
+  });
+});
+
+describe("editing a function", () => {
+  it("serves the new code without restarting the stack", async () => {
+    const file = join(project, "supabase", "functions", "open", "index.ts");
+    writeFileSync(file, `Deno.serve(() => Response.json({ open: true, edited: true }));\n`);
+    // The runtime notices the change and boots a fresh process; until then the old code answers.
+    let body: unknown;
+    for (let i = 0; i < 200; i++) {
+      const res = await fetch(fn("open"));
+      body = res.status === 200 ? await res.json() : await res.text();
+      if ((body as { edited?: boolean }).edited) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(body).toEqual({ open: true, edited: true });
   });
 });

@@ -1,10 +1,12 @@
 // /functions/v1: the edge runtime as the Supabase CLI runs it — the first path segment names the function,
 // `verify_jwt` is checked here, and the request goes unchanged to that function's own Deno process.
+import { relative } from "node:path";
 import type { Service, ServiceContext } from "../types.ts";
 import { discoverFunctions, type FunctionSpec } from "./discover.ts";
 import { functionEnv } from "./env.ts";
 import { forward, WorkerUnreachableError } from "./proxy.ts";
 import { refuseUnverified } from "./verify.ts";
+import { watchRoots, watchSources } from "./watch.ts";
 import { denoBinary, FunctionWorker } from "./worker.ts";
 
 const json = (status: number, body: unknown): Response =>
@@ -39,6 +41,7 @@ export function createFunctionsService(ctx: ServiceContext): FunctionsService {
   const workerFor = (spec: FunctionSpec): FunctionWorker => {
     let worker = workers.get(spec.name);
     if (!worker || worker.spec.entrypoint !== spec.entrypoint) {
+      void worker?.stop();
       deno ??= denoBinary(config.workdir);
       worker = new FunctionWorker(spec, { deno, env: () => functionEnv(config, gatewayUrl, process.env, log), log });
       workers.set(spec.name, worker);
@@ -63,6 +66,17 @@ export function createFunctionsService(ctx: ServiceContext): FunctionsService {
       }
     });
   }
+
+  // Edited source takes effect without a restart (PARLEY_FUNCTIONS_WATCH=0 turns this off).
+  const roots = process.env.PARLEY_FUNCTIONS_WATCH === "0" ? [] : watchRoots(config.workdir, specs.values());
+  const unwatch = watchSources(roots, (files) => {
+    const running = [...workers.values()];
+    if (closing || !running.length) return;
+    const shown = files.slice(0, 3).map((f) => relative(config.workdir, f)).join(", ") + (files.length > 3 ? ", …" : "");
+    log(`source changed (${shown}): reloading ${running.map((w) => w.spec.name).join(", ")}`);
+    specs = discoverFunctions(config);
+    for (const w of running) void w.recycle();
+  });
 
   return {
     functions: () => specs,
@@ -100,6 +114,7 @@ export function createFunctionsService(ctx: ServiceContext): FunctionsService {
 
     async close() {
       closing = true;
+      unwatch();
       process.off("exit", killAll);
       await Promise.all([...workers.values()].map((w) => w.stop()));
     },

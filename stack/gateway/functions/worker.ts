@@ -44,6 +44,8 @@ export class FunctionWorker {
   private port: number | undefined;
   private booting: Promise<number> | undefined;
   private stopped = false;
+  /** Processes killed on purpose to load new code; their exit is not news. */
+  private readonly retired = new WeakSet<ChildProcess>();
 
   constructor(
     readonly spec: FunctionSpec,
@@ -113,9 +115,21 @@ export class FunctionWorker {
         }
         const how = signal ? `signal ${signal}` : `code ${code}`;
         if (!settled) fail(`exited (${how}) before calling Deno.serve`);
-        else if (!this.stopped) opts.log(`${spec.name}: Deno exited (${how}); it restarts on the next request`);
+        else if (!this.stopped && !this.retired.has(child)) opts.log(`${spec.name}: Deno exited (${how}); it restarts on the next request`);
       });
     });
+  }
+
+  /** Replaces a running process with a fresh one, so changed source files take effect. Boot errors are logged. */
+  async recycle(): Promise<void> {
+    if (this.booting) await this.booting.catch(() => undefined);
+    const child = this.child;
+    if (this.stopped || !child || child.exitCode !== null) return;
+    this.retired.add(child);
+    this.child = undefined;
+    this.port = undefined;
+    child.kill("SIGTERM");
+    await this.ready().catch((e: unknown) => this.opts.log(`${this.spec.name}: failed to boot: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   /** Stops the process: SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
