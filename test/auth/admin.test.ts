@@ -62,6 +62,21 @@ describe("auth: admin users API", () => {
     expect(error).toMatchObject({ status: 400, code: "user_banned" });
   });
 
+  it("bans a user: their existing access token is refused on /user with 403 user_banned", async () => {
+    const { user, session } = await signedUp();
+    await admin().updateUserById(user.id, { ban_duration: "1h" });
+    const res = await authFetch("/user", { token: session.access_token });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ code: "user_banned", message: "User is banned" });
+  });
+
+  it("lifts a ban with ban_duration none", async () => {
+    const { user, email, password } = await signedUp();
+    await admin().updateUserById(user.id, { ban_duration: "1h" });
+    await admin().updateUserById(user.id, { ban_duration: "none" });
+    expect((await client().auth.signInWithPassword({ email, password })).error).toBeNull();
+  });
+
   it("deletes a user: the id is gone and the profile with it", async () => {
     const { user } = await signedUp();
     const { error } = await admin().deleteUser(user.id);

@@ -58,6 +58,17 @@ describe("auth: refresh tokens", () => {
     expect(b.data.session?.refresh_token).toBe(a.data.session?.refresh_token);
   });
 
+  it("answers two simultaneous refreshes of one token with the same child", async () => {
+    const { session } = await signedUp();
+    const [a, b] = await Promise.all([
+      client().auth.refreshSession({ refresh_token: session.refresh_token }),
+      client().auth.refreshSession({ refresh_token: session.refresh_token }),
+    ]);
+    expect(a.error).toBeNull();
+    expect(b.error).toBeNull();
+    expect(a.data.session?.refresh_token).toBe(b.data.session?.refresh_token);
+  });
+
   it("refuses reuse of an old token after the reuse interval and revokes the whole session", async () => {
     const { session } = await signedUp();
     const first = await client().auth.refreshSession({ refresh_token: session.refresh_token });
