@@ -190,6 +190,20 @@ describe("realtime postgres changes", () => {
     expect(Object.keys(sb.changes.items[0]!.old)).toEqual(["id"]);
   });
 
+  // The anon role may not select the table: Realtime then sends an `Error 401` payload without a
+  // record (which realtime-js cannot convert, so no callback fires); the refreshed token applies at once.
+  it("shows nothing to a role without SELECT on the table, and applies a refreshed token to live subscriptions", async () => {
+    const a = await newRtUser();
+    const s = await watch({ event: "INSERT", table: NOTES });
+    const [n1, n2] = [id(), id()];
+    await sql(`insert into public.${NOTES} (id, owner, body) values ($1, $2, 'before')`, [n1, a.id]);
+    await settle();
+    await s.c.realtime.setAuth(a.token);
+    await sql(`insert into public.${NOTES} (id, owner, body) values ($1, $2, 'after')`, [n2, a.id]);
+    expect((await s.changes.next((p) => p.new.id === n2)).new).toMatchObject({ id: n2, body: "after" });
+    expect(s.changes.items.map((p) => p.new.id)).toEqual([n2]);
+  });
+
   it("gives the full old row on UPDATE with REPLICA IDENTITY FULL", async () => {
     const table = `${T}_full`;
     await sql(`create table public.${table} (id int primary key, title text);

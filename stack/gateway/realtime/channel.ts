@@ -216,11 +216,9 @@ export class Channel implements RoomMember, PgSubscriber {
         return this.stop(had ? `You no longer have permission to read from this Channel topic: ${this.subTopic}` : `You do not have permissions to read from this Channel topic: ${this.subTopic}`);
       }
     }
+    // Postgres Changes read `claims` from the channel at each change, so its subscriptions now run
+    // with the new token without a gap.
     this.armExpiry();
-    if (this.bindings.length) {
-      this.core.pgChanges.unsubscribe(this);
-      void this.core.pgChanges.subscribe(this);
-    }
   }
 
   private armExpiry(): void {

@@ -149,6 +149,8 @@ export class PostgresChanges implements PgChanges {
 
   private async dispatch(tx: Transaction): Promise<void> {
     if (this.subs.size === 0) return;
+    const infos = new Map<string, TableInfo | undefined>();
+    const columnsByTable = new Map<string, Map<string, Set<string>>>();
     for (const change of tx.changes) {
       const { schema, table } = change.relation;
       if (schema === "realtime" && table === "messages") continue;
@@ -165,9 +167,12 @@ export class PostgresChanges implements PgChanges {
         }
       }
       if (hits.size === 0) continue;
-      const info = await this.tableInfo(schema, table);
+      // Catalog facts are read once per table per transaction.
+      let info = infos.get(key);
+      if (!infos.has(key)) infos.set(key, (info = await this.tableInfo(schema, table)));
       if (!info) continue;
-      const columnsByRole = new Map<string, Set<string>>();
+      const columnsByRole = columnsByTable.get(key) ?? new Map<string, Set<string>>();
+      columnsByTable.set(key, columnsByRole);
       for (const [subscriber, subs] of hits) {
         if (subscriber.closed) continue;
         const role = subscriber.claims.role;
