@@ -79,11 +79,26 @@ export function createRestService(ctx: ServiceContext): Service {
   };
   void listen();
 
+  /**
+   * Supabase sends `NOTIFY pgrst` from a DDL event trigger; the local database may not have one, so a miss
+   * reloads the cache before the 404 is final — unless the cache was read after this request arrived.
+   */
+  const refreshedAfterMiss = async (arrived: number, found: (c: SchemaCache) => boolean): Promise<SchemaCache> => {
+    if (loading) {
+      const c = await loading;
+      if (found(c) || c.startedAt.getTime() >= arrived) return c;
+    }
+    const c = await current();
+    if (found(c) || c.startedAt.getTime() >= arrived) return c;
+    return reload();
+  };
+
   async function handle(req: Request, path: string): Promise<Response> {
+    const arrived = Date.now();
     const method = req.method.toUpperCase();
     const url = new URL(req.url);
     const segments = path.split("/").filter(Boolean).map(decodeURIComponent);
-    const schemaCache = await current();
+    let schemaCache = await current();
     const schema = pickSchema(method, req.headers, config.schemas);
     const { role, claims } = await identify(req.headers.get("authorization"), config.jwtSecret, ANON_ROLE);
 
@@ -96,6 +111,10 @@ export function createRestService(ctx: ServiceContext): Service {
     if (method === "OPTIONS") {
       return new Response(null, { status: 200, headers: { allow: isRpc ? "OPTIONS,GET,HEAD,POST" : "OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE" } });
     }
+
+    const wanted = isRpc ? qualified(schema, segments[1]!) : qualified(schema, segments[0]!);
+    const has = (c: SchemaCache) => (isRpc ? c.functions.has(wanted) : c.tables.has(wanted));
+    if (!has(schemaCache)) schemaCache = await refreshedAfterMiss(arrived, has);
 
     const { headers, cookies } = headerObject(req.headers);
     const accept = negotiate(req.headers.get("accept"));

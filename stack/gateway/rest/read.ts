@@ -28,10 +28,14 @@ export async function readFrom(h: Handling, src: Source, from: string, params: P
   checkConsumed(ctx);
   const { offset, limit } = paging(h, level);
   const rows = levelQuery(level, from, limit, offset);
-  const count = h.prefs.count ? countQuery(level, from) : null;
+  const max = h.config.maxRows;
+  // exact: count(*); planned: the planner's estimate; estimated: exact up to max_rows, planned beyond.
+  const mode = h.prefs.count;
+  const count = mode === "exact" ? countQuery(level, from) : mode === "estimated" ? countQuery(level, from, max > 0 ? max + 1 : undefined) : null;
+  const plan = mode === "planned" || (mode === "estimated" && max > 0) ? { sql: levelQuery(level, from), when: (total: number | null) => mode === "planned" || (total ?? 0) > max } : undefined;
   const singular = h.media === "object" || opts.singularResult === true;
   const sql = wrapRows(rows, count, shapeFor(h, head, singular), h.stripNulls);
-  const { rows: result, overrides } = await execute(h, sql, params, { readOnly: opts.readOnly, singular: h.media === "object" });
+  const { rows: result, overrides } = await execute(h, sql, params, { readOnly: opts.readOnly, singular: h.media === "object", plan });
   return readResponse(h, result, overrides, offset, head);
 }
 

@@ -35,6 +35,8 @@ export interface ExecOptions {
   singular: boolean;
   /** handling=strict with max-affected: more rows is a 400 and rolls back. */
   maxAffected?: number;
+  /** Planned counts: EXPLAIN this query and use its row estimate as the total when `when` says so. */
+  plan?: { sql: string; when: (exactOrNull: number | null) => boolean };
 }
 
 /** Executes the statement in the request's transaction, enforcing the singular and max-affected rules. */
@@ -51,6 +53,10 @@ export async function execute(h: Handling, sql: string, params: Params, opts: Ex
       pageTotal: Number(row?.page_total ?? 0),
       body: row?.body ?? null,
     };
+    if (opts.plan && opts.plan.when(rows.total)) {
+      const explained = await client.query<{ "QUERY PLAN": Array<{ Plan: { "Plan Rows": number } }> }>(`explain (format json) ${opts.plan.sql}`, params.values);
+      rows.total = Math.round(explained.rows[0]?.["QUERY PLAN"][0]?.Plan["Plan Rows"] ?? 0);
+    }
     if (opts.singular && rows.pageTotal !== 1) violation = errors.singular(rows.pageTotal);
     else if (opts.maxAffected !== undefined && rows.pageTotal > opts.maxAffected) violation = errors.maxAffected(rows.pageTotal);
     return rows;

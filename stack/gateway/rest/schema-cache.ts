@@ -62,7 +62,8 @@ export interface SchemaCache {
   functions: Map<string, DbFunction[]>;
   /** role → [setting, value] pairs from ALTER ROLE … SET. */
   roleSettings: Map<string, Array<[string, string]>>;
-  loadedAt: Date;
+  /** When the catalog reads began: DDL committed before this is in the cache. */
+  startedAt: Date;
 }
 
 export const qualified = (schema: string, name: string): string => `${schema}.${name}`;
@@ -156,6 +157,7 @@ interface FunctionRow {
 
 /** Reads the catalogs for the exposed schemas. Runs with an empty search_path so type names come out qualified. */
 export async function loadSchemaCache(db: pg.Pool, schemas: string[]): Promise<SchemaCache> {
+  const startedAt = new Date();
   const client = await db.connect();
   try {
     await client.query("begin read only");
@@ -202,7 +204,7 @@ export async function loadSchemaCache(db: pg.Pool, schemas: string[]): Promise<S
       }
       roleSettings.set(r.role, pairs);
     }
-    return { tables, foreignKeys, functions, roleSettings, loadedAt: new Date() };
+    return { tables, foreignKeys, functions, roleSettings, startedAt };
   } catch (e) {
     await client.query("rollback").catch(() => undefined);
     throw e;

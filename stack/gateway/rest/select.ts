@@ -197,10 +197,16 @@ export function levelQuery(level: LevelSql, from: string, limit?: number, offset
   return `select ${level.columns.join(", ")} from ${from} ${level.joins.join(" ")}${where}${order}${lim}${off}`;
 }
 
-/** Row count over the same FROM/WHERE, without order or paging. */
-export function countQuery(level: LevelSql, from: string): string {
-  const where = level.where.length ? ` where ${level.where.join(" and ")}` : "";
-  return `select count(*) from ${from} ${level.joins.join(" ")}${where}`;
+/** Row count over the same FROM/WHERE, without order or paging; only the embeds the WHERE needs are joined. `cap` stops counting early. */
+export function countQuery(level: LevelSql, from: string, cap?: number): string {
+  const whereText = level.where.join(" and ");
+  const where = level.where.length ? ` where ${whereText}` : "";
+  const joins = level.joins.filter((j) => {
+    const m = / as ("pgrst_\d+_j") on true$/.exec(j);
+    return !m || whereText.includes(m[1]!);
+  });
+  if (cap !== undefined) return `select count(*) from (select 1 from ${from} ${joins.join(" ")}${where} limit ${cap}) as _c`;
+  return `select count(*) from ${from} ${joins.join(" ")}${where}`;
 }
 
 /** Wraps rows in the response body: JSON array, single object, or CSV — built by PostgreSQL like PostgREST does. */
