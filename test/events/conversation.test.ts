@@ -34,6 +34,15 @@ describe("conversation:<id> channels", () => {
     expect((await bob.events.next(byEvent("typing"))).payload).toEqual({ user_id: a.id, typing: true });
   });
 
+  it("shows members' presence keyed by user id", async () => {
+    const [a, b] = [await user(), await user()];
+    const dm = await rpc<Row>(a, "get_or_create_direct_conversation", { other_user_id: b.id });
+    const alice = await live(a, `conversation:${dm.id}`, { presence: { key: a.id } });
+    const bob = await live(b, `conversation:${dm.id}`, { presence: { key: b.id } });
+    expect(await alice.channel.track({ user_id: a.id, online_at: new Date().toISOString() })).toBe("ok");
+    await expect.poll(() => Object.keys(bob.channel.presenceState())).toEqual([a.id]);
+  });
+
   it("tells members about edits, tombstones and read receipts", async () => {
     const [a, b] = [await user(), await user()];
     const dm = await rpc<Row>(a, "get_or_create_direct_conversation", { other_user_id: b.id });

@@ -35,6 +35,8 @@ export function listen(u: TestUser, topic: string, config: Record<string, unknow
   const channel = u.client.channel(topic, { config: { private: true, ...config } });
   const events = new Inbox<Broadcast>();
   channel.on("broadcast", { event: "*" }, (m) => events.push(m as unknown as Broadcast));
+  // realtime-js enables presence for a channel only when something listens to it.
+  if (config.presence) channel.on("presence", { event: "sync" }, () => undefined);
   return { channel, events };
 }
 
