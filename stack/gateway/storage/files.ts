@@ -14,7 +14,8 @@ export class FileStore {
   constructor(dataDir: string) {
     this.root = join(dataDir, "storage");
     // Inside root so a rename never crosses file systems.
-    this.tmpDir = join(this.root, ".tmp");
+    // '#' cannot occur in a bucket id, so this folder never collides with a bucket's.
+    this.tmpDir = join(this.root, "#tmp");
   }
 
   /** Where the bytes of `bucket/name` live. Throws if the name would leave the bucket's folder. */

@@ -7,6 +7,7 @@ import { FileStore } from "./files.ts";
 import { decodeKey, json, RequestContext } from "./http.ts";
 import { listV2 } from "./list-v2.ts";
 import * as objects from "./objects.ts";
+import { RESUMABLE_PATH, resumable } from "./resumable.ts";
 import type { StorageDeps } from "./service.ts";
 import * as signed from "./signed-urls.ts";
 import { drain } from "./upload.ts";
@@ -28,6 +29,11 @@ function route(method: string, path: string): Handler | undefined {
   const after = (prefix: string): string | undefined => (path.startsWith(prefix) ? path.slice(prefix.length) : undefined);
   let rest: string | undefined;
 
+  if (path === RESUMABLE_PATH || path.startsWith(`${RESUMABLE_PATH}/`)) {
+    const id = path.slice(RESUMABLE_PATH.length).replace(/^\/+|\/+$/g, "");
+    if (id.includes("/")) return undefined;
+    return (d, c) => resumable(d, c, id);
+  }
   if (path === "/bucket" || path === "/bucket/") {
     if (m === "GET") return (d, c) => buckets.listBuckets(d, c);
     if (m === "POST") return (d, c) => buckets.createBucket(d, c);

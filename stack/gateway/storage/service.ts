@@ -4,13 +4,13 @@ import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import type { StackConfig } from "../../config.ts";
 import type { Log } from "../types.ts";
-import type { StorageDb } from "./db.ts";
+import type { Scope, StorageDb } from "./db.ts";
 import { ERRORS } from "./errors.ts";
 import type { FileStore } from "./files.ts";
 import type { RequestContext } from "./http.ts";
 import { assertValidKey } from "./mime.ts";
 import { findBucket, findObject, tryUploadWrite, upsertObject, type ObjectRow } from "./queries.ts";
-import { receiveUpload } from "./upload.ts";
+import { receiveUpload, type ReceivedFile } from "./upload.ts";
 
 /** What the route modules are given. */
 export interface StorageDeps {
@@ -58,6 +58,20 @@ export async function uploadFromRequest(deps: StorageDeps, ctx: RequestContext, 
     },
   });
 
+  return completeUpload(deps, opts, received, scope);
+}
+
+/**
+ * Storage's completeUpload: under the key's lock, the superuser upserts the row with the file's full
+ * metadata, commits, then the temp file is renamed into place. The temp file never outlives the call.
+ */
+export async function completeUpload(
+  deps: StorageDeps,
+  opts: Pick<UploadOptions, "bucketId" | "name" | "owner">,
+  received: ReceivedFile,
+  scope: Scope | undefined,
+): Promise<ObjectRow> {
+  const { db, files } = deps;
   try {
     return await files.withLock([`${opts.bucketId}/${opts.name}`], async () => {
       await files.assertPlaceable(opts.bucketId, opts.name);

@@ -1,0 +1,82 @@
+// TUS resumable uploads at /storage/v1/upload/resumable. supabase-js has no TUS client (apps use
+// tus-js-client or Uppy), so these requests speak the TUS 1.0.0 protocol with fetch; the result is
+// read back with supabase.storage.
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { stackEnv } from "../support/env.ts";
+import { newConversation, newStorageUser, objectRow, pngBytes, type StorageUser } from "./fixtures.ts";
+
+const ENDPOINT = () => `${stackEnv.url}/storage/v1/upload/resumable`;
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+
+function headers(user: StorageUser, extra: Record<string, string> = {}): Record<string, string> {
+  return { apikey: stackEnv.anonKey, authorization: `Bearer ${user.token}`, "tus-resumable": "1.0.0", ...extra };
+}
+
+async function createUpload(user: StorageUser, bucket: string, name: string, size: number, contentType = "image/png"): Promise<Response> {
+  return fetch(ENDPOINT(), {
+    method: "POST",
+    headers: headers(user, {
+      "upload-length": String(size),
+      "upload-metadata": `bucketName ${b64(bucket)},objectName ${b64(name)},contentType ${b64(contentType)},cacheControl ${b64("3600")}`,
+    }),
+  });
+}
+
+async function patch(user: StorageUser, location: string, offset: number, chunk: Uint8Array<ArrayBuffer>): Promise<Response> {
+  return fetch(location, {
+    method: "PATCH",
+    headers: headers(user, { "upload-offset": String(offset), "content-type": "application/offset+octet-stream" }),
+    body: chunk,
+  });
+}
+
+describe("resumable uploads (TUS)", () => {
+  it("uploads an attachment in chunks, resumes from the server's offset, and commits it like any upload", async () => {
+    const [alice, bob] = [await newStorageUser(), await newStorageUser()];
+    const conversation = await newConversation([alice, bob]);
+    const path = `${conversation}/${randomUUID()}.png`;
+    const bytes = pngBytes(3000);
+
+    const created = await createUpload(alice, "attachments", path, bytes.length);
+    expect(created.status).toBe(201);
+    const location = created.headers.get("location")!;
+    expect(location).toContain("/storage/v1/upload/resumable/");
+
+    expect((await patch(alice, location, 0, bytes.slice(0, 1000))).status).toBe(204);
+    // As after a dropped connection: ask where to resume.
+    const head = await fetch(location, { method: "HEAD", headers: headers(alice) });
+    expect(head.headers.get("upload-offset")).toBe("1000");
+    expect(head.headers.get("upload-length")).toBe("3000");
+    expect(await objectRow("attachments", path)).toBeUndefined();
+
+    const last = await patch(alice, location, 1000, bytes.slice(1000));
+    expect(last.status).toBe(204);
+    expect(last.headers.get("upload-offset")).toBe("3000");
+
+    expect(await objectRow("attachments", path)).toMatchObject({ owner_id: alice.id, metadata: { size: 3000, mimetype: "image/png", cacheControl: "max-age=3600" } });
+    const down = await bob.client.storage.from("attachments").download(path);
+    expect(new Uint8Array(await down.data!.arrayBuffer())).toEqual(bytes);
+  });
+
+  it("refuses a patch at the wrong offset", async () => {
+    const alice = await newStorageUser();
+    const conversation = await newConversation([alice]);
+    const created = await createUpload(alice, "attachments", `${conversation}/${randomUUID()}.png`, 100);
+    const res = await patch(alice, created.headers.get("location")!, 50, pngBytes(50));
+    expect(res.status).toBe(409);
+  });
+
+  it("refuses to create an upload the caller's policies refuse, or one over the size limit", async () => {
+    const [alice, mallory] = [await newStorageUser(), await newStorageUser()];
+    const conversation = await newConversation([alice]);
+    const refused = await createUpload(mallory, "attachments", `${conversation}/x.png`, 10);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toBe("new row violates row-level security policy");
+
+    const tooBig = await createUpload(alice, "attachments", `${conversation}/big.png`, 60 * 1024 * 1024);
+    expect(tooBig.status).toBe(413);
+    const wrongType = await createUpload(alice, "attachments", `${conversation}/page.html`, 10, "text/html");
+    expect(wrongType.status).toBe(415);
+  });
+});
