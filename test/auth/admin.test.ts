@@ -35,6 +35,17 @@ describe("auth: admin users API", () => {
     expect(error).toMatchObject({ status: 422, code: "email_exists", message: "A user with this email address has already been registered" });
   });
 
+  it("refuses a user without email or phone: 400 validation_failed", async () => {
+    const { error } = await admin().createUser({ password: "whatever-1" });
+    expect(error).toMatchObject({ status: 400, code: "validation_failed", message: "Cannot create a user without either an email or phone" });
+  });
+
+  it("refuses a user id that is not a UUID: 404 validation_failed", async () => {
+    const res = await authFetch("/admin/users/not-a-uuid", { key: stackEnv.serviceRoleKey });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ code: "validation_failed", message: "user_id must be an UUID" });
+  });
+
   it("gets a user by id", async () => {
     const { user } = await signedUp();
     const { data, error } = await admin().getUserById(user.id);

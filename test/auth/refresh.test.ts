@@ -15,6 +15,17 @@ async function ageToken(token: string): Promise<void> {
   }
 }
 
+/** Marks a refresh token as revoked just now, so a reuse falls inside any reuse interval (a fixture, not a wait). */
+async function reviseToken(token: string): Promise<void> {
+  const db = new pg.Client({ connectionString: stackEnv.dbUrl });
+  await db.connect();
+  try {
+    await db.query(`update auth.refresh_tokens set updated_at = now() where token = $1`, [token]);
+  } finally {
+    await db.end();
+  }
+}
+
 describe("auth: refresh tokens", () => {
   it("rotates: a refresh returns a new refresh token in the same session", async () => {
     const { session } = await signedUp();
@@ -79,6 +90,17 @@ describe("auth: refresh tokens", () => {
     await ageToken(second.data.session!.refresh_token);
     const latest = await client().auth.refreshSession({ refresh_token: second.data.session!.refresh_token });
     expect(latest.error).toMatchObject({ status: 400, code: "refresh_token_already_used" });
+  });
+
+  it("gives another child to a revoked token reused within the reuse interval", async () => {
+    const { session } = await signedUp();
+    const first = await client().auth.refreshSession({ refresh_token: session.refresh_token });
+    const second = await client().auth.refreshSession({ refresh_token: first.data.session!.refresh_token });
+    await reviseToken(session.refresh_token);
+    const reuse = await client().auth.refreshSession({ refresh_token: session.refresh_token });
+    expect(reuse.error).toBeNull();
+    expect(reuse.data.session?.refresh_token).not.toBe(second.data.session?.refresh_token);
+    expect(reuse.data.session?.refresh_token).not.toBe(first.data.session?.refresh_token);
   });
 
   it("refuses an unknown refresh token: 400 refresh_token_not_found", async () => {

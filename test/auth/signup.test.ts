@@ -109,6 +109,26 @@ describe("auth: sign-up", () => {
     expect(await res.json()).toEqual({ code: "validation_failed", message: "Signup requires a valid password" });
   });
 
+  it("refuses a password longer than 72 bytes: 400 validation_failed", async () => {
+    const res = await authFetch("/signup", { body: { email: credentials().email, password: "x".repeat(73) } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ code: "validation_failed", message: "Password cannot be longer than 72 characters" });
+  });
+
+  it("refuses both an email and a phone: 400 validation_failed", async () => {
+    const res = await authFetch("/signup", { body: { email: credentials().email, phone: "15555550100", password: "long-enough-1" } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ code: "validation_failed", message: "Only an email address or phone number should be provided on signup." });
+  });
+
+  it("answers weak_password in the legacy shape when no API version is sent", async () => {
+    const res = await authFetch("/signup", { body: { ...credentials(), password: "abc" }, apiVersion: null });
+    expect(res.status).toBe(422);
+    expect(await res.json()).toEqual({
+      code: 422, error_code: "weak_password", msg: "Password should be at least 6 characters.", weak_password: { reasons: ["length"] },
+    });
+  });
+
   it("refuses a body that is not JSON: 400 bad_json", async () => {
     const res = await authFetch("/signup", { body: "{nope" });
     expect(res.status).toBe(400);
