@@ -75,6 +75,22 @@ describe("realtime transport", () => {
     expect(out.error?.message).toBe("JwtSignatureError: Failed to validate JWT signature");
   });
 
+  it("refuses a join whose token lacks the role claim", async () => {
+    const { SignJWT } = await import("jose");
+    const noRole = await new SignJWT({ sub: crypto.randomUUID() }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("1h").sign(new TextEncoder().encode(stackEnv.jwtSecret));
+    const c = await client({ token: noRole });
+    const out = await subscribe(c.channel(topic()));
+    expect(out.error?.message).toBe("InvalidJWTToken: Fields `role` and `exp` are required in JWT");
+  });
+
+  it("refuses the 101st channel on one socket", async () => {
+    const c = await client();
+    for (let i = 0; i < 100; i++) await joined(c.channel(topic()));
+    const out = await subscribe(c.channel(topic()));
+    expect(out.status).toBe("CHANNEL_ERROR");
+    expect(out.error?.message).toBe("ChannelRateLimitReached: Too many channels");
+  });
+
   it("refuses an empty topic", async () => {
     const c = await client();
     const out = await subscribe(c.channel(""));
