@@ -41,6 +41,14 @@ describe("select lists", () => {
     expect(error?.message).toBe(`column ${fx.authors}.nope does not exist`);
   });
 
+  it("refuses a cast that is not a plain type name with 400 PGRST100", async () => {
+    const res = await rest(`/${fx.authors}?select=${encodeURIComponent("id::int union select usename from pg_user")}`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { code: string }).code).toBe("PGRST100");
+    const ok = await rest(`/${fx.books}?select=${encodeURIComponent("rating::double precision")}&id=eq.1`);
+    expect(await ok.json()).toEqual([{ rating: 4.5 }]);
+  });
+
   it("answers 404 PGRST205 with a hint for an unknown table", async () => {
     const { error, status } = await sb.from(`${fx.authors}x`).select("*");
     expect(status).toBe(404);

@@ -1,5 +1,6 @@
 // Parser for PostgREST's query-string grammar: select lists, filters, logic trees, order, limit/offset.
 import { errors } from "./errors.ts";
+import { isSafeTypeName } from "./sql.ts";
 
 export interface JsonStep {
   arrow: "->" | "->>";
@@ -165,13 +166,14 @@ function field(c: Cursor): Field {
   return { name, json: jsonPath(c) };
 }
 
-const TYPE_NAME = /^[A-Za-z_][A-Za-z0-9_ ]*(\[\])?/;
+const TYPE_RUN = /^[A-Za-z_][A-Za-z0-9_ ]*(\[\])?/;
 
 function castType(c: Cursor): string {
-  const m = TYPE_NAME.exec(c.text.slice(c.pos));
-  if (!m) c.fail("type name");
+  const m = TYPE_RUN.exec(c.text.slice(c.pos));
+  const name = m?.[0].trim() ?? "";
+  if (!m || !isSafeTypeName(name)) c.fail("type name");
   c.pos += m[0].length;
-  return m[0].trim();
+  return name;
 }
 
 /** Parses `select`. */

@@ -4,7 +4,7 @@ import { errors } from "./errors.ts";
 import { fieldSql, filterSql, findColumn, logicSql, type FilterScope } from "./filters.ts";
 import type { EmbedItem, OrderTerm, ParsedQuery, SelectItem } from "./query-params.ts";
 import type { Column, SchemaCache, Table } from "./schema-cache.ts";
-import { ident, qident, safeTypeName, type Params } from "./sql.ts";
+import { ident, qident, type Params } from "./sql.ts";
 
 export interface BuildContext {
   cache: SchemaCache;
@@ -75,7 +75,8 @@ export function buildLevel(ctx: BuildContext, src: Source, items: SelectItem[], 
         if (item.aggregate) throw errors.aggregates();
         const col = findColumn(filterScope(src, nullTests), item.field.name);
         let expr = fieldSql(src.alias, item.field, col, ctx.params);
-        if (item.cast) expr = `cast(${expr} as ${safeTypeName(item.cast)})`;
+        // The parser only accepts identifier-shaped type names (isSafeTypeName), so the cast is written as is.
+        if (item.cast) expr = `cast(${expr} as ${item.cast})`;
         const name = item.alias ?? (item.field.json.length ? item.field.json[item.field.json.length - 1]!.key : col.name);
         out.columns.push(`${expr} as ${ident(name)}`);
         out.names.push(name);

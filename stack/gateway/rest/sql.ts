@@ -20,8 +20,11 @@ export function arrayLiteral(items: string[]): string {
   return `{${items.map((i) => `"${i.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`).join(",")}}`;
 }
 
-/** Cast type names from the URL (`col::text`) are written unquoted, so they are restricted to identifier characters. */
-export function safeTypeName(t: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_ ]*(\[\])?$/.test(t)) throw new Error(`unsafe type name ${t}`);
-  return t;
+/**
+ * Cast type names from the URL (`col::text`) are written unquoted like PostgREST writes them, so they are limited to
+ * one identifier (optionally schema-qualified elsewhere: not here), the multi-word SQL type names, and a trailing `[]`.
+ */
+const TYPE_NAME = /^[A-Za-z_][A-Za-z0-9_]*( (precision|varying|with|without|time|zone))*(\[\])?$/;
+export function isSafeTypeName(t: string): boolean {
+  return TYPE_NAME.test(t);
 }
