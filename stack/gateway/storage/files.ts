@@ -125,7 +125,8 @@ export class FileStore {
   }
 
   read(bucket: string, name: string, range?: { start: number; end: number }): ReadStream {
-    return createReadStream(this.path(bucket, name), range);
+    // 1 MiB reads: far fewer chunks through the gateway than the 64 KiB default.
+    return createReadStream(this.path(bucket, name), { ...range, highWaterMark: 1 << 20 });
   }
 
   /**

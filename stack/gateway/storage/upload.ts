@@ -52,6 +52,9 @@ function parseUserMetadataHeader(value: string | null): Record<string, unknown> 
 class TempWriter {
   size = 0;
   private readonly hash = createHash("md5");
+  // Small request chunks are gathered into ~1 MiB writes.
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
   private constructor(
     readonly path: string,
     private readonly handle: Awaited<ReturnType<typeof open>>,
@@ -67,10 +70,21 @@ class TempWriter {
     this.size += chunk.length;
     if (this.size > this.max) throw ERRORS.entityTooLarge();
     this.hash.update(chunk);
-    await this.handle.write(chunk);
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes >= 1 << 20) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    const data = Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    await this.handle.write(data);
   }
 
   async close(): Promise<{ eTag: string; mtime: Date }> {
+    await this.flush();
     await this.handle.close();
     const s = await this.handle.stat().catch(() => undefined);
     return { eTag: `"${this.hash.digest("hex")}"`, mtime: s?.mtime ?? new Date() };
