@@ -1,10 +1,11 @@
 // Calls: the state machine RPCs, history, my live call, and the LiveKit token from the call-token function.
-import { callTokenResponse, type CallTokenResponse } from "../functions/_shared/schemas.ts";
+import { callEndResponse, callTokenResponse, type CallEndResponse, type CallTokenResponse } from "../functions/_shared/schemas.ts";
+import type { z } from "zod";
 import type { ParleyClient } from "./client.ts";
 import { fromFunctionsError, ParleyError, unwrap } from "./errors.ts";
 import type { Call, CallHistoryEntry, CallMedia, Page } from "./types.ts";
 
-export type { CallTokenResponse };
+export type { CallEndResponse, CallTokenResponse };
 
 export interface CallHistoryOptions {
   /** Page size, 1–200 (default 50). */
@@ -14,6 +15,14 @@ export interface CallHistoryOptions {
 }
 
 export function callsApi(db: ParleyClient) {
+  /** Invokes a Parley function and parses its 200 body with the schema it shares with the function. */
+  const invoke = async <T>(name: string, body: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> => {
+    const { data, error } = await db.functions.invoke<unknown>(name, { body });
+    if (error) throw await fromFunctionsError(error);
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) throw new ParleyError("invalid_response", `${name} answered an unexpected body: ${parsed.error.message}`, 200);
+    return parsed.data;
+  };
   return {
     /** Rings the conversation (direct: the other person; group: every member), or joins its live call. */
     async start(conversationId: string, media: CallMedia = "audio"): Promise<Call> {
@@ -26,13 +35,16 @@ export function callsApi(db: ParleyClient) {
     async decline(callId: string): Promise<Call> {
       return unwrap(await db.rpc("decline_call", { call_id: callId }).single()) as Call;
     },
-    /** Hangs up for me (ends a direct call; a group call ends when nobody is left). */
-    async leave(callId: string): Promise<Call> {
-      return unwrap(await db.rpc("leave_call", { call_id: callId }).single()) as Call;
+    /**
+     * Hangs up for me (ends a direct call; a group call ends when nobody is left). Goes through the
+     * `call-end` function, which also closes the LiveKit room once the call is over.
+     */
+    async leave(callId: string): Promise<CallEndResponse> {
+      return invoke("call-end", { callId, scope: "me" }, callEndResponse);
     },
-    /** Ends it for everyone (direct: either side; group: the caller, an owner or an admin). */
-    async end(callId: string): Promise<Call> {
-      return unwrap(await db.rpc("end_call", { call_id: callId }).single()) as Call;
+    /** Ends it for everyone (direct: either side; group: the caller, an owner or an admin), closing the LiveKit room. */
+    async end(callId: string): Promise<CallEndResponse> {
+      return invoke("call-end", { callId, scope: "everyone" }, callEndResponse);
     },
     /** My calls, newest first, each as I saw it (outcome, duration, participants). */
     async history(options: CallHistoryOptions = {}): Promise<Page<CallHistoryEntry, string>> {
@@ -47,11 +59,7 @@ export function callsApi(db: ParleyClient) {
     },
     /** A LiveKit token for the call's room (after accepting, for a callee): `room.connect(wsUrl, token)`. */
     async token(callId: string): Promise<CallTokenResponse> {
-      const { data, error } = await db.functions.invoke<unknown>("call-token", { body: { callId } });
-      if (error) throw await fromFunctionsError(error);
-      const parsed = callTokenResponse.safeParse(data);
-      if (!parsed.success) throw new ParleyError("invalid_response", `call-token answered an unexpected body: ${parsed.error.message}`, 200);
-      return parsed.data;
+      return invoke("call-token", { callId }, callTokenResponse);
     },
   };
 }

@@ -16,7 +16,7 @@ export type * from "./types.ts";
 export type { SendInput, HistoryOptions } from "./messages.ts";
 export type { InboxCursor, InboxOptions } from "./conversations.ts";
 export type { GroupInput, GroupChanges } from "./groups.ts";
-export type { CallHistoryOptions, CallTokenResponse } from "./calls.ts";
+export type { CallHistoryOptions, CallEndResponse, CallTokenResponse } from "./calls.ts";
 export type { UploadInput } from "./attachments.ts";
 export type { ProfileChanges } from "./profiles.ts";
 export type * from "./events.ts";

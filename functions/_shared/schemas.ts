@@ -19,6 +19,39 @@ export const callTokenResponse = z.object({
 });
 export type CallTokenResponse = z.infer<typeof callTokenResponse>;
 
+/** `POST /functions/v1/call-end` body: hang up for myself (`me`) or end the call for everyone. */
+export const callEndRequest = z.object({
+  callId: z.guid({ error: "callId must be a call id (a uuid string)" }),
+  scope: z.enum(["me", "everyone"], { error: "scope must be \"me\" or \"everyone\"" }).default("me"),
+});
+export type CallEndRequest = z.infer<typeof callEndRequest>;
+
+/** The call row the call RPCs return (`public.calls`), as far as the functions and the client read it. */
+export const callRow = z.object({
+  id: z.string(),
+  conversation_id: z.string(),
+  kind: z.enum(["direct", "group"]),
+  media: z.enum(["audio", "video"]),
+  status: z.enum(["ringing", "active", "ended", "missed", "declined", "cancelled", "busy"]),
+  room_name: z.string().min(1),
+  max_participants: z.number().int().positive(),
+  initiated_by: z.string().nullable(),
+  created_at: z.string(),
+  answered_at: z.string().nullable(),
+  ended_at: z.string().nullable(),
+  end_reason: z.string().nullable(),
+  updated_at: z.string(),
+});
+export type CallRow = z.infer<typeof callRow>;
+
+/** `call-end`'s 200 body: the call after the change, and whether LiveKit closed its room. */
+export const callEndResponse = z.object({
+  call: callRow,
+  /** True when the call is over and LiveKit confirmed deleting the room (everyone is disconnected). */
+  roomClosed: z.boolean(),
+});
+export type CallEndResponse = z.infer<typeof callEndResponse>;
+
 /** Every non-2xx body a Parley function answers with. */
 export const functionErrorBody = z.object({
   error: z.object({ code: z.string(), message: z.string() }),

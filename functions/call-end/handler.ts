@@ -1,0 +1,70 @@
+// call-end: POST { callId, scope } with the user's JWT → hangs up in Postgres, then asks LiveKit to close
+// the room when the call is over, so every client is disconnected at once instead of at the empty timeout.
+import { corsHeaders, HttpError, json, toErrorResponse } from "../_shared/http.ts";
+import { isLiveKitConfig, readLiveKitConfig, type LiveKitConfig } from "../_shared/livekit-config.ts";
+import { deleteRoom } from "../_shared/livekit.ts";
+import { callEndRequest, describeZodError, type CallEndRequest, type CallEndResponse } from "../_shared/schemas.ts";
+import type { EndCall } from "./end.ts";
+
+export interface CallEndDeps {
+  /** Environment lookup (Deno.env.get in production). */
+  env: (name: string) => string | undefined;
+  /** Runs leave_call / end_call as the caller; throws HttpError 401/403/404. */
+  endCall: EndCall;
+  /** Closes a LiveKit room; defaults to RoomServiceClient.deleteRoom. */
+  closeRoom?: (config: LiveKitConfig, roomName: string) => Promise<void>;
+  /** Logger for the non-fatal failures (LiveKit unreachable or not configured). */
+  log?: (message: string) => void;
+}
+
+/** Statuses after which nobody may be in the room any more. */
+const OVER = new Set(["ended", "missed", "declined", "cancelled", "busy"]);
+
+async function readBody(req: Request): Promise<CallEndRequest> {
+  let body: unknown;
+  try {
+    body = await req.json();
+  } catch {
+    throw new HttpError(400, "invalid_body", 'The body must be JSON: {"callId": "<uuid>", "scope": "me" | "everyone"}.');
+  }
+  const parsed = callEndRequest.safeParse(body);
+  if (!parsed.success) throw new HttpError(400, "invalid_body", describeZodError(parsed.error));
+  return parsed.data;
+}
+
+/**
+ * Builds the request handler. The database decides (the call ends even when LiveKit cannot be reached);
+ * closing the room is best effort, reported as `roomClosed` and logged when it fails.
+ */
+export function createCallEndHandler(deps: CallEndDeps): (req: Request) => Promise<Response> {
+  const closeRoom = deps.closeRoom ?? deleteRoom;
+  const log = deps.log ?? ((m: string) => console.warn(m));
+  return async (req) => {
+    if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: corsHeaders });
+    try {
+      if (req.method !== "POST") throw new HttpError(405, "method_not_allowed", `Use POST, not ${req.method}.`);
+      const authorization = req.headers.get("Authorization") ?? "";
+      if (!/^Bearer\s+\S+/i.test(authorization)) throw new HttpError(401, "unauthorized", "Send the user's JWT as Authorization: Bearer <token>.");
+      const request = await readBody(req);
+      const call = await deps.endCall(authorization, request);
+      let roomClosed = false;
+      if (OVER.has(call.status)) {
+        const config = readLiveKitConfig(deps.env);
+        if (!isLiveKitConfig(config)) {
+          log(`call-end: call ${call.id} is over but LiveKit is not configured (${config.missing.join(", ")}); room ${call.room_name} closes at its empty timeout`);
+        } else {
+          try {
+            await closeRoom(config, call.room_name);
+            roomClosed = true;
+          } catch (error) {
+            log(`call-end: could not delete room ${call.room_name}: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        }
+      }
+      const body: CallEndResponse = { call, roomClosed };
+      return json(body);
+    } catch (error) {
+      return toErrorResponse(error);
+    }
+  };
+}

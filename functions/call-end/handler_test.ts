@@ -1,0 +1,123 @@
+// call-end handler tests: the database decides, LiveKit's room is closed with the real RoomServiceClient
+// against a recorded local Twirp endpoint, and a LiveKit failure never undoes the hang-up.
+import assert from "node:assert/strict";
+import { TokenVerifier } from "../_shared/deps.ts";
+import { HttpError } from "../_shared/http.ts";
+import type { CallEndRequest, CallRow } from "../_shared/schemas.ts";
+import { createCallEndHandler } from "./handler.ts";
+
+const CALL_ID = "5b7e0d1e-4c1a-4f7e-9a55-0c2d7b6f0a01";
+const ROOM = `parley-call-${CALL_ID}`;
+const KEY = "APIkeyEnd";
+const SECRET = "a-long-enough-secret-for-hs256-signing-111";
+
+function callRow(status: CallRow["status"]): CallRow {
+  const over = status !== "ringing" && status !== "active";
+  return {
+    id: CALL_ID, conversation_id: "0f9d7a52-3a5e-4b8c-8d4e-6b1f2a3c4d5e", kind: "group", media: "video", status, room_name: ROOM,
+    max_participants: 50, initiated_by: null, created_at: "2030-01-01T00:00:00Z", answered_at: null,
+    ended_at: over ? "2030-01-01T00:01:00Z" : null, end_reason: over ? "hung_up" : null, updated_at: "2030-01-01T00:01:00Z",
+  };
+}
+
+/** A stand-in for LiveKit's Twirp API that records each request (path, bearer token, JSON body). */
+function twirpRecorder(status = 200) {
+  const requests: Array<{ path: string; authorization: string; body: unknown }> = [];
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, async (req) => {
+    requests.push({ path: new URL(req.url).pathname, authorization: req.headers.get("Authorization") ?? "", body: await req.json() });
+    return Response.json(status === 200 ? {} : { code: "unavailable", msg: "down" }, { status });
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}`, requests, close: () => server.shutdown() };
+}
+
+function setup(opts: { result?: CallRow | HttpError; env?: Record<string, string> }) {
+  const seen: Array<{ authorization: string; request: CallEndRequest }> = [];
+  const logs: string[] = [];
+  const handler = createCallEndHandler({
+    env: (name) => opts.env?.[name],
+    endCall: (authorization, request) => {
+      seen.push({ authorization, request });
+      const r = opts.result ?? callRow("ended");
+      return r instanceof HttpError ? Promise.reject(r) : Promise.resolve(r);
+    },
+    log: (m) => logs.push(m),
+  });
+  return { handler, seen, logs };
+}
+
+function post(body: unknown, headers: Record<string, string> = { Authorization: "Bearer user.jwt.here" }): Request {
+  return new Request("http://localhost/call-end", { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+}
+
+Deno.test("call-end: a call that is over gets its LiveKit room deleted through RoomService, signed with the API key", async () => {
+  const livekit = twirpRecorder();
+  try {
+    const { handler, seen } = setup({ env: { SUPABASE_URL: "https://p.supabase.co", LIVEKIT_URL: livekit.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET } });
+    const res = await handler(post({ callId: CALL_ID, scope: "everyone" }));
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.equal(body.roomClosed, true);
+    assert.equal(body.call.status, "ended");
+    assert.deepEqual(seen, [{ authorization: "Bearer user.jwt.here", request: { callId: CALL_ID, scope: "everyone" } }]);
+
+    assert.equal(livekit.requests.length, 1);
+    const [request] = livekit.requests;
+    assert.equal(request!.path, "/twirp/livekit.RoomService/DeleteRoom");
+    assert.deepEqual(request!.body, { room: ROOM });
+    const claims = await new TokenVerifier(KEY, SECRET).verify(request!.authorization.replace(/^Bearer /, ""));
+    assert.equal(claims.video?.roomCreate, true);
+  } finally {
+    await livekit.close();
+  }
+});
+
+Deno.test("call-end: scope defaults to me, and a call still live for others keeps its room", async () => {
+  const livekit = twirpRecorder();
+  try {
+    const { handler, seen } = setup({ result: callRow("active"), env: { SUPABASE_URL: "https://p.supabase.co", LIVEKIT_URL: livekit.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET } });
+    const res = await handler(post({ callId: CALL_ID }));
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json().then((b) => [b.call.status, b.roomClosed]), ["active", false]);
+    assert.equal(seen[0]!.request.scope, "me");
+    assert.equal(livekit.requests.length, 0);
+  } finally {
+    await livekit.close();
+  }
+});
+
+Deno.test("call-end: LiveKit failing or unconfigured never undoes the hang-up; the failure is logged", async () => {
+  const livekit = twirpRecorder(503);
+  try {
+    const down = setup({ env: { SUPABASE_URL: "https://p.supabase.co", LIVEKIT_URL: livekit.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET } });
+    const res = await down.handler(post({ callId: CALL_ID }));
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).roomClosed, false);
+    assert.match(down.logs[0]!, /could not delete room/);
+  } finally {
+    await livekit.close();
+  }
+  const unconfigured = setup({ env: { SUPABASE_URL: "https://p.supabase.co" } });
+  const res = await unconfigured.handler(post({ callId: CALL_ID }));
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).roomClosed, false);
+  assert.match(unconfigured.logs[0]!, /not configured/);
+});
+
+Deno.test("call-end: refusals carry their status and code, and nothing is ended", async () => {
+  const { handler, seen } = setup({});
+  const noJwt = await handler(post({ callId: CALL_ID }, {}));
+  assert.equal(noJwt.status, 401);
+  assert.equal((await noJwt.json()).error.code, "unauthorized");
+  for (const body of ["{not json", { callId: 42 }, { callId: CALL_ID, scope: "all" }]) {
+    const res = await handler(post(body));
+    assert.equal(res.status, 400);
+    assert.equal((await res.json()).error.code, "invalid_body");
+  }
+  assert.equal((await handler(new Request("http://localhost/call-end"))).status, 405);
+  assert.equal(seen.length, 0);
+
+  const notMine = setup({ result: new HttpError(404, "call_not_found", "call not found") });
+  const res = await notMine.handler(post({ callId: CALL_ID }));
+  assert.equal(res.status, 404);
+  assert.equal((await res.json()).error.code, "call_not_found");
+});

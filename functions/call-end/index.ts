@@ -1,0 +1,7 @@
+// Entry point of the call-end edge function: wires the handler to Deno.serve.
+import { supabaseCallEnder } from "./end.ts";
+import { createCallEndHandler } from "./handler.ts";
+
+const env = (name: string) => Deno.env.get(name);
+
+if (import.meta.main) Deno.serve(createCallEndHandler({ env, endCall: supabaseCallEnder(env) }));
