@@ -86,7 +86,9 @@ export class Channel implements RoomMember, PgSubscriber {
   afterJoin(replicationReady: boolean, pgSubscribed: boolean): void {
     if (this.presenceEnabled && this.mayReadPresence()) this.pushPresenceState();
     if (pgSubscribed) this.system("postgres_changes", "ok", "Subscribed to PostgreSQL");
-    else if (this.bindings.length) void this.core.pgChanges.subscribe(this);
+    else if (this.bindings.length) {
+      this.core.pgChanges.subscribe(this).catch((e: unknown) => this.core.log(`postgres_changes subscribe failed: ${e instanceof Error ? e.message : String(e)}`));
+    }
     if (replicationReady) this.core.replication.onReady(() => this.system("system", "ok", "Replication connection established"));
   }
 
