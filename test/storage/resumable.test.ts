@@ -79,4 +79,31 @@ describe("resumable uploads (TUS)", () => {
     const wrongType = await createUpload(alice, "attachments", `${conversation}/page.html`, 10, "text/html");
     expect(wrongType.status).toBe(415);
   });
+
+  it("accepts a signed upload token in x-signature instead of a session (/upload/resumable/sign)", async () => {
+    const alice = await newStorageUser();
+    const conversation = await newConversation([alice]);
+    const path = `${conversation}/${randomUUID()}.png`;
+    const signed = await alice.client.storage.from("attachments").createSignedUploadUrl(path);
+    expect(signed.error).toBeNull();
+    const bytes = pngBytes(500);
+    const tus = (extra: Record<string, string>) => ({ apikey: stackEnv.anonKey, "tus-resumable": "1.0.0", "x-signature": signed.data!.token, ...extra });
+
+    const elsewhere = await fetch(`${ENDPOINT()}/sign`, {
+      method: "POST",
+      headers: tus({ "upload-length": "500", "upload-metadata": `bucketName ${b64("attachments")},objectName ${b64(`${conversation}/other.png`)},contentType ${b64("image/png")}` }),
+    });
+    expect(elsewhere.status).toBe(400);
+
+    const created = await fetch(`${ENDPOINT()}/sign`, {
+      method: "POST",
+      headers: tus({ "upload-length": "500", "upload-metadata": `bucketName ${b64("attachments")},objectName ${b64(path)},contentType ${b64("image/png")}` }),
+    });
+    expect(created.status).toBe(201);
+    const location = created.headers.get("location")!;
+    expect(location).toContain("/upload/resumable/sign/");
+    const done = await fetch(location, { method: "PATCH", headers: tus({ "upload-offset": "0", "content-type": "application/offset+octet-stream" }), body: bytes });
+    expect(done.status).toBe(204);
+    expect(await objectRow("attachments", path)).toMatchObject({ owner_id: alice.id, metadata: { size: 500 } });
+  });
 });

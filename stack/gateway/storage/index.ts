@@ -30,9 +30,8 @@ function route(method: string, path: string): Handler | undefined {
   let rest: string | undefined;
 
   if (path === RESUMABLE_PATH || path.startsWith(`${RESUMABLE_PATH}/`)) {
-    const id = path.slice(RESUMABLE_PATH.length).replace(/^\/+|\/+$/g, "");
-    if (id.includes("/")) return undefined;
-    return (d, c) => resumable(d, c, id);
+    const rest = path.slice(RESUMABLE_PATH.length).replace(/^\/+|\/+$/g, "");
+    return (d, c) => resumable(d, c, rest);
   }
   if (path === "/bucket" || path === "/bucket/") {
     if (m === "GET") return (d, c) => buckets.listBuckets(d, c);

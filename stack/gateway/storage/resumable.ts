@@ -11,6 +11,7 @@ import type { RequestContext } from "./http.ts";
 import { assertMimeAllowed, assertValidKey } from "./mime.ts";
 import { findBucket, tryUploadWrite } from "./queries.ts";
 import { completeUpload, type StorageDeps } from "./service.ts";
+import { verify } from "./signed-urls.ts";
 import { drain } from "./upload.ts";
 
 const TUS_VERSION = "1.0.0";
@@ -102,15 +103,19 @@ async function maxSizeFor(deps: StorageDeps, bucketId: string): Promise<{ max: n
   return { max: typeof bucket.file_size_limit === "number" ? Math.min(bucket.file_size_limit, global) : global, allowed: bucket.allowed_mime_types };
 }
 
-/** Storage's canUpload for a TUS request, as the caller. */
-async function checkPermission(deps: StorageDeps, ctx: RequestContext, s: UploadState): Promise<void> {
-  await deps.db.testPermission(ctx.scope("storage.object.upload"), (q) =>
-    tryUploadWrite(
-      q,
-      { bucketId: s.bucketId, name: s.name, owner: s.owner, version: "1", metadata: { mimetype: s.contentType, contentLength: s.size }, userMetadata: s.userMetadata },
-      s.upsert,
-    ),
-  );
+/** Storage's canUpload for a TUS request: as the caller, or as the superuser under a signed upload token. */
+async function checkPermission(deps: StorageDeps, ctx: RequestContext, s: UploadState, signed: boolean): Promise<void> {
+  const write = { bucketId: s.bucketId, name: s.name, owner: s.owner, version: "1", metadata: { mimetype: s.contentType, contentLength: s.size }, userMetadata: s.userMetadata };
+  if (signed) await deps.db.testAsSuperUser((q) => tryUploadWrite(q, write, s.upsert));
+  else await deps.db.testPermission(ctx.scope("storage.object.upload"), (q) => tryUploadWrite(q, write, s.upsert));
+}
+
+/** Signed TUS requests carry the signed upload token in `x-signature`; it names the one object they may write. */
+async function signedGrant(deps: StorageDeps, ctx: RequestContext, bucketId: string, name: string): Promise<{ owner?: string; upsert: boolean }> {
+  const signature = ctx.header("x-signature");
+  if (!signature) throw ERRORS.invalidSignature("Missing x-signature header");
+  const payload = await verify(deps.config.jwtSecret, signature, bucketId, name, "upload");
+  return { owner: typeof payload.owner === "string" ? payload.owner : undefined, upsert: payload.upsert === true };
 }
 
 /** Appends the request body to the part file from `state.offset`, never past `state.size`. */
@@ -159,8 +164,8 @@ function options(deps: StorageDeps): Response {
   return reply(204, { "tus-version": TUS_VERSION, "tus-extension": EXTENSIONS, "tus-max-size": String(deps.config.storage.fileSizeLimit) });
 }
 
-/** POST /upload/resumable: creates an upload (and takes its first bytes when sent along). */
-async function create(deps: StorageDeps, ctx: RequestContext): Promise<Response> {
+/** POST /upload/resumable[/sign]: creates an upload (and takes its first bytes when sent along). */
+async function create(deps: StorageDeps, ctx: RequestContext, signed: boolean): Promise<Response> {
   const meta = parseMetadata(ctx.header("upload-metadata"));
   const lengthHeader = ctx.header("upload-length");
   if (lengthHeader === undefined) return reply(400, {}, "Upload-Length or Upload-Defer-Length header required");
@@ -180,23 +185,24 @@ async function create(deps: StorageDeps, ctx: RequestContext): Promise<Response>
   } catch {
     userMetadata = undefined;
   }
+  const grant = signed ? await signedGrant(deps, ctx, bucketId, name) : { owner: ctx.caller.owner, upsert: ctx.header("x-upsert") === "true" };
   const state: UploadState = {
     bucketId,
     name,
     version: randomUUID(),
     size,
     offset: 0,
-    owner: ctx.caller.owner,
-    upsert: ctx.header("x-upsert") === "true",
+    owner: grant.owner,
+    upsert: grant.upsert,
     contentType,
     cacheControl: /^-?\d+$/.test(meta.cacheControl ?? "") ? `max-age=${meta.cacheControl}` : "no-cache",
     userMetadata,
     uploadMetadata: ctx.header("upload-metadata") ?? "",
   };
-  await checkPermission(deps, ctx, state);
+  await checkPermission(deps, ctx, state, signed);
   await storeOf(deps).save(state);
   await writeFile(storeOf(deps).partPath(state.version), "");
-  const location = `${new URL(ctx.req.url).origin}/storage/v1${RESUMABLE_PATH}/${encodeId(state)}`;
+  const location = `${new URL(ctx.req.url).origin}/storage/v1${RESUMABLE_PATH}${signed ? "/sign" : ""}/${encodeId(state)}`;
   const headers: Record<string, string> = { location };
   if (ctx.header("content-type") === "application/offset+octet-stream") {
     await deps.files.withLock([`tus:${state.version}`], () => append(deps, ctx, state));
@@ -208,9 +214,10 @@ async function create(deps: StorageDeps, ctx: RequestContext): Promise<Response>
   return reply(201, headers);
 }
 
-/** HEAD|PATCH|DELETE /upload/resumable/<id> */
-async function existing(deps: StorageDeps, ctx: RequestContext, id: string): Promise<Response> {
+/** HEAD|PATCH|DELETE /upload/resumable[/sign]/<id> */
+async function existing(deps: StorageDeps, ctx: RequestContext, id: string, signed: boolean): Promise<Response> {
   const ref = decodeId(id);
+  if (ref && signed) await signedGrant(deps, ctx, ref.bucketId, ref.name);
   const state = ref ? await storeOf(deps).load(ref.version) : undefined;
   if (!ref || !state || state.bucketId !== ref.bucketId || state.name !== ref.name) return reply(404, {}, "The file for this url was not found");
   if (ctx.method === "HEAD") {
@@ -225,20 +232,27 @@ async function existing(deps: StorageDeps, ctx: RequestContext, id: string): Pro
   return deps.files.withLock([`tus:${state.version}`], async () => {
     const current = (await storeOf(deps).load(state.version)) ?? state;
     if (Number(ctx.header("upload-offset")) !== current.offset) return reply(409, {}, "Upload-Offset header does not match current offset");
-    await checkPermission(deps, ctx, current);
+    await checkPermission(deps, ctx, current, signed);
     await append(deps, ctx, current);
     if (current.offset === current.size) await finish(deps, current);
     return reply(204, { "upload-offset": String(current.offset) });
   });
 }
 
-/** Entry for every method under /upload/resumable. */
-export async function resumable(deps: StorageDeps, ctx: RequestContext, id: string): Promise<Response> {
+/**
+ * Entry for every method under /upload/resumable. `rest` is what follows it: "" or "<id>" (JWT required),
+ * "sign" or "sign/<id>" (no JWT; the `x-signature` upload token decides, writes run as the superuser).
+ */
+export async function resumable(deps: StorageDeps, ctx: RequestContext, rest: string): Promise<Response> {
   try {
     if (ctx.method === "OPTIONS") return options(deps);
-    await ctx.authenticate();
-    if (ctx.method === "POST" && !id) return await create(deps, ctx);
-    if (id && ["HEAD", "PATCH", "DELETE"].includes(ctx.method)) return await existing(deps, ctx, id);
+    const signed = rest === "sign" || rest.startsWith("sign/");
+    const id = signed ? rest.slice("sign".length).replace(/^\//, "") : rest;
+    if (id.includes("/")) return reply(404, {}, "Not found");
+    if (signed) ctx.anonymous();
+    else await ctx.authenticate();
+    if (ctx.method === "POST" && !id) return await create(deps, ctx, signed);
+    if (id && ["HEAD", "PATCH", "DELETE"].includes(ctx.method)) return await existing(deps, ctx, id, signed);
     return reply(405, {}, "Method not allowed");
   } catch (err) {
     await drain(ctx.req.body);

@@ -35,7 +35,7 @@ async function sign(payload: SignedPayload, secret: string, expiresIn: number): 
 }
 
 /** Verifies a signed-URL token for `bucket/name` and `scope`: InvalidJWT, InvalidSignature or ExpiredToken. */
-async function verify(secret: string, token: string | undefined, bucketId: string, name: string, scope: Scope): Promise<SignedPayload> {
+export async function verify(secret: string, token: string | undefined, bucketId: string, name: string, scope: Scope): Promise<SignedPayload> {
   if (!token) throw ERRORS.invalidRequest("querystring must have required property 'token'");
   let payload: SignedPayload;
   try {
