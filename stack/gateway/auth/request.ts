@@ -79,16 +79,26 @@ export async function requireClaims(req: Request, settings: AuthSettings): Promi
   if (!m?.[1]) throw unauthorized("no_authorization", "This endpoint requires a valid Bearer token");
   const result = await verifyJwt(m[1], settings.jwtSecret);
   if (!result.ok) {
-    // Word the reason as golang-jwt v5 does.
-    const reason =
-      result.reason === "expired"
-        ? "token has invalid claims: token is expired"
-        : /signature/i.test(result.message)
-          ? "token signature is invalid: signature is invalid"
-          : `token is malformed: ${result.message}`;
+    const reason = goJwtReason(m[1], result.reason, result.message);
     throw forbidden("bad_jwt", `invalid JWT: unable to parse or verify signature, ${reason}`);
   }
   return result.claims;
+}
+
+/** Words a verification failure as golang-jwt v5 does, so `bad_jwt` messages read like GoTrue's. */
+function goJwtReason(token: string, reason: "expired" | "invalid", message: string): string {
+  if (reason === "expired") return "token has invalid claims: token is expired";
+  const parts = token.split(".");
+  if (parts.length !== 3) return "token is malformed: token contains an invalid number of segments";
+  let alg: unknown;
+  try {
+    alg = (JSON.parse(Buffer.from(parts[0] ?? "", "base64url").toString("utf8")) as { alg?: unknown }).alg;
+  } catch {
+    return "token is malformed: could not JSON decode header";
+  }
+  if (alg !== "HS256") return `token signature is invalid: signing method ${String(alg)} is invalid`;
+  if (/signature/i.test(message)) return "token signature is invalid: signature is invalid";
+  return `token is malformed: ${message}`;
 }
 
 export interface Caller {
