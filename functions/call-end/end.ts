@@ -1,8 +1,8 @@
 // Runs leave_call / end_call as the caller (their JWT, so RLS and auth.uid() apply), via supabase-js.
-import { createClient } from "../_shared/deps.ts";
 import { HttpError } from "../_shared/http.ts";
 import { toHttpError } from "../_shared/postgrest-errors.ts";
 import { callRow, type CallEndRequest, type CallRow } from "../_shared/schemas.ts";
+import { userClient } from "../_shared/user-client.ts";
 
 /** Applies the hang-up in Postgres and returns the call row after it. */
 export type EndCall = (authorization: string, request: CallEndRequest) => Promise<CallRow>;
@@ -10,15 +10,8 @@ export type EndCall = (authorization: string, request: CallEndRequest) => Promis
 /** The production implementation: supabase-js against SUPABASE_URL with the anon key and the user's JWT. */
 export function supabaseCallEnder(env: (name: string) => string | undefined): EndCall {
   return async (authorization, request) => {
-    const url = env("SUPABASE_URL");
-    const key = env("SUPABASE_ANON_KEY") ?? env("SUPABASE_PUBLISHABLE_KEY");
-    if (!url || !key) throw new HttpError(503, "supabase_not_configured", "SUPABASE_URL and SUPABASE_ANON_KEY must be set.");
-    const client = createClient(url, key, {
-      global: { headers: { Authorization: authorization } },
-      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    });
     const rpc = request.scope === "everyone" ? "end_call" : "leave_call";
-    const { data, error, status } = await client.rpc(rpc, { call_id: request.callId }).single();
+    const { data, error, status } = await userClient(env, authorization).rpc(rpc, { call_id: request.callId }).single();
     if (error) throw toHttpError(error, status);
     const parsed = callRow.safeParse(data);
     if (!parsed.success) throw new HttpError(502, "database_error", `${rpc} returned an unexpected row.`);
