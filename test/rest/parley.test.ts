@@ -42,6 +42,17 @@ describe("Parley through /rest/v1", () => {
     expect(data).toEqual({ body: "with profile", sender: { id: alice.id } });
   });
 
+  it("embeds a self-reference both ways: the parent by FK column, the children by table name with the FK column hint", async () => {
+    const alice = await sqlUser();
+    const bob = await sqlUser();
+    const { data: first } = await alice.client.rpc("send_direct_message", { recipient_id: bob.id, body: "question" });
+    const { data: reply } = await bob.client.rpc("send_message", { conversation_id: first.conversation_id, body: "answer", reply_to_id: first.id });
+    const parent = await bob.client.from("messages").select("body,reply_to_id(body)").eq("id", reply.id).single();
+    expect(parent.data).toEqual({ body: "answer", reply_to_id: { body: "question" } });
+    const children = await bob.client.from("messages").select("body,replies:messages!reply_to_id(body)").eq("id", first.id).single();
+    expect(children.data).toEqual({ body: "question", replies: [{ body: "answer" }] });
+  });
+
   it("surfaces a Parley refusal with its SQLSTATE, status and hint", async () => {
     const alice = await sqlUser();
     const { error, status } = await alice.client.rpc("send_direct_message", { recipient_id: alice.id, body: "me?" });

@@ -80,7 +80,11 @@ export function findRelationship(cache: SchemaCache, origin: Table, target: stri
   let candidates: Relationship[];
   if (hint === undefined) {
     candidates = all.filter((r) => {
-      if (r.target.name === target) return !(r.selfReference && r.cardinality === "many-to-one");
+      // Self-reference: the table name means the children (one-to-many), the FK column the parent (many-to-one).
+      if (r.selfReference) {
+        return (r.target.name === target && r.cardinality === "one-to-many") || (r.cardinality === "many-to-one" && r.originColumns.length === 1 && r.originColumns[0] === target);
+      }
+      if (r.target.name === target) return true;
       if (r.cardinality === "many-to-many" || r.target.kind === "v") return false;
       if (r.name === target) return true;
       return r.cardinality !== "one-to-many" && r.originColumns.length === 1 && r.originColumns[0] === target;
@@ -89,15 +93,11 @@ export function findRelationship(cache: SchemaCache, origin: Table, target: stri
     candidates = all.filter((r) => {
       if (r.target.name !== target) return false;
       if (r.cardinality === "many-to-many") return r.name === hint || (r.junction!.fkOrigin.name === hint || r.junction!.fkTarget.name === hint);
+      // Self-reference with a hint: the one-to-many side whose FK column is the hint (`replies:messages!reply_to_id`).
+      if (r.selfReference) return r.cardinality === "one-to-many" && r.targetColumns.length === 1 && r.targetColumns[0] === hint;
       if (r.name === hint) return true;
-      if (r.selfReference) return r.cardinality === "one-to-many" ? r.originColumns.length === 1 && r.originColumns[0] === hint : r.originColumns.length === 1 && r.originColumns[0] === hint;
       return (r.originColumns.length === 1 && r.originColumns[0] === hint) || (r.targetColumns.length === 1 && r.targetColumns[0] === hint);
     });
-    // A self-reference hinted by column matches both directions; keep the one-to-many unless the hint is the FK column.
-    if (candidates.length > 1 && candidates.every((r) => r.selfReference)) {
-      const o2m = candidates.filter((r) => r.cardinality === "one-to-many" && r.targetColumns[0] === hint);
-      if (o2m.length === 1) candidates = o2m;
-    }
   }
   if (candidates.length === 1) return candidates[0]!;
   if (candidates.length === 0) {
