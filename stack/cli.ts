@@ -99,8 +99,9 @@ const stop = async (signal: string) => {
 };
 const claimSignals = () => {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    // process.listeners() leaves out tsx's own hidden handler, which must stay: it tells the tsx parent
-    // that this process handles the signal (otherwise tsx kills it with SIGKILL after 60 ms).
+    // `npm run dev` runs this file in one process (node --import tsx). Started through the `tsx` command
+    // instead, tsx's hidden handler must stay: process.listeners() leaves it out, so it is not removed
+    // here (without it the tsx parent SIGKILLs this process 60 ms after relaying a signal).
     for (const listener of process.listeners(signal)) process.removeListener(signal, listener);
     process.on(signal, () => void stop(signal));
   }

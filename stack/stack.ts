@@ -1,5 +1,5 @@
 // Starts the whole local stack: Postgres, platform SQL, migrations, seed, then the gateway.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { loadConfig, type LoadOptions, type StackConfig } from "./config.ts";
@@ -80,8 +80,38 @@ async function stopPostgres(postgres: PostgresHandle, dataDir: string): Promise<
   done = true;
 }
 
+/** Reads /proc/<pid>/<file>, or undefined when the process is gone or /proc is absent. */
+function procRead(pid: number, file: string): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Stops a PostgreSQL left running on this data folder by a stack that was killed (kill -9, a crash):
+ * its parent is gone, so no one else would stop it, and the new stack could neither bind its port nor
+ * open the cluster. A server whose parent still runs (another live stack) is left alone. Linux only.
+ */
+async function stopLeftoverPostgres(dataDir: string, log: (line: string) => void): Promise<void> {
+  const clusterDir = join(dataDir, "postgres");
+  const pidFile = join(clusterDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+  const cmdline = Number.isInteger(pid) && pid > 0 ? procRead(pid, "cmdline")?.split("\0") : undefined;
+  if (!cmdline || !/postgres$/.test(cmdline[0] ?? "") || !cmdline.includes(clusterDir)) return;
+  const ppid = Number(/\) \S+ (\d+)/.exec(procRead(pid, "stat") ?? "")?.[1]);
+  const parentCmd = procRead(ppid, "cmdline") ?? "";
+  if (ppid !== 1 && parentCmd.includes("node")) return;
+  log(`stopping the PostgreSQL (pid ${pid}) an earlier stack left running on ${clusterDir}`);
+  process.kill(pid, "SIGINT");
+  for (let i = 0; i < 300 && procRead(pid, "cmdline") !== undefined && !/\) Z/.test(procRead(pid, "stat") ?? ""); i++) await sleep(100);
+}
+
 export async function startStack(opts: StartStackOptions = {}): Promise<RunningStack> {
   const config = loadConfig(opts);
+  if (!config.externalDb) await stopLeftoverPostgres(config.dataDir, logFor("postgres"));
   await assertPortsFree(config, opts);
   const pgLog = logFor("postgres");
   const fresh = !config.externalDb && (opts.reset || !existsSync(join(config.dataDir, "postgres", "PG_VERSION")));

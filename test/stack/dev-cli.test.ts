@@ -93,6 +93,32 @@ describe("npm run dev -- --workdir <project> --json", () => {
   }, START_TIMEOUT_MS);
 });
 
+describe("a stack killed without warning (kill -9)", () => {
+  it("leaves nothing that blocks the next start, which keeps the data", async () => {
+    const project = writeFixtureProject();
+    projects.push(project);
+    const ports = ["--api-port", String(await freePort()), "--db-port", String(await freePort())];
+    current = await startDev(["--workdir", project, "--json", ...ports]);
+    const first = current;
+    await query(first.status.DB_URL!, "insert into public.notes (body) values ('survives kill -9')");
+    const echo = await fetch(`${first.status.FUNCTIONS_URL}/echo`, { headers: { Authorization: `Bearer ${first.status.ANON_KEY}` } });
+    const denoPid = ((await echo.json()) as { pid: number }).pid;
+    // The stack's own process is the parent of its Postgres.
+    const postgresPid = Number(readFileSync(join(project, ".parley", "postgres", "postmaster.pid"), "utf8").split("\n")[0]);
+    const stackPid = Number(/\) \S+ (\d+)/.exec(readFileSync(`/proc/${postgresPid}/stat`, "utf8"))?.[1]);
+    process.kill(stackPid, "SIGKILL");
+
+    current = await startDev(["--workdir", project, "--json", ...ports]);
+    expect(current.logs()).toContain(`stopping the PostgreSQL (pid ${postgresPid}) an earlier stack left running`);
+    expect(await query(current.status.DB_URL!, "select body from public.notes")).toEqual([{ body: "survives kill -9" }]);
+    // The orphaned Deno process notices its parent is gone and exits (it checks every second).
+    for (let i = 0; i < 100 && isAlive(denoPid); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(isAlive(denoPid)).toBe(false);
+    await current.interrupt();
+    await first.interrupt();
+  }, START_TIMEOUT_MS * 2);
+});
+
 describe("a port in use", () => {
   it("is refused before anything starts, naming the port and the process holding it", async () => {
     const project = writeFixtureProject();

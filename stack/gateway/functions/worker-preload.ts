@@ -22,13 +22,16 @@ declare const Deno: {
   env: { get(name: string): string | undefined; delete(name: string): void };
   ppid: number;
   exit(code?: number): never;
+  addSignalListener(signal: "SIGINT" | "SIGHUP", handler: () => void): void;
   unrefTimer(id: number): void;
 };
 
 const token = Deno.env.get("PARLEY_WORKER_TOKEN") ?? "";
+// The stack's pid, passed in: the parent may already be gone by the time this runs.
+const parent = Number(Deno.env.get("PARLEY_WORKER_PARENT") ?? Deno.ppid);
 // Variables Deno itself needed (HOME, PATH, DENO_DIR, …) are removed so the function sees only its own
 // environment, as the edge runtime removes HOME, HOSTNAME, PATH and PWD.
-for (const name of [...(Deno.env.get("PARLEY_WORKER_HIDE") ?? "").split(","), "PARLEY_WORKER_HIDE", "PARLEY_WORKER_TOKEN"]) {
+for (const name of [...(Deno.env.get("PARLEY_WORKER_HIDE") ?? "").split(","), "PARLEY_WORKER_HIDE", "PARLEY_WORKER_TOKEN", "PARLEY_WORKER_PARENT"]) {
   if (name) Deno.env.delete(name);
 }
 
@@ -78,8 +81,12 @@ let announced = false;
   },
 };
 
+// Ctrl-C and a closed terminal reach the whole process group: the stack stops this process itself, in
+// order (SIGTERM), so these are ignored here. (Signal listeners do not keep the process alive.)
+Deno.addSignalListener("SIGINT", () => undefined);
+Deno.addSignalListener("SIGHUP", () => undefined);
+
 // Exit when the stack that started this process is gone (killed without a chance to stop its children).
-const parent = Deno.ppid;
 const watch = setInterval(() => {
   if (Deno.ppid !== parent) Deno.exit(0);
 }, 1000) as unknown as number;

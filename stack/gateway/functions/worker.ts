@@ -72,6 +72,7 @@ export class FunctionWorker {
       NO_COLOR: "1",
       DENO_NO_UPDATE_CHECK: "1",
       PARLEY_WORKER_TOKEN: token,
+      PARLEY_WORKER_PARENT: String(process.pid),
       PARLEY_WORKER_HIDE: [...hidden, "NO_COLOR", "DENO_NO_UPDATE_CHECK"].join(","),
     };
     // A deno.json is a whole config (imports, nodeModulesDir, …); anything else is a plain import map.
