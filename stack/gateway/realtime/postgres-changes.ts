@@ -39,7 +39,11 @@ export class PostgresChanges implements PgChanges {
     private readonly log: Log,
   ) {
     poller.onTransaction((tx) => this.dispatch(tx));
+    poller.setWantChanges(() => this.subs.size > 0 || this.pending > 0);
   }
+
+  /** Subscribes being set up: the poller must already read `supabase_realtime` for them. */
+  private pending = 0;
 
   async subscribe(s: PgSubscriber, opts: { quiet?: boolean } = {}): Promise<{ ok: true } | { ok: false; message: string }> {
     const created: Subscription[] = [];
@@ -50,7 +54,14 @@ export class PostgresChanges implements PgChanges {
       if (!s.closed && !opts.quiet) s.system("postgres_changes", "error", message);
       return { ok: false, message };
     }
-    const fromLsn = await this.poller.currentLsn(this.db);
+    this.pending++;
+    let fromLsn: bigint;
+    try {
+      await this.poller.changesCovered();
+      fromLsn = await this.poller.currentLsn(this.db);
+    } finally {
+      this.pending--;
+    }
     if (s.closed) return { ok: false, message: "channel closed" };
     for (const c of created) c.fromLsn = fromLsn;
     this.subs.set(s, created);

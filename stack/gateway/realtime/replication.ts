@@ -28,7 +28,10 @@ export interface Transaction {
 
 export type TransactionHandler = (tx: Transaction) => Promise<void> | void;
 
-export const PUBLICATIONS = ["supabase_realtime", "supabase_realtime_messages_publication"];
+/** Broadcast from the database: always read. */
+export const MESSAGES_PUBLICATION = "supabase_realtime_messages_publication";
+/** Postgres Changes: read only while someone subscribes, so bulk writes nobody watches cost nothing here. */
+export const CHANGES_PUBLICATION = "supabase_realtime";
 
 /** Parses an LSN such as `16/B374D848`. */
 export const parseLsn = (s: string): bigint => {
@@ -60,6 +63,8 @@ export class ReplicationPoller implements Replication {
   private readonly typeNames = new Map<number, string>();
   private pending: Transaction | undefined;
   private loop: Promise<void> | undefined;
+  private wantChanges: () => boolean = () => false;
+  private changesWaiters: Array<() => void> = [];
 
   constructor(private readonly opts: PollerOptions) {}
 
@@ -70,6 +75,20 @@ export class ReplicationPoller implements Replication {
   onReady(fn: () => void): void {
     if (this.ready) fn();
     else this.readyWaiters.push(fn);
+  }
+
+  /** Tells the poller when Postgres Changes are wanted (the `supabase_realtime` publication is read). */
+  setWantChanges(fn: () => boolean): void {
+    this.wantChanges = fn;
+  }
+
+  /**
+   * Resolves once a poll that reads the `supabase_realtime` publication has started. Every
+   * transaction committing after that moment is decoded with it, so a subscription that records the
+   * WAL position after this resolves misses nothing committed after that position.
+   */
+  changesCovered(): Promise<void> {
+    return new Promise((resolve) => this.changesWaiters.push(resolve));
   }
 
   start(): void {
@@ -140,10 +159,15 @@ export class ReplicationPoller implements Replication {
 
   private async pollOnce(client: pg.Client, slot: string): Promise<number> {
     await this.flushPendingWal(client);
-    const { rows } = await client.query<{ data: Buffer }>(
+    const withChanges = this.wantChanges();
+    const covered = withChanges ? this.changesWaiters.splice(0) : [];
+    const query = client.query<{ data: Buffer }>(
       "select data from pg_logical_slot_get_binary_changes($1, null, 10000, 'proto_version', '1', 'publication_names', $2)",
-      [slot, PUBLICATIONS.join(",")],
+      [slot, withChanges ? `${MESSAGES_PUBLICATION},${CHANGES_PUBLICATION}` : MESSAGES_PUBLICATION],
     );
+    // The function fixes its end of WAL when it starts; resolve the waiters only after the query was sent.
+    setImmediate(() => covered.forEach((fn) => fn()));
+    const { rows } = await query;
     const done: Transaction[] = [];
     for (const row of rows) {
       const m = decodePgOutput(row.data);
