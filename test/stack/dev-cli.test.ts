@@ -3,7 +3,9 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
+import { createClient } from "@supabase/supabase-js";
 import pg from "pg";
+import WebSocket from "ws";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort, isPortFree } from "../../stack/postgres/port.ts";
 import { DevExitedError, isAlive, START_TIMEOUT_MS, startDev, type DevProcess } from "./dev-process.ts";
@@ -56,6 +58,23 @@ describe("npm run dev -- --workdir <project> --json", () => {
     const res = await fetch(`${dev.status.FUNCTIONS_URL}/open`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ open: true, authorization: null });
+  });
+
+  it("honours the project's [api] schemas and max_rows through the official client", async () => {
+    await query(dev.status.DB_URL!, "insert into public.notes (body) select 'row ' || g from generate_series(1, 60) g");
+    const client = (schema: string) =>
+      createClient(dev.status.API_URL!, dev.status.SECRET_KEY!, {
+        auth: { persistSession: false },
+        db: { schema },
+        realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
+      });
+    const notes = await client("public").from("notes").select("id");
+    expect(notes.error).toBeNull();
+    expect(notes.data).toHaveLength(50); // [api] max_rows = 50
+    const labels = await client("fixture_api").from("labels").select("name");
+    expect(labels.error).toBeNull();
+    expect(labels.data).toEqual([{ name: "from the fixture_api schema" }]);
+    await query(dev.status.DB_URL!, "truncate public.notes");
   });
 
   it("logs to stderr, one line per event naming its service", () => {

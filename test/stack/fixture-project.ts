@@ -9,7 +9,7 @@ const CONFIG = `project_id = "fixture"
 
 [api]
 port = 54321
-schemas = ["public", "graphql_public"]
+schemas = ["public", "graphql_public", "fixture_api"]
 extra_search_path = ["public", "extensions"]
 max_rows = 50
 
@@ -30,6 +30,20 @@ create table public.notes (
 );
 comment on table public.notes is 'Fixture rows written by the dev-server tests.';
 alter table public.notes enable row level security;
+
+-- A second exposed schema ([api] schemas), reached with Accept-Profile.
+create schema fixture_api;
+grant usage on schema fixture_api to anon, authenticated, service_role;
+create table fixture_api.labels (
+  id bigint generated always as identity primary key,
+  name text not null
+);
+comment on table fixture_api.labels is 'Fixture rows in a non-public exposed schema.';
+alter table fixture_api.labels enable row level security;
+-- Anyone may read the fixture labels.
+create policy labels_select_all on fixture_api.labels for select to anon, authenticated using (true);
+grant select on fixture_api.labels to anon, authenticated, service_role;
+insert into fixture_api.labels (name) values ('from the fixture_api schema');
 `;
 
 // Reports everything the runtime handed over, so tests can compare it with what they sent.
