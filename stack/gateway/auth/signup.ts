@@ -1,4 +1,5 @@
 // POST /signup: email + password sign-up (api/signup.go) and anonymous sign-in (api/anonymous.go).
+import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { AuthError, badRequest, internal, jsonResponse, unprocessable } from "./errors.ts";
 import { transaction } from "./db.ts";
@@ -9,7 +10,7 @@ import { grantParams, obj, str } from "./request.ts";
 import { startSession } from "./sessions.ts";
 import type { AuthSettings } from "./settings.ts";
 import { sessionResponse } from "./tokens.ts";
-import { confirmEmail, emailTaken, findUserByEmail, findUserById, insertIdentity, insertUser, userJson, type JsonMap } from "./users.ts";
+import { confirmEmail, emailTaken, findUserByEmail, findUserById, insertIdentity, insertUser, userJson, type JsonMap, type UserRecord } from "./users.ts";
 
 const WHAT = "SignupParams";
 
@@ -22,6 +23,30 @@ function saveError(e: unknown, message: string): Error {
   const err = internal(message);
   err.cause = e;
   return err;
+}
+
+/** sanitizeUser (api/signup.go): a fresh id and timestamps, the request's data, nothing about the real account. */
+function sanitizedUser(existing: UserRecord, data: JsonMap, settings: AuthSettings): Record<string, unknown> {
+  const now = new Date().toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+  return userJson({
+    ...existing,
+    id: randomUUID(),
+    role: "",
+    aud: settings.aud,
+    phone: null,
+    email_change: null,
+    created_at: now,
+    updated_at: now,
+    confirmation_sent_at: now,
+    last_sign_in_at: null,
+    confirmed_at: null,
+    email_change_sent_at: null,
+    email_confirmed_at: null,
+    phone_confirmed_at: null,
+    raw_user_meta_data: data,
+    raw_app_meta_data: { provider: "email", providers: ["email"] },
+    identities: [],
+  });
 }
 
 /** Routes a sign-up body: no email and no phone means anonymous sign-in (api.go's /signup handler). */
@@ -46,8 +71,10 @@ export async function signup(req: Request, body: JsonMap, db: pg.Pool, settings:
   // Hash outside the transaction, as GoTrue does: bcrypt is slow.
   const existing = await findUserByEmail(db, address, settings.aud);
   if (existing || (await emailTaken(db, address))) {
-    // GoTrue records the attempt, then (with autoconfirm) says so; without autoconfirm it would return a fake user.
+    // GoTrue records the attempt, then says so with autoconfirm; with confirmations on it answers a
+    // look-alike user so that sign-up does not reveal which emails are registered.
     if (existing) await transaction(db, (client) => audit(client, actorOf(existing), "user_repeated_signup", { provider: "email" }));
+    if (!settings.mailerAutoconfirm && existing) return jsonResponse(200, sanitizedUser(existing, data, settings));
     throw unprocessable("user_already_exists", "User already registered");
   }
   const hash = await hashPassword(password);
