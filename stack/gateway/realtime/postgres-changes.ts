@@ -3,7 +3,7 @@ import type pg from "pg";
 import type { Log } from "../types.ts";
 import type { PgChanges, PgSubscriber } from "./core.ts";
 import { FilterError, matches, parseFilter, type Binding, type Condition } from "./filters.ts";
-import type { Change, ReplicationPoller, Row, Transaction } from "./replication.ts";
+import type { Change, CommitInfo, ReplicationPoller, Row } from "./replication.ts";
 import { toJsonValue } from "./values.ts";
 
 interface Subscription {
@@ -38,7 +38,7 @@ export class PostgresChanges implements PgChanges {
     private readonly poller: ReplicationPoller,
     private readonly log: Log,
   ) {
-    poller.onTransaction((tx) => this.dispatch(tx));
+    poller.onChange((change, tx) => this.dispatch(change, tx));
     poller.setWantChanges(() => this.subs.size > 0 || this.pending > 0);
   }
 
@@ -158,51 +158,47 @@ export class PostgresChanges implements PgChanges {
     }
   }
 
-  private async dispatch(tx: Transaction): Promise<void> {
+  /** Catalog facts per table and role, read once per transaction. */
+  private cache: { commitLsn: bigint; infos: Map<string, TableInfo | undefined>; columns: Map<string, Map<string, Set<string>>> } | undefined;
+
+  private async dispatch(change: Change, tx: CommitInfo): Promise<void> {
     if (this.subs.size === 0) return;
-    const infos = new Map<string, TableInfo | undefined>();
-    const columnsByTable = new Map<string, Map<string, Set<string>>>();
-    for (const change of tx.changes) {
-      const { schema, table } = change.relation;
-      if (schema === "realtime" && table === "messages") continue;
-      const key = `${schema}.${table}`;
-      const hits = new Map<PgSubscriber, Subscription[]>();
-      for (const [subscriber, list] of this.subs) {
-        for (const sub of list) {
-          if (tx.commitLsn <= sub.fromLsn || !sub.tables.has(key)) continue;
-          if (sub.binding.event !== "*" && sub.binding.event !== change.type) continue;
-          if (!this.passes(sub, change)) continue;
-          const arr = hits.get(subscriber) ?? [];
-          arr.push(sub);
-          hits.set(subscriber, arr);
-        }
+    const { schema, table } = change.relation;
+    if (schema === "realtime" && table === "messages") return;
+    const key = `${schema}.${table}`;
+    const hits = new Map<PgSubscriber, Subscription[]>();
+    for (const [subscriber, list] of this.subs) {
+      for (const sub of list) {
+        if (tx.commitLsn <= sub.fromLsn || !sub.tables.has(key)) continue;
+        if (sub.binding.event !== "*" && sub.binding.event !== change.type) continue;
+        if (!this.passes(sub, change)) continue;
+        hits.set(subscriber, [...(hits.get(subscriber) ?? []), sub]);
       }
-      if (hits.size === 0) continue;
-      // Catalog facts are read once per table per transaction.
-      let info = infos.get(key);
-      if (!infos.has(key)) infos.set(key, (info = await this.tableInfo(schema, table)));
-      if (!info) continue;
-      const columnsByRole = columnsByTable.get(key) ?? new Map<string, Set<string>>();
-      columnsByTable.set(key, columnsByRole);
-      for (const [subscriber, subs] of hits) {
-        if (subscriber.closed) continue;
-        const role = subscriber.claims.role;
-        let selectable = columnsByRole.get(role);
-        if (!selectable) columnsByRole.set(role, (selectable = await this.selectableColumns(role, schema, table)));
-        const errors = this.errorsFor(change, info, selectable);
-        if (!errors && info.rls && change.type !== "DELETE" && !(await this.visible(subscriber.claims, schema, table, info.pk, change.record ?? {}))) continue;
-        // Bindings with different `select` lists get their own payloads, as Realtime fans out per selected columns.
-        const bySelect = new Map<string, Subscription[]>();
-        for (const s of subs) {
-          const k = JSON.stringify(s.binding.select ?? null);
-          bySelect.set(k, [...(bySelect.get(k) ?? []), s]);
-        }
-        for (const group of bySelect.values()) {
-          const data = errors
-            ? { schema, table, type: change.type, errors }
-            : this.payload(tx, change, info, selectable, group[0]!.binding.select);
-          subscriber.deliverChange(group.map((s) => s.binding.id), data);
-        }
+    }
+    if (hits.size === 0) return;
+    if (this.cache?.commitLsn !== tx.commitLsn) this.cache = { commitLsn: tx.commitLsn, infos: new Map(), columns: new Map() };
+    const { infos, columns: columnsByTable } = this.cache;
+    let info = infos.get(key);
+    if (!infos.has(key)) infos.set(key, (info = await this.tableInfo(schema, table)));
+    if (!info) return;
+    const columnsByRole = columnsByTable.get(key) ?? new Map<string, Set<string>>();
+    columnsByTable.set(key, columnsByRole);
+    for (const [subscriber, subs] of hits) {
+      if (subscriber.closed) continue;
+      const role = subscriber.claims.role;
+      let selectable = columnsByRole.get(role);
+      if (!selectable) columnsByRole.set(role, (selectable = await this.selectableColumns(role, schema, table)));
+      const errors = this.errorsFor(change, info, selectable);
+      if (!errors && info.rls && change.type !== "DELETE" && !(await this.visible(subscriber.claims, schema, table, info.pk, change.record ?? {}))) continue;
+      // Bindings with different `select` lists get their own payloads, as Realtime fans out per selected columns.
+      const bySelect = new Map<string, Subscription[]>();
+      for (const s of subs) {
+        const k = JSON.stringify(s.binding.select ?? null);
+        bySelect.set(k, [...(bySelect.get(k) ?? []), s]);
+      }
+      for (const group of bySelect.values()) {
+        const data = errors ? { schema, table, type: change.type, errors } : this.payload(tx, change, info, selectable, group[0]!.binding.select);
+        subscriber.deliverChange(group.map((s) => s.binding.id), data);
       }
     }
   }
@@ -230,7 +226,7 @@ export class PostgresChanges implements PgChanges {
     return test(change.record) || (change.type === "DELETE" && test(change.old));
   }
 
-  private payload(tx: Transaction, change: Change, info: TableInfo, selectable: Set<string>, select: string[] | undefined): Record<string, unknown> {
+  private payload(tx: CommitInfo, change: Change, info: TableInfo, selectable: Set<string>, select: string[] | undefined): Record<string, unknown> {
     const cols = change.relation.columns.map((c, i) => ({ name: c.name, type: change.typeNames[i] ?? "text" }));
     const shown = (name: string) => selectable.has(name) && (!select || select.includes(name) || info.pk.includes(name));
     const typeOf = new Map(cols.map((c) => [c.name, c.type]));

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import type { Log } from "../types.ts";
 import type { Replication } from "./core.ts";
-import { decodePgOutput, pgTimeToDate, type Relation, type Tuple } from "./pgoutput.ts";
+import { decodePgOutput, pgTimeToDate, type PgOutputMessage, type Relation, type Tuple } from "./pgoutput.ts";
 
 export type Row = Record<string, string | null | undefined>;
 
@@ -19,14 +19,15 @@ export interface Change {
   oldKind?: "key" | "full";
 }
 
-export interface Transaction {
-  /** LSN of the commit record; transactions arrive in increasing order of it. */
+/** The committed transaction a change belongs to. */
+export interface CommitInfo {
+  /** LSN of the commit record; changes arrive in increasing order of it (commit order). */
   commitLsn: bigint;
   commitTime: Date;
-  changes: Change[];
 }
 
-export type TransactionHandler = (tx: Transaction) => Promise<void> | void;
+/** Called for each committed change, in commit order (and statement order within a transaction). */
+export type ChangeHandler = (change: Change, tx: CommitInfo) => Promise<void> | void;
 
 /** Broadcast from the database: always read. */
 export const MESSAGES_PUBLICATION = "supabase_realtime_messages_publication";
@@ -55,20 +56,20 @@ export interface PollerOptions {
  */
 export class ReplicationPoller implements Replication {
   ready = false;
-  private readonly handlers: TransactionHandler[] = [];
+  private readonly handlers: ChangeHandler[] = [];
   private readyWaiters: Array<() => void> = [];
   private closed = false;
   private client: pg.Client | undefined;
   private readonly relations = new Map<number, Relation>();
   private readonly typeNames = new Map<number, string>();
-  private pending: Transaction | undefined;
+  private current: CommitInfo | undefined;
   private loop: Promise<void> | undefined;
   private wantChanges: () => boolean = () => false;
   private changesWaiters: Array<() => void> = [];
 
   constructor(private readonly opts: PollerOptions) {}
 
-  onTransaction(h: TransactionHandler): void {
+  onChange(h: ChangeHandler): void {
     this.handlers.push(h);
   }
 
@@ -119,7 +120,7 @@ export class ReplicationPoller implements Replication {
         conn = await this.connect();
         this.client = conn.client;
         this.relations.clear();
-        this.pending = undefined;
+        this.current = undefined;
         this.ready = true;
         for (const fn of this.readyWaiters.splice(0)) fn();
         while (!this.closed) {
@@ -161,60 +162,60 @@ export class ReplicationPoller implements Replication {
     await this.flushPendingWal(client);
     const withChanges = this.wantChanges();
     const covered = withChanges ? this.changesWaiters.splice(0) : [];
-    const query = client.query<{ data: Buffer }>(
-      "select data from pg_logical_slot_get_binary_changes($1, null, 10000, 'proto_version', '1', 'publication_names', $2)",
-      [slot, withChanges ? `${MESSAGES_PUBLICATION},${CHANGES_PUBLICATION}` : MESSAGES_PUBLICATION],
-    );
-    // The function fixes its end of WAL when it starts; resolve the waiters only after the query was sent.
-    setImmediate(() => covered.forEach((fn) => fn()));
-    const { rows } = await query;
-    const done: Transaction[] = [];
-    for (const row of rows) {
-      const m = decodePgOutput(row.data);
-      switch (m.tag) {
-        case "begin":
-          this.pending = { commitLsn: 0n, commitTime: pgTimeToDate(m.commitTime), changes: [] };
-          break;
-        case "commit":
-          if (this.pending) {
-            this.pending.commitLsn = m.commitLsn;
-            this.pending.commitTime = pgTimeToDate(m.commitTime);
-            done.push(this.pending);
-          }
-          this.pending = undefined;
-          break;
-        case "relation":
-          this.relations.set(m.relation.oid, m.relation);
-          break;
-        case "insert":
-          this.add(m.relationOid, { type: "INSERT", record: m.tuple });
-          break;
-        case "update":
-          this.add(m.relationOid, { type: "UPDATE", record: m.tuple, old: m.old?.tuple, oldKind: m.old?.kind });
-          break;
-        case "delete":
-          this.add(m.relationOid, { type: "DELETE", old: m.old.tuple, oldKind: m.old.kind });
-          break;
-        default:
-          break;
+    // A cursor keeps a huge transaction (a bulk load) from arriving as one result in memory;
+    // changes are handed on as they are decoded (pgoutput only sends committed transactions).
+    await client.query("begin");
+    let total = 0;
+    try {
+      const declared = client.query(
+        "declare parley_changes no scroll cursor for select data from pg_logical_slot_get_binary_changes($1, null, 10000, 'proto_version', '1', 'publication_names', $2)",
+        [slot, withChanges ? `${MESSAGES_PUBLICATION},${CHANGES_PUBLICATION}` : MESSAGES_PUBLICATION],
+      );
+      await declared;
+      for (;;) {
+        const { rows } = await client.query<{ data: Buffer }>("fetch 2000 from parley_changes");
+        // The function fixed its end of WAL when the first fetch ran it; now later subscribers are covered.
+        if (total === 0) covered.forEach((fn) => fn());
+        total += rows.length;
+        for (const row of rows) await this.handle(client, decodePgOutput(row.data));
+        if (rows.length < 2000) break;
       }
+      await client.query("commit");
+    } catch (e) {
+      await client.query("rollback").catch(() => undefined);
+      throw e;
     }
-    if (done.length) await this.resolveTypes(done);
-    for (const tx of done) {
-      for (const h of this.handlers) {
-        try {
-          await h(tx);
-        } catch (e) {
-          this.opts.log(`a replication handler failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-        }
-      }
-    }
-    return rows.length;
+    return total;
   }
 
-  private add(relationOid: number, c: { type: Change["type"]; record?: Tuple; old?: Tuple; oldKind?: "key" | "full" }): void {
+  private async handle(client: pg.Client, m: PgOutputMessage): Promise<void> {
+    switch (m.tag) {
+      case "begin":
+        // final_lsn is the commit record's LSN, so each change knows its commit position at once.
+        this.current = { commitLsn: m.finalLsn, commitTime: pgTimeToDate(m.commitTime) };
+        return;
+      case "commit":
+        this.current = undefined;
+        return;
+      case "relation":
+        this.relations.set(m.relation.oid, m.relation);
+        await this.resolveTypes(client, m.relation);
+        return;
+      case "insert":
+        return this.emit(m.relationOid, { type: "INSERT", record: m.tuple });
+      case "update":
+        return this.emit(m.relationOid, { type: "UPDATE", record: m.tuple, old: m.old?.tuple, oldKind: m.old?.kind });
+      case "delete":
+        return this.emit(m.relationOid, { type: "DELETE", old: m.old.tuple, oldKind: m.old.kind });
+      default:
+        return;
+    }
+  }
+
+  private async emit(relationOid: number, c: { type: Change["type"]; record?: Tuple; old?: Tuple; oldKind?: "key" | "full" }): Promise<void> {
     const relation = this.relations.get(relationOid);
-    if (!relation || !this.pending) return;
+    const tx = this.current;
+    if (!relation || !tx) return;
     const toRow = (t: Tuple | undefined): Row | undefined => {
       if (!t) return undefined;
       const row: Row = {};
@@ -225,17 +226,22 @@ export class ReplicationPoller implements Replication {
       });
       return row;
     };
-    this.pending.changes.push({ relation, typeNames: [], type: c.type, record: toRow(c.record), old: toRow(c.old), oldKind: c.oldKind });
+    const typeNames = relation.columns.map((col) => this.typeNames.get(col.typeOid) ?? "text");
+    const change: Change = { relation, typeNames, type: c.type, record: toRow(c.record), old: toRow(c.old), oldKind: c.oldKind };
+    for (const h of this.handlers) {
+      try {
+        await h(change, tx);
+      } catch (e) {
+        this.opts.log(`a replication handler failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      }
+    }
   }
 
-  private async resolveTypes(txs: Transaction[]): Promise<void> {
-    const missing = new Set<number>();
-    for (const tx of txs) for (const ch of tx.changes) for (const col of ch.relation.columns) if (!this.typeNames.has(col.typeOid)) missing.add(col.typeOid);
-    if (missing.size && this.client) {
-      const { rows } = await this.client.query<{ oid: string; typname: string }>("select oid::int8 as oid, typname from pg_type where oid = any($1::oid[])", [[...missing]]);
-      for (const r of rows) this.typeNames.set(Number(r.oid), r.typname);
-    }
-    for (const tx of txs) for (const ch of tx.changes) ch.typeNames = ch.relation.columns.map((col) => this.typeNames.get(col.typeOid) ?? "text");
+  private async resolveTypes(client: pg.Client, relation: Relation): Promise<void> {
+    const missing = relation.columns.map((c) => c.typeOid).filter((oid) => !this.typeNames.has(oid));
+    if (!missing.length) return;
+    const { rows } = await client.query<{ oid: string; typname: string }>("select oid::int8 as oid, typname from pg_type where oid = any($1::oid[])", [missing]);
+    for (const r of rows) this.typeNames.set(Number(r.oid), r.typname);
   }
 
   async close(): Promise<void> {
