@@ -48,7 +48,8 @@ select is((select array_agg(t.tgname::text order by t.tgname) from pg_trigger t
 
 -- Postgres Changes: messages only.
 select is((select array_agg(schemaname || '.' || tablename order by tablename) from pg_publication_tables
-            where pubname = 'supabase_realtime' and schemaname = 'public'),
+            where pubname = 'supabase_realtime' and schemaname = 'public'
+              and tablename in ('profiles', 'conversations', 'conversation_members', 'messages', 'calls', 'call_participants')),
   array['public.messages'], 'RT-DEF-08 supabase_realtime publishes public.messages and no other Parley table');
 select ok((select relrowsecurity from pg_class where oid = 'public.messages'::regclass),
   'RT-DEF-09 messages has RLS on, so Realtime checks each subscriber''s select policy');
