@@ -156,9 +156,9 @@ select ok(pg_temp.plan_text($$select id from realtime.messages where id = '00000
   'RT-POL-31 the policy helper runs once per statement (InitPlan), not per row');
 select tests.clear_authentication();
 select is((select array_agg(p.cmd || ':' || array_to_string(p.roles, ',') order by p.cmd) from pg_catalog.pg_policies p
-            where p.schemaname = 'realtime' and p.tablename = 'messages'),
+            where p.schemaname = 'realtime' and p.tablename = 'messages' and p.policyname like '%parley%'),
   array['INSERT:authenticated', 'SELECT:authenticated'],
-  'RT-POL-32 realtime.messages has exactly one select and one insert policy, both to authenticated');
+  'RT-POL-32 Parley has exactly one select and one insert policy on realtime.messages, both to authenticated');
 select ok(not has_function_privilege('anon', 'private.realtime_topic_receive_extensions(text)', 'execute')
       and not has_function_privilege('anon', 'private.realtime_topic_send_extensions(text)', 'execute'),
   'RT-POL-33 anon cannot execute the topic helpers');
