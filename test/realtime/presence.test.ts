@@ -5,8 +5,8 @@ import { client, Inbox, joined, topic } from "./support.ts";
 
 type PresenceEvent = { event: string; key?: string; newPresences?: Array<Record<string, unknown>>; leftPresences?: Array<Record<string, unknown>> };
 
-async function member(name: string, key: string) {
-  const c = await client();
+async function member(name: string, key: string, vsn?: "1.0.0" | "2.0.0") {
+  const c = await client({ vsn });
   const ch = c.channel(name, { config: { presence: { key } } });
   const events = new Inbox<PresenceEvent>();
   ch.on("presence", { event: "sync" }, () => events.push({ event: "sync" }));
@@ -29,6 +29,16 @@ describe("realtime presence", () => {
     expect(typeof join.newPresences?.[0]?.presence_ref).toBe("string");
     await expect.poll(() => keys(a.ch)).toEqual(["A"]);
     expect(b.ch.presenceState().A).toEqual([expect.objectContaining({ online: true })]);
+  });
+
+  it("works the same between a 1.0.0 and a 2.0.0 client", async () => {
+    const name = topic();
+    const v1 = await member(name, "V1", "1.0.0");
+    const v2 = await member(name, "V2");
+    await v1.ch.track({ proto: 1 });
+    await v2.ch.track({ proto: 2 });
+    await expect.poll(() => keys(v1.ch)).toEqual(["V1", "V2"]);
+    await expect.poll(() => keys(v2.ch)).toEqual(["V1", "V2"]);
   });
 
   it("gives a late joiner the existing presences in its state", async () => {
