@@ -31,3 +31,10 @@ describe("auth: endpoints outside the local stack", () => {
     expect(error).toMatchObject({ status: 404, code: "feature_disabled" });
   });
 });
+
+describe("auth: methods", () => {
+  it("answers a known path with another method 405", async () => {
+    const res = await authFetch("/signup");
+    expect(res.status).toBe(405);
+  });
+});

@@ -14,6 +14,17 @@ import { health, settingsHandler } from "./info.ts";
 const UNSUPPORTED =
   /^\/(otp|magiclink|verify|recover|resend|reauthenticate|factors|passkeys|authorize|callback|sso|invite|admin\/generate_link|admin\/sso|admin\/audit|admin\/oauth|admin\/users\/[^/]+\/(factors|passkeys)|user\/identities|\.well-known\/openid-configuration)(\/|$)/;
 
+/** Paths this service serves, for chi's 405 on a known path with another method. */
+const KNOWN = new Set(["/health", "/settings", "/.well-known/jwks.json", "/signup", "/token", "/user", "/logout", "/admin/users"]);
+
+/**
+ * Creates the /auth/v1 service the gateway mounts; settings come from the stack config and
+ * `supabase/config.toml` ([auth], [auth.email]).
+ *
+ * @example
+ * const auth = createAuthService({ config, db, log: logFor("auth") });
+ * const res = await auth.fetch(new Request(`${url}/auth/v1/health`), "/health");
+ */
 export function createAuthService(ctx: ServiceContext): Service {
   const settings = authSettings(ctx.config);
   const { db, log } = ctx;
@@ -40,6 +51,7 @@ export function createAuthService(ctx: ServiceContext): Service {
       const r = await adminRoutes(req, url, p, db, settings);
       if (r) return r;
     }
+    if (KNOWN.has(p) || /^\/admin\/users\/[^/]+$/.test(p)) return new Response(null, { status: 405 });
     if (UNSUPPORTED.test(p)) throw notFound("feature_disabled", `${p} is not supported by the local stack (see docs/local-stack-auth.md)`);
     return new Response("404 page not found\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
   }
