@@ -1,6 +1,6 @@
 -- Membership, read-receipt and conversation events (docs/realtime-events.md § Events). IDs: RT-MEM-xx.
 begin;
-select plan(28);
+select plan(30);
 
 create temp table taken (id uuid, topic text, event text, payload jsonb, private boolean, extension text);
 create function pg_temp.take() returns bigint language plpgsql as $f$
@@ -203,6 +203,22 @@ select public.send_message((select id from ids where name = 'g2'), 'stored event
 select is((select array_agg(distinct topic) from realtime.messages), array['conversation:' || (select id from ids where name = 'g2')],
   'RT-MEM-28 after a send in the same transaction, a member sees only that conversation''s rows, not the inbox rows it wrote');
 select tests.clear_authentication();
+
+-- An account deleted by Auth (its role, not a Parley RPC) still announces the memberships it ends.
+select tests.authenticate_as('e3000000-0000-0000-0000-000000000002');
+insert into ids select 'g3', id from public.create_group('E3 accounts', null, array['e3000000-0000-0000-0000-000000000003']::uuid[]);
+select tests.clear_authentication();
+select pg_temp.take();
+set local role supabase_auth_admin;
+delete from auth.users where id = 'e3000000-0000-0000-0000-000000000002';
+reset role;
+select pg_temp.take();
+select is(pg_temp.summary(), array['conversation_removed user:02', 'member_role_changed conversation', 'members_removed conversation',
+    'membership_updated user:03'],
+  'RT-MEM-29 deleting the owner''s account: members_removed, the successor''s member_role_changed and membership_updated');
+select is(pg_temp.ev('conversation:' || (select id from ids where name = 'g3'), 'member_role_changed') - 'conversation_id',
+  jsonb_build_object('user_id', 'e3000000-0000-0000-0000-000000000003', 'role', 'owner', 'previous_role', 'member'),
+  'RT-MEM-30 the remaining member became owner');
 
 select * from finish();
 rollback;
