@@ -8,6 +8,8 @@ export interface Fixture {
   genres: string;
   bookGenres: string;
   notes: string;
+  /** anon may insert it but read only (id, label). */
+  secrets: string;
   fn: (name: string) => string;
   drop(): Promise<void>;
 }
@@ -35,6 +37,10 @@ create table public.${p}_notes (
   status text not null default 'draft',
   created_at timestamptz not null default now()
 );
+create table public.${p}_secrets (id int primary key, label text, secret text);
+revoke all on public.${p}_secrets from anon;
+grant insert on public.${p}_secrets to anon;
+grant select (id, label) on public.${p}_secrets to anon;
 alter table public.${p}_notes enable row level security;
 create policy ${p}_notes_select on public.${p}_notes for select to authenticated using (owner_id = (select auth.uid()));
 create policy ${p}_notes_insert on public.${p}_notes for insert to authenticated with check (owner_id = (select auth.uid()));
@@ -43,7 +49,7 @@ create policy ${p}_notes_delete on public.${p}_notes for delete to authenticated
 grant select, insert, update, delete on public.${p}_authors, public.${p}_books, public.${p}_genres, public.${p}_book_genres to anon, authenticated, service_role;
 revoke all on public.${p}_notes from anon;
 grant select, insert, update, delete on public.${p}_notes to authenticated, service_role;
-grant usage on all sequences in schema public to authenticated, service_role;
+grant usage on sequence public.${p}_notes_id_seq to authenticated, service_role;
 
 create function public.${p}_add(a int, b int default 1) returns int language sql immutable set search_path = '' as 'select a + b';
 create function public.${p}_books_by(author int) returns setof public.${p}_books language sql stable set search_path = ''
@@ -72,7 +78,10 @@ create function public.${p}_whoami() returns json language sql stable as $f$
 $f$;
 create function public.${p}_write_note(body text) returns bigint language sql volatile set search_path = ''
   as $f$ insert into public.${p}_notes (body) values (body) returning id $f$;
-grant execute on all functions in schema public to anon, authenticated, service_role;
+-- Grants name each fixture function: a schema-wide GRANT would race with other files' fixtures ("tuple concurrently updated").
+grant execute on function public.${p}_add, public.${p}_books_by, public.${p}_first_book, public.${p}_titles, public.${p}_fail,
+  public.${p}_teapot, public.${p}_echo, public.${p}_noop, public.${p}_tagged, public.${p}_whoami, public.${p}_write_note
+  to anon, authenticated, service_role;
 
 insert into public.${p}_authors (id, name, born, tags, meta, bio) values
   (1, 'Ada', '1815-12-10', '{math,poetry}', '{"country":"UK","langs":{"first":"en"},"n":1}', 'first programmer'),
@@ -94,10 +103,11 @@ insert into public.${p}_book_genres (book_id, genre_id) values (1, 1), (1, 2), (
     genres: `${p}_genres`,
     bookGenres: `${p}_book_genres`,
     notes: `${p}_notes`,
+    secrets: `${p}_secrets`,
     fn: (name) => `${p}_${name}`,
     async drop() {
       await db().query(`
-        drop table if exists public.${p}_book_genres, public.${p}_genres, public.${p}_books, public.${p}_authors, public.${p}_notes cascade;
+        drop table if exists public.${p}_book_genres, public.${p}_genres, public.${p}_books, public.${p}_authors, public.${p}_notes, public.${p}_secrets cascade;
         drop function if exists public.${p}_add, public.${p}_books_by, public.${p}_first_book, public.${p}_titles, public.${p}_fail,
           public.${p}_teapot, public.${p}_echo, public.${p}_noop, public.${p}_tagged, public.${p}_whoami, public.${p}_write_note;
         notify pgrst, 'reload schema';`);

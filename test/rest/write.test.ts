@@ -91,6 +91,15 @@ describe("insert", () => {
     expect(res.headers.get("location")).toBe(`/${fx.authors}?id=eq.${id}`);
   });
 
+  it("returns only the selected columns, so column-level SELECT grants behave as on Supabase", async () => {
+    const ok = await sb.from(fx.secrets).insert({ id: newId(), label: "visible", secret: "hidden" }).select("label");
+    expect(ok.error).toBeNull();
+    expect(ok.data).toEqual([{ label: "visible" }]);
+    const refused = await sb.from(fx.secrets).insert({ id: newId(), label: "x", secret: "y" }).select("*");
+    expect(refused.status).toBe(401);
+    expect(refused.error?.code).toBe("42501");
+  });
+
   it("returns one object for insert().select().single()", async () => {
     const id = newId();
     const { data } = await sb.from(fx.authors).insert({ id, name: "Solo" }).select("id").single();

@@ -45,7 +45,11 @@ function returning(h: Handling, table: Table, params: Params): { clause: string;
   const src: Source = { alias: table.name, relationName: table.name, columns: table.columns, table };
   const level = buildLevel(ctx, src, query.select, []);
   checkConsumed(ctx);
-  return { clause: `returning ${ident(table.name)}.*`, rowsSql: (cte) => levelQuery(level, `${cte} as ${ident(table.name)}`), body: ret === "representation" };
+  // Like PostgREST, RETURN only what the response needs (selected, joined-on and ordered columns, plus the primary key),
+  // so column-level SELECT grants behave as on Supabase.
+  const needed = table.columns.filter((c) => level.uses.has(c.name) || table.pk.includes(c.name));
+  const list = needed.length ? needed.map((c) => `${ident(table.name)}.${ident(c.name)}`).join(", ") : "1";
+  return { clause: `returning ${list}`, rowsSql: (cte) => levelQuery(level, `${cte} as ${ident(table.name)}`), body: ret === "representation" };
 }
 
 /** WHERE of PATCH/DELETE from the top-level filters. */

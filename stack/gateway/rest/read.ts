@@ -6,7 +6,7 @@ import { buildLevel, checkConsumed, countQuery, levelQuery, newContext, wrapRows
 import { ident, Params, qident } from "./sql.ts";
 
 /** Top-level offset and limit from `offset`/`limit`, the Range header and max_rows. */
-export function paging(h: Handling, level: LevelSql): { offset: number; limit: number | undefined } {
+export function paging(h: Handling, level: Pick<LevelSql, "limit" | "offset">): { offset: number; limit: number | undefined } {
   const offset = level.offset ?? h.range?.offset ?? 0;
   let limit = level.limit;
   if (h.range?.limit !== undefined) limit = limit === undefined ? h.range.limit : Math.min(limit, h.range.limit);

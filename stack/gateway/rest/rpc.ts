@@ -124,7 +124,7 @@ export async function handleRpc(h: Handling, name: string, rawBody: string, head
   let sql: string;
   let offset = 0;
   if (fn.setof) {
-    const p = paging(h, { columns: [], names: [], joins: [], where: [], order: [], limit: h.query.scopes.get("")?.limit, offset: h.query.scopes.get("")?.offset });
+    const p = paging(h, { limit: h.query.scopes.get("")?.limit, offset: h.query.scopes.get("")?.offset });
     offset = p.offset;
     const rows = `select pgrst_scalar from ${call} as _s(pgrst_scalar)${p.limit !== undefined ? ` limit ${p.limit}` : ""}${offset ? ` offset ${offset}` : ""}`;
     sql = wrapRows(rows, h.prefs.count ? `select count(*) from ${call} as _c` : null, "array").replace("json_agg(_t)", "json_agg(_t.pgrst_scalar)");

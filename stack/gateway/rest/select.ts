@@ -36,6 +36,8 @@ export interface LevelSql {
   order: string[];
   limit?: number;
   offset?: number;
+  /** Source columns this level reads (selected, joined on, ordered by): what a mutation must RETURN. */
+  uses: Set<string>;
 }
 
 interface EmbedBuild {
@@ -58,7 +60,7 @@ export function buildLevel(ctx: BuildContext, src: Source, items: SelectItem[], 
   const key = path.join(".");
   ctx.consumed.add(key);
   const scoped = ctx.query.scopes.get(key);
-  const out: LevelSql = { columns: [], names: [], joins: [], where: [], order: [], limit: scoped?.limit, offset: scoped?.offset };
+  const out: LevelSql = { columns: [], names: [], joins: [], where: [], order: [], limit: scoped?.limit, offset: scoped?.offset, uses: new Set() };
   const embeds: EmbedBuild[] = [];
   const nullTests = new Map<string, string>();
   const colSql = (c: Column) => `${ident(src.alias)}.${ident(c.name)}`;
@@ -69,11 +71,13 @@ export function buildLevel(ctx: BuildContext, src: Source, items: SelectItem[], 
         for (const c of src.columns) {
           out.columns.push(`${colSql(c)} as ${ident(c.name)}`);
           out.names.push(c.name);
+          out.uses.add(c.name);
         }
         break;
       case "field": {
         if (item.aggregate) throw errors.aggregates();
         const col = findColumn(filterScope(src, nullTests), item.field.name);
+        out.uses.add(col.name);
         let expr = fieldSql(src.alias, item.field, col, ctx.params);
         // The parser only accepts identifier-shaped type names (isSafeTypeName), so the cast is written as is.
         if (item.cast) expr = `cast(${expr} as ${item.cast})`;
@@ -94,6 +98,7 @@ export function buildLevel(ctx: BuildContext, src: Source, items: SelectItem[], 
         if (item.alias && !ctx.query.scopes.has(childPath.join(".")) && ctx.query.scopes.has([...path, item.name].join("."))) childPath[childPath.length - 1] = item.name;
         const child = buildLevel(ctx, { alias, relationName: rel.target.name, columns: rel.target.columns, table: rel.target }, item.select, childPath);
         const e: EmbedBuild = { item, rel, alias, outName, child, orderColumns: [] };
+        for (const [oc] of rel.junction ? rel.junction.toOrigin.map(([jc, oc2]) => [oc2, jc]) : rel.pairs) out.uses.add(oc!);
         embeds.push(e);
         const marker = `${ident(joinedAlias(alias))}.${item.spread ? "pgrst_found" : "pgrst_body"}`;
         nullTests.set(outName, marker);
@@ -117,7 +122,7 @@ export function buildLevel(ctx: BuildContext, src: Source, items: SelectItem[], 
   const fscope = filterScope(src, nullTests);
   for (const f of scoped?.filters ?? []) out.where.push(filterSql(fscope, f, ctx.params));
   for (const t of scoped?.logic ?? []) out.where.push(logicSql(fscope, t, ctx.params));
-  for (const term of scoped?.order ?? []) out.order.push(orderSql(ctx, src, term, embeds));
+  for (const term of scoped?.order ?? []) out.order.push(orderSql(ctx, src, term, embeds, out.uses));
   for (const e of embeds) out.joins.push(lateralJoin(e, src.alias));
   return out;
 }
@@ -126,7 +131,7 @@ function filterScope(src: Source, embeds: Map<string, string>): FilterScope {
   return { alias: src.alias, relationName: src.relationName, columns: src.columns, embeds };
 }
 
-function orderSql(ctx: BuildContext, src: Source, term: OrderTerm, embeds: EmbedBuild[]): string {
+function orderSql(ctx: BuildContext, src: Source, term: OrderTerm, embeds: EmbedBuild[], uses: Set<string>): string {
   let expr: string;
   if (term.relation) {
     const e = embeds.find((x) => x.outName === term.relation) ?? embeds.find((x) => x.item.name === term.relation);
@@ -138,6 +143,7 @@ function orderSql(ctx: BuildContext, src: Source, term: OrderTerm, embeds: Embed
     expr = `${ident(joinedAlias(e.alias))}.${hidden}`;
   } else {
     const col = findColumn({ alias: src.alias, relationName: src.relationName, columns: src.columns, embeds: new Map() }, term.field.name);
+    uses.add(col.name);
     expr = fieldSql(src.alias, term.field, col, ctx.params);
   }
   if (term.direction) expr += ` ${term.direction}`;
