@@ -141,7 +141,8 @@ language plpgsql stable
 as $$
 declare
   v_order text := case when lower(sortorder) = 'desc' then 'desc' else 'asc' end;
-  v_column text := case when sortcolumn in ('name', 'updated_at', 'created_at', 'last_accessed_at') then sortcolumn else 'name' end;
+  -- The listed name is the `entry` column below: sorting by name sorts by it.
+  v_column text := case when sortcolumn in ('updated_at', 'created_at', 'last_accessed_at') then sortcolumn else 'entry' end;
 begin
   return query execute format(
     $q$
@@ -156,7 +157,8 @@ begin
         from storage.objects as o
         where o.bucket_id = $2
           and o.name collate "C" like $1 || '%%'
-          and ($5 = '' or split_part(substr(o.name, length($1) + 1), '/', 1) ilike '%%' || $5 || '%%')
+          -- As Storage: the search text continues the prefix (case-insensitive), it is not a substring match.
+          and ($5 = '' or lower(o.name) collate "C" like lower($1 || $5) || '%%')
         order by entry, id nulls first
       )
       select e.entry, e.id, e.updated_at, e.created_at, e.last_accessed_at, e.metadata

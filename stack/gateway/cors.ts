@@ -2,6 +2,8 @@
 export const EXPOSED_HEADERS = [
   "Content-Range", "Content-Location", "Content-Type", "Location", "Range-Unit", "Preference-Applied",
   "X-Total-Count", "Link", "X-Supabase-Api-Version", "Content-Disposition", "ETag", "x-relay-error", "Content-Profile",
+  // Storage's TUS resumable uploads: browsers' tus clients read these.
+  "Upload-Offset", "Upload-Length", "Upload-Metadata", "Tus-Resumable", "Tus-Version", "Tus-Extension", "Tus-Max-Size",
 ].join(", ");
 
 /** True for a CORS preflight (OPTIONS carrying Access-Control-Request-Method). */
