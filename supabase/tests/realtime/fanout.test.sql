@@ -2,7 +2,7 @@
 -- while a conversation has at most inbox_fanout_max (100) members, none above; crossing the bound either
 -- way tells the members (conversation_fanout_changed). IDs: RT-FAN-xx.
 begin;
-select plan(18);
+select plan(20);
 
 create temp table taken (id uuid, topic text, event text, payload jsonb, private boolean, extension text);
 create function pg_temp.take() returns bigint language plpgsql as $f$
@@ -93,6 +93,28 @@ select is((select array_agg(r.signature) from (values ('private.list_realtime_to
             where p.oid = r.signature::regprocedure and p.prosecdef and p.proconfig @> array['search_path=""']
               and not has_function_privilege('anon', r.signature, 'execute')),
   array['private.list_realtime_topics()'], 'RT-FAN-18 its implementation is an audited definer with a fixed search_path, closed to anon');
+
+-- Plan shape of the fan-out decision (what private.send_conversation_activity reads): a range of one
+-- conversation's members on an index, stopped after inbox_fanout_max + 1, never a scan of all memberships.
+create function pg_temp.plan_of(sql text) returns text language plpgsql as $f$
+declare r record; v text := '';
+begin
+  for r in execute 'explain ' || sql loop v := v || r."QUERY PLAN" || E'\n'; end loop;
+  return v;
+end $f$;
+insert into public.conversations (id, kind, title)
+select ('e4c00000-0000-0000-0000-' || lpad(to_hex(s), 12, '0'))::uuid, 'group', 'bulk ' || s from generate_series(1, 300) s;
+insert into public.conversation_members (conversation_id, user_id, role)
+select ('e4c00000-0000-0000-0000-' || lpad(to_hex(s), 12, '0'))::uuid, pg_temp.u(k), 'member'
+  from generate_series(1, 300) s, generate_series(1, 10) k;
+analyze public.conversation_members;
+select matches(pg_temp.plan_of(format($$select x.user_id, x.last_read_seq from public.conversation_members x
+  where x.conversation_id = %L limit 101$$, pg_temp.g())),
+  '(Bitmap Index|Index|Index Only) Scan (using|on) conversation_members_(pkey|conversation_id_joined_at_idx)',
+  'RT-FAN-19 the fan-out reads one conversation''s members from an index ...');
+select doesnt_match(pg_temp.plan_of(format($$select x.user_id, x.last_read_seq from public.conversation_members x
+  where x.conversation_id = %L limit 101$$, pg_temp.g())),
+  'Seq Scan', 'RT-FAN-20 ... and never scans every membership');
 
 select * from finish();
 rollback;
