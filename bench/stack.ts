@@ -1,20 +1,21 @@
 // The stack a bench run measures: a private one started for the run (data dir under .parley/, free
 // ports, torn down afterwards) or an already running `npm run dev` adopted through its URLs.
 //
-// A started stack comes up in two steps: the database (platform SQL, migrations, seed file) first,
+// A started stack runs in a child process (bench/stack-child.ts, startStack like scripts/test.ts), so
+// its event loop — the gateway, Realtime decoding the WAL each send writes — never shares a thread
+// with the bench's own clients. It comes up in two steps: the database (platform SQL, migrations, seed file) first,
 // then — after the bench has seeded its data — the gateway. Realtime's logical-replication slot is
 // created when the gateway starts, so it never has to decode the bulk seed (a million-row
 // transaction), which would otherwise keep the stack's event loop busy for minutes and distort
 // every stage. An adopted stack's slot already exists: the bench waits until it has caught up.
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import pg from "pg";
-import { loadConfig, type StackConfig } from "../stack/config.ts";
-import { startGateway, type Gateway } from "../stack/gateway/server.ts";
-import { logFor } from "../stack/log.ts";
+import { loadConfig } from "../stack/config.ts";
 import { PARLEY_ROOT } from "../stack/postgres/apply.ts";
 import { freePort } from "../stack/postgres/port.ts";
-import { startStack, type RunningStack } from "../stack/stack.ts";
 
 /** What the stages need to reach the stack. */
 export interface BenchTarget {
@@ -69,36 +70,70 @@ export async function openTarget(opts: TargetOptions, say: (line: string) => voi
   const dataDir = join(PARLEY_ROOT, ".parley", `bench-${process.pid}`);
   mkdirSync(dataDir, { recursive: true });
   const logFile = join(dataDir, "stack.log");
-  // The stack's services log through logFor(), which honours PARLEY_LOG_FILE: keep them off the bench output.
-  process.env.PARLEY_LOG_FILE = logFile;
   const [apiPort, dbPort] = [await freePort(), await freePort()];
-  say(`starting a private stack (database port ${dbPort}, API port ${apiPort}, data ${dataDir})`);
-  let stack: RunningStack;
-  try {
-    stack = await startStack({ workdir: opts.workdir ?? PARLEY_ROOT, dataDir, apiPort, dbPort, reset: true, dbOnly: true });
-  } catch (e) {
+  say(`starting a private stack in its own process (database port ${dbPort}, data ${dataDir})`);
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(PARLEY_ROOT, "bench", "stack-child.ts"), opts.workdir ?? PARLEY_ROOT, dataDir, String(apiPort), String(dbPort)],
+    // The stack's services log through logFor(), which honours PARLEY_LOG_FILE: keep them off the bench output.
+    { cwd: PARLEY_ROOT, env: { ...process.env, PARLEY_LOG_FILE: logFile }, stdio: ["pipe", "pipe", "inherit"] },
+  );
+  const events = childEvents(child);
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const first = await events.next();
+  if (first.event !== "database") {
     say(`the stack did not start; its log is at ${logFile}`);
-    throw e;
+    child.stdin.end();
+    await exited;
+    throw new Error(`stack: ${String(first.message ?? "the stack process ended")}`);
   }
-  const config: StackConfig = stack.config;
-  let gateway: Gateway | undefined;
-  return {
-    dbUrl: config.dbUrl,
-    apiUrl: `http://${config.host}:${config.apiPort}`,
-    anonKey: config.anonKey,
-    jwtSecret: config.jwtSecret,
+  const target: BenchTarget = {
+    dbUrl: String(first.dbUrl),
+    apiUrl: String(first.apiUrl),
+    anonKey: String(first.anonKey),
+    jwtSecret: String(first.jwtSecret),
     mode: "started",
     logFile,
     async serve(s) {
-      gateway = await startGateway({ config, logFor });
-      s(`gateway listening on ${gateway.url}`);
+      // A free port picked now, and again if another process takes it first.
+      for (let attempt = 1; ; attempt++) {
+        child.stdin.write(`serve ${await freePort()}\n`);
+        const e = await events.next();
+        if (e.event === "serving") {
+          target.apiUrl = String(e.url);
+          s(`gateway listening on ${target.apiUrl}`);
+          return;
+        }
+        if (e.event === "exit" || attempt === 3 || !/already in use/.test(String(e.message))) throw new Error(`gateway: ${String(e.message)}`);
+      }
     },
     async stop({ keepLogs }) {
-      await gateway?.close().catch(() => undefined);
-      await stack.stop().catch(() => undefined);
+      child.stdin.end(); // the child stops the gateway and Postgres, then exits
+      await exited;
       if (!keepLogs) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return target;
+}
+
+/** The child's JSON lines, one at a time; an ended child yields {event: "exit"}. */
+function childEvents(child: ChildProcessWithoutNullStreams | ChildProcess): { next(): Promise<Record<string, unknown>> } {
+  const queue: Record<string, unknown>[] = [];
+  const waiters: Array<(e: Record<string, unknown>) => void> = [];
+  const push = (e: Record<string, unknown>) => {
+    const w = waiters.shift();
+    if (w) w(e);
+    else queue.push(e);
+  };
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    try {
+      push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // not one of ours (a stray console line): ignore
+    }
+  });
+  child.once("exit", (code) => push({ event: "exit", message: `the stack process exited with code ${code}` }));
+  return { next: () => new Promise((r) => (queue.length ? r(queue.shift()!) : waiters.push(r))) };
 }
 
 /** Waits (up to 10 minutes) until the stack's Realtime slots have consumed the WAL written so far. */
