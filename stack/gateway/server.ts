@@ -37,7 +37,7 @@ export interface GatewayOptions {
 }
 
 /** Converts a Node request into a fetch Request whose Authorization is the upstream one. */
-function toRequest(req: IncomingMessage, config: StackConfig): Request {
+function toRequest(req: IncomingMessage, config: StackConfig, signal?: AbortSignal): Request {
   const url = `http://${req.headers.host ?? `${config.host}:${config.apiPort}`}${req.url ?? "/"}`;
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) {
@@ -53,6 +53,8 @@ function toRequest(req: IncomingMessage, config: StackConfig): Request {
     method: req.method,
     headers,
     body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+    // Aborted when the client goes away before the response is complete (services may stop work).
+    signal,
     // Node's fetch needs this to stream a request body.
     duplex: "half",
   } as RequestInit & { duplex: "half" });
@@ -75,7 +77,12 @@ async function writeResponse(res: ServerResponse, response: Response, method: st
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    if (!res.write(value)) await new Promise((r) => res.once("drain", r));
+    // A client that disconnected never drains: stop reading (which cancels the service's stream).
+    if (!res.write(value)) await new Promise((r) => (res.once("drain", r), res.once("close", r)));
+    if (res.destroyed) {
+      await reader.cancel().catch(() => undefined);
+      return;
+    }
   }
   res.end();
 }
@@ -100,7 +107,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   };
 
   const server = createServer(async (req, res) => {
-    const request = toRequest(req, config);
+    const aborted = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) aborted.abort();
+    });
+    const request = toRequest(req, config, aborted.signal);
     let response: Response;
     try {
       const path = new URL(request.url).pathname;

@@ -175,6 +175,24 @@ describe("pass-through", () => {
     expect(chunks.join("")).toBe("one\ntwo\nthree\n");
   });
 
+  it("cancels the function's stream when the caller goes away", async () => {
+    const auth = { Authorization: `Bearer ${dev.status.ANON_KEY}` };
+    const cancelled = async () => ((await (await post("echo/cancelled", auth)).json()) as { cancelledStreams: number }).cancelledStreams;
+    const before = await cancelled();
+    const caller = new AbortController();
+    const res = await fetch(fn("echo/forever"), { headers: auth, signal: caller.signal });
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain("data: tick");
+    caller.abort();
+    let after = before;
+    for (let i = 0; i < 100 && after === before; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = await cancelled();
+    }
+    expect(after).toBe(before + 1);
+  });
+
   it("answers a CORS preflight at the gateway and forwards a plain OPTIONS unchecked", async () => {
     const preflight = await fetch(fn("echo"), {
       method: "OPTIONS",

@@ -56,8 +56,25 @@ async function sha256(bytes) {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+let cancelledStreams = 0;
+
 Deno.serve({ port: 9999 }, async (req) => {
   const url = new URL(req.url);
+  if (url.pathname === "/echo/forever") {
+    // An endless event stream (as an AI or SSE function sends); counts the streams its callers abandoned.
+    let timer;
+    const body = new ReadableStream({
+      start(controller) {
+        timer = setInterval(() => controller.enqueue(new TextEncoder().encode("data: tick\\n\\n")), 20);
+      },
+      cancel() {
+        clearInterval(timer);
+        cancelledStreams++;
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  }
+  if (url.pathname === "/echo/cancelled") return Response.json({ cancelledStreams });
   if (url.pathname === "/echo/exit") {
     setTimeout(() => Deno.exit(3), 20);
     return new Response("exiting");

@@ -41,6 +41,10 @@ export function forward(req: Request, port: number, target: string): Promise<Res
       resolvePromise(responseFrom(res, req.method)),
     );
     upstream.on("error", (e) => reject(new WorkerUnreachableError(e.message)));
+    // The caller went away: drop the connection to the function, which cancels its response stream.
+    const abandon = () => upstream.destroy();
+    req.signal.addEventListener("abort", abandon, { once: true });
+    upstream.once("close", () => req.signal.removeEventListener("abort", abandon));
     if (req.body && req.method !== "GET" && req.method !== "HEAD") {
       const body = Readable.fromWeb(req.body as import("node:stream/web").ReadableStream<Uint8Array>);
       body.on("error", (e) => upstream.destroy(e));
