@@ -44,6 +44,8 @@ export class Connection {
   /** Closes the socket (e.g. server shutting down). */
   terminate(code = 1001): void {
     this.ws.close(code);
+    // Do not wait long for the client's side of the closing handshake.
+    setTimeout(() => this.ws.terminate(), 1000).unref();
     this.onClose();
   }
 
