@@ -111,9 +111,17 @@ describe("upsert", () => {
   it("merges duplicates on the primary key", async () => {
     const id = newId();
     await sb.from(fx.authors).insert({ id, name: "Before", bio: "kept?" });
-    const { data, error } = await sb.from(fx.authors).upsert({ id, name: "After" }).select("id,name,bio");
+    const { data, error, status } = await sb.from(fx.authors).upsert({ id, name: "After" }).select("id,name,bio");
     expect(error).toBeNull();
     expect(data).toEqual([{ id, name: "After", bio: "kept?" }]);
+    expect(status).toBe(200);
+  });
+
+  it("answers 201 when a merging upsert inserted at least one row", async () => {
+    const id = newId();
+    await sb.from(fx.authors).insert({ id, name: "Exists" });
+    const { status } = await sb.from(fx.authors).upsert([{ id, name: "Exists" }, { id: id + 2000, name: "Brand new" }]);
+    expect(status).toBe(201);
   });
 
   it("ignores duplicates with ignoreDuplicates", async () => {

@@ -81,7 +81,7 @@ async function run(h: Handling, table: Table, statement: string, params: Params,
     const qs = table.pk.map((c) => `${encodeURIComponent(c)}=eq.${encodeURIComponent(String(first[c]))}`).join("&");
     headers.set("location", `/${table.name}${qs ? `?${qs}` : ""}`);
   }
-  let status = kind === "insert" ? 201 : ret.body ? 200 : 204;
+  let status = kind === "insert" ? (overrides.inserted === 0 ? 200 : 201) : ret.body ? 200 : 204;
   if (ret.body) headers.set("content-type", contentType(h.media));
   status = applyOverrides(status, headers, overrides);
   return new Response(ret.body ? rows.body ?? "[]" : null, { status, headers });
@@ -103,14 +103,17 @@ export async function insert(h: Handling, table: Table, raw: string): Promise<Re
     if (h.prefs.missing === "default" && col.default !== null) return `case when _e.j::jsonb ? ${params.add(c, "text")} then ${v} else ${col.default} end`;
     return v;
   });
-  let statement = `insert into ${t} as ${ident(table.name)} ${cols.length ? `(${cols.map(ident).join(", ")}) ` : ""}select ${values.join(", ")} from json_array_elements(${body}) as _e(j), lateral json_populate_record(null::${t}, _e.j) as _p`;
-  if (h.prefs.resolution) {
-    const target = h.query.onConflict ?? table.pk;
-    for (const c of target) if (!table.columns.some((x) => x.name === c)) throw errors.undefinedColumn(table.name, c);
-    if (target.length) {
-      const updates = cols.map((c) => `${ident(c)} = excluded.${ident(c)}`);
-      statement += ` on conflict (${target.map(ident).join(", ")}) ${h.prefs.resolution === "ignore-duplicates" || !updates.length ? "do nothing" : `do update set ${updates.join(", ")}`}`;
-    }
+  const target = h.prefs.resolution ? (h.query.onConflict ?? table.pk) : [];
+  for (const c of target) if (!table.columns.some((x) => x.name === c)) throw errors.undefinedColumn(table.name, c);
+  const updates = cols.map((c) => `${ident(c)} = excluded.${ident(c)}`);
+  const merging = h.prefs.resolution === "merge-duplicates" && target.length > 0 && updates.length > 0;
+  // Merging upserts count inserted rows in a transaction-local GUC (+1 per row offered, -1 per row updated instead),
+  // so the status can be 200 when every row already existed, as PostgREST answers.
+  const counter = (op: "+" | "-", not: string) =>
+    `set_config('pgrst.inserted', (coalesce(nullif(current_setting('pgrst.inserted', true), '')::int, 0) ${op} 1)::text, true) <> '${not}'`;
+  let statement = `insert into ${t} as ${ident(table.name)} ${cols.length ? `(${cols.map(ident).join(", ")}) ` : ""}select ${values.join(", ")} from json_array_elements(${body}) as _e(j), lateral json_populate_record(null::${t}, _e.j) as _p${merging ? ` where ${counter("+", "0")}` : ""}`;
+  if (target.length) {
+    statement += ` on conflict (${target.map(ident).join(", ")}) ${merging ? `do update set ${updates.join(", ")} where ${counter("-", "-1")}` : "do nothing"}`;
   }
   const ret = returning(h, table, params);
   return run(h, table, `${statement} ${ret.clause}`, params, ret, "insert");

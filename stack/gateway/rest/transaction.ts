@@ -22,6 +22,8 @@ export interface RequestContext {
 export interface ResponseOverrides {
   status?: number;
   headers: Array<[string, string]>;
+  /** Rows an upsert inserted (the `pgrst.inserted` counter), when the statement kept one. */
+  inserted?: number;
 }
 
 export interface TxOptions {
@@ -62,10 +64,11 @@ export async function inRequestTransaction<T>(
       );
       await client.query(`select ${calls.join(", ")}`, values);
       const result = await work(client);
-      const gucs = await client.query<{ status: string | null; headers: string | null }>(
-        "select nullif(current_setting('response.status', true), '') as status, nullif(current_setting('response.headers', true), '') as headers",
+      const gucs = await client.query<{ status: string | null; headers: string | null; inserted: string | null }>(
+        "select nullif(current_setting('response.status', true), '') as status, nullif(current_setting('response.headers', true), '') as headers, nullif(current_setting('pgrst.inserted', true), '') as inserted",
       );
       const overrides = parseOverrides(gucs.rows[0]?.status ?? null, gucs.rows[0]?.headers ?? null);
+      if (gucs.rows[0]?.inserted != null) overrides.inserted = Number(gucs.rows[0].inserted);
       await client.query(opts.rollbackIf?.(result) ? "rollback" : "commit");
       return { result, overrides };
     } catch (e) {
