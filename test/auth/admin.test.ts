@@ -144,3 +144,12 @@ describe("auth: admin users API", () => {
     expect(await res.json()).toEqual({ code: "not_admin", message: "User not allowed" });
   });
 });
+
+describe("auth: admin MFA listing", () => {
+  it("lists no factors for a user (MFA is not offered locally)", async () => {
+    const { user } = await signedUp();
+    const { data, error } = await admin().mfa.listFactors({ userId: user.id });
+    expect(error).toBeNull();
+    expect(data?.factors).toEqual([]);
+  });
+});

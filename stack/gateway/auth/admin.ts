@@ -13,6 +13,15 @@ import { updateUser } from "./admin-update.ts";
 
 /** Answers an /admin request, or undefined when the path is not an admin route this stack serves. */
 export async function adminRoutes(req: Request, url: URL, path: string, db: pg.Pool, settings: AuthSettings): Promise<Response | undefined> {
+  const factors = /^\/admin\/users\/([^/]+)\/factors$/.exec(path);
+  if (factors && req.method === "GET") {
+    // adminUserGetFactors: MFA is not offered locally, so every user has none.
+    await requireAdmin(req, db, settings);
+    const id = factors[1] ?? "";
+    if (!UUID.test(id)) throw notFound("validation_failed", "user_id must be an UUID");
+    if (!(await findUserById(db, id))) throw notFound("user_not_found", "User not found");
+    return jsonResponse(200, []);
+  }
   const m = /^\/admin\/users(?:\/([^/]+))?$/.exec(path);
   if (!m) return undefined;
   const id = m[1];
