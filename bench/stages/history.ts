@@ -1,6 +1,6 @@
 // history_rls_vs_superuser: the newest-50 page of the 1,000,000-message conversation, read by a
 // member (a user with an ordinary inbox) under RLS, divided by the same query as the superuser.
-// Both run in the same wrapper (transaction + claims); only `set local role authenticated` differs.
+// Both run in the same wrapper (transaction + claims, same statement count); only the role differs.
 // Beside it: the same page read by a member in 10,000 conversations (RLS must not grow with that).
 import type { StageOutput } from "../report.ts";
 import { asSuperuser, asUser, closeAll, connect, lit } from "../sql.ts";
