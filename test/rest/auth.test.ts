@@ -60,6 +60,21 @@ describe("rest auth", () => {
     expect(await res.json()).toEqual({ code: "PGRST303", message: "JWT expired", details: null, hint: null });
   });
 
+  it("tolerates 30 seconds of clock skew on exp, as PostgREST does", async () => {
+    const u = await sqlUser();
+    const justExpired = await tokenFor(u.id, { expiresIn: -5 });
+    const res = await rest(`/rpc/${fx.fn("whoami")}`, { token: justExpired });
+    expect(res.status).toBe(200);
+  });
+
+  it("refuses a JWT issued in the future with 401 PGRST303", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const t = await signJwt({ sub: "00000000-0000-0000-0000-000000000003", role: "authenticated", iat: now + 600, exp: now + 3600 }, stackEnv.jwtSecret);
+    const res = await rest(`/${fx.authors}`, { token: t });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: "PGRST303", message: "JWT issued at future" });
+  });
+
   it("refuses a JWT signed with another secret with 401 PGRST301", async () => {
     const forged = await signJwt({ sub: "00000000-0000-0000-0000-000000000001", role: "service_role", exp: Math.floor(Date.now() / 1000) + 60 }, "not-the-project-secret-but-long-enough-123");
     const { data, error, status } = await client(forged).from(fx.authors).select("*");

@@ -74,7 +74,8 @@ create function public.${p}_whoami() returns json language sql stable as $f$
     'method', current_setting('request.method', true),
     'path', current_setting('request.path', true),
     'header', current_setting('request.headers', true)::json ->> 'x-rest-test',
-    'search_path', current_setting('search_path'))
+    'search_path', current_setting('search_path'),
+    'timezone', current_setting('timezone'))
 $f$;
 create function public.${p}_write_note(body text) returns bigint language sql volatile set search_path = ''
   as $f$ insert into public.${p}_notes (body) values (body) returning id $f$;

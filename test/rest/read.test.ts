@@ -230,6 +230,13 @@ describe("media types", () => {
     expect(data).toBe('id,name,bio\n1,Ada,"first programmer"\n2,Brian,');
   });
 
+  it("sets the transaction time zone from Prefer: timezone", async () => {
+    const tz = async (prefer: string) => ((await (await rest(`/rpc/${fx.fn("whoami")}`, { headers: { prefer } })).json()) as { timezone: string }).timezone;
+    expect(await tz("timezone=Asia/Tokyo")).toBe("Asia/Tokyo");
+    // An unknown zone is ignored (PostgREST v14), leaving the server's.
+    expect(await tz("timezone=Not/AZone")).toBe(await tz(""));
+  });
+
   it("answers 406 PGRST107 for an unavailable media type", async () => {
     const res = await rest(`/${fx.authors}`, { headers: { accept: "image/png" } });
     expect(res.status).toBe(406);

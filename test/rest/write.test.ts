@@ -218,3 +218,54 @@ describe("update and delete", () => {
     expect(stackEnv.serviceRoleKey).toBeTruthy();
   });
 });
+
+describe("other bodies and PUT", () => {
+  it("inserts rows from a text/csv body, NULL meaning null", async () => {
+    const [a, b] = [newId(), newId()];
+    const res = await rest(`/${fx.authors}?select=id,name,bio`, {
+      method: "POST",
+      body: `id,name,bio\n${a},"Comma, Inc",NULL\n${b},Plain,"say ""hi"""`,
+      headers: { "content-type": "text/csv", prefer: "return=representation" },
+    });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toEqual([
+      { id: a, name: "Comma, Inc", bio: null },
+      { id: b, name: "Plain", bio: 'say "hi"' },
+    ]);
+  });
+
+  it("updates from an x-www-form-urlencoded body", async () => {
+    const id = newId();
+    await sb.from(fx.authors).insert({ id, name: "Form" });
+    const res = await rest(`/${fx.authors}?id=eq.${id}`, { method: "PATCH", body: "bio=from+a+form", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(res.status).toBe(204);
+    expect((await authorRow(id))?.bio).toBe("from a form");
+  });
+
+  it("refuses an unsupported body type with 400 PGRST102", async () => {
+    const res = await rest(`/${fx.authors}`, { method: "POST", body: "<a/>", headers: { "content-type": "application/xml" } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { code: string }).code).toBe("PGRST102");
+  });
+
+  it("PUT creates (201) then replaces (200) the row named by its primary key", async () => {
+    const id = newId();
+    const put = (name: string) =>
+      rest(`/${fx.authors}?id=eq.${id}`, { method: "PUT", body: JSON.stringify({ id, name }), headers: { "content-type": "application/json", prefer: "return=representation" } });
+    const created = await put("Put one");
+    expect(created.status).toBe(201);
+    const replaced = await put("Put two");
+    expect(replaced.status).toBe(200);
+    expect(await replaced.json()).toEqual([{ id, name: "Put two", born: null, tags: null, meta: null, bio: null }]);
+  });
+
+  it("refuses PUT whose body disagrees with the URL's primary key (PGRST115) or without a pk filter (PGRST105)", async () => {
+    const id = newId();
+    const mismatch = await rest(`/${fx.authors}?id=eq.${id}`, { method: "PUT", body: JSON.stringify({ id: id + 1, name: "x" }), headers: { "content-type": "application/json" } });
+    expect(mismatch.status).toBe(400);
+    expect(((await mismatch.json()) as { code: string }).code).toBe("PGRST115");
+    const noPk = await rest(`/${fx.authors}?name=eq.x`, { method: "PUT", body: JSON.stringify({ id, name: "x" }), headers: { "content-type": "application/json" } });
+    expect(noPk.status).toBe(405);
+    expect(((await noPk.json()) as { code: string }).code).toBe("PGRST105");
+  });
+});

@@ -3,7 +3,7 @@ import pg from "pg";
 import type { Service, ServiceContext } from "../types.ts";
 import { identify } from "./auth.ts";
 import { ApiError, errorResponse, errors } from "./errors.ts";
-import { insert, remove, update } from "./mutate.ts";
+import { insert, put, remove, update } from "./mutate.ts";
 import { negotiate, parsePrefer, parseRange, pickSchema } from "./negotiate.ts";
 import { parseQuery } from "./query-params.ts";
 import { readTable } from "./read.ts";
@@ -11,6 +11,7 @@ import type { Handling } from "./respond.ts";
 import { handleRpc } from "./rpc.ts";
 import { closest, loadSchemaCache, qualified, type SchemaCache } from "./schema-cache.ts";
 import { openApi } from "./openapi.ts";
+import { bodyAsJson } from "./payload.ts";
 
 const ANON_ROLE = "anon";
 
@@ -118,12 +119,13 @@ export function createRestService(ctx: ServiceContext): Service {
 
     const { headers, cookies } = headerObject(req.headers);
     const accept = negotiate(req.headers.get("accept"));
+    const prefs = parsePrefer(req.headers.get("prefer"));
     const h: Handling = {
       db,
       cache: schemaCache,
       config,
-      rc: { role, claims, method, path, headers, cookies, schema, extraSearchPath: config.extraSearchPath, anonRole: ANON_ROLE },
-      prefs: parsePrefer(req.headers.get("prefer")),
+      rc: { role, claims, method, path, headers, cookies, schema, extraSearchPath: config.extraSearchPath, anonRole: ANON_ROLE, timezone: prefs.timezone },
+      prefs,
       media: accept.media,
       stripNulls: accept.stripNulls,
       query: parseQuery(url.searchParams, { rpcGet: isRpc && (method === "GET" || method === "HEAD") }),
@@ -131,7 +133,7 @@ export function createRestService(ctx: ServiceContext): Service {
       method,
       range: method === "GET" ? parseRange(req.headers.get("range")) : undefined,
     };
-    const body = method === "GET" || method === "HEAD" ? "" : await req.text();
+    const body = method === "GET" || method === "HEAD" ? "" : bodyAsJson(req.headers.get("content-type"), await req.text());
 
     if (isRpc) {
       if (method !== "GET" && method !== "HEAD" && method !== "POST") throw errors.rpcMethod(method);
@@ -150,14 +152,13 @@ export function createRestService(ctx: ServiceContext): Service {
       case "HEAD":
         return readTable(h, table, true);
       case "POST":
-        if (req.headers.get("content-type") && !/^application\/json\b/i.test(req.headers.get("content-type") ?? "")) {
-          throw errors.invalidBody(`Content-Type not acceptable: ${req.headers.get("content-type")}`);
-        }
         return insert(h, table, body);
       case "PATCH":
         return update(h, table, body);
       case "DELETE":
         return remove(h, table);
+      case "PUT":
+        return put(h, table, body);
       default:
         throw errors.unsupportedMethod(method);
     }

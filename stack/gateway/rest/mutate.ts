@@ -1,5 +1,5 @@
 // POST (insert/upsert), PATCH (update) and DELETE on a table, with PostgREST's RETURNING shapes and statuses.
-import { errors } from "./errors.ts";
+import { ApiError, errors } from "./errors.ts";
 import type { Scoped } from "./query-params.ts";
 import { applyOverrides, baseHeaders, contentRange, contentType, execute, type Handling } from "./respond.ts";
 import type { Table } from "./schema-cache.ts";
@@ -60,7 +60,7 @@ function whereOf(h: Handling, table: Table, params: Params): string {
   return level.where.length ? ` where ${level.where.join(" and ")}` : "";
 }
 
-async function run(h: Handling, table: Table, statement: string, params: Params, ret: ReturnType<typeof returning>, kind: "insert" | "update" | "delete"): Promise<Response> {
+async function run(h: Handling, table: Table, statement: string, params: Params, ret: ReturnType<typeof returning>, kind: "insert" | "put" | "update" | "delete"): Promise<Response> {
   const singular = h.media === "object" && ret.body;
   const headersOnly = h.prefs.return === "headers-only";
   const shape = ret.body ? (h.media === "csv" ? "csv" : singular ? "object" : "array") : headersOnly ? "array" : "none";
@@ -81,13 +81,13 @@ async function run(h: Handling, table: Table, statement: string, params: Params,
     const qs = table.pk.map((c) => `${encodeURIComponent(c)}=eq.${encodeURIComponent(String(first[c]))}`).join("&");
     headers.set("location", `/${table.name}${qs ? `?${qs}` : ""}`);
   }
-  let status = kind === "insert" ? (overrides.inserted === 0 ? 200 : 201) : ret.body ? 200 : 204;
+  let status = kind === "insert" ? (overrides.inserted === 0 ? 200 : 201) : kind === "put" ? (!ret.body ? 204 : overrides.inserted === 0 ? 200 : 201) : ret.body ? 200 : 204;
   if (ret.body) headers.set("content-type", contentType(h.media));
   status = applyOverrides(status, headers, overrides);
   return new Response(ret.body ? rows.body ?? "[]" : null, { status, headers });
 }
 
-export async function insert(h: Handling, table: Table, raw: string): Promise<Response> {
+export async function insert(h: Handling, table: Table, raw: string, kind: "insert" | "put" = "insert"): Promise<Response> {
   const parsed = raw.trim() ? parseBody(raw) : undefined;
   if (parsed === undefined || parsed === null || typeof parsed !== "object") throw errors.invalidBody("Empty or invalid json");
   const rows = (Array.isArray(parsed) ? parsed : [parsed]) as Row[];
@@ -116,7 +116,7 @@ export async function insert(h: Handling, table: Table, raw: string): Promise<Re
     statement += ` on conflict (${target.map(ident).join(", ")}) ${merging ? `do update set ${updates.join(", ")} where ${counter("-", "-1")}` : "do nothing"}`;
   }
   const ret = returning(h, table, params);
-  return run(h, table, `${statement} ${ret.clause}`, params, ret, "insert");
+  return run(h, table, `${statement} ${ret.clause}`, params, ret, kind);
 }
 
 export async function update(h: Handling, table: Table, raw: string): Promise<Response> {
@@ -143,4 +143,24 @@ export async function remove(h: Handling, table: Table): Promise<Response> {
   const where = whereOf(h, table, params);
   const ret = returning(h, table, params);
   return run(h, table, `delete from ${t} as ${ident(table.name)}${where} ${ret.clause}`, params, ret, "delete");
+}
+
+/** PUT: a single-row upsert addressed by `pk=eq.value` filters that the body must repeat (PGRST105/114/115 otherwise). */
+export async function put(h: Handling, table: Table, raw: string): Promise<Response> {
+  const top = h.query.scopes.get("") ?? { filters: [], logic: [] };
+  if (top.limit !== undefined || top.offset !== undefined) throw new ApiError(400, "PGRST114", "limit/offset querystring parameters are not allowed for PUT");
+  const byPk = new Map(top.filters.filter((f) => !f.field.json.length && f.op.op === "eq" && !f.op.negated && !f.op.quantifier).map((f) => [f.field.name, f.op.value]));
+  if (!table.pk.length || top.logic.length || top.filters.length !== table.pk.length || !table.pk.every((c) => byPk.has(c))) {
+    throw new ApiError(405, "PGRST105", "Filters must include all and only primary key columns with 'eq' operators");
+  }
+  const parsed = raw.trim() ? parseBody(raw) : undefined;
+  const rows = Array.isArray(parsed) ? parsed : [parsed];
+  const row = rows[0] as Row | undefined;
+  if (rows.length !== 1 || !row || typeof row !== "object" || Array.isArray(row)) throw errors.invalidBody("Empty or invalid json");
+  if (!table.pk.every((c) => c in row && row[c] !== null && String(row[c]) === byPk.get(c))) {
+    throw new ApiError(400, "PGRST115", "Payload values do not match URL in primary key column(s)");
+  }
+  const scopes = new Map(h.query.scopes);
+  scopes.set("", { ...top, filters: [] });
+  return insert({ ...h, prefs: { ...h.prefs, resolution: "merge-duplicates" }, query: { ...h.query, scopes, onConflict: table.pk } }, table, raw, "put");
 }

@@ -16,6 +16,8 @@ export interface RequestContext {
   schema: string;
   extraSearchPath: string[];
   anonRole: string;
+  /** `Prefer: timezone=…`; an unknown zone is ignored, as PostgREST v14 does. */
+  timezone?: string;
 }
 
 /** GUCs a function may set to shape the response (`response.status`, `response.headers`). */
@@ -62,6 +64,10 @@ export async function inRequestTransaction<T>(
         `set_config('request.headers', $${base + 5}, true)`,
         `set_config('request.cookies', $${base + 6}, true)`,
       );
+      if (rc.timezone) {
+        values.push(rc.timezone);
+        calls.push(`set_config('timezone', coalesce((select name from pg_catalog.pg_timezone_names where name = $${values.length}), current_setting('timezone')), true)`);
+      }
       await client.query(`select ${calls.join(", ")}`, values);
       const result = await work(client);
       const gucs = await client.query<{ status: string | null; headers: string | null; inserted: string | null }>(
