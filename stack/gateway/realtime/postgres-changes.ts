@@ -54,17 +54,18 @@ export class PostgresChanges implements PgChanges {
       if (!s.closed && !opts.quiet) s.system("postgres_changes", "error", message);
       return { ok: false, message };
     }
+    // `pending` keeps the poller reading `supabase_realtime` from before the WAL position is taken
+    // until the subscription is in place, so no commit after that position is read without it.
     this.pending++;
-    let fromLsn: bigint;
     try {
       await this.poller.changesCovered();
-      fromLsn = await this.poller.currentLsn(this.db);
+      const fromLsn = await this.poller.currentLsn(this.db);
+      if (s.closed) return { ok: false, message: "channel closed" };
+      for (const c of created) c.fromLsn = fromLsn;
+      this.subs.set(s, created);
     } finally {
       this.pending--;
     }
-    if (s.closed) return { ok: false, message: "channel closed" };
-    for (const c of created) c.fromLsn = fromLsn;
-    this.subs.set(s, created);
     if (!opts.quiet) s.system("postgres_changes", "ok", "Subscribed to PostgreSQL");
     return { ok: true };
   }

@@ -142,26 +142,37 @@ export class ReplicationPoller implements Replication {
   private canFlush = true;
 
   /**
-   * Decoding only reads WAL that is flushed to disk. With `synchronous_commit = off` (the local
-   * stack's setting) a commit waits up to `wal_writer_delay` (200 ms) for that; when WAL is pending,
-   * a flushed logical message (PostgreSQL 17+, ignored by pgoutput) pushes it out at once.
+   * One cheap round trip per idle poll: is there WAL the slot has not read yet? Decoding only reads
+   * WAL flushed to disk; with `synchronous_commit = off` (the local stack's setting) a commit waits
+   * up to `wal_writer_delay` (200 ms) for that, so pending WAL is pushed out at once with a flushed
+   * logical message (PostgreSQL 17+; pgoutput does not send it on).
    */
-  private async flushPendingWal(client: pg.Client): Promise<void> {
-    if (!this.canFlush) return;
-    try {
-      await client.query(
-        "select case when pg_current_wal_insert_lsn() > pg_current_wal_flush_lsn() then pg_logical_emit_message(false, 'parley_realtime', '', true) end",
-      );
-    } catch (e) {
-      if ((e as { code?: string }).code !== "42883") throw e;
-      this.canFlush = false; // before PostgreSQL 17: no flush argument; fall back to the WAL writer's pace
+  private async walPending(client: pg.Client, slot: string): Promise<boolean> {
+    const pending = `(select confirmed_flush_lsn is null or confirmed_flush_lsn < pg_current_wal_insert_lsn() from pg_replication_slots where slot_name = $1) as pending`;
+    if (this.canFlush) {
+      try {
+        const { rows } = await client.query<{ pending: boolean }>(
+          `select case when pg_current_wal_insert_lsn() > pg_current_wal_flush_lsn() then pg_logical_emit_message(false, 'parley_realtime', '', true) end, ${pending}`,
+          [slot],
+        );
+        return rows[0]?.pending !== false;
+      } catch (e) {
+        if ((e as { code?: string }).code !== "42883") throw e;
+        this.canFlush = false; // before PostgreSQL 17: no flush argument; the WAL writer sets the pace
+      }
     }
+    const { rows } = await client.query<{ pending: boolean }>(`select ${pending}`, [slot]);
+    return rows[0]?.pending !== false;
   }
 
   private async pollOnce(client: pg.Client, slot: string): Promise<number> {
-    await this.flushPendingWal(client);
     const withChanges = this.wantChanges();
     const covered = withChanges ? this.changesWaiters.splice(0) : [];
+    if (!(await this.walPending(client, slot))) {
+      // Nothing unread now: whatever commits next is read by later polls, which include Postgres Changes.
+      covered.forEach((fn) => fn());
+      return 0;
+    }
     // A cursor keeps a huge transaction (a bulk load) from arriving as one result in memory;
     // changes are handed on as they are decoded (pgoutput only sends committed transactions).
     await client.query("begin");
