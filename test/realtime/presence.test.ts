@@ -27,7 +27,7 @@ describe("realtime presence", () => {
     const join = await b.events.next((e) => e.event === "join" && e.key === "A");
     expect(join.newPresences?.[0]).toMatchObject({ online: true });
     expect(typeof join.newPresences?.[0]?.presence_ref).toBe("string");
-    await expect.poll(() => keys(a.ch)).toEqual(["A"]);
+    await expect.poll(() => keys(a.ch), { timeout: 10_000 }).toEqual(["A"]);
     expect(b.ch.presenceState().A).toEqual([expect.objectContaining({ online: true })]);
   });
 
@@ -37,8 +37,8 @@ describe("realtime presence", () => {
     const v2 = await member(name, "V2");
     await v1.ch.track({ proto: 1 });
     await v2.ch.track({ proto: 2 });
-    await expect.poll(() => keys(v1.ch)).toEqual(["V1", "V2"]);
-    await expect.poll(() => keys(v2.ch)).toEqual(["V1", "V2"]);
+    await expect.poll(() => keys(v1.ch), { timeout: 10_000 }).toEqual(["V1", "V2"]);
+    await expect.poll(() => keys(v2.ch), { timeout: 10_000 }).toEqual(["V1", "V2"]);
   });
 
   it("gives a late joiner the existing presences in its state", async () => {
@@ -46,7 +46,7 @@ describe("realtime presence", () => {
     const a = await member(name, "A");
     await a.ch.track({ status: "here" });
     const late = await member(name, "L");
-    await expect.poll(() => keys(late.ch)).toEqual(["A"]);
+    await expect.poll(() => keys(late.ch), { timeout: 10_000 }).toEqual(["A"]);
     expect(late.ch.presenceState().A?.[0]).toMatchObject({ status: "here" });
   });
 
@@ -105,7 +105,7 @@ describe("realtime presence", () => {
     const b = await member(name, "B");
     await a1.ch.track({ tab: 1 });
     await a2.ch.track({ tab: 2 });
-    await expect.poll(() => (b.ch.presenceState().A ?? []).map((m) => (m as Record<string, unknown>).tab).sort()).toEqual([1, 2]);
+    await expect.poll(() => (b.ch.presenceState().A ?? []).map((m) => (m as Record<string, unknown>).tab).sort(), { timeout: 10_000 }).toEqual([1, 2]);
   });
 });
 
@@ -138,6 +138,6 @@ describe("realtime presence limits and refusals", () => {
     for (let i = 0; i < 5; i++) expect(await ch.track({ i })).toBe("ok");
     void ch.track({ i: 6 });
     expect(await system.next()).toMatchObject({ extension: "system", status: "error", message: "Client presence rate limit exceeded" });
-    await expect.poll(() => statuses).toContain("CLOSED");
+    await expect.poll(() => statuses, { timeout: 10_000 }).toContain("CLOSED");
   });
 });

@@ -100,7 +100,7 @@ describe("realtime private channels", () => {
       message: `You no longer have permission to read from this Channel topic: ${name}`,
       channel: name,
     });
-    await expect.poll(() => statuses).toContain("CLOSED");
+    await expect.poll(() => statuses, { timeout: 10_000 }).toContain("CLOSED");
   });
 
   it("REST: skips private batch messages the token may not write (still 202), answers 403 to httpSend", async () => {
@@ -137,7 +137,7 @@ describe("realtime private channels: presence and reads split by extension", () 
     await joined(pa.ch);
     await joined(pb.ch);
     expect(await pb.ch.track({ here: true })).toBe("ok");
-    await expect.poll(() => Object.keys(pa.ch.presenceState())).toEqual([b.id]);
+    await expect.poll(() => Object.keys(pa.ch.presenceState()), { timeout: 10_000 }).toEqual([b.id]);
     await pb.ch.send({ type: "broadcast", event: "hidden", payload: {} });
     await settle();
     expect(pa.inbox.items).toHaveLength(0);
