@@ -45,37 +45,34 @@ export async function inRequestTransaction<T>(
   const client = await db.connect();
   let broken = false;
   try {
-    await client.query(opts.readOnly ? "begin isolation level read committed read only" : "begin isolation level read committed");
+    const begin = opts.readOnly ? "begin isolation level read committed read only" : "begin isolation level read committed";
     try {
+      // BEGIN and every setting in one round trip: values are escaped literals (client.escapeLiteral), never raw text.
+      const lit = (v: string) => client.escapeLiteral(v);
       const searchPath = [rc.schema, ...rc.extraSearchPath.filter((s) => s !== rc.schema)].map(ident).join(", ");
-      const values: unknown[] = [searchPath];
-      const calls = ["set_config('search_path', $1, true)"];
-      for (const [k, v] of cache.roleSettings.get(rc.role) ?? []) {
-        values.push(k, v);
-        calls.push(`set_config($${values.length - 1}, $${values.length}, true)`);
-      }
-      const base = values.length;
-      values.push(rc.role, JSON.stringify(rc.claims), rc.method, rc.path, JSON.stringify(rc.headers), JSON.stringify(rc.cookies));
+      const calls = [`set_config('search_path', ${lit(searchPath)}, true)`];
+      for (const [k, v] of cache.roleSettings.get(rc.role) ?? []) calls.push(`set_config(${lit(k)}, ${lit(v)}, true)`);
       calls.push(
-        `set_config('role', $${base + 1}, true)`,
-        `set_config('request.jwt.claims', $${base + 2}, true)`,
-        `set_config('request.method', $${base + 3}, true)`,
-        `set_config('request.path', $${base + 4}, true)`,
-        `set_config('request.headers', $${base + 5}, true)`,
-        `set_config('request.cookies', $${base + 6}, true)`,
+        `set_config('role', ${lit(rc.role)}, true)`,
+        `set_config('request.jwt.claims', ${lit(JSON.stringify(rc.claims))}, true)`,
+        `set_config('request.method', ${lit(rc.method)}, true)`,
+        `set_config('request.path', ${lit(rc.path)}, true)`,
+        `set_config('request.headers', ${lit(JSON.stringify(rc.headers))}, true)`,
+        `set_config('request.cookies', ${lit(JSON.stringify(rc.cookies))}, true)`,
       );
       if (rc.timezone) {
-        values.push(rc.timezone);
-        calls.push(`set_config('timezone', coalesce((select name from pg_catalog.pg_timezone_names where name = $${values.length}), current_setting('timezone')), true)`);
+        calls.push(`set_config('timezone', coalesce((select name from pg_catalog.pg_timezone_names where name = ${lit(rc.timezone)}), current_setting('timezone')), true)`);
       }
-      await client.query(`select ${calls.join(", ")}`, values);
+      await client.query(`${begin}; select ${calls.join(", ")}`);
       const result = await work(client);
-      const gucs = await client.query<{ status: string | null; headers: string | null; inserted: string | null }>(
-        "select nullif(current_setting('response.status', true), '') as status, nullif(current_setting('response.headers', true), '') as headers, nullif(current_setting('pgrst.inserted', true), '') as inserted",
+      // The response GUCs and the end of the transaction, again in one round trip.
+      const end = await client.query(
+        "select nullif(current_setting('response.status', true), '') as status, nullif(current_setting('response.headers', true), '') as headers, " +
+          `nullif(current_setting('pgrst.inserted', true), '') as inserted; ${opts.rollbackIf?.(result) ? "rollback" : "commit"}`,
       );
-      const overrides = parseOverrides(gucs.rows[0]?.status ?? null, gucs.rows[0]?.headers ?? null);
-      if (gucs.rows[0]?.inserted != null) overrides.inserted = Number(gucs.rows[0].inserted);
-      await client.query(opts.rollbackIf?.(result) ? "rollback" : "commit");
+      const gucs = ((end as unknown as pg.QueryResult[])[0]?.rows[0] ?? {}) as { status?: string | null; headers?: string | null; inserted?: string | null };
+      const overrides = parseOverrides(gucs.status ?? null, gucs.headers ?? null);
+      if (gucs.inserted != null) overrides.inserted = Number(gucs.inserted);
       return { result, overrides };
     } catch (e) {
       await client.query("rollback").catch(() => {
