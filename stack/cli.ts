@@ -121,13 +121,16 @@ if (stopping) {
 }
 
 const status = statusOf(stack.config);
+if (values["db-only"]) {
+  // npm run db:reset: the database is rebuilt; nothing keeps running.
+  if (values.json) console.log(JSON.stringify({ DB_URL: status.DB_URL }, null, 2));
+  else console.log(`\nDatabase ready (${((Date.now() - started) / 1000).toFixed(1)} s): ${status.DB_URL}\n`);
+  await stack.stop();
+  process.exit(0);
+}
 if (values.json) console.log(JSON.stringify(status, null, 2));
 else {
   console.log(`\nParley local stack is running (${((Date.now() - started) / 1000).toFixed(1)} s) — serving ${stack.config.workdir}\n`);
   console.log(statusTables(status));
   console.log("Press Ctrl-C to stop.\n");
-}
-if (values["db-only"]) {
-  await stack.stop();
-  process.exit(0);
 }

@@ -60,8 +60,8 @@ export function createFunctionsService(ctx: ServiceContext): FunctionsService {
   if (process.env.PARLEY_FUNCTIONS_LAZY !== "1") {
     setImmediate(() => {
       for (const spec of specs.values()) {
-        workerFor(spec)
-          .ready()
+        Promise.resolve()
+          .then(() => workerFor(spec).ready())
           .catch((e: unknown) => closing || log(`${spec.name}: failed to boot: ${e instanceof Error ? e.message : String(e)}`));
       }
     });
