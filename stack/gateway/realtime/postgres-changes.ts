@@ -2,33 +2,11 @@
 import type pg from "pg";
 import type { Log } from "../types.ts";
 import type { PgChanges, PgSubscriber } from "./core.ts";
-import { FilterError, matches, parseFilter, type Binding, type Condition } from "./filters.ts";
+import { matches } from "./filters.ts";
+import { selectableColumns, tableInfo, visible, type TableInfo } from "./pg-catalog.ts";
+import { prepareSubscription, type Subscription } from "./pg-subscribe.ts";
 import type { Change, CommitInfo, ReplicationPoller, Row } from "./replication.ts";
 import { toJsonValue } from "./values.ts";
-
-interface Subscription {
-  subscriber: PgSubscriber;
-  binding: Binding;
-  conditions: Condition[];
-  /** `schema.table` of every published table the binding matched at subscribe time. */
-  tables: Set<string>;
-  /** Only transactions committed after the subscription existed are delivered. */
-  fromLsn: bigint;
-}
-
-interface TableInfo {
-  rls: boolean;
-  pk: string[];
-}
-
-const quoteIdent = (s: string): string => `"${s.replaceAll('"', '""')}"`;
-const likePattern = (s: string): string => (s === "*" ? "%" : s);
-
-class SubscribeError extends Error {}
-
-function describe(b: Binding, conditions: string): string {
-  return `[event: ${b.event}, schema: ${b.schema}, table: ${b.table}, filters: ${conditions}, select: ${b.select ? JSON.stringify(b.select) : "nil"}]`;
-}
 
 export class PostgresChanges implements PgChanges {
   private readonly subs = new Map<PgSubscriber, Subscription[]>();
@@ -48,7 +26,7 @@ export class PostgresChanges implements PgChanges {
   async subscribe(s: PgSubscriber, opts: { quiet?: boolean } = {}): Promise<{ ok: true } | { ok: false; message: string }> {
     const created: Subscription[] = [];
     try {
-      for (const b of s.bindings) created.push(await this.prepare(s, b));
+      for (const b of s.bindings) created.push(await prepareSubscription(this.db, s, b));
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       if (!s.closed && !opts.quiet) s.system("postgres_changes", "error", message);
@@ -74,91 +52,6 @@ export class PostgresChanges implements PgChanges {
     this.subs.delete(s);
   }
 
-  /** Validates one binding as Realtime's subscription insert does, and finds the tables it covers. */
-  private async prepare(s: PgSubscriber, b: Binding): Promise<Subscription> {
-    if (b.schema === "" && b.table === "*") throw new SubscribeError(`No subscription params provided. Please provide at least a \`schema\` or \`table\` to subscribe to: ${describe(b, "[]")}`);
-    if (b.select && (b.schema === "*" || b.table === "*")) throw new SubscribeError("Column selection is not supported for wildcard subscriptions. Provide an explicit schema and table name.");
-    let conditions: Condition[];
-    try {
-      conditions = parseFilter(b.filter);
-    } catch (e) {
-      if (e instanceof FilterError) throw new SubscribeError(e.message);
-      throw e;
-    }
-    const shown = JSON.stringify(conditions.map((c) => [c.column, c.op, c.value]));
-    const { rows } = await this.db.query<{ schemaname: string; tablename: string }>(
-      `select schemaname, tablename from pg_publication_tables where pubname = 'supabase_realtime' and schemaname like $1 and tablename like $2`,
-      [likePattern(b.schema), likePattern(b.table)],
-    );
-    if (rows.length === 0) throw new SubscribeError(`Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: ${describe(b, shown)}`);
-    try {
-      const role = await this.db.query(`select 1 from pg_roles where rolname = $1`, [s.claims.role]);
-      if (role.rowCount === 0) throw new Error(`role "${s.claims.role}" does not exist`);
-      for (const t of rows) {
-        for (const c of conditions) {
-          const col = await this.db.query<{ type: string }>(
-            `select format_type(a.atttypid, a.atttypmod) as type from pg_attribute a
-              where a.attrelid = format('%I.%I', $1::text, $2::text)::regclass and a.attname = $3 and a.attnum > 0 and not a.attisdropped`,
-            [t.schemaname, t.tablename, c.column],
-          );
-          if (!col.rows[0]) throw new Error(`invalid column for filter ${c.column}`);
-          // The value must cast to the column's type, as in Realtime's subscription check.
-          const values = Array.isArray(c.value) ? c.value : ["is", "like", "ilike", "match", "imatch"].includes(c.op) ? [] : [c.value];
-          for (const v of values) await this.db.query(`select $1::text::${col.rows[0].type}`, [v]);
-        }
-      }
-    } catch (e) {
-      throw new SubscribeError(`Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: ${describe(b, shown)}. Exception: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    return { subscriber: s, binding: b, conditions, tables: new Set(rows.map((r) => `${r.schemaname}.${r.tablename}`)), fromLsn: 0n };
-  }
-
-  private async tableInfo(schema: string, table: string): Promise<TableInfo | undefined> {
-    const { rows } = await this.db.query<{ rls: boolean; pk: string[] }>(
-      `select c.relrowsecurity as rls,
-              array(select a.attname::text from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
-                     where i.indrelid = c.oid and i.indisprimary order by a.attnum) as pk
-         from pg_class c where c.oid = format('%I.%I', $1::text, $2::text)::regclass`,
-      [schema, table],
-    );
-    return rows[0];
-  }
-
-  private async selectableColumns(role: string, schema: string, table: string): Promise<Set<string>> {
-    const { rows } = await this.db.query<{ name: string }>(
-      `select a.attname::text as name from pg_attribute a
-        where a.attrelid = format('%I.%I', $2::text, $3::text)::regclass and a.attnum > 0 and not a.attisdropped
-          and has_column_privilege($1::text, a.attrelid, a.attname::text, 'SELECT')`,
-      [role, schema, table],
-    );
-    return new Set(rows.map((r) => r.name));
-  }
-
-  /** Whether the row with these key values is visible to the subscriber's claims right now. */
-  private async visible(claims: Record<string, unknown>, schema: string, table: string, pk: string[], row: Row): Promise<boolean> {
-    const client = await this.db.connect();
-    let broken = false;
-    try {
-      await client.query("begin");
-      await client.query(`set local role ${quoteIdent(String(claims.role))}`);
-      await client.query(`select set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', $2, true), set_config('request.jwt.claim.role', $3, true)`, [
-        JSON.stringify(claims),
-        typeof claims.sub === "string" ? claims.sub : "",
-        String(claims.role),
-      ]);
-      const where = pk.map((c, i) => `${quoteIdent(c)} = $${i + 1}`).join(" and ");
-      const { rows } = await client.query<{ visible: boolean }>(`select exists(select 1 from ${quoteIdent(schema)}.${quoteIdent(table)} where ${where}) as visible`, pk.map((c) => row[c] ?? null));
-      return rows[0]?.visible === true;
-    } catch {
-      return false;
-    } finally {
-      await client.query("rollback").catch(() => {
-        broken = true;
-      });
-      client.release(broken);
-    }
-  }
-
   /** Catalog facts per table and role, read once per transaction. */
   private cache: { commitLsn: bigint; infos: Map<string, TableInfo | undefined>; columns: Map<string, Map<string, Set<string>>> } | undefined;
 
@@ -180,7 +73,7 @@ export class PostgresChanges implements PgChanges {
     if (this.cache?.commitLsn !== tx.commitLsn) this.cache = { commitLsn: tx.commitLsn, infos: new Map(), columns: new Map() };
     const { infos, columns: columnsByTable } = this.cache;
     let info = infos.get(key);
-    if (!infos.has(key)) infos.set(key, (info = await this.tableInfo(schema, table)));
+    if (!infos.has(key)) infos.set(key, (info = await tableInfo(this.db, schema, table)));
     if (!info) return;
     const columnsByRole = columnsByTable.get(key) ?? new Map<string, Set<string>>();
     columnsByTable.set(key, columnsByRole);
@@ -188,9 +81,9 @@ export class PostgresChanges implements PgChanges {
       if (subscriber.closed) continue;
       const role = subscriber.claims.role;
       let selectable = columnsByRole.get(role);
-      if (!selectable) columnsByRole.set(role, (selectable = await this.selectableColumns(role, schema, table)));
+      if (!selectable) columnsByRole.set(role, (selectable = await selectableColumns(this.db, role, schema, table)));
       const errors = this.errorsFor(change, info, selectable);
-      if (!errors && info.rls && change.type !== "DELETE" && !(await this.visible(subscriber.claims, schema, table, info.pk, change.record ?? {}))) continue;
+      if (!errors && info.rls && change.type !== "DELETE" && !(await visible(this.db, subscriber.claims, schema, table, info.pk, change.record ?? {}))) continue;
       // Bindings with different `select` lists get their own payloads, as Realtime fans out per selected columns.
       const bySelect = new Map<string, Subscription[]>();
       for (const s of subs) {
