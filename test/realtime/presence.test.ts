@@ -125,6 +125,7 @@ describe("realtime presence limits and refusals", () => {
 
   it("refuses a track whose payload is not an object", async () => {
     const a = await member(topic(), "A");
+    // track() only takes objects; a raw presence push carries the malformed payload.
     expect(await a.ch.send({ type: "presence", event: "track", payload: 5 } as never)).toBe("error");
   });
 
