@@ -15,7 +15,8 @@ const HELP = `Usage: npm run dev -- [options]
 
 Environment: DATABASE_URL uses an existing server instead of starting one; PARLEY_DATA_DIR moves the
 data folder (default <workdir>/.parley); LIVEKIT_URL / LIVEKIT_API_KEY / LIVEKIT_API_SECRET reach the
-functions (LiveKit's dev-mode values otherwise); PARLEY_FUNCTIONS_LAZY=1 boots functions on first call.`;
+functions (LiveKit's dev-mode values otherwise); PARLEY_FUNCTIONS_LAZY=1 boots functions on first call;
+PARLEY_FUNCTIONS_WATCH=0 stops reloading functions when their source changes.`;
 
 function fail(message: string, code = 1): never {
   console.error(`\nnpm run dev failed: ${message}`);
@@ -74,6 +75,8 @@ if (values.help) {
   process.exit(0);
 }
 if (values.json) setLogStream("stderr");
+// A person is editing: reload functions when their source changes (PARLEY_FUNCTIONS_WATCH=0 keeps them).
+process.env.PARLEY_FUNCTIONS_WATCH ??= "1";
 const apiPort = port(values["api-port"], "--api-port");
 const dbPort = port(values["db-port"], "--db-port");
 

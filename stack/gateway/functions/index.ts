@@ -67,8 +67,9 @@ export function createFunctionsService(ctx: ServiceContext): FunctionsService {
     });
   }
 
-  // Edited source takes effect without a restart (PARLEY_FUNCTIONS_WATCH=0 turns this off).
-  const roots = process.env.PARLEY_FUNCTIONS_WATCH === "0" ? [] : watchRoots(config.workdir, specs.values());
+  // Edited source takes effect without a restart. `npm run dev` turns this on (PARLEY_FUNCTIONS_WATCH=1);
+  // test and bench stacks keep the code they started with.
+  const roots = process.env.PARLEY_FUNCTIONS_WATCH === "1" ? watchRoots(config.workdir, specs.values()) : [];
   const unwatch = watchSources(roots, (files) => {
     const running = [...workers.values()];
     if (closing || !running.length) return;
