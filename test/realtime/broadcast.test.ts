@@ -120,6 +120,18 @@ describe("realtime broadcast", () => {
     expect(await bad.json()).toEqual({ message: "Unauthorized" });
   });
 
+  it("passes a batch message's id on as meta.id", async () => {
+    const name = topic();
+    const rx = await listener({ name });
+    const res = await fetch(`${stackEnv.url}/realtime/v1/api/broadcast`, {
+      method: "POST",
+      headers: { apikey: stackEnv.anonKey, "content-type": "application/json" },
+      body: JSON.stringify({ messages: [{ topic: name, event: "with-id", payload: { z: 1 }, id: "msg-1" }] }),
+    });
+    expect(res.status).toBe(202);
+    expect(await rx.inbox.next()).toEqual({ type: "broadcast", event: "with-id", payload: { z: 1 }, meta: { id: "msg-1" } });
+  });
+
   it("keeps public and private rooms of the same name apart", async () => {
     const name = topic("rt-iso");
     const pub = await listener({ name });
