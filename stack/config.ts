@@ -47,6 +47,8 @@ export interface StackConfig {
   /** PostgREST max rows (`[api] max_rows`). */
   maxRows: number;
   functions: Record<string, FunctionConfig>;
+  /** `[edge_runtime.secrets]`, with `env(NAME)` values read from the environment (unset ones left out). */
+  functionSecrets: Record<string, string>;
   /** Storage settings read from `[storage]`. */
   storage: { fileSizeLimit: number };
   /** Auth settings read from `[auth]`. */
@@ -94,6 +96,12 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
   const db = section(toml, "db");
   const auth = section(toml, "auth");
   const fnSection = section(toml, "functions");
+  const functionSecrets: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(section(section(toml, "edge_runtime"), "secrets"))) {
+    const ref = /^env\((\w+)\)$/.exec(String(raw));
+    const value = ref ? process.env[ref[1]!] : String(raw);
+    if (value !== undefined) functionSecrets[name] = value;
+  }
   const storage = section(toml, "storage");
 
   const jwtSecret = (auth.jwt_secret as string | undefined) ?? process.env.JWT_SECRET ?? DEFAULT_JWT_SECRET;
@@ -132,6 +140,7 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
     extraSearchPath: (api.extra_search_path as string[] | undefined) ?? ["public", "extensions"],
     maxRows: Number(api.max_rows ?? 1000),
     functions,
+    functionSecrets,
     storage: { fileSizeLimit: parseSize(storage.file_size_limit, 50 * 1024 * 1024) },
     auth: {
       siteUrl: String(auth.site_url ?? "http://127.0.0.1:3000"),

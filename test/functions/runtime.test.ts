@@ -31,7 +31,9 @@ let fn: (path: string) => string;
 
 beforeAll(async () => {
   project = writeFixtureProject();
-  dev = await startDev(["--workdir", project, "--json", "--api-port", String(await freePort()), "--db-port", String(await freePort())]);
+  dev = await startDev(["--workdir", project, "--json", "--api-port", String(await freePort()), "--db-port", String(await freePort())], {
+    PARLEY_FIXTURE_SHELL_VALUE: "from the shell via env()",
+  });
   fn = (path) => `${dev.status.API_URL}/functions/v1/${path}`;
 }, START_TIMEOUT_MS);
 
@@ -118,7 +120,7 @@ describe("verify_jwt = false", () => {
 });
 
 describe("environment", () => {
-  it("gives the function the variables Supabase gives, the project's .env secrets and LiveKit's dev values", async () => {
+  it("gives the function the variables Supabase gives, [edge_runtime.secrets], the .env secrets and LiveKit's dev values", async () => {
     const res = await post("echo", { Authorization: `Bearer ${dev.status.ANON_KEY}` });
     const { env } = (await res.json()) as Echo;
     expect(env).toMatchObject({
@@ -130,6 +132,8 @@ describe("environment", () => {
       SUPABASE_SECRET_KEYS: JSON.stringify({ default: dev.status.SECRET_KEY }),
       FIXTURE_SECRET: "from-dotenv",
       FIXTURE_QUOTED: "two words",
+      FIXTURE_FROM_CONFIG: "from the shell via env()",
+      FIXTURE_LITERAL: "literal from config",
       LIVEKIT_URL: process.env.LIVEKIT_URL ?? "ws://127.0.0.1:7880",
       LIVEKIT_API_KEY: process.env.LIVEKIT_API_KEY ?? "devkey",
       LIVEKIT_API_SECRET: process.env.LIVEKIT_API_SECRET ?? "secret",

@@ -16,6 +16,11 @@ max_rows = 50
 [db]
 port = 54322
 
+[edge_runtime.secrets]
+FIXTURE_FROM_CONFIG = "env(PARLEY_FIXTURE_SHELL_VALUE)"
+FIXTURE_LITERAL = "literal from config"
+FIXTURE_SECRET = "overridden by the .env file"
+
 [functions.open]
 verify_jwt = false
 
@@ -49,6 +54,7 @@ insert into fixture_api.labels (name) values ('from the fixture_api schema');
 // Reports everything the runtime handed over, so tests can compare it with what they sent.
 const ECHO = `const names = ["SUPABASE_URL", "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_DB_URL",
   "SUPABASE_PUBLISHABLE_KEYS", "SUPABASE_SECRET_KEYS", "FIXTURE_SECRET", "FIXTURE_QUOTED", "SUPABASE_FIXTURE",
+  "FIXTURE_FROM_CONFIG", "FIXTURE_LITERAL",
   "LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET", "HOME", "PATH", "DENO_DIR", "PARLEY_WORKER_TOKEN"];
 
 async function sha256(bytes) {

@@ -47,14 +47,19 @@ export function secretFiles(workdir: string): string[] {
 /** Refused names already reported, so each is logged once rather than at every boot. */
 const warned = new Set<string>();
 
-/** Reads the project's secrets. Names starting with SUPABASE_ are skipped, as `supabase secrets` refuses them. */
-export function readSecrets(workdir: string, log?: Log): Record<string, string> {
+/**
+ * Reads the project's secrets as the CLI lists them: `[edge_runtime.secrets]` from config.toml, then the
+ * .env files over them. Names starting with SUPABASE_ are skipped, as `supabase secrets` refuses them.
+ */
+export function readSecrets(workdir: string, configured: Record<string, string> = {}, log?: Log): Record<string, string> {
+  const sources: Array<[string, Record<string, string>]> = [["config.toml [edge_runtime.secrets]", configured]];
+  for (const file of secretFiles(workdir)) sources.push([file, parseDotenv(readFileSync(file, "utf8"))]);
   const secrets: Record<string, string> = {};
-  for (const file of secretFiles(workdir)) {
-    for (const [name, value] of Object.entries(parseDotenv(readFileSync(file, "utf8")))) {
+  for (const [source, values] of sources) {
+    for (const [name, value] of Object.entries(values)) {
       if (name.startsWith("SUPABASE_")) {
-        if (!warned.has(`${file}:${name}`)) log?.(`${file}: env name cannot start with SUPABASE_, skipping: ${name}`);
-        warned.add(`${file}:${name}`);
+        if (!warned.has(`${source}:${name}`)) log?.(`${source}: env name cannot start with SUPABASE_, skipping: ${name}`);
+        warned.add(`${source}:${name}`);
         continue;
       }
       secrets[name] = value;
@@ -73,12 +78,13 @@ function jwksOf(jwtSecret: string): string {
  * `shell` is the stack's own environment, from which only LIVEKIT_* is taken (so `LIVEKIT_URL=… npm run dev` works).
  */
 export function functionEnv(
-  config: Pick<StackConfig, "workdir" | "anonKey" | "serviceRoleKey" | "publishableKey" | "secretKey" | "jwtSecret" | "dbUrl">,
+  config: Pick<StackConfig, "workdir" | "anonKey" | "serviceRoleKey" | "publishableKey" | "secretKey" | "jwtSecret" | "dbUrl"> &
+    Partial<Pick<StackConfig, "functionSecrets">>,
   gatewayUrl: string,
   shell: NodeJS.ProcessEnv = process.env,
   log?: Log,
 ): Record<string, string> {
-  const secrets = readSecrets(config.workdir, log);
+  const secrets = readSecrets(config.workdir, config.functionSecrets, log);
   const livekitNames = Object.keys(LIVEKIT_DEV_ENV);
   const fromShell = Object.fromEntries(livekitNames.filter((n) => shell[n]).map((n) => [n, shell[n]!]));
   const namesLiveKit = livekitNames.some((n) => n in secrets || n in fromShell);
