@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { FunctionsHttpError } from "@supabase/supabase-js";
 import { describe, expect, it } from "vitest";
 import { signJwt } from "../../stack/gateway/jwt.ts";
-import { makeClient } from "../support/clients.ts";
+import { makeClient, newUser } from "../support/clients.ts";
 import { stackEnv } from "../support/env.ts";
 
 const fn = (name: string) => `${stackEnv.url}/functions/v1/${name}`;
@@ -44,6 +44,18 @@ describe("call-token (verify_jwt = true)", () => {
     const response = (error as FunctionsHttpError).context as Response;
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("invalid_body");
+  });
+});
+
+describe("call-token with a signed-in user", () => {
+  it("passes the user's session through functions.invoke; the function answers for that user", async () => {
+    const user = await newUser();
+    const { data, error } = await user.client.functions.invoke("call-token", { body: { callId: randomUUID() } });
+    expect(data).toBeNull();
+    expect(error).toBeInstanceOf(FunctionsHttpError);
+    const response = (error as FunctionsHttpError).context as Response;
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("call_not_found");
   });
 });
 
