@@ -15,6 +15,9 @@ export interface AuthContext {
 /** The messages partition for today is missing (Realtime's `MissingPartition`). */
 export class MissingPartitionError extends Error {}
 
+/** No database connection could be had (Realtime's `UnableToConnectToProject`). */
+export class DatabaseUnavailableError extends Error {}
+
 const quoteIdent = (s: string): string => `"${s.replaceAll('"', '""')}"`;
 
 /** Switches the open transaction to the JWT's role and sets the settings policies read (spec §8.1). */
@@ -29,7 +32,12 @@ async function setContext(client: pg.PoolClient, ctx: AuthContext): Promise<void
 }
 
 async function inRolledBackTransaction<T>(db: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await db.connect();
+  let client: pg.PoolClient;
+  try {
+    client = await db.connect();
+  } catch (e) {
+    throw new DatabaseUnavailableError(e instanceof Error ? e.message : String(e));
+  }
   let broken = false;
   try {
     await client.query("begin");
@@ -63,7 +71,7 @@ export async function readPermissions(db: pg.Pool, ctx: AuthContext, extensions:
       for (const p of probes) result[p.extension] = ids.has(p.id);
     });
   } catch (e) {
-    if (e instanceof MissingPartitionError) throw e;
+    if (e instanceof MissingPartitionError || e instanceof DatabaseUnavailableError) throw e;
     for (const p of probes) result[p.extension] = false;
   }
   return result;

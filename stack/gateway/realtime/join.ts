@@ -1,5 +1,5 @@
 // The `phx_join` pipeline (spec §3.3–3.5): parse the client's config, check token and policies, build the channel.
-import { MissingPartitionError, readPermissions, type Extension } from "./authorize.ts";
+import { DatabaseUnavailableError, MissingPartitionError, readPermissions, type Extension } from "./authorize.ts";
 import { Channel, type ChannelSocket } from "./channel.ts";
 import type { Core } from "./core.ts";
 import { bindingId, type Binding } from "./filters.ts";
@@ -59,6 +59,7 @@ export async function join(core: Core, socket: ChannelSocket & { connectToken: s
       read = await readPermissions(core.db, { claims: verified.claims, topic: subTopic, headers: socket.headers }, presenceEnabled ? ["broadcast", "presence"] : ["broadcast"]);
     } catch (e) {
       if (e instanceof MissingPartitionError) return { ok: false, reason: "MissingPartition: Realtime was unable to find the expected messages partition" };
+      if (e instanceof DatabaseUnavailableError) return { ok: false, reason: "UnableToConnectToProject: Realtime was unable to connect to the project database" };
       throw e;
     }
     if (!read.broadcast && !read.presence) return { ok: false, reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${subTopic}` };
