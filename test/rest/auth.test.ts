@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signJwt } from "../../stack/gateway/jwt.ts";
 import { stackEnv } from "../support/env.ts";
 import { createFixture, type Fixture } from "./fixtures.ts";
-import { client, closeDb, rest, sqlUser, tokenFor, uniquePrefix } from "./support.ts";
+import { client, closeDb, rest, sqlUser, tokenFor, uniquePrefix, FIXTURE_SCHEMA } from "./support.ts";
 
 let fx: Fixture;
 beforeAll(async () => {
@@ -24,7 +24,7 @@ describe("rest auth", () => {
   });
 
   it("runs a user's request as authenticated with their claims, so auth.uid() is their id", async () => {
-    const u = await sqlUser();
+    const u = await sqlUser(FIXTURE_SCHEMA);
     const { data, error } = await u.client.rpc(fx.fn("whoami"));
     expect(error).toBeNull();
     expect(data.user).toBe("authenticated");
@@ -38,7 +38,7 @@ describe("rest auth", () => {
   });
 
   it("maps the publishable key to anon like the CLI's gateway", async () => {
-    const res = await fetch(`${stackEnv.url}/rest/v1/rpc/${fx.fn("whoami")}`, { headers: { apikey: stackEnv.publishableKey, authorization: `Bearer ${stackEnv.publishableKey}` } });
+    const res = await fetch(`${stackEnv.url}/rest/v1/rpc/${fx.fn("whoami")}`, { headers: { apikey: stackEnv.publishableKey, authorization: `Bearer ${stackEnv.publishableKey}`, "accept-profile": FIXTURE_SCHEMA } });
     expect(((await res.json()) as { user: string }).user).toBe("anon");
   });
 
@@ -48,11 +48,12 @@ describe("rest auth", () => {
     expect(body.method).toBe("POST");
     expect(body.path).toBe(`/rpc/${fx.fn("whoami")}`);
     expect(body.header).toBe("hello");
-    expect(body.search_path).toBe('"public", "extensions"');
+    // The request's schema first, then [api] extra_search_path.
+    expect(body.search_path).toBe('"graphql_public", "public", "extensions"');
   });
 
   it("refuses an expired JWT with 401 PGRST303 and a WWW-Authenticate header", async () => {
-    const u = await sqlUser();
+    const u = await sqlUser(FIXTURE_SCHEMA);
     const expired = await tokenFor(u.id, { expiresIn: -120 });
     const res = await rest(`/${fx.authors}`, { token: expired });
     expect(res.status).toBe(401);
@@ -61,7 +62,7 @@ describe("rest auth", () => {
   });
 
   it("tolerates 30 seconds of clock skew on exp, as PostgREST does", async () => {
-    const u = await sqlUser();
+    const u = await sqlUser(FIXTURE_SCHEMA);
     const justExpired = await tokenFor(u.id, { expiresIn: -5 });
     const res = await rest(`/rpc/${fx.fn("whoami")}`, { token: justExpired });
     expect(res.status).toBe(200);
@@ -77,7 +78,7 @@ describe("rest auth", () => {
 
   it("refuses a JWT signed with another secret with 401 PGRST301", async () => {
     const forged = await signJwt({ sub: "00000000-0000-0000-0000-000000000001", role: "service_role", exp: Math.floor(Date.now() / 1000) + 60 }, "not-the-project-secret-but-long-enough-123");
-    const { data, error, status } = await client(forged).from(fx.authors).select("*");
+    const { data, error, status } = await client(forged, FIXTURE_SCHEMA).from(fx.authors).select("*");
     expect(data).toBeNull();
     expect(status).toBe(401);
     expect(error?.code).toBe("PGRST301");
@@ -101,8 +102,8 @@ describe("rest auth", () => {
     expect(anon.status).toBe(401);
     expect(anon.headers.get("www-authenticate")).toBe("Bearer");
     expect(((await anon.json()) as { code: string }).code).toBe("42501");
-    const u = await sqlUser();
-    const other = await sqlUser();
+    const u = await sqlUser(FIXTURE_SCHEMA);
+    const other = await sqlUser(FIXTURE_SCHEMA);
     const { error, status } = await u.client.from(fx.notes).insert({ body: "not mine", owner_id: other.id });
     expect(status).toBe(403);
     expect(error?.code).toBe("42501");

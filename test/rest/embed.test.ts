@@ -2,13 +2,13 @@
 import type { SupabaseClient } from "@supabase/supabase-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFixture, type Fixture } from "./fixtures.ts";
-import { client, closeDb, rest, uniquePrefix } from "./support.ts";
+import { client, closeDb, rest, uniquePrefix, FIXTURE_SCHEMA } from "./support.ts";
 
 let fx: Fixture;
 let sb: SupabaseClient;
 beforeAll(async () => {
   fx = await createFixture(uniquePrefix());
-  sb = client();
+  sb = client(undefined, FIXTURE_SCHEMA);
 });
 afterAll(async () => {
   await fx.drop();

@@ -2,13 +2,13 @@
 import type { SupabaseClient } from "@supabase/supabase-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFixture, type Fixture } from "./fixtures.ts";
-import { client, closeDb, rest, uniquePrefix } from "./support.ts";
+import { client, closeDb, rest, uniquePrefix, FIXTURE_SCHEMA } from "./support.ts";
 
 let fx: Fixture;
 let sb: SupabaseClient;
 beforeAll(async () => {
   fx = await createFixture(uniquePrefix());
-  sb = client();
+  sb = client(undefined, FIXTURE_SCHEMA);
 });
 afterAll(async () => {
   await fx.drop();
@@ -53,7 +53,7 @@ describe("select lists", () => {
     const { error, status } = await sb.from(`${fx.authors}x`).select("*");
     expect(status).toBe(404);
     expect(error?.code).toBe("PGRST205");
-    expect(error?.hint).toBe(`Perhaps you meant the table 'public.${fx.authors}'`);
+    expect(error?.hint).toBe(`Perhaps you meant the table '${FIXTURE_SCHEMA}.${fx.authors}'`);
   });
 
   it("refuses aggregates as Supabase's PostgREST does by default", async () => {
@@ -225,6 +225,12 @@ describe("media types", () => {
     expect((await sb.from(fx.books).select("id").eq("author_id", 2).maybeSingle()).error?.code).toBe("PGRST116");
   });
 
+  it("strips null fields with stripNulls()", async () => {
+    const { data, error } = await sb.from(fx.authors).select("id,bio").in("id", [1, 2]).order("id").stripNulls();
+    expect(error).toBeNull();
+    expect(data).toEqual([{ id: 1, bio: "first programmer" }, { id: 2 }]);
+  });
+
   it("returns CSV for Accept: text/csv", async () => {
     const { data } = await sb.from(fx.authors).select("id,name,bio").in("id", [1, 2]).order("id").csv();
     expect(data).toBe('id,name,bio\n1,Ada,"first programmer"\n2,Brian,');
@@ -244,9 +250,11 @@ describe("media types", () => {
   });
 
   it("selects the schema by Accept-Profile and refuses an unexposed one with 406 PGRST106", async () => {
-    const ok = await rest(`/${fx.authors}?select=id&limit=1`, { headers: { "accept-profile": "public" } });
+    const ok = await rest(`/${fx.authors}?select=id&limit=1`, { headers: { "accept-profile": FIXTURE_SCHEMA } });
     expect(ok.status).toBe(200);
-    expect(ok.headers.get("content-profile")).toBe("public");
+    expect(ok.headers.get("content-profile")).toBe(FIXTURE_SCHEMA);
+    const elsewhere = await rest(`/${fx.authors}`, { headers: { "accept-profile": "public" } });
+    expect(elsewhere.status).toBe(404);
     const res = await rest(`/${fx.authors}`, { headers: { "accept-profile": "auth" } });
     expect(res.status).toBe(406);
     const body = (await res.json()) as { code: string; hint: string };

@@ -2,13 +2,13 @@
 import type { SupabaseClient } from "@supabase/supabase-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFixture, type Fixture } from "./fixtures.ts";
-import { client, closeDb, rest, sqlUser, uniquePrefix } from "./support.ts";
+import { client, closeDb, rest, sqlUser, uniquePrefix, FIXTURE_SCHEMA } from "./support.ts";
 
 let fx: Fixture;
 let sb: SupabaseClient;
 beforeAll(async () => {
   fx = await createFixture(uniquePrefix());
-  sb = client();
+  sb = client(undefined, FIXTURE_SCHEMA);
 });
 afterAll(async () => {
   await fx.drop();
@@ -79,13 +79,13 @@ describe("rpc", () => {
     const a = await sb.rpc(`${fx.fn("add")}x`, { a: 1 });
     expect(a.status).toBe(404);
     expect(a.error?.code).toBe("PGRST202");
-    expect(a.error?.hint).toBe(`Perhaps you meant to call the function public.${fx.fn("add")}`);
+    expect(a.error?.hint).toBe(`Perhaps you meant to call the function ${FIXTURE_SCHEMA}.${fx.fn("add")}`);
     const b = await sb.rpc(fx.fn("add"), { z: 1 });
-    expect(b.error?.message).toBe(`Could not find the function public.${fx.fn("add")}(z) in the schema cache`);
+    expect(b.error?.message).toBe(`Could not find the function ${FIXTURE_SCHEMA}.${fx.fn("add")}(z) in the schema cache`);
   });
 
   it("runs GET calls read-only: a volatile write fails with 405", async () => {
-    const u = await sqlUser();
+    const u = await sqlUser(FIXTURE_SCHEMA);
     const res = await rest(`/rpc/${fx.fn("write_note")}?body=hi`, { token: u.token });
     expect(res.status).toBe(405);
     expect(((await res.json()) as { code: string }).code).toBe("25006");

@@ -16,20 +16,29 @@ export async function closeDb(): Promise<void> {
 
 export const restUrl = (): string => `${stackEnv.url}/rest/v1`;
 
+/**
+ * Fixture tables and functions live in `graphql_public`: it is exposed by default (`[api] schemas`) but is not in
+ * `supabase gen types --schema public`, so suites running alongside (client/types.test.ts) never see them.
+ */
+export const FIXTURE_SCHEMA = "graphql_public";
+
 const noSession = { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false };
 // Node 20 has no global WebSocket; realtime-js needs one even when unused.
 const realtime = { transport: WebSocket as unknown as typeof globalThis.WebSocket };
 
-/** A supabase-js client with the anon key and, optionally, a user's access token. */
-export function client(token?: string): SupabaseClient {
+/** A supabase-js client with the anon key and, optionally, a user's access token; `schema` picks the profile. */
+export function client(token?: string, schema = "public"): SupabaseClient {
   return createClient(stackEnv.url, stackEnv.anonKey, {
+    db: { schema },
     auth: noSession,
     realtime,
     global: token ? { headers: { Authorization: `Bearer ${token}` } } : {},
-  });
+    // The schema is chosen at run time; the tests use the untyped client either way.
+  }) as unknown as SupabaseClient;
 }
 
-export const serviceClient = (): SupabaseClient => createClient(stackEnv.url, stackEnv.serviceRoleKey, { auth: noSession, realtime });
+export const serviceClient = (schema = "public"): SupabaseClient =>
+  createClient(stackEnv.url, stackEnv.serviceRoleKey, { db: { schema }, auth: noSession, realtime }) as unknown as SupabaseClient;
 
 export interface SqlUser {
   id: string;
@@ -48,7 +57,7 @@ export async function tokenFor(sub: string, opts: { email?: string; role?: strin
 }
 
 /** Inserts an auth.users row as superuser (the profile trigger runs) and returns a client signed in as it. */
-export async function sqlUser(): Promise<SqlUser> {
+export async function sqlUser(schema = "public"): Promise<SqlUser> {
   const id = randomUUID();
   const tag = id.replaceAll("-", "").slice(0, 12);
   const email = `rest_${tag}@example.test`;
@@ -59,12 +68,14 @@ export async function sqlUser(): Promise<SqlUser> {
     [id, email, `rest_${tag}`],
   );
   const token = await tokenFor(id, { email });
-  return { id, email, token, client: client(token) };
+  return { id, email, token, client: client(token, schema) };
 }
 
-/** Plain fetch against /rest/v1 with the anon key (a `token` replaces the Authorization header). */
+/** Plain fetch against /rest/v1 with the anon key (a `token` replaces the Authorization header), on the fixture schema unless told. */
 export async function rest(path: string, init: RequestInit & { token?: string | null } = {}): Promise<Response> {
   const headers = new Headers(init.headers);
+  if (!headers.has("accept-profile")) headers.set("accept-profile", FIXTURE_SCHEMA);
+  if (!headers.has("content-profile")) headers.set("content-profile", FIXTURE_SCHEMA);
   if (!headers.has("apikey")) headers.set("apikey", stackEnv.anonKey);
   if (init.token !== undefined) {
     if (init.token === null) headers.delete("authorization");
@@ -73,7 +84,7 @@ export async function rest(path: string, init: RequestInit & { token?: string | 
   return fetch(`${restUrl()}${path}`, { ...init, headers });
 }
 
-/** A short unique prefix for fixture objects of one test file. */
+/** A short unique prefix for fixture objects of one test file (objects go in FIXTURE_SCHEMA). */
 export const uniquePrefix = (): string => `rf_${randomUUID().replaceAll("-", "").slice(0, 8)}`;
 
 /** Runs DDL as superuser, asks the REST service to reload its schema cache, and waits until `probe` resolves. */

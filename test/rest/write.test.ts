@@ -3,7 +3,7 @@ import type { SupabaseClient } from "@supabase/supabase-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stackEnv } from "../support/env.ts";
 import { createFixture, type Fixture } from "./fixtures.ts";
-import { client, closeDb, db, rest, serviceClient, sqlUser, uniquePrefix } from "./support.ts";
+import { client, closeDb, db, rest, serviceClient, sqlUser, uniquePrefix, FIXTURE_SCHEMA } from "./support.ts";
 
 let fx: Fixture;
 let sb: SupabaseClient;
@@ -13,14 +13,14 @@ const newId = () => nextId++;
 
 beforeAll(async () => {
   fx = await createFixture(uniquePrefix());
-  sb = client();
+  sb = client(undefined, FIXTURE_SCHEMA);
 });
 afterAll(async () => {
   await fx.drop();
   await closeDb();
 });
 
-const authorRow = async (id: number) => (await db().query(`select * from public.${fx.authors} where id = $1`, [id])).rows[0] as Record<string, unknown> | undefined;
+const authorRow = async (id: number) => (await db().query(`select * from ${FIXTURE_SCHEMA}.${fx.authors} where id = $1`, [id])).rows[0] as Record<string, unknown> | undefined;
 
 describe("insert", () => {
   it("inserts one row and answers 201 with no body by default", async () => {
@@ -46,7 +46,7 @@ describe("insert", () => {
   });
 
   it("fills absent keys with column defaults when defaultToNull is false (missing=default)", async () => {
-    const u = await sqlUser();
+    const u = await sqlUser(FIXTURE_SCHEMA);
     const { data, error } = await u.client.from(fx.notes).insert([{ body: "a", status: "sent" }, { body: "b" }], { defaultToNull: false }).select("body,status,owner_id");
     expect(error).toBeNull();
     expect(data).toEqual([{ body: "a", status: "sent", owner_id: u.id }, { body: "b", status: "draft", owner_id: u.id }]);
@@ -65,7 +65,7 @@ describe("insert", () => {
     const fk = await sb.from(fx.books).insert({ id: newId(), title: "Orphan", author_id: 9999 });
     expect(fk.status).toBe(409);
     expect(fk.error?.code).toBe("23503");
-    const u = await sqlUser();
+    const u = await sqlUser(FIXTURE_SCHEMA);
     const check = await u.client.from(fx.notes).insert({ body: "" });
     expect(check.status).toBe(400);
     expect(check.error?.code).toBe("23514");
@@ -177,8 +177,8 @@ describe("update and delete", () => {
   });
 
   it("leaves a row hidden by RLS untouched: update and delete match nothing", async () => {
-    const owner = await sqlUser();
-    const stranger = await sqlUser();
+    const owner = await sqlUser(FIXTURE_SCHEMA);
+    const stranger = await sqlUser(FIXTURE_SCHEMA);
     const { data: note } = await owner.client.from(fx.notes).insert({ body: "private" }).select("id").single();
     const upd = await stranger.client.from(fx.notes).update({ body: "hacked" }).eq("id", note!.id).select();
     expect(upd.data).toEqual([]);
@@ -189,8 +189,8 @@ describe("update and delete", () => {
   });
 
   it("hides other users' rows from reads", async () => {
-    const owner = await sqlUser();
-    const stranger = await sqlUser();
+    const owner = await sqlUser(FIXTURE_SCHEMA);
+    const stranger = await sqlUser(FIXTURE_SCHEMA);
     const { data: note } = await owner.client.from(fx.notes).insert({ body: "mine" }).select("id").single();
     const { data } = await stranger.client.from(fx.notes).select("*").eq("id", note!.id);
     expect(data).toEqual([]);
@@ -211,9 +211,9 @@ describe("update and delete", () => {
   });
 
   it("lets the service role bypass RLS", async () => {
-    const owner = await sqlUser();
+    const owner = await sqlUser(FIXTURE_SCHEMA);
     await owner.client.from(fx.notes).insert({ body: "for admins" });
-    const { data } = await serviceClient().from(fx.notes).select("body").eq("owner_id", owner.id);
+    const { data } = await serviceClient(FIXTURE_SCHEMA).from(fx.notes).select("body").eq("owner_id", owner.id);
     expect(data).toEqual([{ body: "for admins" }]);
     expect(stackEnv.serviceRoleKey).toBeTruthy();
   });

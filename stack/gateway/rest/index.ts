@@ -169,7 +169,11 @@ export function createRestService(ctx: ServiceContext): Service {
       try {
         return await handle(req, path);
       } catch (e) {
-        if (e instanceof ApiError) return errorResponse(e);
+        if (e instanceof ApiError) {
+          // Server-side failures are worth a line in the log; client errors are the caller's business.
+          if (e.status >= 500) log(`${req.method} ${path} answered ${e.status} ${e.code}: ${e.message}`);
+          return errorResponse(e);
+        }
         log(`${req.method} ${path} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
         return errorResponse(new ApiError(500, "PGRSTX00", e instanceof Error ? e.message : String(e)));
       }
