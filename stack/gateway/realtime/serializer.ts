@@ -110,8 +110,21 @@ export function encode(vsn: Vsn, m: Message): string {
   return JSON.stringify({ topic: m.topic, event: m.event, payload: m.payload, ref: m.ref });
 }
 
+/** Frames already built for a broadcast, per protocol version and topic: a fan-out encodes once. */
+const encoded = new WeakMap<Broadcast, Map<string, string | Buffer | undefined>>();
+
 /** Encodes a broadcast for one subscriber; undefined when it cannot be represented (binary to v1). */
 export function encodeBroadcast(vsn: Vsn, topic: string, b: Broadcast): string | Buffer | undefined {
+  let frames = encoded.get(b);
+  if (!frames) encoded.set(b, (frames = new Map()));
+  const key = `${vsn} ${topic}`;
+  if (frames.has(key)) return frames.get(key);
+  const frame = buildBroadcast(vsn, topic, b);
+  frames.set(key, frame);
+  return frame;
+}
+
+function buildBroadcast(vsn: Vsn, topic: string, b: Broadcast): string | Buffer | undefined {
   if (b.kind === "map") return encode(vsn, { join_ref: null, ref: null, topic, event: "broadcast", payload: b.map });
   if (vsn === "1.0.0") {
     if (b.binary) return undefined;
