@@ -32,7 +32,7 @@ const FLAGS = {
   "messages-per-conversation": { type: "string", default: "3", help: "messages in each inbox conversation" },
   "unread-conversations": { type: "string", default: "100", help: "conversations in the unread stage" },
   "unread-messages": { type: "string", default: "200", help: "messages (all unread for one user) in each of them" },
-  samples: { type: "string", default: "300", help: "latency samples per side of a comparison" },
+  samples: { type: "string", default: "500", help: "latency samples per side of a comparison" },
   warmup: { type: "string", default: "30", help: "untimed runs before sampling" },
   "send-connections": { type: "string", default: "4", help: "connections sending at once" },
   "send-rounds": { type: "string", default: "6", help: "alternating send / raw-insert rounds" },
@@ -102,6 +102,10 @@ async function main(): Promise<number> {
       explain: values.explain === true,
     };
     stages = values.only ? values.only.split(",").map((s) => s.trim()).filter(Boolean).map(stageName) : [...STAGES];
+    // Seed only what the selected stages read: without the history stage no million-row history,
+    // without the inbox stage no 10,000-conversation inbox (the other stages never touch them).
+    if (!stages.includes("history")) sizes.historyMessages = 0;
+    if (!stages.includes("inbox")) sizes.inboxLarge = Math.min(sizes.inboxLarge, sizes.inboxSmall);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     process.stderr.write(`${e.message}\n${usage()}\n`);
