@@ -150,6 +150,20 @@ describe("realtime postgres changes", () => {
     expect((await changes.next()).new).toEqual({ id: n, title: "sel" });
   });
 
+  it("covers every published table of a schema when no table is given", async () => {
+    const c = await client();
+    const ch = c.channel(`pc:${Math.random()}`);
+    const changes = new Inbox<Change>();
+    const system = new Inbox<Record<string, unknown>>();
+    ch.on("postgres_changes", { event: "INSERT", schema: "public" }, (p) => changes.push(p as unknown as Change));
+    ch.on("system", {}, (p: Record<string, unknown>) => system.push(p));
+    await new Promise<void>((r) => ch.subscribe((st) => st === "SUBSCRIBED" && r()));
+    expect((await system.next()).status).toBe("ok");
+    const n = id();
+    await sql(`insert into public.${T} (id, title) values ($1, 'schema-wide')`, [n]);
+    expect(await changes.next((p) => p.table === T && p.new.id === n)).toMatchObject({ schema: "public", new: { title: "schema-wide" } });
+  });
+
   it("reports a bad filter operator as a system error", async () => {
     const s = await watch({ event: "INSERT", table: T, filter: "id=foo.1" });
     expect(s.system.items[0]).toMatchObject({ extension: "postgres_changes", status: "error", message: 'Error parsing `filter` params: ["foo","1"]' });
