@@ -93,6 +93,16 @@ describe("rpc", () => {
     expect(typeof ok.data).toBe("number");
   });
 
+  it("calls a volatile set-returning function once even when a count is asked for", async () => {
+    const u = await sqlUser(FIXTURE_SCHEMA);
+    const { data, count, error } = await u.client.rpc(fx.fn("spawn_notes"), { n: 2 }, { count: "exact" }).select("body");
+    expect(error).toBeNull();
+    expect(count).toBe(2);
+    expect(data).toEqual([{ body: "spawned 1" }, { body: "spawned 2" }]);
+    const { count: stored } = await u.client.from(fx.notes).select("*", { count: "exact", head: true });
+    expect(stored).toBe(2);
+  });
+
   it("refuses other methods on /rpc with 405 PGRST101", async () => {
     const res = await rest(`/rpc/${fx.fn("add")}`, { method: "PATCH", body: "{}", headers: { "content-type": "application/json" } });
     expect(res.status).toBe(405);

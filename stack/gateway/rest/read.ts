@@ -22,7 +22,14 @@ export function shapeFor(h: Handling, head: boolean, singular = h.media === "obj
 }
 
 /** Reads rows of `source` (already aliased in `from`) with the request's select, filters, order and paging. */
-export async function readFrom(h: Handling, src: Source, from: string, params: Params, head: boolean, opts: { readOnly: boolean; singularResult?: boolean }): Promise<Response> {
+export async function readFrom(
+  h: Handling,
+  src: Source,
+  from: string,
+  params: Params,
+  head: boolean,
+  opts: { readOnly: boolean; singularResult?: boolean; /** `with … ` evaluated once, e.g. a function call the count also reads. */ cte?: string },
+): Promise<Response> {
   const ctx = newContext(h.cache, params, h.query);
   const level = buildLevel(ctx, src, h.query.select, []);
   checkConsumed(ctx);
@@ -32,9 +39,10 @@ export async function readFrom(h: Handling, src: Source, from: string, params: P
   // exact: count(*); planned: the planner's estimate; estimated: exact up to max_rows, planned beyond.
   const mode = h.prefs.count;
   const count = mode === "exact" ? countQuery(level, from) : mode === "estimated" ? countQuery(level, from, max > 0 ? max + 1 : undefined) : null;
-  const plan = mode === "planned" || (mode === "estimated" && max > 0) ? { sql: levelQuery(level, from), when: (total: number | null) => mode === "planned" || (total ?? 0) > max } : undefined;
+  const cte = opts.cte ?? "";
+  const plan = mode === "planned" || (mode === "estimated" && max > 0) ? { sql: cte + levelQuery(level, from), when: (total: number | null) => mode === "planned" || (total ?? 0) > max } : undefined;
   const singular = h.media === "object" || opts.singularResult === true;
-  const sql = wrapRows(rows, count, shapeFor(h, head, singular), h.stripNulls);
+  const sql = wrapRows(rows, count, shapeFor(h, head, singular), h.stripNulls, cte);
   const { rows: result, overrides } = await execute(h, sql, params, { readOnly: opts.readOnly, singular: h.media === "object", plan });
   return readResponse(h, result, overrides, offset, head);
 }

@@ -1,10 +1,9 @@
 // /rpc/<fn>: overload resolution by argument names, named-argument calls, result shaping like PostgREST.
 import { ApiError, errors } from "./errors.ts";
-import { readFrom, paging, shapeFor } from "./read.ts";
+import { readFrom, paging } from "./read.ts";
 import { baseHeaders, applyOverrides, execute, readResponse, type Handling } from "./respond.ts";
 import { closest, qualified, type DbFunction } from "./schema-cache.ts";
 import { arrayLiteral, ident, Params, qident } from "./sql.ts";
-import { wrapRows } from "./select.ts";
 
 type Args = Map<string, unknown>;
 
@@ -107,9 +106,11 @@ export async function handleRpc(h: Handling, name: string, rawBody: string, head
   if (ret.kind === "composite") {
     const table = ret.relation ? h.cache.tables.get(qualified(ret.relation.schema, ret.relation.name)) ?? null : null;
     const alias = fn.name;
-    return readFrom(h, { alias, relationName: fn.name, columns: ret.columns, table }, `${call} as ${ident(alias)}`, params, head, {
+    // The call runs once in a materialized CTE, so a count (or EXPLAIN) never calls a volatile function twice.
+    return readFrom(h, { alias, relationName: fn.name, columns: ret.columns, table }, `pgrst_call as ${ident(alias)}`, params, head, {
       readOnly,
       singularResult: !fn.setof,
+      cte: `with pgrst_call as materialized (select * from ${call}) `,
     });
   }
 
@@ -126,9 +127,10 @@ export async function handleRpc(h: Handling, name: string, rawBody: string, head
   if (fn.setof) {
     const p = paging(h, { limit: h.query.scopes.get("")?.limit, offset: h.query.scopes.get("")?.offset });
     offset = p.offset;
-    const rows = `select pgrst_scalar from ${call} as _s(pgrst_scalar)${p.limit !== undefined ? ` limit ${p.limit}` : ""}${offset ? ` offset ${offset}` : ""}`;
-    sql = wrapRows(rows, h.prefs.count ? `select count(*) from ${call} as _c` : null, "array").replace("json_agg(_t)", "json_agg(_t.pgrst_scalar)");
-    if (shapeFor(h, head) === "none") sql = sql.replace(/coalesce\(json_agg\(_t\.pgrst_scalar\), '\[\]'\)::text/, "null::text");
+    const rows = `select pgrst_scalar from pgrst_call${p.limit !== undefined ? ` limit ${p.limit}` : ""}${offset ? ` offset ${offset}` : ""}`;
+    const count = h.prefs.count ? "(select count(*) from pgrst_call)" : "null";
+    const body = head ? "null::text" : "coalesce(json_agg(_t.pgrst_scalar), '[]')::text";
+    sql = `with pgrst_call as materialized (select pgrst_scalar from ${call} as _s(pgrst_scalar)) select ${count}::int8 as total, count(*)::int8 as page_total, ${body} as body from (${rows}) as _t`;
   } else {
     sql = `select null::int8 as total, 1::int8 as page_total, ${head ? "null::text" : "coalesce(to_json(_t.pgrst_scalar)::text, 'null')"} as body from (select ${call} as pgrst_scalar) as _t`;
   }
