@@ -190,7 +190,7 @@ describe("pass-through", () => {
     expect(new TextDecoder().decode((await reader.read()).value)).toContain("data: tick");
     caller.abort();
     let after = before;
-    for (let i = 0; i < 100 && after === before; i++) {
+    for (let i = 0; i < 200 && after === before; i++) {
       await new Promise((r) => setTimeout(r, 50));
       after = await cancelled();
     }
