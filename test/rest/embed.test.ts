@@ -122,4 +122,17 @@ describe("embedding", () => {
     const { data } = await sb.rpc(fx.fn("books_by"), { author: 1 }).select(`id,editor:${fx.authors}!editor_id(name)`);
     expect(data).toEqual([{ id: 1, editor: { name: "Grace" } }]);
   });
+
+  it("embeds through a view that exposes its base table's foreign key", async () => {
+    const { data, error } = await sb.from(fx.bookTitles).select(`title,${fx.authors}(name)`).eq("id", 3);
+    expect(error).toBeNull();
+    expect(data).toEqual([{ title: "Unix Tales", [fx.authors]: { name: "Brian" } }]);
+  });
+
+  it("embeds a view under a table and a view under a view", async () => {
+    const { data } = await sb.from(fx.people).select(`name,${fx.bookTitles}(title)`).eq("id", 2).order("title", { referencedTable: fx.bookTitles });
+    expect(data).toEqual([{ name: "Brian", [fx.bookTitles]: [{ title: "The C Book" }, { title: "Unix Tales" }] }]);
+    const { data: up } = await sb.from(fx.bookTitles).select(`id,${fx.people}(name)`).eq("id", 4);
+    expect(up).toEqual([{ id: 4, [fx.people]: { name: "Grace" } }]);
+  });
 });

@@ -10,6 +10,9 @@ export interface Fixture {
   notes: string;
   /** anon may insert it but read only (id, label). */
   secrets: string;
+  /** Views: book_titles (id, title, author_id) over books, people (id, name) over authors. */
+  bookTitles: string;
+  people: string;
   fn: (name: string) => string;
   drop(): Promise<void>;
 }
@@ -38,6 +41,10 @@ create table ${S}.${p}_notes (
   status text not null default 'draft',
   created_at timestamptz not null default now()
 );
+-- Views over the fixtures: they inherit keys and foreign keys from their base tables for embedding.
+create view ${S}.${p}_book_titles as select id, title, author_id from ${S}.${p}_books;
+create view ${S}.${p}_people as select id, name from ${S}.${p}_authors;
+grant select on ${S}.${p}_book_titles, ${S}.${p}_people to anon, authenticated, service_role;
 create table ${S}.${p}_secrets (id int primary key, label text, secret text);
 revoke all on ${S}.${p}_secrets from anon;
 grant insert on ${S}.${p}_secrets to anon;
@@ -108,9 +115,12 @@ insert into ${S}.${p}_book_genres (book_id, genre_id) values (1, 1), (1, 2), (2,
     bookGenres: `${p}_book_genres`,
     notes: `${p}_notes`,
     secrets: `${p}_secrets`,
+    bookTitles: `${p}_book_titles`,
+    people: `${p}_people`,
     fn: (name) => `${p}_${name}`,
     async drop() {
       await db().query(`
+        drop view if exists ${S}.${p}_book_titles, ${S}.${p}_people;
         drop table if exists ${S}.${p}_book_genres, ${S}.${p}_genres, ${S}.${p}_books, ${S}.${p}_authors, ${S}.${p}_notes, ${S}.${p}_secrets cascade;
         drop function if exists ${S}.${p}_add, ${S}.${p}_books_by, ${S}.${p}_first_book, ${S}.${p}_titles, ${S}.${p}_fail,
           ${S}.${p}_teapot, ${S}.${p}_echo, ${S}.${p}_noop, ${S}.${p}_tagged, ${S}.${p}_whoami, ${S}.${p}_write_note, ${S}.${p}_spawn_notes;

@@ -122,6 +122,21 @@ join pg_namespace n on n.oid = p.pronamespace
 join pg_type rt on rt.oid = p.prorettype
 where n.nspname = any($1) and p.prokind = 'f'`;
 
+// View columns that come straight from a base-table column of the same name (pg_depend of the view's rewrite rule).
+// PostgREST follows the full rewrite tree; same-name lineage covers `select a, b from t` and `select t.* from t …` views.
+const VIEW_COLUMNS_SQL = `
+select distinct vn.nspname as view_schema, v.relname as view_name, tn.nspname as base_schema, t.relname as base_name, a.attname::text as column_name
+from pg_depend d
+join pg_rewrite r on r.oid = d.objid
+join pg_class v on v.oid = r.ev_class and v.relkind in ('v', 'm')
+join pg_namespace vn on vn.oid = v.relnamespace
+join pg_class t on t.oid = d.refobjid and t.relkind in ('r', 'p', 'f')
+join pg_namespace tn on tn.oid = t.relnamespace
+join pg_attribute a on a.attrelid = t.oid and a.attnum = d.refobjsubid
+join pg_attribute va on va.attrelid = v.oid and va.attname = a.attname and not va.attisdropped
+where d.classid = 'pg_rewrite'::regclass and d.refclassid = 'pg_class'::regclass and d.refobjsubid > 0
+  and vn.nspname = any($1) and tn.nspname = any($1)`;
+
 const ROLE_SETTINGS_SQL = `
 select r.rolname as role, s.setconfig as config
 from pg_db_role_setting s join pg_roles r on r.oid = s.setrole
@@ -166,6 +181,7 @@ export async function loadSchemaCache(db: pg.Pool, schemas: string[]): Promise<S
     const fks = (await client.query(FOREIGN_KEYS_SQL, [schemas])).rows as Array<Record<string, unknown>>;
     const fns = (await client.query<FunctionRow>(FUNCTIONS_SQL, [schemas])).rows;
     const roles = (await client.query<{ role: string; config: string[] }>(ROLE_SETTINGS_SQL)).rows;
+    const viewCols = (await client.query<ViewColumnRow>(VIEW_COLUMNS_SQL, [schemas])).rows;
     await client.query("commit");
 
     const tables = new Map<string, Table>();
@@ -185,6 +201,8 @@ export async function loadSchemaCache(db: pg.Pool, schemas: string[]): Promise<S
       refTable: String(f.ref_table),
       refColumns: f.ref_columns as string[],
     }));
+
+    addViewKeys(tables, foreignKeys, viewCols);
 
     const functions = new Map<string, DbFunction[]>();
     for (const f of fns) {
@@ -211,6 +229,65 @@ export async function loadSchemaCache(db: pg.Pool, schemas: string[]): Promise<S
   } finally {
     client.release();
   }
+}
+
+interface ViewColumnRow {
+  view_schema: string;
+  view_name: string;
+  base_schema: string;
+  base_name: string;
+  column_name: string;
+}
+
+/**
+ * Gives views the keys of their base tables: a view that exposes every column of a primary key / unique constraint /
+ * foreign key of its base table (under the same names) gets that key too, so views can be embedded like tables.
+ */
+function addViewKeys(tables: Map<string, Table>, foreignKeys: ForeignKey[], rows: ViewColumnRow[]): void {
+  // view → base table → columns taken from it; a column name claimed by two bases is ambiguous and dropped.
+  const lineage = new Map<string, Map<string, Set<string>>>();
+  const owners = new Map<string, Map<string, number>>();
+  for (const r of rows) {
+    const v = qualified(r.view_schema, r.view_name);
+    const b = qualified(r.base_schema, r.base_name);
+    if (!lineage.has(v)) lineage.set(v, new Map());
+    if (!owners.has(v)) owners.set(v, new Map());
+    const perBase = lineage.get(v)!;
+    if (!perBase.has(b)) perBase.set(b, new Set());
+    perBase.get(b)!.add(r.column_name);
+    owners.get(v)!.set(r.column_name, (owners.get(v)!.get(r.column_name) ?? 0) + 1);
+  }
+  const covers = (view: string, base: string, cols: string[]) =>
+    cols.length > 0 && cols.every((c) => lineage.get(view)?.get(base)?.has(c) && owners.get(view)?.get(c) === 1);
+  const viewsOver = (base: string, cols: string[]) => [...lineage.keys()].filter((v) => covers(v, base, cols));
+
+  for (const [v, bases] of lineage) {
+    const view = tables.get(v);
+    if (!view) continue;
+    for (const b of bases.keys()) {
+      const base = tables.get(b);
+      if (!base) continue;
+      if (!view.pk.length && covers(v, b, base.pk)) view.pk = [...base.pk];
+      for (const u of base.uniques) if (covers(v, b, u)) view.uniques.push([...u]);
+    }
+  }
+  const extra: ForeignKey[] = [];
+  for (const fk of foreignKeys) {
+    const child = qualified(fk.schema, fk.table);
+    const parent = qualified(fk.refSchema, fk.refTable);
+    const children = [child, ...viewsOver(child, fk.columns)];
+    const parents = [parent, ...viewsOver(parent, fk.refColumns)];
+    for (const c of children) {
+      for (const p of parents) {
+        if (c === child && p === parent) continue;
+        const ct = tables.get(c);
+        const pt = tables.get(p);
+        if (!ct || !pt) continue;
+        extra.push({ ...fk, schema: ct.schema, table: ct.name, refSchema: pt.schema, refTable: pt.name });
+      }
+    }
+  }
+  foreignKeys.push(...extra);
 }
 
 function toFunction(f: FunctionRow, byOid: Map<string, RelationRow>): DbFunction {
