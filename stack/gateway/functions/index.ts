@@ -49,7 +49,8 @@ export function createFunctionsService(ctx: ServiceContext): FunctionsService {
     return worker;
   };
 
-  // Ctrl-C reaches the Deno processes too (same process group); this covers an exit without stop().
+  // The Deno processes ignore Ctrl-C (the stack stops them in order); this kills them when the process
+  // exits without stop().
   const killAll = () => {
     for (const w of workers.values()) w.killNow();
   };
@@ -59,6 +60,7 @@ export function createFunctionsService(ctx: ServiceContext): FunctionsService {
   // Boot every function now, in the background, so the first request does not wait for Deno.
   if (process.env.PARLEY_FUNCTIONS_LAZY !== "1") {
     setImmediate(() => {
+      if (closing) return;
       for (const spec of specs.values()) {
         Promise.resolve()
           .then(() => workerFor(spec).ready())
@@ -95,6 +97,7 @@ export function createFunctionsService(ctx: ServiceContext): FunctionsService {
         }
       }
       const started = Date.now();
+      if (closing) return bootError(); // no new process once the stack is stopping
       let port: number;
       try {
         port = await workerFor(spec).ready();
