@@ -135,4 +135,14 @@ describe("embedding", () => {
     const { data: up } = await sb.from(fx.bookTitles).select(`id,${fx.people}(name)`).eq("id", 4);
     expect(up).toEqual([{ id: 4, [fx.people]: { name: "Grace" } }]);
   });
+
+  it("embeds computed relationships: a function of the row, to-one with rows 1, to-many otherwise", async () => {
+    const { data, error } = await sb
+      .from(fx.authors)
+      .select(`name,top:${fx.fn("top_book")}(title),long:${fx.fn("long_books")}(id)`)
+      .eq("id", 2)
+      .order("id", { referencedTable: "long" });
+    expect(error).toBeNull();
+    expect(data).toEqual([{ name: "Brian", top: { title: "The C Book" }, long: [{ id: 2 }, { id: 3 }] }]);
+  });
 });

@@ -89,10 +89,15 @@ create function ${S}.${p}_write_note(body text) returns bigint language sql vola
   as $f$ insert into ${S}.${p}_notes (body) values (body) returning id $f$;
 create function ${S}.${p}_spawn_notes(n int) returns setof ${S}.${p}_notes language sql volatile set search_path = ''
   as $f$ insert into ${S}.${p}_notes (body) select 'spawned ' || i from generate_series(1, n) i returning * $f$;
+-- Computed relationships: a function of an author row returning books (one top book, and all of them).
+create function ${S}.${p}_top_book(${S}.${p}_authors) returns setof ${S}.${p}_books rows 1 language sql stable set search_path = ''
+  as $f$ select * from ${S}.${p}_books b where b.author_id = $1.id order by b.pages desc limit 1 $f$;
+create function ${S}.${p}_long_books(${S}.${p}_authors) returns setof ${S}.${p}_books language sql stable set search_path = ''
+  as $f$ select * from ${S}.${p}_books b where b.author_id = $1.id and b.pages >= 100 $f$;
 -- Grants name each fixture function: a schema-wide GRANT would race with other files' fixtures ("tuple concurrently updated").
 grant execute on function ${S}.${p}_add, ${S}.${p}_books_by, ${S}.${p}_first_book, ${S}.${p}_titles, ${S}.${p}_fail,
   ${S}.${p}_teapot, ${S}.${p}_echo, ${S}.${p}_noop, ${S}.${p}_tagged, ${S}.${p}_whoami, ${S}.${p}_write_note,
-  ${S}.${p}_spawn_notes to anon, authenticated, service_role;
+  ${S}.${p}_spawn_notes, ${S}.${p}_top_book, ${S}.${p}_long_books to anon, authenticated, service_role;
 
 insert into ${S}.${p}_authors (id, name, born, tags, meta, bio) values
   (1, 'Ada', '1815-12-10', '{math,poetry}', '{"country":"UK","langs":{"first":"en"},"n":1}', 'first programmer'),
@@ -123,7 +128,7 @@ insert into ${S}.${p}_book_genres (book_id, genre_id) values (1, 1), (1, 2), (2,
         drop view if exists ${S}.${p}_book_titles, ${S}.${p}_people;
         drop table if exists ${S}.${p}_book_genres, ${S}.${p}_genres, ${S}.${p}_books, ${S}.${p}_authors, ${S}.${p}_notes, ${S}.${p}_secrets cascade;
         drop function if exists ${S}.${p}_add, ${S}.${p}_books_by, ${S}.${p}_first_book, ${S}.${p}_titles, ${S}.${p}_fail,
-          ${S}.${p}_teapot, ${S}.${p}_echo, ${S}.${p}_noop, ${S}.${p}_tagged, ${S}.${p}_whoami, ${S}.${p}_write_note, ${S}.${p}_spawn_notes;
+          ${S}.${p}_teapot, ${S}.${p}_echo, ${S}.${p}_noop, ${S}.${p}_tagged, ${S}.${p}_whoami, ${S}.${p}_write_note, ${S}.${p}_spawn_notes, ${S}.${p}_top_book, ${S}.${p}_long_books;
         notify pgrst, 'reload schema';`);
     },
   };

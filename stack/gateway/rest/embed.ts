@@ -1,6 +1,6 @@
 // Relationships between tables (from foreign keys) and PostgREST's rules for choosing one when embedding.
 import { ApiError } from "./errors.ts";
-import { closest, qualified, type ForeignKey, type SchemaCache, type Table } from "./schema-cache.ts";
+import { closest, qualified, type DbFunction, type ForeignKey, type SchemaCache, type Table } from "./schema-cache.ts";
 
 export type Cardinality = "many-to-one" | "one-to-many" | "one-to-one" | "many-to-many";
 
@@ -15,6 +15,8 @@ export interface Relationship {
   /** Many-to-many: junction table and its (junction column, origin/target column) pairs. */
   junction?: { table: Table; toOrigin: Array<[string, string]>; toTarget: Array<[string, string]>; fkOrigin: ForeignKey; fkTarget: ForeignKey };
   fk?: ForeignKey;
+  /** Computed relationship: a function taking the origin's row and returning the target's rows. */
+  computed?: DbFunction;
   /** For hint matching: the FK columns on the origin and target side. */
   originColumns: string[];
   targetColumns: string[];
@@ -71,6 +73,19 @@ export function relationshipsOf(cache: SchemaCache, origin: Table): Relationship
       }
     }
   }
+  // Computed relationships: f(origin) returning rows of a table or view.
+  for (const fns of cache.functions.values()) {
+    for (const f of fns) {
+      if (f.argRelation !== qualified(origin.schema, origin.name) || f.returns.kind !== "composite" || !f.returns.relation) continue;
+      const target = table(f.returns.relation.schema, f.returns.relation.name);
+      if (!target) continue;
+      out.push({
+        cardinality: f.setof && f.rows !== 1 ? "one-to-many" : "many-to-one",
+        origin, target, name: f.name, pairs: [], computed: f,
+        originColumns: [], targetColumns: [], selfReference: false,
+      });
+    }
+  }
   return out;
 }
 
@@ -80,6 +95,7 @@ export function findRelationship(cache: SchemaCache, origin: Table, target: stri
   let candidates: Relationship[];
   if (hint === undefined) {
     candidates = all.filter((r) => {
+      if (r.computed) return r.name === target;
       // Self-reference: the table name means the children (one-to-many), the FK column the parent (many-to-one).
       if (r.selfReference) {
         return (r.target.name === target && r.cardinality === "one-to-many") || (r.cardinality === "many-to-one" && r.originColumns.length === 1 && r.originColumns[0] === target);
@@ -91,6 +107,7 @@ export function findRelationship(cache: SchemaCache, origin: Table, target: stri
     });
   } else {
     candidates = all.filter((r) => {
+      if (r.computed) return r.name === target;
       if (r.target.name !== target) return false;
       if (r.cardinality === "many-to-many") return r.name === hint || (r.junction!.fkOrigin.name === hint || r.junction!.fkTarget.name === hint);
       // Self-reference with a hint: the one-to-many side whose FK column is the hint (`replies:messages!reply_to_id`).
@@ -99,6 +116,8 @@ export function findRelationship(cache: SchemaCache, origin: Table, target: stri
       return (r.originColumns.length === 1 && r.originColumns[0] === hint) || (r.targetColumns.length === 1 && r.targetColumns[0] === hint);
     });
   }
+  // A computed relationship overrides foreign-key ones of the same name.
+  if (candidates.some((r) => r.computed)) candidates = candidates.filter((r) => r.computed);
   if (candidates.length === 1) return candidates[0]!;
   if (candidates.length === 0) {
     const suggestion = closest(target, all.map((r) => r.target.name));
@@ -118,7 +137,7 @@ export function findRelationship(cache: SchemaCache, origin: Table, target: stri
       "PGRST201",
       `Could not embed because more than one relationship was found for '${origin.name}' and '${target}'`,
       candidates.map((r) => ({ cardinality: r.cardinality, embedding: `${origin.name} with ${r.target.name}`, relationship: describe(r) })),
-      `Try changing '${target}' to one of the following: ${candidates.map((r) => `'${target}!${r.cardinality === "many-to-many" ? r.name : r.name}'`).join(", ")}. Find the desired relationship in the 'details' key.`,
+      `Try changing '${target}' to one of the following: ${candidates.map((r) => `'${target}!${r.name}'`).join(", ")}. Find the desired relationship in the 'details' key.`,
     ),
   );
 }

@@ -52,6 +52,10 @@ export interface DbFunction {
   setof: boolean;
   /** provolatile: v volatile, s stable, i immutable. */
   volatility: string;
+  /** `schema.table` when the only parameter is a table's row type: a computed relationship from that table. */
+  argRelation: string | null;
+  /** Declared `rows` estimate (`rows 1` makes a set-returning computed relationship to-one). */
+  rows: number;
 }
 
 export interface SchemaCache {
@@ -116,7 +120,10 @@ select n.nspname as schema, p.proname as name, p.provolatile as volatility, p.pr
   coalesce(p.proargmodes::text[], '{}') as modes,
   array(select format_type(x, null) from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) x) as argtypes,
   format_type(p.prorettype, null) as rettype, rt.typname as rettypname, rt.typrelid::int8 as retrelid,
-  rt.typtype as rettyptype
+  rt.typtype as rettyptype,
+  p.prorows as rows,
+  (select format('%s.%s', an.nspname, ac.relname) from pg_type at join pg_class ac on ac.oid = at.typrelid join pg_namespace an on an.oid = ac.relnamespace
+    where p.pronargs = 1 and at.oid = p.proargtypes[0] and ac.relkind in ('r', 'v', 'm', 'f', 'p')) as arg_relation
 from pg_proc p
 join pg_namespace n on n.oid = p.pronamespace
 join pg_type rt on rt.oid = p.prorettype
@@ -168,6 +175,8 @@ interface FunctionRow {
   rettypname: string;
   retrelid: string;
   rettyptype: string;
+  rows: number;
+  arg_relation: string | null;
 }
 
 /** Reads the catalogs for the exposed schemas. Runs with an empty search_path so type names come out qualified. */
@@ -309,7 +318,7 @@ function toFunction(f: FunctionRow, byOid: Map<string, RelationRow>): DbFunction
   else if (rel) returns = { kind: "composite", columns: rel.columns, relation: rel.kind === "c" ? null : { schema: rel.schema, name: rel.name } };
   else if (f.rettypname === "record" && outs.length) returns = { kind: "composite", columns: outs, relation: null };
   else returns = { kind: "scalar", type: f.rettype };
-  return { schema: f.schema, name: f.name, args, returns, setof: f.setof, volatility: f.volatility };
+  return { schema: f.schema, name: f.name, args, returns, setof: f.setof, volatility: f.volatility, argRelation: f.arg_relation, rows: Number(f.rows) };
 }
 
 /** Levenshtein distance, for PostgREST-style "Perhaps you meant" hints. */

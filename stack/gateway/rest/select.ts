@@ -99,6 +99,8 @@ export function buildLevel(ctx: BuildContext, src: Source, items: SelectItem[], 
         const child = buildLevel(ctx, { alias, relationName: rel.target.name, columns: rel.target.columns, table: rel.target }, item.select, childPath);
         const e: EmbedBuild = { item, rel, alias, outName, child, orderColumns: [] };
         for (const [oc] of rel.junction ? rel.junction.toOrigin.map(([jc, oc2]) => [oc2, jc]) : rel.pairs) out.uses.add(oc!);
+        // A computed relationship's function may read any column of the parent row.
+        if (rel.computed) for (const c of src.columns) out.uses.add(c.name);
         embeds.push(e);
         const marker = `${ident(joinedAlias(alias))}.${item.spread ? "pgrst_found" : "pgrst_body"}`;
         nullTests.set(outName, marker);
@@ -157,7 +159,11 @@ function lateralJoin(e: EmbedBuild, parentAlias: string): string {
   const t = rel.target;
   let from = `${qident(t.schema, t.name)} as ${ident(alias)}`;
   const cond: string[] = [];
-  if (rel.junction) {
+  if (rel.computed) {
+    // The function receives the parent row and does the matching itself.
+    from = `${qident(rel.computed.schema, rel.computed.name)}(${ident(parentAlias)}) as ${ident(alias)}`;
+    cond.push("true");
+  } else if (rel.junction) {
     const jt = `${alias}_jt`;
     from += ` join ${qident(rel.junction.table.schema, rel.junction.table.name)} as ${ident(jt)} on ${rel.junction.toTarget.map(([jc, tc]) => `${ident(jt)}.${ident(jc)} = ${ident(alias)}.${ident(tc)}`).join(" and ")}`;
     for (const [jc, oc] of rel.junction.toOrigin) cond.push(`${ident(jt)}.${ident(jc)} = ${ident(parentAlias)}.${ident(oc)}`);
