@@ -75,6 +75,20 @@ describe("rpc", () => {
     expect(error?.code).toBe("PT418");
   });
 
+  it("lets SQL shape the whole error with RAISE SQLSTATE 'PGRST'", async () => {
+    const res = await rest(`/rpc/${fx.fn("payment_required")}`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(402);
+    expect(res.headers.get("x-powered-by")).toBe("Nerd Rage");
+    expect(await res.json()).toEqual({ code: "123", message: "Payment Required", details: "Quota exceeded", hint: "Upgrade your plan" });
+  });
+
+  it("applies response.status and response.headers set by the function", async () => {
+    const res = await rest(`/rpc/${fx.fn("created")}`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(202);
+    expect(res.headers.get("x-rest-test")).toBe("yes");
+    expect(await res.json()).toEqual({ ok: true });
+  });
+
   it("answers 404 PGRST202 for an unknown function or unknown arguments", async () => {
     const a = await sb.rpc(`${fx.fn("add")}x`, { a: 1 });
     expect(a.status).toBe(404);
