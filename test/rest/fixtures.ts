@@ -100,10 +100,13 @@ create function ${S}.${p}_payment_required() returns void language plpgsql set s
     detail = '{"status":402,"headers":{"X-Powered-By":"Nerd Rage"}}'; end $f$;
 create function ${S}.${p}_created() returns json language plpgsql set search_path = ''
   as $f$ begin perform set_config('response.status', '202', true); perform set_config('response.headers', '[{"X-Rest-Test":"yes"}]', true); return '{"ok":true}'; end $f$;
+-- Single unnamed text / bytea parameters receive raw text/plain and octet-stream bodies.
+create function ${S}.${p}_shout(text) returns text language sql immutable set search_path = '' as 'select upper($1)';
+create function ${S}.${p}_size(bytea) returns int language sql immutable set search_path = '' as 'select length($1)';
 -- Grants name each fixture function: a schema-wide GRANT would race with other files' fixtures ("tuple concurrently updated").
 grant execute on function ${S}.${p}_add, ${S}.${p}_books_by, ${S}.${p}_first_book, ${S}.${p}_titles, ${S}.${p}_fail,
   ${S}.${p}_teapot, ${S}.${p}_echo, ${S}.${p}_noop, ${S}.${p}_tagged, ${S}.${p}_whoami, ${S}.${p}_write_note,
-  ${S}.${p}_spawn_notes, ${S}.${p}_top_book, ${S}.${p}_long_books, ${S}.${p}_payment_required, ${S}.${p}_created to anon, authenticated, service_role;
+  ${S}.${p}_spawn_notes, ${S}.${p}_top_book, ${S}.${p}_long_books, ${S}.${p}_payment_required, ${S}.${p}_created, ${S}.${p}_shout, ${S}.${p}_size to anon, authenticated, service_role;
 
 insert into ${S}.${p}_authors (id, name, born, tags, meta, bio) values
   (1, 'Ada', '1815-12-10', '{math,poetry}', '{"country":"UK","langs":{"first":"en"},"n":1}', 'first programmer'),
@@ -134,7 +137,7 @@ insert into ${S}.${p}_book_genres (book_id, genre_id) values (1, 1), (1, 2), (2,
         drop view if exists ${S}.${p}_book_titles, ${S}.${p}_people;
         drop table if exists ${S}.${p}_book_genres, ${S}.${p}_genres, ${S}.${p}_books, ${S}.${p}_authors, ${S}.${p}_notes, ${S}.${p}_secrets cascade;
         drop function if exists ${S}.${p}_add, ${S}.${p}_books_by, ${S}.${p}_first_book, ${S}.${p}_titles, ${S}.${p}_fail,
-          ${S}.${p}_teapot, ${S}.${p}_echo, ${S}.${p}_noop, ${S}.${p}_tagged, ${S}.${p}_whoami, ${S}.${p}_write_note, ${S}.${p}_spawn_notes, ${S}.${p}_top_book, ${S}.${p}_long_books, ${S}.${p}_payment_required, ${S}.${p}_created;
+          ${S}.${p}_teapot, ${S}.${p}_echo, ${S}.${p}_noop, ${S}.${p}_tagged, ${S}.${p}_whoami, ${S}.${p}_write_note, ${S}.${p}_spawn_notes, ${S}.${p}_top_book, ${S}.${p}_long_books, ${S}.${p}_payment_required, ${S}.${p}_created, ${S}.${p}_shout, ${S}.${p}_size;
         notify pgrst, 'reload schema';`);
     },
   };

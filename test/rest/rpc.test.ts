@@ -62,6 +62,13 @@ describe("rpc", () => {
     expect(data).toEqual({ anything: [1, 2], goes: true });
   });
 
+  it("passes a text/plain body to a single unnamed text parameter and octet-stream to bytea", async () => {
+    const text = await rest(`/rpc/${fx.fn("shout")}`, { method: "POST", body: "hello, world", headers: { "content-type": "text/plain" } });
+    expect(await text.json()).toBe("HELLO, WORLD");
+    const bytes = await rest(`/rpc/${fx.fn("size")}`, { method: "POST", body: new Uint8Array([0, 1, 2, 255]), headers: { "content-type": "application/octet-stream" } });
+    expect(await bytes.json()).toBe(4);
+  });
+
   it("answers 400 with the raised message, detail and hint for RAISE EXCEPTION", async () => {
     const { data, error, status } = await sb.rpc(fx.fn("fail"), { msg: "nope, not today" });
     expect(data).toBeNull();

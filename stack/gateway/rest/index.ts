@@ -11,7 +11,7 @@ import type { Handling } from "./respond.ts";
 import { handleRpc } from "./rpc.ts";
 import { closest, loadSchemaCache, qualified, type SchemaCache } from "./schema-cache.ts";
 import { openApi } from "./openapi.ts";
-import { bodyAsJson } from "./payload.ts";
+import { bodyAsJson, rawRpcBody } from "./payload.ts";
 
 const ANON_ROLE = "anon";
 
@@ -133,12 +133,15 @@ export function createRestService(ctx: ServiceContext): Service {
       method,
       range: method === "GET" ? parseRange(req.headers.get("range")) : undefined,
     };
-    const body = method === "GET" || method === "HEAD" ? "" : bodyAsJson(req.headers.get("content-type"), await req.text());
-
     if (isRpc) {
       if (method !== "GET" && method !== "HEAD" && method !== "POST") throw errors.rpcMethod(method);
-      return handleRpc(h, segments[1]!, body, method === "HEAD");
+      // text/plain, text/xml and octet-stream bodies go whole to a function's single unnamed text/xml/bytea parameter.
+      const raw = method === "POST" ? rawRpcBody(req.headers.get("content-type")) : undefined;
+      if (raw) return handleRpc(h, segments[1]!, { type: raw, value: raw === "bytea" ? Buffer.from(await req.arrayBuffer()) : await req.text() }, false);
+      const json = method === "POST" ? bodyAsJson(req.headers.get("content-type"), await req.text()) : "";
+      return handleRpc(h, segments[1]!, json, method === "HEAD");
     }
+    const body = method === "GET" || method === "HEAD" ? "" : bodyAsJson(req.headers.get("content-type"), await req.text());
     const name = segments[0]!;
     const table = schemaCache.tables.get(qualified(schema, name));
     if (!table) {

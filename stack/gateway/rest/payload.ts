@@ -56,3 +56,12 @@ export function bodyAsJson(contentType: string | null, raw: string): string {
   if (type === "application/x-www-form-urlencoded") return JSON.stringify(Object.fromEntries(new URLSearchParams(raw)));
   throw errors.invalidBody(`Content-Type not acceptable: ${contentType}`);
 }
+
+/** For RPC: the parameter type a raw body is passed as (text/plain → text, text/xml → xml, octet-stream → bytea), else undefined. */
+export function rawRpcBody(contentType: string | null): "text" | "xml" | "bytea" | undefined {
+  const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type === "text/plain") return "text";
+  if (type === "text/xml") return "xml";
+  if (type === "application/octet-stream") return "bytea";
+  return undefined;
+}

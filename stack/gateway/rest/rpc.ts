@@ -23,8 +23,14 @@ function notFound(h: Handling, name: string, keys: string[]): ApiError {
   );
 }
 
-/** Chooses the overload whose parameter names fit the given keys (PostgREST's rule), or the single-json-argument fallback. */
-function resolve(h: Handling, name: string, keys: string[], post: boolean): { fn: DbFunction; single: boolean } {
+/** A body sent as is to a single unnamed text/xml/bytea parameter. */
+export interface RawBody {
+  type: "text" | "xml" | "bytea";
+  value: string | Buffer;
+}
+
+/** Chooses the overload whose parameter names fit the given keys (PostgREST's rule), or the single-unnamed-argument fallback. */
+function resolve(h: Handling, name: string, keys: string[], post: boolean, raw?: RawBody): { fn: DbFunction; single: boolean } {
   const fns = h.cache.functions.get(qualified(h.rc.schema, name)) ?? [];
   const matches = fns.filter((f) => {
     if (!f.args.length) return keys.length === 0;
@@ -32,6 +38,11 @@ function resolve(h: Handling, name: string, keys: string[], post: boolean): { fn
     const names = f.args.map((a) => a.name);
     return keys.every((k) => names.includes(k)) && f.args.every((a) => a.hasDefault || keys.includes(a.name));
   });
+  if (raw) {
+    const single = fns.filter((f) => f.args.length === 1 && !f.args[0]!.name && f.args[0]!.type === raw.type);
+    if (single.length === 1) return { fn: single[0]!, single: true };
+    throw notFound(h, name, []);
+  }
   if (matches.length === 1) return { fn: matches[0]!, single: false };
   if (matches.length > 1) {
     const sig = (f: DbFunction) => `${f.schema}.${f.name}(${f.args.map((a) => `${a.name} => ${a.type}`).join(", ")})`;
@@ -64,9 +75,9 @@ function pgArray(items: unknown[]): string {
 }
 
 /** `"schema"."fn"("a" := $1::type, …)`. */
-function callSql(fn: DbFunction, args: Args, single: boolean, rawBody: string, params: Params): string {
+function callSql(fn: DbFunction, args: Args, single: boolean, rawBody: string | RawBody, params: Params): string {
   const target = qident(fn.schema, fn.name);
-  if (single) return `${target}(${params.add(rawBody || "{}", fn.args[0]!.type)})`;
+  if (single) return `${target}(${params.add(typeof rawBody === "string" ? rawBody || "{}" : rawBody.value, fn.args[0]!.type)})`;
   const parts: string[] = [];
   for (const a of fn.args) {
     if (!args.has(a.name)) continue;
@@ -76,10 +87,12 @@ function callSql(fn: DbFunction, args: Args, single: boolean, rawBody: string, p
   return `${target}(${parts.join(", ")})`;
 }
 
-export async function handleRpc(h: Handling, name: string, rawBody: string, head: boolean): Promise<Response> {
+export async function handleRpc(h: Handling, name: string, rawBody: string | RawBody, head: boolean): Promise<Response> {
   const post = h.method === "POST";
   const args: Args = new Map();
-  if (post) {
+  if (typeof rawBody !== "string") {
+    // Raw bodies carry no named arguments.
+  } else if (post) {
     let body: unknown = {};
     if (rawBody.trim()) {
       try {
@@ -95,7 +108,7 @@ export async function handleRpc(h: Handling, name: string, rawBody: string, head
       args.set(k, prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v]);
     }
   }
-  const { fn, single } = resolve(h, name, [...args.keys()], post);
+  const { fn, single } = resolve(h, name, [...args.keys()], post, typeof rawBody === "string" ? undefined : rawBody);
   // Repeated GET parameters feed a variadic/array parameter.
   for (const a of fn.args) if (Array.isArray(args.get(a.name)) && !post && !a.type.endsWith("[]")) throw errors.parse(`"failed to parse rpc parameter ${a.name}"`);
   const params = new Params();
