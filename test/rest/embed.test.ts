@@ -145,4 +145,13 @@ describe("embedding", () => {
     expect(error).toBeNull();
     expect(data).toEqual([{ name: "Brian", top: { title: "The C Book" }, long: [{ id: 2 }, { id: 3 }] }]);
   });
+
+  it("counts related rows with rel(count)", async () => {
+    const { data, error } = await sb.from(fx.authors).select(`id,${fx.books}!author_id(count)`).in("id", [2, 4]).order("id");
+    expect(error).toBeNull();
+    expect(data).toEqual([
+      { id: 2, [fx.books]: [{ count: 2 }] },
+      { id: 4, [fx.books]: [{ count: 0 }] },
+    ]);
+  });
 });

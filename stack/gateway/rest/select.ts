@@ -76,6 +76,13 @@ export function buildLevel(ctx: BuildContext, src: Source, items: SelectItem[], 
         break;
       case "field": {
         if (item.aggregate) throw errors.aggregates();
+        // `rel(count)`: inside an embed, a bare `count` on a table without such a column counts the related rows
+        // (the form Supabase documents: `select('*, cities(count)')` → `cities: [{ count: 3 }]`).
+        if (path.length > 0 && item.field.name === "count" && !item.field.json.length && !src.columns.some((c) => c.name === "count")) {
+          out.columns.push(`count(*)${item.cast ? `::${item.cast}` : ""} as ${ident(item.alias ?? "count")}`);
+          out.names.push(item.alias ?? "count");
+          break;
+        }
         const col = findColumn(filterScope(src, nullTests), item.field.name);
         out.uses.add(col.name);
         let expr = fieldSql(src.alias, item.field, col, ctx.params);
