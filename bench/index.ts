@@ -122,6 +122,37 @@ async function main(): Promise<number> {
   let seeded: Seeded | undefined;
   let failed = false;
   const outputs: StageOutput[] = [];
+  // Removes what the run added (seeded rows on an adopted stack; the private stack), once, whether the
+  // run ended, failed or was interrupted with Ctrl-C.
+  let cleaning: Promise<void> | undefined;
+  let interrupted = false;
+  const cleanup = (): Promise<void> => (cleaning ??= doCleanup());
+  const doCleanup = async (): Promise<void> => {
+    if (admin && seeded && target?.mode === "adopted" && values["keep-seed"]) progress(`seeded rows kept (bookkeeping in schema ${seeded.schema})`);
+    else if (seeded && target?.mode === "adopted") {
+      progress("cleanup: removing the seeded rows");
+      // A connection of its own: the admin one may be busy with a statement that was interrupted.
+      const db = new pg.Client({ connectionString: target.dbUrl, application_name: "parley-bench-cleanup" });
+      await db
+        .connect()
+        .then(() => unseed(db, seeded!))
+        .catch((e: unknown) => progress(`cleanup failed: ${String(e)} (drop schema ${seeded!.schema} and its rows by hand)`))
+        .finally(() => db.end().catch(() => undefined));
+    }
+    await admin?.end().catch(() => undefined);
+    if (target) {
+      progress(target.mode === "started" ? "cleanup: stopping the private stack" : "done with the running stack");
+      await target.stop({ keepLogs: failed && !interrupted });
+      if (failed && !interrupted && target.logFile) progress(`stack log kept at ${target.logFile}`);
+    }
+  };
+  const onInterrupt = () => {
+    failed = true;
+    interrupted = true;
+    progress("interrupted");
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.on("SIGINT", onInterrupt);
   try {
     progress("stack");
     target = await openTarget(
@@ -129,12 +160,14 @@ async function main(): Promise<number> {
       progress,
     );
     admin = new pg.Client({ connectionString: target.dbUrl, application_name: "parley-bench-admin" });
+    admin.on("error", () => undefined); // see connect() in sql.ts
     await admin.connect();
     progress(`seed (history ${sizes.historyMessages.toLocaleString("en-US")} messages, inboxes ${sizes.inboxLarge} and ${sizes.inboxSmall})`);
     seeded = await seed(admin, sizes, progress);
     await target.serve(progress);
     const ctx: StageContext = { target, admin, seeded, opts, say: progress };
     for (const stage of stages) {
+      if (interrupted) break;
       progress(`stage ${stage}`);
       const out = await runStage(stage, ctx, sizes).catch((e: unknown): StageOutput => {
         failed = true;
@@ -148,17 +181,8 @@ async function main(): Promise<number> {
     failed = true;
     progress(`bench could not run: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
   } finally {
-    if (admin && seeded && target?.mode === "adopted" && values["keep-seed"]) progress(`seeded rows kept (bookkeeping in schema ${seeded.schema})`);
-    else if (admin && seeded && target?.mode === "adopted") {
-      progress("cleanup: removing the seeded rows");
-      await unseed(admin, seeded).catch((e: unknown) => progress(`cleanup failed: ${String(e)} (drop schema ${seeded!.schema} and its rows by hand)`));
-    }
-    await admin?.end().catch(() => undefined);
-    if (target) {
-      progress(target.mode === "started" ? "cleanup: stopping the private stack" : "done with the running stack");
-      await target.stop({ keepLogs: failed });
-      if (failed && target.logFile) progress(`stack log kept at ${target.logFile}`);
-    }
+    process.off("SIGINT", onInterrupt);
+    await cleanup();
   }
 
   const metrics: Metric[] = outputs.flatMap((o) => o.metrics);

@@ -31,7 +31,13 @@ export const asSuperuser = (userId: string, statement: string): string => `begin
 
 /** Opens `count` connections to the database. */
 export async function connect(url: string, count: number): Promise<pg.Client[]> {
-  const clients = Array.from({ length: count }, () => new pg.Client({ connectionString: url, application_name: "parley-bench" }));
+  const clients = Array.from({ length: count }, () => {
+    const c = new pg.Client({ connectionString: url, application_name: "parley-bench" });
+    // A connection dropped while idle (the stack stopping under an interrupted run) must not crash the
+    // bench; a failure during a query still rejects that query.
+    c.on("error", () => undefined);
+    return c;
+  });
   await Promise.all(clients.map((c) => c.connect()));
   return clients;
 }
