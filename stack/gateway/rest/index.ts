@@ -124,7 +124,7 @@ export function createRestService(ctx: ServiceContext): Service {
       db,
       cache: schemaCache,
       config,
-      rc: { role, claims, method, path, headers, cookies, schema, extraSearchPath: config.extraSearchPath, anonRole: ANON_ROLE, timezone: prefs.timezone },
+      rc: { role, claims, method, path, headers, cookies, schema, extraSearchPath: config.extraSearchPath, anonRole: ANON_ROLE, timezone: prefs.timezone, tx: prefs.tx },
       prefs,
       media: accept.media,
       stripNulls: accept.stripNulls,

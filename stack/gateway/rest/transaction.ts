@@ -18,6 +18,27 @@ export interface RequestContext {
   anonRole: string;
   /** `Prefer: timezone=…`; an unknown zone is ignored, as PostgREST v14 does. */
   timezone?: string;
+  /** `Prefer: tx=…`, honoured only when `pgrst.db_tx_end` allows an override. */
+  tx?: "commit" | "rollback";
+}
+
+/** In-database PostgREST settings (`ALTER ROLE authenticator SET pgrst.… = …`) that change how a request runs. */
+export function inDatabaseSetting(cache: SchemaCache, name: string): string | undefined {
+  return cache.roleSettings.get("authenticator")?.find(([k]) => k === `pgrst.${name}`)?.[1];
+}
+
+/** Whether the transaction ends in ROLLBACK: `db-tx-end` (commit | rollback, optionally `-allow-override` by `Prefer: tx`). */
+export function endsInRollback(cache: SchemaCache, tx: "commit" | "rollback" | undefined): boolean {
+  const setting = inDatabaseSetting(cache, "db_tx_end") ?? "commit";
+  const base = setting.startsWith("rollback");
+  return setting.endsWith("-allow-override") && tx ? tx === "rollback" : base;
+}
+
+/** `pgrst.db_pre_request` as a quoted `"schema"."fn"` (or `"fn"` resolved by search_path), when set. */
+function preRequestCall(cache: SchemaCache): string | undefined {
+  const name = inDatabaseSetting(cache, "db_pre_request");
+  if (!name) return undefined;
+  return `select ${name.split(".").map((p) => ident(p.replace(/^"|"$/g, ""))).join(".")}()`;
 }
 
 /** GUCs a function may set to shape the response (`response.status`, `response.headers`). */
@@ -64,11 +85,13 @@ export async function inRequestTransaction<T>(
         calls.push(`set_config('timezone', coalesce((select name from pg_catalog.pg_timezone_names where name = ${lit(rc.timezone)}), current_setting('timezone')), true)`);
       }
       await client.query(`${begin}; select ${calls.join(", ")}`);
+      const pre = preRequestCall(cache);
+      if (pre) await client.query(pre);
       const result = await work(client);
       // The response GUCs and the end of the transaction, again in one round trip.
       const end = await client.query(
         "select nullif(current_setting('response.status', true), '') as status, nullif(current_setting('response.headers', true), '') as headers, " +
-          `nullif(current_setting('pgrst.inserted', true), '') as inserted; ${opts.rollbackIf?.(result) ? "rollback" : "commit"}`,
+          `nullif(current_setting('pgrst.inserted', true), '') as inserted; ${opts.rollbackIf?.(result) || endsInRollback(cache, rc.tx) ? "rollback" : "commit"}`,
       );
       const gucs = ((end as unknown as pg.QueryResult[])[0]?.rows[0] ?? {}) as { status?: string | null; headers?: string | null; inserted?: string | null };
       const overrides = parseOverrides(gucs.status ?? null, gucs.headers ?? null);
