@@ -19,6 +19,9 @@ export async function runHistory(ctx: StageContext): Promise<StageOutput> {
     const table = await compare(ctx, client!, asUser(reader, page), asSuperuser(reader, page));
     const viaRpc = await compare(ctx, client!, asUser(reader, rpc), asSuperuser(reader, page));
     const large = await compare(ctx, client!, asUser(seeded.users.large, page), asSuperuser(reader, page));
+    // The conversation row itself (get_group, from('conversations')…eq('id', …)), read by the large-inbox member.
+    const row = `select * from public.conversations where id = ${lit(seeded.conversations.history)}`;
+    const convRow = await compare(ctx, client!, asUser(seeded.users.large, row), asSuperuser(seeded.users.large, row));
     if (ctx.opts.explain) {
       await explain(ctx, client!, "history page as a member (RLS)", asUser(reader, page), page);
       await explain(ctx, client!, "history page as superuser", asSuperuser(reader, page), page);
@@ -41,6 +44,9 @@ export async function runHistory(ctx: StageContext): Promise<StageOutput> {
         history_superuser_p99_ms: table.b.p99,
         history_rls_large_inbox_p50_ms: large.a.p50,
         history_rls_large_inbox_vs_superuser: large.ratio,
+        conversation_row_large_inbox_p50_ms: convRow.a.p50,
+        conversation_row_superuser_p50_ms: convRow.b.p50,
+        conversation_row_large_inbox_vs_superuser: convRow.ratio,
         history_list_messages_p50_ms: viaRpc.a.p50,
         history_list_messages_vs_superuser: viaRpc.ratio,
         history_conversation_messages: Number(count),
