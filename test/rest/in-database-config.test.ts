@@ -1,4 +1,4 @@
-// In-database PostgREST settings on the authenticator role: db_pre_request and db_tx_end (with Prefer: tx).
+// In-database PostgREST settings on the authenticator role: db_pre_request, db_tx_end (with Prefer: tx), db_aggregates_enabled.
 // These are cluster-wide while set, so the pre-request function is harmless (it only records that it ran) and
 // every setting is reset, and the reset seen by the service, before anything it names is dropped.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await db().query("alter role authenticator reset pgrst.db_pre_request; alter role authenticator reset pgrst.db_tx_end");
+  await db().query("alter role authenticator reset pgrst.db_pre_request; alter role authenticator reset pgrst.db_tx_end; alter role authenticator reset pgrst.db_aggregates_enabled");
   await reloadUntil(async () => (await rest(`/rpc/${fx.fn("add")}`, { method: "POST", body: '{"a":1}', headers: { "content-type": "application/json" } })).status === 200);
   await db().query(`drop function if exists ${FIXTURE_SCHEMA}.${pre}()`);
   await fx.drop();
@@ -60,5 +60,29 @@ describe("in-database configuration", () => {
     const committed = await rest(`/${fx.authors}`, { method: "POST", body: JSON.stringify({ id: 999, name: "Real" }), headers: { "content-type": "application/json" } });
     expect(committed.status).toBe(201);
     expect((await db().query(`select name from ${FIXTURE_SCHEMA}.${fx.authors} where id = 999`)).rows).toEqual([{ name: "Real" }]);
+  });
+
+  it("refuses aggregates with 400 PGRST123 while db_aggregates_enabled is off (Supabase's default)", async () => {
+    const res = await rest(`/${fx.books}?select=pages.sum()`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { code: string }).code).toBe("PGRST123");
+  });
+
+  it("aggregates, grouped by the other selected columns, once db_aggregates_enabled is on", async () => {
+    await db().query("alter role authenticator set pgrst.db_aggregates_enabled = 'true'");
+    await db().query("notify pgrst, 'reload config'");
+    await reloadUntil(async () => (await rest(`/${fx.books}?select=pages.sum()`)).status === 200);
+    const total = await rest(`/${fx.books}?select=pages.sum(),count()`);
+    expect(await total.json()).toEqual([{ sum: 742, count: 4 }]);
+    const grouped = await rest(`/${fx.books}?select=author_id,pages:pages.max(),n:count()&author_id=not.is.null&order=author_id`);
+    expect(await grouped.json()).toEqual([
+      { author_id: 1, pages: 50, n: 1 },
+      { author_id: 2, pages: 272, n: 2 },
+      { author_id: 3, pages: 300, n: 1 },
+    ]);
+    const embedded = await rest(`/${fx.authors}?select=name,${fx.books}!author_id(pages.sum())&id=eq.2`);
+    expect(await embedded.json()).toEqual([{ name: "Brian", [fx.books]: [{ sum: 392 }] }]);
+    await db().query("alter role authenticator reset pgrst.db_aggregates_enabled");
+    await reloadUntil(async () => (await rest(`/${fx.books}?select=pages.sum()`)).status === 400);
   });
 });

@@ -68,7 +68,8 @@ export function createRestService(ctx: ServiceContext): Service {
       await client.connect();
       client.on("notification", (n) => {
         if (n.channel !== "pgrst") return;
-        if (n.payload && n.payload !== "reload schema") return;
+        // 'reload config' re-reads the in-database settings, which live in the same cache here.
+        if (n.payload && n.payload !== "reload schema" && n.payload !== "reload config") return;
         reload().catch((e: unknown) => log(`schema reload failed: ${e instanceof Error ? e.message : String(e)}`));
       });
       await client.query("listen pgrst");

@@ -13,6 +13,8 @@ export interface BuildContext {
   /** Scope keys (embed paths) that an embed or the top level used; the rest are PGRST108. */
   consumed: Set<string>;
   aliasCount: number;
+  /** `pgrst.db_aggregates_enabled` (off by default, as on Supabase). */
+  aggregates: boolean;
 }
 
 /** What a level reads from: a table, view, function result or mutation CTE. */
@@ -38,6 +40,8 @@ export interface LevelSql {
   offset?: number;
   /** Source columns this level reads (selected, joined on, ordered by): what a mutation must RETURN. */
   uses: Set<string>;
+  /** With aggregates in the select list: the plain (grouping) expressions, or [] for one group. */
+  groupBy?: string[];
 }
 
 interface EmbedBuild {
@@ -50,7 +54,8 @@ interface EmbedBuild {
 }
 
 export function newContext(cache: SchemaCache, params: Params, query: ParsedQuery): BuildContext {
-  return { cache, params, query, consumed: new Set(), aliasCount: 0 };
+  const aggregates = cache.roleSettings.get("authenticator")?.some(([k, v]) => k === "pgrst.db_aggregates_enabled" && v === "true") ?? false;
+  return { cache, params, query, consumed: new Set(), aliasCount: 0, aggregates };
 }
 
 const joinedAlias = (alias: string) => `${alias}_j`;
@@ -63,6 +68,8 @@ export function buildLevel(ctx: BuildContext, src: Source, items: SelectItem[], 
   const out: LevelSql = { columns: [], names: [], joins: [], where: [], order: [], limit: scoped?.limit, offset: scoped?.offset, uses: new Set() };
   const embeds: EmbedBuild[] = [];
   const nullTests = new Map<string, string>();
+  /** Non-aggregate select expressions: the GROUP BY when the level aggregates. */
+  const plain: string[] = [];
   const colSql = (c: Column) => `${ident(src.alias)}.${ident(c.name)}`;
 
   for (const item of items) {
@@ -75,7 +82,7 @@ export function buildLevel(ctx: BuildContext, src: Source, items: SelectItem[], 
         }
         break;
       case "field": {
-        if (item.aggregate) throw errors.aggregates();
+        if (item.aggregate && !ctx.aggregates) throw errors.aggregates();
         // `rel(count)`: inside an embed, a bare `count` on a table without such a column counts the related rows
         // (the form Supabase documents: `select('*, cities(count)')` → `cities: [{ count: 3 }]`).
         if (path.length > 0 && item.field.name === "count" && !item.field.json.length && !src.columns.some((c) => c.name === "count")) {
@@ -88,13 +95,30 @@ export function buildLevel(ctx: BuildContext, src: Source, items: SelectItem[], 
         let expr = fieldSql(src.alias, item.field, col, ctx.params);
         // The parser only accepts identifier-shaped type names (isSafeTypeName), so the cast is written as is.
         if (item.cast) expr = `cast(${expr} as ${item.cast})`;
+        if (item.aggregate) {
+          // `col.sum()`, `col::int.avg()::text`: the aggregate of the column, named after the function.
+          expr = `${item.aggregate}(${expr})`;
+          if (item.aggregateCast) expr = `cast(${expr} as ${item.aggregateCast})`;
+          const aggName = item.alias ?? item.aggregate;
+          out.columns.push(`${expr} as ${ident(aggName)}`);
+          out.names.push(aggName);
+          out.groupBy ??= [];
+          break;
+        }
         const name = item.alias ?? (item.field.json.length ? item.field.json[item.field.json.length - 1]!.key : col.name);
         out.columns.push(`${expr} as ${ident(name)}`);
         out.names.push(name);
+        plain.push(expr);
         break;
       }
-      case "count":
-        throw errors.aggregates();
+      case "count": {
+        if (!ctx.aggregates) throw errors.aggregates();
+        const countName = item.alias ?? "count";
+        out.columns.push(`${item.cast ? `cast(count(*) as ${item.cast})` : "count(*)"} as ${ident(countName)}`);
+        out.names.push(countName);
+        out.groupBy ??= [];
+        break;
+      }
       case "embed": {
         if (!src.table) throw errors.notImplemented(`Cannot embed '${item.name}' on a result without a table type`);
         const rel = findRelationship(ctx.cache, src.table, item.name, item.hint);
@@ -128,6 +152,10 @@ export function buildLevel(ctx: BuildContext, src: Source, items: SelectItem[], 
     }
   }
 
+  if (out.groupBy) {
+    if (embeds.length || items.some((i) => i.type === "star")) throw errors.notImplemented("Aggregates together with '*' or embedded resources at the same level");
+    out.groupBy = plain;
+  }
   const fscope = filterScope(src, nullTests);
   for (const f of scoped?.filters ?? []) out.where.push(filterSql(fscope, f, ctx.params));
   for (const t of scoped?.logic ?? []) out.where.push(logicSql(fscope, t, ctx.params));
@@ -180,7 +208,7 @@ function lateralJoin(e: EmbedBuild, parentAlias: string): string {
   const where = [...cond, ...child.where];
   const tail = `${child.joins.join(" ")} where ${where.join(" and ")}`;
   const shape = `${child.order.length ? ` order by ${child.order.join(", ")}` : ""}${child.limit !== undefined ? ` limit ${child.limit}` : ""}${child.offset !== undefined ? ` offset ${child.offset}` : ""}`;
-  const inner = `select ${child.columns.join(", ")} from ${from} ${tail}${shape}`;
+  const inner = `select ${child.columns.join(", ")} from ${from} ${tail}${groupBy(child)}${shape}`;
   const extra = e.orderColumns.length ? `, ${e.orderColumns.join(", ")}` : "";
   let body: string;
   if (isToOne(rel)) {
@@ -214,8 +242,10 @@ export function levelQuery(level: LevelSql, from: string, limit?: number, offset
   const order = level.order.length ? ` order by ${level.order.join(", ")}` : "";
   const lim = limit !== undefined ? ` limit ${limit}` : "";
   const off = offset ? ` offset ${offset}` : "";
-  return `select ${level.columns.join(", ")} from ${from} ${level.joins.join(" ")}${where}${order}${lim}${off}`;
+  return `select ${level.columns.join(", ")} from ${from} ${level.joins.join(" ")}${where}${groupBy(level)}${order}${lim}${off}`;
 }
+
+const groupBy = (level: LevelSql): string => (level.groupBy?.length ? ` group by ${level.groupBy.join(", ")}` : "");
 
 /** Row count over the same FROM/WHERE, without order or paging; only the embeds the WHERE needs are joined. `cap` stops counting early. */
 export function countQuery(level: LevelSql, from: string, cap?: number): string {
@@ -225,6 +255,7 @@ export function countQuery(level: LevelSql, from: string, cap?: number): string 
     const m = / as ("pgrst_\d+_j") on true$/.exec(j);
     return !m || whereText.includes(m[1]!);
   });
+  if (level.groupBy) return `select count(*) from (${levelQuery(level, from, cap)}) as _c`;
   if (cap !== undefined) return `select count(*) from (select 1 from ${from} ${joins.join(" ")}${where} limit ${cap}) as _c`;
   return `select count(*) from ${from} ${joins.join(" ")}${where}`;
 }
