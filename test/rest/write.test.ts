@@ -176,6 +176,15 @@ describe("update and delete", () => {
     expect(await authorRow(id)).toBeUndefined();
   });
 
+  it("updates and deletes only the first rows with order and limit", async () => {
+    const ids = [newId(), newId(), newId()];
+    await sb.from(fx.authors).insert(ids.map((id) => ({ id, name: "batch" })));
+    const upd = await rest(`/${fx.authors}?name=eq.batch&order=id.desc&limit=2`, { method: "PATCH", body: JSON.stringify({ bio: "top two" }), headers: { "content-type": "application/json", prefer: "return=representation" } });
+    expect(((await upd.json()) as Array<{ id: number }>).map((r) => r.id).sort()).toEqual([ids[1], ids[2]]);
+    const del = await rest(`/${fx.authors}?name=eq.batch&order=id&limit=1`, { method: "DELETE", headers: { prefer: "return=representation" } });
+    expect(((await del.json()) as Array<{ id: number }>).map((r) => r.id)).toEqual([ids[0]]);
+  });
+
   it("leaves a row hidden by RLS untouched: update and delete match nothing", async () => {
     const owner = await sqlUser(FIXTURE_SCHEMA);
     const stranger = await sqlUser(FIXTURE_SCHEMA);

@@ -57,7 +57,14 @@ function whereOf(h: Handling, table: Table, params: Params): string {
   const scopes = new Map([["", h.query.scopes.get("") ?? { filters: [], logic: [] }]]);
   const ctx = newContext(h.cache, params, { ...h.query, scopes });
   const level = buildLevel(ctx, { alias: table.name, relationName: table.name, columns: table.columns, table }, [], []);
-  return level.where.length ? ` where ${level.where.join(" and ")}` : "";
+  const where = level.where.length ? ` where ${level.where.join(" and ")}` : "";
+  if (level.limit === undefined && level.offset === undefined) return where;
+  // A limited update/delete (`order` + `limit`): only the first rows of the filtered, ordered set are touched.
+  if (table.kind !== "r" && table.kind !== "p") throw errors.notImplemented("limit/offset on PATCH or DELETE of a view");
+  const t = `${qident(table.schema, table.name)} as ${ident(table.name)}`;
+  const order = level.order.length ? ` order by ${level.order.join(", ")}` : "";
+  const page = `${level.limit !== undefined ? ` limit ${level.limit}` : ""}${level.offset ? ` offset ${level.offset}` : ""}`;
+  return ` where ${ident(table.name)}.ctid = any(array(select ${ident(table.name)}.ctid from ${t}${where}${order}${page}))`;
 }
 
 async function run(h: Handling, table: Table, statement: string, params: Params, ret: ReturnType<typeof returning>, kind: "insert" | "put" | "update" | "delete"): Promise<Response> {
