@@ -99,7 +99,12 @@ export function createRestService(ctx: ServiceContext): Service {
     const arrived = Date.now();
     const method = req.method.toUpperCase();
     const url = new URL(req.url);
-    const segments = path.split("/").filter(Boolean).map(decodeURIComponent);
+    let segments: string[];
+    try {
+      segments = path.split("/").filter(Boolean).map(decodeURIComponent);
+    } catch {
+      throw errors.invalidPath();
+    }
     let schemaCache = await current();
     const schema = pickSchema(method, req.headers, config.schemas);
     const { role, claims } = await identify(req.headers.get("authorization"), config.jwtSecret, ANON_ROLE);
