@@ -31,6 +31,19 @@ describe("rpc", () => {
     expect(data).toBe(42);
   });
 
+  it("passes arrays in GET calls as PostgreSQL array literals", async () => {
+    const { data, error } = await sb.rpc(fx.fn("tagged"), { tags: ["a", "b"] }, { get: true });
+    expect(error).toBeNull();
+    expect(data).toBe(2);
+  });
+
+  it("answers a HEAD call with the count of a set-returning function and no body", async () => {
+    const { data, count, status } = await sb.rpc(fx.fn("books_by"), { author: 2 }, { head: true, count: "exact" });
+    expect(status).toBe(200);
+    expect(count).toBe(2);
+    expect(data).toBeNull();
+  });
+
   it("passes JSON arrays as PostgreSQL arrays", async () => {
     expect((await sb.rpc(fx.fn("tagged"), { tags: ["a", "b,c", 'd"e'] })).data).toBe(3);
   });
