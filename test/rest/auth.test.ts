@@ -97,6 +97,13 @@ describe("rest auth", () => {
     expect(((await res.json()) as { code: string }).code).toBe("22023");
   });
 
+  it("refuses a JWT naming a role authenticator may not become (like postgres) with 403, as on Supabase", async () => {
+    const t = await tokenFor("00000000-0000-0000-0000-000000000004", { role: "postgres" });
+    const res = await rest(`/rpc/${fx.fn("whoami")}`, { token: t });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ code: "42501", message: 'permission denied to set role "postgres"' });
+  });
+
   it("answers 401 to anon and 403 to a user when PostgreSQL refuses with 42501", async () => {
     const anon = await rest(`/${fx.notes}`);
     expect(anon.status).toBe(401);

@@ -66,6 +66,8 @@ export interface SchemaCache {
   functions: Map<string, DbFunction[]>;
   /** role → [setting, value] pairs from ALTER ROLE … SET. */
   roleSettings: Map<string, Array<[string, string]>>;
+  /** Roles `authenticator` may switch to (PostgREST logs in as authenticator); null when there is no such role. */
+  switchableRoles: Set<string> | null;
   /** When the catalog reads began: DDL committed before this is in the cache. */
   startedAt: Date;
 }
@@ -144,6 +146,11 @@ join pg_attribute va on va.attrelid = v.oid and va.attname = a.attname and not v
 where d.classid = 'pg_rewrite'::regclass and d.refclassid = 'pg_class'::regclass and d.refobjsubid > 0
   and vn.nspname = any($1) and tn.nspname = any($1)`;
 
+// The stack connects as a superuser, but PostgREST logs in as `authenticator` and can only become its member roles.
+const SWITCHABLE_ROLES_SQL = `
+select r.rolname from pg_catalog.pg_roles r
+where exists (select 1 from pg_catalog.pg_roles a where a.rolname = 'authenticator' and pg_catalog.pg_has_role(a.oid, r.oid, 'member'))`;
+
 const ROLE_SETTINGS_SQL = `
 select r.rolname as role, s.setconfig as config
 from pg_db_role_setting s join pg_roles r on r.oid = s.setrole
@@ -191,6 +198,8 @@ export async function loadSchemaCache(db: pg.Pool, schemas: string[]): Promise<S
     const fns = (await client.query<FunctionRow>(FUNCTIONS_SQL, [schemas])).rows;
     const roles = (await client.query<{ role: string; config: string[] }>(ROLE_SETTINGS_SQL)).rows;
     const viewCols = (await client.query<ViewColumnRow>(VIEW_COLUMNS_SQL, [schemas])).rows;
+    const switchable = (await client.query<{ rolname: string }>(SWITCHABLE_ROLES_SQL)).rows;
+    const hasAuthenticator = (await client.query("select 1 from pg_catalog.pg_roles where rolname = 'authenticator'")).rowCount === 1;
     await client.query("commit");
 
     const tables = new Map<string, Table>();
@@ -231,7 +240,8 @@ export async function loadSchemaCache(db: pg.Pool, schemas: string[]): Promise<S
       }
       roleSettings.set(r.role, pairs);
     }
-    return { tables, foreignKeys, functions, roleSettings, startedAt };
+    const switchableRoles = hasAuthenticator ? new Set(switchable.map((r) => r.rolname)) : null;
+    return { tables, foreignKeys, functions, roleSettings, switchableRoles, startedAt };
   } catch (e) {
     await client.query("rollback").catch(() => undefined);
     throw e;

@@ -22,6 +22,10 @@ export interface RequestContext {
   tx?: "commit" | "rollback";
 }
 
+async function roleExists(db: pg.Pool, role: string): Promise<boolean> {
+  return (await db.query("select 1 from pg_catalog.pg_roles where rolname = $1", [role])).rowCount === 1;
+}
+
 /** In-database PostgREST settings (`ALTER ROLE authenticator SET pgrst.… = …`) that change how a request runs. */
 export function inDatabaseSetting(cache: SchemaCache, name: string): string | undefined {
   return cache.roleSettings.get("authenticator")?.find(([k]) => k === `pgrst.${name}`)?.[1];
@@ -63,6 +67,10 @@ export async function inRequestTransaction<T>(
   opts: TxOptions,
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<{ result: T; overrides: ResponseOverrides }> {
+  // A role that exists but is not granted to authenticator cannot be assumed on Supabase either (42501 there).
+  if (cache.switchableRoles && !cache.switchableRoles.has(rc.role) && rc.role !== rc.anonRole && (await roleExists(db, rc.role))) {
+    throw new ApiError(403, "42501", `permission denied to set role "${rc.role}"`);
+  }
   const client = await db.connect();
   let broken = false;
   try {
