@@ -52,6 +52,14 @@ describe("rest auth", () => {
     expect(body.search_path).toBe('"graphql_public", "public", "extensions"');
   });
 
+  it("applies the authenticator's and the role's ALTER ROLE settings, as PostgREST's login and role switch do", async () => {
+    const anon = (await (await rest(`/rpc/${fx.fn("whoami")}`)).json()) as Record<string, string>;
+    expect(anon).toMatchObject({ statement_timeout: "3s", lock_timeout: "8s" });
+    const u = await sqlUser(FIXTURE_SCHEMA);
+    const { data } = await u.client.rpc(fx.fn("whoami"));
+    expect(data).toMatchObject({ statement_timeout: "8s", lock_timeout: "8s" });
+  });
+
   it("refuses an expired JWT with 401 PGRST303 and a WWW-Authenticate header", async () => {
     const u = await sqlUser(FIXTURE_SCHEMA);
     const expired = await tokenFor(u.id, { expiresIn: -120 });

@@ -83,7 +83,9 @@ create function ${S}.${p}_whoami() returns json language sql stable as $f$
     'path', current_setting('request.path', true),
     'header', current_setting('request.headers', true)::json ->> 'x-rest-test',
     'search_path', current_setting('search_path'),
-    'timezone', current_setting('timezone'))
+    'timezone', current_setting('timezone'),
+    'statement_timeout', current_setting('statement_timeout'),
+    'lock_timeout', current_setting('lock_timeout'))
 $f$;
 create function ${S}.${p}_write_note(body text) returns bigint language sql volatile set search_path = ''
   as $f$ insert into ${S}.${p}_notes (body) values (body) returning id $f$;

@@ -80,6 +80,8 @@ export async function inRequestTransaction<T>(
       const lit = (v: string) => client.escapeLiteral(v);
       const searchPath = [rc.schema, ...rc.extraSearchPath.filter((s) => s !== rc.schema)].map(ident).join(", ");
       const calls = [`set_config('search_path', ${lit(searchPath)}, true)`];
+      // The login role's settings (PostgREST gets them by logging in as authenticator), then the impersonated role's.
+      for (const [k, v] of cache.roleSettings.get("authenticator") ?? []) if (!k.startsWith("pgrst.")) calls.push(`set_config(${lit(k)}, ${lit(v)}, true)`);
       for (const [k, v] of cache.roleSettings.get(rc.role) ?? []) calls.push(`set_config(${lit(k)}, ${lit(v)}, true)`);
       calls.push(
         `set_config('role', ${lit(rc.role)}, true)`,
