@@ -1,13 +1,42 @@
 // client/database.types.ts must describe the schema the migrations build: regenerate with `npm run types`.
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyMigrations, applyPlatform, PARLEY_ROOT } from "../../stack/postgres/apply.ts";
 import { formatTypes, generateTypes, TYPES_FILE } from "../../scripts/types/generate.ts";
 import { stackEnv } from "../support/env.ts";
+
+// A database of its own in the stack's cluster, holding only the platform and the migrations: other
+// suites create fixture tables in `public` while they run, which must not count as schema drift.
+const name = `types_check_${process.pid}_${Date.now()}`;
+const admin = () => new pg.Client({ connectionString: stackEnv.dbUrl });
+const url = (() => {
+  const u = new URL(stackEnv.dbUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+})();
+
+beforeAll(async () => {
+  const c = admin();
+  await c.connect();
+  await c.query(`create database ${name}`);
+  await c.end();
+  const quiet = () => undefined;
+  await applyPlatform(url, quiet);
+  await applyMigrations(url, PARLEY_ROOT, quiet);
+}, 120_000);
+
+afterAll(async () => {
+  const c = admin();
+  await c.connect();
+  await c.query(`drop database if exists ${name} with (force)`);
+  await c.end();
+});
 
 describe("client database types", () => {
   // Generation runs the CLI and deno fmt: allow for a busy machine.
   it("match what supabase gen types prints for the migrated database", { timeout: 90_000 }, () => {
-    const fresh = formatTypes(generateTypes(stackEnv.dbUrl));
+    const fresh = formatTypes(generateTypes(url));
     // On failure: run `npm run types` and commit client/database.types.ts.
     expect(readFileSync(TYPES_FILE, "utf8")).toBe(fresh);
   });
