@@ -13,7 +13,8 @@ export function toHttpError(error: PostgrestLikeError, status: number): HttpErro
   const parleyCode = error.hint && /^[a-z_]+$/.test(error.hint) ? error.hint : undefined;
   const message = error.message ?? "database error";
   if (status === 401 || code.startsWith("PGRST3") || parleyCode === "not_authenticated") return new HttpError(401, "unauthorized", "A valid user JWT is required.");
-  if (code === "P0002") return new HttpError(404, parleyCode ?? "not_found", message);
+  // PT404 is Parley's not-found (PostgREST answers it 404); P0002 is what the first migrations raised.
+  if (code === "PT404" || code === "P0002") return new HttpError(404, parleyCode ?? "not_found", message);
   if (code === "42501") return new HttpError(403, parleyCode ?? "forbidden", message);
   if (code === "23505") return new HttpError(409, parleyCode ?? "conflict", message);
   if (code === "22023" || code === "22P02") return new HttpError(400, parleyCode ?? "invalid_parameter", message);

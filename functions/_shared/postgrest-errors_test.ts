@@ -4,7 +4,8 @@ import { toHttpError } from "./postgrest-errors.ts";
 
 Deno.test("errors: SQLSTATEs map to their HTTP meaning and keep the Parley code from hint", () => {
   const cases: Array<[string, string | null, number, number, string]> = [
-    ["P0002", "call_not_found", 400, 404, "call_not_found"],
+    ["PT404", "call_not_found", 404, 404, "call_not_found"],
+    ["P0002", "call_not_found", 500, 404, "call_not_found"],
     ["42501", "not_accepted", 403, 403, "not_accepted"],
     ["23505", "call_over", 409, 409, "call_over"],
     ["22023", "call_id_required", 400, 400, "call_id_required"],

@@ -39,7 +39,7 @@ Deno.test("grant loader: calls get_call_grant as the user and returns the row", 
 
 Deno.test("grant loader: database refusals become 404 / 403 / 409 / 401 with their Parley code", async () => {
   const cases: Array<[number, Record<string, unknown>, number, string]> = [
-    [404, { code: "P0002", message: "call x not found", hint: "call_not_found", details: null }, 404, "call_not_found"],
+    [404, { code: "PT404", message: "call x not found", hint: "call_not_found", details: null }, 404, "call_not_found"],
     [403, { code: "42501", message: "not accepted", hint: "not_accepted", details: null }, 403, "not_accepted"],
     [409, { code: "23505", message: "over", hint: "call_over", details: null }, 409, "call_over"],
     [401, { code: "PGRST301", message: "JWT expired", hint: null, details: null }, 401, "unauthorized"],

@@ -60,11 +60,11 @@ describe("Parley through /rest/v1", () => {
     expect(error).toMatchObject({ code: "22023", hint: "cannot_message_self" });
   });
 
-  it("maps P0002 not-found refusals as PostgREST does (P0* other than P0001 → 500), keeping the Parley hint", async () => {
+  it("answers a Parley not-found refusal (SQLSTATE PT404) with 404, keeping the Parley hint", async () => {
     const alice = await sqlUser();
     const { error, status } = await alice.client.rpc("list_messages", { conversation_id: randomUUID() });
-    expect(error).toMatchObject({ code: "P0002", hint: "conversation_not_found" });
-    expect(status).toBe(500);
+    expect(error).toMatchObject({ code: "PT404", hint: "conversation_not_found" });
+    expect(status).toBe(404);
   });
 
   it("refuses the anon role with 401", async () => {

@@ -70,7 +70,7 @@ select is(pg_temp.err($$select public.send_message('bfc00000-0000-0000-0000-0000
   '23505 client_id_conflict', 'BENCH-14 a client_id reused in another conversation is refused');
 select tests.authenticate_as('bf000000-0000-0000-0000-000000000003');
 select is(pg_temp.err($$select public.send_message('bfc00000-0000-0000-0000-000000000001', 'intruder')$$),
-  'P0002 conversation_not_found', 'BENCH-15 a stranger cannot send');
+  'PT404 conversation_not_found', 'BENCH-15 a stranger cannot send');
 select tests.clear_authentication();
 select is((select last_seq from public.conversations where id = 'bfc00000-0000-0000-0000-000000000001'), 2::bigint,
   'BENCH-16 only the two accepted sends took a seq (the retry and the refusals took none)');

@@ -115,10 +115,10 @@ select is((select member_role from public.get_call_grant((select id from ids whe
   'CALL-GRANT-04 after accepting they do, with their group role');
 select is(pg_temp.err($$select * from public.get_call_grant((select id from ids where name = 'answered'))$$), '23505 call_over',
   'CALL-GRANT-05 an ended call gives no grant: call_over');
-select is(pg_temp.err($$select * from public.get_call_grant('c3ffffff-0000-0000-0000-000000000000')$$), 'P0002 call_not_found',
+select is(pg_temp.err($$select * from public.get_call_grant('c3ffffff-0000-0000-0000-000000000000')$$), 'PT404 call_not_found',
   'CALL-GRANT-06 an unknown call: call_not_found');
 select tests.authenticate_as('c3000000-0000-0000-0000-000000000004');
-select is(pg_temp.err($$select * from public.get_call_grant((select id from ids where name = 'live'))$$), 'P0002 call_not_found',
+select is(pg_temp.err($$select * from public.get_call_grant((select id from ids where name = 'live'))$$), 'PT404 call_not_found',
   'CALL-GRANT-07 a stranger''s request looks like an unknown call');
 select tests.authenticate_as('c3000000-0000-0000-0000-000000000002');
 select public.leave_call((select id from ids where name = 'live'));

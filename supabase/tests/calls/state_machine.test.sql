@@ -179,9 +179,9 @@ select tests.authenticate_as('c1000000-0000-0000-0000-000000000001');
 select is(pg_temp.err($$select public.start_call('c1c00000-0000-0000-0000-000000000001', 'hologram')$$), '22023 invalid_media',
   'CALL-SM-38 media other than audio/video is refused');
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000004');
-select is(pg_temp.err($$select public.start_call('c1c00000-0000-0000-0000-000000000001', 'audio')$$), 'P0002 conversation_not_found',
+select is(pg_temp.err($$select public.start_call('c1c00000-0000-0000-0000-000000000001', 'audio')$$), 'PT404 conversation_not_found',
   'CALL-SM-39 a stranger cannot call into a conversation (404)');
-select is(pg_temp.err($$select public.accept_call((select id from ids where name = 'd1'))$$), 'P0002 call_not_found',
+select is(pg_temp.err($$select public.accept_call((select id from ids where name = 'd1'))$$), 'PT404 call_not_found',
   'CALL-SM-40 a stranger cannot see or touch a call (404)');
 
 select * from finish();

@@ -71,13 +71,13 @@ select is(pg_temp.err($$select public.edit_message(pg_temp.msg(3), repeat('x', 4
   'EDIT-06 an edit over 4000 characters is refused');
 select is(pg_temp.err($$select public.edit_message(pg_temp.msg(3), 'x', jsonb_build_object('big', repeat('x', 5000)))$$), '22023 metadata_too_large',
   'EDIT-07 oversized metadata in an edit is refused');
-select is(pg_temp.err($$select public.edit_message('b6000000-0000-0000-0000-0000000000ff', 'x')$$), 'P0002 message_not_found',
+select is(pg_temp.err($$select public.edit_message('b6000000-0000-0000-0000-0000000000ff', 'x')$$), 'PT404 message_not_found',
   'EDIT-08 editing an unknown message is refused');
 select tests.authenticate_as('b6000000-0000-0000-0000-000000000001');
 select is(pg_temp.err($$select public.edit_message(pg_temp.msg(3), 'owner rewrite')$$), '42501 not_message_sender',
   'EDIT-09 even the group owner cannot edit someone else''s message');
 select tests.authenticate_as('b6000000-0000-0000-0000-000000000004');
-select is(pg_temp.err($$select public.edit_message(pg_temp.msg(3), 'stranger')$$), 'P0002 message_not_found',
+select is(pg_temp.err($$select public.edit_message(pg_temp.msg(3), 'stranger')$$), 'PT404 message_not_found',
   'EDIT-10 a stranger cannot edit (and cannot tell the message exists)');
 select tests.clear_authentication();
 select is((select body from public.messages where id = pg_temp.msg(3)), 'm3', 'EDIT-11 refused edits changed nothing');
@@ -100,7 +100,7 @@ select tests.authenticate_as('b6000000-0000-0000-0000-000000000001');
 select is(pg_temp.val($$select (deleted_at is not null)::text from public.delete_message(pg_temp.msg(5))$$), 'true',
   'DEL-07 the group owner deletes a member''s message');
 select tests.authenticate_as('b6000000-0000-0000-0000-000000000004');
-select is(pg_temp.err($$select public.delete_message(pg_temp.msg(4))$$), 'P0002 message_not_found',
+select is(pg_temp.err($$select public.delete_message(pg_temp.msg(4))$$), 'PT404 message_not_found',
   'DEL-08 a stranger cannot delete');
 select tests.authenticate_as_anon();
 select is(pg_temp.err($$select public.delete_message(pg_temp.msg(4))$$), '42501 -', 'DEL-09 anon cannot call delete_message');

@@ -73,9 +73,9 @@ select is(pg_temp.val($$select count(*) from public.add_members('b9c00000-0000-0
   'ADD-04 the owner adds a user');
 select is(pg_temp.val($$select count(*) from public.add_members('b9c00000-0000-0000-0000-000000000001', '{}')$$), '0', 'ADD-05 adding nobody is a no-op');
 select is(pg_temp.err($$select public.add_members('b9c00000-0000-0000-0000-000000000001', array['b9000000-0000-0000-0000-0000000000ff']::uuid[])$$),
-  'P0002 user_not_found', 'ADD-06 unknown users are refused');
+  'PT404 user_not_found', 'ADD-06 unknown users are refused');
 select is(pg_temp.err($$select public.add_members('b9c00000-0000-0000-0000-000000000001', (select array_agg(gen_random_uuid()) from generate_series(1, 300)))$$),
-  'P0002 user_not_found', 'ADD-07 (unknown ids are checked first)');
+  'PT404 user_not_found', 'ADD-07 (unknown ids are checked first)');
 select is(pg_temp.err($$select public.add_members('b9c00000-0000-0000-0000-000000000003', array['b9000000-0000-0000-0000-000000000008']::uuid[])$$),
   '22023 not_a_group', 'ADD-08 nobody can be added to a direct conversation');
 select tests.authenticate_as('b9000000-0000-0000-0000-000000000003');
@@ -83,7 +83,7 @@ select is(pg_temp.err($$select public.add_members('b9c00000-0000-0000-0000-00000
   '42501 insufficient_role', 'ADD-09 a member cannot add members');
 select tests.authenticate_as('b9000000-0000-0000-0000-000000000004');
 select is(pg_temp.err($$select public.add_members('b9c00000-0000-0000-0000-000000000001', array['b9000000-0000-0000-0000-000000000004']::uuid[])$$),
-  'P0002 conversation_not_found', 'ADD-10 a stranger cannot add themselves');
+  'PT404 conversation_not_found', 'ADD-10 a stranger cannot add themselves');
 select tests.clear_authentication();
 select is(pg_temp.role_of('b9c00000-0000-0000-0000-000000000001', 'b9000000-0000-0000-0000-000000000008'), '<none>', 'ADD-11 refused additions changed nothing');
 -- the member limit: fill the group to 256 with throwaway profiles, then one more is refused
@@ -110,7 +110,7 @@ select is(pg_temp.err($$select public.remove_member('b9c00000-0000-0000-0000-000
 select is(pg_temp.err($$select public.remove_member('b9c00000-0000-0000-0000-000000000001', 'b9000000-0000-0000-0000-000000000002')$$),
   '22023 cannot_remove_self', 'REM-04 removing yourself is leave_group''s job');
 select is(pg_temp.err($$select public.remove_member('b9c00000-0000-0000-0000-000000000001', 'b9000000-0000-0000-0000-000000000004')$$),
-  'P0002 member_not_found', 'REM-05 removing a non-member is refused');
+  'PT404 member_not_found', 'REM-05 removing a non-member is refused');
 select tests.authenticate_as('b9000000-0000-0000-0000-000000000003');
 select is(pg_temp.err($$select public.remove_member('b9c00000-0000-0000-0000-000000000001', 'b9000000-0000-0000-0000-000000000007')$$),
   '42501 insufficient_role', 'REM-06 a member cannot remove others');
@@ -118,7 +118,7 @@ select tests.authenticate_as('b9000000-0000-0000-0000-000000000001');
 select is(pg_temp.err($$select public.remove_member('b9c00000-0000-0000-0000-000000000001', 'b9000000-0000-0000-0000-000000000007')$$), 'no error',
   'REM-07 the owner removes a member');
 select tests.authenticate_as('b9000000-0000-0000-0000-000000000007');
-select is(pg_temp.err($$select * from public.list_messages('b9c00000-0000-0000-0000-000000000001')$$), 'P0002 conversation_not_found',
+select is(pg_temp.err($$select * from public.list_messages('b9c00000-0000-0000-0000-000000000001')$$), 'PT404 conversation_not_found',
   'REM-08 a removed member no longer reads the group');
 
 -- set_member_role
@@ -135,7 +135,7 @@ select is(pg_temp.err($$select public.set_member_role('b9c00000-0000-0000-0000-0
 select is(pg_temp.err($$select public.set_member_role('b9c00000-0000-0000-0000-000000000001', 'b9000000-0000-0000-0000-000000000001', 'member')$$),
   '22023 cannot_change_own_role', 'ROLE-05 the owner cannot demote themselves (the group would have no owner)');
 select is(pg_temp.err($$select public.set_member_role('b9c00000-0000-0000-0000-000000000001', 'b9000000-0000-0000-0000-000000000004', 'admin')$$),
-  'P0002 member_not_found', 'ROLE-06 a non-member gets no role');
+  'PT404 member_not_found', 'ROLE-06 a non-member gets no role');
 select is(pg_temp.val($$select role from public.set_member_role('b9c00000-0000-0000-0000-000000000001', 'b9000000-0000-0000-0000-000000000002', 'owner')$$),
   'owner', 'ROLE-07 making someone owner transfers ownership');
 select tests.clear_authentication();
@@ -167,7 +167,7 @@ select is((select count(*) from public.conversations where id = 'b9c00000-0000-0
 select tests.authenticate_as('b9000000-0000-0000-0000-000000000005');
 select is(pg_temp.err($$select public.leave_group('b9c00000-0000-0000-0000-000000000003')$$), '22023 not_a_group', 'LEAVE-06 a direct conversation cannot be left');
 select tests.authenticate_as('b9000000-0000-0000-0000-000000000004');
-select is(pg_temp.err($$select public.leave_group('b9c00000-0000-0000-0000-000000000001')$$), 'P0002 conversation_not_found', 'LEAVE-07 a stranger cannot leave what they are not in');
+select is(pg_temp.err($$select public.leave_group('b9c00000-0000-0000-0000-000000000001')$$), 'PT404 conversation_not_found', 'LEAVE-07 a stranger cannot leave what they are not in');
 
 -- the owner's account is deleted: ownership moves on (b9c…04: owner 08, admin 06, member 05)
 select tests.clear_authentication();
@@ -188,7 +188,7 @@ select tests.authenticate_as('b9000000-0000-0000-0000-000000000003');
 select is(pg_temp.val($$select username from public.list_members('b9c00000-0000-0000-0000-000000000001') limit 1$$), 'b9_admin',
   'LIST-M-01 members are listed owner first, with profiles');
 select tests.authenticate_as('b9000000-0000-0000-0000-000000000004');
-select is(pg_temp.err($$select * from public.list_members('b9c00000-0000-0000-0000-000000000001')$$), 'P0002 conversation_not_found',
+select is(pg_temp.err($$select * from public.list_members('b9c00000-0000-0000-0000-000000000001')$$), 'PT404 conversation_not_found',
   'LIST-M-02 a stranger cannot list members');
 
 select * from finish();

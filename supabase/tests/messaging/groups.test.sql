@@ -54,7 +54,7 @@ select is(pg_temp.err($$select public.create_group(null)$$), '22023 title_requir
 select is(pg_temp.err($$select public.create_group(repeat('t', 101))$$), '22023 title_too_long', 'GRP-06 a title over 100 characters is refused');
 select is(pg_temp.err($$select public.create_group('ok', repeat('d', 1001))$$), '22023 description_too_long', 'GRP-07 a description over 1000 characters is refused');
 select is(pg_temp.err($$select public.create_group('ok', avatar_url => repeat('a', 2049))$$), '22023 avatar_url_too_long', 'GRP-08 an avatar_url over 2048 characters is refused');
-select is(pg_temp.err($$select public.create_group('ok', member_ids => array['b8000000-0000-0000-0000-0000000000ff']::uuid[])$$), 'P0002 user_not_found',
+select is(pg_temp.err($$select public.create_group('ok', member_ids => array['b8000000-0000-0000-0000-0000000000ff']::uuid[])$$), 'PT404 user_not_found',
   'GRP-09 unknown member ids are refused');
 select is(pg_temp.err($$select public.create_group('big', member_ids => (select array_agg(gen_random_uuid()) from generate_series(1, 256)))$$), '22023 too_many_members',
   'GRP-10 more than 256 members (with the creator) is refused');
@@ -67,7 +67,7 @@ select is(pg_temp.err($$select public.create_group('anon group')$$), '42501 -', 
 select tests.authenticate_as('b8000000-0000-0000-0000-000000000003');
 select is(pg_temp.val($$select title from public.get_group(pg_temp.grp())$$), 'Team', 'GRP-13 a member gets the group');
 select tests.authenticate_as('b8000000-0000-0000-0000-000000000004');
-select is(pg_temp.err($$select public.get_group(pg_temp.grp())$$), 'P0002 conversation_not_found', 'GRP-14 a stranger cannot get the group');
+select is(pg_temp.err($$select public.get_group(pg_temp.grp())$$), 'PT404 conversation_not_found', 'GRP-14 a stranger cannot get the group');
 select tests.authenticate_as('b8000000-0000-0000-0000-000000000005');
 select set_config('b8.direct', (select id::text from public.get_or_create_direct_conversation('b8000000-0000-0000-0000-000000000004')), true);
 select is(pg_temp.err($$select public.get_group(current_setting('b8.direct')::uuid)$$),
@@ -91,7 +91,7 @@ select is(pg_temp.err($$select public.update_group(pg_temp.grp(), title => repea
 select tests.authenticate_as('b8000000-0000-0000-0000-000000000003');
 select is(pg_temp.err($$select public.update_group(pg_temp.grp(), title => 'mine now')$$), '42501 insufficient_role', 'GRP-22 a member cannot update the group');
 select tests.authenticate_as('b8000000-0000-0000-0000-000000000004');
-select is(pg_temp.err($$select public.update_group(pg_temp.grp(), title => 'stranger')$$), 'P0002 conversation_not_found', 'GRP-23 a stranger cannot update the group');
+select is(pg_temp.err($$select public.update_group(pg_temp.grp(), title => 'stranger')$$), 'PT404 conversation_not_found', 'GRP-23 a stranger cannot update the group');
 select tests.clear_authentication();
 select is((select title from public.conversations where id = pg_temp.grp()), 'Team 2', 'GRP-24 refused updates changed nothing');
 
@@ -101,7 +101,7 @@ select is(pg_temp.err($$select public.delete_group(pg_temp.grp())$$), '42501 ins
 select tests.authenticate_as('b8000000-0000-0000-0000-000000000003');
 select is(pg_temp.err($$select public.delete_group(pg_temp.grp())$$), '42501 insufficient_role', 'GRP-26 a member cannot delete the group');
 select tests.authenticate_as('b8000000-0000-0000-0000-000000000004');
-select is(pg_temp.err($$select public.delete_group(pg_temp.grp())$$), 'P0002 conversation_not_found', 'GRP-27 a stranger cannot delete the group');
+select is(pg_temp.err($$select public.delete_group(pg_temp.grp())$$), 'PT404 conversation_not_found', 'GRP-27 a stranger cannot delete the group');
 select tests.authenticate_as('b8000000-0000-0000-0000-000000000001');
 select is(pg_temp.err($$select public.delete_group(pg_temp.grp())$$), 'no error', 'GRP-28 the owner deletes the group');
 select tests.clear_authentication();

@@ -84,7 +84,7 @@ select is(pg_temp.val($$select public.mark_read(pg_temp.grp())$$), '4', 'READ-04
 select is(pg_temp.err($$select public.mark_read(pg_temp.grp(), 5)$$), '22023 seq_out_of_range', 'READ-05 a seq beyond the last message is refused');
 select is(pg_temp.err($$select public.mark_read(pg_temp.grp(), -1)$$), '22023 seq_out_of_range', 'READ-06 a negative seq is refused');
 select tests.authenticate_as('b7000000-0000-0000-0000-000000000004');
-select is(pg_temp.err($$select public.mark_read(pg_temp.grp())$$), 'P0002 conversation_not_found', 'READ-07 a stranger cannot mark read');
+select is(pg_temp.err($$select public.mark_read(pg_temp.grp())$$), 'PT404 conversation_not_found', 'READ-07 a stranger cannot mark read');
 select tests.authenticate_as_anon();
 select is(pg_temp.err($$select public.mark_read(pg_temp.grp())$$), '42501 -', 'READ-08 anon cannot call mark_read');
 select is(pg_temp.err($$select * from public.list_conversations()$$), '42501 -', 'INBOX-11 anon cannot call list_conversations');

@@ -68,7 +68,7 @@ select is(pg_temp.err($$select * from public.list_messages('b5c00000-0000-0000-0
   '22023 invalid_page_size', 'LIST-10 max_count above 200 is refused');
 select tests.authenticate_as('b5000000-0000-0000-0000-000000000004');
 select is(pg_temp.err($$select * from public.list_messages('b5c00000-0000-0000-0000-000000000001')$$),
-  'P0002 conversation_not_found', 'LIST-11 a stranger cannot list a group''s messages');
+  'PT404 conversation_not_found', 'LIST-11 a stranger cannot list a group''s messages');
 select tests.authenticate_as_anon();
 select is(pg_temp.err($$select * from public.list_messages('b5c00000-0000-0000-0000-000000000001')$$),
   '42501 -', 'LIST-12 anon cannot call list_messages');

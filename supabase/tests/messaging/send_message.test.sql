@@ -57,7 +57,7 @@ select is((select reply_to_id from public.send_message('b4c00000-0000-0000-0000-
   (select id from public.messages where conversation_id = 'b4c00000-0000-0000-0000-000000000001' and seq = 1),
   'SEND-08 a reply records reply_to_id');
 select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', reply_to_id => 'b4000000-0000-0000-0000-0000000000ff')$$),
-  'P0002 reply_not_found', 'SEND-09 replying to a message outside the conversation is refused');
+  'PT404 reply_not_found', 'SEND-09 replying to a message outside the conversation is refused');
 
 -- Idempotent retry
 select is((select seq from public.send_message('b4c00000-0000-0000-0000-000000000001', 'once', client_id => 'b4d00000-0000-0000-0000-000000000001')),
@@ -84,7 +84,7 @@ select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-0000
 select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'file', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/tool.exe"}')$$),
   '22023 attachment_mime_not_allowed', 'SEND-18 a mime type outside every list is refused');
 select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'video', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/missing.mp4", "size": 1, "mime_type": "video/mp4"}')$$),
-  'P0002 attachment_not_found', 'SEND-19 an attachment that was never uploaded is refused');
+  'PT404 attachment_not_found', 'SEND-19 an attachment that was never uploaded is refused');
 select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-0000000000ff/photo.png"}')$$),
   '22023 attachment_path_invalid', 'SEND-20 an attachment outside the conversation''s folder is refused');
 select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/../x/photo.png"}')$$),
@@ -119,7 +119,7 @@ select is((select last_seq from public.conversations where id = 'b4c00000-0000-0
 -- Who may send
 select tests.authenticate_as('b4000000-0000-0000-0000-000000000004');
 select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'let me in')$$),
-  'P0002 conversation_not_found', 'SEND-34 a non-member cannot send (and learns nothing about the conversation)');
+  'PT404 conversation_not_found', 'SEND-34 a non-member cannot send (and learns nothing about the conversation)');
 select tests.authenticate_as_anon();
 select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'anon')$$),
   '42501 -', 'SEND-35 anon has no execute grant on send_message');
@@ -145,13 +145,13 @@ select is((select seq from public.send_direct_message('b4000000-0000-0000-0000-0
 select is(pg_temp.err($$select public.send_direct_message('b4000000-0000-0000-0000-000000000005', 'me')$$),
   '22023 cannot_message_self', 'SEND-42 a direct message to yourself is refused');
 select is(pg_temp.err($$select public.send_direct_message('b4000000-0000-0000-0000-0000000000ff', 'ghost')$$),
-  'P0002 user_not_found', 'SEND-43 a direct message to an unknown user is refused');
+  'PT404 user_not_found', 'SEND-43 a direct message to an unknown user is refused');
 select is(pg_temp.err($$select public.get_or_create_direct_conversation(null)$$),
-  'P0002 user_not_found', 'SEND-44 get_or_create_direct_conversation needs a user');
+  'PT404 user_not_found', 'SEND-44 get_or_create_direct_conversation needs a user');
 select is(pg_temp.err($$select public.send_direct_message('b4000000-0000-0000-0000-000000000001', 'x', client_id => 'b4d00000-0000-0000-0000-000000000002')$$),
   'no error', 'SEND-45 a direct send with a client_id is accepted');
 select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', client_id => 'b4d00000-0000-0000-0000-000000000002')$$),
-  'P0002 conversation_not_found', 'SEND-46 (partner is no group member) membership is checked before idempotency');
+  'PT404 conversation_not_found', 'SEND-46 (partner is no group member) membership is checked before idempotency');
 select tests.authenticate_as('b4000000-0000-0000-0000-000000000003');
 select is(pg_temp.err($$select public.send_direct_message('b4000000-0000-0000-0000-000000000001', 'x', client_id => 'b4d00000-0000-0000-0000-000000000001')$$),
   '23505 client_id_conflict', 'SEND-47 reusing a client_id in another conversation is a conflict');

@@ -93,7 +93,7 @@ select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
 select is(pg_temp.err($$select public.send_message('e2c00000-0000-0000-0000-000000000001', '   ')$$), '22023 body_required',
   'RT-MSG-13 a refused send ...');
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000003');
-select is(pg_temp.err($$select public.send_message('e2c00000-0000-0000-0000-000000000001', 'let me in')$$), 'P0002 conversation_not_found',
+select is(pg_temp.err($$select public.send_message('e2c00000-0000-0000-0000-000000000001', 'let me in')$$), 'PT404 conversation_not_found',
   'RT-MSG-14 ... and a stranger''s send ...');
 select tests.clear_authentication();
 select is(pg_temp.take(), 0::bigint, 'RT-MSG-15 ... send nothing');
