@@ -14,11 +14,6 @@ export function profilesApi(db: ParleyClient, currentUserId: () => Promise<strin
     async get(userId: string): Promise<Profile | null> {
       return unwrap(await db.from("profiles").select("*").eq("id", userId).maybeSingle());
     },
-    /** Profiles whose username starts with `prefix` (case-insensitive), for finding people to message. */
-    async search(prefix: string, limit = 20): Promise<Profile[]> {
-      const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      return unwrap(await db.from("profiles").select("*").ilike("username", pattern).order("username").limit(limit));
-    },
     async me(): Promise<Profile> {
       const id = await currentUserId();
       return unwrap(await db.from("profiles").select("*").eq("id", id).single());
