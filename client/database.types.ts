@@ -125,6 +125,7 @@ export type Database = {
           "hidden_at": string | null;
           "joined_at": string;
           "last_activity_at": string;
+          "last_activity_second": string;
           "last_read_seq": number;
           "muted_until": string | null;
           "role": string;
@@ -136,6 +137,7 @@ export type Database = {
           "hidden_at"?: string | null;
           "joined_at"?: string;
           "last_activity_at"?: string;
+          "last_activity_second"?: never;
           "last_read_seq"?: number;
           "muted_until"?: string | null;
           "role"?: string;
@@ -146,6 +148,7 @@ export type Database = {
           "hidden_at"?: string | null;
           "joined_at"?: string;
           "last_activity_at"?: string;
+          "last_activity_second"?: never;
           "last_read_seq"?: number;
           "muted_until"?: string | null;
           "role"?: string;
@@ -357,6 +360,7 @@ export type Database = {
           "hidden_at": string | null;
           "joined_at": string;
           "last_activity_at": string;
+          "last_activity_second": string;
           "last_read_seq": number;
           "muted_until": string | null;
           "role": string;
@@ -810,6 +814,7 @@ export type Database = {
           "hidden_at": string | null;
           "joined_at": string;
           "last_activity_at": string;
+          "last_activity_second": string;
           "last_read_seq": number;
           "muted_until": string | null;
           "role": string;

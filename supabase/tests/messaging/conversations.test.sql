@@ -152,7 +152,7 @@ select is(pg_temp.err($$insert into public.conversation_members (conversation_id
   ('b2c00000-0000-0000-0000-000000000001', 'b2000000-0000-0000-0000-000000000004', 'king')$$), '23514 -',
   'CONV-33 roles are owner, admin or member');
 select is(pg_temp.val($$select count(*) from pg_indexes where schemaname = 'public' and tablename = 'conversation_members'
-  and indexdef like '%(user_id, last_activity_at DESC, conversation_id DESC)%'$$), '1',
+  and indexdef like '%(user_id, last_activity_second DESC, conversation_id DESC)%'$$), '1',
   'CONV-34 conversation_members has its user_id index (policies and the inbox use it)');
 
 select * from finish();

@@ -107,7 +107,8 @@ select is(pg_temp.err($$select * from public.list_conversations(before_id => pg_
 select is(pg_temp.err($$select * from public.list_conversations(max_count => 1000)$$), '22023 invalid_page_size',
   'INBOX-17 a page over 200 is refused');
 
--- plan shape of the inbox query (what private.list_conversations runs): one index, top-N, no sort.
+-- plan shape of the inbox query (what private.list_conversations runs): one index read second by second,
+-- each second's rows sorted by the instant (incremental sort), never a sort of all memberships.
 select tests.clear_authentication();
 insert into public.conversations (id, kind, title)
 select ('b7c00000-0000-0000-0000-' || lpad(to_hex(s), 12, '0'))::uuid, 'group', 'bulk ' || s from generate_series(1, 400) s;
@@ -120,14 +121,16 @@ analyze public.conversation_members;
 analyze public.conversations;
 select matches(pg_temp.plan_of($$select m.conversation_id from public.conversation_members m join public.conversations c on c.id = m.conversation_id
   where m.user_id = 'b7000000-0000-0000-0000-000000000001' and (false or m.hidden_at is null)
-    and (m.last_activity_at, m.conversation_id) < ('infinity'::timestamptz, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-  order by m.last_activity_at desc, m.conversation_id desc limit 50$$),
+    and (m.last_activity_second, m.last_activity_at, m.conversation_id)
+        < ('infinity'::timestamptz, 'infinity'::timestamptz, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+  order by m.last_activity_second desc, m.last_activity_at desc, m.conversation_id desc limit 50$$),
   'Index Scan using conversation_members_user_id_activity_idx', 'INBOX-18 the inbox page reads conversation_members_user_id_activity_idx');
 select doesnt_match(pg_temp.plan_of($$select m.conversation_id from public.conversation_members m join public.conversations c on c.id = m.conversation_id
   where m.user_id = 'b7000000-0000-0000-0000-000000000001' and (false or m.hidden_at is null)
-    and (m.last_activity_at, m.conversation_id) < ('infinity'::timestamptz, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
-  order by m.last_activity_at desc, m.conversation_id desc limit 50$$),
-  '(Sort|Seq Scan on conversation_members)', 'INBOX-19 the inbox page neither sorts nor scans all memberships (flat in conversation count)');
+    and (m.last_activity_second, m.last_activity_at, m.conversation_id)
+        < ('infinity'::timestamptz, 'infinity'::timestamptz, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+  order by m.last_activity_second desc, m.last_activity_at desc, m.conversation_id desc limit 50$$),
+  '(-> +Sort +\(|Seq Scan on conversation_members)', 'INBOX-19 the inbox page neither sorts nor scans all memberships (flat in conversation count)');
 select tests.authenticate_as('b7000000-0000-0000-0000-000000000001');
 select is(pg_temp.val($$select count(*) from public.list_conversations(max_count => 200)$$), '200',
   'INBOX-20 a user in 402 conversations gets a full page');
