@@ -17,20 +17,20 @@ import type { StageContext } from "./context.ts";
 
 const BODY = "Hello from the bench: a message about as long as a typical chat line.";
 
-/** Runs `next(i)` on every connection in a loop until `ms` elapse; returns messages per second. */
-async function phase(clients: pg.Client[], ms: number, next: (i: number) => string): Promise<{ count: number; seconds: number }> {
+/** Runs `next(i)` on every connection in a loop until `ms` elapse; returns the count, per connection too. */
+async function phase(clients: pg.Client[], ms: number, next: (i: number) => string): Promise<{ count: number; perConnection: number[]; seconds: number }> {
   const start = performance.now();
   const end = start + ms;
-  let count = 0;
+  const perConnection = clients.map(() => 0);
   await Promise.all(
     clients.map(async (c, i) => {
       while (performance.now() < end) {
         await c.query(next(i));
-        count++;
+        perConnection[i]!++;
       }
     }),
   );
-  return { count, seconds: (performance.now() - start) / 1000 };
+  return { count: perConnection.reduce((a, b) => a + b, 0), perConnection, seconds: (performance.now() - start) / 1000 };
 }
 
 /**
@@ -88,6 +88,9 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
     for (const k of kinds) await phase(clients, Math.min(500, opts.sendPhaseMs), statement[k]);
     const totals = Object.fromEntries(kinds.map((k) => [k, { count: 0, seconds: 0 }])) as Record<Kind, { count: number; seconds: number }>;
     const perRound: Record<Kind, number>[] = [];
+    // Sends by conversation shape: even connections write to a direct conversation, odd ones to a
+    // 10-member group (bench/seed.ts), so the fan-out's cost per member shows beside the total.
+    const sentBy = { direct: 0, group: 0 };
     for (let r = 0; r < opts.sendRounds; r++) {
       const order = kinds.map((_, k) => kinds[(k + r) % kinds.length]!);
       const rates = { send: 0, raw: 0, user: 0, ordered: 0 };
@@ -96,6 +99,7 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
         totals[which].count += p.count;
         totals[which].seconds += p.seconds;
         rates[which] = p.count / p.seconds;
+        if (which === "send") p.perConnection.forEach((n, i) => (sentBy[i % 2 === 0 ? "direct" : "group"] += n));
       }
       perRound.push(rates);
       ctx.say(
@@ -106,6 +110,8 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
     const rate = (k: Kind) => totals[k].count / totals[k].seconds;
     const rawRate = rate("raw");
     const vsRaw = (k: Kind) => round(rate(k) / rawRate);
+    const perConnection = (sent: number, connections: number) =>
+      connections > 0 ? round(sent / connections / totals.send.seconds, 1) : notAvailable("no connection of this kind (--send-connections 1)");
     if (opts.explain) await explainSend(ctx);
     return {
       metrics: [
@@ -128,6 +134,8 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
         insert_as_user_vs_raw_insert: vsRaw("user"),
         ordered_insert_as_user_msgs_per_s: round(rate("ordered"), 1),
         ordered_insert_as_user_vs_raw_insert: vsRaw("ordered"),
+        send_direct_msgs_per_s_per_connection: perConnection(sentBy.direct, Math.ceil(opts.sendConnections / 2)),
+        send_group_msgs_per_s_per_connection: perConnection(sentBy.group, Math.floor(opts.sendConnections / 2)),
         send_connections: opts.sendConnections,
         send_rounds: opts.sendRounds,
         send_round_ratios: perRound.map((p) => round(p.send / p.raw)).join(" "),
