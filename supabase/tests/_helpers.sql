@@ -96,4 +96,74 @@ end
 $$;
 comment on function tests.clear_authentication() is 'Back to the postgres role with no claims.';
 
+-- What running sql as the current role raises: '<sqlstate> <hint>' ('-' when there is no hint), or
+-- 'no error'. Tests compare it with the stable code and Parley hint a refusal must carry.
+create or replace function tests.error_of(sql text) returns text
+language plpgsql
+-- The names a test's sql leaves unqualified resolve as they would for the API roles.
+set search_path = public, extensions
+as $$
+declare
+  v_state text;
+  v_hint text;
+begin
+  execute sql;
+  return 'no error';
+exception when others then
+  get stacked diagnostics v_state = returned_sqlstate, v_hint = pg_exception_hint;
+  return v_state || ' ' || coalesce(nullif(v_hint, ''), '-');
+end
+$$;
+comment on function tests.error_of(text) is 'Runs sql as the current role; returns ''<sqlstate> <hint or ->'' of what it raised, or ''no error''.';
+
+-- The first column of the first row of sql run as the current role, as text (null when no row).
+create or replace function tests.value_of(sql text) returns text
+language plpgsql
+-- The names a test's sql leaves unqualified resolve as they would for the API roles.
+set search_path = public, extensions
+as $$
+declare
+  v text;
+begin
+  execute sql into v;
+  return v;
+end
+$$;
+comment on function tests.value_of(text) is 'Runs sql as the current role; returns the first column of its first row as text.';
+
+-- How many rows sql (an insert, update or delete) touched when run as the current role; RLS that hides
+-- rows shows here as 0.
+create or replace function tests.rows_affected(sql text) returns bigint
+language plpgsql
+-- The names a test's sql leaves unqualified resolve as they would for the API roles.
+set search_path = public, extensions
+as $$
+declare
+  v bigint;
+begin
+  execute sql;
+  get diagnostics v = row_count;
+  return v;
+end
+$$;
+comment on function tests.rows_affected(text) is 'Runs sql as the current role; returns its row count.';
+
+-- The EXPLAIN text of sql as the current role (with its RLS policies), for plan-shape assertions.
+create or replace function tests.plan_of(sql text) returns text
+language plpgsql
+-- The names a test's sql leaves unqualified resolve as they would for the API roles.
+set search_path = public, extensions
+as $$
+declare
+  v text := '';
+  r record;
+begin
+  for r in execute 'explain ' || sql loop
+    v := v || r."QUERY PLAN" || E'\n';
+  end loop;
+  return v;
+end
+$$;
+comment on function tests.plan_of(text) is 'EXPLAIN of sql as the current role, one text with a line per plan line.';
+
 grant execute on all functions in schema tests to anon, authenticated, service_role;

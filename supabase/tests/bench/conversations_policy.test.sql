@@ -3,23 +3,6 @@
 begin;
 select plan(7);
 
--- plan_of(sql): the EXPLAIN text of sql as the current role.
-create function pg_temp.plan_of(sql text) returns text language plpgsql as $f$
-declare v text := ''; r record;
-begin
-  for r in execute 'explain ' || sql loop
-    v := v || r."QUERY PLAN" || E'\n';
-  end loop;
-  return v;
-end $f$;
--- val(sql): first column of the first row of sql (run as the current role), as text.
-create function pg_temp.val(sql text) returns text language plpgsql as $f$
-declare v text;
-begin
-  execute sql into v;
-  return v;
-end $f$;
-
 -- Cast (prefix bc1): member 01 (in 300 groups), other member 02, stranger 03.
 select tests.create_user('bc100000-0000-0000-0000-000000000001', 'bc1_member');
 select tests.create_user('bc100000-0000-0000-0000-000000000002', 'bc1_other');
@@ -34,26 +17,26 @@ values ('bc1c0000-0000-0000-0000-000000000001', 'bc100000-0000-0000-0000-0000000
 analyze public.conversations, public.conversation_members;
 
 select tests.authenticate_as('bc100000-0000-0000-0000-000000000001');
-select is(pg_temp.val($$select title from public.conversations where id = 'bc1c0000-0000-0000-0000-000000000001'$$),
+select is(tests.value_of($$select title from public.conversations where id = 'bc1c0000-0000-0000-0000-000000000001'$$),
   'BC1 group 1', 'BENCH-30 a member in 300 conversations reads one of them');
 select is((select title from public.get_group('bc1c0000-0000-0000-0000-000000000300')), 'BC1 group 300',
   'BENCH-31 get_group answers a member as before');
-select is(pg_temp.val($$select count(*) from public.conversations where id::text like 'bc1c0000-%'$$), '300',
+select is(tests.value_of($$select count(*) from public.conversations where id::text like 'bc1c0000-%'$$), '300',
   'BENCH-32 a member sees all of their conversations');
 select tests.authenticate_as('bc100000-0000-0000-0000-000000000002');
-select is(pg_temp.val($$select count(*) from public.conversations where id::text like 'bc1c0000-%'$$), '1',
+select is(tests.value_of($$select count(*) from public.conversations where id::text like 'bc1c0000-%'$$), '1',
   'BENCH-33 another member sees only the conversation they share');
 select tests.authenticate_as('bc100000-0000-0000-0000-000000000003');
-select is(pg_temp.val($$select count(*) from public.conversations where id = 'bc1c0000-0000-0000-0000-000000000001'$$), '0',
+select is(tests.value_of($$select count(*) from public.conversations where id = 'bc1c0000-0000-0000-0000-000000000001'$$), '0',
   'BENCH-34 a stranger sees nothing');
 
 -- Plan: one conversation by id is a primary-key read plus one membership probe, never a scan of the
 -- reader's memberships.
 select tests.authenticate_as('bc100000-0000-0000-0000-000000000001');
-select matches(pg_temp.plan_of($$select * from public.conversations where id = 'bc1c0000-0000-0000-0000-000000000001'$$),
+select matches(tests.plan_of($$select * from public.conversations where id = 'bc1c0000-0000-0000-0000-000000000001'$$),
   'Index (Only )?Scan using conversation_members_pkey on conversation_members',
   'BENCH-35 reading a conversation by id probes conversation_members_pkey');
-select doesnt_match(pg_temp.plan_of($$select * from public.conversations where id = 'bc1c0000-0000-0000-0000-000000000001'$$),
+select doesnt_match(tests.plan_of($$select * from public.conversations where id = 'bc1c0000-0000-0000-0000-000000000001'$$),
   'conversation_members_user_id_activity_idx', 'BENCH-36 and never reads the list of the reader''s memberships');
 select tests.clear_authentication();
 

@@ -4,23 +4,6 @@
 begin;
 select plan(9);
 
--- plan_of(sql): the EXPLAIN text of sql as the current role.
-create function pg_temp.plan_of(sql text) returns text language plpgsql as $f$
-declare v text := ''; r record;
-begin
-  for r in execute 'explain ' || sql loop
-    v := v || r."QUERY PLAN" || E'\n';
-  end loop;
-  return v;
-end $f$;
--- val(sql): first column of the first row of sql (run as the current role), as text.
-create function pg_temp.val(sql text) returns text language plpgsql as $f$
-declare v text;
-begin
-  execute sql into v;
-  return v;
-end $f$;
-
 -- Cast (prefix be): member 01 (in 300 conversations), other member 02, stranger 03.
 select tests.create_user('be000000-0000-0000-0000-000000000001', 'be_member');
 select tests.create_user('be000000-0000-0000-0000-000000000002', 'be_other');
@@ -41,28 +24,28 @@ analyze public.conversations, public.conversation_members, public.messages;
 
 -- Behaviour is unchanged: members read, strangers and anon do not.
 select tests.authenticate_as('be000000-0000-0000-0000-000000000001');
-select is(pg_temp.val($$select count(*) from (select * from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by seq desc limit 50) p$$),
+select is(tests.value_of($$select count(*) from (select * from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by seq desc limit 50) p$$),
   '50', 'BENCH-01 a member in 300 conversations reads a full newest-50 page');
-select is(pg_temp.val($$select max(seq) from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001'$$),
+select is(tests.value_of($$select max(seq) from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001'$$),
   '120', 'BENCH-02 the page starts at the newest message');
 select tests.authenticate_as('be000000-0000-0000-0000-000000000002');
-select is(pg_temp.val($$select count(*) from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001'$$),
+select is(tests.value_of($$select count(*) from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001'$$),
   '120', 'BENCH-03 another member reads the whole history');
 select tests.authenticate_as('be000000-0000-0000-0000-000000000003');
-select is(pg_temp.val($$select count(*) from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001'$$),
+select is(tests.value_of($$select count(*) from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001'$$),
   '0', 'BENCH-04 a stranger reads nothing');
 select tests.clear_authentication();
 
 -- Plan shape: the membership check probes the primary key per row read, never the reader's whole
 -- membership list (which is what made pages slow for users in many conversations).
 select tests.authenticate_as('be000000-0000-0000-0000-000000000001');
-select matches(pg_temp.plan_of($$select * from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
+select matches(tests.plan_of($$select * from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
   'Index Scan using messages_conversation_id_seq_idx on messages',
   'BENCH-05 the history page still reads messages_conversation_id_seq_idx, newest first');
-select matches(pg_temp.plan_of($$select * from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
+select matches(tests.plan_of($$select * from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
   'Index (Only )?Scan using conversation_members_pkey on conversation_members',
   'BENCH-06 membership is one probe of conversation_members_pkey');
-select doesnt_match(pg_temp.plan_of($$select * from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
+select doesnt_match(tests.plan_of($$select * from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
   '(conversation_members_user_id_activity_idx|Seq Scan|Sort)',
   'BENCH-07 no scan of the reader''s memberships, no sequential scan, no sort');
 select tests.clear_authentication();
@@ -72,7 +55,7 @@ select hasnt_index('public', 'conversation_members', 'conversation_members_conve
   'BENCH-08 conversation_members has no (conversation_id, joined_at) index to maintain on every send');
 -- (a test table is small enough for a sequential scan to win; forbid it to see which index serves the lookup)
 set local enable_seqscan = off;
-select matches(pg_temp.plan_of($$select * from public.conversation_members where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by joined_at$$),
+select matches(tests.plan_of($$select * from public.conversation_members where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by joined_at$$),
   'conversation_members_pkey', 'BENCH-09 a conversation''s member list is read through the primary key');
 reset enable_seqscan;
 

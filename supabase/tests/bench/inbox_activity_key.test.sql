@@ -5,14 +5,6 @@
 begin;
 select plan(8);
 
--- val(sql): first column of the first row of sql (run as the current role), as text.
-create function pg_temp.val(sql text) returns text language plpgsql as $f$
-declare v text;
-begin
-  execute sql into v;
-  return v;
-end $f$;
-
 -- Cast (prefix ba1): reader 01, other 02. Direct conversation d, five groups g1..g5 of the reader.
 select tests.create_user('ba100000-0000-0000-0000-000000000001', 'ba1_reader');
 select tests.create_user('ba100000-0000-0000-0000-000000000002', 'ba1_other');
@@ -31,20 +23,20 @@ select ('ba1c0000-0000-0000-0000-' || lpad(g::text, 12, '0'))::uuid, 'ba100000-0
                (3, timestamptz '2026-01-01 10:00:00.100+00'), (4, timestamptz '2026-01-01 10:00:01.050+00'),
                (5, timestamptz '2026-01-01 09:59:59.990+00')) as a(g, t);
 
-select is(pg_temp.val($$select last_activity_second::text from public.conversation_members
+select is(tests.value_of($$select last_activity_second::text from public.conversation_members
                          where conversation_id = 'ba1c0000-0000-0000-0000-000000000001'$$),
   '2026-01-01 10:00:00+00', 'BENCH-40 last_activity_second is last_activity_at truncated to the second');
-select is(pg_temp.val($$select count(*) from pg_indexes where schemaname = 'public' and tablename = 'conversation_members'
+select is(tests.value_of($$select count(*) from pg_indexes where schemaname = 'public' and tablename = 'conversation_members'
                          and indexdef ~ 'last_activity_at[,) ]'$$), '0',
   'BENCH-41 no index of conversation_members contains last_activity_at (so moving it keeps updates HOT)');
 
 -- The direct conversation is the newest (it gets messages below); the groups follow by exact instant.
 select tests.authenticate_as('ba100000-0000-0000-0000-000000000001');
-select is(pg_temp.val($$select string_agg(right(conversation_id::text, 1), ',' order by n)
+select is(tests.value_of($$select string_agg(right(conversation_id::text, 1), ',' order by n)
                           from (select conversation_id, row_number() over () as n
                                   from public.list_conversations() where kind = 'group') x$$),
   '4,1,2,3,5', 'BENCH-42 the inbox lists by the exact instant, also within one second');
-select is(pg_temp.val($$
+select is(tests.value_of($$
   with recursive pages(n, at, id, path) as (
     select 1, p.last_activity_at, p.conversation_id, right(p.conversation_id::text, 1)
       from public.list_conversations(max_count => 1) p
@@ -54,7 +46,7 @@ select is(pg_temp.val($$
      where pages.n < 10)
   select path from pages order by n desc limit 1$$),
   'd,4,1,2,3,5', 'BENCH-43 one-row pages through the cursor visit the same order, through the middle of a second');
-select is(pg_temp.val($$select string_agg(right(conversation_id::text, 1), ',')
+select is(tests.value_of($$select string_agg(right(conversation_id::text, 1), ',')
                           from public.list_conversations(before_activity_at => '2026-01-01 10:00:00.500+00',
                                                          before_id => 'ba1c0000-0000-0000-0000-000000000002')$$),
   '3,5', 'BENCH-44 a cursor in the middle of a second gives the rest of that second, then the earlier ones');
@@ -73,7 +65,7 @@ select is(pg_stat_get_xact_tuples_updated('public.conversation_members'::regclas
   'BENCH-45 four sends to a direct conversation update its two member rows each time');
 select cmp_ok(pg_stat_get_xact_tuples_hot_updated('public.conversation_members'::regclass) - (select hot from counts), '>=', 4::bigint,
   'BENCH-46 and at least half of those updates are HOT (all of them, but for a send that crosses a second or finds its page full)');
-select is(pg_temp.val($$select (last_activity_second = date_bin('1 second', last_activity_at, timestamptz '2000-01-01 00:00:00+00'))::text
+select is(tests.value_of($$select (last_activity_second = date_bin('1 second', last_activity_at, timestamptz '2000-01-01 00:00:00+00'))::text
                           from public.conversation_members
                          where conversation_id = 'ba1c0000-0000-0000-0000-00000000000d'
                            and user_id = 'ba100000-0000-0000-0000-000000000002'$$),

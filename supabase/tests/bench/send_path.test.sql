@@ -3,17 +3,6 @@
 begin;
 select plan(7);
 
--- err(sql): runs sql as the current role and returns '<sqlstate> <parley hint>' (or 'no error').
-create function pg_temp.err(sql text) returns text language plpgsql as $f$
-declare v_state text; v_hint text;
-begin
-  execute sql;
-  return 'no error';
-exception when others then
-  get stacked diagnostics v_state = returned_sqlstate, v_hint = pg_exception_hint;
-  return v_state || ' ' || coalesce(nullif(v_hint, ''), '-');
-end $f$;
-
 -- Cast (prefix bf): member 01, other member 02, stranger 03; group c…01 and c…02.
 select tests.create_user('bf000000-0000-0000-0000-000000000001', 'bf_member');
 select tests.create_user('bf000000-0000-0000-0000-000000000002', 'bf_other');
@@ -66,10 +55,10 @@ select is((select metadata from public.send_message('bfc00000-0000-0000-0000-000
 select is((select x.id from public.send_message('bfc00000-0000-0000-0000-000000000001', 'again', client_id => 'bfd00000-0000-0000-0000-000000000001') x),
           (select x.id from public.send_message('bfc00000-0000-0000-0000-000000000001', 'again', client_id => 'bfd00000-0000-0000-0000-000000000001') x),
   'BENCH-13 a retried client_id returns the first message');
-select is(pg_temp.err($$select public.send_message('bfc00000-0000-0000-0000-000000000002', 'elsewhere', client_id => 'bfd00000-0000-0000-0000-000000000001')$$),
+select is(tests.error_of($$select public.send_message('bfc00000-0000-0000-0000-000000000002', 'elsewhere', client_id => 'bfd00000-0000-0000-0000-000000000001')$$),
   '23505 client_id_conflict', 'BENCH-14 a client_id reused in another conversation is refused');
 select tests.authenticate_as('bf000000-0000-0000-0000-000000000003');
-select is(pg_temp.err($$select public.send_message('bfc00000-0000-0000-0000-000000000001', 'intruder')$$),
+select is(tests.error_of($$select public.send_message('bfc00000-0000-0000-0000-000000000001', 'intruder')$$),
   'PT404 conversation_not_found', 'BENCH-15 a stranger cannot send');
 select tests.clear_authentication();
 select is((select last_seq from public.conversations where id = 'bfc00000-0000-0000-0000-000000000001'), 2::bigint,

@@ -3,23 +3,6 @@
 begin;
 select plan(25);
 
--- err(sql): runs sql, answers 'no error' or '<SQLSTATE> <hint>'.
-create function pg_temp.err(sql text) returns text language plpgsql as $f$
-declare v_state text; v_hint text;
-begin
-  execute sql;
-  return 'no error';
-exception when others then
-  get stacked diagnostics v_state = returned_sqlstate, v_hint = pg_exception_hint;
-  return v_state || ' ' || coalesce(nullif(v_hint, ''), '-');
-end $f$;
--- val(sql): first column of the first row of sql (run as the current role), as text.
-create function pg_temp.val(sql text) returns text language plpgsql as $f$
-declare v text;
-begin
-  execute sql into v;
-  return v;
-end $f$;
 -- events(topic, event): how many realtime broadcasts with that topic and event this test sent.
 create function pg_temp.events(p_topic text, p_event text) returns bigint language sql as $f$
   select count(*) from realtime.messages m where m.topic = p_topic and m.event = p_event;
@@ -90,7 +73,7 @@ select is((select participants -> 0 ->> 'display_name' from public.list_call_his
 select is((select count(*) from public.list_call_history(now() - interval '90 minutes', 50)), 2::bigint,
   'CALL-HIS-08 before pages back to older calls');
 select is((select count(*) from public.list_call_history(null, 1)), 1::bigint, 'CALL-HIS-09 limit_count bounds the page');
-select is(pg_temp.err($$select * from public.list_call_history(null, 500)$$), '22023 invalid_limit', 'CALL-HIS-10 a page over 200 is refused');
+select is(tests.error_of($$select * from public.list_call_history(null, 500)$$), '22023 invalid_limit', 'CALL-HIS-10 a page over 200 is refused');
 select tests.authenticate_as('c3000000-0000-0000-0000-000000000002');
 select is((select direction || ' ' || outcome from public.list_call_history() where id = (select id from ids where name = 'missed')),
   'outgoing missed', 'CALL-HIS-11 the caller of an unanswered call sees it missed (not answered)');
@@ -108,24 +91,24 @@ select is((select room_name || ' ' || kind || ' ' || media || ' ' || max_partici
 select is((select user_id from public.get_call_grant((select id from ids where name = 'live'))), 'c3000000-0000-0000-0000-000000000003'::uuid,
   'CALL-GRANT-02 the identity is the caller''s own user id');
 select tests.authenticate_as('c3000000-0000-0000-0000-000000000002');
-select is(pg_temp.err($$select * from public.get_call_grant((select id from ids where name = 'live'))$$), '42501 not_accepted',
+select is(tests.error_of($$select * from public.get_call_grant((select id from ids where name = 'live'))$$), '42501 not_accepted',
   'CALL-GRANT-03 a callee gets no grant before accepting');
 select public.accept_call((select id from ids where name = 'live'));
 select is((select member_role from public.get_call_grant((select id from ids where name = 'live'))), 'admin',
   'CALL-GRANT-04 after accepting they do, with their group role');
-select is(pg_temp.err($$select * from public.get_call_grant((select id from ids where name = 'answered'))$$), '23505 call_over',
+select is(tests.error_of($$select * from public.get_call_grant((select id from ids where name = 'answered'))$$), '23505 call_over',
   'CALL-GRANT-05 an ended call gives no grant: call_over');
-select is(pg_temp.err($$select * from public.get_call_grant('c3ffffff-0000-0000-0000-000000000000')$$), 'PT404 call_not_found',
+select is(tests.error_of($$select * from public.get_call_grant('c3ffffff-0000-0000-0000-000000000000')$$), 'PT404 call_not_found',
   'CALL-GRANT-06 an unknown call: call_not_found');
 select tests.authenticate_as('c3000000-0000-0000-0000-000000000004');
-select is(pg_temp.err($$select * from public.get_call_grant((select id from ids where name = 'live'))$$), 'PT404 call_not_found',
+select is(tests.error_of($$select * from public.get_call_grant((select id from ids where name = 'live'))$$), 'PT404 call_not_found',
   'CALL-GRANT-07 a stranger''s request looks like an unknown call');
 select tests.authenticate_as('c3000000-0000-0000-0000-000000000002');
 select public.leave_call((select id from ids where name = 'live'));
-select is(pg_temp.err($$select * from public.get_call_grant((select id from ids where name = 'live'))$$), '42501 not_accepted',
+select is(tests.error_of($$select * from public.get_call_grant((select id from ids where name = 'live'))$$), '42501 not_accepted',
   'CALL-GRANT-08 after leaving, no grant until accept_call rejoins');
 select tests.authenticate_as_anon();
-select is(pg_temp.err($$select * from public.get_call_grant('c3ffffff-0000-0000-0000-000000000000')$$), '42501 -',
+select is(tests.error_of($$select * from public.get_call_grant('c3ffffff-0000-0000-0000-000000000000')$$), '42501 -',
   'CALL-GRANT-09 anon cannot execute it');
 select tests.clear_authentication();
 select is((select count(*) from public.calls c where c.status in ('ringing', 'active')
@@ -133,14 +116,8 @@ select is((select count(*) from public.calls c where c.status in ('ringing', 'ac
   'CALL-HIS-15 no live call is left with nobody in it');
 
 -- Plan shape (not timed): my history is read from my participant rows in invited_at order.
-create function pg_temp.plan_of(sql text) returns text language plpgsql as $f$
-declare v text := ''; r record;
-begin
-  for r in execute 'explain ' || sql loop v := v || r."QUERY PLAN" || E'\n'; end loop;
-  return v;
-end $f$;
 set local enable_seqscan = off;
-select ok(pg_temp.plan_of($$select c.id from public.call_participants me join public.calls c on c.id = me.call_id
+select ok(tests.plan_of($$select c.id from public.call_participants me join public.calls c on c.id = me.call_id
   where me.user_id = 'c3000000-0000-0000-0000-000000000001' order by me.invited_at desc, c.id desc limit 50$$)
   like '%call_participants_user_id_invited_at_idx%', 'CALL-HIS-16 history reads call_participants_user_id_invited_at_idx');
 reset enable_seqscan;

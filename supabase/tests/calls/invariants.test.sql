@@ -3,23 +3,6 @@
 begin;
 select plan(27);
 
--- err(sql): runs sql, answers 'no error' or '<SQLSTATE> <hint>'.
-create function pg_temp.err(sql text) returns text language plpgsql as $f$
-declare v_state text; v_hint text;
-begin
-  execute sql;
-  return 'no error';
-exception when others then
-  get stacked diagnostics v_state = returned_sqlstate, v_hint = pg_exception_hint;
-  return v_state || ' ' || coalesce(nullif(v_hint, ''), '-');
-end $f$;
--- val(sql): first column of the first row of sql (run as the current role), as text.
-create function pg_temp.val(sql text) returns text language plpgsql as $f$
-declare v text;
-begin
-  execute sql into v;
-  return v;
-end $f$;
 -- events(topic, event): how many realtime broadcasts with that topic and event this test sent.
 create function pg_temp.events(p_topic text, p_event text) returns bigint language sql as $f$
   select count(*) from realtime.messages m where m.topic = p_topic and m.event = p_event;
@@ -63,7 +46,7 @@ select is((select id from ids where name = 'ba'), (select id from ids where name
   'CALL-INV-01 starting a call where one is live returns the live call, never a second one');
 select is((select status || ' ' || media from public.calls where id = (select id from ids where name = 'ab')), 'active video',
   'CALL-INV-02 the second caller joins it: the call is answered, its media unchanged');
-select is(pg_temp.err($$insert into public.calls (conversation_id, kind, media, room_name, max_participants)
+select is(tests.error_of($$insert into public.calls (conversation_id, kind, media, room_name, max_participants)
   values ('c2c00000-0000-0000-0000-000000000001', 'direct', 'audio', 'c2-dup', 2)$$), '23505 -',
   'CALL-INV-03 the database refuses a second live call in a conversation (partial unique index)');
 
@@ -79,13 +62,13 @@ select is((select status from public.calls where id = (select id from ids where 
   'CALL-INV-06 the busy callee''s own call goes on untouched');
 select is(pg_temp.events('user:c2000000-0000-0000-0000-000000000002', 'call_incoming'), 1::bigint,
   'CALL-INV-07 the busy callee was never rung by the second call (only the first call rang them)');
-select is(pg_temp.err($$insert into public.call_participants (call_id, user_id, state)
+select is(tests.error_of($$insert into public.call_participants (call_id, user_id, state)
   values ((select id from ids where name = 'cb'), 'c2000000-0000-0000-0000-000000000001', 'ringing')$$), '23505 -',
   'CALL-INV-08 the database refuses a second live participation for a user (partial unique index)');
 
 -- A caller already in a call cannot start another.
 select tests.authenticate_as('c2000000-0000-0000-0000-000000000001');
-select is(pg_temp.err($$select public.start_call('c2c00000-0000-0000-0000-000000000003', 'audio')$$), '23505 already_in_call',
+select is(tests.error_of($$select public.start_call('c2c00000-0000-0000-0000-000000000003', 'audio')$$), '23505 already_in_call',
   'CALL-INV-09 starting a call while in another is refused: already_in_call');
 select tests.clear_authentication();
 select is((select count(*) from public.calls where conversation_id = 'c2c00000-0000-0000-0000-000000000003'), 0::bigint,
@@ -98,7 +81,7 @@ select tests.clear_authentication();
 select is((select string_agg(state, ',' order by user_id) from public.call_participants where call_id = (select id from ids where name = 'g')),
   'busy,joined,ringing', 'CALL-INV-11 a group call marks busy members busy and rings the rest');
 select tests.authenticate_as('c2000000-0000-0000-0000-000000000002');
-select is(pg_temp.err($$select public.accept_call((select id from ids where name = 'g'))$$), '23505 already_in_call',
+select is(tests.error_of($$select public.accept_call((select id from ids where name = 'g'))$$), '23505 already_in_call',
   'CALL-INV-12 joining a second call while in one is refused: already_in_call');
 select is((select count(*) from public.get_active_call()), 1::bigint, 'CALL-INV-13 get_active_call answers at most one call');
 
@@ -109,7 +92,7 @@ select tests.clear_authentication();
 update public.calls set created_at = created_at - interval '44 seconds' where id = (select id from ids where name = 'ef');
 update public.call_participants set invited_at = invited_at - interval '44 seconds' where call_id = (select id from ids where name = 'ef');
 select tests.authenticate_as('c2000000-0000-0000-0000-000000000006');
-select is(pg_temp.val($$select status from public.get_active_call()$$), 'ringing', 'CALL-INV-14 at 44 s the call still rings');
+select is(tests.value_of($$select status from public.get_active_call()$$), 'ringing', 'CALL-INV-14 at 44 s the call still rings');
 select tests.clear_authentication();
 update public.calls set created_at = created_at - interval '2 seconds' where id = (select id from ids where name = 'ef');
 update public.call_participants set invited_at = invited_at - interval '2 seconds' where call_id = (select id from ids where name = 'ef');
@@ -124,7 +107,7 @@ select is((select string_agg(state, ',' order by user_id) from public.call_parti
   'left,missed', 'CALL-INV-18 the callee missed it, the caller left');
 select is(pg_temp.events('user:c2000000-0000-0000-0000-000000000006', 'call_ended'), 1::bigint, 'CALL-INV-19 the callee''s inbox hears call_ended');
 select tests.authenticate_as('c2000000-0000-0000-0000-000000000005');
-select is(pg_temp.val($$select status from public.start_call('c2c00000-0000-0000-0000-000000000005', 'audio')$$), 'ringing',
+select is(tests.value_of($$select status from public.start_call('c2c00000-0000-0000-0000-000000000005', 'audio')$$), 'ringing',
   'CALL-INV-20 after a missed call both are free: a new call rings');
 
 -- Group: one member's invitation times out while the call goes on; capacity.
@@ -136,7 +119,7 @@ select tests.clear_authentication();
 update public.call_participants set invited_at = invited_at - interval '1 minute'
 where call_id = (select id from ids where name = 'ghi') and user_id = 'c2000000-0000-0000-0000-000000000009';
 select tests.authenticate_as('c2000000-0000-0000-0000-000000000007');
-select is(pg_temp.val($$select status from public.get_active_call()$$), 'active', 'CALL-INV-21 an active group call outlives one member''s ring timeout');
+select is(tests.value_of($$select status from public.get_active_call()$$), 'active', 'CALL-INV-21 an active group call outlives one member''s ring timeout');
 select tests.clear_authentication();
 select is((select state from public.call_participants where call_id = (select id from ids where name = 'ghi') and user_id = 'c2000000-0000-0000-0000-000000000009'),
   'missed', 'CALL-INV-22 that member missed it');
@@ -144,7 +127,7 @@ select is(pg_temp.events('call:' || (select id from ids where name = 'ghi'), 'pa
   'CALL-INV-23 the call topic hears participant_missed');
 update public.calls set max_participants = 2 where id = (select id from ids where name = 'ghi');
 select tests.authenticate_as('c2000000-0000-0000-0000-000000000009');
-select is(pg_temp.err($$select public.accept_call((select id from ids where name = 'ghi'))$$), '23505 call_full',
+select is(tests.error_of($$select public.accept_call((select id from ids where name = 'ghi'))$$), '23505 call_full',
   'CALL-INV-24 joining a call at max_participants is refused: call_full');
 select tests.clear_authentication();
 

@@ -3,23 +3,6 @@
 begin;
 select plan(26);
 
--- err(sql): runs sql, answers 'no error' or '<SQLSTATE> <hint>'.
-create function pg_temp.err(sql text) returns text language plpgsql as $f$
-declare v_state text; v_hint text;
-begin
-  execute sql;
-  return 'no error';
-exception when others then
-  get stacked diagnostics v_state = returned_sqlstate, v_hint = pg_exception_hint;
-  return v_state || ' ' || coalesce(nullif(v_hint, ''), '-');
-end $f$;
--- val(sql): first column of the first row of sql (run as the current role), as text.
-create function pg_temp.val(sql text) returns text language plpgsql as $f$
-declare v text;
-begin
-  execute sql into v;
-  return v;
-end $f$;
 -- events(topic, event): how many realtime broadcasts with that topic and event this test sent.
 create function pg_temp.events(p_topic text, p_event text) returns bigint language sql as $f$
   select count(*) from realtime.messages m where m.topic = p_topic and m.event = p_event;
@@ -53,10 +36,10 @@ grant all on ids to authenticated, service_role;
 
 select tests.authenticate_as('c4000000-0000-0000-0000-000000000001');
 insert into ids select 'd', id, room_name from public.start_call('c4c00000-0000-0000-0000-000000000001', 'video');
-select is(pg_temp.err($$select public.service_role_apply_livekit_event('EV_c4_x', 'room_finished', (select room from ids where name = 'd'))$$), '42501 -',
+select is(tests.error_of($$select public.service_role_apply_livekit_event('EV_c4_x', 'room_finished', (select room from ids where name = 'd'))$$), '42501 -',
   'CALL-LK-01 a signed-in user cannot apply LiveKit events');
 select tests.authenticate_as_anon();
-select is(pg_temp.err($$select public.service_role_apply_livekit_event('EV_c4_x', 'room_finished', 'r')$$), '42501 -',
+select is(tests.error_of($$select public.service_role_apply_livekit_event('EV_c4_x', 'room_finished', 'r')$$), '42501 -',
   'CALL-LK-02 anon cannot either');
 select tests.clear_authentication();
 
@@ -119,7 +102,7 @@ insert into ids select 'r', id, room_name from public.start_call('c4c00000-0000-
 select tests.clear_authentication();
 select is(pg_temp.lk('EV_c4_20', 'participant_left', (select room from ids where name = 'r'), 'c4000000-0000-0000-0000-000000000002', now()) ->> 'call_status',
   'cancelled', 'CALL-LK-25 the caller leaving the room before an answer cancels the call');
-select is(pg_temp.err($$select pg_temp.lk('', 'room_started', 'r', null, now())$$), '22023 invalid_event_id', 'CALL-LK-26 an empty event id is refused');
+select is(tests.error_of($$select pg_temp.lk('', 'room_started', 'r', null, now())$$), '22023 invalid_event_id', 'CALL-LK-26 an empty event id is refused');
 
 select * from finish();
 rollback;

@@ -3,23 +3,6 @@
 begin;
 select plan(30);
 
--- err(sql): runs sql, answers 'no error' or '<SQLSTATE> <hint>'.
-create function pg_temp.err(sql text) returns text language plpgsql as $f$
-declare v_state text; v_hint text;
-begin
-  execute sql;
-  return 'no error';
-exception when others then
-  get stacked diagnostics v_state = returned_sqlstate, v_hint = pg_exception_hint;
-  return v_state || ' ' || coalesce(nullif(v_hint, ''), '-');
-end $f$;
--- val(sql): first column of the first row of sql (run as the current role), as text.
-create function pg_temp.val(sql text) returns text language plpgsql as $f$
-declare v text;
-begin
-  execute sql into v;
-  return v;
-end $f$;
 -- events(topic, event): how many realtime broadcasts with that topic and event this test sent.
 create function pg_temp.events(p_topic text, p_event text) returns bigint language sql as $f$
   select count(*) from realtime.messages m where m.topic = p_topic and m.event = p_event;
@@ -60,10 +43,10 @@ select ok(not has_table_privilege('authenticated', 'private.livekit_events', 'se
 select tests.authenticate_as('c5000000-0000-0000-0000-000000000002');
 select is((select count(*) from public.calls), 1::bigint, 'CALL-SEC-06 a member sees the conversation''s call');
 select is((select count(*) from public.call_participants), 3::bigint, 'CALL-SEC-07 and who is in it');
-select is(pg_temp.err($$update public.calls set status = 'ended' where true$$), '42501 -', 'CALL-SEC-08 a member cannot update a call directly');
-select is(pg_temp.err($$insert into public.call_participants (call_id, user_id, state) values ((select id from ids), 'c5000000-0000-0000-0000-000000000003', 'ringing')$$),
+select is(tests.error_of($$update public.calls set status = 'ended' where true$$), '42501 -', 'CALL-SEC-08 a member cannot update a call directly');
+select is(tests.error_of($$insert into public.call_participants (call_id, user_id, state) values ((select id from ids), 'c5000000-0000-0000-0000-000000000003', 'ringing')$$),
   '42501 -', 'CALL-SEC-09 nor add participants');
-select is(pg_temp.err($$delete from public.calls where true$$), '42501 -', 'CALL-SEC-10 nor delete calls');
+select is(tests.error_of($$delete from public.calls where true$$), '42501 -', 'CALL-SEC-10 nor delete calls');
 select ok(private.can_join_call((select id from ids)), 'CALL-SEC-11 a participant may join the call:<id> topic');
 select ok(private.can_join_call_topic('call:' || (select id from ids)), 'CALL-SEC-12 the topic form answers the same');
 select tests.authenticate_as('c5000000-0000-0000-0000-000000000003');
@@ -76,8 +59,8 @@ select tests.authenticate_as('c5000000-0000-0000-0000-000000000004');
 select is((select count(*) from public.calls), 1::bigint, 'CALL-SEC-17 someone rung into a call still sees it after leaving the conversation');
 select is((select count(*) from public.call_participants), 3::bigint, 'CALL-SEC-18 with its participants');
 select tests.authenticate_as_anon();
-select is(pg_temp.err($$select count(*) from public.calls$$), '42501 -', 'CALL-SEC-19 anon is refused');
-select is(pg_temp.err($$select public.start_call('c5c00000-0000-0000-0000-000000000001', 'audio')$$), '42501 -', 'CALL-SEC-20 anon cannot start calls');
+select is(tests.error_of($$select count(*) from public.calls$$), '42501 -', 'CALL-SEC-19 anon is refused');
+select is(tests.error_of($$select public.start_call('c5c00000-0000-0000-0000-000000000001', 'audio')$$), '42501 -', 'CALL-SEC-20 anon cannot start calls');
 select tests.clear_authentication();
 
 -- Definer audit: exactly these call functions are security definer, all in private.

@@ -3,23 +3,6 @@
 begin;
 select plan(40);
 
--- err(sql): runs sql, answers 'no error' or '<SQLSTATE> <hint>'.
-create function pg_temp.err(sql text) returns text language plpgsql as $f$
-declare v_state text; v_hint text;
-begin
-  execute sql;
-  return 'no error';
-exception when others then
-  get stacked diagnostics v_state = returned_sqlstate, v_hint = pg_exception_hint;
-  return v_state || ' ' || coalesce(nullif(v_hint, ''), '-');
-end $f$;
--- val(sql): first column of the first row of sql (run as the current role), as text.
-create function pg_temp.val(sql text) returns text language plpgsql as $f$
-declare v text;
-begin
-  execute sql into v;
-  return v;
-end $f$;
 -- events(topic, event): how many realtime broadcasts with that topic and event this test sent.
 create function pg_temp.events(p_topic text, p_event text) returns bigint language sql as $f$
   select count(*) from realtime.messages m where m.topic = p_topic and m.event = p_event;
@@ -57,7 +40,7 @@ select is(pg_temp.events('user:c1000000-0000-0000-0000-000000000002', 'call_inco
   'CALL-SM-04 the callee''s inbox topic hears call_incoming');
 
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000002');
-select is(pg_temp.val($$select status from public.accept_call((select id from ids where name = 'd1'))$$), 'active',
+select is(tests.value_of($$select status from public.accept_call((select id from ids where name = 'd1'))$$), 'active',
   'CALL-SM-05 accept_call answers the call: active');
 select tests.clear_authentication();
 select ok((select answered_at is not null from public.calls where id = (select id from ids where name = 'd1')), 'CALL-SM-06 answered_at is set');
@@ -67,11 +50,11 @@ select is(pg_temp.events('call:' || (select id from ids where name = 'd1'), 'par
   'CALL-SM-08 the call topic hears participant_joined');
 
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000002');
-select is(pg_temp.val($$select status from public.accept_call((select id from ids where name = 'd1'))$$), 'active',
+select is(tests.value_of($$select status from public.accept_call((select id from ids where name = 'd1'))$$), 'active',
   'CALL-SM-09 accepting twice (a second device) changes nothing');
-select is(pg_temp.err($$select public.decline_call((select id from ids where name = 'd1'))$$), '23505 already_answered',
+select is(tests.error_of($$select public.decline_call((select id from ids where name = 'd1'))$$), '23505 already_answered',
   'CALL-SM-10 declining after answering is refused: already_answered');
-select is(pg_temp.val($$select status || ' ' || end_reason from public.leave_call((select id from ids where name = 'd1'))$$), 'ended hung_up',
+select is(tests.value_of($$select status || ' ' || end_reason from public.leave_call((select id from ids where name = 'd1'))$$), 'ended hung_up',
   'CALL-SM-11 either side leaving a direct call ends it: ended / hung_up');
 select tests.clear_authentication();
 select is((select string_agg(state, ',' order by user_id) from public.call_participants where call_id = (select id from ids where name = 'd1')),
@@ -80,18 +63,18 @@ select is(pg_temp.events('user:c1000000-0000-0000-0000-000000000001', 'call_ende
   'CALL-SM-13 both inbox topics hear call_ended');
 select is(pg_temp.events('call:' || (select id from ids where name = 'd1'), 'call_ended'), 1::bigint, 'CALL-SM-14 the call topic hears call_ended');
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000002');
-select is(pg_temp.val($$select status from public.leave_call((select id from ids where name = 'd1'))$$), 'ended',
+select is(tests.value_of($$select status from public.leave_call((select id from ids where name = 'd1'))$$), 'ended',
   'CALL-SM-15 leaving an ended call is a no-op');
-select is(pg_temp.err($$select public.accept_call((select id from ids where name = 'd1'))$$), '23505 call_over',
+select is(tests.error_of($$select public.accept_call((select id from ids where name = 'd1'))$$), '23505 call_over',
   'CALL-SM-16 accepting an ended call is refused: call_over');
 
 -- Direct call, declined.
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000001');
 insert into ids select 'd2', id from public.start_call('c1c00000-0000-0000-0000-000000000001', 'audio');
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000002');
-select is(pg_temp.val($$select status || ' ' || end_reason from public.decline_call((select id from ids where name = 'd2'))$$), 'declined declined',
+select is(tests.value_of($$select status || ' ' || end_reason from public.decline_call((select id from ids where name = 'd2'))$$), 'declined declined',
   'CALL-SM-17 the callee declining ends a direct call as declined');
-select is(pg_temp.val($$select status from public.decline_call((select id from ids where name = 'd2'))$$), 'declined',
+select is(tests.value_of($$select status from public.decline_call((select id from ids where name = 'd2'))$$), 'declined',
   'CALL-SM-18 declining again is a no-op');
 select tests.clear_authentication();
 select is((select state from public.call_participants where call_id = (select id from ids where name = 'd2') and user_id = 'c1000000-0000-0000-0000-000000000002'),
@@ -102,7 +85,7 @@ select ok((select answered_at is null and ended_at is not null from public.calls
 -- Direct call, cancelled by the caller while ringing.
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000001');
 insert into ids select 'd3', id from public.start_call('c1c00000-0000-0000-0000-000000000001', 'audio');
-select is(pg_temp.val($$select status || ' ' || end_reason from public.leave_call((select id from ids where name = 'd3'))$$), 'cancelled cancelled',
+select is(tests.value_of($$select status || ' ' || end_reason from public.leave_call((select id from ids where name = 'd3'))$$), 'cancelled cancelled',
   'CALL-SM-21 the caller hanging up before an answer cancels the call');
 select tests.clear_authentication();
 select is((select state from public.call_participants where call_id = (select id from ids where name = 'd3') and user_id = 'c1000000-0000-0000-0000-000000000002'),
@@ -113,7 +96,7 @@ select tests.authenticate_as('c1000000-0000-0000-0000-000000000001');
 insert into ids select 'd4', id from public.start_call('c1c00000-0000-0000-0000-000000000001', 'audio');
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000002');
 select public.accept_call((select id from ids where name = 'd4'));
-select is(pg_temp.val($$select status || ' ' || end_reason from public.end_call((select id from ids where name = 'd4'))$$), 'ended hung_up',
+select is(tests.value_of($$select status || ' ' || end_reason from public.end_call((select id from ids where name = 'd4'))$$), 'ended hung_up',
   'CALL-SM-23 either side of a direct call may end it');
 
 -- Group call: rings every member; partial answers; the call goes on until everyone is gone.
@@ -125,25 +108,25 @@ select is((select kind || ' ' || max_participants from public.calls where id = (
 select is((select count(*) from public.call_participants where call_id = (select id from ids where name = 'g1') and state = 'ringing'), 2::bigint,
   'CALL-SM-25 a group call rings every other member');
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000001');
-select is(pg_temp.val($$select status from public.decline_call((select id from ids where name = 'g1'))$$), 'ringing',
+select is(tests.value_of($$select status from public.decline_call((select id from ids where name = 'g1'))$$), 'ringing',
   'CALL-SM-26 one member declining a group call does not end it');
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000002');
-select is(pg_temp.val($$select status from public.accept_call((select id from ids where name = 'g1'))$$), 'active',
+select is(tests.value_of($$select status from public.accept_call((select id from ids where name = 'g1'))$$), 'active',
   'CALL-SM-27 another member accepting makes it active');
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000001');
-select is(pg_temp.val($$select status from public.accept_call((select id from ids where name = 'g1'))$$), 'active',
+select is(tests.value_of($$select status from public.accept_call((select id from ids where name = 'g1'))$$), 'active',
   'CALL-SM-28 a member who declined may still join a live group call');
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000003');
-select is(pg_temp.val($$select status from public.leave_call((select id from ids where name = 'g1'))$$), 'active',
+select is(tests.value_of($$select status from public.leave_call((select id from ids where name = 'g1'))$$), 'active',
   'CALL-SM-29 the caller leaving an active group call does not end it for the others');
-select is(pg_temp.val($$select status from public.accept_call((select id from ids where name = 'g1'))$$), 'active',
+select is(tests.value_of($$select status from public.accept_call((select id from ids where name = 'g1'))$$), 'active',
   'CALL-SM-30 a participant who left may rejoin');
 select tests.clear_authentication();
 select ok((select left_at is not null and state = 'joined' from public.call_participants
   where call_id = (select id from ids where name = 'g1') and user_id = 'c1000000-0000-0000-0000-000000000003'),
   'CALL-SM-31 a rejoin keeps the earlier left_at and is joined again');
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000003');
-select is(pg_temp.err($$select public.end_call((select id from ids where name = 'g1'))$$), 'no error',
+select is(tests.error_of($$select public.end_call((select id from ids where name = 'g1'))$$), 'no error',
   'CALL-SM-32 the caller may end a group call for everyone');
 select tests.clear_authentication();
 select is((select status || ' ' || end_reason from public.calls where id = (select id from ids where name = 'g1')), 'ended ended_for_all',
@@ -154,15 +137,15 @@ select tests.authenticate_as('c1000000-0000-0000-0000-000000000001');
 insert into ids select 'g2', id from public.start_call('c1c00000-0000-0000-0000-000000000002', 'audio');
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000003');
 select public.accept_call((select id from ids where name = 'g2'));
-select is(pg_temp.err($$select public.end_call((select id from ids where name = 'g2'))$$), '42501 not_allowed_to_end',
+select is(tests.error_of($$select public.end_call((select id from ids where name = 'g2'))$$), '42501 not_allowed_to_end',
   'CALL-SM-34 a plain member cannot end a group call for everyone');
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000002');
-select is(pg_temp.val($$select status from public.decline_call((select id from ids where name = 'g2'))$$), 'active',
+select is(tests.value_of($$select status from public.decline_call((select id from ids where name = 'g2'))$$), 'active',
   'CALL-SM-35 declining an active group call leaves it going');
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000001');
 select public.leave_call((select id from ids where name = 'g2'));
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000003');
-select is(pg_temp.val($$select status || ' ' || end_reason from public.leave_call((select id from ids where name = 'g2'))$$), 'ended everyone_left',
+select is(tests.value_of($$select status || ' ' || end_reason from public.leave_call((select id from ids where name = 'g2'))$$), 'ended everyone_left',
   'CALL-SM-36 a group call ends when everyone has left');
 
 -- Group call declined by everyone.
@@ -171,17 +154,17 @@ insert into ids select 'g3', id from public.start_call('c1c00000-0000-0000-0000-
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000002');
 select public.decline_call((select id from ids where name = 'g3'));
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000003');
-select is(pg_temp.val($$select status from public.decline_call((select id from ids where name = 'g3'))$$), 'declined',
+select is(tests.value_of($$select status from public.decline_call((select id from ids where name = 'g3'))$$), 'declined',
   'CALL-SM-37 a group call every callee declined ends as declined');
 
 -- Bad input and strangers.
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000001');
-select is(pg_temp.err($$select public.start_call('c1c00000-0000-0000-0000-000000000001', 'hologram')$$), '22023 invalid_media',
+select is(tests.error_of($$select public.start_call('c1c00000-0000-0000-0000-000000000001', 'hologram')$$), '22023 invalid_media',
   'CALL-SM-38 media other than audio/video is refused');
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000004');
-select is(pg_temp.err($$select public.start_call('c1c00000-0000-0000-0000-000000000001', 'audio')$$), 'PT404 conversation_not_found',
+select is(tests.error_of($$select public.start_call('c1c00000-0000-0000-0000-000000000001', 'audio')$$), 'PT404 conversation_not_found',
   'CALL-SM-39 a stranger cannot call into a conversation (404)');
-select is(pg_temp.err($$select public.accept_call((select id from ids where name = 'd1'))$$), 'PT404 call_not_found',
+select is(tests.error_of($$select public.accept_call((select id from ids where name = 'd1'))$$), 'PT404 call_not_found',
   'CALL-SM-40 a stranger cannot see or touch a call (404)');
 
 select * from finish();

@@ -2,42 +2,8 @@
 begin;
 select plan(24);
 
-create function pg_temp.err(sql text) returns text language plpgsql as $f$
-declare v_state text; v_hint text;
-begin
-  execute sql;
-  return 'no error';
-exception when others then
-  get stacked diagnostics v_state = returned_sqlstate, v_hint = pg_exception_hint;
-  return v_state || ' ' || coalesce(nullif(v_hint, ''), '-');
-end $f$;
--- val(sql): first column of the first row of sql (run as the current role), as text.
-create function pg_temp.val(sql text) returns text language plpgsql as $f$
-declare v text;
-begin
-  execute sql into v;
-  return v;
-end $f$;
--- affected(sql): how many rows sql touched.
-create function pg_temp.affected(sql text) returns bigint language plpgsql as $f$
-declare v bigint;
-begin
-  execute sql;
-  get diagnostics v = row_count;
-  return v;
-end $f$;
-
 -- Cast (prefix b1): user 01, other 02.
 select tests.create_user('b1000000-0000-0000-0000-000000000001', 'b1_Alice');
--- plan_of(sql): the EXPLAIN text of sql as the current role.
-create function pg_temp.plan_of(sql text) returns text language plpgsql as $f$
-declare v text := ''; r record;
-begin
-  for r in execute 'explain ' || sql loop
-    v := v || r."QUERY PLAN" || E'\n';
-  end loop;
-  return v;
-end $f$;
 
 -- Cast (prefix b3): owner 01, admin 02, member 03, stranger 04, direct partner 05.
 select tests.create_user('b3000000-0000-0000-0000-000000000001', 'b3_owner');
@@ -67,81 +33,81 @@ analyze public.conversation_members;
 
 -- select, per role
 select tests.authenticate_as('b3000000-0000-0000-0000-000000000003');
-select is(pg_temp.val($$select count(*) from public.messages where conversation_id::text like 'b3c%'$$), '1500',
+select is(tests.value_of($$select count(*) from public.messages where conversation_id::text like 'b3c%'$$), '1500',
   'MSG-01 a member reads every message of their group and none of other conversations');
 select tests.authenticate_as('b3000000-0000-0000-0000-000000000002');
-select is(pg_temp.val($$select count(*) from public.messages where conversation_id = 'b3c00000-0000-0000-0000-000000000001'$$), '1500',
+select is(tests.value_of($$select count(*) from public.messages where conversation_id = 'b3c00000-0000-0000-0000-000000000001'$$), '1500',
   'MSG-02 an admin reads the group''s messages');
 select tests.authenticate_as('b3000000-0000-0000-0000-000000000001');
-select is(pg_temp.val($$select count(*) from public.messages where conversation_id::text like 'b3c%'$$), '2000',
+select is(tests.value_of($$select count(*) from public.messages where conversation_id::text like 'b3c%'$$), '2000',
   'MSG-03 the owner reads the group and their direct conversation');
 select tests.authenticate_as('b3000000-0000-0000-0000-000000000005');
-select is(pg_temp.val($$select count(*) from public.messages where conversation_id::text like 'b3c%'$$), '500',
+select is(tests.value_of($$select count(*) from public.messages where conversation_id::text like 'b3c%'$$), '500',
   'MSG-04 the other party of a direct conversation reads it, not the group');
 select tests.authenticate_as('b3000000-0000-0000-0000-000000000004');
-select is(pg_temp.val($$select count(*) from public.messages where conversation_id::text like 'b3c%'$$), '0',
+select is(tests.value_of($$select count(*) from public.messages where conversation_id::text like 'b3c%'$$), '0',
   'MSG-05 a stranger reads nothing (2000 messages exist)');
 select tests.authenticate_as_anon();
-select is(pg_temp.err($$select count(*) from public.messages$$), '42501 -', 'MSG-06 anon cannot read messages');
+select is(tests.error_of($$select count(*) from public.messages$$), '42501 -', 'MSG-06 anon cannot read messages');
 select tests.authenticate_as_service_role();
-select is(pg_temp.val($$select count(*) from public.messages where conversation_id::text like 'b3c%'$$), '2000',
+select is(tests.value_of($$select count(*) from public.messages where conversation_id::text like 'b3c%'$$), '2000',
   'MSG-07 service_role reads every message');
 
 -- writes: only through RPCs
 select tests.authenticate_as('b3000000-0000-0000-0000-000000000003');
-select is(pg_temp.err($$insert into public.messages (conversation_id, seq, sender_id, body) values
+select is(tests.error_of($$insert into public.messages (conversation_id, seq, sender_id, body) values
   ('b3c00000-0000-0000-0000-000000000001', 9999, 'b3000000-0000-0000-0000-000000000003', 'forged')$$), '42501 -',
   'MSG-08 a member cannot insert messages directly (send_message assigns seq)');
-select is(pg_temp.err($$update public.messages set body = 'edited' where conversation_id = 'b3c00000-0000-0000-0000-000000000001' and seq = 1$$), '42501 -',
+select is(tests.error_of($$update public.messages set body = 'edited' where conversation_id = 'b3c00000-0000-0000-0000-000000000001' and seq = 1$$), '42501 -',
   'MSG-09 a sender cannot update messages directly (edit_message does it)');
-select is(pg_temp.err($$delete from public.messages where conversation_id = 'b3c00000-0000-0000-0000-000000000001' and seq = 1$$), '42501 -',
+select is(tests.error_of($$delete from public.messages where conversation_id = 'b3c00000-0000-0000-0000-000000000001' and seq = 1$$), '42501 -',
   'MSG-10 a sender cannot delete messages directly (delete_message tombstones)');
 select tests.authenticate_as('b3000000-0000-0000-0000-000000000001');
-select is(pg_temp.err($$delete from public.messages where conversation_id = 'b3c00000-0000-0000-0000-000000000001'$$), '42501 -',
+select is(tests.error_of($$delete from public.messages where conversation_id = 'b3c00000-0000-0000-0000-000000000001'$$), '42501 -',
   'MSG-11 the group owner cannot delete messages directly');
 select tests.authenticate_as('b3000000-0000-0000-0000-000000000004');
-select is(pg_temp.err($$insert into public.messages (conversation_id, seq, sender_id, body) values
+select is(tests.error_of($$insert into public.messages (conversation_id, seq, sender_id, body) values
   ('b3c00000-0000-0000-0000-000000000001', 9999, 'b3000000-0000-0000-0000-000000000004', 'spam')$$), '42501 -',
   'MSG-12 a stranger cannot insert messages');
 select tests.authenticate_as_anon();
-select is(pg_temp.err($$insert into public.messages (conversation_id, seq, body) values
+select is(tests.error_of($$insert into public.messages (conversation_id, seq, body) values
   ('b3c00000-0000-0000-0000-000000000001', 9999, 'anon')$$), '42501 -', 'MSG-13 anon cannot insert messages');
 select tests.authenticate_as_service_role();
-select is(pg_temp.affected($$update public.messages set metadata = '{"by": "service"}' where conversation_id = 'b3c00000-0000-0000-0000-000000000001' and seq = 1$$),
+select is(tests.rows_affected($$update public.messages set metadata = '{"by": "service"}' where conversation_id = 'b3c00000-0000-0000-0000-000000000001' and seq = 1$$),
   1::bigint, 'MSG-14 service_role writes messages directly');
 select tests.clear_authentication();
 select is((select body from public.messages where conversation_id = 'b3c00000-0000-0000-0000-000000000001' and seq = 1),
   'group message 1', 'MSG-15 refused writes changed nothing');
 
 -- constraints
-select is(pg_temp.err($$insert into public.messages (conversation_id, seq, sender_id, body) values
+select is(tests.error_of($$insert into public.messages (conversation_id, seq, sender_id, body) values
   ('b3c00000-0000-0000-0000-000000000001', 1, 'b3000000-0000-0000-0000-000000000003', 'dup seq')$$), '23505 -',
   'MSG-16 seq is unique within a conversation');
-select is(pg_temp.err($$insert into public.messages (conversation_id, seq, sender_id, kind, body) values
+select is(tests.error_of($$insert into public.messages (conversation_id, seq, sender_id, kind, body) values
   ('b3c00000-0000-0000-0000-000000000001', 5000, 'b3000000-0000-0000-0000-000000000003', 'image', 'no file')$$), '23514 -',
   'MSG-17 attachment kinds need an attachment (table constraint)');
-select is(pg_temp.err($$insert into public.messages (conversation_id, seq, sender_id, body, deleted_at) values
+select is(tests.error_of($$insert into public.messages (conversation_id, seq, sender_id, body, deleted_at) values
   ('b3c00000-0000-0000-0000-000000000001', 5001, 'b3000000-0000-0000-0000-000000000003', 'ghost', now())$$), '23514 -',
   'MSG-18 a tombstone keeps no body');
-select is(pg_temp.err($$insert into public.messages (conversation_id, seq, sender_id, body, client_id) values
+select is(tests.error_of($$insert into public.messages (conversation_id, seq, sender_id, body, client_id) values
   ('b3c00000-0000-0000-0000-000000000001', 5002, 'b3000000-0000-0000-0000-000000000003', 'a', 'b3d00000-0000-0000-0000-000000000001'),
   ('b3c00000-0000-0000-0000-000000000002', 5002, 'b3000000-0000-0000-0000-000000000003', 'b', 'b3d00000-0000-0000-0000-000000000001')$$), '23505 -',
   'MSG-19 client_id is unique per sender');
 
 -- plan shape: history under RLS reads the (conversation_id, seq desc) index, newest first, no sort
 select tests.authenticate_as('b3000000-0000-0000-0000-000000000003');
-select matches(pg_temp.plan_of($$select * from public.messages where conversation_id = 'b3c00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
+select matches(tests.plan_of($$select * from public.messages where conversation_id = 'b3c00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
   'Index Scan using messages_conversation_id_seq_idx on messages',
   'MSG-20 the history page as a member uses messages_conversation_id_seq_idx');
-select doesnt_match(pg_temp.plan_of($$select * from public.messages where conversation_id = 'b3c00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
+select doesnt_match(tests.plan_of($$select * from public.messages where conversation_id = 'b3c00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
   '(Seq Scan on messages|Sort)', 'MSG-21 the history page as a member neither scans nor sorts the table');
-select matches(pg_temp.plan_of($$select * from public.messages where conversation_id = 'b3c00000-0000-0000-0000-000000000001' and seq < 700 order by seq desc limit 50$$),
+select matches(tests.plan_of($$select * from public.messages where conversation_id = 'b3c00000-0000-0000-0000-000000000001' and seq < 700 order by seq desc limit 50$$),
   'Index Cond: \(\(conversation_id = .*\) AND \(seq < 700\)\)',
   'MSG-22 paging back with a seq cursor is an index range, not a filter');
-select matches(pg_temp.plan_of($$select * from public.messages where conversation_id = 'b3c00000-0000-0000-0000-000000000001' and seq > 1400 order by seq limit 200$$),
+select matches(tests.plan_of($$select * from public.messages where conversation_id = 'b3c00000-0000-0000-0000-000000000001' and seq > 1400 order by seq limit 200$$),
   'Index Cond: \(\(conversation_id = .*\) AND \(seq > 1400\)\)',
   'MSG-23 catch-up (seq > last seen) is an index range on the same index');
-select matches(pg_temp.plan_of($$select * from public.messages where conversation_id = 'b3c00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
+select matches(tests.plan_of($$select * from public.messages where conversation_id = 'b3c00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
   'conversation_id = messages\.conversation_id',
   'MSG-24 the membership check probes conversation_members for the row''s own conversation (not a hash of all the reader''s memberships; sized plans in supabase/tests/bench)');
 

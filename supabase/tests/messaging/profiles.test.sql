@@ -2,31 +2,6 @@
 begin;
 select plan(22);
 
-create function pg_temp.err(sql text) returns text language plpgsql as $f$
-declare v_state text; v_hint text;
-begin
-  execute sql;
-  return 'no error';
-exception when others then
-  get stacked diagnostics v_state = returned_sqlstate, v_hint = pg_exception_hint;
-  return v_state || ' ' || coalesce(nullif(v_hint, ''), '-');
-end $f$;
--- val(sql): first column of the first row of sql (run as the current role), as text.
-create function pg_temp.val(sql text) returns text language plpgsql as $f$
-declare v text;
-begin
-  execute sql into v;
-  return v;
-end $f$;
--- affected(sql): how many rows sql touched.
-create function pg_temp.affected(sql text) returns bigint language plpgsql as $f$
-declare v bigint;
-begin
-  execute sql;
-  get diagnostics v = row_count;
-  return v;
-end $f$;
-
 -- Cast (prefix b1): user 01, other 02.
 select tests.create_user('b1000000-0000-0000-0000-000000000001', 'b1_Alice');
 select tests.create_user('b1000000-0000-0000-0000-000000000002', 'b1_bob');
@@ -53,39 +28,39 @@ select tests.authenticate_as('b1000000-0000-0000-0000-000000000001');
 select is((select count(*) from public.profiles where id in ('b1000000-0000-0000-0000-000000000001', 'b1000000-0000-0000-0000-000000000002')),
   2::bigint, 'PROF-07 a signed-in user reads other users'' profiles');
 select tests.authenticate_as_anon();
-select is(pg_temp.err($$select count(*) from public.profiles$$), '42501 -', 'PROF-08 anon cannot read profiles');
+select is(tests.error_of($$select count(*) from public.profiles$$), '42501 -', 'PROF-08 anon cannot read profiles');
 select tests.authenticate_as_service_role();
 select is((select count(*) from public.profiles where id::text like 'b1000000-%'), 3::bigint, 'PROF-09 service_role reads every profile');
 
 -- Updates
 select tests.authenticate_as('b1000000-0000-0000-0000-000000000001');
-select is(pg_temp.val($$update public.profiles set display_name = 'Alice A.' where id = 'b1000000-0000-0000-0000-000000000001' returning display_name$$),
+select is(tests.value_of($$update public.profiles set display_name = 'Alice A.' where id = 'b1000000-0000-0000-0000-000000000001' returning display_name$$),
   'Alice A.', 'PROF-10 a user updates their own display name');
-select is(pg_temp.affected($$update public.profiles set display_name = 'hacked' where id = 'b1000000-0000-0000-0000-000000000002'$$),
+select is(tests.rows_affected($$update public.profiles set display_name = 'hacked' where id = 'b1000000-0000-0000-0000-000000000002'$$),
   0::bigint, 'PROF-11 a user cannot update someone else''s profile (no row matched)');
-select is(pg_temp.err($$update public.profiles set created_at = now() where id = 'b1000000-0000-0000-0000-000000000001'$$),
+select is(tests.error_of($$update public.profiles set created_at = now() where id = 'b1000000-0000-0000-0000-000000000001'$$),
   '42501 -', 'PROF-12 columns outside the update grant cannot be written');
-select is(pg_temp.err($$update public.profiles set id = 'b1000000-0000-0000-0000-000000000009' where id = 'b1000000-0000-0000-0000-000000000001'$$),
+select is(tests.error_of($$update public.profiles set id = 'b1000000-0000-0000-0000-000000000009' where id = 'b1000000-0000-0000-0000-000000000001'$$),
   '42501 -', 'PROF-13 the id cannot be changed');
-select is(pg_temp.err($$update public.profiles set username = 'B1_BOB' where id = 'b1000000-0000-0000-0000-000000000001'$$),
+select is(tests.error_of($$update public.profiles set username = 'B1_BOB' where id = 'b1000000-0000-0000-0000-000000000001'$$),
   '23505 username_taken', 'PROF-14 usernames are unique case-insensitively');
-select is(pg_temp.err($$update public.profiles set username = 'a b' where id = 'b1000000-0000-0000-0000-000000000001'$$),
+select is(tests.error_of($$update public.profiles set username = 'a b' where id = 'b1000000-0000-0000-0000-000000000001'$$),
   '22023 username_invalid', 'PROF-15 an invalid username is refused');
-select is(pg_temp.err($$update public.profiles set display_name = '' where id = 'b1000000-0000-0000-0000-000000000001'$$),
+select is(tests.error_of($$update public.profiles set display_name = '' where id = 'b1000000-0000-0000-0000-000000000001'$$),
   '22023 display_name_invalid', 'PROF-16 an empty display name is refused');
-select is(pg_temp.err($$update public.profiles set avatar_url = repeat('x', 2049) where id = 'b1000000-0000-0000-0000-000000000001'$$),
+select is(tests.error_of($$update public.profiles set avatar_url = repeat('x', 2049) where id = 'b1000000-0000-0000-0000-000000000001'$$),
   '22023 avatar_url_too_long', 'PROF-17 an avatar_url over 2048 characters is refused');
-select is(pg_temp.err($$insert into public.profiles (id, username, display_name) values ('b1000000-0000-0000-0000-000000000001', 'b1_x', 'x')$$),
+select is(tests.error_of($$insert into public.profiles (id, username, display_name) values ('b1000000-0000-0000-0000-000000000001', 'b1_x', 'x')$$),
   '42501 -', 'PROF-18 users cannot insert profiles');
-select is(pg_temp.err($$delete from public.profiles where id = 'b1000000-0000-0000-0000-000000000001'$$),
+select is(tests.error_of($$delete from public.profiles where id = 'b1000000-0000-0000-0000-000000000001'$$),
   '42501 -', 'PROF-19 users cannot delete profiles');
 select tests.authenticate_as_anon();
-select is(pg_temp.err($$update public.profiles set display_name = 'x'$$), '42501 -', 'PROF-20 anon cannot update profiles');
+select is(tests.error_of($$update public.profiles set display_name = 'x'$$), '42501 -', 'PROF-20 anon cannot update profiles');
 select tests.clear_authentication();
 select is((select username || '/' || display_name from public.profiles where id = 'b1000000-0000-0000-0000-000000000001'),
   'b1_Alice/Alice A.', 'PROF-21 refused updates changed nothing');
 select tests.authenticate_as('b1000000-0000-0000-0000-000000000001');
-select is(pg_temp.val($$update public.profiles set last_seen_at = now() where id = 'b1000000-0000-0000-0000-000000000001' returning last_seen_at is not null$$),
+select is(tests.value_of($$update public.profiles set last_seen_at = now() where id = 'b1000000-0000-0000-0000-000000000001' returning last_seen_at is not null$$),
   'true', 'PROF-22 a user sets their own last_seen_at');
 
 select * from finish();

@@ -2,17 +2,6 @@
 begin;
 select plan(47);
 
--- err(sql): runs sql as the current role and returns '<sqlstate> <parley hint>' (or 'no error').
-create function pg_temp.err(sql text) returns text language plpgsql as $f$
-declare v_state text; v_hint text;
-begin
-  execute sql;
-  return 'no error';
-exception when others then
-  get stacked diagnostics v_state = returned_sqlstate, v_hint = pg_exception_hint;
-  return v_state || ' ' || coalesce(nullif(v_hint, ''), '-');
-end $f$;
-
 -- Cast: owner 01, admin 02, member 03, stranger 04, direct partner 05 (prefix b4).
 select tests.create_user('b4000000-0000-0000-0000-000000000001', 'b4_owner');
 select tests.create_user('b4000000-0000-0000-0000-000000000002', 'b4_admin');
@@ -56,7 +45,7 @@ select is((select reply_to_id from public.send_message('b4c00000-0000-0000-0000-
             reply_to_id => (select id from public.messages where conversation_id = 'b4c00000-0000-0000-0000-000000000001' and seq = 1))),
   (select id from public.messages where conversation_id = 'b4c00000-0000-0000-0000-000000000001' and seq = 1),
   'SEND-08 a reply records reply_to_id');
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', reply_to_id => 'b4000000-0000-0000-0000-0000000000ff')$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', reply_to_id => 'b4000000-0000-0000-0000-0000000000ff')$$),
   'PT404 reply_not_found', 'SEND-09 replying to a message outside the conversation is refused');
 
 -- Idempotent retry
@@ -77,54 +66,54 @@ select is((select attachment from public.send_message('b4c00000-0000-0000-0000-0
 select is((select kind from public.send_message('b4c00000-0000-0000-0000-000000000001', 'see this', kind => 'file',
             attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/doc.pdf", "name": "Report.pdf"}')),
   'file', 'SEND-15 a file message with a caption is accepted (mime parameters ignored)');
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/huge.png"}')$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/huge.png"}')$$),
   '22023 attachment_too_large', 'SEND-16 an image over 10 MB is refused');
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/clip.mp4"}')$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/clip.mp4"}')$$),
   '22023 attachment_mime_not_allowed', 'SEND-17 a video file sent as kind image is refused');
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'file', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/tool.exe"}')$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'file', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/tool.exe"}')$$),
   '22023 attachment_mime_not_allowed', 'SEND-18 a mime type outside every list is refused');
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'video', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/missing.mp4", "size": 1, "mime_type": "video/mp4"}')$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'video', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/missing.mp4", "size": 1, "mime_type": "video/mp4"}')$$),
   'PT404 attachment_not_found', 'SEND-19 an attachment that was never uploaded is refused');
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-0000000000ff/photo.png"}')$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-0000000000ff/photo.png"}')$$),
   '22023 attachment_path_invalid', 'SEND-20 an attachment outside the conversation''s folder is refused');
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/../x/photo.png"}')$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/../x/photo.png"}')$$),
   '22023 attachment_path_invalid', 'SEND-21 ".." in an attachment path is refused');
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image')$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image')$$),
   '22023 attachment_required', 'SEND-22 kind image without an attachment is refused');
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/photo.png"}')$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/photo.png"}')$$),
   '22023 attachment_not_allowed', 'SEND-23 a text message with an attachment is refused');
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '"b4c00000-0000-0000-0000-000000000001/photo.png"')$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '"b4c00000-0000-0000-0000-000000000001/photo.png"')$$),
   '22023 attachment_invalid', 'SEND-24 an attachment that is not an object is refused');
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/photo.png", "width": "wide"}')$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/photo.png", "width": "wide"}')$$),
   '22023 attachment_invalid', 'SEND-25 a non-numeric media fact is refused');
 
 -- Bad input and limits
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', '   ')$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', '   ')$$),
   '22023 body_required', 'SEND-26 a blank text message is refused');
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', repeat('x', 4001))$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', repeat('x', 4001))$$),
   '22023 body_too_long', 'SEND-27 a body over 4000 characters is refused');
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', repeat('x', 4000))$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', repeat('x', 4000))$$),
   'no error', 'SEND-28 a body of exactly 4000 characters is accepted');
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', metadata => jsonb_build_object('k', repeat('x', 4100)))$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', metadata => jsonb_build_object('k', repeat('x', 4100)))$$),
   '22023 metadata_too_large', 'SEND-29 metadata over 4096 bytes is refused');
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', metadata => '[1,2]')$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', metadata => '[1,2]')$$),
   '22023 metadata_invalid', 'SEND-30 metadata that is not an object is refused');
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', kind => 'sticker')$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', kind => 'sticker')$$),
   '22023 invalid_kind', 'SEND-31 an unknown kind is refused');
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', kind => 'system')$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', kind => 'system')$$),
   '22023 system_kind_reserved', 'SEND-32 clients cannot send system messages');
 select is((select last_seq from public.conversations where id = 'b4c00000-0000-0000-0000-000000000001'), 7::bigint,
   'SEND-33 refused sends changed nothing (last_seq counts only the 7 accepted messages)');
 
 -- Who may send
 select tests.authenticate_as('b4000000-0000-0000-0000-000000000004');
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'let me in')$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'let me in')$$),
   'PT404 conversation_not_found', 'SEND-34 a non-member cannot send (and learns nothing about the conversation)');
 select tests.authenticate_as_anon();
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'anon')$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'anon')$$),
   '42501 -', 'SEND-35 anon has no execute grant on send_message');
 select tests.authenticate_as_service_role();
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'service')$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'service')$$),
   '42501 not_authenticated', 'SEND-36 send_message needs a signed-in user (service_role writes tables directly)');
 
 -- Direct messages
@@ -142,18 +131,18 @@ select is((select id from public.get_or_create_direct_conversation('b4000000-000
   'SEND-40 the other party gets the same direct conversation (one per pair)');
 select is((select seq from public.send_direct_message('b4000000-0000-0000-0000-000000000001', 'hi back')), 3::bigint,
   'SEND-41 the other party replies in the same conversation');
-select is(pg_temp.err($$select public.send_direct_message('b4000000-0000-0000-0000-000000000005', 'me')$$),
+select is(tests.error_of($$select public.send_direct_message('b4000000-0000-0000-0000-000000000005', 'me')$$),
   '22023 cannot_message_self', 'SEND-42 a direct message to yourself is refused');
-select is(pg_temp.err($$select public.send_direct_message('b4000000-0000-0000-0000-0000000000ff', 'ghost')$$),
+select is(tests.error_of($$select public.send_direct_message('b4000000-0000-0000-0000-0000000000ff', 'ghost')$$),
   'PT404 user_not_found', 'SEND-43 a direct message to an unknown user is refused');
-select is(pg_temp.err($$select public.get_or_create_direct_conversation(null)$$),
+select is(tests.error_of($$select public.get_or_create_direct_conversation(null)$$),
   'PT404 user_not_found', 'SEND-44 get_or_create_direct_conversation needs a user');
-select is(pg_temp.err($$select public.send_direct_message('b4000000-0000-0000-0000-000000000001', 'x', client_id => 'b4d00000-0000-0000-0000-000000000002')$$),
+select is(tests.error_of($$select public.send_direct_message('b4000000-0000-0000-0000-000000000001', 'x', client_id => 'b4d00000-0000-0000-0000-000000000002')$$),
   'no error', 'SEND-45 a direct send with a client_id is accepted');
-select is(pg_temp.err($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', client_id => 'b4d00000-0000-0000-0000-000000000002')$$),
+select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', client_id => 'b4d00000-0000-0000-0000-000000000002')$$),
   'PT404 conversation_not_found', 'SEND-46 (partner is no group member) membership is checked before idempotency');
 select tests.authenticate_as('b4000000-0000-0000-0000-000000000003');
-select is(pg_temp.err($$select public.send_direct_message('b4000000-0000-0000-0000-000000000001', 'x', client_id => 'b4d00000-0000-0000-0000-000000000001')$$),
+select is(tests.error_of($$select public.send_direct_message('b4000000-0000-0000-0000-000000000001', 'x', client_id => 'b4d00000-0000-0000-0000-000000000001')$$),
   '23505 client_id_conflict', 'SEND-47 reusing a client_id in another conversation is a conflict');
 
 select * from finish();

@@ -96,23 +96,17 @@ select is((select array_agg(r.signature) from (values ('private.list_realtime_to
 
 -- Plan shape of the fan-out decision (what private.send_conversation_activity reads): a range of one
 -- conversation's members on an index, stopped after inbox_fanout_max + 1, never a scan of all memberships.
-create function pg_temp.plan_of(sql text) returns text language plpgsql as $f$
-declare r record; v text := '';
-begin
-  for r in execute 'explain ' || sql loop v := v || r."QUERY PLAN" || E'\n'; end loop;
-  return v;
-end $f$;
 insert into public.conversations (id, kind, title)
 select ('e4c00000-0000-0000-0000-' || lpad(to_hex(s), 12, '0'))::uuid, 'group', 'bulk ' || s from generate_series(1, 300) s;
 insert into public.conversation_members (conversation_id, user_id, role)
 select ('e4c00000-0000-0000-0000-' || lpad(to_hex(s), 12, '0'))::uuid, pg_temp.u(k), 'member'
   from generate_series(1, 300) s, generate_series(1, 10) k;
 analyze public.conversation_members;
-select matches(pg_temp.plan_of(format($$select x.user_id, x.last_read_seq from public.conversation_members x
+select matches(tests.plan_of(format($$select x.user_id, x.last_read_seq from public.conversation_members x
   where x.conversation_id = %L limit 101$$, pg_temp.g())),
   '(Bitmap Index|Index|Index Only) Scan (using|on) conversation_members_(pkey|conversation_id_joined_at_idx)',
   'RT-FAN-19 the fan-out reads one conversation''s members from an index ...');
-select doesnt_match(pg_temp.plan_of(format($$select x.user_id, x.last_read_seq from public.conversation_members x
+select doesnt_match(tests.plan_of(format($$select x.user_id, x.last_read_seq from public.conversation_members x
   where x.conversation_id = %L limit 101$$, pg_temp.g())),
   'Seq Scan', 'RT-FAN-20 ... and never scans every membership');
 

@@ -18,15 +18,6 @@ end $f$;
 create function pg_temp.ev(p_topic text, p_event text) returns jsonb language sql as $f$
   select t.payload - 'id' from taken t where t.topic = p_topic and t.event = p_event;
 $f$;
-create function pg_temp.err(sql text) returns text language plpgsql as $f$
-declare v_state text; v_hint text;
-begin
-  execute sql;
-  return 'no error';
-exception when others then
-  get stacked diagnostics v_state = returned_sqlstate, v_hint = pg_exception_hint;
-  return v_state || ' ' || coalesce(nullif(v_hint, ''), '-');
-end $f$;
 create temp table ids (name text primary key, id uuid);
 grant all on ids to authenticated, service_role;
 
@@ -90,10 +81,10 @@ rollback to savepoint before_send;
 select tests.clear_authentication();
 select is(pg_temp.take(), 0::bigint, 'RT-MSG-12 a rolled-back send leaves no realtime row');
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
-select is(pg_temp.err($$select public.send_message('e2c00000-0000-0000-0000-000000000001', '   ')$$), '22023 body_required',
+select is(tests.error_of($$select public.send_message('e2c00000-0000-0000-0000-000000000001', '   ')$$), '22023 body_required',
   'RT-MSG-13 a refused send ...');
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000003');
-select is(pg_temp.err($$select public.send_message('e2c00000-0000-0000-0000-000000000001', 'let me in')$$), 'PT404 conversation_not_found',
+select is(tests.error_of($$select public.send_message('e2c00000-0000-0000-0000-000000000001', 'let me in')$$), 'PT404 conversation_not_found',
   'RT-MSG-14 ... and a stranger''s send ...');
 select tests.clear_authentication();
 select is(pg_temp.take(), 0::bigint, 'RT-MSG-15 ... send nothing');
