@@ -14,6 +14,9 @@
 --   conversation_members_user_id_activity_idx (re-created on it); table storage parameter fillfactor;
 --   function private.list_conversations(integer, timestamptz, uuid, boolean) (replaced: same
 --   signature, rows, errors, grants).
+-- Deploying: adding a stored column rewrites conversation_members and the index is rebuilt, both under
+--   an exclusive lock on the table (sends wait); on a project with millions of memberships, apply it at
+--   a quiet moment.
 -- Security: no policy or grant changes; private.list_conversations stays security definer with
 --   search_path '' and answers only for auth.uid() (docs/messaging.md § Definer audit).
 
