@@ -4,6 +4,7 @@ import type { RealtimeChannel } from "@supabase/supabase-js";
 import type { ParleyClient } from "./client.ts";
 import { ParleyError, unwrap } from "./errors.ts";
 import type { CallRoomEvents, ConversationEvents, Handlers, InboxEvents, TypingEvent } from "./events.ts";
+import { checkedEvents, verifiedDelivery } from "./verified-events.ts";
 
 /** Minimum gap between two `typing: true` broadcasts of one client (Realtime rate-limits clients). */
 export const TYPING_THROTTLE_MS = 3000;
@@ -77,12 +78,21 @@ export function liveApi(db: ParleyClient, currentUserId: () => Promise<string>) 
       return open<LiveChannel>(channel, {});
     },
 
-    /** An open conversation: its events, typing, and presence (I am tracked as online while it is open). */
+    /**
+     * An open conversation: its events, typing, and presence (I am tracked as online while it is open).
+     * Database events are delivered only once the database bears them out, with its values (a member's
+     * forged broadcast is dropped); typing is a client broadcast and stays an untrusted hint.
+     */
     async conversation(conversationId: string, handlers: ConversationHandlers = {}): Promise<ConversationChannel> {
       const me = await currentUserId();
       const { typing, presence, ...events } = handlers;
       const channel = db.channel(`conversation:${conversationId}`, { config: { private: true, presence: { key: me } } });
-      listen(channel, events);
+      // Database events here are checked against the database first: members can broadcast on this topic.
+      const deliver = verifiedDelivery(db, conversationId);
+      for (const [event, handler] of Object.entries(events) as Array<[keyof ConversationEvents, ((p: unknown) => void) | undefined]>) {
+        if (typeof handler !== "function" || !checkedEvents.has(event)) continue;
+        channel.on("broadcast", { event }, (message: { payload?: unknown }) => deliver(event, message.payload, handler));
+      }
       if (typing) channel.on("broadcast", { event: "typing" }, (m: { payload?: unknown }) => typing(m.payload as TypingEvent));
       const online = () => Object.keys(channel.presenceState());
       if (presence) channel.on("presence", { event: "sync" }, () => presence(online()));
