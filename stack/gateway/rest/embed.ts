@@ -1,6 +1,7 @@
 // Relationships between tables (from foreign keys) and PostgREST's rules for choosing one when embedding.
 import { ApiError } from "./errors.ts";
-import { closest, qualified, type DbFunction, type ForeignKey, type SchemaCache, type Table } from "./schema-cache.ts";
+import { closest } from "./did-you-mean.ts";
+import { qualified, type DbFunction, type ForeignKey, type SchemaCache, type Table } from "./schema-cache.ts";
 
 export type Cardinality = "many-to-one" | "one-to-many" | "one-to-one" | "many-to-many";
 

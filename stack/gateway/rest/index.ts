@@ -9,7 +9,8 @@ import { parseQuery } from "./query-params.ts";
 import { readTable } from "./read.ts";
 import type { Handling } from "./respond.ts";
 import { handleRpc } from "./rpc.ts";
-import { closest, loadSchemaCache, qualified, type SchemaCache } from "./schema-cache.ts";
+import { closest } from "./did-you-mean.ts";
+import { loadSchemaCache, qualified, type SchemaCache } from "./schema-cache.ts";
 import { openApi } from "./openapi.ts";
 import { bodyAsJson, rawRpcBody } from "./payload.ts";
 

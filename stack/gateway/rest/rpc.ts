@@ -2,7 +2,8 @@
 import { ApiError, errors } from "./errors.ts";
 import { readFrom, paging } from "./read.ts";
 import { baseHeaders, applyOverrides, execute, readResponse, type Handling } from "./respond.ts";
-import { closest, qualified, type DbFunction } from "./schema-cache.ts";
+import { closest } from "./did-you-mean.ts";
+import { qualified, type DbFunction } from "./schema-cache.ts";
 import { arrayLiteral, ident, Params, qident } from "./sql.ts";
 
 type Args = Map<string, unknown>;
