@@ -35,7 +35,7 @@ const FLAGS = {
   samples: { type: "string", default: "500", help: "latency samples per side of a comparison" },
   warmup: { type: "string", default: "30", help: "untimed runs before sampling" },
   "send-connections": { type: "string", default: "4", help: "connections sending at once" },
-  "send-rounds": { type: "string", default: "6", help: "alternating send / raw-insert rounds" },
+  "send-rounds": { type: "string", default: "6", help: "rounds of the four send-stage phases (send, raw insert, and the two floors), order rotating" },
   "send-phase-ms": { type: "string", default: "1500", help: "length of each timed phase" },
   "realtime-clients": { type: "string", default: "100", help: "subscribed supabase-js clients" },
   "realtime-messages": { type: "string", default: "100", help: "messages sent while they listen" },

@@ -10,7 +10,7 @@ export interface StageOptions {
   warmup: number;
   sendConnections: number;
   sendRounds: number;
-  /** Duration of each timed send or raw-insert phase, ms. */
+  /** Duration of each timed phase of the send stage, ms. */
   sendPhaseMs: number;
   realtimeClients: number;
   realtimeMessages: number;
