@@ -733,6 +733,16 @@ export type Database = {
         Args: { "group_id": string; "user_id": string };
         Returns: undefined;
       };
+      "search_profiles": {
+        Args: { "max_count"?: number; "prefix": string };
+        Returns: {
+          "avatar_url": string;
+          "display_name": string;
+          "id": string;
+          "last_seen_at": string;
+          "username": string;
+        }[];
+      };
       "send_direct_message": {
         Args: {
           "attachment"?: Json;

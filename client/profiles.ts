@@ -1,7 +1,7 @@
 // Profiles: who people are (username, display name, avatar, last seen).
 import type { ParleyClient } from "./client.ts";
 import { unwrap } from "./errors.ts";
-import type { Profile } from "./types.ts";
+import type { Profile, ProfileMatch } from "./types.ts";
 
 export interface ProfileChanges {
   username?: string;
@@ -25,6 +25,13 @@ export function profilesApi(db: ParleyClient, currentUserId: () => Promise<strin
       if (changes.displayName !== undefined) row.display_name = changes.displayName;
       if (changes.avatarUrl !== undefined) row.avatar_url = changes.avatarUrl;
       return unwrap(await db.from("profiles").update(row).eq("id", id).select("*").single());
+    },
+    /**
+     * People whose username starts with `prefix` (case-insensitive), the exact match first, at most
+     * `limit` (1–200, default 20): for picking whom to message or add to a group.
+     */
+    async search(prefix: string, limit = 20): Promise<ProfileMatch[]> {
+      return unwrap(await db.rpc("search_profiles", { prefix, max_count: limit })) as ProfileMatch[];
     },
     /** Records that I am around now (`last_seen_at`), for "last seen" when I am offline. */
     async touch(): Promise<void> {

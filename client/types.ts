@@ -30,6 +30,8 @@ export type Message = Omit<Tables["messages"]["Row"], "kind" | "attachment"> & {
 export type Conversation = Omit<Tables["conversations"]["Row"], "kind"> & { kind: ConversationKind };
 export type Member = Omit<Tables["conversation_members"]["Row"], "role"> & { role: MemberRole };
 export type Profile = Tables["profiles"]["Row"];
+/** One person found by `profiles.search`. */
+export type ProfileMatch = Fns["search_profiles"]["Returns"][number];
 export type Call = Omit<Tables["calls"]["Row"], "kind" | "media" | "status"> & { kind: ConversationKind; media: CallMedia; status: CallStatus };
 export type MemberProfile = Omit<Fns["list_members"]["Returns"][number], "role"> & { role: MemberRole };
 
