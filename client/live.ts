@@ -4,7 +4,7 @@ import type { RealtimeChannel } from "@supabase/supabase-js";
 import type { ParleyClient } from "./client.ts";
 import { ParleyError, unwrap } from "./errors.ts";
 import type { CallRoomEvents, ConversationEvents, Handlers, InboxEvents, TypingEvent } from "./events.ts";
-import { checkedEvents, verifiedDelivery } from "./verified-events.ts";
+import { verifiedDelivery } from "./verified-events.ts";
 
 /** Minimum gap between two `typing: true` broadcasts of one client (Realtime rate-limits clients). */
 export const TYPING_THROTTLE_MS = 3000;
@@ -28,11 +28,15 @@ export interface ConversationHandlers extends Handlers<ConversationEvents> {
   presence?: (userIds: string[]) => void;
 }
 
+/** How a received payload reaches its handler: directly, or through a check first. */
+type Route = (event: string, payload: unknown, handler: (p: unknown) => void) => void;
+const direct: Route = (_event, payload, handler) => handler(payload);
+
 /** Registers one broadcast listener per handler; payloads are the events' documented shapes. */
-function listen<E extends object>(channel: RealtimeChannel, handlers: Handlers<E>): void {
+function listen<E extends object>(channel: RealtimeChannel, handlers: Handlers<E>, route: Route = direct): void {
   for (const [event, handler] of Object.entries(handlers) as Array<[string, ((p: unknown) => void) | undefined]>) {
     if (typeof handler !== "function") continue;
-    channel.on("broadcast", { event }, (message: { payload?: unknown }) => handler(message.payload));
+    channel.on("broadcast", { event }, (message: { payload?: unknown }) => route(event, message.payload, handler));
   }
 }
 
@@ -89,10 +93,7 @@ export function liveApi(db: ParleyClient, currentUserId: () => Promise<string>) 
       const channel = db.channel(`conversation:${conversationId}`, { config: { private: true, presence: { key: me } } });
       // Database events here are checked against the database first: members can broadcast on this topic.
       const deliver = verifiedDelivery(db, conversationId);
-      for (const [event, handler] of Object.entries(events) as Array<[keyof ConversationEvents, ((p: unknown) => void) | undefined]>) {
-        if (typeof handler !== "function" || !checkedEvents.has(event)) continue;
-        channel.on("broadcast", { event }, (message: { payload?: unknown }) => deliver(event, message.payload, handler));
-      }
+      listen(channel, events, (event, payload, handler) => deliver(event as keyof ConversationEvents, payload, handler));
       if (typing) channel.on("broadcast", { event: "typing" }, (m: { payload?: unknown }) => typing(m.payload as TypingEvent));
       const online = () => Object.keys(channel.presenceState());
       if (presence) channel.on("presence", { event: "sync" }, () => presence(online()));

@@ -119,7 +119,8 @@ const checks: { [K in keyof ConversationEvents]: Check<ConversationEvents[K]> } 
 export function verifiedDelivery(db: ParleyClient, conversationId: string) {
   let queue: Promise<void> = Promise.resolve();
   return <K extends keyof ConversationEvents>(event: K, payload: unknown, deliver: (checked: ConversationEvents[K]) => void): void => {
-    const check = checks[event] as Check<ConversationEvents[K]>;
+    const check = checks[event] as Check<ConversationEvents[K]> | undefined;
+    if (!check) return; // not a Parley database event: nothing to deliver
     queue = queue
       .then(() => check(db, conversationId, payload as ConversationEvents[K]))
       .catch(() => null)
@@ -136,6 +137,3 @@ export function verifiedDelivery(db: ParleyClient, conversationId: string) {
       });
   };
 }
-
-/** The conversation-topic events this module checks (every database event sent there). */
-export const checkedEvents = new Set<string>(Object.keys(checks));
