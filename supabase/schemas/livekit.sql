@@ -1,23 +1,25 @@
--- Purpose: apply LiveKit webhook events (room_started, room_finished, participant_joined,
--- participant_left) to calls, exactly once per event id, tolerating late, duplicate, out-of-order and
--- missing events.
--- Objects: private.apply_livekit_event (definer), public.service_role_apply_livekit_event (wrapper).
--- Security definer functions created here (listed in docs/calls.md § Definer audit):
---   private.apply_livekit_event — writes any call's rows on LiveKit's word; executable by service_role only.
--- Security: only service_role may execute either function (the livekit-webhook function calls it
--- after verifying LiveKit's signature). anon and authenticated cannot.
--- Rules:
---   * each event id is recorded once in private.livekit_events; a redelivery answers 'duplicate' and
---     changes nothing;
---   * an unknown room, an unknown identity or an event Parley does not track answers 'ignored';
---   * LiveKit's createdAt has whole seconds, so an event is stale (answered 'stale', nothing changed)
---     when createdAt + 1 s is not after the participant's last state change: a leave that arrives after
---     a later rejoin, a join that arrives after the user hung up;
---   * events for a call that is already over change nothing ('stale');
---   * the answer says close_room = true when the call is over but LiveKit still has the room, so the
---     function asks LiveKit to delete it.
+-- Every LiveKit webhook event Parley received, by LiveKit's event id, so a redelivery changes nothing.
+create table parley_internal.livekit_events (
+  event_id text primary key,
+  event text not null,
+  room_name text not null,
+  participant_identity text,
+  occurred_at timestamptz not null,
+  received_at timestamptz not null default now(),
+  call_id uuid references parley.calls (id) on delete set null,
+  result text not null default 'received',
+  constraint livekit_events_event_id_check check (char_length(event_id) between 1 and 200),
+  constraint livekit_events_result_check check (result in ('received', 'applied', 'ignored', 'stale'))
+);
+comment on table parley_internal.livekit_events is 'LiveKit webhook events already received (idempotency log) and what they did.';
+alter table parley_internal.livekit_events enable row level security;
+revoke all on table parley_internal.livekit_events from public, anon, authenticated;
+grant select on table parley_internal.livekit_events to service_role;
 
-create or replace function private.apply_livekit_event(p_event_id text, p_event text, p_room_name text,
+-- Foreign key lookups when a call is deleted.
+create index livekit_events_call_id_idx on parley_internal.livekit_events (call_id);
+
+create or replace function parley_internal.apply_livekit_event(p_event_id text, p_event text, p_room_name text,
                                                        p_identity text, p_occurred_at timestamptz)
 returns jsonb
 language plpgsql
@@ -26,26 +28,26 @@ set search_path = ''
 as $$
 declare
   v_at timestamptz := least(coalesce(p_occurred_at, now()), now());
-  v_call public.calls;
+  v_call parley.calls;
   v_user_id uuid;
-  v_part public.call_participants;
+  v_part parley.call_participants;
   v_result text := 'applied';
 begin
   if p_event_id is null or p_event_id = '' or char_length(p_event_id) > 200 then
     raise exception 'event_id must be 1-200 characters (got %)', coalesce(p_event_id, 'null')
       using errcode = '22023', hint = 'invalid_event_id';
   end if;
-  insert into private.livekit_events (event_id, event, room_name, participant_identity, occurred_at)
+  insert into parley_internal.livekit_events (event_id, event, room_name, participant_identity, occurred_at)
   values (p_event_id, coalesce(p_event, ''), coalesce(p_room_name, ''), p_identity, v_at)
   on conflict (event_id) do nothing;
   if not found then
     return jsonb_build_object('result', 'duplicate', 'close_room', false);
   end if;
 
-  perform private.sweep_calls();
-  select * into v_call from public.calls c where c.room_name = p_room_name for update;
+  perform parley_internal.sweep_calls();
+  select * into v_call from parley.calls c where c.room_name = p_room_name for update;
   if not found or p_event not in ('room_started', 'room_finished', 'participant_joined', 'participant_left') then
-    update private.livekit_events e set result = 'ignored' where e.event_id = p_event_id;
+    update parley_internal.livekit_events e set result = 'ignored' where e.event_id = p_event_id;
     return jsonb_build_object('result', 'ignored', 'close_room', false);
   end if;
 
@@ -55,7 +57,7 @@ begin
     exception when invalid_text_representation then
       v_user_id := null;
     end;
-    select * into v_part from public.call_participants p
+    select * into v_part from parley.call_participants p
     where p.call_id = v_call.id and p.user_id = v_user_id for update;
     if v_user_id is null or not found then
       v_result := 'ignored';
@@ -70,25 +72,25 @@ begin
         null; -- the room exists because a participant joined; their own event says who
       when 'room_finished' then
         -- A room that finished before someone (re)joined is reborn when they connect: keep the call.
-        if exists (select 1 from public.call_participants p
+        if exists (select 1 from parley.call_participants p
                    where p.call_id = v_call.id and p.state = 'joined'
                      and v_at + interval '1 second' <= p.state_changed_at) then
           v_result := 'stale';
         else
-          perform private.finish_call(v_call.id, case v_call.status when 'active' then 'ended' else 'cancelled' end,
+          perform parley_internal.finish_call(v_call.id, case v_call.status when 'active' then 'ended' else 'cancelled' end,
                                       'room_finished', v_at);
         end if;
       when 'participant_joined' then
         if v_at + interval '1 second' <= v_part.state_changed_at then
           v_result := 'stale';
         elsif v_part.state = 'joined' then
-          update public.call_participants p set connected_at = greatest(p.connected_at, v_at)
+          update parley.call_participants p set connected_at = greatest(p.connected_at, v_at)
           where p.call_id = v_call.id and p.user_id = v_user_id;
         else
           -- LiveKit says they are in the room: that is an answer, whatever the app did not send.
           begin
-            perform private.join_participant(v_call, v_user_id, v_at);
-            update public.call_participants p set connected_at = v_at
+            perform parley_internal.join_participant(v_call, v_user_id, v_at);
+            update parley.call_participants p set connected_at = v_at
             where p.call_id = v_call.id and p.user_id = v_user_id;
           exception when unique_violation then
             v_result := 'ignored'; -- full, or live in another call: the database's view stands
@@ -99,14 +101,14 @@ begin
            or v_at + interval '1 second' <= greatest(v_part.state_changed_at, v_part.connected_at) then
           v_result := 'stale';
         else
-          perform private.set_participant_state(v_call.id, v_user_id, 'left', v_at);
-          perform private.settle_call(v_call.id, v_at);
+          perform parley_internal.set_participant_state(v_call.id, v_user_id, 'left', v_at);
+          perform parley_internal.settle_call(v_call.id, v_at);
         end if;
     end case;
   end if;
 
-  select * into v_call from public.calls c where c.id = v_call.id;
-  update private.livekit_events e set result = v_result, call_id = v_call.id where e.event_id = p_event_id;
+  select * into v_call from parley.calls c where c.id = v_call.id;
+  update parley_internal.livekit_events e set result = v_result, call_id = v_call.id where e.event_id = p_event_id;
   return jsonb_build_object(
     'result', v_result,
     'call_id', v_call.id,
@@ -114,11 +116,11 @@ begin
     'close_room', v_call.status not in ('ringing', 'active') and p_event <> 'room_finished');
 end;
 $$;
-comment on function private.apply_livekit_event(text, text, text, text, timestamptz) is 'Implements public.service_role_apply_livekit_event.';
-revoke execute on function private.apply_livekit_event(text, text, text, text, timestamptz) from public, anon, authenticated;
-grant execute on function private.apply_livekit_event(text, text, text, text, timestamptz) to service_role;
+comment on function parley_internal.apply_livekit_event(text, text, text, text, timestamptz) is 'Implements parley.service_role_apply_livekit_event.';
+revoke execute on function parley_internal.apply_livekit_event(text, text, text, text, timestamptz) from public, anon, authenticated;
+grant execute on function parley_internal.apply_livekit_event(text, text, text, text, timestamptz) to service_role;
 
-create or replace function public.service_role_apply_livekit_event(
+create or replace function parley.service_role_apply_livekit_event(
   event_id text, event text, room_name text, participant_identity text default null,
   occurred_at timestamptz default now())
 returns jsonb
@@ -126,12 +128,12 @@ language sql
 security invoker
 set search_path = ''
 as $$
-  select private.apply_livekit_event(
+  select parley_internal.apply_livekit_event(
     service_role_apply_livekit_event.event_id, service_role_apply_livekit_event.event,
     service_role_apply_livekit_event.room_name, service_role_apply_livekit_event.participant_identity,
     service_role_apply_livekit_event.occurred_at);
 $$;
-comment on function public.service_role_apply_livekit_event(text, text, text, text, timestamptz) is
+comment on function parley.service_role_apply_livekit_event(text, text, text, text, timestamptz) is
   'Service role only (livekit-webhook): records a verified LiveKit event once and applies it. Answers {result: applied|duplicate|ignored|stale, call_id, call_status, close_room}.';
-revoke execute on function public.service_role_apply_livekit_event(text, text, text, text, timestamptz) from public, anon, authenticated;
-grant execute on function public.service_role_apply_livekit_event(text, text, text, text, timestamptz) to service_role;
+revoke execute on function parley.service_role_apply_livekit_event(text, text, text, text, timestamptz) from public, anon, authenticated;
+grant execute on function parley.service_role_apply_livekit_event(text, text, text, text, timestamptz) to service_role;

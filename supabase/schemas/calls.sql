@@ -1,0 +1,932 @@
+create table parley.calls (
+  id uuid primary key default gen_random_uuid(),
+  conversation_id uuid not null references parley.conversations (id) on delete cascade,
+  kind text not null,
+  media text not null,
+  status text not null default 'ringing',
+  initiated_by uuid references parley.profiles (id) on delete set null,
+  room_name text not null,
+  max_participants integer not null,
+  created_at timestamptz not null default now(),
+  answered_at timestamptz,
+  ended_at timestamptz,
+  end_reason text,
+  updated_at timestamptz not null default now(),
+  constraint calls_kind_check check (kind in ('direct', 'group')),
+  constraint calls_media_check check (media in ('audio', 'video')),
+  constraint calls_status_check check (status in ('ringing', 'active', 'ended', 'missed', 'declined', 'cancelled', 'busy')),
+  constraint calls_max_participants_check check (
+    (kind = 'direct' and max_participants = 2) or (kind = 'group' and max_participants between 2 and 50)),
+  -- A call is live exactly while it has no end time; it was answered exactly when it is active or ended.
+  constraint calls_ended_at_check check ((status in ('ringing', 'active')) = (ended_at is null)),
+  constraint calls_answered_at_check check ((status in ('active', 'ended')) = (answered_at is not null)),
+  constraint calls_end_reason_check check (
+    (ended_at is null and end_reason is null) or
+    (ended_at is not null and end_reason in ('hung_up', 'everyone_left', 'ended_for_all', 'no_answer',
+                                             'declined', 'busy', 'cancelled', 'room_finished'))),
+  constraint calls_room_name_key unique (room_name)
+);
+comment on table parley.calls is 'One audio or video call in a conversation: ringing → active → ended, or missed / declined / cancelled / busy.';
+comment on column parley.calls.kind is 'direct or group, copied from the conversation when the call starts.';
+comment on column parley.calls.status is 'ringing (nobody answered yet), active (answered), or the final ended / missed / declined / cancelled / busy.';
+comment on column parley.calls.room_name is 'The LiveKit room of this call (call-token grants this room only).';
+comment on column parley.calls.max_participants is 'How many may be in the call at once: 2 for direct calls, 50 for groups.';
+comment on column parley.calls.answered_at is 'When the first callee accepted (null while ringing or when never answered).';
+comment on column parley.calls.end_reason is 'Why it ended: hung_up, everyone_left, ended_for_all, no_answer, declined, busy, cancelled, room_finished.';
+alter table parley.calls enable row level security;
+revoke all on table parley.calls from public, anon, authenticated;
+grant select on table parley.calls to authenticated;
+grant all on table parley.calls to service_role;
+
+-- The invariant "one live call per conversation"; start_call relies on it under concurrency.
+create unique index calls_conversation_id_live_key on parley.calls (conversation_id)
+  where status in ('ringing', 'active');
+
+-- A conversation's call list, newest first (the calls tab of a chat).
+create index calls_conversation_id_created_at_idx on parley.calls (conversation_id, created_at desc);
+
+-- The ring-timeout sweep reads only ringing calls, oldest first.
+create index calls_ringing_created_at_idx on parley.calls (created_at) where status = 'ringing';
+
+-- Foreign key lookups when a profile is deleted.
+create index calls_initiated_by_idx on parley.calls (initiated_by);
+
+create table parley.call_participants (
+  call_id uuid not null references parley.calls (id) on delete cascade,
+  user_id uuid not null references parley.profiles (id) on delete cascade,
+  state text not null,
+  invited_at timestamptz not null default now(),
+  joined_at timestamptz,
+  left_at timestamptz,
+  connected_at timestamptz,
+  state_changed_at timestamptz not null default now(),
+  primary key (call_id, user_id),
+  constraint call_participants_state_check check (state in ('ringing', 'joined', 'left', 'declined', 'missed', 'busy'))
+);
+comment on table parley.call_participants is 'Everyone a call rang or holds, with their state; one row per user, whatever their devices.';
+comment on column parley.call_participants.state is 'ringing, joined (accepted / in the call), left, declined, missed (never answered), busy (was in another call).';
+comment on column parley.call_participants.joined_at is 'When they first accepted or joined (null if they never did).';
+comment on column parley.call_participants.left_at is 'When they last left.';
+comment on column parley.call_participants.connected_at is 'When LiveKit last reported them in the room (webhook), null when not connected.';
+comment on column parley.call_participants.state_changed_at is 'Time of the last state change; LiveKit events older than this are stale and ignored.';
+alter table parley.call_participants enable row level security;
+revoke all on table parley.call_participants from public, anon, authenticated;
+grant select on table parley.call_participants to authenticated;
+grant all on table parley.call_participants to service_role;
+
+-- The invariant "one live call per user": a second call cannot ring or hold someone already ringing
+-- or joined elsewhere. start_call inserts with on conflict on this index to detect busy atomically.
+create unique index call_participants_user_id_live_key on parley.call_participants (user_id)
+  where state in ('ringing', 'joined');
+
+-- My call history, newest first, and every "user_id = auth.uid()" policy lookup.
+create index call_participants_user_id_invited_at_idx on parley.call_participants (user_id, invited_at desc);
+
+-- The ring-timeout sweep reads only ringing participants, oldest first.
+create index call_participants_ringing_invited_at_idx on parley.call_participants (invited_at) where state = 'ringing';
+
+-- The ids of the calls the caller was rung into or held. Definer so policies on call_participants
+-- can use it without recursing into their own RLS.
+create or replace function parley_internal.my_call_ids()
+returns setof uuid
+language sql
+stable
+security definer
+set search_path = ''
+rows 100
+as $$
+  select p.call_id from parley.call_participants p where p.user_id = (select auth.uid());
+$$;
+comment on function parley_internal.my_call_ids() is 'Call ids auth.uid() participates in (any state); used by RLS policies.';
+revoke execute on function parley_internal.my_call_ids() from public, anon;
+grant execute on function parley_internal.my_call_ids() to authenticated, service_role;
+
+-- May the caller join the realtime topic call:<id>? Participants only (any state: a declined member of
+-- a group call may still join later). H8's realtime.messages policies call this for `call:` topics.
+create or replace function parley_internal.can_join_call(call_id uuid)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select exists (
+    select 1 from parley.call_participants p
+    where p.call_id = can_join_call.call_id and p.user_id = (select auth.uid()));
+$$;
+comment on function parley_internal.can_join_call(uuid) is 'True when auth.uid() is a participant of the call (realtime call:<id> topic).';
+revoke execute on function parley_internal.can_join_call(uuid) from public, anon;
+grant execute on function parley_internal.can_join_call(uuid) to authenticated, service_role;
+
+-- The same from a topic string: 'call:<uuid>' → can_join_call(uuid); anything else is false, never an error.
+create or replace function parley_internal.can_join_call_topic(topic text)
+returns boolean
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  if topic is null or topic !~* '^call:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+    return false;
+  end if;
+  return parley_internal.can_join_call(substr(topic, 6)::uuid);
+end;
+$$;
+comment on function parley_internal.can_join_call_topic(text) is 'True when topic is call:<id> and auth.uid() is a participant of that call.';
+revoke execute on function parley_internal.can_join_call_topic(text) from public, anon;
+grant execute on function parley_internal.can_join_call_topic(text) to authenticated, service_role;
+
+-- Members see their conversations' calls; participants see the calls they were in even after leaving.
+create policy calls_select_member_or_participant on parley.calls
+  for select to authenticated
+  using (conversation_id in (select parley_internal.my_conversation_ids()) or id in (select parley_internal.my_call_ids()));
+comment on policy calls_select_member_or_participant on parley.calls is 'Members read the calls of their conversations; participants read their calls.';
+
+-- My own rows first; then everyone's rows in calls I was in or that belong to my conversations.
+create policy call_participants_select_visible on parley.call_participants
+  for select to authenticated
+  using (
+    user_id = (select auth.uid())
+    or call_id in (select parley_internal.my_call_ids())
+    or call_id in (select c.id from parley.calls c where c.conversation_id in (select parley_internal.my_conversation_ids())));
+comment on policy call_participants_select_visible on parley.call_participants is 'Participants and conversation members read who is in a call.';
+
+-- How long a callee's phone rings before the call (or their invitation) counts as missed.
+-- Change it with a migration that replaces this function.
+create or replace function parley_internal.call_ring_timeout()
+returns interval
+language sql
+immutable
+security invoker
+set search_path = ''
+as $$
+  select interval '45 seconds';
+$$;
+comment on function parley_internal.call_ring_timeout() is 'Ring timeout: an invitation not answered within this becomes missed (45 s).';
+revoke execute on function parley_internal.call_ring_timeout() from public, anon;
+grant execute on function parley_internal.call_ring_timeout() to authenticated, service_role;
+
+-- The call as sent in events (the row's public columns).
+create or replace function parley_internal.call_json(c parley.calls)
+returns jsonb
+language sql
+immutable
+security invoker
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'id', c.id, 'conversation_id', c.conversation_id, 'kind', c.kind, 'media', c.media,
+    'status', c.status, 'initiated_by', c.initiated_by, 'room_name', c.room_name,
+    'max_participants', c.max_participants, 'created_at', c.created_at, 'answered_at', c.answered_at,
+    'ended_at', c.ended_at, 'end_reason', c.end_reason);
+$$;
+comment on function parley_internal.call_json(parley.calls) is 'A call as JSON for realtime payloads.';
+revoke execute on function parley_internal.call_json(parley.calls) from public, anon, authenticated;
+
+-- A participant as sent in events.
+create or replace function parley_internal.participant_json(p parley.call_participants)
+returns jsonb
+language sql
+immutable
+security invoker
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'user_id', p.user_id, 'state', p.state, 'invited_at', p.invited_at, 'joined_at', p.joined_at,
+    'left_at', p.left_at);
+$$;
+comment on function parley_internal.participant_json(parley.call_participants) is 'A call participant as JSON for realtime payloads.';
+revoke execute on function parley_internal.participant_json(parley.call_participants) from public, anon, authenticated;
+
+-- One private broadcast, in the current transaction (realtime.send never raises; it warns).
+create or replace function parley_internal.emit_call_event(topic text, event text, payload jsonb)
+returns void
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+begin
+  perform realtime.send(payload, event, topic, true);
+end;
+$$;
+comment on function parley_internal.emit_call_event(text, text, jsonb) is 'Sends one private realtime broadcast for a call change.';
+revoke execute on function parley_internal.emit_call_event(text, text, jsonb) from public, anon, authenticated;
+
+-- Moves one participant to a state (inserting the row when a group member joins late) and tells
+-- their devices (user:<id> call_state) and the call (call:<id> participant_<state>).
+-- A user already live in another call makes the insert/update hit call_participants_user_id_live_key.
+create or replace function parley_internal.set_participant_state(p_call_id uuid, p_user_id uuid, p_state text, p_at timestamptz)
+returns parley.call_participants
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  v_call parley.calls;
+  v_row parley.call_participants;
+begin
+  -- A late joiner's row is dated to the call (invited_at = created_at), so history pages by call time.
+  insert into parley.call_participants as p (call_id, user_id, state, invited_at, joined_at, left_at, state_changed_at)
+  values (p_call_id, p_user_id, p_state, (select c.created_at from parley.calls c where c.id = p_call_id),
+          case when p_state = 'joined' then p_at end, case when p_state = 'left' then p_at end, p_at)
+  on conflict (call_id, user_id) do update set
+    state = excluded.state,
+    state_changed_at = excluded.state_changed_at,
+    joined_at = case when excluded.state = 'joined' then coalesce(p.joined_at, excluded.state_changed_at) else p.joined_at end,
+    left_at = case when excluded.state = 'left' then excluded.state_changed_at else p.left_at end,
+    connected_at = case when excluded.state = 'joined' then p.connected_at end
+  returning * into v_row;
+  select * into v_call from parley.calls c where c.id = p_call_id;
+  perform parley_internal.emit_call_event('user:' || p_user_id, 'call_state',
+    jsonb_build_object('call', parley_internal.call_json(v_call), 'participant', parley_internal.participant_json(v_row)));
+  perform parley_internal.emit_call_event('call:' || p_call_id, 'participant_' || p_state,
+    jsonb_build_object('call', parley_internal.call_json(v_call), 'participant', parley_internal.participant_json(v_row)));
+  return v_row;
+end;
+$$;
+comment on function parley_internal.set_participant_state(uuid, uuid, text, timestamptz) is 'Sets a participant''s state and sends call_state / participant_<state> events.';
+revoke execute on function parley_internal.set_participant_state(uuid, uuid, text, timestamptz) from public, anon, authenticated;
+
+-- Ends a live call with a final status: joined participants have left, ringing ones missed it.
+-- Everyone rung or in it hears call_ended on user:<id>; the call topic hears call_ended too.
+create or replace function parley_internal.finish_call(p_call_id uuid, p_status text, p_reason text, p_at timestamptz)
+returns parley.calls
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  v_call parley.calls;
+  v_row parley.call_participants;
+  v_at timestamptz;
+begin
+  select * into v_call from parley.calls c where c.id = p_call_id;
+  if v_call.status not in ('ringing', 'active') then
+    return v_call;
+  end if;
+  -- Never before the call started or was answered, never in the future (webhook clocks differ).
+  v_at := least(now(), greatest(p_at, v_call.created_at, coalesce(v_call.answered_at, v_call.created_at)));
+  update parley.calls c
+  set status = p_status, ended_at = v_at, end_reason = p_reason, updated_at = now(),
+      answered_at = case when p_status = 'ended' then c.answered_at else null end
+  where c.id = p_call_id
+  returning * into v_call;
+  update parley.call_participants p
+  set state = case p.state when 'joined' then 'left' else 'missed' end,
+      left_at = case when p.state = 'joined' then v_at else p.left_at end,
+      connected_at = null,
+      state_changed_at = v_at
+  where p.call_id = p_call_id and p.state in ('ringing', 'joined');
+  for v_row in select * from parley.call_participants p where p.call_id = p_call_id order by p.user_id loop
+    perform parley_internal.emit_call_event('user:' || v_row.user_id, 'call_ended',
+      jsonb_build_object('call', parley_internal.call_json(v_call), 'participant', parley_internal.participant_json(v_row)));
+  end loop;
+  perform parley_internal.emit_call_event('call:' || p_call_id, 'call_ended', jsonb_build_object('call', parley_internal.call_json(v_call)));
+  return v_call;
+end;
+$$;
+comment on function parley_internal.finish_call(uuid, text, text, timestamptz) is 'Ends a live call with a final status and reason; sends call_ended.';
+revoke execute on function parley_internal.finish_call(uuid, text, text, timestamptz) from public, anon, authenticated;
+
+-- After any participant change: does the call go on, and if not, how did it end?
+--   ringing: nobody joined any more → cancelled; nobody still ringing → declined (all declined),
+--            busy (all busy) or missed.
+--   active:  nobody joined → ended (everyone_left); a direct call with fewer than two → ended (hung_up).
+create or replace function parley_internal.settle_call(p_call_id uuid, p_at timestamptz)
+returns parley.calls
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  v_call parley.calls;
+  v_joined integer;
+  v_ringing integer;
+  v_invitees integer;
+  v_declined integer;
+  v_busy integer;
+begin
+  select * into v_call from parley.calls c where c.id = p_call_id;
+  if v_call.status not in ('ringing', 'active') then
+    return v_call;
+  end if;
+  select count(*) filter (where p.state = 'joined'),
+         count(*) filter (where p.state = 'ringing'),
+         count(*) filter (where p.user_id is distinct from v_call.initiated_by),
+         count(*) filter (where p.state = 'declined' and p.user_id is distinct from v_call.initiated_by),
+         count(*) filter (where p.state = 'busy' and p.user_id is distinct from v_call.initiated_by)
+  into v_joined, v_ringing, v_invitees, v_declined, v_busy
+  from parley.call_participants p
+  where p.call_id = p_call_id;
+
+  if v_call.status = 'ringing' then
+    if v_joined = 0 then
+      return parley_internal.finish_call(p_call_id, 'cancelled', 'cancelled', p_at);
+    elsif v_ringing = 0 then
+      if v_invitees > 0 and v_declined = v_invitees then
+        return parley_internal.finish_call(p_call_id, 'declined', 'declined', p_at);
+      elsif v_invitees > 0 and v_busy = v_invitees then
+        return parley_internal.finish_call(p_call_id, 'busy', 'busy', p_at);
+      end if;
+      return parley_internal.finish_call(p_call_id, 'missed', 'no_answer', p_at);
+    end if;
+  elsif v_joined = 0 then
+    return parley_internal.finish_call(p_call_id, 'ended', 'everyone_left', p_at);
+  elsif v_call.kind = 'direct' and v_joined < 2 then
+    return parley_internal.finish_call(p_call_id, 'ended', 'hung_up', p_at);
+  end if;
+  return v_call;
+end;
+$$;
+comment on function parley_internal.settle_call(uuid, timestamptz) is 'Ends the call when its participants'' states say it is over.';
+revoke execute on function parley_internal.settle_call(uuid, timestamptz) from public, anon, authenticated;
+
+-- The ring timeout without a scheduler: every call RPC (and the webhook, and pg_cron when present)
+-- first turns invitations older than the timeout into missed, at the moment they expired, and settles
+-- those calls. Rows another transaction holds are skipped: that transaction is already changing them.
+-- Definer: expiring someone else's call needs rights the caller does not have.
+create or replace function parley_internal.sweep_calls()
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_call_id uuid;
+  v_user_id uuid;
+  v_at timestamptz;
+  v_last timestamptz;
+  v_count integer := 0;
+begin
+  for v_call_id in
+    select c.id from parley.calls c
+    where c.status in ('ringing', 'active')
+      and c.id in (select p.call_id from parley.call_participants p
+                   where p.state = 'ringing' and p.invited_at <= now() - parley_internal.call_ring_timeout())
+    order by c.id
+    for update of c skip locked
+  loop
+    v_last := null;
+    for v_user_id, v_at in
+      select p.user_id, p.invited_at + parley_internal.call_ring_timeout()
+      from parley.call_participants p
+      where p.call_id = v_call_id and p.state = 'ringing' and p.invited_at <= now() - parley_internal.call_ring_timeout()
+      order by p.user_id
+    loop
+      perform parley_internal.set_participant_state(v_call_id, v_user_id, 'missed', v_at);
+      v_last := greatest(v_last, v_at);
+    end loop;
+    perform parley_internal.settle_call(v_call_id, coalesce(v_last, now()));
+    v_count := v_count + 1;
+  end loop;
+  return v_count;
+end;
+$$;
+comment on function parley_internal.sweep_calls() is 'Marks invitations past the ring timeout as missed and settles their calls; returns how many calls it touched.';
+revoke execute on function parley_internal.sweep_calls() from public, anon;
+grant execute on function parley_internal.sweep_calls() to authenticated, service_role;
+
+create or replace function parley_internal.lock_call(p_call_id uuid, p_user_id uuid)
+returns parley.calls
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  v_call parley.calls;
+begin
+  if p_call_id is null then
+    raise exception 'call_id is required' using errcode = '22023', hint = 'call_id_required';
+  end if;
+  select * into v_call from parley.calls c where c.id = p_call_id for update;
+  if not found
+     or not (exists (select 1 from parley.conversation_members m
+                     where m.conversation_id = v_call.conversation_id and m.user_id = p_user_id)
+             or exists (select 1 from parley.call_participants p
+                        where p.call_id = p_call_id and p.user_id = p_user_id)) then
+    raise exception 'call % not found', p_call_id using errcode = 'PT404', hint = 'call_not_found';
+  end if;
+  return v_call;
+end;
+$$;
+comment on function parley_internal.lock_call(uuid, uuid) is 'Locks (for update) a call visible to the user, else 22023 / P0002 call_not_found.';
+revoke execute on function parley_internal.lock_call(uuid, uuid) from public, anon, authenticated;
+
+-- Puts a user into a live call (accepting, joining a group call late, or rejoining), answering it
+-- when it was still ringing. Refuses over (23505 call_over), full (23505 call_full) and users live in
+-- another call (23505 already_in_call).
+create or replace function parley_internal.join_participant(p_call parley.calls, p_user_id uuid, p_at timestamptz)
+returns void
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  v_state text;
+begin
+  if p_call.status not in ('ringing', 'active') then
+    raise exception 'call % is over (status %)', p_call.id, p_call.status using errcode = '23505', hint = 'call_over';
+  end if;
+  select p.state into v_state from parley.call_participants p
+  where p.call_id = p_call.id and p.user_id = p_user_id for update;
+  if v_state = 'joined' then
+    return;
+  end if;
+  if (select count(*) from parley.call_participants p where p.call_id = p_call.id and p.state = 'joined') >= p_call.max_participants then
+    raise exception 'call % is full (% participants)', p_call.id, p_call.max_participants using errcode = '23505', hint = 'call_full';
+  end if;
+  if p_call.status = 'ringing' then
+    update parley.calls c set status = 'active', answered_at = p_at, updated_at = now() where c.id = p_call.id;
+  end if;
+  begin
+    perform parley_internal.set_participant_state(p_call.id, p_user_id, 'joined', p_at);
+  exception when unique_violation then
+    raise exception 'user % is already in another call; leave it first', p_user_id
+      using errcode = '23505', hint = 'already_in_call';
+  end;
+end;
+$$;
+comment on function parley_internal.join_participant(parley.calls, uuid, timestamptz) is 'Joins a user to a live call (answering it if ringing), with call_over / call_full / already_in_call refusals.';
+revoke execute on function parley_internal.join_participant(parley.calls, uuid, timestamptz) from public, anon, authenticated;
+
+create or replace function parley_internal.start_call(p_conversation_id uuid, p_media text)
+returns parley.calls
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_user_id uuid := parley_internal.require_user();
+  v_conversation parley.conversations;
+  v_member_count integer;
+  v_call parley.calls;
+  v_call_id uuid;
+  v_live uuid[];
+  v_row parley.call_participants;
+  v_attempt integer := 0;
+begin
+  if p_conversation_id is null then
+    raise exception 'conversation_id is required' using errcode = '22023', hint = 'conversation_id_required';
+  end if;
+  if p_media is null or p_media not in ('audio', 'video') then
+    raise exception 'media must be audio or video (got %)', coalesce(p_media, 'null') using errcode = '22023', hint = 'invalid_media';
+  end if;
+  select * into v_conversation from parley.conversations c where c.id = p_conversation_id;
+  if not found or not exists (select 1 from parley.conversation_members m
+                              where m.conversation_id = p_conversation_id and m.user_id = v_user_id) then
+    raise exception 'conversation % not found', p_conversation_id using errcode = 'PT404', hint = 'conversation_not_found';
+  end if;
+  select count(*) into v_member_count from parley.conversation_members m where m.conversation_id = p_conversation_id;
+  if v_member_count < 2 then
+    raise exception 'conversation % has nobody else to call', p_conversation_id using errcode = '22023', hint = 'no_one_to_call';
+  end if;
+
+  perform parley_internal.sweep_calls();
+
+  loop
+    v_attempt := v_attempt + 1;
+    -- One live call per conversation: if there is one, join it instead of starting another.
+    select * into v_call from parley.calls c
+    where c.conversation_id = p_conversation_id and c.status in ('ringing', 'active')
+    for update;
+    if found then
+      perform parley_internal.join_participant(v_call, v_user_id, now());
+      select * into v_call from parley.calls c where c.id = v_call.id;
+      return v_call;
+    end if;
+    v_call_id := gen_random_uuid();
+    insert into parley.calls (id, conversation_id, kind, media, initiated_by, room_name, max_participants)
+    values (v_call_id, p_conversation_id, v_conversation.kind, p_media, v_user_id, 'parley-call-' || v_call_id,
+            case v_conversation.kind when 'direct' then 2 else 50 end)
+    on conflict (conversation_id) where status in ('ringing', 'active') do nothing
+    returning * into v_call;
+    exit when found;
+    -- Another transaction started a call here first: loop to join it.
+    if v_attempt >= 3 then
+      raise exception 'could not start a call in conversation %: it keeps changing', p_conversation_id
+        using errcode = '40001', hint = 'retry';
+    end if;
+  end loop;
+
+  -- Ring every member, the caller joined. Rows go in user id order so concurrent start_calls lock
+  -- users in the same order. A user live in another call hits the partial unique index: not inserted.
+  with inserted as (
+    insert into parley.call_participants (call_id, user_id, state, invited_at, joined_at, state_changed_at)
+    select v_call.id, m.user_id, case when m.user_id = v_user_id then 'joined' else 'ringing' end,
+           now(), case when m.user_id = v_user_id then now() end, now()
+    from parley.conversation_members m
+    where m.conversation_id = p_conversation_id
+    order by m.user_id
+    on conflict (user_id) where state in ('ringing', 'joined') do nothing
+    returning user_id
+  )
+  select coalesce(array_agg(user_id), '{}') into v_live from inserted;
+
+  if not (v_user_id = any (v_live)) then
+    raise exception 'you are already in another call; leave it before starting one'
+      using errcode = '23505', hint = 'already_in_call';
+  end if;
+
+  -- Everyone else is busy in another call: they are recorded as such (and told).
+  insert into parley.call_participants (call_id, user_id, state, invited_at, state_changed_at)
+  select v_call.id, m.user_id, 'busy', now(), now()
+  from parley.conversation_members m
+  where m.conversation_id = p_conversation_id and not (m.user_id = any (v_live));
+
+  for v_row in select * from parley.call_participants p where p.call_id = v_call.id order by p.user_id loop
+    perform parley_internal.emit_call_event('user:' || v_row.user_id,
+      case v_row.state when 'ringing' then 'call_incoming' else 'call_state' end,
+      jsonb_build_object('call', parley_internal.call_json(v_call), 'participant', parley_internal.participant_json(v_row)));
+  end loop;
+
+  -- A direct callee who is busy ends the call as busy right away.
+  return parley_internal.settle_call(v_call.id, now());
+end;
+$$;
+comment on function parley_internal.start_call(uuid, text) is 'Implements parley.start_call.';
+revoke execute on function parley_internal.start_call(uuid, text) from public, anon;
+grant execute on function parley_internal.start_call(uuid, text) to authenticated;
+
+create or replace function parley.start_call(conversation_id uuid, media text default 'audio')
+returns parley.calls
+language sql
+security invoker
+set search_path = ''
+as $$
+  select * from parley_internal.start_call(start_call.conversation_id, start_call.media);
+$$;
+comment on function parley.start_call(uuid, text) is
+  'Starts an audio or video call in a conversation you belong to: rings every other member (direct: 2 max, group: 50 in the call). If the conversation already has a live call, joins and returns it. Busy callees are marked busy; a busy direct callee ends the call as busy.';
+revoke execute on function parley.start_call(uuid, text) from public, anon;
+grant execute on function parley.start_call(uuid, text) to authenticated;
+
+create or replace function parley_internal.accept_call(p_call_id uuid)
+returns parley.calls
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_user_id uuid := parley_internal.require_user();
+  v_call parley.calls;
+begin
+  perform parley_internal.sweep_calls();
+  v_call := parley_internal.lock_call(p_call_id, v_user_id);
+  if not exists (select 1 from parley.call_participants p where p.call_id = v_call.id and p.user_id = v_user_id)
+     and (v_call.kind = 'direct' or not exists (select 1 from parley.conversation_members m
+                                                where m.conversation_id = v_call.conversation_id and m.user_id = v_user_id)) then
+    raise exception 'you are not a participant of call %', p_call_id using errcode = '42501', hint = 'not_a_participant';
+  end if;
+  perform parley_internal.join_participant(v_call, v_user_id, now());
+  select * into v_call from parley.calls c where c.id = p_call_id;
+  return v_call;
+end;
+$$;
+comment on function parley_internal.accept_call(uuid) is 'Implements parley.accept_call.';
+revoke execute on function parley_internal.accept_call(uuid) from public, anon;
+grant execute on function parley_internal.accept_call(uuid) to authenticated;
+
+create or replace function parley.accept_call(call_id uuid)
+returns parley.calls
+language sql
+security invoker
+set search_path = ''
+as $$
+  select * from parley_internal.accept_call(accept_call.call_id);
+$$;
+comment on function parley.accept_call(uuid) is
+  'Accepts a ringing call, joins a live group call of your conversation, or rejoins one you left. All your devices hear call_state. 409 call_over / call_full / already_in_call.';
+revoke execute on function parley.accept_call(uuid) from public, anon;
+grant execute on function parley.accept_call(uuid) to authenticated;
+
+-- Shared by decline, leave and end: the caller's participant state, or 42501.
+create or replace function parley_internal.my_participant_state(p_call_id uuid, p_user_id uuid)
+returns text
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+  v_state text;
+begin
+  select p.state into v_state from parley.call_participants p where p.call_id = p_call_id and p.user_id = p_user_id;
+  if not found then
+    raise exception 'you are not a participant of call %', p_call_id using errcode = '42501', hint = 'not_a_participant';
+  end if;
+  return v_state;
+end;
+$$;
+comment on function parley_internal.my_participant_state(uuid, uuid) is 'The user''s state in a call, or 42501 not_a_participant.';
+revoke execute on function parley_internal.my_participant_state(uuid, uuid) from public, anon, authenticated;
+
+create or replace function parley_internal.decline_call(p_call_id uuid)
+returns parley.calls
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_user_id uuid := parley_internal.require_user();
+  v_call parley.calls;
+  v_state text;
+begin
+  perform parley_internal.sweep_calls();
+  v_call := parley_internal.lock_call(p_call_id, v_user_id);
+  v_state := parley_internal.my_participant_state(v_call.id, v_user_id);
+  if v_call.status not in ('ringing', 'active') or v_state <> 'ringing' then
+    if v_state = 'joined' and v_call.status in ('ringing', 'active') then
+      raise exception 'you already answered call %; use leave_call to hang up', p_call_id
+        using errcode = '23505', hint = 'already_answered';
+    end if;
+    return v_call; -- already over, declined, missed or left: declining again changes nothing
+  end if;
+  perform parley_internal.set_participant_state(v_call.id, v_user_id, 'declined', now());
+  return parley_internal.settle_call(v_call.id, now());
+end;
+$$;
+comment on function parley_internal.decline_call(uuid) is 'Implements parley.decline_call.';
+revoke execute on function parley_internal.decline_call(uuid) from public, anon;
+grant execute on function parley_internal.decline_call(uuid) to authenticated;
+
+create or replace function parley.decline_call(call_id uuid)
+returns parley.calls
+language sql
+security invoker
+set search_path = ''
+as $$
+  select * from parley_internal.decline_call(decline_call.call_id);
+$$;
+comment on function parley.decline_call(uuid) is
+  'Declines a call that is ringing you (every device stops ringing). A direct call ends as declined; a group call ends declined when every callee declined. Idempotent; 409 already_answered once you joined.';
+revoke execute on function parley.decline_call(uuid) from public, anon;
+grant execute on function parley.decline_call(uuid) to authenticated;
+
+create or replace function parley_internal.leave_call(p_call_id uuid)
+returns parley.calls
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_user_id uuid := parley_internal.require_user();
+  v_call parley.calls;
+  v_state text;
+begin
+  perform parley_internal.sweep_calls();
+  v_call := parley_internal.lock_call(p_call_id, v_user_id);
+  v_state := parley_internal.my_participant_state(v_call.id, v_user_id);
+  if v_call.status not in ('ringing', 'active') or v_state not in ('ringing', 'joined') then
+    return v_call;
+  end if;
+  perform parley_internal.set_participant_state(v_call.id, v_user_id,
+                                        case v_state when 'ringing' then 'declined' else 'left' end, now());
+  return parley_internal.settle_call(v_call.id, now());
+end;
+$$;
+comment on function parley_internal.leave_call(uuid) is 'Implements parley.leave_call.';
+revoke execute on function parley_internal.leave_call(uuid) from public, anon;
+grant execute on function parley_internal.leave_call(uuid) to authenticated;
+
+create or replace function parley.leave_call(call_id uuid)
+returns parley.calls
+language sql
+security invoker
+set search_path = ''
+as $$
+  select * from parley_internal.leave_call(leave_call.call_id);
+$$;
+comment on function parley.leave_call(uuid) is
+  'Hangs up for yourself (declines if it is still ringing you). A direct call ends; a group call ends when nobody is left; the caller leaving a ringing call cancels it. Idempotent.';
+revoke execute on function parley.leave_call(uuid) from public, anon;
+grant execute on function parley.leave_call(uuid) to authenticated;
+
+create or replace function parley_internal.end_call(p_call_id uuid)
+returns parley.calls
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_user_id uuid := parley_internal.require_user();
+  v_call parley.calls;
+  v_state text;
+begin
+  perform parley_internal.sweep_calls();
+  v_call := parley_internal.lock_call(p_call_id, v_user_id);
+  if v_call.status not in ('ringing', 'active') then
+    return v_call;
+  end if;
+  select p.state into v_state from parley.call_participants p where p.call_id = v_call.id and p.user_id = v_user_id;
+  if v_state = 'ringing' then
+    -- A callee "ending" a call that rings them declines it.
+    perform parley_internal.set_participant_state(v_call.id, v_user_id, 'declined', now());
+    return parley_internal.settle_call(v_call.id, now());
+  end if;
+  if not (v_call.kind = 'direct' and v_state is not null)
+     and v_call.initiated_by is distinct from v_user_id
+     and not exists (select 1 from parley.conversation_members m
+                     where m.conversation_id = v_call.conversation_id and m.user_id = v_user_id
+                       and m.role in ('owner', 'admin')) then
+    raise exception 'only the caller or a group owner or admin can end call % for everyone; use leave_call', p_call_id
+      using errcode = '42501', hint = 'not_allowed_to_end';
+  end if;
+  if v_call.status = 'ringing' then
+    return parley_internal.finish_call(v_call.id, 'cancelled', 'cancelled', now());
+  end if;
+  return parley_internal.finish_call(v_call.id, 'ended', case v_call.kind when 'direct' then 'hung_up' else 'ended_for_all' end, now());
+end;
+$$;
+comment on function parley_internal.end_call(uuid) is 'Implements parley.end_call.';
+revoke execute on function parley_internal.end_call(uuid) from public, anon;
+grant execute on function parley_internal.end_call(uuid) to authenticated;
+
+create or replace function parley.end_call(call_id uuid)
+returns parley.calls
+language sql
+security invoker
+set search_path = ''
+as $$
+  select * from parley_internal.end_call(end_call.call_id);
+$$;
+comment on function parley.end_call(uuid) is
+  'Ends a call for everyone: either side of a direct call, the caller, or a group owner/admin (403 not_allowed_to_end otherwise). A ringing call ends cancelled. Idempotent.';
+revoke execute on function parley.end_call(uuid) from public, anon;
+grant execute on function parley.end_call(uuid) to authenticated;
+
+-- History rows for one user: the call, how it looked to them, its duration and everyone in it.
+create or replace function parley_internal.call_rows(p_user_id uuid, p_live_only boolean, p_before timestamptz, p_limit integer)
+returns table (
+  id uuid, conversation_id uuid, kind text, media text, status text, direction text, outcome text,
+  my_state text, initiated_by uuid, room_name text, created_at timestamptz, answered_at timestamptz,
+  ended_at timestamptz, end_reason text, duration_seconds integer, participants jsonb)
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  select c.id, c.conversation_id, c.kind, c.media, c.status,
+         case when c.initiated_by = me.user_id then 'outgoing' else 'incoming' end,
+         case
+           when c.status in ('ringing', 'active') then c.status
+           when c.initiated_by = me.user_id then case when c.answered_at is not null then 'answered' else c.status end
+           when me.joined_at is not null then 'answered'
+           when me.state = 'declined' then 'declined'
+           else 'missed'
+         end,
+         me.state, c.initiated_by, c.room_name, c.created_at, c.answered_at, c.ended_at, c.end_reason,
+         case when c.answered_at is not null
+              then floor(extract(epoch from coalesce(c.ended_at, now()) - c.answered_at))::integer end,
+         (select coalesce(jsonb_agg(jsonb_build_object(
+                    'user_id', p.user_id, 'display_name', pr.display_name, 'avatar_url', pr.avatar_url,
+                    'state', p.state, 'joined_at', p.joined_at, 'left_at', p.left_at)
+                  order by p.invited_at, p.user_id), '[]'::jsonb)
+          from parley.call_participants p
+          left join parley.profiles pr on pr.id = p.user_id
+          where p.call_id = c.id)
+  from parley.call_participants me
+  join parley.calls c on c.id = me.call_id
+  where me.user_id = p_user_id
+    and (not p_live_only or me.state in ('ringing', 'joined'))
+    and (p_before is null or me.invited_at < p_before)
+  order by me.invited_at desc, c.id desc
+  limit p_limit;
+$$;
+comment on function parley_internal.call_rows(uuid, boolean, timestamptz, integer) is 'Call history rows of a user (newest first) with outcome, duration and participants.';
+revoke execute on function parley_internal.call_rows(uuid, boolean, timestamptz, integer) from public, anon, authenticated;
+
+create or replace function parley_internal.list_call_history(p_before timestamptz, p_limit integer)
+returns setof record
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_user_id uuid := parley_internal.require_user();
+begin
+  if p_limit is null or p_limit < 1 or p_limit > 200 then
+    raise exception 'limit must be between 1 and 200 (got %)', coalesce(p_limit::text, 'null')
+      using errcode = '22023', hint = 'invalid_limit';
+  end if;
+  perform parley_internal.sweep_calls();
+  return query select * from parley_internal.call_rows(v_user_id, false, p_before, p_limit);
+end;
+$$;
+comment on function parley_internal.list_call_history(timestamptz, integer) is 'Implements parley.list_call_history.';
+revoke execute on function parley_internal.list_call_history(timestamptz, integer) from public, anon;
+grant execute on function parley_internal.list_call_history(timestamptz, integer) to authenticated;
+
+create or replace function parley.list_call_history(before timestamptz default null, limit_count integer default 50)
+returns table (
+  id uuid, conversation_id uuid, kind text, media text, status text, direction text, outcome text,
+  my_state text, initiated_by uuid, room_name text, created_at timestamptz, answered_at timestamptz,
+  ended_at timestamptz, end_reason text, duration_seconds integer, participants jsonb)
+language sql
+security invoker
+set search_path = ''
+as $$
+  select * from parley_internal.list_call_history(list_call_history.before, list_call_history.limit_count) as r (
+    id uuid, conversation_id uuid, kind text, media text, status text, direction text, outcome text,
+    my_state text, initiated_by uuid, room_name text, created_at timestamptz, answered_at timestamptz,
+    ended_at timestamptz, end_reason text, duration_seconds integer, participants jsonb);
+$$;
+comment on function parley.list_call_history(timestamptz, integer) is
+  'My calls, newest first (next page: before = the last row''s created_at; 1-200 rows): kind, media, status, direction, outcome as I saw it (answered / missed / declined / cancelled / busy, or ringing / active), my state, duration in seconds, participants.';
+revoke execute on function parley.list_call_history(timestamptz, integer) from public, anon;
+grant execute on function parley.list_call_history(timestamptz, integer) to authenticated;
+
+create or replace function parley_internal.get_active_call()
+returns setof record
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_user_id uuid := parley_internal.require_user();
+begin
+  perform parley_internal.sweep_calls();
+  return query select * from parley_internal.call_rows(v_user_id, true, null, 1);
+end;
+$$;
+comment on function parley_internal.get_active_call() is 'Implements parley.get_active_call.';
+revoke execute on function parley_internal.get_active_call() from public, anon;
+grant execute on function parley_internal.get_active_call() to authenticated;
+
+create or replace function parley.get_active_call()
+returns table (
+  id uuid, conversation_id uuid, kind text, media text, status text, direction text, outcome text,
+  my_state text, initiated_by uuid, room_name text, created_at timestamptz, answered_at timestamptz,
+  ended_at timestamptz, end_reason text, duration_seconds integer, participants jsonb)
+language sql
+security invoker
+set search_path = ''
+as $$
+  select * from parley_internal.get_active_call() as r (
+    id uuid, conversation_id uuid, kind text, media text, status text, direction text, outcome text,
+    my_state text, initiated_by uuid, room_name text, created_at timestamptz, answered_at timestamptz,
+    ended_at timestamptz, end_reason text, duration_seconds integer, participants jsonb);
+$$;
+comment on function parley.get_active_call() is
+  'My live call (ringing me or joined), as one history row, or no row. There is never more than one.';
+revoke execute on function parley.get_active_call() from public, anon;
+grant execute on function parley.get_active_call() to authenticated;
+
+create or replace function parley_internal.get_call_grant(p_call_id uuid)
+returns table (id uuid, room_name text, kind text, media text, max_participants integer,
+               user_id uuid, display_name text, member_role text)
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_user_id uuid := parley_internal.require_user();
+  v_call parley.calls;
+  v_state text;
+begin
+  perform parley_internal.sweep_calls();
+  if p_call_id is null then
+    raise exception 'call_id is required' using errcode = '22023', hint = 'call_id_required';
+  end if;
+  select * into v_call from parley.calls c where c.id = p_call_id;
+  if not found
+     or not (exists (select 1 from parley.conversation_members m
+                     where m.conversation_id = v_call.conversation_id and m.user_id = v_user_id)
+             or exists (select 1 from parley.call_participants p where p.call_id = p_call_id and p.user_id = v_user_id)) then
+    raise exception 'call % not found', p_call_id using errcode = 'PT404', hint = 'call_not_found';
+  end if;
+  if v_call.status not in ('ringing', 'active') then
+    raise exception 'call % is over (status %)', p_call_id, v_call.status using errcode = '23505', hint = 'call_over';
+  end if;
+  select p.state into v_state from parley.call_participants p where p.call_id = p_call_id and p.user_id = v_user_id;
+  if v_state is null then
+    raise exception 'you are not a participant of call %; accept_call joins it', p_call_id
+      using errcode = '42501', hint = 'not_a_participant';
+  elsif v_state <> 'joined' then
+    raise exception 'you have not accepted call % (your state is %); accept_call first', p_call_id, v_state
+      using errcode = '42501', hint = 'not_accepted';
+  end if;
+  return query
+    select v_call.id, v_call.room_name, v_call.kind, v_call.media, v_call.max_participants, v_user_id,
+           (select pr.display_name from parley.profiles pr where pr.id = v_user_id),
+           coalesce((select m.role from parley.conversation_members m
+                     where m.conversation_id = v_call.conversation_id and m.user_id = v_user_id), 'member');
+end;
+$$;
+comment on function parley_internal.get_call_grant(uuid) is 'Implements parley.get_call_grant.';
+revoke execute on function parley_internal.get_call_grant(uuid) from public, anon;
+grant execute on function parley_internal.get_call_grant(uuid) to authenticated;
+
+create or replace function parley.get_call_grant(call_id uuid)
+returns table (id uuid, room_name text, kind text, media text, max_participants integer,
+               user_id uuid, display_name text, member_role text)
+language sql
+security invoker
+set search_path = ''
+as $$
+  select * from parley_internal.get_call_grant(get_call_grant.call_id);
+$$;
+comment on function parley.get_call_grant(uuid) is
+  'Used by the call-token function: the room, media, limits, display name and role for my LiveKit token. 404 call_not_found, 409 call_over, 403 not_a_participant / not_accepted.';
+revoke execute on function parley.get_call_grant(uuid) from public, anon;
+grant execute on function parley.get_call_grant(uuid) to authenticated;

@@ -1,0 +1,550 @@
+create table parley.messages (
+  id uuid primary key default gen_random_uuid(),
+  conversation_id uuid not null references parley.conversations (id) on delete cascade,
+  seq bigint not null,
+  sender_id uuid references parley.profiles (id) on delete set null,
+  kind text not null default 'text',
+  body text,
+  attachment jsonb,
+  metadata jsonb not null default '{}'::jsonb,
+  reply_to_id uuid references parley.messages (id) on delete set null,
+  client_id uuid,
+  created_at timestamptz not null default now(),
+  edited_at timestamptz,
+  deleted_at timestamptz,
+  constraint messages_kind_check check (kind in ('text', 'image', 'video', 'audio', 'file', 'system')),
+  constraint messages_seq_check check (seq > 0),
+  constraint messages_body_check check (char_length(body) <= 4000),
+  constraint messages_metadata_check check (jsonb_typeof(metadata) = 'object'),
+  constraint messages_attachment_check check (
+    deleted_at is not null or (attachment is not null) = (kind in ('image', 'video', 'audio', 'file'))),
+  constraint messages_tombstone_check check (deleted_at is null or (body is null and attachment is null))
+);
+comment on table parley.messages is 'Messages. seq orders them within a conversation; commit order equals seq order.';
+comment on column parley.messages.seq is 'Per-conversation number, strictly increasing in commit order: catch up with seq > last seen.';
+comment on column parley.messages.attachment is 'For image/video/audio/file: {bucket, path, mime_type, size, name, duration_ms?, width?, height?}; path is "<conversation_id>/..." in bucket attachments.';
+comment on column parley.messages.client_id is 'Client-generated id; unique per sender, so a retried send returns the first row.';
+comment on column parley.messages.deleted_at is 'Tombstone: when set, body, attachment and metadata are cleared.';
+alter table parley.messages enable row level security;
+revoke all on table parley.messages from public, anon, authenticated;
+grant select on table parley.messages to authenticated;
+grant all on table parley.messages to service_role;
+
+-- History and catch-up: newest first by seq within one conversation (also makes seq unique).
+create unique index messages_conversation_id_seq_idx on parley.messages (conversation_id, seq desc);
+
+-- Idempotent retries: one row per (sender, client_id).
+create unique index messages_sender_id_client_id_key on parley.messages (sender_id, client_id);
+
+-- Foreign key lookups when a replied-to message is removed.
+create index messages_reply_to_id_idx on parley.messages (reply_to_id);
+
+-- Members read their conversations' messages: for each row, one probe of conversation_members_pkey
+-- (conversation_id, user_id); the (conversation_id, seq) index bounds the rows to the page.
+create policy messages_select_member on parley.messages
+  for select to authenticated
+  using ((select true from parley.conversation_members m
+           where m.conversation_id = messages.conversation_id
+             and m.user_id = (select auth.uid())));
+comment on policy messages_select_member on parley.messages is 'Members read the messages of their conversations (one primary-key probe per row read).';
+
+-- Page size guard shared by the list RPCs.
+create or replace function parley_internal.check_page(max_count integer)
+returns void
+language plpgsql
+immutable
+security invoker
+set search_path = ''
+as $$
+begin
+  if max_count is null or max_count < 1 or max_count > (parley_internal.limits() ->> 'page_max')::int then
+    raise exception 'max_count must be between 1 and % (got %)', parley_internal.limits() ->> 'page_max', max_count
+      using errcode = '22023', hint = 'invalid_page_size';
+  end if;
+end;
+$$;
+comment on function parley_internal.check_page(integer) is 'Raises 22023 invalid_page_size unless 1 <= max_count <= page_max.';
+revoke execute on function parley_internal.check_page(integer) from public, anon;
+grant execute on function parley_internal.check_page(integer) to authenticated, service_role;
+
+-- Metadata: a JSON object of bounded size (null means {}).
+create or replace function parley_internal.check_metadata(metadata jsonb)
+returns jsonb
+language plpgsql
+immutable
+security invoker
+set search_path = ''
+as $$
+declare
+  v_max int := (parley_internal.limits() ->> 'metadata_max_bytes')::int;
+begin
+  if metadata is null then
+    return '{}'::jsonb;
+  end if;
+  if jsonb_typeof(metadata) <> 'object' then
+    raise exception 'metadata must be a JSON object (got %)', jsonb_typeof(metadata)
+      using errcode = '22023', hint = 'metadata_invalid';
+  end if;
+  if octet_length(metadata::text) > v_max then
+    raise exception 'metadata is % bytes; the limit is %', octet_length(metadata::text), v_max
+      using errcode = '22023', hint = 'metadata_too_large';
+  end if;
+  return metadata;
+end;
+$$;
+comment on function parley_internal.check_metadata(jsonb) is 'Validates message metadata; returns {} for null.';
+revoke execute on function parley_internal.check_metadata(jsonb) from public, anon, authenticated, service_role;
+
+create or replace function parley_internal.check_message_content(conversation_id uuid, kind text, body text, attachment jsonb)
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+  v_limits jsonb := parley_internal.limits();
+  v_rule jsonb;
+  v_path text;
+  v_object_meta jsonb;
+  v_mime text;
+  v_size bigint;
+  v_name text;
+  v_key text;
+begin
+  if kind = 'system' then
+    raise exception 'kind "system" is reserved for messages Parley writes itself'
+      using errcode = '22023', hint = 'system_kind_reserved';
+  end if;
+  if kind is null or kind not in ('text', 'image', 'video', 'audio', 'file') then
+    raise exception 'kind "%" is not one of text, image, video, audio, file', kind
+      using errcode = '22023', hint = 'invalid_kind';
+  end if;
+  if char_length(body) > (v_limits ->> 'body_max_chars')::int then
+    raise exception 'body is % characters; the limit is %', char_length(body), v_limits ->> 'body_max_chars'
+      using errcode = '22023', hint = 'body_too_long';
+  end if;
+  if kind = 'text' then
+    if body is null or btrim(body) = '' then
+      raise exception 'body is required for a text message'
+        using errcode = '22023', hint = 'body_required';
+    end if;
+    if attachment is not null then
+      raise exception 'a text message cannot carry an attachment; use kind image, video, audio or file'
+        using errcode = '22023', hint = 'attachment_not_allowed';
+    end if;
+    return null;
+  end if;
+
+  if attachment is null then
+    raise exception 'kind "%" needs an attachment', kind
+      using errcode = '22023', hint = 'attachment_required';
+  end if;
+  if jsonb_typeof(attachment) <> 'object' then
+    raise exception 'attachment must be a JSON object (got %)', jsonb_typeof(attachment)
+      using errcode = '22023', hint = 'attachment_invalid';
+  end if;
+  if coalesce(attachment ->> 'bucket', 'parley-attachments') <> 'parley-attachments' then
+    raise exception 'attachment.bucket must be "parley-attachments" (got "%")', attachment ->> 'bucket'
+      using errcode = '22023', hint = 'attachment_invalid';
+  end if;
+  v_path := attachment ->> 'path';
+  if v_path is null or jsonb_typeof(attachment -> 'path') <> 'string'
+     or char_length(v_path) > (v_limits ->> 'attachment_path_max_chars')::int
+     or not starts_with(v_path, conversation_id::text || '/')
+     or v_path ~ '(^|/)\.\.?(/|$)' or v_path like '%//%' or right(v_path, 1) = '/' then
+    raise exception 'attachment.path "%" must be "%/<file>" (at most % characters, no "." or ".." segments)',
+      v_path, conversation_id, v_limits ->> 'attachment_path_max_chars'
+      using errcode = '22023', hint = 'attachment_path_invalid';
+  end if;
+  foreach v_key in array array['size', 'duration_ms', 'width', 'height'] loop
+    if attachment ? v_key and (jsonb_typeof(attachment -> v_key) <> 'number'
+        or (attachment ->> v_key)::numeric < 0 or (attachment ->> v_key)::numeric <> trunc((attachment ->> v_key)::numeric)
+        or (attachment ->> v_key)::numeric > 9007199254740991) then
+      raise exception 'attachment.% must be a non-negative integer (got %)', v_key, attachment -> v_key
+        using errcode = '22023', hint = 'attachment_invalid';
+    end if;
+  end loop;
+  if attachment ? 'mime_type' and jsonb_typeof(attachment -> 'mime_type') <> 'string' then
+    raise exception 'attachment.mime_type must be a string'
+      using errcode = '22023', hint = 'attachment_invalid';
+  end if;
+  if attachment ? 'name' and jsonb_typeof(attachment -> 'name') <> 'string' then
+    raise exception 'attachment.name must be a string'
+      using errcode = '22023', hint = 'attachment_invalid';
+  end if;
+
+  -- The object must have been uploaded; what Storage recorded wins over what the client claims.
+  select o.metadata into v_object_meta
+  from storage.objects o
+  where o.bucket_id = 'parley-attachments' and o.name = v_path;
+  if not found then
+    raise exception 'attachment "%" has not been uploaded to bucket parley-attachments', v_path
+      using errcode = 'PT404', hint = 'attachment_not_found';
+  end if;
+  v_mime := lower(btrim(split_part(coalesce(v_object_meta ->> 'mimetype', attachment ->> 'mime_type', ''), ';', 1)));
+  v_size := coalesce(case when jsonb_typeof(v_object_meta -> 'size') = 'number' then (v_object_meta ->> 'size')::bigint end,
+                     (attachment ->> 'size')::bigint);
+  v_rule := v_limits -> 'attachments' -> kind;
+  if v_mime = '' or not (v_rule -> 'mime_types') ? v_mime then
+    raise exception 'mime type "%" is not allowed for kind %', v_mime, kind
+      using errcode = '22023', hint = 'attachment_mime_not_allowed';
+  end if;
+  if v_size is null then
+    raise exception 'attachment.size is required'
+      using errcode = '22023', hint = 'attachment_invalid';
+  end if;
+  if v_size > (v_rule ->> 'max_size')::bigint then
+    raise exception 'attachment is % bytes; the limit for kind % is %', v_size, kind, v_rule ->> 'max_size'
+      using errcode = '22023', hint = 'attachment_too_large';
+  end if;
+  v_name := coalesce(attachment ->> 'name', split_part(v_path, '/', -1));
+  if char_length(v_name) > (v_limits ->> 'attachment_name_max_chars')::int then
+    raise exception 'attachment.name is % characters; the limit is %', char_length(v_name), v_limits ->> 'attachment_name_max_chars'
+      using errcode = '22023', hint = 'attachment_invalid';
+  end if;
+  return jsonb_strip_nulls(jsonb_build_object(
+    'bucket', 'parley-attachments', 'path', v_path, 'mime_type', v_mime, 'size', v_size, 'name', v_name,
+    'duration_ms', attachment -> 'duration_ms', 'width', attachment -> 'width', 'height', attachment -> 'height'));
+end;
+$$;
+comment on function parley_internal.check_message_content(uuid, text, text, jsonb) is 'Validates a message''s kind, body and attachment against parley_internal.limits(); returns the attachment to store.';
+revoke execute on function parley_internal.check_message_content(uuid, text, text, jsonb) from public, anon, authenticated, service_role;
+
+create or replace function parley_internal.append_message(
+  conversation_id uuid, sender_id uuid, kind text, body text, attachment jsonb, metadata jsonb,
+  reply_to_id uuid, client_id uuid)
+returns parley.messages
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  v_seq bigint;
+  v_row parley.messages;
+begin
+  update parley.conversations c
+     set last_seq = c.last_seq + 1, last_message_at = clock_timestamp()
+   where c.id = append_message.conversation_id
+  returning c.last_seq into v_seq;
+  if v_seq is null then
+    raise exception 'conversation % not found', append_message.conversation_id
+      using errcode = 'PT404', hint = 'conversation_not_found';
+  end if;
+  insert into parley.messages (conversation_id, seq, sender_id, kind, body, attachment, metadata, reply_to_id, client_id)
+  values (append_message.conversation_id, v_seq, append_message.sender_id, append_message.kind, append_message.body,
+          append_message.attachment, coalesce(append_message.metadata, '{}'::jsonb), append_message.reply_to_id,
+          append_message.client_id)
+  returning * into v_row;
+  -- Inbox fan-out, bounded by group_max_members: activity key, unhide, sender has read their own message.
+  -- clock_timestamp(), not now(): several sends in one transaction still order by activity.
+  update parley.conversation_members m
+     set last_activity_at = clock_timestamp(),
+         hidden_at = null,
+         last_read_seq = case when m.user_id = append_message.sender_id then greatest(m.last_read_seq, v_seq) else m.last_read_seq end
+   where m.conversation_id = append_message.conversation_id;
+  return v_row;
+end;
+$$;
+comment on function parley_internal.append_message(uuid, uuid, text, text, jsonb, jsonb, uuid, uuid) is 'Internal: appends a message with the next seq and updates members'' inbox rows.';
+revoke execute on function parley_internal.append_message(uuid, uuid, text, text, jsonb, jsonb, uuid, uuid) from public, anon, authenticated, service_role;
+
+create or replace function parley_internal.send_message(
+  conversation_id uuid, kind text, body text, attachment jsonb, metadata jsonb, reply_to_id uuid, client_id uuid)
+returns parley.messages
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_user_id uuid := parley_internal.require_user();
+  v_attachment jsonb;
+  v_metadata jsonb := '{}'::jsonb;
+  v_existing parley.messages;
+begin
+  -- Membership and the conversation's row lock in one statement. The lock serialises sends to the
+  -- conversation (seq order = commit order) and makes the client_id lookup below see every earlier
+  -- attempt; append_message's update of the same row would take it a moment later anyway.
+  perform 1 from parley.conversations c
+   where c.id = send_message.conversation_id
+     and exists (select 1 from parley.conversation_members m
+                  where m.conversation_id = c.id and m.user_id = v_user_id)
+     for update of c;
+  if not found then
+    raise exception 'conversation % not found', send_message.conversation_id
+      using errcode = 'PT404', hint = 'conversation_not_found';
+  end if;
+  v_attachment := parley_internal.check_message_content(send_message.conversation_id, coalesce(send_message.kind, 'text'),
+                                                send_message.body, send_message.attachment);
+  if send_message.metadata is not null then
+    v_metadata := parley_internal.check_metadata(send_message.metadata);
+  end if;
+
+  if send_message.client_id is not null then
+    select * into v_existing from parley.messages x
+     where x.sender_id = v_user_id and x.client_id = send_message.client_id;
+    if found then
+      if v_existing.conversation_id <> send_message.conversation_id then
+        raise exception 'client_id % was already used for a message in another conversation', send_message.client_id
+          using errcode = '23505', hint = 'client_id_conflict';
+      end if;
+      return v_existing;
+    end if;
+  end if;
+
+  if send_message.reply_to_id is not null and not exists (
+      select 1 from parley.messages r
+       where r.id = send_message.reply_to_id and r.conversation_id = send_message.conversation_id) then
+    raise exception 'reply_to_id % is not a message of conversation %', send_message.reply_to_id, send_message.conversation_id
+      using errcode = 'PT404', hint = 'reply_not_found';
+  end if;
+
+  return parley_internal.append_message(send_message.conversation_id, v_user_id, coalesce(send_message.kind, 'text'),
+                                send_message.body, v_attachment, v_metadata, send_message.reply_to_id,
+                                send_message.client_id);
+end;
+$$;
+comment on function parley_internal.send_message(uuid, text, text, jsonb, jsonb, uuid, uuid) is 'Implementation of parley.send_message (definer: writes seq, message and inbox rows).';
+revoke execute on function parley_internal.send_message(uuid, text, text, jsonb, jsonb, uuid, uuid) from public, anon;
+grant execute on function parley_internal.send_message(uuid, text, text, jsonb, jsonb, uuid, uuid) to authenticated, service_role;
+
+-- The public RPC: a thin invoker wrapper, plpgsql so its plan is cached per session.
+create or replace function parley.send_message(
+  conversation_id uuid, body text default null, kind text default 'text', attachment jsonb default null,
+  metadata jsonb default null, reply_to_id uuid default null, client_id uuid default null)
+returns parley.messages
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+begin
+  return parley_internal.send_message(send_message.conversation_id, send_message.kind, send_message.body,
+    send_message.attachment, send_message.metadata, send_message.reply_to_id, send_message.client_id);
+end;
+$$;
+comment on function parley.send_message(uuid, text, text, jsonb, jsonb, uuid, uuid) is 'Send a message (text, image, video, audio, file) to a conversation you belong to. A repeated client_id returns the first message.';
+revoke execute on function parley.send_message(uuid, text, text, jsonb, jsonb, uuid, uuid) from public, anon;
+grant execute on function parley.send_message(uuid, text, text, jsonb, jsonb, uuid, uuid) to authenticated, service_role;
+
+create or replace function parley_internal.send_direct_message(
+  recipient_id uuid, kind text, body text, attachment jsonb, metadata jsonb, reply_to_id uuid, client_id uuid)
+returns parley.messages
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_conversation parley.conversations;
+begin
+  v_conversation := parley_internal.get_or_create_direct_conversation(send_direct_message.recipient_id);
+  return parley_internal.send_message(v_conversation.id, send_direct_message.kind, send_direct_message.body,
+    send_direct_message.attachment, send_direct_message.metadata, send_direct_message.reply_to_id,
+    send_direct_message.client_id);
+end;
+$$;
+comment on function parley_internal.send_direct_message(uuid, text, text, jsonb, jsonb, uuid, uuid) is 'Implementation of parley.send_direct_message.';
+revoke execute on function parley_internal.send_direct_message(uuid, text, text, jsonb, jsonb, uuid, uuid) from public, anon;
+grant execute on function parley_internal.send_direct_message(uuid, text, text, jsonb, jsonb, uuid, uuid) to authenticated, service_role;
+
+create or replace function parley.send_direct_message(
+  recipient_id uuid, body text default null, kind text default 'text', attachment jsonb default null,
+  metadata jsonb default null, reply_to_id uuid default null, client_id uuid default null)
+returns parley.messages
+language sql
+security invoker
+set search_path = ''
+as $$
+  select * from parley_internal.send_direct_message(send_direct_message.recipient_id, send_direct_message.kind,
+    send_direct_message.body, send_direct_message.attachment, send_direct_message.metadata,
+    send_direct_message.reply_to_id, send_direct_message.client_id);
+$$;
+comment on function parley.send_direct_message(uuid, text, text, jsonb, jsonb, uuid, uuid) is 'Send a message to a user, creating your direct conversation with them on first use.';
+revoke execute on function parley.send_direct_message(uuid, text, text, jsonb, jsonb, uuid, uuid) from public, anon;
+grant execute on function parley.send_direct_message(uuid, text, text, jsonb, jsonb, uuid, uuid) to authenticated, service_role;
+
+create or replace function parley.list_messages(
+  conversation_id uuid, before_seq bigint default null, after_seq bigint default null, max_count integer default 50)
+returns setof parley.messages
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+  perform parley_internal.require_user();
+  perform parley_internal.check_page(list_messages.max_count);
+  if list_messages.before_seq is not null and list_messages.after_seq is not null then
+    raise exception 'give before_seq (history) or after_seq (catch-up), not both'
+      using errcode = '22023', hint = 'cursor_conflict';
+  end if;
+  if not parley_internal.is_member(list_messages.conversation_id) then
+    raise exception 'conversation % not found', list_messages.conversation_id
+      using errcode = 'PT404', hint = 'conversation_not_found';
+  end if;
+  if list_messages.after_seq is not null then
+    return query
+      select * from parley.messages m
+       where m.conversation_id = list_messages.conversation_id and m.seq > list_messages.after_seq
+       order by m.seq asc
+       limit list_messages.max_count;
+  else
+    return query
+      select * from parley.messages m
+       where m.conversation_id = list_messages.conversation_id
+         and m.seq < coalesce(list_messages.before_seq, 9223372036854775807)
+       order by m.seq desc
+       limit list_messages.max_count;
+  end if;
+end;
+$$;
+comment on function parley.list_messages(uuid, bigint, bigint, integer) is 'Messages of a conversation: newest first (page back with before_seq) or, with after_seq, oldest first to catch up.';
+revoke execute on function parley.list_messages(uuid, bigint, bigint, integer) from public, anon;
+grant execute on function parley.list_messages(uuid, bigint, bigint, integer) to authenticated, service_role;
+
+-- The seed's GET /messages/direct/:userId: messages with one user (empty until the first message).
+create or replace function parley.list_direct_messages(
+  other_user_id uuid, before_seq bigint default null, after_seq bigint default null, max_count integer default 50)
+returns setof parley.messages
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+  v_user_id uuid := parley_internal.require_user();
+  v_conversation_id uuid;
+begin
+  perform parley_internal.check_page(list_direct_messages.max_count);
+  select c.id into v_conversation_id from parley.conversations c
+   where c.direct_key = least(v_user_id, list_direct_messages.other_user_id)::text || ':'
+                        || greatest(v_user_id, list_direct_messages.other_user_id)::text;
+  if v_conversation_id is null then
+    return;
+  end if;
+  return query select * from parley.list_messages(v_conversation_id, list_direct_messages.before_seq,
+                                                  list_direct_messages.after_seq, list_direct_messages.max_count);
+end;
+$$;
+comment on function parley.list_direct_messages(uuid, bigint, bigint, integer) is 'Messages of your direct conversation with a user, like list_messages; empty when none exists yet.';
+revoke execute on function parley.list_direct_messages(uuid, bigint, bigint, integer) from public, anon;
+grant execute on function parley.list_direct_messages(uuid, bigint, bigint, integer) to authenticated, service_role;
+
+create or replace function parley_internal.edit_message(message_id uuid, body text, metadata jsonb)
+returns parley.messages
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_user_id uuid := parley_internal.require_user();
+  v_row parley.messages;
+  v_max int := (parley_internal.limits() ->> 'body_max_chars')::int;
+begin
+  select x.* into v_row from parley.messages x
+   where x.id = edit_message.message_id
+     and exists (select 1 from parley.conversation_members m where m.conversation_id = x.conversation_id and m.user_id = v_user_id)
+   for update of x;
+  if not found then
+    raise exception 'message % not found', edit_message.message_id
+      using errcode = 'PT404', hint = 'message_not_found';
+  end if;
+  if v_row.kind = 'system' then
+    raise exception 'system messages cannot be edited or deleted'
+      using errcode = '22023', hint = 'message_not_editable';
+  end if;
+  if v_row.sender_id is distinct from v_user_id then
+    raise exception 'only the sender may edit message %', edit_message.message_id
+      using errcode = '42501', hint = 'not_message_sender';
+  end if;
+  if v_row.deleted_at is not null then
+    raise exception 'message % was deleted and cannot be edited', edit_message.message_id
+      using errcode = '22023', hint = 'message_deleted';
+  end if;
+  if char_length(edit_message.body) > v_max then
+    raise exception 'body is % characters; the limit is %', char_length(edit_message.body), v_max
+      using errcode = '22023', hint = 'body_too_long';
+  end if;
+  if v_row.kind = 'text' and (edit_message.body is null or btrim(edit_message.body) = '') then
+    raise exception 'body is required for a text message'
+      using errcode = '22023', hint = 'body_required';
+  end if;
+  update parley.messages x
+     set body = nullif(edit_message.body, ''),
+         metadata = case when edit_message.metadata is null then x.metadata else parley_internal.check_metadata(edit_message.metadata) end,
+         edited_at = now()
+   where x.id = v_row.id
+  returning * into v_row;
+  return v_row;
+end;
+$$;
+comment on function parley_internal.edit_message(uuid, text, jsonb) is 'Implementation of parley.edit_message (definer: members may not write messages directly).';
+revoke execute on function parley_internal.edit_message(uuid, text, jsonb) from public, anon;
+grant execute on function parley_internal.edit_message(uuid, text, jsonb) to authenticated, service_role;
+
+create or replace function parley.edit_message(message_id uuid, body text, metadata jsonb default null)
+returns parley.messages
+language sql
+security invoker
+set search_path = ''
+as $$
+  select * from parley_internal.edit_message(edit_message.message_id, edit_message.body, edit_message.metadata);
+$$;
+comment on function parley.edit_message(uuid, text, jsonb) is 'Edit the text (caption) of your own message; sets edited_at. Not for deleted or system messages.';
+revoke execute on function parley.edit_message(uuid, text, jsonb) from public, anon;
+grant execute on function parley.edit_message(uuid, text, jsonb) to authenticated, service_role;
+
+create or replace function parley_internal.delete_message(message_id uuid)
+returns parley.messages
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_user_id uuid := parley_internal.require_user();
+  v_row parley.messages;
+  v_role text;
+  v_kind text;
+begin
+  select x.* into v_row from parley.messages x where x.id = delete_message.message_id for update;
+  if found then
+    select m.role, c.kind into v_role, v_kind
+      from parley.conversation_members m join parley.conversations c on c.id = m.conversation_id
+     where m.conversation_id = v_row.conversation_id and m.user_id = v_user_id;
+  end if;
+  if v_role is null then
+    raise exception 'message % not found', delete_message.message_id
+      using errcode = 'PT404', hint = 'message_not_found';
+  end if;
+  if v_row.kind = 'system' then
+    raise exception 'system messages cannot be edited or deleted'
+      using errcode = '22023', hint = 'message_not_editable';
+  end if;
+  if v_row.sender_id is distinct from v_user_id and not (v_kind = 'group' and v_role in ('owner', 'admin')) then
+    raise exception 'only the sender or a group owner or admin may delete message %', delete_message.message_id
+      using errcode = '42501', hint = 'not_allowed';
+  end if;
+  if v_row.deleted_at is not null then
+    return v_row;
+  end if;
+  update parley.messages x
+     set body = null, attachment = null, metadata = '{}'::jsonb, deleted_at = now()
+   where x.id = v_row.id
+  returning * into v_row;
+  return v_row;
+end;
+$$;
+comment on function parley_internal.delete_message(uuid) is 'Implementation of parley.delete_message (definer: writes a row the caller may only read).';
+revoke execute on function parley_internal.delete_message(uuid) from public, anon;
+grant execute on function parley_internal.delete_message(uuid) to authenticated, service_role;
+
+create or replace function parley.delete_message(message_id uuid)
+returns parley.messages
+language sql
+security invoker
+set search_path = ''
+as $$
+  select * from parley_internal.delete_message(delete_message.message_id);
+$$;
+comment on function parley.delete_message(uuid) is 'Delete a message (tombstone: body, attachment and metadata cleared, seq kept). Sender, or group owner/admin. Repeating it is a no-op.';
+revoke execute on function parley.delete_message(uuid) from public, anon;
+grant execute on function parley.delete_message(uuid) to authenticated, service_role;

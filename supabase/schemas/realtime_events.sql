@@ -1,0 +1,419 @@
+-- Realtime cost knobs. Change them with a migration that replaces this function.
+create or replace function parley_internal.realtime_limits()
+returns jsonb
+language plpgsql
+immutable
+security invoker
+set search_path = ''
+as $$
+begin
+  -- A constant: planned once per session, then returned without being rebuilt.
+  return '{
+    "inbox_fanout_max": 100,
+    "inbox_preview_chars": 140
+  }'::jsonb;
+end;
+$$;
+comment on function parley_internal.realtime_limits() is 'Realtime cost limits: inbox_fanout_max (per-member inbox events up to this group size), inbox_preview_chars.';
+revoke execute on function parley_internal.realtime_limits() from public, anon;
+grant execute on function parley_internal.realtime_limits() to authenticated, service_role;
+
+-- A message as members read it (the row's columns). A tombstone already has no body, attachment or metadata.
+create or replace function parley_internal.message_json(m parley.messages)
+returns jsonb
+language plpgsql
+immutable
+security invoker
+set search_path = ''
+as $$
+begin
+  return jsonb_build_object(
+    'id', m.id, 'conversation_id', m.conversation_id, 'seq', m.seq, 'sender_id', m.sender_id,
+    'kind', m.kind, 'body', m.body, 'attachment', m.attachment, 'metadata', m.metadata,
+    'reply_to_id', m.reply_to_id, 'client_id', m.client_id, 'created_at', m.created_at,
+    'edited_at', m.edited_at, 'deleted_at', m.deleted_at);
+end;
+$$;
+comment on function parley_internal.message_json(parley.messages) is 'A message as JSON for realtime payloads (all columns members may read).';
+revoke execute on function parley_internal.message_json(parley.messages) from public, anon, authenticated, service_role;
+
+-- The inbox summary of a message: preview text cut to inbox_preview_chars, the attachment's name and
+-- type, a system message's event metadata; nothing of a deleted message but ids and times.
+create or replace function parley_internal.last_message_json(m parley.messages)
+returns jsonb
+language plpgsql
+immutable
+security invoker
+set search_path = ''
+as $$
+begin
+  return jsonb_build_object(
+    'id', m.id, 'seq', m.seq, 'sender_id', m.sender_id, 'kind', m.kind,
+    'preview', case when m.deleted_at is null then left(m.body, (parley_internal.realtime_limits() ->> 'inbox_preview_chars')::int) end,
+    'attachment', case when m.deleted_at is null and m.attachment is not null
+                       then jsonb_build_object('name', m.attachment ->> 'name', 'mime_type', m.attachment ->> 'mime_type') end,
+    'system', case when m.kind = 'system' and m.deleted_at is null then m.metadata end,
+    'created_at', m.created_at, 'edited_at', m.edited_at, 'deleted_at', m.deleted_at);
+end;
+$$;
+comment on function parley_internal.last_message_json(parley.messages) is 'Inbox summary of a message for conversation_activity payloads.';
+revoke execute on function parley_internal.last_message_json(parley.messages) from public, anon, authenticated, service_role;
+
+-- conversation_activity to every member's inbox, in one insert, when the conversation has at most
+-- inbox_fanout_max members (read from the primary key, at most max + 1 entries); nothing above.
+-- Same row shape as realtime.send (payload.id = row id, private, extension broadcast) and, like it,
+-- a failure to broadcast warns instead of failing the write (one subtransaction for the whole fan-out).
+create or replace function parley_internal.send_conversation_activity(p_message parley.messages, p_action text)
+returns integer
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  v_max integer := (parley_internal.realtime_limits() ->> 'inbox_fanout_max')::int;
+  v_conversation parley.conversations;
+  v_user_ids uuid[];
+  v_read_seqs bigint[];
+  v_last_seq bigint;
+  v_base jsonb;
+  v_count integer;
+begin
+  select array_agg(m.user_id), array_agg(m.last_read_seq) into v_user_ids, v_read_seqs
+    from (select x.user_id, x.last_read_seq from parley.conversation_members x
+           where x.conversation_id = p_message.conversation_id
+           limit v_max + 1) m;
+  if v_user_ids is null or cardinality(v_user_ids) > v_max then
+    return 0;
+  end if;
+  select * into v_conversation from parley.conversations c where c.id = p_message.conversation_id;
+  v_last_seq := greatest(v_conversation.last_seq, p_message.seq);
+  v_base := jsonb_build_object(
+    'conversation_id', p_message.conversation_id, 'kind', v_conversation.kind, 'title', v_conversation.title,
+    'avatar_url', v_conversation.avatar_url, 'last_seq', v_last_seq, 'action', p_action,
+    'last_message', parley_internal.last_message_json(p_message));
+  begin
+    with recipients as (
+      select gen_random_uuid() as id, u.user_id, u.last_read_seq
+        from unnest(v_user_ids, v_read_seqs) as u(user_id, last_read_seq)
+    )
+    insert into realtime.messages (id, topic, extension, event, payload, private)
+    select r.id, 'user:' || r.user_id, 'broadcast', 'conversation_activity',
+           v_base || jsonb_build_object(
+             'unread_count',
+             -- Sending moves the sender's cursor to their message (append_message, right after this insert).
+             case when p_action = 'created' and r.user_id = p_message.sender_id then 0
+                  else greatest(v_last_seq - r.last_read_seq, 0) end,
+             'id', r.id),
+           true
+      from recipients r;
+    get diagnostics v_count = row_count;
+  exception when others then
+    raise warning 'WarnSendingBroadcastMessage: %', sqlerrm;
+    return 0;
+  end;
+  return v_count;
+end;
+$$;
+comment on function parley_internal.send_conversation_activity(parley.messages, text) is 'Internal: conversation_activity to each member''s user:<id> inbox, only up to inbox_fanout_max members.';
+revoke execute on function parley_internal.send_conversation_activity(parley.messages, text) from public, anon, authenticated, service_role;
+
+-- message_created on the conversation topic, then the inbox fan-out.
+create or replace function parley_internal.broadcast_message_created()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform realtime.send(
+    jsonb_build_object('conversation_id', new.conversation_id, 'message', parley_internal.message_json(new)),
+    'message_created', 'conversation:' || new.conversation_id, true);
+  perform parley_internal.send_conversation_activity(new, 'created');
+  return null;
+end;
+$$;
+comment on function parley_internal.broadcast_message_created() is 'Trigger: message_created on conversation:<id> and conversation_activity to members'' inboxes.';
+revoke execute on function parley_internal.broadcast_message_created() from public, anon, authenticated, service_role;
+
+-- message_edited / message_deleted on the conversation topic; inboxes hear about it only when the
+-- message is the conversation's latest (the one their list shows).
+create or replace function parley_internal.broadcast_message_changed()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_action text := case when new.deleted_at is not null then 'deleted' else 'edited' end;
+begin
+  perform realtime.send(
+    jsonb_build_object('conversation_id', new.conversation_id, 'message', parley_internal.message_json(new)),
+    'message_' || v_action, 'conversation:' || new.conversation_id, true);
+  if exists (select 1 from parley.conversations c where c.id = new.conversation_id and c.last_seq = new.seq) then
+    perform parley_internal.send_conversation_activity(new, v_action);
+  end if;
+  return null;
+end;
+$$;
+comment on function parley_internal.broadcast_message_changed() is 'Trigger: message_edited / message_deleted on conversation:<id> (and the inbox when it is the latest message).';
+revoke execute on function parley_internal.broadcast_message_changed() from public, anon, authenticated, service_role;
+
+-- Every new message is announced where its readers listen.
+create trigger messages_broadcast_created
+  after insert on parley.messages
+  for each row execute function parley_internal.broadcast_message_created();
+
+-- Only edits and tombstones are events; other updates (sender_id set null when a profile goes) are not.
+create trigger messages_broadcast_changed
+  after update on parley.messages
+  for each row
+  when (old.edited_at is distinct from new.edited_at or old.deleted_at is distinct from new.deleted_at)
+  execute function parley_internal.broadcast_message_changed();
+
+-- One event per (user, payload) to each user's inbox in one insert; same row shape as realtime.send,
+-- and like it a failure warns instead of failing the write.
+create or replace function parley_internal.send_user_events(p_event text, p_user_ids uuid[], p_payloads jsonb[])
+returns integer
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  v_count integer;
+begin
+  if coalesce(cardinality(p_user_ids), 0) = 0 then
+    return 0;
+  end if;
+  begin
+    with recipients as (
+      select gen_random_uuid() as id, u.user_id, u.payload
+        from unnest(p_user_ids, p_payloads) as u(user_id, payload)
+    )
+    insert into realtime.messages (id, topic, extension, event, payload, private)
+    select r.id, 'user:' || r.user_id, 'broadcast', p_event, r.payload || jsonb_build_object('id', r.id), true
+      from recipients r;
+    get diagnostics v_count = row_count;
+  exception when others then
+    raise warning 'WarnSendingBroadcastMessage: %', sqlerrm;
+    return 0;
+  end;
+  return v_count;
+end;
+$$;
+comment on function parley_internal.send_user_events(text, uuid[], jsonb[]) is 'Internal: one realtime event per user to user:<id>, in one insert.';
+revoke execute on function parley_internal.send_user_events(text, uuid[], jsonb[]) from public, anon, authenticated, service_role;
+
+-- After members are inserted (create_group, add_members, a direct conversation's first use):
+-- members_added on the conversation topic, conversation_added to each new member's inbox, and, when
+-- the group just grew past inbox_fanout_max, conversation_fanout_changed to the members already there.
+create or replace function parley_internal.broadcast_members_added()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_max integer := (parley_internal.realtime_limits() ->> 'inbox_fanout_max')::int;
+  v_group record;
+  v_conversation parley.conversations;
+  v_count integer;
+begin
+  for v_group in
+    select a.conversation_id,
+           jsonb_agg(jsonb_build_object('user_id', a.user_id, 'role', a.role, 'joined_at', a.joined_at) order by a.joined_at, a.user_id) as members,
+           array_agg(a.user_id order by a.user_id) as user_ids,
+           array_agg(a.role order by a.user_id) as roles,
+           array_agg(a.joined_at order by a.user_id) as joined_ats,
+           count(*)::int as added
+      from added a
+     group by a.conversation_id
+     order by a.conversation_id
+  loop
+    select * into v_conversation from parley.conversations c where c.id = v_group.conversation_id;
+    select count(*)::int into v_count from parley.conversation_members m where m.conversation_id = v_group.conversation_id;
+    perform realtime.send(
+      jsonb_build_object('conversation_id', v_group.conversation_id, 'members', v_group.members, 'member_count', v_count),
+      'members_added', 'conversation:' || v_group.conversation_id, true);
+    perform parley_internal.send_user_events('conversation_added', v_group.user_ids, array(
+      select jsonb_build_object(
+               'conversation_id', v_conversation.id, 'kind', v_conversation.kind, 'title', v_conversation.title,
+               'avatar_url', v_conversation.avatar_url, 'role', r.role, 'joined_at', r.joined_at,
+               'last_seq', v_conversation.last_seq, 'member_count', v_count, 'inbox_fanout', v_count <= v_max)
+        from unnest(v_group.roles, v_group.joined_ats) with ordinality as r(role, joined_at, n)
+       order by r.n));
+    if v_count - v_group.added <= v_max and v_count > v_max then
+      perform parley_internal.send_user_events('conversation_fanout_changed', u.user_ids, array_fill(
+          jsonb_build_object('conversation_id', v_group.conversation_id, 'inbox_fanout', false, 'member_count', v_count),
+          array[cardinality(u.user_ids)]))
+        from (select array_agg(m.user_id order by m.user_id) as user_ids from parley.conversation_members m
+               where m.conversation_id = v_group.conversation_id and not (m.user_id = any (v_group.user_ids))) u
+       where u.user_ids is not null;
+    end if;
+  end loop;
+  return null;
+end;
+$$;
+comment on function parley_internal.broadcast_members_added() is 'Trigger (per statement): members_added, conversation_added to new members, conversation_fanout_changed when the group outgrows the inbox fan-out.';
+revoke execute on function parley_internal.broadcast_members_added() from public, anon, authenticated, service_role;
+
+-- After members are deleted (remove_member, leave_group, delete_group's cascade, an account deleted):
+-- members_removed (or conversation_deleted when the conversation is gone) on the conversation topic,
+-- conversation_removed to each removed member's inbox, and conversation_fanout_changed to the members
+-- left when the group shrank back to inbox_fanout_max.
+create or replace function parley_internal.broadcast_members_removed()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_max integer := (parley_internal.realtime_limits() ->> 'inbox_fanout_max')::int;
+  v_actor uuid := (select auth.uid());
+  v_group record;
+  v_exists boolean;
+  v_count integer;
+begin
+  for v_group in
+    select r.conversation_id, array_agg(r.user_id order by r.user_id) as user_ids, count(*)::int as removed
+      from removed r
+     group by r.conversation_id
+     order by r.conversation_id
+  loop
+    v_exists := exists (select 1 from parley.conversations c where c.id = v_group.conversation_id);
+    if v_exists then
+      select count(*)::int into v_count from parley.conversation_members m where m.conversation_id = v_group.conversation_id;
+      perform realtime.send(
+        jsonb_build_object('conversation_id', v_group.conversation_id, 'user_ids', to_jsonb(v_group.user_ids), 'member_count', v_count),
+        'members_removed', 'conversation:' || v_group.conversation_id, true);
+    else
+      perform realtime.send(jsonb_build_object('conversation_id', v_group.conversation_id),
+        'conversation_deleted', 'conversation:' || v_group.conversation_id, true);
+    end if;
+    perform parley_internal.send_user_events('conversation_removed', v_group.user_ids, array(
+      select jsonb_build_object('conversation_id', v_group.conversation_id,
+               'reason', case when not v_exists then 'deleted' when u.user_id = v_actor then 'left' else 'removed' end)
+        from unnest(v_group.user_ids) with ordinality as u(user_id, n)
+       order by u.n));
+    if v_exists and v_count <= v_max and v_count + v_group.removed > v_max then
+      perform parley_internal.send_user_events('conversation_fanout_changed', u.user_ids, array_fill(
+          jsonb_build_object('conversation_id', v_group.conversation_id, 'inbox_fanout', true, 'member_count', v_count),
+          array[cardinality(u.user_ids)]))
+        from (select array_agg(m.user_id order by m.user_id) as user_ids from parley.conversation_members m
+               where m.conversation_id = v_group.conversation_id) u
+       where u.user_ids is not null;
+    end if;
+  end loop;
+  return null;
+end;
+$$;
+comment on function parley_internal.broadcast_members_removed() is 'Trigger (per statement): members_removed or conversation_deleted, conversation_removed to removed members, conversation_fanout_changed when the group shrinks to the inbox fan-out.';
+revoke execute on function parley_internal.broadcast_members_removed() from public, anon, authenticated, service_role;
+
+-- A member row changed outside a send: role (member_role_changed), read cursor (member_read, the read
+-- receipt) on the conversation topic; and membership_updated to that member's own inbox so their
+-- other devices update role, unread count, mute and hide.
+create or replace function parley_internal.broadcast_member_updated()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_last_seq bigint;
+  v_message_id uuid;
+begin
+  if new.role is distinct from old.role then
+    perform realtime.send(
+      jsonb_build_object('conversation_id', new.conversation_id, 'user_id', new.user_id, 'role', new.role,
+                         'previous_role', old.role),
+      'member_role_changed', 'conversation:' || new.conversation_id, true);
+  end if;
+  if new.last_read_seq is distinct from old.last_read_seq then
+    select x.id into v_message_id from parley.messages x
+     where x.conversation_id = new.conversation_id and x.seq = new.last_read_seq;
+    perform realtime.send(
+      jsonb_build_object('conversation_id', new.conversation_id, 'user_id', new.user_id,
+                         'last_read_seq', new.last_read_seq, 'message_id', v_message_id, 'read_at', now()),
+      'member_read', 'conversation:' || new.conversation_id, true);
+  end if;
+  select c.last_seq into v_last_seq from parley.conversations c where c.id = new.conversation_id;
+  perform realtime.send(
+    jsonb_build_object('conversation_id', new.conversation_id, 'role', new.role, 'last_read_seq', new.last_read_seq,
+                       'unread_count', greatest(coalesce(v_last_seq, 0) - new.last_read_seq, 0),
+                       'muted_until', new.muted_until, 'hidden_at', new.hidden_at),
+    'membership_updated', 'user:' || new.user_id, true);
+  return null;
+end;
+$$;
+comment on function parley_internal.broadcast_member_updated() is 'Trigger: member_role_changed / member_read on conversation:<id> and membership_updated on the member''s user:<id>.';
+revoke execute on function parley_internal.broadcast_member_updated() from public, anon, authenticated, service_role;
+
+-- conversation_updated when what members see of a conversation changes (not last_seq: that is a message).
+create or replace function parley_internal.broadcast_conversation_updated()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform realtime.send(
+    jsonb_build_object('conversation_id', new.id, 'conversation', jsonb_build_object(
+      'id', new.id, 'kind', new.kind, 'title', new.title, 'description', new.description,
+      'avatar_url', new.avatar_url, 'updated_at', new.updated_at)),
+    'conversation_updated', 'conversation:' || new.id, true);
+  return null;
+end;
+$$;
+comment on function parley_internal.broadcast_conversation_updated() is 'Trigger: conversation_updated on conversation:<id> when title, description or avatar change.';
+revoke execute on function parley_internal.broadcast_conversation_updated() from public, anon, authenticated, service_role;
+
+-- Per statement, so a batch of new members costs one conversation event.
+create trigger conversation_members_broadcast_added
+  after insert on parley.conversation_members
+  referencing new table as added
+  for each statement execute function parley_internal.broadcast_members_added();
+
+-- Per statement, so deleting a group is one conversation_deleted, whatever its size.
+create trigger conversation_members_broadcast_removed
+  after delete on parley.conversation_members
+  referencing old table as removed
+  for each statement execute function parley_internal.broadcast_members_removed();
+
+-- Role, read cursor, mute and hide changes; not the inbox bookkeeping every send does (last_activity_at moves).
+create trigger conversation_members_broadcast_updated
+  after update on parley.conversation_members
+  for each row
+  when (old.last_activity_at is not distinct from new.last_activity_at
+        and (old.role is distinct from new.role or old.last_read_seq is distinct from new.last_read_seq
+             or old.muted_until is distinct from new.muted_until or old.hidden_at is distinct from new.hidden_at))
+  execute function parley_internal.broadcast_member_updated();
+
+-- What members see of a group changed (update_group); last_seq/last_message_at moves are messages.
+create trigger conversations_broadcast_updated
+  after update on parley.conversations
+  for each row
+  when (old.title is distinct from new.title or old.description is distinct from new.description
+        or old.avatar_url is distinct from new.avatar_url or old.kind is distinct from new.kind)
+  execute function parley_internal.broadcast_conversation_updated();
+
+-- Postgres Changes on parley.messages, for clients that prefer them to the broadcast events
+-- (docs/realtime-events.md § Postgres Changes). Realtime delivers an INSERT or UPDATE only to
+-- subscribers whose RLS select policy (messages_select_member: members) passes for the new row.
+-- Publication membership, not schema: `supabase db diff` does not capture it, so the migration that
+-- installs Parley carries the same block. Why only messages:
+--   - messages rows are what members may read in full; edits and tombstones are UPDATEs (a tombstone
+--     carries no body), and rows are only ever deleted by a conversation's deletion, whose DELETE
+--     events carry the primary key alone (Realtime does not check RLS on deletes; an id says nothing).
+--   - conversations and conversation_members change on every message (last_seq, each member's
+--     last_activity_at), so publishing them would multiply WAL decoding and per-subscriber RLS checks
+--     by the group size for no new information: their changes are broadcast events instead.
+--   - calls and call_participants: the call events (docs/calls.md) already carry every state change.
+-- Replica identity stays default: old records carry the id only.
+do $$
+begin
+  if not exists (select 1 from pg_catalog.pg_publication_tables
+                  where pubname = 'supabase_realtime' and schemaname = 'parley' and tablename = 'messages') then
+    alter publication supabase_realtime add table parley.messages;
+  end if;
+end;
+$$;

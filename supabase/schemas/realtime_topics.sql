@@ -1,0 +1,132 @@
+-- Which realtime extensions ('broadcast', 'presence') the caller may receive on a topic. Empty for
+-- anything malformed, unknown or not theirs — never an error (an error would also refuse, but noisily).
+create or replace function parley_internal.realtime_topic_receive_extensions(topic text)
+returns text[]
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_kind text;
+  v_id uuid;
+begin
+  if topic is null
+     or topic !~ '^(conversation|user|call):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+     or (select auth.uid()) is null then
+    return '{}';
+  end if;
+  v_kind := split_part(topic, ':', 1);
+  v_id := split_part(topic, ':', 2)::uuid;
+  if v_kind = 'conversation' then
+    if parley_internal.is_member(v_id) then
+      return array['broadcast', 'presence'];
+    end if;
+  elsif v_kind = 'user' then
+    if v_id = (select auth.uid()) then
+      return array['broadcast'];
+    end if;
+  elsif v_kind = 'call' then
+    if parley_internal.can_join_call(v_id) then
+      return array['broadcast', 'presence'];
+    end if;
+  end if;
+  return '{}';
+end;
+$$;
+comment on function parley_internal.realtime_topic_receive_extensions(text) is 'Realtime extensions auth.uid() may receive on a Parley topic (conversation:/user:/call:<id>); empty when none.';
+revoke execute on function parley_internal.realtime_topic_receive_extensions(text) from public, anon;
+grant execute on function parley_internal.realtime_topic_receive_extensions(text) to authenticated, service_role;
+
+-- Which realtime extensions the caller may send on a topic: members broadcast (typing) and track
+-- presence on conversation topics; participants track presence on call topics; user topics are receive-only.
+create or replace function parley_internal.realtime_topic_send_extensions(topic text)
+returns text[]
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_kind text;
+  v_id uuid;
+begin
+  if topic is null
+     or topic !~ '^(conversation|call):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+     or (select auth.uid()) is null then
+    return '{}';
+  end if;
+  v_kind := split_part(topic, ':', 1);
+  v_id := split_part(topic, ':', 2)::uuid;
+  if v_kind = 'conversation' then
+    if parley_internal.is_member(v_id) then
+      return array['broadcast', 'presence'];
+    end if;
+  elsif v_kind = 'call' then
+    if parley_internal.can_join_call(v_id) then
+      return array['presence'];
+    end if;
+  end if;
+  return '{}';
+end;
+$$;
+comment on function parley_internal.realtime_topic_send_extensions(text) is 'Realtime extensions auth.uid() may send on a Parley topic: conversation broadcast+presence (members), call presence (participants).';
+revoke execute on function parley_internal.realtime_topic_send_extensions(text) from public, anon;
+grant execute on function parley_internal.realtime_topic_send_extensions(text) to authenticated, service_role;
+
+-- Join / receive: the probe row Realtime inserts for each extension is visible only when it belongs
+-- to the topic being joined and the helper allows that extension there (one InitPlan per statement).
+create policy realtime_messages_select_parley_topics on realtime.messages
+  for select to authenticated
+  using (topic = (select realtime.topic())
+         and extension = any ((select parley_internal.realtime_topic_receive_extensions((select realtime.topic())))::text[]));
+comment on policy realtime_messages_select_parley_topics on realtime.messages is
+  'Parley private channels: members receive conversation:<id>, a user their own user:<id>, participants call:<id>.';
+
+-- Send: client broadcast and presence track, on the topic being authorised only. Stops non-members
+-- typing into a conversation, anyone sending on an inbox, and forged call events (presence only).
+create policy realtime_messages_insert_parley_topics on realtime.messages
+  for insert to authenticated
+  with check (topic = (select realtime.topic())
+              and extension = any ((select parley_internal.realtime_topic_send_extensions((select realtime.topic())))::text[]));
+comment on policy realtime_messages_insert_parley_topics on realtime.messages is
+  'Parley private channels: members send typing broadcasts and presence on conversation:<id>; participants presence on call:<id>.';
+
+create or replace function parley_internal.list_realtime_topics()
+returns setof text
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_user_id uuid := parley_internal.require_user();
+  v_max integer := (parley_internal.realtime_limits() ->> 'inbox_fanout_max')::int;
+begin
+  return next 'user:' || v_user_id;
+  return query
+    select 'conversation:' || m.conversation_id
+      from parley.conversation_members m
+      join parley.conversations c on c.id = m.conversation_id and c.kind = 'group'
+     where m.user_id = v_user_id
+       and exists (select 1 from parley.conversation_members o where o.conversation_id = m.conversation_id offset v_max)
+     order by m.last_activity_at desc, m.conversation_id desc;
+end;
+$$;
+comment on function parley_internal.list_realtime_topics() is 'Implementation of parley.list_realtime_topics (definer: counts group members without the RLS hash).';
+revoke execute on function parley_internal.list_realtime_topics() from public, anon;
+grant execute on function parley_internal.list_realtime_topics() to authenticated, service_role;
+
+create or replace function parley.list_realtime_topics()
+returns setof text
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  select * from parley_internal.list_realtime_topics();
+$$;
+comment on function parley.list_realtime_topics() is
+  'The private Realtime channels to keep open for a live inbox: user:<your id> first, then conversation:<id> of each of your groups too large for per-member inbox events (most recent activity first).';
+revoke execute on function parley.list_realtime_topics() from public, anon;
+grant execute on function parley.list_realtime_topics() to authenticated, service_role;
