@@ -101,7 +101,7 @@ comment on function tests.clear_authentication() is 'Back to the postgres role w
 create or replace function tests.error_of(sql text) returns text
 language plpgsql
 -- The names a test's sql leaves unqualified resolve as they would for the API roles.
-set search_path = public, extensions
+set search_path = parley, public, extensions
 as $$
 declare
   v_state text;
@@ -120,7 +120,7 @@ comment on function tests.error_of(text) is 'Runs sql as the current role; retur
 create or replace function tests.value_of(sql text) returns text
 language plpgsql
 -- The names a test's sql leaves unqualified resolve as they would for the API roles.
-set search_path = public, extensions
+set search_path = parley, public, extensions
 as $$
 declare
   v text;
@@ -136,7 +136,7 @@ comment on function tests.value_of(text) is 'Runs sql as the current role; retur
 create or replace function tests.rows_affected(sql text) returns bigint
 language plpgsql
 -- The names a test's sql leaves unqualified resolve as they would for the API roles.
-set search_path = public, extensions
+set search_path = parley, public, extensions
 as $$
 declare
   v bigint;
@@ -152,7 +152,7 @@ comment on function tests.rows_affected(text) is 'Runs sql as the current role; 
 create or replace function tests.plan_of(sql text) returns text
 language plpgsql
 -- The names a test's sql leaves unqualified resolve as they would for the API roles.
-set search_path = public, extensions
+set search_path = parley, public, extensions
 as $$
 declare
   v text := '';

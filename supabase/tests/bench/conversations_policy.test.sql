@@ -7,36 +7,36 @@ select plan(7);
 select tests.create_user('bc100000-0000-0000-0000-000000000001', 'bc1_member');
 select tests.create_user('bc100000-0000-0000-0000-000000000002', 'bc1_other');
 select tests.create_user('bc100000-0000-0000-0000-000000000003', 'bc1_stranger');
-insert into public.conversations (id, kind, title)
+insert into parley.conversations (id, kind, title)
 select ('bc1c0000-0000-0000-0000-' || lpad(g::text, 12, '0'))::uuid, 'group', 'BC1 group ' || g from generate_series(1, 300) g;
-insert into public.conversation_members (conversation_id, user_id, role)
+insert into parley.conversation_members (conversation_id, user_id, role)
 select ('bc1c0000-0000-0000-0000-' || lpad(g::text, 12, '0'))::uuid, 'bc100000-0000-0000-0000-000000000001', 'owner'
   from generate_series(1, 300) g;
-insert into public.conversation_members (conversation_id, user_id, role)
+insert into parley.conversation_members (conversation_id, user_id, role)
 values ('bc1c0000-0000-0000-0000-000000000001', 'bc100000-0000-0000-0000-000000000002', 'member');
-analyze public.conversations, public.conversation_members;
+analyze parley.conversations, parley.conversation_members;
 
 select tests.authenticate_as('bc100000-0000-0000-0000-000000000001');
-select is(tests.value_of($$select title from public.conversations where id = 'bc1c0000-0000-0000-0000-000000000001'$$),
+select is(tests.value_of($$select title from parley.conversations where id = 'bc1c0000-0000-0000-0000-000000000001'$$),
   'BC1 group 1', 'BENCH-30 a member in 300 conversations reads one of them');
-select is((select title from public.get_group('bc1c0000-0000-0000-0000-000000000300')), 'BC1 group 300',
+select is((select title from parley.get_group('bc1c0000-0000-0000-0000-000000000300')), 'BC1 group 300',
   'BENCH-31 get_group answers a member as before');
-select is(tests.value_of($$select count(*) from public.conversations where id::text like 'bc1c0000-%'$$), '300',
+select is(tests.value_of($$select count(*) from parley.conversations where id::text like 'bc1c0000-%'$$), '300',
   'BENCH-32 a member sees all of their conversations');
 select tests.authenticate_as('bc100000-0000-0000-0000-000000000002');
-select is(tests.value_of($$select count(*) from public.conversations where id::text like 'bc1c0000-%'$$), '1',
+select is(tests.value_of($$select count(*) from parley.conversations where id::text like 'bc1c0000-%'$$), '1',
   'BENCH-33 another member sees only the conversation they share');
 select tests.authenticate_as('bc100000-0000-0000-0000-000000000003');
-select is(tests.value_of($$select count(*) from public.conversations where id = 'bc1c0000-0000-0000-0000-000000000001'$$), '0',
+select is(tests.value_of($$select count(*) from parley.conversations where id = 'bc1c0000-0000-0000-0000-000000000001'$$), '0',
   'BENCH-34 a stranger sees nothing');
 
 -- Plan: one conversation by id is a primary-key read plus one membership probe, never a scan of the
 -- reader's memberships.
 select tests.authenticate_as('bc100000-0000-0000-0000-000000000001');
-select matches(tests.plan_of($$select * from public.conversations where id = 'bc1c0000-0000-0000-0000-000000000001'$$),
+select matches(tests.plan_of($$select * from parley.conversations where id = 'bc1c0000-0000-0000-0000-000000000001'$$),
   'Index (Only )?Scan using conversation_members_pkey on conversation_members',
   'BENCH-35 reading a conversation by id probes conversation_members_pkey');
-select doesnt_match(tests.plan_of($$select * from public.conversations where id = 'bc1c0000-0000-0000-0000-000000000001'$$),
+select doesnt_match(tests.plan_of($$select * from parley.conversations where id = 'bc1c0000-0000-0000-0000-000000000001'$$),
   'conversation_members_user_id_activity_idx', 'BENCH-36 and never reads the list of the reader''s memberships');
 select tests.clear_authentication();
 

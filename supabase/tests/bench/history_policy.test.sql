@@ -9,53 +9,53 @@ select tests.create_user('be000000-0000-0000-0000-000000000001', 'be_member');
 select tests.create_user('be000000-0000-0000-0000-000000000002', 'be_other');
 select tests.create_user('be000000-0000-0000-0000-000000000003', 'be_stranger');
 -- The history group be c…01 with 120 messages, plus 299 more groups of the member.
-insert into public.conversations (id, kind, title, last_seq)
+insert into parley.conversations (id, kind, title, last_seq)
 select ('bec00000-0000-0000-0000-' || lpad(g::text, 12, '0'))::uuid, 'group', 'BE group ' || g, case when g = 1 then 120 else 0 end
   from generate_series(1, 300) g;
-insert into public.conversation_members (conversation_id, user_id, role)
+insert into parley.conversation_members (conversation_id, user_id, role)
 select ('bec00000-0000-0000-0000-' || lpad(g::text, 12, '0'))::uuid, 'be000000-0000-0000-0000-000000000001', 'owner'
   from generate_series(1, 300) g;
-insert into public.conversation_members (conversation_id, user_id, role)
+insert into parley.conversation_members (conversation_id, user_id, role)
 values ('bec00000-0000-0000-0000-000000000001', 'be000000-0000-0000-0000-000000000002', 'member');
-insert into public.messages (conversation_id, seq, sender_id, body)
+insert into parley.messages (conversation_id, seq, sender_id, body)
 select 'bec00000-0000-0000-0000-000000000001', s, 'be000000-0000-0000-0000-000000000002', 'message ' || s
   from generate_series(1, 120) s;
-analyze public.conversations, public.conversation_members, public.messages;
+analyze parley.conversations, parley.conversation_members, parley.messages;
 
 -- Behaviour is unchanged: members read, strangers and anon do not.
 select tests.authenticate_as('be000000-0000-0000-0000-000000000001');
-select is(tests.value_of($$select count(*) from (select * from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by seq desc limit 50) p$$),
+select is(tests.value_of($$select count(*) from (select * from parley.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by seq desc limit 50) p$$),
   '50', 'BENCH-01 a member in 300 conversations reads a full newest-50 page');
-select is(tests.value_of($$select max(seq) from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001'$$),
+select is(tests.value_of($$select max(seq) from parley.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001'$$),
   '120', 'BENCH-02 the page starts at the newest message');
 select tests.authenticate_as('be000000-0000-0000-0000-000000000002');
-select is(tests.value_of($$select count(*) from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001'$$),
+select is(tests.value_of($$select count(*) from parley.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001'$$),
   '120', 'BENCH-03 another member reads the whole history');
 select tests.authenticate_as('be000000-0000-0000-0000-000000000003');
-select is(tests.value_of($$select count(*) from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001'$$),
+select is(tests.value_of($$select count(*) from parley.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001'$$),
   '0', 'BENCH-04 a stranger reads nothing');
 select tests.clear_authentication();
 
 -- Plan shape: the membership check probes the primary key per row read, never the reader's whole
 -- membership list (which is what made pages slow for users in many conversations).
 select tests.authenticate_as('be000000-0000-0000-0000-000000000001');
-select matches(tests.plan_of($$select * from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
+select matches(tests.plan_of($$select * from parley.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
   'Index Scan using messages_conversation_id_seq_idx on messages',
   'BENCH-05 the history page still reads messages_conversation_id_seq_idx, newest first');
-select matches(tests.plan_of($$select * from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
+select matches(tests.plan_of($$select * from parley.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
   'Index (Only )?Scan using conversation_members_pkey on conversation_members',
   'BENCH-06 membership is one probe of conversation_members_pkey');
-select doesnt_match(tests.plan_of($$select * from public.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
+select doesnt_match(tests.plan_of($$select * from parley.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
   '(conversation_members_user_id_activity_idx|Seq Scan|Sort)',
   'BENCH-07 no scan of the reader''s memberships, no sequential scan, no sort');
 select tests.clear_authentication();
 
 -- The fan-out index set: the joined_at index is gone; a conversation's members are found by the primary key.
-select hasnt_index('public', 'conversation_members', 'conversation_members_conversation_id_joined_at_idx',
+select hasnt_index('parley', 'conversation_members', 'conversation_members_conversation_id_joined_at_idx',
   'BENCH-08 conversation_members has no (conversation_id, joined_at) index to maintain on every send');
 -- (a test table is small enough for a sequential scan to win; forbid it to see which index serves the lookup)
 set local enable_seqscan = off;
-select matches(tests.plan_of($$select * from public.conversation_members where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by joined_at$$),
+select matches(tests.plan_of($$select * from parley.conversation_members where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by joined_at$$),
   'conversation_members_pkey', 'BENCH-09 a conversation''s member list is read through the primary key');
 reset enable_seqscan;
 

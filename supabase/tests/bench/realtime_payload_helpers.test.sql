@@ -5,36 +5,36 @@ select plan(6);
 
 -- Cast (prefix bd): sender 01; group c…01 with a text message, an attachment message and a tombstone.
 select tests.create_user('bd000000-0000-0000-0000-000000000001', 'bd_sender');
-insert into public.conversations (id, kind, title, last_seq) values ('bdc00000-0000-0000-0000-000000000001', 'group', 'BD group', 3);
-insert into public.conversation_members (conversation_id, user_id, role)
+insert into parley.conversations (id, kind, title, last_seq) values ('bdc00000-0000-0000-0000-000000000001', 'group', 'BD group', 3);
+insert into parley.conversation_members (conversation_id, user_id, role)
 values ('bdc00000-0000-0000-0000-000000000001', 'bd000000-0000-0000-0000-000000000001', 'owner');
-insert into public.messages (id, conversation_id, seq, sender_id, kind, body, attachment, metadata, created_at) values
+insert into parley.messages (id, conversation_id, seq, sender_id, kind, body, attachment, metadata, created_at) values
   ('bdd00000-0000-0000-0000-000000000001', 'bdc00000-0000-0000-0000-000000000001', 1, 'bd000000-0000-0000-0000-000000000001', 'text',
    repeat('x', 200), null, '{"k": 1}', '2026-01-01T00:00:00Z'),
   ('bdd00000-0000-0000-0000-000000000002', 'bdc00000-0000-0000-0000-000000000001', 2, 'bd000000-0000-0000-0000-000000000001', 'image',
-   'caption', '{"bucket": "attachments", "path": "bdc00000-0000-0000-0000-000000000001/a.png", "mime_type": "image/png", "size": 10, "name": "a.png"}', '{}', '2026-01-01T00:00:01Z'),
+   'caption', '{"bucket": "parley-attachments", "path": "bdc00000-0000-0000-0000-000000000001/a.png", "mime_type": "image/png", "size": 10, "name": "a.png"}', '{}', '2026-01-01T00:00:01Z'),
   ('bdd00000-0000-0000-0000-000000000003', 'bdc00000-0000-0000-0000-000000000001', 3, 'bd000000-0000-0000-0000-000000000001', 'text',
    null, null, '{}', '2026-01-01T00:00:02Z');
-update public.messages set deleted_at = '2026-01-02T00:00:00Z' where id = 'bdd00000-0000-0000-0000-000000000003';
+update parley.messages set deleted_at = '2026-01-02T00:00:00Z' where id = 'bdd00000-0000-0000-0000-000000000003';
 
-select is(private.realtime_limits(), '{"inbox_fanout_max": 100, "inbox_preview_chars": 140}'::jsonb,
+select is(parley_internal.realtime_limits(), '{"inbox_fanout_max": 100, "inbox_preview_chars": 140}'::jsonb,
   'BENCH-20 realtime_limits() keeps its documented values');
-select is((select private.message_json(m) from public.messages m where m.id = 'bdd00000-0000-0000-0000-000000000001'),
+select is((select parley_internal.message_json(m) from parley.messages m where m.id = 'bdd00000-0000-0000-0000-000000000001'),
   (select jsonb_build_object('id', m.id, 'conversation_id', m.conversation_id, 'seq', m.seq, 'sender_id', m.sender_id,
      'kind', m.kind, 'body', m.body, 'attachment', m.attachment, 'metadata', m.metadata, 'reply_to_id', m.reply_to_id,
      'client_id', m.client_id, 'created_at', m.created_at, 'edited_at', m.edited_at, 'deleted_at', m.deleted_at)
-     from public.messages m where m.id = 'bdd00000-0000-0000-0000-000000000001'),
+     from parley.messages m where m.id = 'bdd00000-0000-0000-0000-000000000001'),
   'BENCH-21 message_json carries every column members may read');
-select is((select private.last_message_json(m) ->> 'preview' from public.messages m where m.id = 'bdd00000-0000-0000-0000-000000000001'),
+select is((select parley_internal.last_message_json(m) ->> 'preview' from parley.messages m where m.id = 'bdd00000-0000-0000-0000-000000000001'),
   repeat('x', 140), 'BENCH-22 last_message_json cuts the preview to inbox_preview_chars');
-select is((select private.last_message_json(m) -> 'attachment' from public.messages m where m.id = 'bdd00000-0000-0000-0000-000000000002'),
+select is((select parley_internal.last_message_json(m) -> 'attachment' from parley.messages m where m.id = 'bdd00000-0000-0000-0000-000000000002'),
   '{"name": "a.png", "mime_type": "image/png"}'::jsonb, 'BENCH-23 last_message_json names the attachment and its type, nothing more');
-select is((select private.last_message_json(m) - 'created_at' - 'deleted_at' from public.messages m where m.id = 'bdd00000-0000-0000-0000-000000000003'),
+select is((select parley_internal.last_message_json(m) - 'created_at' - 'deleted_at' from parley.messages m where m.id = 'bdd00000-0000-0000-0000-000000000003'),
   '{"id": "bdd00000-0000-0000-0000-000000000003", "seq": 3, "kind": "text", "system": null, "preview": null, "sender_id": "bd000000-0000-0000-0000-000000000001", "edited_at": null, "attachment": null}'::jsonb,
   'BENCH-24 a tombstone''s summary has ids and times only');
 select is(array(select p.proname::text || ':' || l.lanname from pg_proc p join pg_language l on l.oid = p.prolang
-                 where p.oid in ('private.realtime_limits()'::regprocedure, 'private.message_json(public.messages)'::regprocedure,
-                                 'private.last_message_json(public.messages)'::regprocedure)
+                 where p.oid in ('parley_internal.realtime_limits()'::regprocedure, 'parley_internal.message_json(parley.messages)'::regprocedure,
+                                 'parley_internal.last_message_json(parley.messages)'::regprocedure)
                  order by 1),
   array['last_message_json:plpgsql', 'message_json:plpgsql', 'realtime_limits:plpgsql'],
   'BENCH-25 the three helpers are plpgsql (parsed and planned once per session)');

@@ -7,16 +7,16 @@ select plan(7);
 select tests.create_user('bf000000-0000-0000-0000-000000000001', 'bf_member');
 select tests.create_user('bf000000-0000-0000-0000-000000000002', 'bf_other');
 select tests.create_user('bf000000-0000-0000-0000-000000000003', 'bf_stranger');
-insert into public.conversations (id, kind, title) values
+insert into parley.conversations (id, kind, title) values
   ('bfc00000-0000-0000-0000-000000000001', 'group', 'BF one'),
   ('bfc00000-0000-0000-0000-000000000002', 'group', 'BF two');
-insert into public.conversation_members (conversation_id, user_id, role) values
+insert into parley.conversation_members (conversation_id, user_id, role) values
   ('bfc00000-0000-0000-0000-000000000001', 'bf000000-0000-0000-0000-000000000001', 'owner'),
   ('bfc00000-0000-0000-0000-000000000001', 'bf000000-0000-0000-0000-000000000002', 'member'),
   ('bfc00000-0000-0000-0000-000000000002', 'bf000000-0000-0000-0000-000000000001', 'owner');
 
 -- The limits are the very values the first definition built (it is copied here to guard the constant).
-select is(private.limits(), jsonb_build_object(
+select is(parley_internal.limits(), jsonb_build_object(
     'body_max_chars', 4000,
     'metadata_max_bytes', 4096,
     'title_max_chars', 100,
@@ -43,25 +43,25 @@ select is(private.limits(), jsonb_build_object(
         'image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/heic', 'image/avif',
         'video/mp4', 'video/webm', 'video/quicktime',
         'audio/mpeg', 'audio/mp4', 'audio/aac', 'audio/ogg', 'audio/webm', 'audio/wav'))
-    )), 'BENCH-10 private.limits() returns exactly the limits it always did');
+    )), 'BENCH-10 parley_internal.limits() returns exactly the limits it always did');
 select is(array(select p.proname::text || ':' || l.lanname from pg_proc p join pg_language l on l.oid = p.prolang
-                 where p.oid in ('private.limits()'::regprocedure, 'public.send_message(uuid,text,text,jsonb,jsonb,uuid,uuid)'::regprocedure)
+                 where p.oid in ('parley_internal.limits()'::regprocedure, 'parley.send_message(uuid,text,text,jsonb,jsonb,uuid,uuid)'::regprocedure)
                  order by 1),
   array['limits:plpgsql', 'send_message:plpgsql'], 'BENCH-11 limits and the send_message wrapper are plpgsql (plans cached per session)');
 
 select tests.authenticate_as('bf000000-0000-0000-0000-000000000001');
-select is((select metadata from public.send_message('bfc00000-0000-0000-0000-000000000001', 'hello')), '{}'::jsonb,
+select is((select metadata from parley.send_message('bfc00000-0000-0000-0000-000000000001', 'hello')), '{}'::jsonb,
   'BENCH-12 a send without metadata stores {}');
-select is((select x.id from public.send_message('bfc00000-0000-0000-0000-000000000001', 'again', client_id => 'bfd00000-0000-0000-0000-000000000001') x),
-          (select x.id from public.send_message('bfc00000-0000-0000-0000-000000000001', 'again', client_id => 'bfd00000-0000-0000-0000-000000000001') x),
+select is((select x.id from parley.send_message('bfc00000-0000-0000-0000-000000000001', 'again', client_id => 'bfd00000-0000-0000-0000-000000000001') x),
+          (select x.id from parley.send_message('bfc00000-0000-0000-0000-000000000001', 'again', client_id => 'bfd00000-0000-0000-0000-000000000001') x),
   'BENCH-13 a retried client_id returns the first message');
-select is(tests.error_of($$select public.send_message('bfc00000-0000-0000-0000-000000000002', 'elsewhere', client_id => 'bfd00000-0000-0000-0000-000000000001')$$),
+select is(tests.error_of($$select parley.send_message('bfc00000-0000-0000-0000-000000000002', 'elsewhere', client_id => 'bfd00000-0000-0000-0000-000000000001')$$),
   '23505 client_id_conflict', 'BENCH-14 a client_id reused in another conversation is refused');
 select tests.authenticate_as('bf000000-0000-0000-0000-000000000003');
-select is(tests.error_of($$select public.send_message('bfc00000-0000-0000-0000-000000000001', 'intruder')$$),
+select is(tests.error_of($$select parley.send_message('bfc00000-0000-0000-0000-000000000001', 'intruder')$$),
   'PT404 conversation_not_found', 'BENCH-15 a stranger cannot send');
 select tests.clear_authentication();
-select is((select last_seq from public.conversations where id = 'bfc00000-0000-0000-0000-000000000001'), 2::bigint,
+select is((select last_seq from parley.conversations where id = 'bfc00000-0000-0000-0000-000000000001'), 2::bigint,
   'BENCH-16 only the two accepted sends took a seq (the retry and the refusals took none)');
 
 select * from finish();

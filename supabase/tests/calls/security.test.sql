@@ -13,59 +13,59 @@ select tests.create_user('c5000000-0000-0000-0000-000000000001', 'c5_owner');
 select tests.create_user('c5000000-0000-0000-0000-000000000002', 'c5_member');
 select tests.create_user('c5000000-0000-0000-0000-000000000003', 'c5_stranger');
 select tests.create_user('c5000000-0000-0000-0000-000000000004', 'c5_former');
-insert into public.conversations (id, kind, title, created_by) values
+insert into parley.conversations (id, kind, title, created_by) values
   ('c5c00000-0000-0000-0000-000000000001', 'group', 'C5 group', 'c5000000-0000-0000-0000-000000000001');
-insert into public.conversation_members (conversation_id, user_id, role) values
+insert into parley.conversation_members (conversation_id, user_id, role) values
   ('c5c00000-0000-0000-0000-000000000001', 'c5000000-0000-0000-0000-000000000001', 'owner'),
   ('c5c00000-0000-0000-0000-000000000001', 'c5000000-0000-0000-0000-000000000002', 'member'),
   ('c5c00000-0000-0000-0000-000000000001', 'c5000000-0000-0000-0000-000000000004', 'member');
 create temp table ids (name text primary key, id uuid);
 grant all on ids to anon, authenticated, service_role;
 select tests.authenticate_as('c5000000-0000-0000-0000-000000000001');
-insert into ids select 'g', id from public.start_call('c5c00000-0000-0000-0000-000000000001', 'audio');
+insert into ids select 'g', id from parley.start_call('c5c00000-0000-0000-0000-000000000001', 'audio');
 select tests.clear_authentication();
 -- The former member was rung, then left the group.
-delete from public.conversation_members where user_id = 'c5000000-0000-0000-0000-000000000004';
+delete from parley.conversation_members where user_id = 'c5000000-0000-0000-0000-000000000004';
 
-select ok((select bool_and(relrowsecurity) from pg_class where oid in ('public.calls'::regclass, 'public.call_participants'::regclass, 'private.livekit_events'::regclass)),
-  'CALL-SEC-01 RLS is on for calls, call_participants and private.livekit_events');
-select ok(has_table_privilege('authenticated', 'public.calls', 'select') and not has_table_privilege('authenticated', 'public.calls', 'insert')
-  and not has_table_privilege('authenticated', 'public.calls', 'update') and not has_table_privilege('authenticated', 'public.calls', 'delete'),
+select ok((select bool_and(relrowsecurity) from pg_class where oid in ('parley.calls'::regclass, 'parley.call_participants'::regclass, 'parley_internal.livekit_events'::regclass)),
+  'CALL-SEC-01 RLS is on for calls, call_participants and parley_internal.livekit_events');
+select ok(has_table_privilege('authenticated', 'parley.calls', 'select') and not has_table_privilege('authenticated', 'parley.calls', 'insert')
+  and not has_table_privilege('authenticated', 'parley.calls', 'update') and not has_table_privilege('authenticated', 'parley.calls', 'delete'),
   'CALL-SEC-02 authenticated may only read calls; writes go through the RPCs');
-select ok(has_table_privilege('authenticated', 'public.call_participants', 'select') and not has_table_privilege('authenticated', 'public.call_participants', 'insert')
-  and not has_table_privilege('authenticated', 'public.call_participants', 'update') and not has_table_privilege('authenticated', 'public.call_participants', 'delete'),
+select ok(has_table_privilege('authenticated', 'parley.call_participants', 'select') and not has_table_privilege('authenticated', 'parley.call_participants', 'insert')
+  and not has_table_privilege('authenticated', 'parley.call_participants', 'update') and not has_table_privilege('authenticated', 'parley.call_participants', 'delete'),
   'CALL-SEC-03 authenticated may only read call_participants');
-select ok(not has_table_privilege('anon', 'public.calls', 'select') and not has_table_privilege('anon', 'public.call_participants', 'select'),
+select ok(not has_table_privilege('anon', 'parley.calls', 'select') and not has_table_privilege('anon', 'parley.call_participants', 'select'),
   'CALL-SEC-04 anon has no access to calls');
-select ok(not has_table_privilege('authenticated', 'private.livekit_events', 'select') and not has_table_privilege('anon', 'private.livekit_events', 'select'),
+select ok(not has_table_privilege('authenticated', 'parley_internal.livekit_events', 'select') and not has_table_privilege('anon', 'parley_internal.livekit_events', 'select'),
   'CALL-SEC-05 the LiveKit event log is hidden from users');
 
 select tests.authenticate_as('c5000000-0000-0000-0000-000000000002');
-select is((select count(*) from public.calls), 1::bigint, 'CALL-SEC-06 a member sees the conversation''s call');
-select is((select count(*) from public.call_participants), 3::bigint, 'CALL-SEC-07 and who is in it');
-select is(tests.error_of($$update public.calls set status = 'ended' where true$$), '42501 -', 'CALL-SEC-08 a member cannot update a call directly');
-select is(tests.error_of($$insert into public.call_participants (call_id, user_id, state) values ((select id from ids), 'c5000000-0000-0000-0000-000000000003', 'ringing')$$),
+select is((select count(*) from parley.calls), 1::bigint, 'CALL-SEC-06 a member sees the conversation''s call');
+select is((select count(*) from parley.call_participants), 3::bigint, 'CALL-SEC-07 and who is in it');
+select is(tests.error_of($$update parley.calls set status = 'ended' where true$$), '42501 -', 'CALL-SEC-08 a member cannot update a call directly');
+select is(tests.error_of($$insert into parley.call_participants (call_id, user_id, state) values ((select id from ids), 'c5000000-0000-0000-0000-000000000003', 'ringing')$$),
   '42501 -', 'CALL-SEC-09 nor add participants');
-select is(tests.error_of($$delete from public.calls where true$$), '42501 -', 'CALL-SEC-10 nor delete calls');
-select ok(private.can_join_call((select id from ids)), 'CALL-SEC-11 a participant may join the call:<id> topic');
-select ok(private.can_join_call_topic('call:' || (select id from ids)), 'CALL-SEC-12 the topic form answers the same');
+select is(tests.error_of($$delete from parley.calls where true$$), '42501 -', 'CALL-SEC-10 nor delete calls');
+select ok(parley_internal.can_join_call((select id from ids)), 'CALL-SEC-11 a participant may join the call:<id> topic');
+select ok(parley_internal.can_join_call_topic('call:' || (select id from ids)), 'CALL-SEC-12 the topic form answers the same');
 select tests.authenticate_as('c5000000-0000-0000-0000-000000000003');
-select is((select count(*) from public.calls), 0::bigint, 'CALL-SEC-13 a stranger sees no calls');
-select is((select count(*) from public.call_participants), 0::bigint, 'CALL-SEC-14 and no participants');
-select ok(not private.can_join_call((select id from ids)), 'CALL-SEC-15 a stranger may not join the call topic');
-select ok(not private.can_join_call_topic('call:not-a-uuid') and not private.can_join_call_topic('user:' || (select id from ids)) and not private.can_join_call_topic(null),
+select is((select count(*) from parley.calls), 0::bigint, 'CALL-SEC-13 a stranger sees no calls');
+select is((select count(*) from parley.call_participants), 0::bigint, 'CALL-SEC-14 and no participants');
+select ok(not parley_internal.can_join_call((select id from ids)), 'CALL-SEC-15 a stranger may not join the call topic');
+select ok(not parley_internal.can_join_call_topic('call:not-a-uuid') and not parley_internal.can_join_call_topic('user:' || (select id from ids)) and not parley_internal.can_join_call_topic(null),
   'CALL-SEC-16 malformed or other topics are refused, without an error');
 select tests.authenticate_as('c5000000-0000-0000-0000-000000000004');
-select is((select count(*) from public.calls), 1::bigint, 'CALL-SEC-17 someone rung into a call still sees it after leaving the conversation');
-select is((select count(*) from public.call_participants), 3::bigint, 'CALL-SEC-18 with its participants');
+select is((select count(*) from parley.calls), 1::bigint, 'CALL-SEC-17 someone rung into a call still sees it after leaving the conversation');
+select is((select count(*) from parley.call_participants), 3::bigint, 'CALL-SEC-18 with its participants');
 select tests.authenticate_as_anon();
-select is(tests.error_of($$select count(*) from public.calls$$), '42501 -', 'CALL-SEC-19 anon is refused');
-select is(tests.error_of($$select public.start_call('c5c00000-0000-0000-0000-000000000001', 'audio')$$), '42501 -', 'CALL-SEC-20 anon cannot start calls');
+select is(tests.error_of($$select count(*) from parley.calls$$), '42501 -', 'CALL-SEC-19 anon is refused');
+select is(tests.error_of($$select parley.start_call('c5c00000-0000-0000-0000-000000000001', 'audio')$$), '42501 -', 'CALL-SEC-20 anon cannot start calls');
 select tests.clear_authentication();
 
 -- Definer audit: exactly these call functions are security definer, all in private.
 select is((select array_agg(p.proname::text order by p.proname) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-           where n.nspname = 'private' and p.prosecdef and p.proname in (
+           where n.nspname = 'parley_internal' and p.prosecdef and p.proname in (
              'my_call_ids', 'can_join_call', 'can_join_call_topic', 'sweep_calls', 'start_call', 'accept_call', 'decline_call',
              'leave_call', 'end_call', 'list_call_history', 'get_active_call', 'get_call_grant', 'apply_livekit_event',
              'call_ring_timeout', 'call_json', 'participant_json', 'emit_call_event', 'set_participant_state', 'finish_call',
@@ -74,36 +74,36 @@ select is((select array_agg(p.proname::text order by p.proname) from pg_proc p j
         'get_call_grant', 'leave_call', 'list_call_history', 'my_call_ids', 'start_call', 'sweep_calls'],
   'CALL-SEC-21 the call definer functions are exactly the audited list');
 select is((select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-           where n.nspname = 'public' and p.prosecdef and p.proname in ('start_call', 'accept_call', 'decline_call', 'leave_call', 'end_call',
+           where n.nspname = 'parley' and p.prosecdef and p.proname in ('start_call', 'accept_call', 'decline_call', 'leave_call', 'end_call',
              'list_call_history', 'get_active_call', 'get_call_grant', 'service_role_apply_livekit_event')), 0::bigint,
   'CALL-SEC-22 every public call RPC is security invoker');
 select ok((select bool_and(p.proconfig @> array['search_path=""']) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-           where (n.nspname = 'public' and p.proname in ('start_call', 'accept_call', 'decline_call', 'leave_call', 'end_call',
+           where (n.nspname = 'parley' and p.proname in ('start_call', 'accept_call', 'decline_call', 'leave_call', 'end_call',
              'list_call_history', 'get_active_call', 'get_call_grant', 'service_role_apply_livekit_event'))
-              or (n.nspname = 'private' and p.proname in ('sweep_calls', 'finish_call', 'settle_call', 'apply_livekit_event', 'set_participant_state'))),
+              or (n.nspname = 'parley_internal' and p.proname in ('sweep_calls', 'finish_call', 'settle_call', 'apply_livekit_event', 'set_participant_state'))),
   'CALL-SEC-23 call functions pin search_path to empty');
-select ok(not has_function_privilege('authenticated', 'private.finish_call(uuid, text, text, timestamptz)', 'execute')
-  and not has_function_privilege('authenticated', 'private.settle_call(uuid, timestamptz)', 'execute')
-  and not has_function_privilege('authenticated', 'private.set_participant_state(uuid, uuid, text, timestamptz)', 'execute')
-  and not has_function_privilege('authenticated', 'private.join_participant(public.calls, uuid, timestamptz)', 'execute'),
+select ok(not has_function_privilege('authenticated', 'parley_internal.finish_call(uuid, text, text, timestamptz)', 'execute')
+  and not has_function_privilege('authenticated', 'parley_internal.settle_call(uuid, timestamptz)', 'execute')
+  and not has_function_privilege('authenticated', 'parley_internal.set_participant_state(uuid, uuid, text, timestamptz)', 'execute')
+  and not has_function_privilege('authenticated', 'parley_internal.join_participant(parley.calls, uuid, timestamptz)', 'execute'),
   'CALL-SEC-24 users cannot call the internal transitions');
-select ok(not has_function_privilege('authenticated', 'private.apply_livekit_event(text, text, text, text, timestamptz)', 'execute')
-  and not has_function_privilege('anon', 'private.apply_livekit_event(text, text, text, text, timestamptz)', 'execute')
-  and has_function_privilege('service_role', 'private.apply_livekit_event(text, text, text, text, timestamptz)', 'execute'),
+select ok(not has_function_privilege('authenticated', 'parley_internal.apply_livekit_event(text, text, text, text, timestamptz)', 'execute')
+  and not has_function_privilege('anon', 'parley_internal.apply_livekit_event(text, text, text, text, timestamptz)', 'execute')
+  and has_function_privilege('service_role', 'parley_internal.apply_livekit_event(text, text, text, text, timestamptz)', 'execute'),
   'CALL-SEC-25 only the service role may apply LiveKit events');
-select ok(not has_function_privilege('authenticated', 'public.service_role_apply_livekit_event(text, text, text, text, timestamptz)', 'execute')
-  and has_function_privilege('service_role', 'public.service_role_apply_livekit_event(text, text, text, text, timestamptz)', 'execute'),
+select ok(not has_function_privilege('authenticated', 'parley.service_role_apply_livekit_event(text, text, text, text, timestamptz)', 'execute')
+  and has_function_privilege('service_role', 'parley.service_role_apply_livekit_event(text, text, text, text, timestamptz)', 'execute'),
   'CALL-SEC-26 service_role_apply_livekit_event is the service role''s alone');
-select ok(not has_function_privilege('anon', 'public.start_call(uuid, text)', 'execute')
-  and not has_function_privilege('anon', 'public.list_call_history(timestamptz, integer)', 'execute')
-  and has_function_privilege('authenticated', 'public.start_call(uuid, text)', 'execute'),
+select ok(not has_function_privilege('anon', 'parley.start_call(uuid, text)', 'execute')
+  and not has_function_privilege('anon', 'parley.list_call_history(timestamptz, integer)', 'execute')
+  and has_function_privilege('authenticated', 'parley.start_call(uuid, text)', 'execute'),
   'CALL-SEC-27 the call RPCs are for signed-in users');
-select ok(has_function_privilege('authenticated', 'private.can_join_call(uuid)', 'execute') and not has_function_privilege('anon', 'private.can_join_call(uuid)', 'execute'),
+select ok(has_function_privilege('authenticated', 'parley_internal.can_join_call(uuid)', 'execute') and not has_function_privilege('anon', 'parley_internal.can_join_call(uuid)', 'execute'),
   'CALL-SEC-28 can_join_call is callable from authenticated realtime policies');
-select is((select obj_description('public.calls'::regclass, 'pg_class') is not null and obj_description('public.call_participants'::regclass, 'pg_class') is not null), true,
+select is((select obj_description('parley.calls'::regclass, 'pg_class') is not null and obj_description('parley.call_participants'::regclass, 'pg_class') is not null), true,
   'CALL-SEC-29 the tables are documented');
 select is((select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-           where n.nspname = 'public' and p.proname in ('start_call', 'accept_call', 'decline_call', 'leave_call', 'end_call',
+           where n.nspname = 'parley' and p.proname in ('start_call', 'accept_call', 'decline_call', 'leave_call', 'end_call',
              'list_call_history', 'get_active_call', 'get_call_grant', 'service_role_apply_livekit_event')
              and obj_description(p.oid, 'pg_proc') is null), 0::bigint,
   'CALL-SEC-30 every call RPC is documented');

@@ -5,56 +5,56 @@ select plan(12);
 
 create temp table expected_definers (signature text primary key, authenticated_may_execute boolean not null);
 insert into expected_definers values
-  ('private.my_conversation_ids()', true),
-  ('private.is_member(uuid)', true),
-  ('private.has_role(uuid,text[])', true),
-  ('private.handle_new_user()', false),
-  ('private.keep_group_owner()', false),
-  ('private.send_message(uuid,text,text,jsonb,jsonb,uuid,uuid)', true),
-  ('private.get_or_create_direct_conversation(uuid)', true),
-  ('private.send_direct_message(uuid,text,text,jsonb,jsonb,uuid,uuid)', true),
-  ('private.edit_message(uuid,text,jsonb)', true),
-  ('private.delete_message(uuid)', true),
-  ('private.mark_read(uuid,bigint)', true),
-  ('private.list_conversations(integer,timestamp with time zone,uuid,boolean)', true),
-  ('private.create_group(text,text,uuid[],text)', true),
-  ('private.update_group(uuid,text,text,text)', true),
-  ('private.delete_group(uuid)', true),
-  ('private.add_members(uuid,uuid[])', true),
-  ('private.remove_member(uuid,uuid)', true),
-  ('private.set_member_role(uuid,uuid,text)', true),
-  ('private.leave_group(uuid)', true);
+  ('parley_internal.my_conversation_ids()', true),
+  ('parley_internal.is_member(uuid)', true),
+  ('parley_internal.has_role(uuid,text[])', true),
+  ('parley_internal.handle_new_user()', false),
+  ('parley_internal.keep_group_owner()', false),
+  ('parley_internal.send_message(uuid,text,text,jsonb,jsonb,uuid,uuid)', true),
+  ('parley_internal.get_or_create_direct_conversation(uuid)', true),
+  ('parley_internal.send_direct_message(uuid,text,text,jsonb,jsonb,uuid,uuid)', true),
+  ('parley_internal.edit_message(uuid,text,jsonb)', true),
+  ('parley_internal.delete_message(uuid)', true),
+  ('parley_internal.mark_read(uuid,bigint)', true),
+  ('parley_internal.list_conversations(integer,timestamp with time zone,uuid,boolean)', true),
+  ('parley_internal.create_group(text,text,uuid[],text)', true),
+  ('parley_internal.update_group(uuid,text,text,text)', true),
+  ('parley_internal.delete_group(uuid)', true),
+  ('parley_internal.add_members(uuid,uuid[])', true),
+  ('parley_internal.remove_member(uuid,uuid)', true),
+  ('parley_internal.set_member_role(uuid,uuid,text)', true),
+  ('parley_internal.leave_group(uuid)', true);
 -- Messaging internals that must stay unreachable for the API roles (they skip permission checks).
 create temp table internal_functions (signature text primary key);
 insert into internal_functions values
-  ('private.append_message(uuid,uuid,text,text,jsonb,jsonb,uuid,uuid)'),
-  ('private.check_message_content(uuid,text,text,jsonb)'),
-  ('private.check_metadata(jsonb)'),
-  ('private.lock_group(uuid,uuid)'),
-  ('private.check_group_fields(text,text,text)'),
-  ('private.post_system_message(uuid,uuid,text,jsonb)'),
-  ('private.check_profile()'),
-  ('private.handle_new_user()'),
-  ('private.keep_group_owner()');
+  ('parley_internal.append_message(uuid,uuid,text,text,jsonb,jsonb,uuid,uuid)'),
+  ('parley_internal.check_message_content(uuid,text,text,jsonb)'),
+  ('parley_internal.check_metadata(jsonb)'),
+  ('parley_internal.lock_group(uuid,uuid)'),
+  ('parley_internal.check_group_fields(text,text,text)'),
+  ('parley_internal.post_system_message(uuid,uuid,text,jsonb)'),
+  ('parley_internal.check_profile()'),
+  ('parley_internal.handle_new_user()'),
+  ('parley_internal.keep_group_owner()');
 -- Every function messaging keeps in private.
 create temp view messaging_private as
   select signature from expected_definers union select signature from internal_functions
-  union values ('private.require_user()'), ('private.limits()'), ('private.check_page(integer)');
+  union values ('parley_internal.require_user()'), ('parley_internal.limits()'), ('parley_internal.check_page(integer)');
 -- Definer functions by schema-qualified name and argument types.
 create temp view definer_sigs as
   select n.nspname || '.' || p.proname || '(' || coalesce((select string_agg(format_type(t, null), ',' order by i)
            from unnest(p.proargtypes::oid[]) with ordinality a(t, i)), '') || ')' as signature, p.oid, p.proconfig, n.nspname
     from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-   where p.prosecdef and n.nspname in ('public', 'private');
+   where p.prosecdef and n.nspname in ('parley', 'parley_internal');
 
-select is((select count(*) from definer_sigs where nspname = 'public'), 0::bigint,
+select is((select count(*) from definer_sigs where nspname = 'parley'), 0::bigint,
   'DEF-01 no security definer function lives in public (the exposed schema)');
 select is(array(select signature from expected_definers except select signature from definer_sigs), '{}'::text[],
   'DEF-02 every documented messaging definer function exists and is security definer');
 select is(array(select d.signature from definer_sigs d
                  where d.signature not in (select signature from expected_definers)
                    and (select prorettype from pg_proc where oid = d.oid)
-                       in ('public.messages'::regtype, 'public.conversations'::regtype, 'public.conversation_members'::regtype, 'public.profiles'::regtype)),
+                       in ('parley.messages'::regtype, 'parley.conversations'::regtype, 'parley.conversation_members'::regtype, 'parley.profiles'::regtype)),
   '{}'::text[], 'DEF-03 no undocumented definer function returns messaging rows');
 select is(array(select signature from definer_sigs where not coalesce(proconfig @> array['search_path=""'], false)), '{}'::text[],
   'DEF-04 every definer function has search_path fixed to empty');
@@ -78,11 +78,11 @@ select is(array(select i.signature from internal_functions i
                  where has_function_privilege('service_role', i.signature::regprocedure, 'execute')), '{}'::text[],
   'DEF-10 nor can service_role');
 select is((select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-            where n.nspname = 'private' and p.prosecdef and p.proargnames && array['actor_id', 'sender_id', 'as_user_id', 'caller_id']
+            where n.nspname = 'parley_internal' and p.prosecdef and p.proargnames && array['actor_id', 'sender_id', 'as_user_id', 'caller_id']
               and p.oid in (select signature::regprocedure from expected_definers where authenticated_may_execute)), 0::bigint,
   'DEF-11 no callable definer function takes a user id to act as');
 -- the private schema is not reachable by anon at all
-select is(has_schema_privilege('anon', 'private', 'usage'), false, 'DEF-12 anon has no usage on schema private');
+select is(has_schema_privilege('anon', 'parley_internal', 'usage'), false, 'DEF-12 anon has no usage on schema parley_internal');
 
 select * from finish();
 rollback;

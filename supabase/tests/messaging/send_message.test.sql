@@ -8,141 +8,141 @@ select tests.create_user('b4000000-0000-0000-0000-000000000002', 'b4_admin');
 select tests.create_user('b4000000-0000-0000-0000-000000000003', 'b4_member');
 select tests.create_user('b4000000-0000-0000-0000-000000000004', 'b4_stranger');
 select tests.create_user('b4000000-0000-0000-0000-000000000005', 'b4_partner');
-insert into public.conversations (id, kind, title, created_by)
+insert into parley.conversations (id, kind, title, created_by)
 values ('b4c00000-0000-0000-0000-000000000001', 'group', 'B4 group', 'b4000000-0000-0000-0000-000000000001');
-insert into public.conversation_members (conversation_id, user_id, role) values
+insert into parley.conversation_members (conversation_id, user_id, role) values
   ('b4c00000-0000-0000-0000-000000000001', 'b4000000-0000-0000-0000-000000000001', 'owner'),
   ('b4c00000-0000-0000-0000-000000000001', 'b4000000-0000-0000-0000-000000000002', 'admin'),
   ('b4c00000-0000-0000-0000-000000000001', 'b4000000-0000-0000-0000-000000000003', 'member');
 insert into storage.objects (bucket_id, name, owner_id, metadata) values
-  ('attachments', 'b4c00000-0000-0000-0000-000000000001/photo.png', 'b4000000-0000-0000-0000-000000000003', '{"size": 2048, "mimetype": "image/png"}'),
-  ('attachments', 'b4c00000-0000-0000-0000-000000000001/huge.png', 'b4000000-0000-0000-0000-000000000003', '{"size": 10485761, "mimetype": "image/png"}'),
-  ('attachments', 'b4c00000-0000-0000-0000-000000000001/clip.mp4', 'b4000000-0000-0000-0000-000000000003', '{"size": 5000000, "mimetype": "video/mp4"}'),
-  ('attachments', 'b4c00000-0000-0000-0000-000000000001/tool.exe', 'b4000000-0000-0000-0000-000000000003', '{"size": 100, "mimetype": "application/x-msdownload"}'),
-  ('attachments', 'b4c00000-0000-0000-0000-000000000001/doc.pdf', 'b4000000-0000-0000-0000-000000000003', '{"size": 100, "mimetype": "application/pdf; charset=binary"}');
+  ('parley-attachments', 'b4c00000-0000-0000-0000-000000000001/photo.png', 'b4000000-0000-0000-0000-000000000003', '{"size": 2048, "mimetype": "image/png"}'),
+  ('parley-attachments', 'b4c00000-0000-0000-0000-000000000001/huge.png', 'b4000000-0000-0000-0000-000000000003', '{"size": 10485761, "mimetype": "image/png"}'),
+  ('parley-attachments', 'b4c00000-0000-0000-0000-000000000001/clip.mp4', 'b4000000-0000-0000-0000-000000000003', '{"size": 5000000, "mimetype": "video/mp4"}'),
+  ('parley-attachments', 'b4c00000-0000-0000-0000-000000000001/tool.exe', 'b4000000-0000-0000-0000-000000000003', '{"size": 100, "mimetype": "application/x-msdownload"}'),
+  ('parley-attachments', 'b4c00000-0000-0000-0000-000000000001/doc.pdf', 'b4000000-0000-0000-0000-000000000003', '{"size": 100, "mimetype": "application/pdf; charset=binary"}');
 
 -- Sending to a group as a member
 select tests.authenticate_as('b4000000-0000-0000-0000-000000000003');
-select is((select seq from public.send_message('b4c00000-0000-0000-0000-000000000001', 'first')), 1::bigint,
+select is((select seq from parley.send_message('b4c00000-0000-0000-0000-000000000001', 'first')), 1::bigint,
   'SEND-01 a member sends a text message; it gets seq 1');
-select is((select seq from public.send_message('b4c00000-0000-0000-0000-000000000001', 'second')), 2::bigint,
+select is((select seq from parley.send_message('b4c00000-0000-0000-0000-000000000001', 'second')), 2::bigint,
   'SEND-02 the next message gets seq 2');
-select is((select sender_id from public.messages where conversation_id = 'b4c00000-0000-0000-0000-000000000001' and seq = 2),
+select is((select sender_id from parley.messages where conversation_id = 'b4c00000-0000-0000-0000-000000000001' and seq = 2),
   'b4000000-0000-0000-0000-000000000003'::uuid, 'SEND-03 sender_id is the caller, never client-chosen');
-select is((select last_seq from public.conversations where id = 'b4c00000-0000-0000-0000-000000000001'), 2::bigint,
+select is((select last_seq from parley.conversations where id = 'b4c00000-0000-0000-0000-000000000001'), 2::bigint,
   'SEND-04 conversations.last_seq follows the newest message');
-select isnt((select last_message_at from public.conversations where id = 'b4c00000-0000-0000-0000-000000000001'), null,
+select isnt((select last_message_at from parley.conversations where id = 'b4c00000-0000-0000-0000-000000000001'), null,
   'SEND-05 conversations.last_message_at is set');
-select is((select last_read_seq from public.conversation_members where conversation_id = 'b4c00000-0000-0000-0000-000000000001'
+select is((select last_read_seq from parley.conversation_members where conversation_id = 'b4c00000-0000-0000-0000-000000000001'
            and user_id = 'b4000000-0000-0000-0000-000000000003'), 2::bigint,
   'SEND-06 the sender''s read cursor moves to their own message (own messages are never unread)');
-select is((select last_read_seq from public.conversation_members where conversation_id = 'b4c00000-0000-0000-0000-000000000001'
+select is((select last_read_seq from parley.conversation_members where conversation_id = 'b4c00000-0000-0000-0000-000000000001'
            and user_id = 'b4000000-0000-0000-0000-000000000001'), 0::bigint,
   'SEND-07 other members'' cursors stay, so they have unread messages');
 
 -- Replies
-select is((select reply_to_id from public.send_message('b4c00000-0000-0000-0000-000000000001', 're: first',
-            reply_to_id => (select id from public.messages where conversation_id = 'b4c00000-0000-0000-0000-000000000001' and seq = 1))),
-  (select id from public.messages where conversation_id = 'b4c00000-0000-0000-0000-000000000001' and seq = 1),
+select is((select reply_to_id from parley.send_message('b4c00000-0000-0000-0000-000000000001', 're: first',
+            reply_to_id => (select id from parley.messages where conversation_id = 'b4c00000-0000-0000-0000-000000000001' and seq = 1))),
+  (select id from parley.messages where conversation_id = 'b4c00000-0000-0000-0000-000000000001' and seq = 1),
   'SEND-08 a reply records reply_to_id');
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', reply_to_id => 'b4000000-0000-0000-0000-0000000000ff')$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', 'x', reply_to_id => 'b4000000-0000-0000-0000-0000000000ff')$$),
   'PT404 reply_not_found', 'SEND-09 replying to a message outside the conversation is refused');
 
 -- Idempotent retry
-select is((select seq from public.send_message('b4c00000-0000-0000-0000-000000000001', 'once', client_id => 'b4d00000-0000-0000-0000-000000000001')),
+select is((select seq from parley.send_message('b4c00000-0000-0000-0000-000000000001', 'once', client_id => 'b4d00000-0000-0000-0000-000000000001')),
   4::bigint, 'SEND-10 a send with a client_id is stored');
-select is((select seq from public.send_message('b4c00000-0000-0000-0000-000000000001', 'once', client_id => 'b4d00000-0000-0000-0000-000000000001')),
+select is((select seq from parley.send_message('b4c00000-0000-0000-0000-000000000001', 'once', client_id => 'b4d00000-0000-0000-0000-000000000001')),
   4::bigint, 'SEND-11 retrying with the same client_id returns the first row');
-select is((select count(*) from public.messages where client_id = 'b4d00000-0000-0000-0000-000000000001'), 1::bigint,
+select is((select count(*) from parley.messages where client_id = 'b4d00000-0000-0000-0000-000000000001'), 1::bigint,
   'SEND-12 the retry stored no duplicate');
-select is((select last_seq from public.conversations where id = 'b4c00000-0000-0000-0000-000000000001'), 4::bigint,
+select is((select last_seq from parley.conversations where id = 'b4c00000-0000-0000-0000-000000000001'), 4::bigint,
   'SEND-13 the retry consumed no seq');
 
 -- Attachments
-select is((select attachment from public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image',
+select is((select attachment from parley.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image',
             attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/photo.png", "width": 640, "height": 480}')),
-  '{"bucket": "attachments", "path": "b4c00000-0000-0000-0000-000000000001/photo.png", "mime_type": "image/png", "size": 2048, "name": "photo.png", "width": 640, "height": 480}'::jsonb,
+  '{"bucket": "parley-attachments", "path": "b4c00000-0000-0000-0000-000000000001/photo.png", "mime_type": "image/png", "size": 2048, "name": "photo.png", "width": 640, "height": 480}'::jsonb,
   'SEND-14 an image message stores the attachment facts, size and mime type taken from Storage');
-select is((select kind from public.send_message('b4c00000-0000-0000-0000-000000000001', 'see this', kind => 'file',
+select is((select kind from parley.send_message('b4c00000-0000-0000-0000-000000000001', 'see this', kind => 'file',
             attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/doc.pdf", "name": "Report.pdf"}')),
   'file', 'SEND-15 a file message with a caption is accepted (mime parameters ignored)');
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/huge.png"}')$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/huge.png"}')$$),
   '22023 attachment_too_large', 'SEND-16 an image over 10 MB is refused');
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/clip.mp4"}')$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/clip.mp4"}')$$),
   '22023 attachment_mime_not_allowed', 'SEND-17 a video file sent as kind image is refused');
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'file', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/tool.exe"}')$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'file', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/tool.exe"}')$$),
   '22023 attachment_mime_not_allowed', 'SEND-18 a mime type outside every list is refused');
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'video', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/missing.mp4", "size": 1, "mime_type": "video/mp4"}')$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'video', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/missing.mp4", "size": 1, "mime_type": "video/mp4"}')$$),
   'PT404 attachment_not_found', 'SEND-19 an attachment that was never uploaded is refused');
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-0000000000ff/photo.png"}')$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-0000000000ff/photo.png"}')$$),
   '22023 attachment_path_invalid', 'SEND-20 an attachment outside the conversation''s folder is refused');
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/../x/photo.png"}')$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/../x/photo.png"}')$$),
   '22023 attachment_path_invalid', 'SEND-21 ".." in an attachment path is refused');
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image')$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image')$$),
   '22023 attachment_required', 'SEND-22 kind image without an attachment is refused');
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/photo.png"}')$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', 'x', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/photo.png"}')$$),
   '22023 attachment_not_allowed', 'SEND-23 a text message with an attachment is refused');
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '"b4c00000-0000-0000-0000-000000000001/photo.png"')$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '"b4c00000-0000-0000-0000-000000000001/photo.png"')$$),
   '22023 attachment_invalid', 'SEND-24 an attachment that is not an object is refused');
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/photo.png", "width": "wide"}')$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', null, kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/photo.png", "width": "wide"}')$$),
   '22023 attachment_invalid', 'SEND-25 a non-numeric media fact is refused');
 
 -- Bad input and limits
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', '   ')$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', '   ')$$),
   '22023 body_required', 'SEND-26 a blank text message is refused');
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', repeat('x', 4001))$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', repeat('x', 4001))$$),
   '22023 body_too_long', 'SEND-27 a body over 4000 characters is refused');
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', repeat('x', 4000))$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', repeat('x', 4000))$$),
   'no error', 'SEND-28 a body of exactly 4000 characters is accepted');
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', metadata => jsonb_build_object('k', repeat('x', 4100)))$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', 'x', metadata => jsonb_build_object('k', repeat('x', 4100)))$$),
   '22023 metadata_too_large', 'SEND-29 metadata over 4096 bytes is refused');
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', metadata => '[1,2]')$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', 'x', metadata => '[1,2]')$$),
   '22023 metadata_invalid', 'SEND-30 metadata that is not an object is refused');
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', kind => 'sticker')$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', 'x', kind => 'sticker')$$),
   '22023 invalid_kind', 'SEND-31 an unknown kind is refused');
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', kind => 'system')$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', 'x', kind => 'system')$$),
   '22023 system_kind_reserved', 'SEND-32 clients cannot send system messages');
-select is((select last_seq from public.conversations where id = 'b4c00000-0000-0000-0000-000000000001'), 7::bigint,
+select is((select last_seq from parley.conversations where id = 'b4c00000-0000-0000-0000-000000000001'), 7::bigint,
   'SEND-33 refused sends changed nothing (last_seq counts only the 7 accepted messages)');
 
 -- Who may send
 select tests.authenticate_as('b4000000-0000-0000-0000-000000000004');
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'let me in')$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', 'let me in')$$),
   'PT404 conversation_not_found', 'SEND-34 a non-member cannot send (and learns nothing about the conversation)');
 select tests.authenticate_as_anon();
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'anon')$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', 'anon')$$),
   '42501 -', 'SEND-35 anon has no execute grant on send_message');
 select tests.authenticate_as_service_role();
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'service')$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', 'service')$$),
   '42501 not_authenticated', 'SEND-36 send_message needs a signed-in user (service_role writes tables directly)');
 
 -- Direct messages
 select tests.authenticate_as('b4000000-0000-0000-0000-000000000001');
-select is((select seq from public.send_direct_message('b4000000-0000-0000-0000-000000000005', 'hello partner')), 1::bigint,
+select is((select seq from parley.send_direct_message('b4000000-0000-0000-0000-000000000005', 'hello partner')), 1::bigint,
   'SEND-37 the first direct message creates the conversation (seq 1)');
-select is((select count(*) from public.conversation_members m join public.conversations c on c.id = m.conversation_id
+select is((select count(*) from parley.conversation_members m join parley.conversations c on c.id = m.conversation_id
            where c.kind = 'direct' and c.direct_key = 'b4000000-0000-0000-0000-000000000001:b4000000-0000-0000-0000-000000000005'),
   2::bigint, 'SEND-38 both people are members of the new direct conversation');
-select is((select seq from public.send_direct_message('b4000000-0000-0000-0000-000000000005', 'again')), 2::bigint,
+select is((select seq from parley.send_direct_message('b4000000-0000-0000-0000-000000000005', 'again')), 2::bigint,
   'SEND-39 the second direct message reuses the conversation');
 select tests.authenticate_as('b4000000-0000-0000-0000-000000000005');
-select is((select id from public.get_or_create_direct_conversation('b4000000-0000-0000-0000-000000000001')),
-  (select id from public.conversations where direct_key = 'b4000000-0000-0000-0000-000000000001:b4000000-0000-0000-0000-000000000005'),
+select is((select id from parley.get_or_create_direct_conversation('b4000000-0000-0000-0000-000000000001')),
+  (select id from parley.conversations where direct_key = 'b4000000-0000-0000-0000-000000000001:b4000000-0000-0000-0000-000000000005'),
   'SEND-40 the other party gets the same direct conversation (one per pair)');
-select is((select seq from public.send_direct_message('b4000000-0000-0000-0000-000000000001', 'hi back')), 3::bigint,
+select is((select seq from parley.send_direct_message('b4000000-0000-0000-0000-000000000001', 'hi back')), 3::bigint,
   'SEND-41 the other party replies in the same conversation');
-select is(tests.error_of($$select public.send_direct_message('b4000000-0000-0000-0000-000000000005', 'me')$$),
+select is(tests.error_of($$select parley.send_direct_message('b4000000-0000-0000-0000-000000000005', 'me')$$),
   '22023 cannot_message_self', 'SEND-42 a direct message to yourself is refused');
-select is(tests.error_of($$select public.send_direct_message('b4000000-0000-0000-0000-0000000000ff', 'ghost')$$),
+select is(tests.error_of($$select parley.send_direct_message('b4000000-0000-0000-0000-0000000000ff', 'ghost')$$),
   'PT404 user_not_found', 'SEND-43 a direct message to an unknown user is refused');
-select is(tests.error_of($$select public.get_or_create_direct_conversation(null)$$),
+select is(tests.error_of($$select parley.get_or_create_direct_conversation(null)$$),
   'PT404 user_not_found', 'SEND-44 get_or_create_direct_conversation needs a user');
-select is(tests.error_of($$select public.send_direct_message('b4000000-0000-0000-0000-000000000001', 'x', client_id => 'b4d00000-0000-0000-0000-000000000002')$$),
+select is(tests.error_of($$select parley.send_direct_message('b4000000-0000-0000-0000-000000000001', 'x', client_id => 'b4d00000-0000-0000-0000-000000000002')$$),
   'no error', 'SEND-45 a direct send with a client_id is accepted');
-select is(tests.error_of($$select public.send_message('b4c00000-0000-0000-0000-000000000001', 'x', client_id => 'b4d00000-0000-0000-0000-000000000002')$$),
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', 'x', client_id => 'b4d00000-0000-0000-0000-000000000002')$$),
   'PT404 conversation_not_found', 'SEND-46 (partner is no group member) membership is checked before idempotency');
 select tests.authenticate_as('b4000000-0000-0000-0000-000000000003');
-select is(tests.error_of($$select public.send_direct_message('b4000000-0000-0000-0000-000000000001', 'x', client_id => 'b4d00000-0000-0000-0000-000000000001')$$),
+select is(tests.error_of($$select parley.send_direct_message('b4000000-0000-0000-0000-000000000001', 'x', client_id => 'b4d00000-0000-0000-0000-000000000001')$$),
   '23505 client_id_conflict', 'SEND-47 reusing a client_id in another conversation is a conflict');
 
 select * from finish();

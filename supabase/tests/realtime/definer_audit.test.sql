@@ -6,19 +6,19 @@ select plan(10);
 -- Every function the realtime migrations keep in private, and whether it is security definer.
 create temp table realtime_functions (signature text primary key, definer boolean not null, authenticated_may_execute boolean not null);
 insert into realtime_functions values
-  ('private.realtime_topic_receive_extensions(text)', true, true),
-  ('private.realtime_topic_send_extensions(text)', true, true),
-  ('private.broadcast_message_created()', true, false),
-  ('private.broadcast_message_changed()', true, false),
-  ('private.broadcast_members_added()', true, false),
-  ('private.broadcast_members_removed()', true, false),
-  ('private.broadcast_member_updated()', true, false),
-  ('private.broadcast_conversation_updated()', true, false),
-  ('private.realtime_limits()', false, true),
-  ('private.message_json(public.messages)', false, false),
-  ('private.last_message_json(public.messages)', false, false),
-  ('private.send_conversation_activity(public.messages,text)', false, false),
-  ('private.send_user_events(text,uuid[],jsonb[])', false, false);
+  ('parley_internal.realtime_topic_receive_extensions(text)', true, true),
+  ('parley_internal.realtime_topic_send_extensions(text)', true, true),
+  ('parley_internal.broadcast_message_created()', true, false),
+  ('parley_internal.broadcast_message_changed()', true, false),
+  ('parley_internal.broadcast_members_added()', true, false),
+  ('parley_internal.broadcast_members_removed()', true, false),
+  ('parley_internal.broadcast_member_updated()', true, false),
+  ('parley_internal.broadcast_conversation_updated()', true, false),
+  ('parley_internal.realtime_limits()', false, true),
+  ('parley_internal.message_json(parley.messages)', false, false),
+  ('parley_internal.last_message_json(parley.messages)', false, false),
+  ('parley_internal.send_conversation_activity(parley.messages,text)', false, false),
+  ('parley_internal.send_user_events(text,uuid[],jsonb[])', false, false);
 
 select is(array(select r.signature from realtime_functions r, pg_proc p
                  where p.oid = r.signature::regprocedure and p.prosecdef <> r.definer), '{}'::text[],
@@ -37,7 +37,7 @@ select is(array(select r.signature from realtime_functions r
                  where has_function_privilege('authenticated', r.signature, 'execute') <> r.authenticated_may_execute), '{}'::text[],
   'RT-DEF-05 authenticated executes only the policy helpers (answering for auth.uid()) and the limits');
 select is(array(select r.signature from realtime_functions r
-                 where not r.authenticated_may_execute and r.signature <> 'private.realtime_limits()'
+                 where not r.authenticated_may_execute and r.signature <> 'parley_internal.realtime_limits()'
                    and has_function_privilege('service_role', r.signature, 'execute')), '{}'::text[],
   'RT-DEF-06 service_role cannot run the trigger functions or the fan-out internals');
 select is((select array_agg(t.tgname::text order by t.tgname) from pg_trigger t
@@ -48,12 +48,12 @@ select is((select array_agg(t.tgname::text order by t.tgname) from pg_trigger t
 
 -- Postgres Changes: messages only.
 select is((select array_agg(schemaname || '.' || tablename order by tablename) from pg_publication_tables
-            where pubname = 'supabase_realtime' and schemaname = 'public'
+            where pubname = 'supabase_realtime' and schemaname = 'parley'
               and tablename in ('profiles', 'conversations', 'conversation_members', 'messages', 'calls', 'call_participants')),
-  array['public.messages'], 'RT-DEF-08 supabase_realtime publishes public.messages and no other Parley table');
-select ok((select relrowsecurity from pg_class where oid = 'public.messages'::regclass),
+  array['parley.messages'], 'RT-DEF-08 supabase_realtime publishes parley.messages and no other Parley table');
+select ok((select relrowsecurity from pg_class where oid = 'parley.messages'::regclass),
   'RT-DEF-09 messages has RLS on, so Realtime checks each subscriber''s select policy');
-select is((select relreplident::text from pg_class where oid = 'public.messages'::regclass), 'd',
+select is((select relreplident::text from pg_class where oid = 'parley.messages'::regclass), 'd',
   'RT-DEF-10 default replica identity: old records carry the id only');
 
 select * from finish();

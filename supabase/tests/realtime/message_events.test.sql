@@ -26,22 +26,22 @@ select tests.create_user('e2000000-0000-0000-0000-000000000001', 'e2_alice');
 select tests.create_user('e2000000-0000-0000-0000-000000000002', 'e2_bob');
 select tests.create_user('e2000000-0000-0000-0000-000000000003', 'e2_carol');
 select tests.create_user('e2000000-0000-0000-0000-000000000004', 'e2_dave');
-insert into public.conversations (id, kind, title, created_by) values
+insert into parley.conversations (id, kind, title, created_by) values
   ('e2c00000-0000-0000-0000-000000000001', 'group', 'E2 group', 'e2000000-0000-0000-0000-000000000001');
-insert into public.conversation_members (conversation_id, user_id, role) values
+insert into parley.conversation_members (conversation_id, user_id, role) values
   ('e2c00000-0000-0000-0000-000000000001', 'e2000000-0000-0000-0000-000000000001', 'owner'),
   ('e2c00000-0000-0000-0000-000000000001', 'e2000000-0000-0000-0000-000000000002', 'member');
 select pg_temp.take();
 
 -- A sends a message.
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
-insert into ids select 'm1', id from public.send_message('e2c00000-0000-0000-0000-000000000001', 'hello bob');
+insert into ids select 'm1', id from parley.send_message('e2c00000-0000-0000-0000-000000000001', 'hello bob');
 select tests.clear_authentication();
 select is(pg_temp.take(), 3::bigint, 'RT-MSG-01 a message sends exactly 3 rows: message_created + one conversation_activity per member (2)');
 select is((select count(*) from taken where topic = 'conversation:e2c00000-0000-0000-0000-000000000001' and event = 'message_created'), 1::bigint,
   'RT-MSG-02 one message_created on conversation:<id>');
 select is(pg_temp.ev('conversation:e2c00000-0000-0000-0000-000000000001', 'message_created'),
-  (select jsonb_build_object('conversation_id', m.conversation_id, 'message', to_jsonb(m)) from public.messages m where m.id = (select id from ids where name = 'm1')),
+  (select jsonb_build_object('conversation_id', m.conversation_id, 'message', to_jsonb(m)) from parley.messages m where m.id = (select id from ids where name = 'm1')),
   'RT-MSG-03 message_created carries {conversation_id, message} with every column of the message row');
 select ok((select bool_and(private and extension = 'broadcast' and payload ->> 'id' = id::text) from taken),
   'RT-MSG-04 every event is a private broadcast whose payload.id is the event''s own id (meta.id, for dedupe)');
@@ -50,7 +50,7 @@ select is(pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'conversation_
      'avatar_url', null, 'last_seq', 1, 'action', 'created', 'unread_count', 1,
      'last_message', jsonb_build_object('id', m.id, 'seq', 1, 'sender_id', 'e2000000-0000-0000-0000-000000000001', 'kind', 'text',
        'preview', 'hello bob', 'attachment', null, 'system', null, 'created_at', m.created_at, 'edited_at', null, 'deleted_at', null))
-     from public.messages m where m.id = (select id from ids where name = 'm1')),
+     from parley.messages m where m.id = (select id from ids where name = 'm1')),
   'RT-MSG-05 the recipient''s inbox gets conversation_activity: conversation, last_seq, preview, sender, created_at, unread_count');
 select is((pg_temp.ev('user:e2000000-0000-0000-0000-000000000001', 'conversation_activity') ->> 'unread_count')::int, 0,
   'RT-MSG-06 the sender''s own inbox (their other devices) gets it with unread_count 0');
@@ -59,8 +59,8 @@ select is((select count(*) from taken where topic = 'user:e2000000-0000-0000-000
 
 -- B sends two; then the activity counts B's unread as A sees it.
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000002');
-select public.send_message('e2c00000-0000-0000-0000-000000000001', 'one');
-select public.send_message('e2c00000-0000-0000-0000-000000000001', repeat('x', 200));
+select parley.send_message('e2c00000-0000-0000-0000-000000000001', 'one');
+select parley.send_message('e2c00000-0000-0000-0000-000000000001', repeat('x', 200));
 select tests.clear_authentication();
 select is(pg_temp.take(), 6::bigint, 'RT-MSG-08 two messages in one transaction: 6 rows');
 select is((select array_agg((payload ->> 'unread_count')::int order by (payload -> 'last_message' ->> 'seq')::int) from taken
@@ -76,43 +76,43 @@ select is((select array_agg((payload -> 'message' ->> 'seq')::int order by (payl
 -- Rolled-back and failed writes send nothing.
 savepoint before_send;
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
-select public.send_message('e2c00000-0000-0000-0000-000000000001', 'never committed');
+select parley.send_message('e2c00000-0000-0000-0000-000000000001', 'never committed');
 rollback to savepoint before_send;
 select tests.clear_authentication();
 select is(pg_temp.take(), 0::bigint, 'RT-MSG-12 a rolled-back send leaves no realtime row');
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
-select is(tests.error_of($$select public.send_message('e2c00000-0000-0000-0000-000000000001', '   ')$$), '22023 body_required',
+select is(tests.error_of($$select parley.send_message('e2c00000-0000-0000-0000-000000000001', '   ')$$), '22023 body_required',
   'RT-MSG-13 a refused send ...');
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000003');
-select is(tests.error_of($$select public.send_message('e2c00000-0000-0000-0000-000000000001', 'let me in')$$), 'PT404 conversation_not_found',
+select is(tests.error_of($$select parley.send_message('e2c00000-0000-0000-0000-000000000001', 'let me in')$$), 'PT404 conversation_not_found',
   'RT-MSG-14 ... and a stranger''s send ...');
 select tests.clear_authentication();
 select is(pg_temp.take(), 0::bigint, 'RT-MSG-15 ... send nothing');
 
 -- Retries with the same client_id return the first message and send no second event.
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
-select public.send_message('e2c00000-0000-0000-0000-000000000001', 'once', client_id => 'e2e00000-0000-0000-0000-000000000001');
+select parley.send_message('e2c00000-0000-0000-0000-000000000001', 'once', client_id => 'e2e00000-0000-0000-0000-000000000001');
 select tests.clear_authentication();
 select pg_temp.take();
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
-select public.send_message('e2c00000-0000-0000-0000-000000000001', 'once', client_id => 'e2e00000-0000-0000-0000-000000000001');
+select parley.send_message('e2c00000-0000-0000-0000-000000000001', 'once', client_id => 'e2e00000-0000-0000-0000-000000000001');
 select tests.clear_authentication();
 select is(pg_temp.take(), 0::bigint, 'RT-MSG-16 a retried send (same client_id) sends no duplicate event');
 
 -- Edits.
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
-select public.edit_message((select id from ids where name = 'm1'), 'hello again');
+select parley.edit_message((select id from ids where name = 'm1'), 'hello again');
 select tests.clear_authentication();
 select is(pg_temp.take(), 1::bigint, 'RT-MSG-17 editing an older message sends only message_edited (the inbox shows the latest)');
 select is(pg_temp.ev('conversation:e2c00000-0000-0000-0000-000000000001', 'message_edited'),
-  (select jsonb_build_object('conversation_id', m.conversation_id, 'message', to_jsonb(m)) from public.messages m where m.id = (select id from ids where name = 'm1')),
+  (select jsonb_build_object('conversation_id', m.conversation_id, 'message', to_jsonb(m)) from parley.messages m where m.id = (select id from ids where name = 'm1')),
   'RT-MSG-18 message_edited carries the edited row (new body, edited_at)');
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
-insert into ids select 'm5', id from public.send_message('e2c00000-0000-0000-0000-000000000001', 'the secret plan');
+insert into ids select 'm5', id from parley.send_message('e2c00000-0000-0000-0000-000000000001', 'the secret plan');
 select tests.clear_authentication();
 select pg_temp.take();
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
-select public.edit_message((select id from ids where name = 'm5'), 'the secret plan, revised');
+select parley.edit_message((select id from ids where name = 'm5'), 'the secret plan, revised');
 select tests.clear_authentication();
 select pg_temp.take();
 select is((select array_agg(topic || ' ' || event || ' ' || coalesce(payload ->> 'action', '') order by topic) from taken),
@@ -123,11 +123,11 @@ select is((select array_agg(topic || ' ' || event || ' ' || coalesce(payload ->>
 
 -- Deletes (tombstones).
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
-select public.delete_message((select id from ids where name = 'm5'));
+select parley.delete_message((select id from ids where name = 'm5'));
 select tests.clear_authentication();
 select is(pg_temp.take(), 3::bigint, 'RT-MSG-20 deleting the latest message: message_deleted + one conversation_activity per member');
 select is(pg_temp.ev('conversation:e2c00000-0000-0000-0000-000000000001', 'message_deleted') -> 'message',
-  (select to_jsonb(m) from public.messages m where m.id = (select id from ids where name = 'm5')),
+  (select to_jsonb(m) from parley.messages m where m.id = (select id from ids where name = 'm5')),
   'RT-MSG-21 message_deleted carries the tombstone');
 select ok((select (payload -> 'message' ->> 'body') is null and (payload -> 'message' -> 'attachment') = 'null'::jsonb
                   and payload -> 'message' -> 'metadata' = '{}'::jsonb and payload -> 'message' ->> 'deleted_at' is not null
@@ -138,16 +138,16 @@ select is((select count(*) from taken where payload::text like '%secret%'), 0::b
 select is((pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'conversation_activity') -> 'last_message' -> 'preview'), 'null'::jsonb,
   'RT-MSG-24 the inbox preview of a deleted latest message is null');
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
-select public.delete_message((select id from ids where name = 'm5'));
+select parley.delete_message((select id from ids where name = 'm5'));
 select tests.clear_authentication();
 select is(pg_temp.take(), 0::bigint, 'RT-MSG-25 deleting it again changes nothing and sends nothing');
 
 -- Attachments: the inbox gets the file's name and type, members get the attachment.
 insert into storage.objects (bucket_id, name, owner_id, metadata) values
-  ('attachments', 'e2c00000-0000-0000-0000-000000000001/cat.png', 'e2000000-0000-0000-0000-000000000001', '{"size": 10, "mimetype": "image/png"}');
+  ('parley-attachments', 'e2c00000-0000-0000-0000-000000000001/cat.png', 'e2000000-0000-0000-0000-000000000001', '{"size": 10, "mimetype": "image/png"}');
 select pg_temp.take();
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
-select public.send_message('e2c00000-0000-0000-0000-000000000001', null, 'image',
+select parley.send_message('e2c00000-0000-0000-0000-000000000001', null, 'image',
   '{"path": "e2c00000-0000-0000-0000-000000000001/cat.png", "name": "cat.png"}');
 select tests.clear_authentication();
 select pg_temp.take();
@@ -157,7 +157,7 @@ select is(pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'conversation_
 
 -- A first direct message creates the conversation: membership and message events together.
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
-insert into ids select 'dm', conversation_id from public.send_direct_message('e2000000-0000-0000-0000-000000000004', 'hi dave');
+insert into ids select 'dm', conversation_id from parley.send_direct_message('e2000000-0000-0000-0000-000000000004', 'hi dave');
 select tests.clear_authentication();
 select pg_temp.take();
 select is((select array_agg(event || ' ' || split_part(topic, ':', 1) order by event, topic) from taken),
@@ -170,7 +170,7 @@ select is((select array_agg(topic order by topic) from taken where event = 'conv
 
 -- Writers other than the RPCs still send (the triggers are definer): the service role inserting a message.
 select tests.authenticate_as_service_role();
-insert into public.messages (conversation_id, seq, sender_id, kind, body)
+insert into parley.messages (conversation_id, seq, sender_id, kind, body)
 values ('e2c00000-0000-0000-0000-000000000001', 100, 'e2000000-0000-0000-0000-000000000002', 'text', 'from a server');
 select tests.clear_authentication();
 select pg_temp.take();

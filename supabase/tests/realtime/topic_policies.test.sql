@@ -52,21 +52,21 @@ select tests.create_user('e1000000-0000-0000-0000-000000000002', 'e1_member');
 select tests.create_user('e1000000-0000-0000-0000-000000000003', 'e1_stranger');
 select tests.create_user('e1000000-0000-0000-0000-000000000004', 'e1_former');
 select tests.create_user('e1000000-0000-0000-0000-000000000005', 'e1_late');
-insert into public.conversations (id, kind, title, created_by) values
+insert into parley.conversations (id, kind, title, created_by) values
   ('e1c00000-0000-0000-0000-000000000001', 'group', 'E1 group', 'e1000000-0000-0000-0000-000000000001');
-insert into public.conversation_members (conversation_id, user_id, role) values
+insert into parley.conversation_members (conversation_id, user_id, role) values
   ('e1c00000-0000-0000-0000-000000000001', 'e1000000-0000-0000-0000-000000000001', 'owner'),
   ('e1c00000-0000-0000-0000-000000000001', 'e1000000-0000-0000-0000-000000000002', 'member'),
   ('e1c00000-0000-0000-0000-000000000001', 'e1000000-0000-0000-0000-000000000004', 'member');
-insert into public.calls (id, conversation_id, kind, media, status, initiated_by, room_name, max_participants) values
+insert into parley.calls (id, conversation_id, kind, media, status, initiated_by, room_name, max_participants) values
   ('e1ca0000-0000-0000-0000-000000000001', 'e1c00000-0000-0000-0000-000000000001', 'group', 'audio', 'ringing',
    'e1000000-0000-0000-0000-000000000001', 'parley-call-e1', 50);
-insert into public.call_participants (call_id, user_id, state) values
+insert into parley.call_participants (call_id, user_id, state) values
   ('e1ca0000-0000-0000-0000-000000000001', 'e1000000-0000-0000-0000-000000000001', 'joined'),
   ('e1ca0000-0000-0000-0000-000000000001', 'e1000000-0000-0000-0000-000000000002', 'ringing');
-insert into public.conversation_members (conversation_id, user_id, role) values
+insert into parley.conversation_members (conversation_id, user_id, role) values
   ('e1c00000-0000-0000-0000-000000000001', 'e1000000-0000-0000-0000-000000000005', 'member');
-delete from public.conversation_members
+delete from parley.conversation_members
  where conversation_id = 'e1c00000-0000-0000-0000-000000000001' and user_id = 'e1000000-0000-0000-0000-000000000004';
 
 -- conversation:<id>
@@ -159,16 +159,16 @@ select is((select array_agg(p.cmd || ':' || array_to_string(p.roles, ',') order 
             where p.schemaname = 'realtime' and p.tablename = 'messages' and p.policyname like '%parley%'),
   array['INSERT:authenticated', 'SELECT:authenticated'],
   'RT-POL-32 Parley has exactly one select and one insert policy on realtime.messages, both to authenticated');
-select ok(not has_function_privilege('anon', 'private.realtime_topic_receive_extensions(text)', 'execute')
-      and not has_function_privilege('anon', 'private.realtime_topic_send_extensions(text)', 'execute'),
+select ok(not has_function_privilege('anon', 'parley_internal.realtime_topic_receive_extensions(text)', 'execute')
+      and not has_function_privilege('anon', 'parley_internal.realtime_topic_send_extensions(text)', 'execute'),
   'RT-POL-33 anon cannot execute the topic helpers');
-select ok(has_function_privilege('authenticated', 'private.realtime_topic_receive_extensions(text)', 'execute')
-      and has_function_privilege('authenticated', 'private.realtime_topic_send_extensions(text)', 'execute'),
+select ok(has_function_privilege('authenticated', 'parley_internal.realtime_topic_receive_extensions(text)', 'execute')
+      and has_function_privilege('authenticated', 'parley_internal.realtime_topic_send_extensions(text)', 'execute'),
   'RT-POL-34 authenticated can (policies run as the client)');
 select tests.authenticate_as('e1000000-0000-0000-0000-000000000003');
-select is(private.realtime_topic_receive_extensions('user:e1000000-0000-0000-0000-000000000002'), '{}'::text[],
+select is(parley_internal.realtime_topic_receive_extensions('user:e1000000-0000-0000-0000-000000000002'), '{}'::text[],
   'RT-POL-35 the helper answers only for the caller: nothing about another user''s inbox');
-select is(private.realtime_topic_receive_extensions('user:e1000000-0000-0000-0000-000000000003'), array['broadcast'],
+select is(parley_internal.realtime_topic_receive_extensions('user:e1000000-0000-0000-0000-000000000003'), array['broadcast'],
   'RT-POL-36 and the caller''s own inbox');
 select tests.clear_authentication();
 
