@@ -1,7 +1,7 @@
 // Pure rule: the LiveKit grant a call participant gets, from the call's media and kind and their conversation role.
 import { TrackSource, type VideoGrant } from "./deps.ts";
 
-/** Conversation roles (public.conversation_members.role). */
+/** Conversation roles (parley.conversation_members.role). */
 export type MemberRole = "owner" | "admin" | "member";
 
 export interface CallGrantInput {

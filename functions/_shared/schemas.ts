@@ -26,7 +26,7 @@ export const callEndRequest = z.object({
 });
 export type CallEndRequest = z.infer<typeof callEndRequest>;
 
-/** The call row the call RPCs return (`public.calls`), as far as the functions and the client read it. */
+/** The call row the call RPCs return (`parley.calls`), as far as the functions and the client read it. */
 export const callRow = z.object({
   id: z.string(),
   conversation_id: z.string(),
@@ -58,7 +58,7 @@ export const functionErrorBody = z.object({
 });
 export type FunctionErrorBody = z.infer<typeof functionErrorBody>;
 
-/** One row of `public.get_call_grant(call_id)`: what the caller may do in that call. */
+/** One row of `parley.get_call_grant(call_id)`: what the caller may do in that call. */
 export const callGrantRow = z.object({
   id: z.string(),
   room_name: z.string().min(1),
@@ -71,7 +71,7 @@ export const callGrantRow = z.object({
 });
 export type CallGrantRow = z.infer<typeof callGrantRow>;
 
-/** What `public.service_role_apply_livekit_event` answers. */
+/** What `parley.service_role_apply_livekit_event` answers. */
 export const livekitEventResult = z.object({
   result: z.enum(["applied", "duplicate", "ignored", "stale"]),
   call_id: z.string().nullable().optional(),

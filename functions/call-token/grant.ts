@@ -4,7 +4,7 @@ import { toHttpError } from "../_shared/postgrest-errors.ts";
 import { callGrantRow, type CallGrantRow } from "../_shared/schemas.ts";
 import { userClient } from "../_shared/user-client.ts";
 
-/** Reads one call's grant row through `public.get_call_grant` with the caller's Authorization header. */
+/** Reads one call's grant row through `parley.get_call_grant` with the caller's Authorization header. */
 export type LoadGrant = (authorization: string, callId: string) => Promise<CallGrantRow>;
 
 /** The production loader: supabase-js against SUPABASE_URL with the anon key and the user's JWT. */

@@ -1,6 +1,7 @@
 // Hands a verified LiveKit event to Postgres through the service-role-only RPC, with supabase-js.
 import { createClient } from "../_shared/deps.ts";
 import { HttpError } from "../_shared/http.ts";
+import { serverClientOptions } from "../_shared/supabase-options.ts";
 import { livekitEventResult, type LivekitEventResult } from "../_shared/schemas.ts";
 import type { CallEventInput } from "./event.ts";
 
@@ -13,7 +14,7 @@ export function supabaseEventApplier(env: (name: string) => string | undefined):
     const url = env("SUPABASE_URL");
     const key = env("SUPABASE_SERVICE_ROLE_KEY") ?? env("SUPABASE_SECRET_KEY");
     if (!url || !key) throw new HttpError(503, "supabase_not_configured", "SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY must be set.");
-    const client = createClient(url, key, { auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false } });
+    const client = createClient(url, key, serverClientOptions);
     const { data, error } = await client.rpc("service_role_apply_livekit_event", {
       event_id: input.eventId,
       event: input.event,

@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { HttpError } from "../_shared/http.ts";
 import { supabaseEventApplier } from "./apply.ts";
 
-Deno.test("applier: calls service_role_apply_livekit_event with the service key and LiveKit's fields", async () => {
-  const seen: Array<{ path: string; auth: string | null; body: unknown }> = [];
+Deno.test("applier: calls parley.service_role_apply_livekit_event with the service key and LiveKit's fields", async () => {
+  const seen: Array<{ path: string; auth: string | null; profile: string | null; body: unknown }> = [];
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => undefined }, async (req) => {
-    seen.push({ path: new URL(req.url).pathname, auth: req.headers.get("Authorization"), body: await req.json() });
+    seen.push({ path: new URL(req.url).pathname, auth: req.headers.get("Authorization"), profile: req.headers.get("Content-Profile"), body: await req.json() });
     return Response.json({ result: "applied", call_id: "c1", call_status: "ended", close_room: true });
   });
   try {
@@ -15,6 +15,7 @@ Deno.test("applier: calls service_role_apply_livekit_event with the service key 
     assert.deepEqual(out, { result: "applied", call_id: "c1", call_status: "ended", close_room: true });
     assert.equal(seen[0]?.path, "/rest/v1/rpc/service_role_apply_livekit_event");
     assert.equal(seen[0]?.auth, "Bearer service.jwt");
+    assert.equal(seen[0]?.profile, "parley"); // the RPC lives in Parley's schema, not public
     assert.deepEqual(seen[0]?.body, {
       event_id: "EV_1",
       event: "participant_left",

@@ -3,7 +3,7 @@
 /** The events that change a call. participant_connection_aborted counts as a departure. */
 export type CallEventName = "room_started" | "room_finished" | "participant_joined" | "participant_left";
 
-/** What `public.service_role_apply_livekit_event` takes. */
+/** What `parley.service_role_apply_livekit_event` takes. */
 export interface CallEventInput {
   eventId: string;
   event: CallEventName;
