@@ -361,8 +361,8 @@ create or replace function parley.leave_group (
 $function$;
 
 create or replace function parley.list_call_history (
-  before      timestamp with time zone default null::timestamp with time zone,
-  limit_count integer                  default 50
+  max_count         integer                  default 50,
+  before_created_at timestamp with time zone default null::timestamp with time zone
 )
   returns table (
     id               uuid,
@@ -385,7 +385,7 @@ create or replace function parley.list_call_history (
   language sql
   set search_path to ''
   as $function$
-  select * from parley_internal.list_call_history(list_call_history.before, list_call_history.limit_count) as r (
+  select * from parley_internal.list_call_history(list_call_history.max_count, list_call_history.before_created_at) as r (
     id uuid, conversation_id uuid, kind text, media text, status text, direction text, outcome text,
     my_state text, initiated_by uuid, room_name text, created_at timestamptz, answered_at timestamptz,
     ended_at timestamptz, end_reason text, duration_seconds integer, participants jsonb);
@@ -680,7 +680,7 @@ create or replace function parley.update_group (
 $function$;
 
 create or replace function parley_internal.accept_call (
-  p_call_id uuid
+  call_id uuid
 )
   returns parley.calls
   language plpgsql
@@ -692,14 +692,14 @@ declare
   v_call parley.calls;
 begin
   perform parley_internal.sweep_calls();
-  v_call := parley_internal.lock_call(p_call_id, v_user_id);
+  v_call := parley_internal.lock_call(accept_call.call_id, v_user_id);
   if not exists (select 1 from parley.call_participants p where p.call_id = v_call.id and p.user_id = v_user_id)
      and (v_call.kind = 'direct' or not exists (select 1 from parley.conversation_members m
                                                 where m.conversation_id = v_call.conversation_id and m.user_id = v_user_id)) then
-    raise exception 'you are not a participant of call %', p_call_id using errcode = '42501', hint = 'not_a_participant';
+    raise exception 'you are not a participant of call %', accept_call.call_id using errcode = '42501', hint = 'not_a_participant';
   end if;
   perform parley_internal.join_participant(v_call, v_user_id, now());
-  select * into v_call from parley.calls c where c.id = p_call_id;
+  select * into v_call from parley.calls c where c.id = accept_call.call_id;
   return v_call;
 end;
 $function$;
@@ -793,11 +793,11 @@ end;
 $function$;
 
 create or replace function parley_internal.apply_livekit_event (
-  p_event_id    text,
-  p_event       text,
-  p_room_name   text,
-  p_identity    text,
-  p_occurred_at timestamp with time zone
+  event_id    text,
+  event       text,
+  room_name   text,
+  identity    text,
+  occurred_at timestamp with time zone
 )
   returns jsonb
   language plpgsql
@@ -805,33 +805,33 @@ create or replace function parley_internal.apply_livekit_event (
   set search_path to ''
   as $function$
 declare
-  v_at timestamptz := least(coalesce(p_occurred_at, now()), now());
+  v_at timestamptz := least(coalesce(apply_livekit_event.occurred_at, now()), now());
   v_call parley.calls;
   v_user_id uuid;
   v_part parley.call_participants;
   v_result text := 'applied';
 begin
-  if p_event_id is null or p_event_id = '' or char_length(p_event_id) > 200 then
-    raise exception 'event_id must be 1-200 characters (got %)', coalesce(p_event_id, 'null')
+  if apply_livekit_event.event_id is null or apply_livekit_event.event_id = '' or char_length(apply_livekit_event.event_id) > 200 then
+    raise exception 'event_id must be 1-200 characters (got %)', coalesce(apply_livekit_event.event_id, 'null')
       using errcode = '22023', hint = 'invalid_event_id';
   end if;
   insert into parley_internal.livekit_events (event_id, event, room_name, participant_identity, occurred_at)
-  values (p_event_id, coalesce(p_event, ''), coalesce(p_room_name, ''), p_identity, v_at)
-  on conflict (event_id) do nothing;
+  values (apply_livekit_event.event_id, coalesce(apply_livekit_event.event, ''), coalesce(apply_livekit_event.room_name, ''), apply_livekit_event.identity, v_at)
+  on conflict on constraint livekit_events_pkey do nothing;
   if not found then
     return jsonb_build_object('result', 'duplicate', 'close_room', false);
   end if;
 
   perform parley_internal.sweep_calls();
-  select * into v_call from parley.calls c where c.room_name = p_room_name for update;
-  if not found or p_event not in ('room_started', 'room_finished', 'participant_joined', 'participant_left') then
-    update parley_internal.livekit_events e set result = 'ignored' where e.event_id = p_event_id;
+  select * into v_call from parley.calls c where c.room_name = apply_livekit_event.room_name for update;
+  if not found or apply_livekit_event.event not in ('room_started', 'room_finished', 'participant_joined', 'participant_left') then
+    update parley_internal.livekit_events e set result = 'ignored' where e.event_id = apply_livekit_event.event_id;
     return jsonb_build_object('result', 'ignored', 'close_room', false);
   end if;
 
-  if p_event in ('participant_joined', 'participant_left') then
+  if apply_livekit_event.event in ('participant_joined', 'participant_left') then
     begin
-      v_user_id := p_identity::uuid;
+      v_user_id := apply_livekit_event.identity::uuid;
     exception when invalid_text_representation then
       v_user_id := null;
     end;
@@ -845,7 +845,7 @@ begin
   if v_result = 'applied' and v_call.status not in ('ringing', 'active') then
     v_result := 'stale';
   elsif v_result = 'applied' then
-    case p_event
+    case apply_livekit_event.event
       when 'room_started' then
         null; -- the room exists because a participant joined; their own event says who
       when 'room_finished' then
@@ -886,12 +886,12 @@ begin
   end if;
 
   select * into v_call from parley.calls c where c.id = v_call.id;
-  update parley_internal.livekit_events e set result = v_result, call_id = v_call.id where e.event_id = p_event_id;
+  update parley_internal.livekit_events e set result = v_result, call_id = v_call.id where e.event_id = apply_livekit_event.event_id;
   return jsonb_build_object(
     'result', v_result,
     'call_id', v_call.id,
     'call_status', v_call.status,
-    'close_room', v_call.status not in ('ringing', 'active') and p_event <> 'room_finished');
+    'close_room', v_call.status not in ('ringing', 'active') and apply_livekit_event.event <> 'room_finished');
 end;
 $function$;
 
@@ -1099,10 +1099,10 @@ create or replace function parley_internal.call_ring_timeout()
 $function$;
 
 create or replace function parley_internal.call_rows (
-  p_user_id   uuid,
-  p_live_only boolean,
-  p_before    timestamp with time zone,
-  p_limit     integer
+  user_id           uuid,
+  live_only         boolean,
+  before_created_at timestamp with time zone,
+  max_count         integer
 )
   returns table (
     id               uuid,
@@ -1147,11 +1147,11 @@ create or replace function parley_internal.call_rows (
           where p.call_id = c.id)
   from parley.call_participants me
   join parley.calls c on c.id = me.call_id
-  where me.user_id = p_user_id
-    and (not p_live_only or me.state in ('ringing', 'joined'))
-    and (p_before is null or me.invited_at < p_before)
+  where me.user_id = call_rows.user_id
+    and (not call_rows.live_only or me.state in ('ringing', 'joined'))
+    and (call_rows.before_created_at is null or me.invited_at < call_rows.before_created_at)
   order by me.invited_at desc, c.id desc
-  limit p_limit;
+  limit call_rows.max_count;
 $function$;
 
 create or replace function parley_internal.can_join_call (
@@ -1481,7 +1481,7 @@ end;
 $function$;
 
 create or replace function parley_internal.decline_call (
-  p_call_id uuid
+  call_id uuid
 )
   returns parley.calls
   language plpgsql
@@ -1494,11 +1494,11 @@ declare
   v_state text;
 begin
   perform parley_internal.sweep_calls();
-  v_call := parley_internal.lock_call(p_call_id, v_user_id);
+  v_call := parley_internal.lock_call(decline_call.call_id, v_user_id);
   v_state := parley_internal.my_participant_state(v_call.id, v_user_id);
   if v_call.status not in ('ringing', 'active') or v_state <> 'ringing' then
     if v_state = 'joined' and v_call.status in ('ringing', 'active') then
-      raise exception 'you already answered call %; use leave_call to hang up', p_call_id
+      raise exception 'you already answered call %; use leave_call to hang up', decline_call.call_id
         using errcode = '23505', hint = 'already_answered';
     end if;
     return v_call; -- already over, declined, missed or left: declining again changes nothing
@@ -1639,7 +1639,7 @@ end;
 $function$;
 
 create or replace function parley_internal.end_call (
-  p_call_id uuid
+  call_id uuid
 )
   returns parley.calls
   language plpgsql
@@ -1652,7 +1652,7 @@ declare
   v_state text;
 begin
   perform parley_internal.sweep_calls();
-  v_call := parley_internal.lock_call(p_call_id, v_user_id);
+  v_call := parley_internal.lock_call(end_call.call_id, v_user_id);
   if v_call.status not in ('ringing', 'active') then
     return v_call;
   end if;
@@ -1667,7 +1667,7 @@ begin
      and not exists (select 1 from parley.conversation_members m
                      where m.conversation_id = v_call.conversation_id and m.user_id = v_user_id
                        and m.role in ('owner', 'admin')) then
-    raise exception 'only the caller or a group owner or admin can end call % for everyone; use leave_call', p_call_id
+    raise exception 'only the caller or a group owner or admin can end call % for everyone; use leave_call', end_call.call_id
       using errcode = '42501', hint = 'not_allowed_to_end';
   end if;
   if v_call.status = 'ringing' then
@@ -1678,10 +1678,10 @@ end;
 $function$;
 
 create or replace function parley_internal.finish_call (
-  p_call_id uuid,
-  p_status  text,
-  p_reason  text,
-  p_at      timestamp with time zone
+  call_id uuid,
+  status  text,
+  reason  text,
+  at      timestamp with time zone
 )
   returns parley.calls
   language plpgsql
@@ -1692,28 +1692,28 @@ declare
   v_row parley.call_participants;
   v_at timestamptz;
 begin
-  select * into v_call from parley.calls c where c.id = p_call_id;
+  select * into v_call from parley.calls c where c.id = finish_call.call_id;
   if v_call.status not in ('ringing', 'active') then
     return v_call;
   end if;
   -- Never before the call started or was answered, never in the future (webhook clocks differ).
-  v_at := least(now(), greatest(p_at, v_call.created_at, coalesce(v_call.answered_at, v_call.created_at)));
+  v_at := least(now(), greatest(finish_call.at, v_call.created_at, coalesce(v_call.answered_at, v_call.created_at)));
   update parley.calls c
-  set status = p_status, ended_at = v_at, end_reason = p_reason, updated_at = now(),
-      answered_at = case when p_status = 'ended' then c.answered_at else null end
-  where c.id = p_call_id
+  set status = finish_call.status, ended_at = v_at, end_reason = finish_call.reason, updated_at = now(),
+      answered_at = case when finish_call.status = 'ended' then c.answered_at else null end
+  where c.id = finish_call.call_id
   returning * into v_call;
   update parley.call_participants p
   set state = case p.state when 'joined' then 'left' else 'missed' end,
       left_at = case when p.state = 'joined' then v_at else p.left_at end,
       connected_at = null,
       state_changed_at = v_at
-  where p.call_id = p_call_id and p.state in ('ringing', 'joined');
-  for v_row in select * from parley.call_participants p where p.call_id = p_call_id order by p.user_id loop
+  where p.call_id = finish_call.call_id and p.state in ('ringing', 'joined');
+  for v_row in select * from parley.call_participants p where p.call_id = finish_call.call_id order by p.user_id loop
     perform parley_internal.emit_call_event('user:' || v_row.user_id, 'call_ended',
       jsonb_build_object('call', parley_internal.call_json(v_call), 'participant', parley_internal.participant_json(v_row)));
   end loop;
-  perform parley_internal.emit_call_event('call:' || p_call_id, 'call_ended', jsonb_build_object('call', parley_internal.call_json(v_call)));
+  perform parley_internal.emit_call_event('call:' || finish_call.call_id, 'call_ended', jsonb_build_object('call', parley_internal.call_json(v_call)));
   return v_call;
 end;
 $function$;
@@ -1733,7 +1733,7 @@ end;
 $function$;
 
 create or replace function parley_internal.get_call_grant (
-  p_call_id uuid
+  call_id uuid
 )
   returns table (
     id               uuid,
@@ -1755,25 +1755,25 @@ declare
   v_state text;
 begin
   perform parley_internal.sweep_calls();
-  if p_call_id is null then
+  if get_call_grant.call_id is null then
     raise exception 'call_id is required' using errcode = '22023', hint = 'call_id_required';
   end if;
-  select * into v_call from parley.calls c where c.id = p_call_id;
+  select * into v_call from parley.calls c where c.id = get_call_grant.call_id;
   if not found
      or not (exists (select 1 from parley.conversation_members m
                      where m.conversation_id = v_call.conversation_id and m.user_id = v_user_id)
-             or exists (select 1 from parley.call_participants p where p.call_id = p_call_id and p.user_id = v_user_id)) then
-    raise exception 'call % not found', p_call_id using errcode = 'PT404', hint = 'call_not_found';
+             or exists (select 1 from parley.call_participants p where p.call_id = get_call_grant.call_id and p.user_id = v_user_id)) then
+    raise exception 'call % not found', get_call_grant.call_id using errcode = 'PT404', hint = 'call_not_found';
   end if;
   if v_call.status not in ('ringing', 'active') then
-    raise exception 'call % is over (status %)', p_call_id, v_call.status using errcode = '23505', hint = 'call_over';
+    raise exception 'call % is over (status %)', get_call_grant.call_id, v_call.status using errcode = '23505', hint = 'call_over';
   end if;
-  select p.state into v_state from parley.call_participants p where p.call_id = p_call_id and p.user_id = v_user_id;
+  select p.state into v_state from parley.call_participants p where p.call_id = get_call_grant.call_id and p.user_id = v_user_id;
   if v_state is null then
-    raise exception 'you are not a participant of call %; accept_call joins it', p_call_id
+    raise exception 'you are not a participant of call %; accept_call joins it', get_call_grant.call_id
       using errcode = '42501', hint = 'not_a_participant';
   elsif v_state <> 'joined' then
-    raise exception 'you have not accepted call % (your state is %); accept_call first', p_call_id, v_state
+    raise exception 'you have not accepted call % (your state is %); accept_call first', get_call_grant.call_id, v_state
       using errcode = '42501', hint = 'not_accepted';
   end if;
   return query
@@ -1867,9 +1867,9 @@ end;
 $function$;
 
 create or replace function parley_internal.join_participant (
-  p_call    parley.calls,
-  p_user_id uuid,
-  p_at      timestamp with time zone
+  call_row parley.calls,
+  user_id  uuid,
+  at       timestamp with time zone
 )
   returns void
   language plpgsql
@@ -1878,24 +1878,24 @@ create or replace function parley_internal.join_participant (
 declare
   v_state text;
 begin
-  if p_call.status not in ('ringing', 'active') then
-    raise exception 'call % is over (status %)', p_call.id, p_call.status using errcode = '23505', hint = 'call_over';
+  if join_participant.call_row.status not in ('ringing', 'active') then
+    raise exception 'call % is over (status %)', join_participant.call_row.id, join_participant.call_row.status using errcode = '23505', hint = 'call_over';
   end if;
   select p.state into v_state from parley.call_participants p
-  where p.call_id = p_call.id and p.user_id = p_user_id for update;
+  where p.call_id = join_participant.call_row.id and p.user_id = join_participant.user_id for update;
   if v_state = 'joined' then
     return;
   end if;
-  if (select count(*) from parley.call_participants p where p.call_id = p_call.id and p.state = 'joined') >= p_call.max_participants then
-    raise exception 'call % is full (% participants)', p_call.id, p_call.max_participants using errcode = '23505', hint = 'call_full';
+  if (select count(*) from parley.call_participants p where p.call_id = join_participant.call_row.id and p.state = 'joined') >= join_participant.call_row.max_participants then
+    raise exception 'call % is full (% participants)', join_participant.call_row.id, join_participant.call_row.max_participants using errcode = '23505', hint = 'call_full';
   end if;
-  if p_call.status = 'ringing' then
-    update parley.calls c set status = 'active', answered_at = p_at, updated_at = now() where c.id = p_call.id;
+  if join_participant.call_row.status = 'ringing' then
+    update parley.calls c set status = 'active', answered_at = join_participant.at, updated_at = now() where c.id = join_participant.call_row.id;
   end if;
   begin
-    perform parley_internal.set_participant_state(p_call.id, p_user_id, 'joined', p_at);
+    perform parley_internal.set_participant_state(join_participant.call_row.id, join_participant.user_id, 'joined', join_participant.at);
   exception when unique_violation then
-    raise exception 'user % is already in another call; leave it first', p_user_id
+    raise exception 'user % is already in another call; leave it first', join_participant.user_id
       using errcode = '23505', hint = 'already_in_call';
   end;
 end;
@@ -1948,7 +1948,7 @@ end;
 $function$;
 
 create or replace function parley_internal.leave_call (
-  p_call_id uuid
+  call_id uuid
 )
   returns parley.calls
   language plpgsql
@@ -1961,7 +1961,7 @@ declare
   v_state text;
 begin
   perform parley_internal.sweep_calls();
-  v_call := parley_internal.lock_call(p_call_id, v_user_id);
+  v_call := parley_internal.lock_call(leave_call.call_id, v_user_id);
   v_state := parley_internal.my_participant_state(v_call.id, v_user_id);
   if v_call.status not in ('ringing', 'active') or v_state not in ('ringing', 'joined') then
     return v_call;
@@ -2041,8 +2041,8 @@ end;
 $function$;
 
 create or replace function parley_internal.list_call_history (
-  p_before timestamp with time zone,
-  p_limit  integer
+  max_count         integer,
+  before_created_at timestamp with time zone
 )
   returns setof record
   language plpgsql
@@ -2051,13 +2051,14 @@ create or replace function parley_internal.list_call_history (
   as $function$
 declare
   v_user_id uuid := parley_internal.require_user();
+  v_page_max integer := (parley_internal.limits() ->> 'page_max')::int;
 begin
-  if p_limit is null or p_limit < 1 or p_limit > 200 then
-    raise exception 'limit must be between 1 and 200 (got %)', coalesce(p_limit::text, 'null')
-      using errcode = '22023', hint = 'invalid_limit';
+  if list_call_history.max_count is null or list_call_history.max_count < 1 or list_call_history.max_count > v_page_max then
+    raise exception 'max_count must be between 1 and % (got %)', v_page_max, coalesce(list_call_history.max_count::text, 'null')
+      using errcode = '22023', hint = 'invalid_page_size';
   end if;
   perform parley_internal.sweep_calls();
-  return query select * from parley_internal.call_rows(v_user_id, false, p_before, p_limit);
+  return query select * from parley_internal.call_rows(v_user_id, false, list_call_history.before_created_at, list_call_history.max_count);
 end;
 $function$;
 
@@ -2146,8 +2147,8 @@ end;
 $function$;
 
 create or replace function parley_internal.lock_call (
-  p_call_id uuid,
-  p_user_id uuid
+  call_id uuid,
+  user_id uuid
 )
   returns parley.calls
   language plpgsql
@@ -2156,16 +2157,16 @@ create or replace function parley_internal.lock_call (
 declare
   v_call parley.calls;
 begin
-  if p_call_id is null then
+  if lock_call.call_id is null then
     raise exception 'call_id is required' using errcode = '22023', hint = 'call_id_required';
   end if;
-  select * into v_call from parley.calls c where c.id = p_call_id for update;
+  select * into v_call from parley.calls c where c.id = lock_call.call_id for update;
   if not found
      or not (exists (select 1 from parley.conversation_members m
-                     where m.conversation_id = v_call.conversation_id and m.user_id = p_user_id)
+                     where m.conversation_id = v_call.conversation_id and m.user_id = lock_call.user_id)
              or exists (select 1 from parley.call_participants p
-                        where p.call_id = p_call_id and p.user_id = p_user_id)) then
-    raise exception 'call % not found', p_call_id using errcode = 'PT404', hint = 'call_not_found';
+                        where p.call_id = lock_call.call_id and p.user_id = lock_call.user_id)) then
+    raise exception 'call % not found', lock_call.call_id using errcode = 'PT404', hint = 'call_not_found';
   end if;
   return v_call;
 end;
@@ -2279,8 +2280,8 @@ end;
 $function$;
 
 create or replace function parley_internal.my_participant_state (
-  p_call_id uuid,
-  p_user_id uuid
+  call_id uuid,
+  user_id uuid
 )
   returns text
   language plpgsql
@@ -2290,9 +2291,9 @@ create or replace function parley_internal.my_participant_state (
 declare
   v_state text;
 begin
-  select p.state into v_state from parley.call_participants p where p.call_id = p_call_id and p.user_id = p_user_id;
+  select p.state into v_state from parley.call_participants p where p.call_id = my_participant_state.call_id and p.user_id = my_participant_state.user_id;
   if not found then
-    raise exception 'you are not a participant of call %', p_call_id using errcode = '42501', hint = 'not_a_participant';
+    raise exception 'you are not a participant of call %', my_participant_state.call_id using errcode = '42501', hint = 'not_a_participant';
   end if;
   return v_state;
 end;
@@ -2468,8 +2469,8 @@ end;
 $function$;
 
 create or replace function parley_internal.send_conversation_activity (
-  p_message parley.messages,
-  p_action  text
+  message parley.messages,
+  action  text
 )
   returns integer
   language plpgsql
@@ -2486,17 +2487,17 @@ declare
 begin
   select array_agg(m.user_id), array_agg(m.last_read_seq) into v_user_ids, v_read_seqs
     from (select x.user_id, x.last_read_seq from parley.conversation_members x
-           where x.conversation_id = p_message.conversation_id
+           where x.conversation_id = send_conversation_activity.message.conversation_id
            limit v_max + 1) m;
   if v_user_ids is null or cardinality(v_user_ids) > v_max then
     return 0;
   end if;
-  select * into v_conversation from parley.conversations c where c.id = p_message.conversation_id;
-  v_last_seq := greatest(v_conversation.last_seq, p_message.seq);
+  select * into v_conversation from parley.conversations c where c.id = send_conversation_activity.message.conversation_id;
+  v_last_seq := greatest(v_conversation.last_seq, send_conversation_activity.message.seq);
   v_base := jsonb_build_object(
-    'conversation_id', p_message.conversation_id, 'kind', v_conversation.kind, 'title', v_conversation.title,
-    'avatar_url', v_conversation.avatar_url, 'last_seq', v_last_seq, 'action', p_action,
-    'last_message', parley_internal.last_message_json(p_message));
+    'conversation_id', send_conversation_activity.message.conversation_id, 'kind', v_conversation.kind, 'title', v_conversation.title,
+    'avatar_url', v_conversation.avatar_url, 'last_seq', v_last_seq, 'action', send_conversation_activity.action,
+    'last_message', parley_internal.last_message_json(send_conversation_activity.message));
   begin
     with recipients as (
       select gen_random_uuid() as id, u.user_id, u.last_read_seq
@@ -2507,7 +2508,7 @@ begin
            v_base || jsonb_build_object(
              'unread_count',
              -- Sending moves the sender's cursor to their message (append_message, right after this insert).
-             case when p_action = 'created' and r.user_id = p_message.sender_id then 0
+             case when send_conversation_activity.action = 'created' and r.user_id = send_conversation_activity.message.sender_id then 0
                   else greatest(v_last_seq - r.last_read_seq, 0) end,
              'id', r.id),
            true
@@ -2609,9 +2610,9 @@ end;
 $function$;
 
 create or replace function parley_internal.send_user_events (
-  p_event    text,
-  p_user_ids uuid[],
-  p_payloads jsonb[]
+  event    text,
+  user_ids uuid[],
+  payloads jsonb[]
 )
   returns integer
   language plpgsql
@@ -2620,16 +2621,16 @@ create or replace function parley_internal.send_user_events (
 declare
   v_count integer;
 begin
-  if coalesce(cardinality(p_user_ids), 0) = 0 then
+  if coalesce(cardinality(send_user_events.user_ids), 0) = 0 then
     return 0;
   end if;
   begin
     with recipients as (
       select gen_random_uuid() as id, u.user_id, u.payload
-        from unnest(p_user_ids, p_payloads) as u(user_id, payload)
+        from unnest(send_user_events.user_ids, send_user_events.payloads) as u(user_id, payload)
     )
     insert into realtime.messages (id, topic, extension, event, payload, private)
-    select r.id, 'user:' || r.user_id, 'broadcast', p_event, r.payload || jsonb_build_object('id', r.id), true
+    select r.id, 'user:' || r.user_id, 'broadcast', send_user_events.event, r.payload || jsonb_build_object('id', r.id), true
       from recipients r;
     get diagnostics v_count = row_count;
   exception when others then
@@ -2687,10 +2688,10 @@ end;
 $function$;
 
 create or replace function parley_internal.set_participant_state (
-  p_call_id uuid,
-  p_user_id uuid,
-  p_state   text,
-  p_at      timestamp with time zone
+  call_id uuid,
+  user_id uuid,
+  state   text,
+  at      timestamp with time zone
 )
   returns parley.call_participants
   language plpgsql
@@ -2702,27 +2703,27 @@ declare
 begin
   -- A late joiner's row is dated to the call (invited_at = created_at), so history pages by call time.
   insert into parley.call_participants as p (call_id, user_id, state, invited_at, joined_at, left_at, state_changed_at)
-  values (p_call_id, p_user_id, p_state, (select c.created_at from parley.calls c where c.id = p_call_id),
-          case when p_state = 'joined' then p_at end, case when p_state = 'left' then p_at end, p_at)
-  on conflict (call_id, user_id) do update set
+  values (set_participant_state.call_id, set_participant_state.user_id, set_participant_state.state, (select c.created_at from parley.calls c where c.id = set_participant_state.call_id),
+          case when set_participant_state.state = 'joined' then set_participant_state.at end, case when set_participant_state.state = 'left' then set_participant_state.at end, set_participant_state.at)
+  on conflict on constraint call_participants_pkey do update set
     state = excluded.state,
     state_changed_at = excluded.state_changed_at,
     joined_at = case when excluded.state = 'joined' then coalesce(p.joined_at, excluded.state_changed_at) else p.joined_at end,
     left_at = case when excluded.state = 'left' then excluded.state_changed_at else p.left_at end,
     connected_at = case when excluded.state = 'joined' then p.connected_at end
   returning * into v_row;
-  select * into v_call from parley.calls c where c.id = p_call_id;
-  perform parley_internal.emit_call_event('user:' || p_user_id, 'call_state',
+  select * into v_call from parley.calls c where c.id = set_participant_state.call_id;
+  perform parley_internal.emit_call_event('user:' || set_participant_state.user_id, 'call_state',
     jsonb_build_object('call', parley_internal.call_json(v_call), 'participant', parley_internal.participant_json(v_row)));
-  perform parley_internal.emit_call_event('call:' || p_call_id, 'participant_' || p_state,
+  perform parley_internal.emit_call_event('call:' || set_participant_state.call_id, 'participant_' || set_participant_state.state,
     jsonb_build_object('call', parley_internal.call_json(v_call), 'participant', parley_internal.participant_json(v_row)));
   return v_row;
 end;
 $function$;
 
 create or replace function parley_internal.settle_call (
-  p_call_id uuid,
-  p_at      timestamp with time zone
+  call_id uuid,
+  at      timestamp with time zone
 )
   returns parley.calls
   language plpgsql
@@ -2736,7 +2737,7 @@ declare
   v_declined integer;
   v_busy integer;
 begin
-  select * into v_call from parley.calls c where c.id = p_call_id;
+  select * into v_call from parley.calls c where c.id = settle_call.call_id;
   if v_call.status not in ('ringing', 'active') then
     return v_call;
   end if;
@@ -2747,37 +2748,40 @@ begin
          count(*) filter (where p.state = 'busy' and p.user_id is distinct from v_call.initiated_by)
   into v_joined, v_ringing, v_invitees, v_declined, v_busy
   from parley.call_participants p
-  where p.call_id = p_call_id;
+  where p.call_id = settle_call.call_id;
 
   if v_call.status = 'ringing' then
     if v_joined = 0 then
-      return parley_internal.finish_call(p_call_id, 'cancelled', 'cancelled', p_at);
+      return parley_internal.finish_call(settle_call.call_id, 'cancelled', 'cancelled', settle_call.at);
     elsif v_ringing = 0 then
       if v_invitees > 0 and v_declined = v_invitees then
-        return parley_internal.finish_call(p_call_id, 'declined', 'declined', p_at);
+        return parley_internal.finish_call(settle_call.call_id, 'declined', 'declined', settle_call.at);
       elsif v_invitees > 0 and v_busy = v_invitees then
-        return parley_internal.finish_call(p_call_id, 'busy', 'busy', p_at);
+        return parley_internal.finish_call(settle_call.call_id, 'busy', 'busy', settle_call.at);
       end if;
-      return parley_internal.finish_call(p_call_id, 'missed', 'no_answer', p_at);
+      return parley_internal.finish_call(settle_call.call_id, 'missed', 'no_answer', settle_call.at);
     end if;
   elsif v_joined = 0 then
-    return parley_internal.finish_call(p_call_id, 'ended', 'everyone_left', p_at);
+    return parley_internal.finish_call(settle_call.call_id, 'ended', 'everyone_left', settle_call.at);
   elsif v_call.kind = 'direct' and v_joined < 2 then
-    return parley_internal.finish_call(p_call_id, 'ended', 'hung_up', p_at);
+    return parley_internal.finish_call(settle_call.call_id, 'ended', 'hung_up', settle_call.at);
   end if;
   return v_call;
 end;
 $function$;
 
 create or replace function parley_internal.start_call (
-  p_conversation_id uuid,
-  p_media           text
+  conversation_id uuid,
+  media           text
 )
   returns parley.calls
   language plpgsql
   security definer
   set search_path to ''
   as $function$
+#variable_conflict use_column
+-- The insert's arbiter names the column conversation_id, which is also a parameter: columns win where
+-- a name is bare (every parameter use is qualified, start_call.<name>).
 declare
   v_user_id uuid := parley_internal.require_user();
   v_conversation parley.conversations;
@@ -2788,20 +2792,20 @@ declare
   v_row parley.call_participants;
   v_attempt integer := 0;
 begin
-  if p_conversation_id is null then
+  if start_call.conversation_id is null then
     raise exception 'conversation_id is required' using errcode = '22023', hint = 'conversation_id_required';
   end if;
-  if p_media is null or p_media not in ('audio', 'video') then
-    raise exception 'media must be audio or video (got %)', coalesce(p_media, 'null') using errcode = '22023', hint = 'invalid_media';
+  if start_call.media is null or start_call.media not in ('audio', 'video') then
+    raise exception 'media must be audio or video (got %)', coalesce(start_call.media, 'null') using errcode = '22023', hint = 'invalid_media';
   end if;
-  select * into v_conversation from parley.conversations c where c.id = p_conversation_id;
+  select * into v_conversation from parley.conversations c where c.id = start_call.conversation_id;
   if not found or not exists (select 1 from parley.conversation_members m
-                              where m.conversation_id = p_conversation_id and m.user_id = v_user_id) then
-    raise exception 'conversation % not found', p_conversation_id using errcode = 'PT404', hint = 'conversation_not_found';
+                              where m.conversation_id = start_call.conversation_id and m.user_id = v_user_id) then
+    raise exception 'conversation % not found', start_call.conversation_id using errcode = 'PT404', hint = 'conversation_not_found';
   end if;
-  select count(*) into v_member_count from parley.conversation_members m where m.conversation_id = p_conversation_id;
+  select count(*) into v_member_count from parley.conversation_members m where m.conversation_id = start_call.conversation_id;
   if v_member_count < 2 then
-    raise exception 'conversation % has nobody else to call', p_conversation_id using errcode = '22023', hint = 'no_one_to_call';
+    raise exception 'conversation % has nobody else to call', start_call.conversation_id using errcode = '22023', hint = 'no_one_to_call';
   end if;
 
   perform parley_internal.sweep_calls();
@@ -2810,7 +2814,7 @@ begin
     v_attempt := v_attempt + 1;
     -- One live call per conversation: if there is one, join it instead of starting another.
     select * into v_call from parley.calls c
-    where c.conversation_id = p_conversation_id and c.status in ('ringing', 'active')
+    where c.conversation_id = start_call.conversation_id and c.status in ('ringing', 'active')
     for update;
     if found then
       perform parley_internal.join_participant(v_call, v_user_id, now());
@@ -2819,14 +2823,14 @@ begin
     end if;
     v_call_id := gen_random_uuid();
     insert into parley.calls (id, conversation_id, kind, media, initiated_by, room_name, max_participants)
-    values (v_call_id, p_conversation_id, v_conversation.kind, p_media, v_user_id, 'parley-call-' || v_call_id,
+    values (v_call_id, start_call.conversation_id, v_conversation.kind, start_call.media, v_user_id, 'parley-call-' || v_call_id,
             case v_conversation.kind when 'direct' then 2 else 50 end)
     on conflict (conversation_id) where status in ('ringing', 'active') do nothing
     returning * into v_call;
     exit when found;
     -- Another transaction started a call here first: loop to join it.
     if v_attempt >= 3 then
-      raise exception 'could not start a call in conversation %: it keeps changing', p_conversation_id
+      raise exception 'could not start a call in conversation %: it keeps changing', start_call.conversation_id
         using errcode = '40001', hint = 'retry';
     end if;
   end loop;
@@ -2838,7 +2842,7 @@ begin
     select v_call.id, m.user_id, case when m.user_id = v_user_id then 'joined' else 'ringing' end,
            now(), case when m.user_id = v_user_id then now() end, now()
     from parley.conversation_members m
-    where m.conversation_id = p_conversation_id
+    where m.conversation_id = start_call.conversation_id
     order by m.user_id
     on conflict (user_id) where state in ('ringing', 'joined') do nothing
     returning user_id
@@ -2854,7 +2858,7 @@ begin
   insert into parley.call_participants (call_id, user_id, state, invited_at, state_changed_at)
   select v_call.id, m.user_id, 'busy', now(), now()
   from parley.conversation_members m
-  where m.conversation_id = p_conversation_id and not (m.user_id = any (v_live));
+  where m.conversation_id = start_call.conversation_id and not (m.user_id = any (v_live));
 
   for v_row in select * from parley.call_participants p where p.call_id = v_call.id order by p.user_id loop
     perform parley_internal.emit_call_event('user:' || v_row.user_id,
@@ -3238,7 +3242,7 @@ comment on function parley.leave_call(uuid) is 'Hangs up for yourself (declines 
 
 comment on function parley.leave_group(uuid) is 'Leave a group. An owner hands ownership to the longest-standing admin, else member; the last one out deletes the group.';
 
-comment on function parley.list_call_history(timestamp with time zone, integer) is 'My calls, newest first (next page: before = the last row''s created_at; 1-200 rows): kind, media, status, direction, outcome as I saw it (answered / missed / declined / cancelled / busy, or ringing / active), my state, duration in seconds, participants.';
+comment on function parley.list_call_history(integer, timestamp with time zone) is 'My calls, newest first, at most max_count (1-200, default 50; next page: before_created_at = the last row''s created_at): kind, media, status, direction, outcome as I saw it (answered / missed / declined / cancelled / busy, or ringing / active), my state, duration in seconds, participants.';
 
 comment on function parley.list_conversations(integer, timestamp with time zone, uuid, boolean) is 'Your inbox: conversations by latest activity with last message, unread count and (direct) the other person. Page with the last row''s (last_activity_at, conversation_id).';
 
@@ -3350,7 +3354,7 @@ comment on function parley_internal.leave_group(uuid) is 'Implementation of parl
 
 comment on function parley_internal.limits() is 'Messaging limits (lengths, sizes, mime types per attachment kind, group size).';
 
-comment on function parley_internal.list_call_history(timestamp with time zone, integer) is 'Implements parley.list_call_history.';
+comment on function parley_internal.list_call_history(integer, timestamp with time zone) is 'Implements parley.list_call_history.';
 
 comment on function parley_internal.list_conversations(integer, timestamp with time zone, uuid, boolean) is 'Implementation of parley.list_conversations (definer: explicit user filter on one index instead of the RLS membership hash).';
 
@@ -3514,9 +3518,9 @@ revoke all on function parley.leave_group(uuid) from public;
 
 grant execute on function parley.leave_group(uuid) to authenticated, service_role;
 
-revoke all on function parley.list_call_history(timestamp with time zone, integer) from public;
+revoke all on function parley.list_call_history(integer, timestamp with time zone) from public;
 
-grant execute on function parley.list_call_history(timestamp with time zone, integer) to authenticated;
+grant execute on function parley.list_call_history(integer, timestamp with time zone) to authenticated;
 
 revoke all on function parley.list_conversations(integer, timestamp with time zone, uuid, boolean) from public;
 
@@ -3698,9 +3702,9 @@ revoke all on function parley_internal.limits() from public;
 
 grant execute on function parley_internal.limits() to authenticated, service_role;
 
-revoke all on function parley_internal.list_call_history(timestamp with time zone, integer) from public;
+revoke all on function parley_internal.list_call_history(integer, timestamp with time zone) from public;
 
-grant execute on function parley_internal.list_call_history(timestamp with time zone, integer) to authenticated;
+grant execute on function parley_internal.list_call_history(integer, timestamp with time zone) to authenticated;
 
 revoke all on function parley_internal.list_conversations(integer, timestamp with time zone, uuid, boolean) from public;
 

@@ -216,7 +216,7 @@ revoke execute on function parley_internal.emit_call_event(text, text, jsonb) fr
 -- Moves one participant to a state (inserting the row when a group member joins late) and tells
 -- their devices (user:<id> call_state) and the call (call:<id> participant_<state>).
 -- A user already live in another call makes the insert/update hit call_participants_user_id_live_key.
-create or replace function parley_internal.set_participant_state(p_call_id uuid, p_user_id uuid, p_state text, p_at timestamptz)
+create or replace function parley_internal.set_participant_state(call_id uuid, user_id uuid, state text, at timestamptz)
 returns parley.call_participants
 language plpgsql
 security invoker
@@ -228,19 +228,19 @@ declare
 begin
   -- A late joiner's row is dated to the call (invited_at = created_at), so history pages by call time.
   insert into parley.call_participants as p (call_id, user_id, state, invited_at, joined_at, left_at, state_changed_at)
-  values (p_call_id, p_user_id, p_state, (select c.created_at from parley.calls c where c.id = p_call_id),
-          case when p_state = 'joined' then p_at end, case when p_state = 'left' then p_at end, p_at)
-  on conflict (call_id, user_id) do update set
+  values (set_participant_state.call_id, set_participant_state.user_id, set_participant_state.state, (select c.created_at from parley.calls c where c.id = set_participant_state.call_id),
+          case when set_participant_state.state = 'joined' then set_participant_state.at end, case when set_participant_state.state = 'left' then set_participant_state.at end, set_participant_state.at)
+  on conflict on constraint call_participants_pkey do update set
     state = excluded.state,
     state_changed_at = excluded.state_changed_at,
     joined_at = case when excluded.state = 'joined' then coalesce(p.joined_at, excluded.state_changed_at) else p.joined_at end,
     left_at = case when excluded.state = 'left' then excluded.state_changed_at else p.left_at end,
     connected_at = case when excluded.state = 'joined' then p.connected_at end
   returning * into v_row;
-  select * into v_call from parley.calls c where c.id = p_call_id;
-  perform parley_internal.emit_call_event('user:' || p_user_id, 'call_state',
+  select * into v_call from parley.calls c where c.id = set_participant_state.call_id;
+  perform parley_internal.emit_call_event('user:' || set_participant_state.user_id, 'call_state',
     jsonb_build_object('call', parley_internal.call_json(v_call), 'participant', parley_internal.participant_json(v_row)));
-  perform parley_internal.emit_call_event('call:' || p_call_id, 'participant_' || p_state,
+  perform parley_internal.emit_call_event('call:' || set_participant_state.call_id, 'participant_' || set_participant_state.state,
     jsonb_build_object('call', parley_internal.call_json(v_call), 'participant', parley_internal.participant_json(v_row)));
   return v_row;
 end;
@@ -250,7 +250,7 @@ revoke execute on function parley_internal.set_participant_state(uuid, uuid, tex
 
 -- Ends a live call with a final status: joined participants have left, ringing ones missed it.
 -- Everyone rung or in it hears call_ended on user:<id>; the call topic hears call_ended too.
-create or replace function parley_internal.finish_call(p_call_id uuid, p_status text, p_reason text, p_at timestamptz)
+create or replace function parley_internal.finish_call(call_id uuid, status text, reason text, at timestamptz)
 returns parley.calls
 language plpgsql
 security invoker
@@ -261,28 +261,28 @@ declare
   v_row parley.call_participants;
   v_at timestamptz;
 begin
-  select * into v_call from parley.calls c where c.id = p_call_id;
+  select * into v_call from parley.calls c where c.id = finish_call.call_id;
   if v_call.status not in ('ringing', 'active') then
     return v_call;
   end if;
   -- Never before the call started or was answered, never in the future (webhook clocks differ).
-  v_at := least(now(), greatest(p_at, v_call.created_at, coalesce(v_call.answered_at, v_call.created_at)));
+  v_at := least(now(), greatest(finish_call.at, v_call.created_at, coalesce(v_call.answered_at, v_call.created_at)));
   update parley.calls c
-  set status = p_status, ended_at = v_at, end_reason = p_reason, updated_at = now(),
-      answered_at = case when p_status = 'ended' then c.answered_at else null end
-  where c.id = p_call_id
+  set status = finish_call.status, ended_at = v_at, end_reason = finish_call.reason, updated_at = now(),
+      answered_at = case when finish_call.status = 'ended' then c.answered_at else null end
+  where c.id = finish_call.call_id
   returning * into v_call;
   update parley.call_participants p
   set state = case p.state when 'joined' then 'left' else 'missed' end,
       left_at = case when p.state = 'joined' then v_at else p.left_at end,
       connected_at = null,
       state_changed_at = v_at
-  where p.call_id = p_call_id and p.state in ('ringing', 'joined');
-  for v_row in select * from parley.call_participants p where p.call_id = p_call_id order by p.user_id loop
+  where p.call_id = finish_call.call_id and p.state in ('ringing', 'joined');
+  for v_row in select * from parley.call_participants p where p.call_id = finish_call.call_id order by p.user_id loop
     perform parley_internal.emit_call_event('user:' || v_row.user_id, 'call_ended',
       jsonb_build_object('call', parley_internal.call_json(v_call), 'participant', parley_internal.participant_json(v_row)));
   end loop;
-  perform parley_internal.emit_call_event('call:' || p_call_id, 'call_ended', jsonb_build_object('call', parley_internal.call_json(v_call)));
+  perform parley_internal.emit_call_event('call:' || finish_call.call_id, 'call_ended', jsonb_build_object('call', parley_internal.call_json(v_call)));
   return v_call;
 end;
 $$;
@@ -293,7 +293,7 @@ revoke execute on function parley_internal.finish_call(uuid, text, text, timesta
 --   ringing: nobody joined any more → cancelled; nobody still ringing → declined (all declined),
 --            busy (all busy) or missed.
 --   active:  nobody joined → ended (everyone_left); a direct call with fewer than two → ended (hung_up).
-create or replace function parley_internal.settle_call(p_call_id uuid, p_at timestamptz)
+create or replace function parley_internal.settle_call(call_id uuid, at timestamptz)
 returns parley.calls
 language plpgsql
 security invoker
@@ -307,7 +307,7 @@ declare
   v_declined integer;
   v_busy integer;
 begin
-  select * into v_call from parley.calls c where c.id = p_call_id;
+  select * into v_call from parley.calls c where c.id = settle_call.call_id;
   if v_call.status not in ('ringing', 'active') then
     return v_call;
   end if;
@@ -318,23 +318,23 @@ begin
          count(*) filter (where p.state = 'busy' and p.user_id is distinct from v_call.initiated_by)
   into v_joined, v_ringing, v_invitees, v_declined, v_busy
   from parley.call_participants p
-  where p.call_id = p_call_id;
+  where p.call_id = settle_call.call_id;
 
   if v_call.status = 'ringing' then
     if v_joined = 0 then
-      return parley_internal.finish_call(p_call_id, 'cancelled', 'cancelled', p_at);
+      return parley_internal.finish_call(settle_call.call_id, 'cancelled', 'cancelled', settle_call.at);
     elsif v_ringing = 0 then
       if v_invitees > 0 and v_declined = v_invitees then
-        return parley_internal.finish_call(p_call_id, 'declined', 'declined', p_at);
+        return parley_internal.finish_call(settle_call.call_id, 'declined', 'declined', settle_call.at);
       elsif v_invitees > 0 and v_busy = v_invitees then
-        return parley_internal.finish_call(p_call_id, 'busy', 'busy', p_at);
+        return parley_internal.finish_call(settle_call.call_id, 'busy', 'busy', settle_call.at);
       end if;
-      return parley_internal.finish_call(p_call_id, 'missed', 'no_answer', p_at);
+      return parley_internal.finish_call(settle_call.call_id, 'missed', 'no_answer', settle_call.at);
     end if;
   elsif v_joined = 0 then
-    return parley_internal.finish_call(p_call_id, 'ended', 'everyone_left', p_at);
+    return parley_internal.finish_call(settle_call.call_id, 'ended', 'everyone_left', settle_call.at);
   elsif v_call.kind = 'direct' and v_joined < 2 then
-    return parley_internal.finish_call(p_call_id, 'ended', 'hung_up', p_at);
+    return parley_internal.finish_call(settle_call.call_id, 'ended', 'hung_up', settle_call.at);
   end if;
   return v_call;
 end;
@@ -387,7 +387,7 @@ comment on function parley_internal.sweep_calls() is 'Marks invitations past the
 revoke execute on function parley_internal.sweep_calls() from public, anon;
 grant execute on function parley_internal.sweep_calls() to authenticated, service_role;
 
-create or replace function parley_internal.lock_call(p_call_id uuid, p_user_id uuid)
+create or replace function parley_internal.lock_call(call_id uuid, user_id uuid)
 returns parley.calls
 language plpgsql
 security invoker
@@ -396,16 +396,16 @@ as $$
 declare
   v_call parley.calls;
 begin
-  if p_call_id is null then
+  if lock_call.call_id is null then
     raise exception 'call_id is required' using errcode = '22023', hint = 'call_id_required';
   end if;
-  select * into v_call from parley.calls c where c.id = p_call_id for update;
+  select * into v_call from parley.calls c where c.id = lock_call.call_id for update;
   if not found
      or not (exists (select 1 from parley.conversation_members m
-                     where m.conversation_id = v_call.conversation_id and m.user_id = p_user_id)
+                     where m.conversation_id = v_call.conversation_id and m.user_id = lock_call.user_id)
              or exists (select 1 from parley.call_participants p
-                        where p.call_id = p_call_id and p.user_id = p_user_id)) then
-    raise exception 'call % not found', p_call_id using errcode = 'PT404', hint = 'call_not_found';
+                        where p.call_id = lock_call.call_id and p.user_id = lock_call.user_id)) then
+    raise exception 'call % not found', lock_call.call_id using errcode = 'PT404', hint = 'call_not_found';
   end if;
   return v_call;
 end;
@@ -416,7 +416,7 @@ revoke execute on function parley_internal.lock_call(uuid, uuid) from public, an
 -- Puts a user into a live call (accepting, joining a group call late, or rejoining), answering it
 -- when it was still ringing. Refuses over (23505 call_over), full (23505 call_full) and users live in
 -- another call (23505 already_in_call).
-create or replace function parley_internal.join_participant(p_call parley.calls, p_user_id uuid, p_at timestamptz)
+create or replace function parley_internal.join_participant(call_row parley.calls, user_id uuid, at timestamptz)
 returns void
 language plpgsql
 security invoker
@@ -425,24 +425,24 @@ as $$
 declare
   v_state text;
 begin
-  if p_call.status not in ('ringing', 'active') then
-    raise exception 'call % is over (status %)', p_call.id, p_call.status using errcode = '23505', hint = 'call_over';
+  if join_participant.call_row.status not in ('ringing', 'active') then
+    raise exception 'call % is over (status %)', join_participant.call_row.id, join_participant.call_row.status using errcode = '23505', hint = 'call_over';
   end if;
   select p.state into v_state from parley.call_participants p
-  where p.call_id = p_call.id and p.user_id = p_user_id for update;
+  where p.call_id = join_participant.call_row.id and p.user_id = join_participant.user_id for update;
   if v_state = 'joined' then
     return;
   end if;
-  if (select count(*) from parley.call_participants p where p.call_id = p_call.id and p.state = 'joined') >= p_call.max_participants then
-    raise exception 'call % is full (% participants)', p_call.id, p_call.max_participants using errcode = '23505', hint = 'call_full';
+  if (select count(*) from parley.call_participants p where p.call_id = join_participant.call_row.id and p.state = 'joined') >= join_participant.call_row.max_participants then
+    raise exception 'call % is full (% participants)', join_participant.call_row.id, join_participant.call_row.max_participants using errcode = '23505', hint = 'call_full';
   end if;
-  if p_call.status = 'ringing' then
-    update parley.calls c set status = 'active', answered_at = p_at, updated_at = now() where c.id = p_call.id;
+  if join_participant.call_row.status = 'ringing' then
+    update parley.calls c set status = 'active', answered_at = join_participant.at, updated_at = now() where c.id = join_participant.call_row.id;
   end if;
   begin
-    perform parley_internal.set_participant_state(p_call.id, p_user_id, 'joined', p_at);
+    perform parley_internal.set_participant_state(join_participant.call_row.id, join_participant.user_id, 'joined', join_participant.at);
   exception when unique_violation then
-    raise exception 'user % is already in another call; leave it first', p_user_id
+    raise exception 'user % is already in another call; leave it first', join_participant.user_id
       using errcode = '23505', hint = 'already_in_call';
   end;
 end;
@@ -450,12 +450,15 @@ $$;
 comment on function parley_internal.join_participant(parley.calls, uuid, timestamptz) is 'Joins a user to a live call (answering it if ringing), with call_over / call_full / already_in_call refusals.';
 revoke execute on function parley_internal.join_participant(parley.calls, uuid, timestamptz) from public, anon, authenticated;
 
-create or replace function parley_internal.start_call(p_conversation_id uuid, p_media text)
+create or replace function parley_internal.start_call(conversation_id uuid, media text)
 returns parley.calls
 language plpgsql
 security definer
 set search_path = ''
 as $$
+#variable_conflict use_column
+-- The insert's arbiter names the column conversation_id, which is also a parameter: columns win where
+-- a name is bare (every parameter use is qualified, start_call.<name>).
 declare
   v_user_id uuid := parley_internal.require_user();
   v_conversation parley.conversations;
@@ -466,20 +469,20 @@ declare
   v_row parley.call_participants;
   v_attempt integer := 0;
 begin
-  if p_conversation_id is null then
+  if start_call.conversation_id is null then
     raise exception 'conversation_id is required' using errcode = '22023', hint = 'conversation_id_required';
   end if;
-  if p_media is null or p_media not in ('audio', 'video') then
-    raise exception 'media must be audio or video (got %)', coalesce(p_media, 'null') using errcode = '22023', hint = 'invalid_media';
+  if start_call.media is null or start_call.media not in ('audio', 'video') then
+    raise exception 'media must be audio or video (got %)', coalesce(start_call.media, 'null') using errcode = '22023', hint = 'invalid_media';
   end if;
-  select * into v_conversation from parley.conversations c where c.id = p_conversation_id;
+  select * into v_conversation from parley.conversations c where c.id = start_call.conversation_id;
   if not found or not exists (select 1 from parley.conversation_members m
-                              where m.conversation_id = p_conversation_id and m.user_id = v_user_id) then
-    raise exception 'conversation % not found', p_conversation_id using errcode = 'PT404', hint = 'conversation_not_found';
+                              where m.conversation_id = start_call.conversation_id and m.user_id = v_user_id) then
+    raise exception 'conversation % not found', start_call.conversation_id using errcode = 'PT404', hint = 'conversation_not_found';
   end if;
-  select count(*) into v_member_count from parley.conversation_members m where m.conversation_id = p_conversation_id;
+  select count(*) into v_member_count from parley.conversation_members m where m.conversation_id = start_call.conversation_id;
   if v_member_count < 2 then
-    raise exception 'conversation % has nobody else to call', p_conversation_id using errcode = '22023', hint = 'no_one_to_call';
+    raise exception 'conversation % has nobody else to call', start_call.conversation_id using errcode = '22023', hint = 'no_one_to_call';
   end if;
 
   perform parley_internal.sweep_calls();
@@ -488,7 +491,7 @@ begin
     v_attempt := v_attempt + 1;
     -- One live call per conversation: if there is one, join it instead of starting another.
     select * into v_call from parley.calls c
-    where c.conversation_id = p_conversation_id and c.status in ('ringing', 'active')
+    where c.conversation_id = start_call.conversation_id and c.status in ('ringing', 'active')
     for update;
     if found then
       perform parley_internal.join_participant(v_call, v_user_id, now());
@@ -497,14 +500,14 @@ begin
     end if;
     v_call_id := gen_random_uuid();
     insert into parley.calls (id, conversation_id, kind, media, initiated_by, room_name, max_participants)
-    values (v_call_id, p_conversation_id, v_conversation.kind, p_media, v_user_id, 'parley-call-' || v_call_id,
+    values (v_call_id, start_call.conversation_id, v_conversation.kind, start_call.media, v_user_id, 'parley-call-' || v_call_id,
             case v_conversation.kind when 'direct' then 2 else 50 end)
     on conflict (conversation_id) where status in ('ringing', 'active') do nothing
     returning * into v_call;
     exit when found;
     -- Another transaction started a call here first: loop to join it.
     if v_attempt >= 3 then
-      raise exception 'could not start a call in conversation %: it keeps changing', p_conversation_id
+      raise exception 'could not start a call in conversation %: it keeps changing', start_call.conversation_id
         using errcode = '40001', hint = 'retry';
     end if;
   end loop;
@@ -516,7 +519,7 @@ begin
     select v_call.id, m.user_id, case when m.user_id = v_user_id then 'joined' else 'ringing' end,
            now(), case when m.user_id = v_user_id then now() end, now()
     from parley.conversation_members m
-    where m.conversation_id = p_conversation_id
+    where m.conversation_id = start_call.conversation_id
     order by m.user_id
     on conflict (user_id) where state in ('ringing', 'joined') do nothing
     returning user_id
@@ -532,7 +535,7 @@ begin
   insert into parley.call_participants (call_id, user_id, state, invited_at, state_changed_at)
   select v_call.id, m.user_id, 'busy', now(), now()
   from parley.conversation_members m
-  where m.conversation_id = p_conversation_id and not (m.user_id = any (v_live));
+  where m.conversation_id = start_call.conversation_id and not (m.user_id = any (v_live));
 
   for v_row in select * from parley.call_participants p where p.call_id = v_call.id order by p.user_id loop
     perform parley_internal.emit_call_event('user:' || v_row.user_id,
@@ -561,7 +564,7 @@ comment on function parley.start_call(uuid, text) is
 revoke execute on function parley.start_call(uuid, text) from public, anon;
 grant execute on function parley.start_call(uuid, text) to authenticated;
 
-create or replace function parley_internal.accept_call(p_call_id uuid)
+create or replace function parley_internal.accept_call(call_id uuid)
 returns parley.calls
 language plpgsql
 security definer
@@ -572,14 +575,14 @@ declare
   v_call parley.calls;
 begin
   perform parley_internal.sweep_calls();
-  v_call := parley_internal.lock_call(p_call_id, v_user_id);
+  v_call := parley_internal.lock_call(accept_call.call_id, v_user_id);
   if not exists (select 1 from parley.call_participants p where p.call_id = v_call.id and p.user_id = v_user_id)
      and (v_call.kind = 'direct' or not exists (select 1 from parley.conversation_members m
                                                 where m.conversation_id = v_call.conversation_id and m.user_id = v_user_id)) then
-    raise exception 'you are not a participant of call %', p_call_id using errcode = '42501', hint = 'not_a_participant';
+    raise exception 'you are not a participant of call %', accept_call.call_id using errcode = '42501', hint = 'not_a_participant';
   end if;
   perform parley_internal.join_participant(v_call, v_user_id, now());
-  select * into v_call from parley.calls c where c.id = p_call_id;
+  select * into v_call from parley.calls c where c.id = accept_call.call_id;
   return v_call;
 end;
 $$;
@@ -601,7 +604,7 @@ revoke execute on function parley.accept_call(uuid) from public, anon;
 grant execute on function parley.accept_call(uuid) to authenticated;
 
 -- Shared by decline, leave and end: the caller's participant state, or 42501.
-create or replace function parley_internal.my_participant_state(p_call_id uuid, p_user_id uuid)
+create or replace function parley_internal.my_participant_state(call_id uuid, user_id uuid)
 returns text
 language plpgsql
 stable
@@ -611,9 +614,9 @@ as $$
 declare
   v_state text;
 begin
-  select p.state into v_state from parley.call_participants p where p.call_id = p_call_id and p.user_id = p_user_id;
+  select p.state into v_state from parley.call_participants p where p.call_id = my_participant_state.call_id and p.user_id = my_participant_state.user_id;
   if not found then
-    raise exception 'you are not a participant of call %', p_call_id using errcode = '42501', hint = 'not_a_participant';
+    raise exception 'you are not a participant of call %', my_participant_state.call_id using errcode = '42501', hint = 'not_a_participant';
   end if;
   return v_state;
 end;
@@ -621,7 +624,7 @@ $$;
 comment on function parley_internal.my_participant_state(uuid, uuid) is 'The user''s state in a call, or 42501 not_a_participant.';
 revoke execute on function parley_internal.my_participant_state(uuid, uuid) from public, anon, authenticated;
 
-create or replace function parley_internal.decline_call(p_call_id uuid)
+create or replace function parley_internal.decline_call(call_id uuid)
 returns parley.calls
 language plpgsql
 security definer
@@ -633,11 +636,11 @@ declare
   v_state text;
 begin
   perform parley_internal.sweep_calls();
-  v_call := parley_internal.lock_call(p_call_id, v_user_id);
+  v_call := parley_internal.lock_call(decline_call.call_id, v_user_id);
   v_state := parley_internal.my_participant_state(v_call.id, v_user_id);
   if v_call.status not in ('ringing', 'active') or v_state <> 'ringing' then
     if v_state = 'joined' and v_call.status in ('ringing', 'active') then
-      raise exception 'you already answered call %; use leave_call to hang up', p_call_id
+      raise exception 'you already answered call %; use leave_call to hang up', decline_call.call_id
         using errcode = '23505', hint = 'already_answered';
     end if;
     return v_call; -- already over, declined, missed or left: declining again changes nothing
@@ -663,7 +666,7 @@ comment on function parley.decline_call(uuid) is
 revoke execute on function parley.decline_call(uuid) from public, anon;
 grant execute on function parley.decline_call(uuid) to authenticated;
 
-create or replace function parley_internal.leave_call(p_call_id uuid)
+create or replace function parley_internal.leave_call(call_id uuid)
 returns parley.calls
 language plpgsql
 security definer
@@ -675,7 +678,7 @@ declare
   v_state text;
 begin
   perform parley_internal.sweep_calls();
-  v_call := parley_internal.lock_call(p_call_id, v_user_id);
+  v_call := parley_internal.lock_call(leave_call.call_id, v_user_id);
   v_state := parley_internal.my_participant_state(v_call.id, v_user_id);
   if v_call.status not in ('ringing', 'active') or v_state not in ('ringing', 'joined') then
     return v_call;
@@ -702,7 +705,7 @@ comment on function parley.leave_call(uuid) is
 revoke execute on function parley.leave_call(uuid) from public, anon;
 grant execute on function parley.leave_call(uuid) to authenticated;
 
-create or replace function parley_internal.end_call(p_call_id uuid)
+create or replace function parley_internal.end_call(call_id uuid)
 returns parley.calls
 language plpgsql
 security definer
@@ -714,7 +717,7 @@ declare
   v_state text;
 begin
   perform parley_internal.sweep_calls();
-  v_call := parley_internal.lock_call(p_call_id, v_user_id);
+  v_call := parley_internal.lock_call(end_call.call_id, v_user_id);
   if v_call.status not in ('ringing', 'active') then
     return v_call;
   end if;
@@ -729,7 +732,7 @@ begin
      and not exists (select 1 from parley.conversation_members m
                      where m.conversation_id = v_call.conversation_id and m.user_id = v_user_id
                        and m.role in ('owner', 'admin')) then
-    raise exception 'only the caller or a group owner or admin can end call % for everyone; use leave_call', p_call_id
+    raise exception 'only the caller or a group owner or admin can end call % for everyone; use leave_call', end_call.call_id
       using errcode = '42501', hint = 'not_allowed_to_end';
   end if;
   if v_call.status = 'ringing' then
@@ -756,7 +759,7 @@ revoke execute on function parley.end_call(uuid) from public, anon;
 grant execute on function parley.end_call(uuid) to authenticated;
 
 -- History rows for one user: the call, how it looked to them, its duration and everyone in it.
-create or replace function parley_internal.call_rows(p_user_id uuid, p_live_only boolean, p_before timestamptz, p_limit integer)
+create or replace function parley_internal.call_rows(user_id uuid, live_only boolean, before_created_at timestamptz, max_count integer)
 returns table (
   id uuid, conversation_id uuid, kind text, media text, status text, direction text, outcome text,
   my_state text, initiated_by uuid, room_name text, created_at timestamptz, answered_at timestamptz,
@@ -787,16 +790,16 @@ as $$
           where p.call_id = c.id)
   from parley.call_participants me
   join parley.calls c on c.id = me.call_id
-  where me.user_id = p_user_id
-    and (not p_live_only or me.state in ('ringing', 'joined'))
-    and (p_before is null or me.invited_at < p_before)
+  where me.user_id = call_rows.user_id
+    and (not call_rows.live_only or me.state in ('ringing', 'joined'))
+    and (call_rows.before_created_at is null or me.invited_at < call_rows.before_created_at)
   order by me.invited_at desc, c.id desc
-  limit p_limit;
+  limit call_rows.max_count;
 $$;
 comment on function parley_internal.call_rows(uuid, boolean, timestamptz, integer) is 'Call history rows of a user (newest first) with outcome, duration and participants.';
 revoke execute on function parley_internal.call_rows(uuid, boolean, timestamptz, integer) from public, anon, authenticated;
 
-create or replace function parley_internal.list_call_history(p_before timestamptz, p_limit integer)
+create or replace function parley_internal.list_call_history(max_count integer, before_created_at timestamptz)
 returns setof record
 language plpgsql
 security definer
@@ -804,20 +807,21 @@ set search_path = ''
 as $$
 declare
   v_user_id uuid := parley_internal.require_user();
+  v_page_max integer := (parley_internal.limits() ->> 'page_max')::int;
 begin
-  if p_limit is null or p_limit < 1 or p_limit > 200 then
-    raise exception 'limit must be between 1 and 200 (got %)', coalesce(p_limit::text, 'null')
-      using errcode = '22023', hint = 'invalid_limit';
+  if list_call_history.max_count is null or list_call_history.max_count < 1 or list_call_history.max_count > v_page_max then
+    raise exception 'max_count must be between 1 and % (got %)', v_page_max, coalesce(list_call_history.max_count::text, 'null')
+      using errcode = '22023', hint = 'invalid_page_size';
   end if;
   perform parley_internal.sweep_calls();
-  return query select * from parley_internal.call_rows(v_user_id, false, p_before, p_limit);
+  return query select * from parley_internal.call_rows(v_user_id, false, list_call_history.before_created_at, list_call_history.max_count);
 end;
 $$;
-comment on function parley_internal.list_call_history(timestamptz, integer) is 'Implements parley.list_call_history.';
-revoke execute on function parley_internal.list_call_history(timestamptz, integer) from public, anon;
-grant execute on function parley_internal.list_call_history(timestamptz, integer) to authenticated;
+comment on function parley_internal.list_call_history(integer, timestamptz) is 'Implements parley.list_call_history.';
+revoke execute on function parley_internal.list_call_history(integer, timestamptz) from public, anon;
+grant execute on function parley_internal.list_call_history(integer, timestamptz) to authenticated;
 
-create or replace function parley.list_call_history(before timestamptz default null, limit_count integer default 50)
+create or replace function parley.list_call_history(max_count integer default 50, before_created_at timestamptz default null)
 returns table (
   id uuid, conversation_id uuid, kind text, media text, status text, direction text, outcome text,
   my_state text, initiated_by uuid, room_name text, created_at timestamptz, answered_at timestamptz,
@@ -826,15 +830,15 @@ language sql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.list_call_history(list_call_history.before, list_call_history.limit_count) as r (
+  select * from parley_internal.list_call_history(list_call_history.max_count, list_call_history.before_created_at) as r (
     id uuid, conversation_id uuid, kind text, media text, status text, direction text, outcome text,
     my_state text, initiated_by uuid, room_name text, created_at timestamptz, answered_at timestamptz,
     ended_at timestamptz, end_reason text, duration_seconds integer, participants jsonb);
 $$;
-comment on function parley.list_call_history(timestamptz, integer) is
-  'My calls, newest first (next page: before = the last row''s created_at; 1-200 rows): kind, media, status, direction, outcome as I saw it (answered / missed / declined / cancelled / busy, or ringing / active), my state, duration in seconds, participants.';
-revoke execute on function parley.list_call_history(timestamptz, integer) from public, anon;
-grant execute on function parley.list_call_history(timestamptz, integer) to authenticated;
+comment on function parley.list_call_history(integer, timestamptz) is
+  'My calls, newest first, at most max_count (1-200, default 50; next page: before_created_at = the last row''s created_at): kind, media, status, direction, outcome as I saw it (answered / missed / declined / cancelled / busy, or ringing / active), my state, duration in seconds, participants.';
+revoke execute on function parley.list_call_history(integer, timestamptz) from public, anon;
+grant execute on function parley.list_call_history(integer, timestamptz) to authenticated;
 
 create or replace function parley_internal.get_active_call()
 returns setof record
@@ -872,7 +876,7 @@ comment on function parley.get_active_call() is
 revoke execute on function parley.get_active_call() from public, anon;
 grant execute on function parley.get_active_call() to authenticated;
 
-create or replace function parley_internal.get_call_grant(p_call_id uuid)
+create or replace function parley_internal.get_call_grant(call_id uuid)
 returns table (id uuid, room_name text, kind text, media text, max_participants integer,
                user_id uuid, display_name text, member_role text)
 language plpgsql
@@ -885,25 +889,25 @@ declare
   v_state text;
 begin
   perform parley_internal.sweep_calls();
-  if p_call_id is null then
+  if get_call_grant.call_id is null then
     raise exception 'call_id is required' using errcode = '22023', hint = 'call_id_required';
   end if;
-  select * into v_call from parley.calls c where c.id = p_call_id;
+  select * into v_call from parley.calls c where c.id = get_call_grant.call_id;
   if not found
      or not (exists (select 1 from parley.conversation_members m
                      where m.conversation_id = v_call.conversation_id and m.user_id = v_user_id)
-             or exists (select 1 from parley.call_participants p where p.call_id = p_call_id and p.user_id = v_user_id)) then
-    raise exception 'call % not found', p_call_id using errcode = 'PT404', hint = 'call_not_found';
+             or exists (select 1 from parley.call_participants p where p.call_id = get_call_grant.call_id and p.user_id = v_user_id)) then
+    raise exception 'call % not found', get_call_grant.call_id using errcode = 'PT404', hint = 'call_not_found';
   end if;
   if v_call.status not in ('ringing', 'active') then
-    raise exception 'call % is over (status %)', p_call_id, v_call.status using errcode = '23505', hint = 'call_over';
+    raise exception 'call % is over (status %)', get_call_grant.call_id, v_call.status using errcode = '23505', hint = 'call_over';
   end if;
-  select p.state into v_state from parley.call_participants p where p.call_id = p_call_id and p.user_id = v_user_id;
+  select p.state into v_state from parley.call_participants p where p.call_id = get_call_grant.call_id and p.user_id = v_user_id;
   if v_state is null then
-    raise exception 'you are not a participant of call %; accept_call joins it', p_call_id
+    raise exception 'you are not a participant of call %; accept_call joins it', get_call_grant.call_id
       using errcode = '42501', hint = 'not_a_participant';
   elsif v_state <> 'joined' then
-    raise exception 'you have not accepted call % (your state is %); accept_call first', p_call_id, v_state
+    raise exception 'you have not accepted call % (your state is %); accept_call first', get_call_grant.call_id, v_state
       using errcode = '42501', hint = 'not_accepted';
   end if;
   return query

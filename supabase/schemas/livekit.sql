@@ -19,41 +19,41 @@ grant select on table parley_internal.livekit_events to service_role;
 -- Foreign key lookups when a call is deleted.
 create index livekit_events_call_id_idx on parley_internal.livekit_events (call_id);
 
-create or replace function parley_internal.apply_livekit_event(p_event_id text, p_event text, p_room_name text,
-                                                       p_identity text, p_occurred_at timestamptz)
+create or replace function parley_internal.apply_livekit_event(event_id text, event text, room_name text,
+                                                       identity text, occurred_at timestamptz)
 returns jsonb
 language plpgsql
 security definer
 set search_path = ''
 as $$
 declare
-  v_at timestamptz := least(coalesce(p_occurred_at, now()), now());
+  v_at timestamptz := least(coalesce(apply_livekit_event.occurred_at, now()), now());
   v_call parley.calls;
   v_user_id uuid;
   v_part parley.call_participants;
   v_result text := 'applied';
 begin
-  if p_event_id is null or p_event_id = '' or char_length(p_event_id) > 200 then
-    raise exception 'event_id must be 1-200 characters (got %)', coalesce(p_event_id, 'null')
+  if apply_livekit_event.event_id is null or apply_livekit_event.event_id = '' or char_length(apply_livekit_event.event_id) > 200 then
+    raise exception 'event_id must be 1-200 characters (got %)', coalesce(apply_livekit_event.event_id, 'null')
       using errcode = '22023', hint = 'invalid_event_id';
   end if;
   insert into parley_internal.livekit_events (event_id, event, room_name, participant_identity, occurred_at)
-  values (p_event_id, coalesce(p_event, ''), coalesce(p_room_name, ''), p_identity, v_at)
-  on conflict (event_id) do nothing;
+  values (apply_livekit_event.event_id, coalesce(apply_livekit_event.event, ''), coalesce(apply_livekit_event.room_name, ''), apply_livekit_event.identity, v_at)
+  on conflict on constraint livekit_events_pkey do nothing;
   if not found then
     return jsonb_build_object('result', 'duplicate', 'close_room', false);
   end if;
 
   perform parley_internal.sweep_calls();
-  select * into v_call from parley.calls c where c.room_name = p_room_name for update;
-  if not found or p_event not in ('room_started', 'room_finished', 'participant_joined', 'participant_left') then
-    update parley_internal.livekit_events e set result = 'ignored' where e.event_id = p_event_id;
+  select * into v_call from parley.calls c where c.room_name = apply_livekit_event.room_name for update;
+  if not found or apply_livekit_event.event not in ('room_started', 'room_finished', 'participant_joined', 'participant_left') then
+    update parley_internal.livekit_events e set result = 'ignored' where e.event_id = apply_livekit_event.event_id;
     return jsonb_build_object('result', 'ignored', 'close_room', false);
   end if;
 
-  if p_event in ('participant_joined', 'participant_left') then
+  if apply_livekit_event.event in ('participant_joined', 'participant_left') then
     begin
-      v_user_id := p_identity::uuid;
+      v_user_id := apply_livekit_event.identity::uuid;
     exception when invalid_text_representation then
       v_user_id := null;
     end;
@@ -67,7 +67,7 @@ begin
   if v_result = 'applied' and v_call.status not in ('ringing', 'active') then
     v_result := 'stale';
   elsif v_result = 'applied' then
-    case p_event
+    case apply_livekit_event.event
       when 'room_started' then
         null; -- the room exists because a participant joined; their own event says who
       when 'room_finished' then
@@ -108,12 +108,12 @@ begin
   end if;
 
   select * into v_call from parley.calls c where c.id = v_call.id;
-  update parley_internal.livekit_events e set result = v_result, call_id = v_call.id where e.event_id = p_event_id;
+  update parley_internal.livekit_events e set result = v_result, call_id = v_call.id where e.event_id = apply_livekit_event.event_id;
   return jsonb_build_object(
     'result', v_result,
     'call_id', v_call.id,
     'call_status', v_call.status,
-    'close_room', v_call.status not in ('ringing', 'active') and p_event <> 'room_finished');
+    'close_room', v_call.status not in ('ringing', 'active') and apply_livekit_event.event <> 'room_finished');
 end;
 $$;
 comment on function parley_internal.apply_livekit_event(text, text, text, text, timestamptz) is 'Implements parley.service_role_apply_livekit_event.';

@@ -63,7 +63,7 @@ revoke execute on function parley_internal.last_message_json(parley.messages) fr
 -- inbox_fanout_max members (read from the primary key, at most max + 1 entries); nothing above.
 -- Same row shape as realtime.send (payload.id = row id, private, extension broadcast) and, like it,
 -- a failure to broadcast warns instead of failing the write (one subtransaction for the whole fan-out).
-create or replace function parley_internal.send_conversation_activity(p_message parley.messages, p_action text)
+create or replace function parley_internal.send_conversation_activity(message parley.messages, action text)
 returns integer
 language plpgsql
 security invoker
@@ -80,17 +80,17 @@ declare
 begin
   select array_agg(m.user_id), array_agg(m.last_read_seq) into v_user_ids, v_read_seqs
     from (select x.user_id, x.last_read_seq from parley.conversation_members x
-           where x.conversation_id = p_message.conversation_id
+           where x.conversation_id = send_conversation_activity.message.conversation_id
            limit v_max + 1) m;
   if v_user_ids is null or cardinality(v_user_ids) > v_max then
     return 0;
   end if;
-  select * into v_conversation from parley.conversations c where c.id = p_message.conversation_id;
-  v_last_seq := greatest(v_conversation.last_seq, p_message.seq);
+  select * into v_conversation from parley.conversations c where c.id = send_conversation_activity.message.conversation_id;
+  v_last_seq := greatest(v_conversation.last_seq, send_conversation_activity.message.seq);
   v_base := jsonb_build_object(
-    'conversation_id', p_message.conversation_id, 'kind', v_conversation.kind, 'title', v_conversation.title,
-    'avatar_url', v_conversation.avatar_url, 'last_seq', v_last_seq, 'action', p_action,
-    'last_message', parley_internal.last_message_json(p_message));
+    'conversation_id', send_conversation_activity.message.conversation_id, 'kind', v_conversation.kind, 'title', v_conversation.title,
+    'avatar_url', v_conversation.avatar_url, 'last_seq', v_last_seq, 'action', send_conversation_activity.action,
+    'last_message', parley_internal.last_message_json(send_conversation_activity.message));
   begin
     with recipients as (
       select gen_random_uuid() as id, u.user_id, u.last_read_seq
@@ -101,7 +101,7 @@ begin
            v_base || jsonb_build_object(
              'unread_count',
              -- Sending moves the sender's cursor to their message (append_message, right after this insert).
-             case when p_action = 'created' and r.user_id = p_message.sender_id then 0
+             case when send_conversation_activity.action = 'created' and r.user_id = send_conversation_activity.message.sender_id then 0
                   else greatest(v_last_seq - r.last_read_seq, 0) end,
              'id', r.id),
            true
@@ -172,7 +172,7 @@ create trigger messages_broadcast_changed
 
 -- One event per (user, payload) to each user's inbox in one insert; same row shape as realtime.send,
 -- and like it a failure warns instead of failing the write.
-create or replace function parley_internal.send_user_events(p_event text, p_user_ids uuid[], p_payloads jsonb[])
+create or replace function parley_internal.send_user_events(event text, user_ids uuid[], payloads jsonb[])
 returns integer
 language plpgsql
 security invoker
@@ -181,16 +181,16 @@ as $$
 declare
   v_count integer;
 begin
-  if coalesce(cardinality(p_user_ids), 0) = 0 then
+  if coalesce(cardinality(send_user_events.user_ids), 0) = 0 then
     return 0;
   end if;
   begin
     with recipients as (
       select gen_random_uuid() as id, u.user_id, u.payload
-        from unnest(p_user_ids, p_payloads) as u(user_id, payload)
+        from unnest(send_user_events.user_ids, send_user_events.payloads) as u(user_id, payload)
     )
     insert into realtime.messages (id, topic, extension, event, payload, private)
-    select r.id, 'user:' || r.user_id, 'broadcast', p_event, r.payload || jsonb_build_object('id', r.id), true
+    select r.id, 'user:' || r.user_id, 'broadcast', send_user_events.event, r.payload || jsonb_build_object('id', r.id), true
       from recipients r;
     get diagnostics v_count = row_count;
   exception when others then

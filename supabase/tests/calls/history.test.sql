@@ -70,10 +70,10 @@ select is((select jsonb_array_length(participants) from parley.list_call_history
   3, 'CALL-HIS-06 history lists every participant');
 select is((select participants -> 0 ->> 'display_name' from parley.list_call_history() where id = (select id from ids where name = 'answered')),
   'C3_Alice', 'CALL-HIS-07 participants carry their display name');
-select is((select count(*) from parley.list_call_history(now() - interval '90 minutes', 50)), 2::bigint,
+select is((select count(*) from parley.list_call_history(50, now() - interval '90 minutes')), 2::bigint,
   'CALL-HIS-08 before pages back to older calls');
-select is((select count(*) from parley.list_call_history(null, 1)), 1::bigint, 'CALL-HIS-09 limit_count bounds the page');
-select is(tests.error_of($$select * from parley.list_call_history(null, 500)$$), '22023 invalid_limit', 'CALL-HIS-10 a page over 200 is refused');
+select is((select count(*) from parley.list_call_history(1)), 1::bigint, 'CALL-HIS-09 max_count bounds the page');
+select is(tests.error_of($$select * from parley.list_call_history(500)$$), '22023 invalid_page_size', 'CALL-HIS-10 a page over 200 is refused');
 select tests.authenticate_as('c3000000-0000-0000-0000-000000000002');
 select is((select direction || ' ' || outcome from parley.list_call_history() where id = (select id from ids where name = 'missed')),
   'outgoing missed', 'CALL-HIS-11 the caller of an unanswered call sees it missed (not answered)');

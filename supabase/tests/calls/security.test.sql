@@ -95,7 +95,7 @@ select ok(not has_function_privilege('authenticated', 'parley.service_role_apply
   and has_function_privilege('service_role', 'parley.service_role_apply_livekit_event(text, text, text, text, timestamptz)', 'execute'),
   'CALL-SEC-26 service_role_apply_livekit_event is the service role''s alone');
 select ok(not has_function_privilege('anon', 'parley.start_call(uuid, text)', 'execute')
-  and not has_function_privilege('anon', 'parley.list_call_history(timestamptz, integer)', 'execute')
+  and not has_function_privilege('anon', 'parley.list_call_history(integer, timestamptz)', 'execute')
   and has_function_privilege('authenticated', 'parley.start_call(uuid, text)', 'execute'),
   'CALL-SEC-27 the call RPCs are for signed-in users');
 select ok(has_function_privilege('authenticated', 'parley_internal.can_join_call(uuid)', 'execute') and not has_function_privilege('anon', 'parley_internal.can_join_call(uuid)', 'execute'),
