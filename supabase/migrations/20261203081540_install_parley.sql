@@ -1468,9 +1468,10 @@ declare
 begin
   if v_username !~ '^[A-Za-z0-9_][A-Za-z0-9_.]{2,31}$'
      or exists (select 1 from parley.profiles p where lower(p.username) = lower(v_username)) then
-    v_username := 'user_' || left(v_hex, 12);
+    -- The id's last digits: random in both v4 and time-ordered v7 ids (whose first digits are a clock).
+    v_username := 'user_' || right(v_hex, 12);
     if exists (select 1 from parley.profiles p where lower(p.username) = v_username) then
-      v_username := 'user_' || left(v_hex, 27);
+      v_username := 'user_' || right(v_hex, 27);
     end if;
   end if;
   v_display := left(btrim(coalesce(nullif(btrim(v_meta ->> 'display_name'), ''), nullif(btrim(v_meta ->> 'full_name'), ''),

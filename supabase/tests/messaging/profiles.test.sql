@@ -12,7 +12,7 @@ select is((select username from parley.profiles where id = 'b1000000-0000-0000-0
 select isnt((select display_name from parley.profiles where id = 'b1000000-0000-0000-0000-000000000001'), null,
   'PROF-02 the profile has a display name');
 select tests.create_user('b1000000-0000-0000-0000-000000000003', 'B1_ALICE');
-select is((select username from parley.profiles where id = 'b1000000-0000-0000-0000-000000000003'), 'user_b10000000000',
+select is((select username from parley.profiles where id = 'b1000000-0000-0000-0000-000000000003'), 'user_000000000003',
   'PROF-03 a username taken in another case falls back to one derived from the id (sign-up never fails)');
 insert into auth.users (id, email, raw_user_meta_data) values ('b1000000-0000-0000-0000-000000000004', 'b1x@example.test', '{"username": "no spaces!"}');
 select ok((select username ~ '^user_[0-9a-f]{12,27}$' from parley.profiles where id = 'b1000000-0000-0000-0000-000000000004'),
