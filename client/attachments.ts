@@ -1,10 +1,10 @@
-// Attachments: bytes in Storage (bucket `attachments`, under the conversation's folder), then a message pointing at them.
+// Attachments: bytes in Storage (bucket `parley-attachments`, under the conversation's folder), then a message pointing at them.
 import type { ParleyClient } from "./client.ts";
 import { ParleyError } from "./errors.ts";
 import type { MessagesApi, SendInput } from "./messages.ts";
 import type { Attachment, Message, MessageKind } from "./types.ts";
 
-export const ATTACHMENTS_BUCKET = "attachments";
+export const ATTACHMENTS_BUCKET = "parley-attachments";
 
 export interface UploadInput {
   /** What to upload: a Blob/File in browsers, bytes anywhere. */
@@ -25,12 +25,12 @@ export function attachmentPath(conversationId: string, name: string): string {
   return `${conversationId}/${crypto.randomUUID()}-${clean}`;
 }
 
-export function attachmentsApi(db: ParleyClient, messages: MessagesApi) {
+export function attachmentsApi(supabase: ParleyClient, messages: MessagesApi) {
   const api = {
     /** Uploads into the conversation's folder (members only, enforced by Storage's RLS) and returns the attachment to send. */
     async upload(conversationId: string, input: UploadInput): Promise<Attachment> {
       const path = attachmentPath(conversationId, input.name);
-      const { error } = await db.storage.from(ATTACHMENTS_BUCKET).upload(path, input.data, { contentType: input.contentType, upsert: false });
+      const { error } = await supabase.storage.from(ATTACHMENTS_BUCKET).upload(path, input.data, { contentType: input.contentType, upsert: false });
       if (error) {
         const status = Number((error as { statusCode?: string | number }).statusCode ?? 0) || undefined;
         throw new ParleyError("upload_refused", error.message, status);
@@ -54,14 +54,14 @@ export function attachmentsApi(db: ParleyClient, messages: MessagesApi) {
 
     /** The bytes of an attachment (members only). */
     async download(attachment: Pick<Attachment, "path">): Promise<Blob> {
-      const { data, error } = await db.storage.from(ATTACHMENTS_BUCKET).download(attachment.path);
+      const { data, error } = await supabase.storage.from(ATTACHMENTS_BUCKET).download(attachment.path);
       if (error || !data) throw new ParleyError("download_refused", error?.message ?? "no data", undefined);
       return data;
     },
 
     /** A URL anyone holding it can fetch until it expires (default one hour). */
     async signedUrl(attachment: Pick<Attachment, "path">, expiresInSeconds = 3600): Promise<string> {
-      const { data, error } = await db.storage.from(ATTACHMENTS_BUCKET).createSignedUrl(attachment.path, expiresInSeconds);
+      const { data, error } = await supabase.storage.from(ATTACHMENTS_BUCKET).createSignedUrl(attachment.path, expiresInSeconds);
       if (error || !data) throw new ParleyError("signed_url_refused", error?.message ?? "no data", undefined);
       return data.signedUrl;
     },

@@ -1,7 +1,7 @@
 // Calls: the state machine RPCs, history, my live call, and the LiveKit token from the call-token function.
 import { callEndResponse, callTokenResponse, type CallEndResponse, type CallTokenResponse } from "../functions/_shared/schemas.ts";
 import type { z } from "zod";
-import type { ParleyClient } from "./client.ts";
+import type { ParleyClient, ParleyRest } from "./client.ts";
 import { fromFunctionsError, ParleyError, unwrap } from "./errors.ts";
 import type { Call, CallHistoryEntry, CallMedia, Page } from "./types.ts";
 
@@ -14,10 +14,10 @@ export interface CallHistoryOptions {
   before?: string;
 }
 
-export function callsApi(db: ParleyClient) {
+export function callsApi(supabase: ParleyClient, db: ParleyRest) {
   /** Invokes a Parley function and parses its 200 body with the schema it shares with the function. */
   const invoke = async <T>(name: string, body: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> => {
-    const { data, error } = await db.functions.invoke<unknown>(name, { body });
+    const { data, error } = await supabase.functions.invoke<unknown>(name, { body });
     if (error) throw await fromFunctionsError(error);
     const parsed = schema.safeParse(data);
     if (!parsed.success) throw new ParleyError("invalid_response", `${name} answered an unexpected body: ${parsed.error.message}`, 200);
@@ -49,7 +49,7 @@ export function callsApi(db: ParleyClient) {
     /** My calls, newest first, each as I saw it (outcome, duration, participants). */
     async history(options: CallHistoryOptions = {}): Promise<Page<CallHistoryEntry, string>> {
       const limit = options.limit ?? 50;
-      const rows = unwrap(await db.rpc("list_call_history", { limit_count: limit, before: options.before })) as unknown as CallHistoryEntry[];
+      const rows = unwrap(await db.rpc("list_call_history", { max_count: limit, before_created_at: options.before })) as unknown as CallHistoryEntry[];
       const last = rows.at(-1);
       return rows.length === limit && last ? { items: rows, next: last.created_at } : { items: rows };
     },

@@ -1,5 +1,5 @@
 // The conversation list (inbox), direct conversations, and my per-conversation settings (mute, hide).
-import type { ParleyClient } from "./client.ts";
+import type { ParleyRest } from "./client.ts";
 import { unwrap } from "./errors.ts";
 import type { Conversation, InboxEntry, MemberProfile, Page } from "./types.ts";
 
@@ -17,7 +17,7 @@ export interface InboxOptions {
   includeHidden?: boolean;
 }
 
-export function conversationsApi(db: ParleyClient, currentUserId: () => Promise<string>) {
+export function conversationsApi(db: ParleyRest, currentUserId: () => Promise<string>) {
   return {
     /** My conversations by latest activity, with last message, unread count and the other person (direct). */
     async inbox(options: InboxOptions = {}): Promise<Page<InboxEntry, InboxCursor>> {

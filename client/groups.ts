@@ -1,5 +1,5 @@
 // Groups: create, read, update, delete, and member management with owner/admin/member roles.
-import type { ParleyClient } from "./client.ts";
+import type { ParleyRest } from "./client.ts";
 import { unwrap } from "./errors.ts";
 import type { Conversation, Member, MemberRole } from "./types.ts";
 
@@ -18,7 +18,7 @@ export interface GroupChanges {
   avatarUrl?: string;
 }
 
-export function groupsApi(db: ParleyClient) {
+export function groupsApi(db: ParleyRest) {
   return {
     async create(input: GroupInput): Promise<Conversation> {
       return unwrap(

@@ -1,7 +1,7 @@
 // Parley's client SDK: typed operations over an official supabase-js client. Every rule stays in the database.
 import { attachmentsApi } from "./attachments.ts";
 import { callsApi } from "./calls.ts";
-import type { ParleyClient } from "./client.ts";
+import { parleySchema, type ParleyClient } from "./client.ts";
 import { conversationsApi } from "./conversations.ts";
 import { ParleyError } from "./errors.ts";
 import { groupsApi } from "./groups.ts";
@@ -9,7 +9,8 @@ import { liveApi } from "./live.ts";
 import { messagesApi } from "./messages.ts";
 import { profilesApi } from "./profiles.ts";
 
-export type { ParleyClient } from "./client.ts";
+export type { ParleyClient, ParleyRest } from "./client.ts";
+export { PARLEY_SCHEMA } from "./client.ts";
 export { ParleyError, fromPostgrestError, fromFunctionsError } from "./errors.ts";
 export { attachmentPath, ATTACHMENTS_BUCKET } from "./attachments.ts";
 export type * from "./types.ts";
@@ -24,31 +25,39 @@ export type { LiveChannel, ConversationChannel, ConversationHandlers } from "./l
 export { TYPING_THROTTLE_MS } from "./live.ts";
 
 /**
- * Parley on a signed-in supabase-js client.
+ * Parley on a signed-in supabase-js client. Its tables and RPCs are addressed in schema `parley`
+ * (`supabase.schema("parley")`) whatever the client's default schema; Auth, Storage, Functions and
+ * Realtime stay on the client itself.
  * @example
- * const supabase = createClient<Database>(url, anonKey);
+ * const supabase = createClient<Database>(url, anonKey); // or untyped, or with { db: { schema: "parley" } }
  * await supabase.auth.signInWithPassword({ email, password });
  * const parley = createParley(supabase);
  * await parley.messages.sendDirect(bobId, { body: "Hello!" });
+ * // Parley's tables directly: parley.db (= supabase.schema("parley")), typed.
+ * await parley.db.from("messages").select("*").eq("conversation_id", id);
  */
-export function createParley(db: ParleyClient) {
+export function createParley<Client extends ParleyClient>(supabase: Client) {
+  const db = parleySchema(supabase);
   const currentUserId = async (): Promise<string> => {
-    const { data } = await db.auth.getSession();
+    const { data } = await supabase.auth.getSession();
     const id = data.session?.user.id;
     if (!id) throw new ParleyError("not_authenticated", "Sign in first: Parley needs a user session.", 401);
     return id;
   };
   const messages = messagesApi(db);
   return {
-    supabase: db,
+    /** The supabase-js client Parley was created on. */
+    supabase,
+    /** Parley's schema on it: `supabase.schema("parley")`, typed with Parley's tables and RPCs. */
+    db,
     messages,
     conversations: conversationsApi(db, currentUserId),
     groups: groupsApi(db),
-    calls: callsApi(db),
-    attachments: attachmentsApi(db, messages),
+    calls: callsApi(supabase, db),
+    attachments: attachmentsApi(supabase, messages),
     profiles: profilesApi(db, currentUserId),
-    live: liveApi(db, currentUserId),
+    live: liveApi(supabase, db, currentUserId),
   };
 }
 
-export type Parley = ReturnType<typeof createParley>;
+export type Parley<Client extends ParleyClient = ParleyClient> = ReturnType<typeof createParley<Client>>;

@@ -1,7 +1,7 @@
 // Live updates over Supabase Realtime private channels: the inbox (user:<id>), an open conversation
 // (events, typing, who is online) and a call room. Every channel is authorised by RLS on realtime.messages.
 import type { RealtimeChannel } from "@supabase/supabase-js";
-import type { ParleyClient } from "./client.ts";
+import type { ParleyClient, ParleyRest } from "./client.ts";
 import { ParleyError, unwrap } from "./errors.ts";
 import type { CallRoomEvents, ConversationEvents, Handlers, InboxEvents, TypingEvent } from "./events.ts";
 import { verifiedDelivery } from "./verified-events.ts";
@@ -57,15 +57,15 @@ function join(channel: RealtimeChannel, onJoined?: () => Promise<void>): Promise
   });
 }
 
-export function liveApi(db: ParleyClient, currentUserId: () => Promise<string>) {
+export function liveApi(supabase: ParleyClient, db: ParleyRest, currentUserId: () => Promise<string>) {
   const open = async <T extends LiveChannel>(channel: RealtimeChannel, extra: Omit<T, keyof LiveChannel>, onJoined?: () => Promise<void>): Promise<T> => {
     try {
       await join(channel, onJoined);
     } catch (e) {
-      await db.removeChannel(channel);
+      await supabase.removeChannel(channel);
       throw e;
     }
-    return { channel, close: async () => void (await db.removeChannel(channel)), ...extra } as T;
+    return { channel, close: async () => void (await supabase.removeChannel(channel)), ...extra } as T;
   };
 
   return {
@@ -77,7 +77,7 @@ export function liveApi(db: ParleyClient, currentUserId: () => Promise<string>) 
     /** My inbox: activity in every conversation, added/removed, membership changes, call events. */
     async inbox(handlers: Handlers<InboxEvents>): Promise<LiveChannel> {
       const me = await currentUserId();
-      const channel = db.channel(`user:${me}`, { config: { private: true } });
+      const channel = supabase.channel(`user:${me}`, { config: { private: true } });
       listen(channel, handlers);
       return open<LiveChannel>(channel, {});
     },
@@ -90,7 +90,7 @@ export function liveApi(db: ParleyClient, currentUserId: () => Promise<string>) 
     async conversation(conversationId: string, handlers: ConversationHandlers = {}): Promise<ConversationChannel> {
       const me = await currentUserId();
       const { typing, presence, ...events } = handlers;
-      const channel = db.channel(`conversation:${conversationId}`, { config: { private: true, presence: { key: me } } });
+      const channel = supabase.channel(`conversation:${conversationId}`, { config: { private: true, presence: { key: me } } });
       // Database events here are checked against the database first: members can broadcast on this topic.
       const deliver = verifiedDelivery(db, conversationId);
       listen(channel, events, (event, payload, handler) => deliver(event as keyof ConversationEvents, payload, handler));
@@ -118,7 +118,7 @@ export function liveApi(db: ParleyClient, currentUserId: () => Promise<string>) 
     /** A call room: participants joining and leaving, the end; my presence while I am in it. */
     async call(callId: string, handlers: Handlers<CallRoomEvents> = {}): Promise<LiveChannel> {
       const me = await currentUserId();
-      const channel = db.channel(`call:${callId}`, { config: { private: true, presence: { key: me } } });
+      const channel = supabase.channel(`call:${callId}`, { config: { private: true, presence: { key: me } } });
       listen(channel, handlers);
       return open<LiveChannel>(channel, {}, async () => {
         await channel.track({ user_id: me, online_at: new Date().toISOString() });

@@ -1,5 +1,5 @@
 // Messages: send (idempotent), history pages, catch-up by seq, edit, delete, read cursor.
-import type { ParleyClient } from "./client.ts";
+import type { ParleyRest } from "./client.ts";
 import { unwrap } from "./errors.ts";
 import type { Attachment, Json, Message, MessageKind, Page } from "./types.ts";
 
@@ -37,7 +37,7 @@ const page = (rows: Message[], limit: number): Page<Message, number> => {
   return rows.length === limit && last ? { items: rows, next: last.seq } : { items: rows };
 };
 
-export function messagesApi(db: ParleyClient) {
+export function messagesApi(db: ParleyRest) {
   const api = {
     /** Sends to a conversation I belong to. */
     async send(conversationId: string, input: SendInput): Promise<Message> {

@@ -1,5 +1,5 @@
 // Profiles: who people are (username, display name, avatar, last seen).
-import type { ParleyClient } from "./client.ts";
+import type { ParleyRest } from "./client.ts";
 import { unwrap } from "./errors.ts";
 import type { Profile, ProfileMatch } from "./types.ts";
 
@@ -9,7 +9,7 @@ export interface ProfileChanges {
   avatarUrl?: string | null;
 }
 
-export function profilesApi(db: ParleyClient, currentUserId: () => Promise<string>) {
+export function profilesApi(db: ParleyRest, currentUserId: () => Promise<string>) {
   return {
     async get(userId: string): Promise<Profile | null> {
       return unwrap(await db.from("profiles").select("*").eq("id", userId).maybeSingle());

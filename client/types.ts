@@ -1,8 +1,8 @@
 // The SDK's public types: rows from the generated database types, with text enums narrowed to their checked values.
 import type { Database, Json } from "./database.types.ts";
 
-type Tables = Database["public"]["Tables"];
-type Fns = Database["public"]["Functions"];
+type Tables = Database["parley"]["Tables"];
+type Fns = Database["parley"]["Functions"];
 
 /** The supabase-js client Parley runs on, typed with Parley's schema. */
 export type { Database, Json };
@@ -16,7 +16,7 @@ export type ParticipantState = "ringing" | "joined" | "left" | "declined" | "mis
 
 /** Where an attachment's bytes live and what they are; `size` and `mime_type` are taken from Storage by the database. */
 export interface Attachment {
-  bucket?: "attachments";
+  bucket?: "parley-attachments";
   path: string;
   mime_type?: string;
   size?: number;

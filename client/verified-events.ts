@@ -4,7 +4,7 @@
 // fake `message_created` or `member_read`. Each event is therefore re-read as the receiving user (RLS
 // applies) and delivered with the database's values; an event the database does not bear out is
 // dropped. Order is kept: one channel's events are checked one after another.
-import type { ParleyClient } from "./client.ts";
+import type { ParleyRest } from "./client.ts";
 import type {
   ConversationEvents,
   ConversationUpdatedEvent,
@@ -16,7 +16,7 @@ import type {
 } from "./events.ts";
 import type { MemberRole, Message } from "./types.ts";
 
-type Check<E> = (db: ParleyClient, conversationId: string, payload: E) => Promise<E | null>;
+type Check<E> = (db: ParleyRest, conversationId: string, payload: E) => Promise<E | null>;
 
 /** A payload's shape is only a claim; these read what they need defensively. */
 const claimed = (payload: unknown): Record<string, unknown> => (payload && typeof payload === "object" ? (payload as Record<string, unknown>) : {});
@@ -34,7 +34,7 @@ function message(holds: (m: Message) => boolean): Check<MessageEvent> {
 }
 
 /** The named users' current memberships of the conversation (those the receiver can see). */
-async function memberships(db: ParleyClient, conversationId: string, userIds: string[]) {
+async function memberships(db: ParleyRest, conversationId: string, userIds: string[]) {
   if (!userIds.length) return [];
   const { data, error } = await db
     .from("conversation_members")
@@ -45,7 +45,7 @@ async function memberships(db: ParleyClient, conversationId: string, userIds: st
   return (data ?? []) as Array<{ user_id: string; role: MemberRole; joined_at: string; last_read_seq: number }>;
 }
 
-async function memberCount(db: ParleyClient, conversationId: string): Promise<number> {
+async function memberCount(db: ParleyRest, conversationId: string): Promise<number> {
   const { count, error } = await db.from("conversation_members").select("user_id", { count: "exact", head: true }).eq("conversation_id", conversationId);
   if (error) throw error;
   return count ?? 0;
@@ -116,7 +116,7 @@ const checks: { [K in keyof ConversationEvents]: Check<ConversationEvents[K]> } 
  * (a forged event, or one the receiver can no longer see). A failed read drops the event too: the
  * client catches up with `messages.list` (by `seq`) as after any gap.
  */
-export function verifiedDelivery(db: ParleyClient, conversationId: string) {
+export function verifiedDelivery(db: ParleyRest, conversationId: string) {
   let queue: Promise<void> = Promise.resolve();
   return <K extends keyof ConversationEvents>(event: K, payload: unknown, deliver: (checked: ConversationEvents[K]) => void): void => {
     const check = checks[event] as Check<ConversationEvents[K]> | undefined;

@@ -1,5 +1,6 @@
 // The SDK's attachments end to end: bytes into Storage under the conversation, a message pointing at them.
 import { describe, expect, it } from "vitest";
+import { ATTACHMENTS_BUCKET } from "../../client/index.ts";
 import { newParleyUser, refusal } from "./parley.ts";
 
 // A 1×1 transparent PNG.
@@ -26,7 +27,7 @@ describe("client SDK: attachments", () => {
     const refused = await refusal(ann.parley.attachments.send(conversation.id, "file", { data: new TextEncoder().encode("#!/bin/sh"), contentType: "application/x-sh", name: "run.sh" }));
     expect(refused.code).toBe("upload_refused");
     expect((await bob.parley.messages.list(conversation.id)).items).toEqual([]);
-    const { data } = await ann.client.storage.from("attachments").list(conversation.id);
+    const { data } = await ann.client.storage.from(ATTACHMENTS_BUCKET).list(conversation.id);
     expect(data).toEqual([]);
   });
 

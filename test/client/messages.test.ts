@@ -72,7 +72,7 @@ describe("client SDK: direct messages", () => {
     const sent = await ann.parley.messages.sendDirect(bob.id, { body: "private" });
     expect((await refusal(eve.parley.messages.list(sent.conversation_id))).code).toBe("conversation_not_found");
     expect((await refusal(eve.parley.messages.send(sent.conversation_id, { body: "hi" }))).code).toBe("conversation_not_found");
-    const { data } = await eve.client.from("messages").select("id").eq("conversation_id", sent.conversation_id);
+    const { data } = await eve.parley.db.from("messages").select("id").eq("conversation_id", sent.conversation_id);
     expect(data).toEqual([]);
   });
 

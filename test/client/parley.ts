@@ -1,5 +1,5 @@
 // Test fixture: fresh signed-up users, each with the Parley SDK on their own official client.
-import { createParley, type Parley, type ParleyClient } from "../../client/index.ts";
+import { createParley, type Parley } from "../../client/index.ts";
 import { newUser, type TestUser } from "../support/clients.ts";
 
 export interface ParleyUser extends TestUser {
@@ -9,8 +9,8 @@ export interface ParleyUser extends TestUser {
 /** Signs up a new user and wraps their supabase-js client with the SDK. */
 export async function newParleyUser(displayName?: string): Promise<ParleyUser> {
   const user = await newUser(displayName ? { displayName } : {});
-  // The fixture's client is created without the Database type parameter; the SDK's typing is compile-time only.
-  return { ...user, parley: createParley(user.client as unknown as ParleyClient) };
+  // The fixture's client is a plain createClient(url, key) (default schema public): the SDK addresses schema parley itself.
+  return { ...user, parley: createParley(user.client) };
 }
 
 /** Asserts a promise rejects with a ParleyError carrying `code`, and returns it for more checks. */

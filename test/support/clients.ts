@@ -21,6 +21,11 @@ export function makeClient(opts: ClientOptions = {}): SupabaseClient {
 }
 
 export const anonClient = (): SupabaseClient => makeClient();
+
+/** The schema PostgREST exposes Parley's tables and RPCs in (never `public`). */
+export const PARLEY_SCHEMA = "parley";
+/** Parley's tables and RPCs on a client whose default schema is `public`: `client.schema("parley")`. */
+export const parleyOf = (client: SupabaseClient) => client.schema(PARLEY_SCHEMA);
 export const serviceClient = (): SupabaseClient => makeClient({ key: stackEnv.serviceRoleKey });
 
 export interface TestUser {
