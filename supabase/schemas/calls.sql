@@ -1,3 +1,40 @@
+-- Calls and their participants — the state of every audio/video call, kept by Postgres.
+-- Security definer functions here (listed in docs/calls.md § Definer audit):
+--   parley_internal.my_call_ids()            — policy helper; reads call_participants without re-entering its RLS.
+--   parley_internal.can_join_call(uuid)      — predicate for the realtime `call:<id>` topic policy; same reason.
+--   parley_internal.can_join_call_topic(text)— the same from a topic string, false for anything malformed.
+--   They only ever answer for auth.uid(), so granting them to authenticated reveals nothing new.
+-- Security: members of a conversation read its calls; a participant reads the calls they were in and
+-- everyone's participation in them. Nobody writes these tables directly: every change goes through the
+-- call RPCs, which keep the invariants. anon has no grants.
+-- Invariants held by indexes here: one live (ringing/active) call per conversation; one live
+-- (ringing/joined) participation per user, so two calls can never ring or hold the same person.
+--
+-- The call state machine — internal transitions, the lazy ring-timeout sweep, and the realtime
+-- call events, all internal; the API RPCs follow.
+-- Security definer functions here (listed in docs/calls.md § Definer audit):
+--   parley_internal.sweep_calls() — turns expired ringing into missed for any call, from any caller's RPC or cron.
+--   Everything else here is invoker and executable by nobody but its owner: it runs only inside the
+--   definer RPCs, with their rights.
+-- Events: realtime.send from these functions, in the caller's transaction (private topics):
+--   user:<id>  call_incoming (you are ringing), call_state (your own state changed, for your other
+--              devices), call_ended (the call is over, with your final state)
+--   call:<id>  participant_joined / participant_left / participant_declined / participant_missed,
+--              call_ended
+--   Each payload is {"call": {...}, "participant": {...}} (participant absent on call:<id> call_ended).
+--
+-- The call API — start, accept, decline, leave, end, history, active call, the call-token
+-- grant check — as thin parley invoker wrappers over parley_internal definer functions.
+-- Security definer functions here (listed in docs/calls.md § Definer audit): every parley_internal.*
+--   above except parley_internal.call_rows. Each acts for auth.uid() only, and writes other users' rows only to
+--   ring them, end the call for them or mark them busy/missed — what the state machine requires.
+-- Errors: 22023 → 400, 42501 → 403, PT404 → 404, 23505 → 409, with a stable code in hint:
+--   invalid_media, call_id_required, conversation_id_required, conversation_not_found, no_one_to_call,
+--   call_not_found, not_a_participant, not_accepted, not_allowed_to_end, already_answered,
+--   already_in_call, call_over, call_full, not_authenticated.
+-- Starting a call where one is live never makes a second call: start_call joins the live one and
+-- returns it (so two people calling each other at once end up in the same call).
+
 create table parley.calls (
   id uuid primary key default gen_random_uuid(),
   conversation_id uuid not null references parley.conversations (id) on delete cascade,
@@ -153,7 +190,7 @@ create policy call_participants_select_visible on parley.call_participants
 comment on policy call_participants_select_visible on parley.call_participants is 'Participants and conversation members read who is in a call.';
 
 -- How long a callee's phone rings before the call (or their invitation) counts as missed.
--- Change it with a migration that replaces this function.
+-- Change it here, then `npm run db:diff`.
 create or replace function parley_internal.call_ring_timeout()
 returns interval
 language sql

@@ -1,3 +1,17 @@
+-- Conversations (direct or group) and their members, with the membership predicates every other
+-- policy uses, and the conversation operations: the direct conversation of a pair, mark read, the inbox.
+-- Security definer functions here (see docs/messaging.md § Definer audit):
+--   parley_internal.my_conversation_ids() — policy helper; reads conversation_members without re-entering its RLS.
+--   parley_internal.is_member(uuid)       — predicate for RPCs, storage and realtime policies; same reason.
+--   parley_internal.has_role(uuid, text[]) — role predicate for RPCs; same reason.
+--   They only ever answer for auth.uid(), so granting them to authenticated reveals nothing new.
+--   parley_internal.get_or_create_direct_conversation(uuid) — creates a conversation and both memberships.
+--   parley_internal.mark_read(uuid, bigint) — moves the caller's cursor, bounded by last_seq.
+--   parley_internal.list_conversations(...) — reads the inbox from one index without the RLS membership
+--   hash, so its cost is flat. Each derives the caller from auth.uid(); none takes a user id to act as.
+-- Security: members read their conversations and co-members; all writes go through RPCs except a
+-- member's own muted_until / hidden_at. anon has no grants.
+
 create table parley.conversations (
   id uuid primary key default gen_random_uuid(),
   kind text not null,

@@ -1,3 +1,22 @@
+-- Group operations — create, get, update, delete, add/remove members, change a role, leave,
+-- list members — with system messages recording membership changes.
+-- Security definer functions here (see docs/messaging.md § Definer audit). Each derives the
+-- caller from auth.uid() and checks the caller's role itself:
+--   parley_internal.create_group(...)                 — inserts the conversation and other users' memberships.
+--   parley_internal.update_group(uuid, text, text, text) — members cannot write conversations directly.
+--   parley_internal.delete_group(uuid)                — same.
+--   parley_internal.add_members(uuid, uuid[])         — writes other users' membership rows.
+--   parley_internal.remove_member(uuid, uuid)         — same.
+--   parley_internal.set_member_role(uuid, uuid, text) — same.
+--   parley_internal.leave_group(uuid)                 — deletes the caller's membership (the trigger below does the rest).
+--   parley_internal.keep_group_owner()                — trigger: when an owner's membership goes (leaving, or the
+--                                               user's account deleted by the Auth server's role), hands
+--                                               ownership over or deletes the emptied group.
+-- Internal helpers (invoker, no grants): parley_internal.lock_group, parley_internal.check_group_fields,
+--   parley_internal.post_system_message.
+-- Invariant kept by every function here: a group always has exactly one owner, and at most
+-- group_max_members members.
+
 create or replace function parley_internal.lock_group(group_id uuid, user_id uuid)
 returns text
 language plpgsql

@@ -1,4 +1,10 @@
--- The limits, one jsonb constant (the single place they are defined, as before).
+-- Parley's messaging limits in one place, readable by clients.
+-- Security: both are plain invoker, immutable functions over constants. No security definer here.
+-- Changing a limit: edit parley_internal.limits() here (the bucket in attachments.sql takes its ceiling
+-- and mime types from it), then `npm run db:diff`; the bucket row is data, added to the migration by hand.
+
+-- The limits, one jsonb constant: plpgsql, so the value is folded once per session instead of being
+-- rebuilt by every call site (a `language sql` function with `set search_path` is never inlined).
 create or replace function parley_internal.limits()
 returns jsonb
 language plpgsql

@@ -1,3 +1,21 @@
+-- Apply LiveKit webhook events (room_started, room_finished, participant_joined,
+-- participant_left) to calls, exactly once per event id, tolerating late, duplicate, out-of-order and
+-- missing events.
+-- Security definer functions here (listed in docs/calls.md § Definer audit):
+--   parley_internal.apply_livekit_event — writes any call's rows on LiveKit's word; executable by service_role only.
+-- Security: only service_role may execute either function (and parley.service_role_apply_livekit_event) (the livekit-webhook function calls it
+-- after verifying LiveKit's signature). anon and authenticated cannot.
+-- Rules:
+--   * each event id is recorded once in parley_internal.livekit_events; a redelivery answers 'duplicate' and
+--     changes nothing;
+--   * an unknown room, an unknown identity or an event Parley does not track answers 'ignored';
+--   * LiveKit's createdAt has whole seconds, so an event is stale (answered 'stale', nothing changed)
+--     when createdAt + 1 s is not after the participant's last state change: a leave that arrives after
+--     a later rejoin, a join that arrives after the user hung up;
+--   * events for a call that is already over change nothing ('stale');
+--   * the answer says close_room = true when the call is over but LiveKit still has the room, so the
+--     function asks LiveKit to delete it.
+
 -- Every LiveKit webhook event Parley received, by LiveKit's event id, so a redelivery changes nothing.
 create table parley_internal.livekit_events (
   event_id text primary key,

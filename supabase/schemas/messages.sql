@@ -1,3 +1,19 @@
+-- Parley.messages — every message of every conversation, numbered by a per-conversation seq.
+-- Security: members read the messages of their conversations; nobody writes the table directly
+-- (send_message, edit_message, delete_message are the only writers). anon has no grants.
+-- No security definer functions here.
+--
+-- The message operations — send (to a conversation or a user), history and catch-up, edit,
+-- tombstone delete (the conversation operations, mark read and the inbox, are in conversations.sql).
+-- Security definer functions here (see docs/messaging.md § Definer audit). Each derives the
+-- caller from auth.uid() and checks membership itself; none takes a user id to act as:
+--   parley_internal.send_message(...)                      — bumps conversations.last_seq and fans out to members' rows.
+--   parley_internal.send_direct_message(...)               — get_or_create_direct_conversation and a send in one call.
+--   parley_internal.edit_message(uuid, text, jsonb)        — writes a row the caller may only read.
+--   parley_internal.delete_message(uuid)                   — same (tombstone), also for group owners/admins.
+-- Internal helpers (invoker, executable by nobody but their definer callers): parley_internal.check_page,
+--   parley_internal.check_metadata, parley_internal.check_message_content, parley_internal.append_message.
+
 create table parley.messages (
   id uuid primary key default gen_random_uuid(),
   conversation_id uuid not null references parley.conversations (id) on delete cascade,
@@ -308,7 +324,7 @@ comment on function parley_internal.send_message(uuid, text, text, jsonb, jsonb,
 revoke execute on function parley_internal.send_message(uuid, text, text, jsonb, jsonb, uuid, uuid) from public, anon;
 grant execute on function parley_internal.send_message(uuid, text, text, jsonb, jsonb, uuid, uuid) to authenticated, service_role;
 
--- The public RPC: a thin invoker wrapper, plpgsql so its plan is cached per session.
+-- The API RPC: a thin invoker wrapper, plpgsql so its plan is cached per session.
 create or replace function parley.send_message(
   conversation_id uuid, body text default null, kind text default 'text', attachment jsonb default null,
   metadata jsonb default null, reply_to_id uuid default null, client_id uuid default null)

@@ -1,4 +1,32 @@
--- Realtime cost knobs. Change them with a migration that replaces this function.
+-- Realtime events for messages, sent by triggers in the transaction that writes the message
+-- (a rolled-back write sends nothing, a committed one always sends): message_created / message_edited /
+-- message_deleted on conversation:<id>, and conversation_activity on each member's user:<id> inbox,
+-- bounded by parley_internal.realtime_limits() ->> 'inbox_fanout_max' (docs/realtime-events.md § Fan-out).
+-- Security definer functions here (docs/realtime-events.md § Definer audit):
+--   parley_internal.broadcast_message_created(), parley_internal.broadcast_message_changed() — triggers: they write
+--   realtime.messages whoever writes the message (RPCs, service_role, cascades run by Auth's role);
+--   executable by nobody. Everything else here is invoker and executable by nobody but its owner.
+-- Privacy: events go only to the conversation's topic (members) and to current members' inboxes;
+--   a deleted message is sent as its tombstone (no body, attachment or metadata).
+--
+-- Realtime events for membership and conversation changes, sent by triggers in the writing
+-- transaction (docs/realtime-events.md):
+--   conversation:<id>  members_added, members_removed, member_role_changed, member_read,
+--                      conversation_updated, conversation_deleted
+--   user:<id>          conversation_added, conversation_removed (left / removed / deleted),
+--                      membership_updated (your role, read cursor, mute or hide changed: all your devices),
+--                      conversation_fanout_changed (the group crossed inbox_fanout_max)
+-- Security definer functions here (docs/realtime-events.md § Definer audit): the four
+--   parley_internal.broadcast_* trigger functions — they write realtime.messages whoever changes the rows
+--   (RPCs, service_role, cascades from auth.users run by Auth's role); executable by nobody.
+--   parley_internal.send_user_events is invoker and executable by nobody but its owner.
+-- Cost: membership triggers are per statement (transition tables), so adding 200 members is one
+--   members_added event plus one conversation_added per new member, not one event per member per member.
+--   The read-cursor move that every send makes for its sender (append_message) is not a member_read:
+--   message_created already says the sender has read their message. Sends are recognised by
+--   last_activity_at, which only append_message writes, for every member, on every message.
+
+-- Realtime cost knobs. Change them here, then `npm run db:diff`.
 create or replace function parley_internal.realtime_limits()
 returns jsonb
 language plpgsql

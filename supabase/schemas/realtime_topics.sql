@@ -1,3 +1,30 @@
+-- Who may use Parley's private Realtime channels, as RLS policies on realtime.messages
+-- (Realtime runs them when a client joins a private channel: select = may receive, insert = may send
+-- a client broadcast or track presence; docs/realtime-events.md § Topics and policies).
+-- Topics (lowercase canonical uuid, e.g. conversation:0b0e…):
+--   conversation:<id> — members receive broadcast and presence; members send broadcast (typing) and presence.
+--   user:<id>         — only that user receives (broadcast); nobody sends: it carries server events only.
+--   call:<id>         — participants (parley_internal.can_join_call, calls.sql) receive broadcast and
+--                       presence and track presence; nobody sends broadcast, so call events cannot be forged.
+-- Security definer functions here (docs/realtime-events.md § Definer audit):
+--   parley_internal.realtime_topic_receive_extensions(text) — policy helper; reads memberships without re-entering
+--   parley_internal.realtime_topic_send_extensions(text)      their RLS. Both answer only for auth.uid().
+-- Cost: each policy evaluates its helper once per statement (an InitPlan over (select realtime.topic())):
+--   the topic is parsed once and membership is one primary-key lookup (conversation_members or
+--   call_participants), so a join costs the same whatever the size of the group or of realtime.messages.
+-- Limits of RLS here: Realtime checks a channel's send right once, with a probe row that has no event
+--   name, so a policy cannot restrict which broadcast events a member sends, nor presence keys.
+--
+-- Parley.list_realtime_topics() — the private channels a client keeps open for a live inbox:
+-- its own user:<id>, plus conversation:<id> for each of its groups above the inbox fan-out bound
+-- (parley_internal.realtime_limits() ->> 'inbox_fanout_max'), whose messages reach inboxes only on that topic
+-- (docs/realtime-events.md § Fan-out).
+-- Security definer functions here (docs/realtime-events.md § Definer audit):
+--   parley_internal.list_realtime_topics() — counts the members of the caller's groups without the RLS
+--   membership hash; answers only for auth.uid() and returns topic names the caller may join anyway.
+-- Cost: one index range of the caller's memberships, and for each group at most inbox_fanout_max + 1
+--   primary-key entries (direct conversations are skipped: they have two members).
+
 -- Which realtime extensions ('broadcast', 'presence') the caller may receive on a topic. Empty for
 -- anything malformed, unknown or not theirs — never an error (an error would also refuse, but noisily).
 create or replace function parley_internal.realtime_topic_receive_extensions(topic text)
