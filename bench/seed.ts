@@ -124,7 +124,7 @@ export async function seed(db: pg.Client, sizes: SeedSizes, progress: (line: str
   await db.query(`set session_replication_role = replica`);
   try {
     await db.query(`
-      insert into public.conversations (id, kind, direct_key, title, created_by, created_at, updated_at, last_seq, last_message_at)
+      insert into parley.conversations (id, kind, direct_key, title, created_by, created_at, updated_at, last_seq, last_message_at)
       select c.id, c.kind,
              case when c.kind = 'direct' then least(c.members[1], c.members[2])::text || ':' || greatest(c.members[1], c.members[2])::text end,
              case when c.kind = 'group' then 'Bench ' || c.purpose || ' ' || left(c.id::text, 8) end,
@@ -132,14 +132,14 @@ export async function seed(db: pg.Client, sizes: SeedSizes, progress: (line: str
              case when c.n_msgs > 0 then c.last_at end
         from ${s}.convs c`);
     await db.query(`
-      insert into public.conversation_members (conversation_id, user_id, role, joined_at, last_read_seq, last_activity_at)
+      insert into parley.conversation_members (conversation_id, user_id, role, joined_at, last_read_seq, last_activity_at)
       select c.id, m.user_id, case when c.kind = 'group' and m.ord = 1 then 'owner' else 'member' end,
              c.last_at - interval '100 days', case when m.user_id = c.unread_for then 0 else c.n_msgs end, c.last_at
         from ${s}.convs c cross join lateral unnest(c.members) with ordinality as m(user_id, ord)`);
     const n = await db.query<{ n: string; m: string }>(`select count(*) as n, coalesce(sum(n_msgs), 0) as m from ${s}.convs`);
     progress(`seed: ${n.rows[0]!.n} conversations; writing ${Number(n.rows[0]!.m).toLocaleString("en-US")} messages (${ms(t0)})`);
     await db.query(`
-      insert into public.messages (conversation_id, seq, sender_id, kind, body, created_at)
+      insert into parley.messages (conversation_id, seq, sender_id, kind, body, created_at)
       select c.id, g.seq, c.members[1 + (g.seq % cardinality(c.members))], 'text',
              'Seeded message ' || g.seq || ' of a bench conversation, about as long as a chat line.',
              c.last_at - (c.n_msgs - g.seq) * interval '1 second'
@@ -147,7 +147,7 @@ export async function seed(db: pg.Client, sizes: SeedSizes, progress: (line: str
   } finally {
     await db.query(`set session_replication_role = origin`);
   }
-  await db.query(`analyze public.conversations, public.conversation_members, public.messages, public.profiles`);
+  await db.query(`analyze parley.conversations, parley.conversation_members, parley.messages, parley.profiles`);
   progress(`seed: done, analyzed (${ms(t0)})`);
 
   const convOf = async (purpose: string): Promise<string[]> =>
@@ -184,10 +184,10 @@ export async function unseed(db: pg.Client, seeded: Seeded): Promise<void> {
   try {
     await db.query(`delete from realtime.messages where topic in (select 'conversation:' || id from ${s}.convs)
                        or topic in (select 'user:' || id from ${s}.users)`);
-    await db.query(`delete from public.messages where conversation_id in (select id from ${s}.convs)`);
-    await db.query(`delete from public.conversation_members where conversation_id in (select id from ${s}.convs)`);
-    await db.query(`delete from public.conversations where id in (select id from ${s}.convs)`);
-    await db.query(`delete from public.profiles where id in (select id from ${s}.users)`);
+    await db.query(`delete from parley.messages where conversation_id in (select id from ${s}.convs)`);
+    await db.query(`delete from parley.conversation_members where conversation_id in (select id from ${s}.convs)`);
+    await db.query(`delete from parley.conversations where id in (select id from ${s}.convs)`);
+    await db.query(`delete from parley.profiles where id in (select id from ${s}.users)`);
     await db.query(`delete from auth.users where id in (select id from ${s}.users)`);
   } finally {
     await db.query(`set session_replication_role = origin`);

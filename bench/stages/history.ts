@@ -10,17 +10,17 @@ import { compare, explain } from "./latency.ts";
 export async function runHistory(ctx: StageContext): Promise<StageOutput> {
   const { seeded } = ctx;
   const reader = seeded.users.small;
-  const page = `select * from public.messages where conversation_id = ${lit(seeded.conversations.history)} order by seq desc limit 50`;
-  const rpc = `select * from public.list_messages(${lit(seeded.conversations.history)})`;
+  const page = `select * from parley.messages where conversation_id = ${lit(seeded.conversations.history)} order by seq desc limit 50`;
+  const rpc = `select * from parley.list_messages(${lit(seeded.conversations.history)})`;
   const [client] = await connect(ctx.target.dbUrl, 1);
   try {
-    const { count } = (await ctx.admin.query<{ count: string }>(`select count(*) from public.messages where conversation_id = $1`, [seeded.conversations.history])).rows[0]!;
-    const total = (await ctx.admin.query<{ n: string }>(`select count(*) as n from public.messages`)).rows[0]!.n;
+    const { count } = (await ctx.admin.query<{ count: string }>(`select count(*) from parley.messages where conversation_id = $1`, [seeded.conversations.history])).rows[0]!;
+    const total = (await ctx.admin.query<{ n: string }>(`select count(*) as n from parley.messages`)).rows[0]!.n;
     const table = await compare(ctx, client!, asUser(reader, page), asSuperuser(reader, page));
     const viaRpc = await compare(ctx, client!, asUser(reader, rpc), asSuperuser(reader, page));
     const large = await compare(ctx, client!, asUser(seeded.users.large, page), asSuperuser(reader, page));
     // The conversation row itself (get_group, from('conversations')…eq('id', …)), read by the large-inbox member.
-    const row = `select * from public.conversations where id = ${lit(seeded.conversations.history)}`;
+    const row = `select * from parley.conversations where id = ${lit(seeded.conversations.history)}`;
     const convRow = await compare(ctx, client!, asUser(seeded.users.large, row), asSuperuser(seeded.users.large, row));
     if (ctx.opts.explain) {
       await explain(ctx, client!, "history page as a member (RLS)", asUser(reader, page), page);

@@ -5,7 +5,7 @@ import { asUser, closeAll, connect } from "../sql.ts";
 import type { StageContext } from "./context.ts";
 import { compare, explain } from "./latency.ts";
 
-export const INBOX_PAGE = "select * from public.list_conversations(50)";
+export const INBOX_PAGE = "select * from parley.list_conversations(50)";
 
 export async function runInbox(ctx: StageContext, sizes: { large: number; small: number }): Promise<StageOutput> {
   const { seeded } = ctx;

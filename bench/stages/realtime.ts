@@ -77,7 +77,7 @@ async function triggersWriteEvents(ctx: StageContext, db: pg.Client): Promise<bo
   const res = (await db.query(
     `begin; set local role authenticated;
      select set_config('request.jwt.claims', ${lit(JSON.stringify({ sub: seeded.users.realtimeSender, role: "authenticated" }))}, true);
-     select id from public.send_message(${lit(conv)}, 'probe', 'text', null, null, null, ${lit(randomUUID())});
+     select id from parley.send_message(${lit(conv)}, 'probe', 'text', null, null, null, ${lit(randomUUID())});
      reset role;
      select count(*)::int as n from realtime.messages where topic = ${lit(`conversation:${conv}`)};
      rollback;`,
@@ -150,13 +150,13 @@ export async function runRealtime(ctx: StageContext): Promise<StageOutput> {
 
     // 3. Send, one message at a time, through the real send path; note when each commit returned.
     for (let m = 0; m < opts.realtimeMessages; m++) {
-      const statement = `select id from public.send_message(${lit(conv)}, ${lit(`bench realtime ${m}`)}, 'text', null, null, null, ${lit(randomUUID())})`;
+      const statement = `select id from parley.send_message(${lit(conv)}, ${lit(`bench realtime ${m}`)}, 'text', null, null, null, ${lit(randomUUID())})`;
       const sql =
         mode === "private"
           ? asUser(seeded.users.realtimeSender, statement)
           : asUser(seeded.users.realtimeSender, statement).replace(
               /commit;$/,
-              `reset role; select realtime.send(jsonb_build_object('message_id', (select id from public.messages where conversation_id = ${lit(conv)} order by seq desc limit 1)), 'message_created', ${lit(topic)}, false); commit;`,
+              `reset role; select realtime.send(jsonb_build_object('message_id', (select id from parley.messages where conversation_id = ${lit(conv)} order by seq desc limit 1)), 'message_created', ${lit(topic)}, false); commit;`,
             );
       const res = (await db!.query(sql)) as unknown as pg.QueryResult[];
       const committed = performance.now();

@@ -34,16 +34,16 @@ async function phase(clients: pg.Client[], ms: number, next: (i: number) => stri
 }
 
 /**
- * The floor tables of a run, in the bench schema: one plain copy of public.messages per phase (same
+ * The floor tables of a run, in the bench schema: one plain copy of parley.messages per phase (same
  * columns, defaults, checks and indexes; no RLS, no triggers, no foreign keys), the per-conversation
  * counters of the ordered phase, and its function. authenticated may use them for the run only: the
  * schema is dropped at cleanup.
  */
 async function createFloorTables(admin: pg.Client, schema: string, conversations: string[]): Promise<void> {
   await admin.query(`
-    create table ${schema}.raw_messages (like public.messages including all);
-    create table ${schema}.user_messages (like public.messages including all);
-    create table ${schema}.ordered_messages (like public.messages including all);
+    create table ${schema}.raw_messages (like parley.messages including all);
+    create table ${schema}.user_messages (like parley.messages including all);
+    create table ${schema}.ordered_messages (like parley.messages including all);
     create table ${schema}.seq_counters (conversation_id uuid primary key, last_seq bigint not null default 0);
     insert into ${schema}.seq_counters (conversation_id) select unnest(${lit(`{${conversations.join(",")}}`)}::uuid[]);
     create function ${schema}.ordered_insert(p_conversation_id uuid, p_body text, p_client_id uuid)
@@ -76,7 +76,7 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
     `insert into ${table} (conversation_id, seq, sender_id, kind, body, metadata, client_id) values (${conversation(i)}, ${seq}, ${lit(sender(i))}, 'text', ${lit(BODY)}, '{}', ${lit(randomUUID())})`;
   const statement = {
     send: (i: number) =>
-      asUser(sender(i), `select id from public.send_message(${conversation(i)}, ${lit(BODY)}, 'text', null, null, null, ${lit(randomUUID())})`),
+      asUser(sender(i), `select id from parley.send_message(${conversation(i)}, ${lit(BODY)}, 'text', null, null, null, ${lit(randomUUID())})`),
     raw: (i: number) => plainInsert(`${s}.raw_messages`, i, ++seqs.raw[i]!),
     user: (i: number) => asUser(sender(i), plainInsert(`${s}.user_messages`, i, ++seqs.user[i]!)),
     ordered: (i: number) => asUser(sender(i), `select ${s}.ordered_insert(${conversation(i)}, ${lit(BODY)}, ${lit(randomUUID())})`),
@@ -162,7 +162,7 @@ async function explainSend(ctx: StageContext): Promise<void> {
       `set auto_explain.log_min_duration = 0; set auto_explain.log_nested_statements = on; set auto_explain.log_analyze = on;
        set auto_explain.log_buffers = on; set auto_explain.log_level = notice; set client_min_messages = notice`,
     );
-    const statement = `select id from public.send_message(${lit(seeded.conversations.send[1] ?? seeded.conversations.send[0]!)}, 'explain', 'text', null, null, null, ${lit(randomUUID())})`;
+    const statement = `select id from parley.send_message(${lit(seeded.conversations.send[1] ?? seeded.conversations.send[0]!)}, 'explain', 'text', null, null, null, ${lit(randomUUID())})`;
     await c!.query(asUser(seeded.users.senders[1] ?? seeded.users.senders[0]!, statement).replace(/commit;$/, "rollback;"));
     ctx.say(`\n-- every statement of one send (auto_explain, analyze, buffers)\n${notices.join("\n\n")}\n`);
   } catch (e) {

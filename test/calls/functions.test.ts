@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { AccessToken, TokenVerifier } from "livekit-server-sdk";
 import { describe, expect, it } from "vitest";
 import { stackEnv } from "../support/env.ts";
-import { newUser, type TestUser } from "../support/clients.ts";
+import { newUser, parleyOf, type TestUser } from "../support/clients.ts";
 
 // The functions run with LiveKit's dev defaults unless the stack was given other credentials.
 const LIVEKIT_KEY = process.env.LIVEKIT_API_KEY ?? "devkey";
@@ -54,10 +54,10 @@ function event(fields: { event: string; id: string; room: string; identity?: str
 async function directCall(media: "audio" | "video" = "video"): Promise<{ a: TestUser; b: TestUser; callId: string; room: string }> {
   const a = await newUser();
   const b = await newUser({ displayName: "Bea Callee" });
-  const conv = await a.client.rpc("get_or_create_direct_conversation", { other_user_id: b.id });
+  const conv = await parleyOf(a.client).rpc("get_or_create_direct_conversation", { other_user_id: b.id });
   if (conv.error) throw new Error(`get_or_create_direct_conversation: ${conv.error.message}`);
   const conversationId = typeof conv.data === "string" ? conv.data : (conv.data as { id: string }).id;
-  const call = await a.client.rpc("start_call", { conversation_id: conversationId, media }).single<{ id: string; room_name: string }>();
+  const call = await parleyOf(a.client).rpc("start_call", { conversation_id: conversationId, media }).single<{ id: string; room_name: string }>();
   if (call.error) throw new Error(`start_call: ${call.error.message}`);
   return { a, b, callId: call.data.id, room: call.data.room_name };
 }
@@ -91,7 +91,7 @@ describe("call-token", () => {
     expect(early.status).toBe(403);
     expect((await early.json()).error.code).toBe("not_accepted");
 
-    const accepted = await b.client.rpc("accept_call", { call_id: callId });
+    const accepted = await parleyOf(b.client).rpc("accept_call", { call_id: callId });
     expect(accepted.error).toBeNull();
     const res = await callToken({ callId }, b.accessToken);
     expect(res.status).toBe(200);
@@ -107,7 +107,7 @@ describe("call-token", () => {
 
   it("answers 409 once the call is over", async () => {
     const { a, callId } = await directCall("audio");
-    await a.client.rpc("end_call", { call_id: callId });
+    await parleyOf(a.client).rpc("end_call", { call_id: callId });
     const res = await callToken({ callId }, a.accessToken);
     expect(res.status).toBe(409);
     expect((await res.json()).error.code).toBe("call_over");
@@ -125,19 +125,19 @@ describe("livekit-webhook", () => {
 
   it("applies a signed participant_left once: the call ends, a replay changes nothing", async () => {
     const { a, b, callId, room } = await directCall("audio");
-    await b.client.rpc("accept_call", { call_id: callId });
+    await parleyOf(b.client).rpc("accept_call", { call_id: callId });
     const body = event({ event: "participant_left", id: `EV_${crypto.randomUUID()}`, room, identity: b.id });
     const auth = await signed(body);
     const first = await webhook(body, auth);
     expect(first.status).toBe(200);
     expect(await first.json()).toEqual({ result: "applied" });
-    const call = await a.client.from("calls").select("status, end_reason").eq("id", callId).single();
+    const call = await parleyOf(a.client).from("calls").select("status, end_reason").eq("id", callId).single();
     expect(call.data).toEqual({ status: "ended", end_reason: "hung_up" });
 
     const replay = await webhook(body, auth);
     expect(replay.status).toBe(200);
     expect(await replay.json()).toEqual({ result: "duplicate" });
-    const after = await a.client.from("call_participants").select("user_id, state").eq("call_id", callId).order("user_id");
+    const after = await parleyOf(a.client).from("call_participants").select("user_id, state").eq("call_id", callId).order("user_id");
     expect(after.data?.map((p) => p.state)).toEqual(["left", "left"]);
   });
 
@@ -145,7 +145,7 @@ describe("livekit-webhook", () => {
     const { a, callId, room } = await directCall("audio");
     const body = event({ event: "room_finished", id: `EV_${crypto.randomUUID()}`, room });
     expect((await webhook(body, await signed(body, "forged-secret-forged-secret-forged-00"))).status).toBe(401);
-    const call = await a.client.from("calls").select("status").eq("id", callId).single();
+    const call = await parleyOf(a.client).from("calls").select("status").eq("id", callId).single();
     expect(call.data?.status).toBe("ringing");
   });
 });

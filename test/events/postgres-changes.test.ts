@@ -1,4 +1,4 @@
-// Postgres Changes on public.messages with the official client: members get inserts and tombstone
+// Postgres Changes on parley.messages with the official client: members get inserts and tombstone
 // updates of their conversations, and nobody else does (RLS per subscriber; docs/realtime-events.md).
 import type { RealtimeChannel } from "@supabase/supabase-js";
 import type { TestUser } from "../support/clients.ts";
@@ -9,12 +9,12 @@ import { rpc, user } from "./support.ts";
 type Change = { eventType: string; new: Record<string, unknown>; old: Record<string, unknown> };
 type Row = { id: string; seq: number };
 
-/** Subscribes `u` to every change of public.messages and waits for "Subscribed to PostgreSQL". */
+/** Subscribes `u` to every change of parley.messages and waits for "Subscribed to PostgreSQL". */
 async function watchMessages(u: TestUser): Promise<{ channel: RealtimeChannel; changes: Inbox<Change> }> {
   const channel = u.client.channel(`messages-${u.id}`);
   const changes = new Inbox<Change>();
   const system = new Inbox<Record<string, unknown>>();
-  channel.on("postgres_changes" as never, { event: "*", schema: "public", table: "messages" } as never, (p: Change) => changes.push(p));
+  channel.on("postgres_changes" as never, { event: "*", schema: "parley", table: "messages" } as never, (p: Change) => changes.push(p));
   channel.on("system", {}, (p: Record<string, unknown>) => system.push(p));
   await new Promise<void>((resolve, reject) => channel.subscribe((s, e) => (s === "SUBSCRIBED" ? resolve() : reject(new Error(`${s}: ${e?.message}`)))));
   const ok = await system.next((p) => p.extension === "postgres_changes");

@@ -1,7 +1,7 @@
 // Helpers for the Parley realtime event suites: signed-up users (official client), their private channels, cleanup.
 import type { RealtimeChannel } from "@supabase/supabase-js";
 import { afterEach } from "vitest";
-import { newUser, type TestUser } from "../support/clients.ts";
+import { newUser, parleyOf, type TestUser } from "../support/clients.ts";
 import { Inbox, joined, subscribe, type SubscribeOutcome } from "../realtime/support.ts";
 
 export interface Broadcast {
@@ -57,9 +57,9 @@ export async function live(u: TestUser, topic: string, config: Record<string, un
 /** Subscribes and answers the terminal status (and error) without throwing. */
 export const trySubscribe = (ch: RealtimeChannel): Promise<SubscribeOutcome> => subscribe(ch);
 
-/** Calls an RPC as the user and returns its data, throwing on error. */
+/** Calls a Parley RPC (schema parley) as the user and returns its data, throwing on error. */
 export async function rpc<T>(u: TestUser, fn: string, args: Record<string, unknown>): Promise<T> {
-  const { data, error } = await u.client.rpc(fn, args);
+  const { data, error } = await parleyOf(u.client).rpc(fn, args);
   if (error) throw new Error(`${fn}: ${error.message}`);
   return data as T;
 }
