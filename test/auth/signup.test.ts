@@ -58,7 +58,7 @@ describe("auth: sign-up", () => {
     const db = new pg.Client({ connectionString: stackEnv.dbUrl });
     await db.connect();
     try {
-      const { rows } = await db.query<{ username: string }>(`select username from public.profiles where id = $1`, [user.id]);
+      const { rows } = await db.query<{ username: string }>(`select username from parley.profiles where id = $1`, [user.id]);
       expect(rows).toEqual([{ username }]);
     } finally {
       await db.end();

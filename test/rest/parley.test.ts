@@ -1,7 +1,12 @@
 // Parley's own API through /rest/v1 with the official client: messaging and call RPCs, tables under RLS, refusals.
+// Parley lives in schema parley: these clients are made with `{ db: { schema: "parley" } }`.
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import { client, closeDb, sqlUser } from "./support.ts";
+import { PARLEY_SCHEMA } from "../support/clients.ts";
+import { client as anyClient, closeDb, sqlUser as anyUser } from "./support.ts";
+
+const sqlUser = () => anyUser(PARLEY_SCHEMA);
+const client = () => anyClient(undefined, PARLEY_SCHEMA);
 
 afterAll(async () => {
   await closeDb();

@@ -1,12 +1,12 @@
-// Message attachments in the `attachments` bucket, through supabase.storage: the RLS policies on
+// Message attachments in the `parley-attachments` bucket, through supabase.storage: the RLS policies on
 // storage.objects decide who reads, lists and writes under a conversation's folder.
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { db, newConversation, newStorageUser, objectRow, pngBytes } from "./fixtures.ts";
 
-const BUCKET = "attachments";
+const BUCKET = "parley-attachments";
 
-describe("attachments bucket", () => {
+describe("parley-attachments bucket", () => {
   it("lets a member upload an image into their conversation's folder and another member download it", async () => {
     const [alice, bob] = [await newStorageUser(), await newStorageUser()];
     const conversation = await newConversation([alice, bob]);

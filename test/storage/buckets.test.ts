@@ -23,7 +23,7 @@ describe("buckets", () => {
     const id = bucketName("listme");
     await storage.createBucket(id);
     const all = await storage.listBuckets();
-    expect(all.data!.map((b) => b.id)).toContain("attachments");
+    expect(all.data!.map((b) => b.id)).toContain("parley-attachments");
     const found = await storage.listBuckets({ search: id });
     expect(found.data!.map((b) => b.id)).toEqual([id]);
   });
@@ -84,7 +84,7 @@ describe("buckets", () => {
 
   it("lets only the service role empty a bucket (HTTP 403)", async () => {
     const user = await newStorageUser();
-    const res = await user.client.storage.emptyBucket("attachments");
+    const res = await user.client.storage.emptyBucket("parley-attachments");
     expect(res.error).toMatchObject({ message: "Access denied: Invalid role", statusCode: "403", status: 403 });
   });
 

@@ -68,12 +68,12 @@ export async function newStorageUser(): Promise<StorageUser> {
 export async function newConversation(members: StorageUser[]): Promise<string> {
   const [owner] = members;
   const { rows } = await db().query<{ id: string }>(
-    "insert into public.conversations (kind, title, created_by) values ('group', 'storage test', $1) returning id",
+    "insert into parley.conversations (kind, title, created_by) values ('group', 'storage test', $1) returning id",
     [owner!.id],
   );
   const id = rows[0]!.id;
   for (const [i, m] of members.entries()) {
-    await db().query("insert into public.conversation_members (conversation_id, user_id, role) values ($1, $2, $3)", [id, m.id, i === 0 ? "owner" : "member"]);
+    await db().query("insert into parley.conversation_members (conversation_id, user_id, role) values ($1, $2, $3)", [id, m.id, i === 0 ? "owner" : "member"]);
   }
   return id;
 }

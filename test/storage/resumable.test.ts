@@ -38,7 +38,7 @@ describe("resumable uploads (TUS)", () => {
     const path = `${conversation}/${randomUUID()}.png`;
     const bytes = pngBytes(3000);
 
-    const created = await createUpload(alice, "attachments", path, bytes.length);
+    const created = await createUpload(alice, "parley-attachments", path, bytes.length);
     expect(created.status).toBe(201);
     const location = created.headers.get("location")!;
     expect(location).toContain("/storage/v1/upload/resumable/");
@@ -48,21 +48,21 @@ describe("resumable uploads (TUS)", () => {
     const head = await fetch(location, { method: "HEAD", headers: headers(alice) });
     expect(head.headers.get("upload-offset")).toBe("1000");
     expect(head.headers.get("upload-length")).toBe("3000");
-    expect(await objectRow("attachments", path)).toBeUndefined();
+    expect(await objectRow("parley-attachments", path)).toBeUndefined();
 
     const last = await patch(alice, location, 1000, bytes.slice(1000));
     expect(last.status).toBe(204);
     expect(last.headers.get("upload-offset")).toBe("3000");
 
-    expect(await objectRow("attachments", path)).toMatchObject({ owner_id: alice.id, metadata: { size: 3000, mimetype: "image/png", cacheControl: "max-age=3600" } });
-    const down = await bob.client.storage.from("attachments").download(path);
+    expect(await objectRow("parley-attachments", path)).toMatchObject({ owner_id: alice.id, metadata: { size: 3000, mimetype: "image/png", cacheControl: "max-age=3600" } });
+    const down = await bob.client.storage.from("parley-attachments").download(path);
     expect(new Uint8Array(await down.data!.arrayBuffer())).toEqual(bytes);
   });
 
   it("refuses a patch at the wrong offset", async () => {
     const alice = await newStorageUser();
     const conversation = await newConversation([alice]);
-    const created = await createUpload(alice, "attachments", `${conversation}/${randomUUID()}.png`, 100);
+    const created = await createUpload(alice, "parley-attachments", `${conversation}/${randomUUID()}.png`, 100);
     const res = await patch(alice, created.headers.get("location")!, 50, pngBytes(50));
     expect(res.status).toBe(409);
   });
@@ -70,13 +70,14 @@ describe("resumable uploads (TUS)", () => {
   it("refuses to create an upload the caller's policies refuse, or one over the size limit", async () => {
     const [alice, mallory] = [await newStorageUser(), await newStorageUser()];
     const conversation = await newConversation([alice]);
-    const refused = await createUpload(mallory, "attachments", `${conversation}/x.png`, 10);
+    const refused = await createUpload(mallory, "parley-attachments", `${conversation}/x.png`, 10);
     expect(refused.status).toBe(403);
     expect(await refused.text()).toBe("new row violates row-level security policy");
 
-    const tooBig = await createUpload(alice, "attachments", `${conversation}/big.png`, 60 * 1024 * 1024);
+    // Over the 100 MiB ceiling (the bucket's largest kind, video, and config.toml's [storage] file_size_limit).
+    const tooBig = await createUpload(alice, "parley-attachments", `${conversation}/big.png`, 120 * 1024 * 1024);
     expect(tooBig.status).toBe(413);
-    const wrongType = await createUpload(alice, "attachments", `${conversation}/page.html`, 10, "text/html");
+    const wrongType = await createUpload(alice, "parley-attachments", `${conversation}/page.html`, 10, "text/html");
     expect(wrongType.status).toBe(415);
   });
 
@@ -84,26 +85,26 @@ describe("resumable uploads (TUS)", () => {
     const alice = await newStorageUser();
     const conversation = await newConversation([alice]);
     const path = `${conversation}/${randomUUID()}.png`;
-    const signed = await alice.client.storage.from("attachments").createSignedUploadUrl(path);
+    const signed = await alice.client.storage.from("parley-attachments").createSignedUploadUrl(path);
     expect(signed.error).toBeNull();
     const bytes = pngBytes(500);
     const tus = (extra: Record<string, string>) => ({ apikey: stackEnv.anonKey, "tus-resumable": "1.0.0", "x-signature": signed.data!.token, ...extra });
 
     const elsewhere = await fetch(`${ENDPOINT()}/sign`, {
       method: "POST",
-      headers: tus({ "upload-length": "500", "upload-metadata": `bucketName ${b64("attachments")},objectName ${b64(`${conversation}/other.png`)},contentType ${b64("image/png")}` }),
+      headers: tus({ "upload-length": "500", "upload-metadata": `bucketName ${b64("parley-attachments")},objectName ${b64(`${conversation}/other.png`)},contentType ${b64("image/png")}` }),
     });
     expect(elsewhere.status).toBe(400);
 
     const created = await fetch(`${ENDPOINT()}/sign`, {
       method: "POST",
-      headers: tus({ "upload-length": "500", "upload-metadata": `bucketName ${b64("attachments")},objectName ${b64(path)},contentType ${b64("image/png")}` }),
+      headers: tus({ "upload-length": "500", "upload-metadata": `bucketName ${b64("parley-attachments")},objectName ${b64(path)},contentType ${b64("image/png")}` }),
     });
     expect(created.status).toBe(201);
     const location = created.headers.get("location")!;
     expect(location).toContain("/upload/resumable/sign/");
     const done = await fetch(location, { method: "PATCH", headers: tus({ "upload-offset": "0", "content-type": "application/offset+octet-stream" }), body: bytes });
     expect(done.status).toBe(204);
-    expect(await objectRow("attachments", path)).toMatchObject({ owner_id: alice.id, metadata: { size: 500 } });
+    expect(await objectRow("parley-attachments", path)).toMatchObject({ owner_id: alice.id, metadata: { size: 500 } });
   });
 });

@@ -5,7 +5,7 @@ import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { anonClient, newConversation, newStorageUser, objectRow, pngBytes } from "./fixtures.ts";
 
-const BUCKET = "attachments";
+const BUCKET = "parley-attachments";
 
 /** Resolves at the start of the next wall-clock second, so a 1-second token has its whole second ahead. */
 async function startOfNextSecond(): Promise<void> {
