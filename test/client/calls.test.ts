@@ -68,6 +68,21 @@ describe("client SDK: calls", () => {
     expect(["missed", "declined"]).toContain(ben1!.outcome);
   });
 
+  it("pages the history by created_at and refuses a page size outside 1–200", async () => {
+    const [ann, bob] = await Promise.all([newParleyUser(), newParleyUser()]);
+    const conversation = await ann.parley.conversations.direct(bob.id);
+    const first = await ann.parley.calls.start(conversation.id, "audio");
+    await bob.parley.calls.decline(first.id);
+    const second = await ann.parley.calls.start(conversation.id, "video");
+    await bob.parley.calls.decline(second.id);
+    const newest = await ann.parley.calls.history({ limit: 1 });
+    expect(newest.items.map((c) => c.id)).toEqual([second.id]);
+    expect(newest.next).toBe(newest.items[0]!.created_at);
+    const older = await ann.parley.calls.history({ limit: 1, before: newest.next });
+    expect(older.items.map((c) => c.id)).toEqual([first.id]);
+    expect(await refusal(ann.parley.calls.history({ limit: 201 }))).toMatchObject({ code: "invalid_page_size", status: 400 });
+  });
+
   it("a stranger can neither see a call nor get a token for it", async () => {
     const [ann, bob, eve] = await Promise.all([newParleyUser(), newParleyUser(), newParleyUser()]);
     const conversation = await ann.parley.conversations.direct(bob.id);

@@ -18,7 +18,7 @@ export const restUrl = (): string => `${stackEnv.url}/rest/v1`;
 
 /**
  * Fixture tables and functions live in `graphql_public`: it is exposed by default (`[api] schemas`) but is not in
- * `supabase gen types --schema public`, so suites running alongside (client/types.test.ts) never see them.
+ * `supabase gen types --schema parley`, so suites running alongside (client/types.test.ts) never see them.
  */
 export const FIXTURE_SCHEMA = "graphql_public";
 
