@@ -1,8 +1,9 @@
 // Stack configuration: the defaults of `supabase start`, overridden by a project's supabase/config.toml.
 import { createHmac } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { parse } from "smol-toml";
+import { readSigningKeys, type SigningJwk } from "./signing-keys.ts";
 
 /** The Supabase CLI's default local JWT secret (`[auth] jwt_secret`). */
 export const DEFAULT_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long";
@@ -34,6 +35,14 @@ export interface StackConfig {
   /** True when DATABASE_URL points at a server the stack did not start. */
   externalDb: boolean;
   jwtSecret: string;
+  /**
+   * `[auth] signing_keys_path`, resolved against `supabase/` as the CLI does; undefined when not set.
+   * With it, Auth signs access tokens with the first key allowed to sign and every service also accepts
+   * tokens signed by any key of the file (HS256 tokens with `jwtSecret` stay valid: the legacy API keys).
+   */
+  signingKeysPath?: string;
+  /** The keys of `signingKeysPath` (private JWKs); empty when it is not set. */
+  signingKeys: SigningJwk[];
   /** JWT lifetime of access tokens GoTrue issues, seconds (`[auth] jwt_expiry`). */
   jwtExpiry: number;
   anonKey: string;
@@ -105,6 +114,8 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
   const storage = section(toml, "storage");
 
   const jwtSecret = (auth.jwt_secret as string | undefined) ?? process.env.JWT_SECRET ?? DEFAULT_JWT_SECRET;
+  const keysPathSetting = auth.signing_keys_path ? String(auth.signing_keys_path) : undefined;
+  const signingKeysPath = keysPathSetting && (isAbsolute(keysPathSetting) ? keysPathSetting : join(workdir, "supabase", keysPathSetting));
   const apiPort = opts.apiPort ?? Number(process.env.PARLEY_API_PORT ?? api.port ?? 54321);
   const dbPort = opts.dbPort ?? Number(process.env.PARLEY_DB_PORT ?? db.port ?? 54322);
   const externalDb = Boolean(process.env.DATABASE_URL);
@@ -131,6 +142,8 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
     dbUrl,
     externalDb,
     jwtSecret,
+    ...(signingKeysPath ? { signingKeysPath } : {}),
+    signingKeys: signingKeysPath ? readSigningKeys(signingKeysPath) : [],
     jwtExpiry: Number(auth.jwt_expiry ?? 3600),
     anonKey: (auth.anon_key as string | undefined) ?? legacyKey(jwtSecret, "anon"),
     serviceRoleKey: (auth.service_role_key as string | undefined) ?? legacyKey(jwtSecret, "service_role"),

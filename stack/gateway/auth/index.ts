@@ -9,6 +9,7 @@ import { passwordGrant, refreshTokenGrant } from "./token.ts";
 import { getUser, logoutHandler, updateUser } from "./account.ts";
 import { adminRoutes } from "./admin.ts";
 import { health, settingsHandler } from "./info.ts";
+import { publicJwks } from "../../signing-keys.ts";
 
 /** GoTrue endpoints the local stack does not offer: answered 404 `feature_disabled` rather than chi's bare 404. */
 const UNSUPPORTED =
@@ -35,7 +36,8 @@ export function createAuthService(ctx: ServiceContext): Service {
     const p = path.length > 1 ? path.replace(/\/+$/, "") : path;
     if (p === "/health" && m === "GET") return health();
     if (p === "/settings" && m === "GET") return settingsHandler(settings);
-    if (p === "/.well-known/jwks.json" && m === "GET") return jsonResponse(200, { keys: [] });
+    // GoTrue publishes the public half of each asymmetric key, never the HS256 secret: `{keys: []}` without signing keys.
+    if (p === "/.well-known/jwks.json" && m === "GET") return jsonResponse(200, publicJwks(settings.signingKeys));
     if (p === "/signup" && m === "POST") return signup(req, await readJson(req, "SignupParams"), db, settings);
     if (p === "/token" && m === "POST") {
       const grant = url.searchParams.get("grant_type");

@@ -1,6 +1,6 @@
 // Reading an Auth request: JSON bodies, client details, and the caller's JWT (api/auth.go, helpers.go).
 import { isIP } from "node:net";
-import { verifyJwt, type Claims } from "../jwt.ts";
+import { hasSigningKeys, verifyJwt, type Claims } from "../jwt.ts";
 import { badRequest, forbidden, unauthorized } from "./errors.ts";
 import type { Db } from "./db.ts";
 import type { GrantParams } from "./sessions.ts";
@@ -73,30 +73,42 @@ export function grantParams(req: Request): GrantParams {
 // GoTrue's bearerRegexp.
 const BEARER = /^(?:B|b)earer (\S+)$/;
 
-/** Verifies the bearer JWT (HS256 with the project secret) with GoTrue's refusals: 401 `no_authorization`, 403 `bad_jwt`. */
+/**
+ * Verifies the bearer JWT (HS256 with the project secret, ES256 / RS256 with its signing keys) with GoTrue's
+ * refusals: 401 `no_authorization`, 403 `bad_jwt`.
+ */
 export async function requireClaims(req: Request, settings: AuthSettings): Promise<Claims> {
   const m = BEARER.exec(req.headers.get("authorization") ?? "");
   if (!m?.[1]) throw unauthorized("no_authorization", "This endpoint requires a valid Bearer token");
-  const result = await verifyJwt(m[1], settings.jwtSecret);
+  const result = await verifyJwt(m[1], settings);
   if (!result.ok) {
-    const reason = goJwtReason(m[1], result.reason, result.message);
+    const reason = goJwtReason(m[1], result.reason, result.message, settings);
     throw forbidden("bad_jwt", `invalid JWT: unable to parse or verify signature, ${reason}`);
   }
   return result.claims;
 }
 
 /** Words a verification failure as golang-jwt v5 does, so `bad_jwt` messages read like GoTrue's. */
-function goJwtReason(token: string, reason: "expired" | "invalid", message: string): string {
+function goJwtReason(token: string, reason: "expired" | "invalid", message: string, settings: AuthSettings): string {
   if (reason === "expired") return "token has invalid claims: token is expired";
   const parts = token.split(".");
   if (parts.length !== 3) return "token is malformed: token contains an invalid number of segments";
-  let alg: unknown;
+  let header: { alg?: unknown; kid?: unknown };
   try {
-    alg = (JSON.parse(Buffer.from(parts[0] ?? "", "base64url").toString("utf8")) as { alg?: unknown }).alg;
+    header = JSON.parse(Buffer.from(parts[0] ?? "", "base64url").toString("utf8")) as { alg?: unknown; kid?: unknown };
   } catch {
     return "token is malformed: could not JSON decode header";
   }
-  if (alg !== "HS256") return `token signature is invalid: signing method ${String(alg)} is invalid`;
+  const { alg, kid } = header;
+  // GOTRUE_JWT_VALID_METHODS: HS256 alone, or HS256,RS256,ES256 once the CLI passes signing keys.
+  const valid = hasSigningKeys(settings) ? ["HS256", "RS256", "ES256"] : ["HS256"];
+  if (typeof alg !== "string" || !valid.includes(alg)) return `token signature is invalid: signing method ${String(alg)} is invalid`;
+  if (alg !== "HS256") {
+    // GoTrue's keyfunc finds the public key by kid (conf.FindPublicKeyByKid).
+    if (typeof kid !== "string") return "token is unverifiable: error while executing keyfunc: missing kid";
+    if (!settings.signingKeys.some((k) => k.kid === kid)) return `token is unverifiable: error while executing keyfunc: invalid kid: ${kid}`;
+    return `token signature is invalid: crypto/${alg === "ES256" ? "ecdsa" : "rsa"}: verification error`;
+  }
   if (/signature/i.test(message)) return "token signature is invalid: signature is invalid";
   return `token is malformed: ${message}`;
 }

@@ -3,11 +3,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "smol-toml";
 import type { StackConfig } from "../../config.ts";
+import type { SigningJwk } from "../../signing-keys.ts";
 
 /** What the Auth service needs to know; every field mirrors one GoTrue setting. */
 export interface AuthSettings {
   /** JWT secret (HS256) shared with PostgREST, Storage and Realtime. */
   jwtSecret: string;
+  /** `[auth] signing_keys_path` keys (GOTRUE_JWT_KEYS): the first allowed to sign signs access tokens; empty = HS256. */
+  signingKeys: readonly SigningJwk[];
   /** Access-token lifetime in seconds (`[auth] jwt_expiry`, default 3600). */
   jwtExpiry: number;
   /** `iss` claim: `<api url>/auth/v1`, as the CLI sets GOTRUE_JWT_ISSUER. */
@@ -66,6 +69,7 @@ export function authSettings(config: StackConfig): AuthSettings {
   const email = section(auth, "email");
   return {
     jwtSecret: config.jwtSecret,
+    signingKeys: config.signingKeys,
     jwtExpiry: config.jwtExpiry,
     issuer: `http://${config.host}:${config.apiPort}/auth/v1`,
     aud: "authenticated",

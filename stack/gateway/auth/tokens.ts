@@ -1,5 +1,5 @@
 // Access tokens and token responses exactly as GoTrue issues them (tokens/service.go).
-import { signJwt, type Claims } from "../jwt.ts";
+import { signAccessToken, type Claims } from "../jwt.ts";
 import { internal } from "./errors.ts";
 import type { Db } from "./db.ts";
 import { sessionInfo } from "./sessions.ts";
@@ -9,6 +9,7 @@ import { userJson, type UserRecord } from "./users.ts";
 /**
  * Signs the access token of a session. Claim order follows GoTrue's AccessTokenClaims:
  * iss, sub, aud, exp, iat, email, phone, app_metadata, user_metadata, role, aal, amr, session_id, is_anonymous.
+ * Signed with the project's signing key (`kid` in the header) when it has one, else HS256 with the JWT secret.
  */
 export async function accessToken(db: Db, user: UserRecord, sessionId: string, settings: AuthSettings): Promise<{ token: string; expiresAt: number }> {
   const session = await sessionInfo(db, sessionId);
@@ -32,7 +33,7 @@ export async function accessToken(db: Db, user: UserRecord, sessionId: string, s
     is_anonymous: user.is_anonymous,
   };
   if (!session.amr.length) delete claims.amr; // `amr,omitempty`
-  return { token: await signJwt(claims, settings.jwtSecret), expiresAt: exp };
+  return { token: await signAccessToken(claims, settings), expiresAt: exp };
 }
 
 /** The token response body (AccessTokenResponse): the session auth-js stores. */

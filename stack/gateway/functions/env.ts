@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { StackConfig } from "../../config.ts";
+import { publicJwks, type SigningJwk } from "../../signing-keys.ts";
 import type { Log } from "../types.ts";
 
 /** `livekit-server --dev` credentials, used when neither a .env nor the shell sets any LIVEKIT_ variable. */
@@ -68,8 +69,12 @@ export function readSecrets(workdir: string, configured: Record<string, string> 
   return secrets;
 }
 
-/** The JWKS the CLI injects when no signing keys are configured: the JWT secret as an `oct` key. */
-function jwksOf(jwtSecret: string): string {
+/**
+ * SUPABASE_JWKS as the CLI injects it (config.ResolveJWKS): with `[auth] signing_keys_path` the public keys
+ * of the file and nothing else; without it the JWT secret as an `oct` key.
+ */
+function jwksOf(jwtSecret: string, signingKeys: readonly SigningJwk[]): string {
+  if (signingKeys.length) return JSON.stringify(publicJwks(signingKeys));
   return JSON.stringify({ keys: [{ kty: "oct", k: Buffer.from(jwtSecret).toString("base64url") }] });
 }
 
@@ -79,7 +84,7 @@ function jwksOf(jwtSecret: string): string {
  */
 export function functionEnv(
   config: Pick<StackConfig, "workdir" | "anonKey" | "serviceRoleKey" | "publishableKey" | "secretKey" | "jwtSecret" | "dbUrl"> &
-    Partial<Pick<StackConfig, "functionSecrets">>,
+    Partial<Pick<StackConfig, "functionSecrets" | "signingKeys">>,
   gatewayUrl: string,
   shell: NodeJS.ProcessEnv = process.env,
   log?: Log,
@@ -98,6 +103,6 @@ export function functionEnv(
     SUPABASE_DB_URL: config.dbUrl,
     SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: config.publishableKey }),
     SUPABASE_SECRET_KEYS: JSON.stringify({ default: config.secretKey }),
-    SUPABASE_JWKS: jwksOf(config.jwtSecret),
+    SUPABASE_JWKS: jwksOf(config.jwtSecret, config.signingKeys ?? []),
   };
 }

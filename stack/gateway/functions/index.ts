@@ -90,7 +90,7 @@ export function createFunctionsService(ctx: ServiceContext): FunctionsService {
       const spec = name ? lookup(name) : undefined;
       if (!spec) return notFound();
       if (spec.verifyJwt) {
-        const refusal = await refuseUnverified(req, config.jwtSecret);
+        const refusal = await refuseUnverified(req, config);
         if (refusal) {
           log(`${req.method} ${path} 401 (verify_jwt)`);
           return refusal;

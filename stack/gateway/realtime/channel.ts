@@ -202,7 +202,7 @@ export class Channel implements RoomMember, PgSubscriber {
   async handleAccessToken(m: Message): Promise<void> {
     const token = isObject(m.payload) ? m.payload.access_token : undefined;
     if (typeof token !== "string" || token.startsWith("sb_") || token === this.token) return;
-    const verified = await verifyToken(token, this.core.config.jwtSecret);
+    const verified = await verifyToken(token, this.core.config);
     if (!verified.ok) return this.stop(verified.message);
     const before = this.read;
     this.token = token;

@@ -48,7 +48,7 @@ export function createRealtimeService(ctx: ServiceContext, overrides: Partial<Re
     };
     if (!given) return delayed(401, "API key is missing");
     const token = legacyTokenFor(given, ctx.config);
-    const verified = await verifyToken(token, ctx.config.jwtSecret);
+    const verified = await verifyToken(token, ctx.config);
     if (!verified.ok) {
       const r = connectRefusal(verified);
       return delayed(r.status, r.error);

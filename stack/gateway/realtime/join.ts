@@ -46,7 +46,7 @@ export async function join(core: Core, socket: ChannelSocket & { connectToken: s
   const given = typeof payload.access_token === "string" ? payload.access_token : payload.user_token;
   const token = typeof given === "string" && !given.startsWith("sb_") ? given : socket.connectToken;
 
-  const verified = await verifyToken(token, core.config.jwtSecret);
+  const verified = await verifyToken(token, core.config);
   if (!verified.ok) return { ok: false, reason: `${verified.code}: ${verified.message}` };
 
   const presenceKeyRaw = presence.key;

@@ -14,7 +14,7 @@ async function claimsOf(core: Core, req: Request): Promise<Claims | undefined> {
   const auth = req.headers.get("authorization");
   const raw = bearerToken(auth) ?? (auth && auth.split(".").length === 3 ? auth.trim() : undefined) ?? req.headers.get("apikey") ?? undefined;
   if (!raw) return undefined;
-  const verified = await verifyToken(legacyTokenFor(raw, core.config), core.config.jwtSecret);
+  const verified = await verifyToken(legacyTokenFor(raw, core.config), core.config);
   return verified.ok ? verified.claims : undefined;
 }
 

@@ -1,6 +1,8 @@
 // JWT checks with Realtime's own outcomes and messages (connect, join, access_token refresh).
 import { compactVerify, decodeJwt, decodeProtectedHeader, errors } from "jose";
 import type { StackConfig } from "../../config.ts";
+import { ASYMMETRIC_ALGORITHMS } from "../../signing-keys.ts";
+import { verificationKeys, type JwtKeys } from "../jwt.ts";
 
 export type Claims = Record<string, unknown> & { role: string; exp: number; sub?: string };
 
@@ -14,11 +16,16 @@ export type TokenError =
 
 export type TokenResult = { ok: true; claims: Claims } | ({ ok: false } & TokenError);
 
-const HS = new Set(["HS256", "HS384", "HS512"]);
+const HS = ["HS256", "HS384", "HS512"];
+const ASYMMETRIC: readonly string[] = ASYMMETRIC_ALGORITHMS;
 const MISSING_CLAIMS = "Fields `role` and `exp` are required in JWT";
 
-/** Verifies a token as Realtime does: HS* with the project secret, `role` and `exp` required, `exp` in the future. */
-export async function verifyToken(raw: string, secret: string, now = Date.now()): Promise<TokenResult> {
+/**
+ * Verifies a token as Realtime does: HS* with the project secret, ES256 / RS256 with the JWKS key its `kid`
+ * names (API_JWT_JWKS: the project's signing keys), `role` and `exp` required, `exp` in the future. A token
+ * no signer can be made for (another algorithm, no signing keys, an unknown kid) is JwtSignerError.
+ */
+export async function verifyToken(raw: string, keys: JwtKeys, now = Date.now()): Promise<TokenResult> {
   let token = raw.replace(/\s+/g, "");
   try {
     token = decodeURIComponent(token);
@@ -33,12 +40,22 @@ export async function verifyToken(raw: string, secret: string, now = Date.now())
   } catch {
     return { ok: false, code: "MalformedJWT", kind: "malformed", message: "The token provided is not a valid JWT" };
   }
-  if (!header.alg || !HS.has(header.alg)) {
+  const signerError = (): TokenResult => {
     const suffix = typeof header.kid === "string" ? ` for key ID (kid) "${header.kid}"` : "";
     return { ok: false, code: "JwtSignerError", kind: "signer", message: `Failed to generate JWT signer${suffix}, check your JWT secret or JWKS configuration` };
+  };
+  const { algorithms, key: keyFor } = verificationKeys(keys, HS);
+  if (!header.alg || !algorithms.includes(header.alg)) return signerError();
+  let key: Awaited<ReturnType<typeof keyFor>>;
+  try {
+    // Realtime looks an asymmetric key up by kid only: without one (or with an unknown one) there is no signer.
+    if (ASYMMETRIC.includes(header.alg) && typeof header.kid !== "string") return signerError();
+    key = await keyFor(header);
+  } catch {
+    return signerError();
   }
   try {
-    await compactVerify(token, new TextEncoder().encode(secret), { algorithms: [header.alg] });
+    await compactVerify(token, key, { algorithms: [header.alg] });
   } catch (e) {
     if (e instanceof errors.JWSSignatureVerificationFailed) return { ok: false, code: "JwtSignatureError", kind: "signature", message: "Failed to validate JWT signature" };
     return { ok: false, code: "MalformedJWT", kind: "malformed", message: "The token provided is not a valid JWT" };

@@ -108,7 +108,7 @@ export function createRestService(ctx: ServiceContext): Service {
     }
     let schemaCache = await current();
     const schema = pickSchema(method, req.headers, config.schemas);
-    const { role, claims } = await identify(req.headers.get("authorization"), config.jwtSecret, ANON_ROLE);
+    const { role, claims } = await identify(req.headers.get("authorization"), config, ANON_ROLE);
 
     if (segments.length === 0) {
       if (method !== "GET" && method !== "HEAD") throw errors.unsupportedMethod(method);

@@ -1,10 +1,11 @@
 // Per-request plumbing: the caller from the JWT (as Storage's jwt plugin), the SQL scope, JSON in and out.
 import { jwtVerify } from "jose";
+import { verificationKeys, type JwtKeys } from "../jwt.ts";
 import type { Caller, Scope } from "./db.ts";
 import { ERRORS } from "./errors.ts";
 
 const BEARER = /^Bearer\s+/i;
-const ALGORITHMS = ["HS256", "HS384", "HS512"];
+const HS_ALGORITHMS = ["HS256", "HS384", "HS512"];
 
 /** One request as the storage handlers see it. */
 export class RequestContext {
@@ -16,14 +17,16 @@ export class RequestContext {
     readonly req: Request,
     /** Path after /storage/v1, still percent-encoded. */
     readonly path: string,
-    private readonly jwtSecret: string,
+    /** The project's JWT secret and signing keys (Storage's JWT_SECRET and JWT_JWKS). */
+    private readonly keys: JwtKeys,
   ) {
     this.url = new URL(req.url);
     this.method = req.method.toUpperCase();
   }
 
   /**
-   * Verifies the bearer token (HS256/384/512 with the stack's secret). Without `allowInvalid`, a missing
+   * Verifies the bearer token (HS256/384/512 with the stack's secret, ES256 / RS256 with the project's
+   * signing keys when it has them). Without `allowInvalid`, a missing
    * or bad token is AccessDenied with the verifier's message (HTTP 400, statusCode "403"), as in Storage;
    * with it, the request continues as unauthenticated `anon`.
    */
@@ -32,7 +35,8 @@ export class RequestContext {
     const anon: Caller = { role: "anon", claims: { role: "anon" }, jwt: "", isAuthenticated: false };
     if (!jwt && opts.allowInvalid) return (this.callerValue = anon);
     try {
-      const { payload } = await jwtVerify(jwt, new TextEncoder().encode(this.jwtSecret), { algorithms: ALGORITHMS });
+      const { algorithms, key } = verificationKeys(this.keys, HS_ALGORITHMS);
+      const { payload } = await jwtVerify(jwt, key, { algorithms });
       const role = typeof payload.role === "string" && payload.role ? payload.role : "anon";
       return (this.callerValue = {
         role,

@@ -118,7 +118,7 @@ export function createStorageService(ctx: ServiceContext): Service {
         return ERRORS.routeNotFound(req.method, `${path}${url.search}`).toResponse();
       }
       try {
-        return await handler(deps, new RequestContext(req, path, ctx.config.jwtSecret));
+        return await handler(deps, new RequestContext(req, path, ctx.config));
       } catch (err) {
         await drain(req.body);
         if (err instanceof StorageError) return err.toResponse();
