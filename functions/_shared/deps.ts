@@ -1,7 +1,8 @@
 // Third-party modules, pinned in one place as npm: specifiers so `supabase functions deploy`, `deno test`
 // and the local runtime all resolve them the same way. (zod is mapped in functions/deno.json instead, so
 // that _shared/schemas.ts is importable from Node too.)
-export { createClient } from "npm:@supabase/supabase-js@2.109.0";
+export { createClient, isAuthRetryableFetchError } from "npm:@supabase/supabase-js@2.109.0";
+export type { JWK, SupabaseClient } from "npm:@supabase/supabase-js@2.109.0";
 export {
   AccessToken,
   RoomConfiguration,

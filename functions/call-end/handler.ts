@@ -1,5 +1,6 @@
 // call-end: POST { callId, scope } with the user's JWT → hangs up in Postgres, then asks LiveKit to close
 // the room when the call is over, so every client is disconnected at once instead of at the empty timeout.
+import type { VerifyCaller } from "../_shared/caller.ts";
 import { corsHeaders, HttpError, json, toErrorResponse } from "../_shared/http.ts";
 import { isLiveKitConfig, readLiveKitConfig, type LiveKitConfig } from "../_shared/livekit-config.ts";
 import { deleteRoom } from "../_shared/livekit.ts";
@@ -9,6 +10,8 @@ import type { EndCall } from "./end.ts";
 export interface CallEndDeps {
   /** Environment lookup (Deno.env.get in production). */
   env: (name: string) => string | undefined;
+  /** Verifies the caller's JWT (verify_jwt is off: the function checks it); throws HttpError 401. */
+  verifyCaller: VerifyCaller;
   /** Runs leave_call / end_call as the caller; throws HttpError 401/403/404. */
   endCall: EndCall;
   /** Closes a LiveKit room; defaults to RoomServiceClient.deleteRoom. */
@@ -43,10 +46,9 @@ export function createCallEndHandler(deps: CallEndDeps): (req: Request) => Promi
     if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: corsHeaders });
     try {
       if (req.method !== "POST") throw new HttpError(405, "method_not_allowed", `Use POST, not ${req.method}.`);
-      const authorization = req.headers.get("Authorization") ?? "";
-      if (!/^Bearer\s+\S+/i.test(authorization)) throw new HttpError(401, "unauthorized", "Send the user's JWT as Authorization: Bearer <token>.");
+      const caller = await deps.verifyCaller(req.headers.get("Authorization"));
       const request = await readBody(req);
-      const call = await deps.endCall(authorization, request);
+      const call = await deps.endCall(caller.authorization, request);
       let roomClosed = false;
       if (OVER.has(call.status)) {
         const config = readLiveKitConfig(deps.env);

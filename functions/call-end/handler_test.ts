@@ -1,15 +1,21 @@
 // call-end handler tests: the database decides, LiveKit's room is closed with the real RoomServiceClient
 // against a recorded local Twirp endpoint, and a LiveKit failure never undoes the hang-up.
 import assert from "node:assert/strict";
+import { supabaseCallerVerifier } from "../_shared/caller.ts";
 import { TokenVerifier } from "../_shared/deps.ts";
 import { HttpError } from "../_shared/http.ts";
 import type { CallEndRequest, CallRow } from "../_shared/schemas.ts";
+import { testSigningKey, userClaims } from "../_shared/testing.ts";
 import { createCallEndHandler } from "./handler.ts";
 
 const CALL_ID = "5b7e0d1e-4c1a-4f7e-9a55-0c2d7b6f0a01";
 const ROOM = `parley-call-${CALL_ID}`;
 const KEY = "APIkeyEnd";
 const SECRET = "a-long-enough-secret-for-hs256-signing-111";
+/** The project's signing key, published to the function as SUPABASE_JWKS: the caller's token is verified for real. */
+const SIGNING_KEY = await testSigningKey("RS256");
+const TOKEN = await SIGNING_KEY.sign(userClaims());
+const AUTH_ENV = { SUPABASE_ANON_KEY: "anon", SUPABASE_JWKS: JSON.stringify({ keys: [SIGNING_KEY.publicJwk] }) };
 
 function callRow(status: CallRow["status"]): CallRow {
   const over = status !== "ringing" && status !== "active";
@@ -33,8 +39,10 @@ function twirpRecorder(status = 200) {
 function setup(opts: { result?: CallRow | HttpError; env?: Record<string, string> }) {
   const seen: Array<{ authorization: string; request: CallEndRequest }> = [];
   const logs: string[] = [];
+  const env = (name: string) => ({ SUPABASE_URL: "https://p.supabase.co", ...AUTH_ENV, ...opts.env } as Record<string, string>)[name];
   const handler = createCallEndHandler({
-    env: (name) => opts.env?.[name],
+    env,
+    verifyCaller: supabaseCallerVerifier(env),
     endCall: (authorization, request) => {
       seen.push({ authorization, request });
       const r = opts.result ?? callRow("ended");
@@ -45,7 +53,7 @@ function setup(opts: { result?: CallRow | HttpError; env?: Record<string, string
   return { handler, seen, logs };
 }
 
-function post(body: unknown, headers: Record<string, string> = { Authorization: "Bearer user.jwt.here" }): Request {
+function post(body: unknown, headers: Record<string, string> = { Authorization: `Bearer ${TOKEN}` }): Request {
   return new Request("http://localhost/call-end", { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
 }
 
@@ -58,7 +66,7 @@ Deno.test("call-end: a call that is over gets its LiveKit room deleted through R
     const body = await res.json();
     assert.equal(body.roomClosed, true);
     assert.equal(body.call.status, "ended");
-    assert.deepEqual(seen, [{ authorization: "Bearer user.jwt.here", request: { callId: CALL_ID, scope: "everyone" } }]);
+    assert.deepEqual(seen, [{ authorization: `Bearer ${TOKEN}`, request: { callId: CALL_ID, scope: "everyone" } }]);
 
     assert.equal(livekit.requests.length, 1);
     const [request] = livekit.requests;
@@ -105,9 +113,15 @@ Deno.test("call-end: LiveKit failing or unconfigured never undoes the hang-up; t
 
 Deno.test("call-end: refusals carry their status and code, and nothing is ended", async () => {
   const { handler, seen } = setup({});
-  const noJwt = await handler(post({ callId: CALL_ID }, {}));
-  assert.equal(noJwt.status, 401);
-  assert.equal((await noJwt.json()).error.code, "unauthorized");
+  const now = Math.floor(Date.now() / 1000);
+  const forged = await (await testSigningKey("RS256", SIGNING_KEY.kid)).sign(userClaims());
+  const expired = await SIGNING_KEY.sign(userClaims({ iat: now - 700, exp: now - 60 }));
+  const variants: Array<Record<string, string>> = [{}, { Authorization: "Bearer not-a-jwt" }, { Authorization: `Bearer ${forged}` }, { Authorization: `Bearer ${expired}` }];
+  for (const headers of variants) {
+    const res = await handler(post({ callId: CALL_ID }, headers));
+    assert.equal(res.status, 401);
+    assert.equal((await res.json()).error.code, "unauthorized");
+  }
   for (const body of ["{not json", { callId: 42 }, { callId: CALL_ID, scope: "all" }]) {
     const res = await handler(post(body));
     assert.equal(res.status, 400);

@@ -1,4 +1,5 @@
 // call-token: POST { callId } with the user's JWT → a LiveKit token for that call's room (or a JSON error).
+import type { VerifyCaller } from "../_shared/caller.ts";
 import { callVideoGrant, CALL_TOKEN_TTL_SECONDS, ROOM_EMPTY_TIMEOUT_SECONDS } from "../_shared/grants.ts";
 import { corsHeaders, HttpError, json, toErrorResponse } from "../_shared/http.ts";
 import { isLiveKitConfig, readLiveKitConfig, type LiveKitConfig } from "../_shared/livekit-config.ts";
@@ -9,18 +10,14 @@ import type { LoadGrant } from "./grant.ts";
 export interface CallTokenDeps {
   /** Environment lookup (Deno.env.get in production). */
   env: (name: string) => string | undefined;
+  /** Verifies the caller's JWT (verify_jwt is off: the function checks it); throws HttpError 401. */
+  verifyCaller: VerifyCaller;
   /** Reads the caller's grant for a call as that user; throws HttpError 401/403/404/409. */
   loadGrant: LoadGrant;
   /** Signs the token; defaults to livekit-server-sdk's AccessToken. */
   mint?: (config: LiveKitConfig, input: MintInput) => Promise<string>;
   /** Clock, for expiresAt; defaults to Date.now. */
   now?: () => number;
-}
-
-function bearer(req: Request): string {
-  const header = req.headers.get("Authorization") ?? "";
-  if (!/^Bearer\s+\S+/i.test(header)) throw new HttpError(401, "unauthorized", "Send the user's JWT as Authorization: Bearer <token>.");
-  return header;
 }
 
 async function readBody(req: Request): Promise<string> {
@@ -37,7 +34,7 @@ async function readBody(req: Request): Promise<string> {
 
 /**
  * Builds the request handler.
- * @example Deno.serve(createCallTokenHandler({ env: (n) => Deno.env.get(n), loadGrant: supabaseGrantLoader(...) }))
+ * @example Deno.serve(createCallTokenHandler({ env, verifyCaller: supabaseCallerVerifier(env), loadGrant: supabaseGrantLoader(env) }))
  */
 export function createCallTokenHandler(deps: CallTokenDeps): (req: Request) => Promise<Response> {
   const mint = deps.mint ?? mintToken;
@@ -46,13 +43,13 @@ export function createCallTokenHandler(deps: CallTokenDeps): (req: Request) => P
     if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: corsHeaders });
     try {
       if (req.method !== "POST") throw new HttpError(405, "method_not_allowed", `Use POST, not ${req.method}.`);
-      const authorization = bearer(req);
+      const caller = await deps.verifyCaller(req.headers.get("Authorization"));
       const callId = await readBody(req);
       const config = readLiveKitConfig(deps.env);
       if (!isLiveKitConfig(config)) {
         throw new HttpError(503, "livekit_not_configured", `LiveKit is not configured: set ${config.missing.join(", ")} (supabase secrets set …).`);
       }
-      const grant = await deps.loadGrant(authorization, callId);
+      const grant = await deps.loadGrant(caller.authorization, callId);
       const issuedAt = now();
       const token = await mint(config, {
         identity: grant.user_id,

@@ -1,14 +1,21 @@
-// call-token handler tests: real livekit-server-sdk tokens verified with TokenVerifier, every refusal with its status.
+// call-token handler tests: real livekit-server-sdk tokens verified with TokenVerifier, the caller's JWT verified
+// by the function (a signing-key project's ES256 token, through supabase-js getClaims), every refusal with its status.
 import assert from "node:assert/strict";
+import { supabaseCallerVerifier } from "../_shared/caller.ts";
 import { TokenVerifier } from "../_shared/deps.ts";
 import { HttpError } from "../_shared/http.ts";
 import type { CallGrantRow } from "../_shared/schemas.ts";
+import { testSigningKey, userClaims } from "../_shared/testing.ts";
 import { createCallTokenHandler } from "./handler.ts";
 
 const CALL_ID = "5b7e0d1e-4c1a-4f7e-9a55-0c2d7b6f0a01";
 const USER_ID = "0f9d7a52-3a5e-4b8c-8d4e-6b1f2a3c4d5e";
-const LOCAL = { SUPABASE_URL: "http://127.0.0.1:54321" };
-const CONFIGURED = { SUPABASE_URL: "https://p.supabase.co", LIVEKIT_URL: "wss://lk.example.test", LIVEKIT_API_KEY: "APIkey1", LIVEKIT_API_SECRET: "a-long-enough-secret-for-hs256-signing-000" };
+/** The project's signing key, published to the function as SUPABASE_JWKS (so no request leaves the test). */
+const KEY = await testSigningKey("ES256");
+const TOKEN = await KEY.sign(userClaims({ sub: USER_ID }));
+const AUTH_ENV = { SUPABASE_ANON_KEY: "anon", SUPABASE_JWKS: JSON.stringify({ keys: [KEY.publicJwk] }) };
+const LOCAL = { SUPABASE_URL: "http://127.0.0.1:54321", ...AUTH_ENV };
+const CONFIGURED = { SUPABASE_URL: "https://p.supabase.co", ...AUTH_ENV, LIVEKIT_URL: "wss://lk.example.test", LIVEKIT_API_KEY: "APIkey1", LIVEKIT_API_SECRET: "a-long-enough-secret-for-hs256-signing-000" };
 
 function grantRow(overrides: Partial<CallGrantRow> = {}): CallGrantRow {
   return { id: CALL_ID, room_name: `parley_call_${CALL_ID}`, kind: "direct", media: "video", max_participants: 2, user_id: USER_ID, display_name: "Ada Lovelace", member_role: "member", ...overrides };
@@ -16,8 +23,10 @@ function grantRow(overrides: Partial<CallGrantRow> = {}): CallGrantRow {
 
 function setup(opts: { env?: Record<string, string>; grant?: CallGrantRow | HttpError } = {}) {
   const calls: Array<{ authorization: string; callId: string }> = [];
+  const env = (name: string) => (opts.env ?? LOCAL)[name as keyof typeof LOCAL];
   const handler = createCallTokenHandler({
-    env: (name) => (opts.env ?? LOCAL)[name as keyof typeof LOCAL],
+    env,
+    verifyCaller: supabaseCallerVerifier(env),
     loadGrant: (authorization, callId) => {
       calls.push({ authorization, callId });
       const g = opts.grant ?? grantRow();
@@ -28,7 +37,7 @@ function setup(opts: { env?: Record<string, string>; grant?: CallGrantRow | Http
   return { handler, calls };
 }
 
-function post(body: unknown, headers: Record<string, string> = { Authorization: "Bearer user.jwt.here" }): Request {
+function post(body: unknown, headers: Record<string, string> = { Authorization: `Bearer ${TOKEN}` }): Request {
   return new Request("http://localhost/call-token", {
     method: "POST",
     headers: { "Content-Type": "application/json", ...headers },
@@ -52,7 +61,7 @@ Deno.test("call-token: mints a token LiveKit's verifier accepts, for that room o
   assert.equal(body.roomName, `parley_call_${CALL_ID}`);
   assert.equal(body.identity, USER_ID);
   assert.equal(body.expiresAt, new Date(Date.UTC(2030, 0, 1) + 600_000).toISOString());
-  assert.deepEqual(calls, [{ authorization: "Bearer user.jwt.here", callId: CALL_ID }]);
+  assert.deepEqual(calls, [{ authorization: `Bearer ${TOKEN}`, callId: CALL_ID }]);
 
   const claims = await new TokenVerifier(CONFIGURED.LIVEKIT_API_KEY, CONFIGURED.LIVEKIT_API_SECRET).verify(body.token);
   assert.equal(claims.sub, USER_ID);
@@ -93,9 +102,19 @@ Deno.test("call-token: the token does not verify with another secret", async () 
   await assert.rejects(new TokenVerifier("devkey", "not-the-secret").verify(body.token));
 });
 
-Deno.test("call-token: 401 without a bearer JWT, before anything else runs", async () => {
+Deno.test("call-token: 401 unauthorized without a valid user JWT (missing, forged, expired), before anything else runs", async () => {
   const { handler, calls } = setup();
-  const variants: Array<Record<string, string>> = [{}, { Authorization: "Basic abc" }, { Authorization: "Bearer " }];
+  const now = Math.floor(Date.now() / 1000);
+  const forged = await (await testSigningKey("ES256", KEY.kid)).sign(userClaims({ sub: USER_ID }));
+  const expired = await KEY.sign(userClaims({ sub: USER_ID, iat: now - 700, exp: now - 60 }));
+  const variants: Array<Record<string, string>> = [
+    {},
+    { Authorization: "Basic abc" },
+    { Authorization: "Bearer " },
+    { Authorization: "Bearer user.jwt.here" },
+    { Authorization: `Bearer ${forged}` },
+    { Authorization: `Bearer ${expired}` },
+  ];
   for (const headers of variants) {
     const res = await handler(post({ callId: CALL_ID }, headers));
     assert.equal(res.status, 401);
@@ -127,7 +146,7 @@ Deno.test("call-token: database refusals keep their status and code (403, 404, 4
 });
 
 Deno.test("call-token: 503 with the missing names when deployed without LiveKit settings", async () => {
-  const { handler, calls } = setup({ env: { SUPABASE_URL: "https://p.supabase.co" } });
+  const { handler, calls } = setup({ env: { SUPABASE_URL: "https://p.supabase.co", ...AUTH_ENV } });
   const res = await handler(post({ callId: CALL_ID }));
   assert.equal(res.status, 503);
   const err = await errorOf(res);
@@ -145,7 +164,8 @@ Deno.test("call-token: 405 for other methods, 204 for CORS preflight", async () 
 });
 
 Deno.test("call-token: an unexpected failure is a 500 JSON error", async () => {
-  const handler = createCallTokenHandler({ env: () => undefined, loadGrant: () => Promise.reject(new Error("boom")) });
+  const env = (name: string) => LOCAL[name as keyof typeof LOCAL];
+  const handler = createCallTokenHandler({ env, verifyCaller: supabaseCallerVerifier(env), loadGrant: () => Promise.reject(new Error("boom")) });
   const original = console.error;
   console.error = () => undefined;
   try {

@@ -67,8 +67,8 @@ describe("call-token", () => {
     const res = await callToken({ callId: "5b7e0d1e-4c1a-4f7e-9a55-0c2d7b6f0a01" });
     expect(res.status).toBe(401);
     // As with the CLI's Kong: a legacy apikey alone is copied into Authorization without "Bearer ",
-    // which the runtime's verify_jwt gate refuses.
-    expect(await res.json()).toEqual({ msg: "Error: Auth header is not 'Bearer {token}'" });
+    // which the function (verify_jwt = false: it checks the caller itself) refuses.
+    expect((await res.json()).error.code).toBe("unauthorized");
   });
 
   it("answers 400 for a callId that is not a uuid string", async () => {

@@ -1,5 +1,6 @@
-// Parley's own functions behind the test stack's /functions/v1: the runtime's verify_jwt gate as
-// supabase/config.toml sets it (call-token checked, livekit-webhook not), and the runtime's 404.
+// Parley's own functions behind the test stack's /functions/v1, in an HS256 project (Parley's own config):
+// call-token and call-end verify the caller themselves (verify_jwt = false), livekit-webhook checks LiveKit's
+// signature, and the runtime answers 404 for an unknown function.
 import { randomUUID } from "node:crypto";
 import { FunctionsHttpError } from "@supabase/supabase-js";
 import { describe, expect, it } from "vitest";
@@ -11,51 +12,69 @@ const fn = (name: string) => `${stackEnv.url}/functions/v1/${name}`;
 const now = () => Math.floor(Date.now() / 1000);
 const token = (claims: Record<string, unknown> = {}, secret = stackEnv.jwtSecret) =>
   signJwt({ sub: randomUUID(), role: "authenticated", aud: "authenticated", exp: now() + 600, ...claims }, secret);
-const callToken = (headers: Record<string, string>, body: unknown = { callId: 42 }) =>
-  fetch(fn("call-token"), { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+const invoke = (name: string, headers: Record<string, string>, body: unknown) =>
+  fetch(fn(name), { method: "POST", headers: { "content-type": "application/json", apikey: stackEnv.anonKey, ...headers }, body: JSON.stringify(body) });
 
-describe("call-token (verify_jwt = true)", () => {
-  it("is refused by the runtime without a JWT", async () => {
-    const res = await callToken({});
-    expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ msg: "Error: Missing authorization header" });
-  });
+const BODIES = { "call-token": { callId: randomUUID() }, "call-end": { callId: randomUUID(), scope: "me" } } as const;
+type Caller = { error: { code: string; message: string } };
 
-  it("is refused by the runtime with a forged or an expired JWT", async () => {
-    const forged = await token({}, "not-the-project-secret-but-long-enough-000");
-    const expired = await token({ exp: now() - 30 });
-    for (const jwt of [forged, expired]) {
-      const res = await callToken({ Authorization: `Bearer ${jwt}` });
+describe.each(["call-token", "call-end"] as const)("%s verifies the caller itself (verify_jwt = false)", (name) => {
+  it("answers 401 unauthorized, in its own error shape, without a JWT or with one that is not Bearer", async () => {
+    const variants: Array<Record<string, string>> = [{}, { Authorization: `Basic ${Buffer.from("a:b").toString("base64")}` }, { Authorization: "Bearer not-a-jwt" }];
+    for (const headers of variants) {
+      const res = await invoke(name, headers, BODIES[name]);
       expect(res.status).toBe(401);
-      expect(await res.json()).toEqual({ msg: "Invalid JWT" });
+      expect(((await res.json()) as Caller).error.code).toBe("unauthorized");
     }
   });
 
-  it("reaches the function with a valid JWT (which then judges the body itself)", async () => {
-    const res = await callToken({ Authorization: `Bearer ${await token()}` });
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("invalid_body");
+  it("answers 401 unauthorized to a forged, an expired, a signed-out user's token and to the anon key", async () => {
+    const user = await newUser();
+    const forged = await token({ sub: user.id }, "not-the-project-secret-but-long-enough-000");
+    const expired = await token({ sub: user.id, exp: now() - 30 });
+    const signedOut = await newUser();
+    await signedOut.client.auth.signOut(); // the session the token names is gone: Auth refuses it
+    for (const jwt of [forged, expired, signedOut.accessToken, stackEnv.anonKey]) {
+      const res = await invoke(name, { Authorization: `Bearer ${jwt}` }, BODIES[name]);
+      expect(res.status).toBe(401);
+      const body = (await res.json()) as Caller;
+      expect(body.error.code).toBe("unauthorized");
+      expect(body.error.message).toEqual(expect.any(String));
+    }
   });
 
-  it("answers supabase.functions.invoke with the function's own error as FunctionsHttpError", async () => {
-    const { data, error } = await makeClient().functions.invoke("call-token", { body: { callId: "not-a-uuid" } });
-    expect(data).toBeNull();
-    expect(error).toBeInstanceOf(FunctionsHttpError);
-    const response = (error as FunctionsHttpError).context as Response;
-    expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("invalid_body");
+  it("acts for a signed-in user (HS256 token): an unknown call is that user's 404", async () => {
+    const user = await newUser();
+    const res = await invoke(name, { Authorization: `Bearer ${user.accessToken}` }, BODIES[name]);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as Caller).error.code).toBe("call_not_found");
   });
 });
 
-describe("call-token with a signed-in user", () => {
-  it("passes the user's session through functions.invoke; the function answers for that user", async () => {
+describe("call-token through supabase.functions.invoke", () => {
+  it("refuses a client with no session (the anon key is not a user) with the function's 401", async () => {
+    const { data, error } = await makeClient().functions.invoke("call-token", { body: { callId: randomUUID() } });
+    expect(data).toBeNull();
+    expect(error).toBeInstanceOf(FunctionsHttpError);
+    const response = (error as FunctionsHttpError).context as Response;
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as Caller).error.code).toBe("unauthorized");
+  });
+
+  it("passes the user's session; the function judges the body, then answers for that user", async () => {
     const user = await newUser();
+    const bad = await user.client.functions.invoke("call-token", { body: { callId: "not-a-uuid" } });
+    expect(bad.error).toBeInstanceOf(FunctionsHttpError);
+    const badResponse = (bad.error as FunctionsHttpError).context as Response;
+    expect(badResponse.status).toBe(400);
+    expect(((await badResponse.json()) as Caller).error.code).toBe("invalid_body");
+
     const { data, error } = await user.client.functions.invoke("call-token", { body: { callId: randomUUID() } });
     expect(data).toBeNull();
     expect(error).toBeInstanceOf(FunctionsHttpError);
     const response = (error as FunctionsHttpError).context as Response;
     expect(response.status).toBe(404);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("call_not_found");
+    expect(((await response.json()) as Caller).error.code).toBe("call_not_found");
   });
 });
 
