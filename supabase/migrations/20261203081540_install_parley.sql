@@ -3201,7 +3201,7 @@ comment on column parley.conversations.last_message_at is 'When the newest messa
 
 comment on column parley.conversations.last_seq is 'seq of the newest message (0 when empty). Unread = last_seq - member.last_read_seq.';
 
-comment on column parley.messages.attachment is 'For image/video/audio/file: {bucket, path, mime_type, size, name, duration_ms?, width?, height?}; path is "<conversation_id>/..." in bucket attachments.';
+comment on column parley.messages.attachment is 'For image/video/audio/file: {bucket, path, mime_type, size, name, duration_ms?, width?, height?}; path is "<conversation_id>/..." in bucket parley-attachments.';
 
 comment on column parley.messages.client_id is 'Client-generated id; unique per sender, so a retried send returns the first row.';
 
@@ -3361,7 +3361,7 @@ comment on function parley_internal.list_conversations(integer, timestamp with t
 
 comment on function parley_internal.list_realtime_topics() is 'Implementation of parley.list_realtime_topics (definer: counts group members without the RLS hash).';
 
-comment on function parley_internal.lock_call(uuid, uuid) is 'Locks (for update) a call visible to the user, else 22023 / P0002 call_not_found.';
+comment on function parley_internal.lock_call(uuid, uuid) is 'Locks (for update) a call visible to the user, else 22023 call_id_required / PT404 call_not_found.';
 
 comment on function parley_internal.lock_group(uuid, uuid) is 'Internal: locks a group and returns the user''s role in it.';
 
@@ -3834,9 +3834,8 @@ grant all on table parley.profiles to service_role;
 grant select on table parley_internal.livekit_events to service_role;
 
 -- ---------------------------------------------------------------------------------------------------
--- Data and platform wiring, added by hand: a schema diff does not see rows or publication membership.
--- The same statements are in supabase/schemas/ (profiles.sql, attachments.sql, realtime_events.sql);
--- the drift test compares what both install.
+-- Data, added by hand: a schema diff does not see rows. The same statements are in supabase/schemas/
+-- (profiles.sql, attachments.sql); the drift test compares what both install.
 
 -- Users who signed up before Parley was installed get their profile.
 do $$
@@ -3861,13 +3860,3 @@ select 'parley-attachments', 'parley-attachments', false,
           from jsonb_each(parley_internal.limits() -> 'attachments') r, jsonb_array_elements_text(r.value -> 'mime_types') t(mime))
 on conflict (id) do update
   set public = excluded.public, file_size_limit = excluded.file_size_limit, allowed_mime_types = excluded.allowed_mime_types;
-
--- Postgres Changes on parley.messages.
-do $$
-begin
-  if not exists (select 1 from pg_catalog.pg_publication_tables
-                  where pubname = 'supabase_realtime' and schemaname = 'parley' and tablename = 'messages') then
-    alter publication supabase_realtime add table parley.messages;
-  end if;
-end;
-$$;

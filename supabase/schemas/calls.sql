@@ -447,7 +447,7 @@ begin
   return v_call;
 end;
 $$;
-comment on function parley_internal.lock_call(uuid, uuid) is 'Locks (for update) a call visible to the user, else 22023 / P0002 call_not_found.';
+comment on function parley_internal.lock_call(uuid, uuid) is 'Locks (for update) a call visible to the user, else 22023 call_id_required / PT404 call_not_found.';
 revoke execute on function parley_internal.lock_call(uuid, uuid) from public, anon, authenticated;
 
 -- Puts a user into a live call (accepting, joining a group call late, or rejoining), answering it

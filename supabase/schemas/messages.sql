@@ -11,7 +11,8 @@
 --   parley_internal.send_direct_message(...)               — get_or_create_direct_conversation and a send in one call.
 --   parley_internal.edit_message(uuid, text, jsonb)        — writes a row the caller may only read.
 --   parley_internal.delete_message(uuid)                   — same (tombstone), also for group owners/admins.
--- Internal helpers (invoker, executable by nobody but their definer callers): parley_internal.check_page,
+-- Internal helpers (invoker; check_page is also granted to the API roles, which the invoker list RPCs
+-- run as; the rest are executable by nobody but their definer callers): parley_internal.check_page,
 --   parley_internal.check_metadata, parley_internal.check_message_content, parley_internal.append_message.
 
 create table parley.messages (
@@ -38,7 +39,7 @@ create table parley.messages (
 );
 comment on table parley.messages is 'Messages. seq orders them within a conversation; commit order equals seq order.';
 comment on column parley.messages.seq is 'Per-conversation number, strictly increasing in commit order: catch up with seq > last seen.';
-comment on column parley.messages.attachment is 'For image/video/audio/file: {bucket, path, mime_type, size, name, duration_ms?, width?, height?}; path is "<conversation_id>/..." in bucket attachments.';
+comment on column parley.messages.attachment is 'For image/video/audio/file: {bucket, path, mime_type, size, name, duration_ms?, width?, height?}; path is "<conversation_id>/..." in bucket parley-attachments.';
 comment on column parley.messages.client_id is 'Client-generated id; unique per sender, so a retried send returns the first row.';
 comment on column parley.messages.deleted_at is 'Tombstone: when set, body, attachment and metadata are cleared.';
 alter table parley.messages enable row level security;

@@ -427,8 +427,7 @@ create trigger conversations_broadcast_updated
 -- Postgres Changes on parley.messages, for clients that prefer them to the broadcast events
 -- (docs/realtime-events.md § Postgres Changes). Realtime delivers an INSERT or UPDATE only to
 -- subscribers whose RLS select policy (messages_select_member: members) passes for the new row.
--- Publication membership, not schema: `supabase db diff` does not capture it, so the migration that
--- installs Parley carries the same block. Why only messages:
+-- `supabase db diff` carries the publication's tables like any other object. Why only messages:
 --   - messages rows are what members may read in full; edits and tombstones are UPDATEs (a tombstone
 --     carries no body), and rows are only ever deleted by a conversation's deletion, whose DELETE
 --     events carry the primary key alone (Realtime does not check RLS on deletes; an id says nothing).

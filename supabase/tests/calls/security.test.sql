@@ -63,7 +63,7 @@ select is(tests.error_of($$select count(*) from parley.calls$$), '42501 -', 'CAL
 select is(tests.error_of($$select parley.start_call('c5c00000-0000-0000-0000-000000000001', 'audio')$$), '42501 -', 'CALL-SEC-20 anon cannot start calls');
 select tests.clear_authentication();
 
--- Definer audit: exactly these call functions are security definer, all in private.
+-- Definer audit: exactly these call functions are security definer, all in parley_internal.
 select is((select array_agg(p.proname::text order by p.proname) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
            where n.nspname = 'parley_internal' and p.prosecdef and p.proname in (
              'my_call_ids', 'can_join_call', 'can_join_call_topic', 'sweep_calls', 'start_call', 'accept_call', 'decline_call',
@@ -76,7 +76,7 @@ select is((select array_agg(p.proname::text order by p.proname) from pg_proc p j
 select is((select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
            where n.nspname = 'parley' and p.prosecdef and p.proname in ('start_call', 'accept_call', 'decline_call', 'leave_call', 'end_call',
              'list_call_history', 'get_active_call', 'get_call_grant', 'service_role_apply_livekit_event')), 0::bigint,
-  'CALL-SEC-22 every public call RPC is security invoker');
+  'CALL-SEC-22 every parley call RPC is security invoker');
 select ok((select bool_and(p.proconfig @> array['search_path=""']) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
            where (n.nspname = 'parley' and p.proname in ('start_call', 'accept_call', 'decline_call', 'leave_call', 'end_call',
              'list_call_history', 'get_active_call', 'get_call_grant', 'service_role_apply_livekit_event'))

@@ -1,4 +1,4 @@
--- Definer audit: exactly the documented messaging security definer functions exist, all in private,
+-- Definer audit: exactly the documented messaging security definer functions exist, all in parley_internal,
 -- all with a fixed search_path, and the API roles reach only what they must.
 begin;
 select plan(12);
@@ -36,7 +36,7 @@ insert into internal_functions values
   ('parley_internal.check_profile()'),
   ('parley_internal.handle_new_user()'),
   ('parley_internal.keep_group_owner()');
--- Every function messaging keeps in private.
+-- Every function messaging keeps in parley_internal.
 create temp view messaging_private as
   select signature from expected_definers union select signature from internal_functions
   union values ('parley_internal.require_user()'), ('parley_internal.limits()'), ('parley_internal.check_page(integer)');
@@ -48,7 +48,7 @@ create temp view definer_sigs as
    where p.prosecdef and n.nspname in ('parley', 'parley_internal');
 
 select is((select count(*) from definer_sigs where nspname = 'parley'), 0::bigint,
-  'DEF-01 no security definer function lives in public (the exposed schema)');
+  'DEF-01 no security definer function lives in parley (the exposed schema)');
 select is(array(select signature from expected_definers except select signature from definer_sigs), '{}'::text[],
   'DEF-02 every documented messaging definer function exists and is security definer');
 select is(array(select d.signature from definer_sigs d
@@ -63,11 +63,11 @@ select is(array(select e.signature from expected_definers e
   'DEF-05 anon may execute none of the definer functions');
 select is(array(select m.signature from messaging_private m
                  where has_function_privilege('anon', m.signature::regprocedure, 'execute')), '{}'::text[],
-  'DEF-06 anon may execute no messaging function in private');
+  'DEF-06 anon may execute no messaging function in parley_internal');
 select is(array(select m.signature from messaging_private m, pg_proc p
                  where p.oid = m.signature::regprocedure
                    and exists (select 1 from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a where a.grantee = 0 and a.privilege_type = 'EXECUTE')),
-  '{}'::text[], 'DEF-07 PUBLIC may execute no messaging function in private');
+  '{}'::text[], 'DEF-07 PUBLIC may execute no messaging function in parley_internal');
 select is(array(select e.signature from expected_definers e
                  where has_function_privilege('authenticated', e.signature::regprocedure, 'execute') <> e.authenticated_may_execute), '{}'::text[],
   'DEF-08 authenticated executes exactly the definer functions that check auth.uid() themselves');
@@ -81,7 +81,7 @@ select is((select count(*) from pg_proc p join pg_namespace n on n.oid = p.prona
             where n.nspname = 'parley_internal' and p.prosecdef and p.proargnames && array['actor_id', 'sender_id', 'as_user_id', 'caller_id']
               and p.oid in (select signature::regprocedure from expected_definers where authenticated_may_execute)), 0::bigint,
   'DEF-11 no callable definer function takes a user id to act as');
--- the private schema is not reachable by anon at all
+-- the parley_internal schema is not reachable by anon at all
 select is(has_schema_privilege('anon', 'parley_internal', 'usage'), false, 'DEF-12 anon has no usage on schema parley_internal');
 
 select * from finish();

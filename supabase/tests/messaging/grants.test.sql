@@ -1,14 +1,14 @@
--- Grant surface and RLS: RLS on for every table in public, the exact table and RPC privileges of each API role.
+-- Grant surface and RLS: RLS on for every table in parley, the exact table and RPC privileges of each API role.
 begin;
 select plan(16);
 
 select is(array(select c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
                  where n.nspname = 'parley' and c.relkind in ('r', 'p') and not c.relrowsecurity), '{}'::text[],
-  'GRANT-01 every table in public has row level security enabled');
+  'GRANT-01 every table in parley has row level security enabled');
 select is(array(select c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
                  where n.nspname = 'parley' and c.relkind in ('r', 'p')
                    and not exists (select 1 from pg_policy p where p.polrelid = c.oid)), '{}'::text[],
-  'GRANT-02 every table in public has at least one policy');
+  'GRANT-02 every table in parley has at least one policy');
 select is(array(select tablename || '.' || cmd from pg_policies
                  where schemaname = 'parley' and tablename in ('profiles', 'conversations', 'conversation_members', 'messages')
                  group by tablename, cmd, roles having count(*) > 1), '{}'::text[],

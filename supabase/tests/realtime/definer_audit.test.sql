@@ -3,7 +3,7 @@
 begin;
 select plan(10);
 
--- Every function the realtime migrations keep in private, and whether it is security definer.
+-- Every function the realtime migrations keep in parley_internal, and whether it is security definer.
 create temp table realtime_functions (signature text primary key, definer boolean not null, authenticated_may_execute boolean not null);
 insert into realtime_functions values
   ('parley_internal.realtime_topic_receive_extensions(text)', true, true),
