@@ -17,7 +17,7 @@
 --   Everything else here is invoker and executable by nobody but its owner: it runs only inside the
 --   definer RPCs, with their rights.
 -- Events: realtime.send from these functions, in the caller's transaction (private topics):
---   user:<id>  call_incoming (you are ringing), call_state (your own state changed, for your other
+--   user:<id>  call_incoming (you are ringing, until ring_expires_at), call_state (your own state changed, for your other
 --              devices), call_ended (the call is over, with your final state)
 --   call:<id>  participant_joined / participant_left / participant_declined / participant_missed,
 --              call_ended
@@ -574,10 +574,13 @@ begin
   from parley.conversation_members m
   where m.conversation_id = start_call.conversation_id and not (m.user_id = any (v_live));
 
+  -- call_incoming carries the ring deadline, so a callee's device stops ringing on its own.
   for v_row in select * from parley.call_participants p where p.call_id = v_call.id order by p.user_id loop
     perform parley_internal.emit_call_event('user:' || v_row.user_id,
       case v_row.state when 'ringing' then 'call_incoming' else 'call_state' end,
-      jsonb_build_object('call', parley_internal.call_json(v_call), 'participant', parley_internal.participant_json(v_row)));
+      jsonb_build_object('call', parley_internal.call_json(v_call), 'participant', parley_internal.participant_json(v_row))
+        || case when v_row.state = 'ringing'
+                then jsonb_build_object('ring_expires_at', v_row.invited_at + parley_internal.call_ring_timeout()) else '{}'::jsonb end);
   end loop;
 
   -- A direct callee who is busy ends the call as busy right away.

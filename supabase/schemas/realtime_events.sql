@@ -1,27 +1,24 @@
--- Realtime events for messages, sent by triggers in the transaction that writes the message
--- (a rolled-back write sends nothing, a committed one always sends): message_created / message_edited /
--- message_deleted on conversation:<id>, and conversation_activity on each member's user:<id> inbox,
--- bounded by parley_internal.realtime_limits() ->> 'inbox_fanout_max' (docs/realtime-events.md § Fan-out).
--- Security definer functions here (docs/realtime-events.md § Definer audit):
---   parley_internal.broadcast_message_created(), parley_internal.broadcast_message_changed() — triggers: they write
---   realtime.messages whoever writes the message (RPCs, service_role, cascades run by Auth's role);
---   executable by nobody. Everything else here is invoker and executable by nobody but its owner.
--- Privacy: events go only to the conversation's topic (members) and to current members' inboxes;
---   a deleted message is sent as its tombstone (no body, attachment or metadata).
---
--- Realtime events for membership and conversation changes, sent by triggers in the writing
--- transaction (docs/realtime-events.md):
---   conversation:<id>  members_added, members_removed, member_role_changed, member_read,
---                      conversation_updated, conversation_deleted
---   user:<id>          conversation_added, conversation_removed (left / removed / deleted),
---                      membership_updated (your role, read cursor, mute or hide changed: all your devices),
---                      conversation_fanout_changed (the group crossed inbox_fanout_max)
--- Security definer functions here (docs/realtime-events.md § Definer audit): the four
---   parley_internal.broadcast_* trigger functions — they write realtime.messages whoever changes the rows
---   (RPCs, service_role, cascades from auth.users run by Auth's role); executable by nobody.
---   parley_internal.send_user_events is invoker and executable by nobody but its owner.
--- Cost: membership triggers are per statement (transition tables), so adding 200 members is one
---   members_added event plus one conversation_added per new member, not one event per member per member.
+-- Realtime database events, sent by triggers in the transaction that writes the row (a rolled-back
+-- write sends nothing, a committed one always sends), only on topics no client may send on, to the
+-- members the writing transaction sees (docs/realtime-events.md):
+--   conversation events  message_created / message_edited / message_deleted (the row, and the inbox
+--                        summary with the reader's unread_count), members_added, members_removed,
+--                        member_role_changed, member_read, conversation_updated: one row per member on
+--                        user:<id> for conversations of at most inbox_fanout_max members; above it, one
+--                        content-free notice (ids and seq) on conversation:<id>:events, and the client
+--                        reads the rows through RLS.
+--   user:<id> only       conversation_added, conversation_removed (left / removed / deleted),
+--                        membership_updated (your role, read cursor, mute or hide changed: all your devices),
+--                        conversation_fanout_changed (the group crossed inbox_fanout_max)
+-- A member viewing a conversation receives each event once. A removed member hears nothing more: the
+-- fan-out is decided per write. conversation:<id> carries client signals only (typing, presence).
+-- Security definer functions here (docs/realtime-events.md § Definer audit): the six
+--   parley_internal.broadcast_* trigger functions — they write realtime.messages whoever writes the rows
+--   (RPCs, service_role, cascades from auth.users run by Auth's role); executable by nobody. The rest
+--   is invoker and executable by nobody but its owner. A deleted message is sent as its tombstone.
+-- Cost: a message writes one realtime row per member (n for n members) or one for a large group;
+--   membership triggers are per statement (transition tables), so adding 200 members is one
+--   members_added per member already there plus one conversation_added per new member.
 --   The read-cursor move that every send makes for its sender (append_message) is not a member_read:
 --   message_created already says the sender has read their message. Sends are recognised by
 --   last_activity_at, which only append_message writes, for every member, on every message.
@@ -84,14 +81,24 @@ begin
     'created_at', m.created_at, 'edited_at', m.edited_at, 'deleted_at', m.deleted_at);
 end;
 $$;
-comment on function parley_internal.last_message_json(parley.messages) is 'Inbox summary of a message for conversation_activity payloads.';
+comment on function parley_internal.last_message_json(parley.messages) is 'Inbox summary of a message (preview, attachment name and type) for message event payloads.';
 revoke execute on function parley_internal.last_message_json(parley.messages) from public, anon, authenticated, service_role;
 
--- conversation_activity to every member's inbox, in one insert, when the conversation has at most
--- inbox_fanout_max members (read from the primary key, at most max + 1 entries); nothing above.
--- Same row shape as realtime.send (payload.id = row id, private, extension broadcast) and, like it,
--- a failure to broadcast warns instead of failing the write (one subtransaction for the whole fan-out).
-create or replace function parley_internal.send_conversation_activity(message parley.messages, action text)
+-- Sends one database event of a conversation to where its members listen, deciding who hears at
+-- write time from the membership this transaction sees (docs/realtime-events.md § Topics):
+--   * up to inbox_fanout_max members: one row per member on their own user:<id> topic (receive-only),
+--     carrying `payload`; when the payload has an `inbox` object, each member's copy gets their own
+--     inbox.unread_count (0 for `reader_id`, whose cursor the same write moves to the new message);
+--   * above it: one row on the receive-only conversation:<id>:events topic carrying only `notice`, ids
+--     and sequence numbers and never content: a removed member's open channel keeps receiving until
+--     it rejoins, and Realtime's replay reads stored rows with its own rights, so nothing there may
+--     say more than a member could learn by asking the database (which RLS then decides).
+-- `except_ids` are left out (members told by an event of their own, e.g. conversation_added).
+-- Same row shape as realtime.send (payload.id = the row's id, private, extension broadcast) and,
+-- like it, a failure warns instead of failing the write (one subtransaction for the whole fan-out).
+create or replace function parley_internal.send_conversation_event(
+  conversation_id uuid, event text, payload jsonb, notice jsonb,
+  reader_id uuid default null, except_ids uuid[] default '{}')
 returns integer
 language plpgsql
 security invoker
@@ -99,39 +106,42 @@ set search_path = ''
 as $$
 declare
   v_max integer := (parley_internal.realtime_limits() ->> 'inbox_fanout_max')::int;
-  v_conversation parley.conversations;
   v_user_ids uuid[];
   v_read_seqs bigint[];
-  v_last_seq bigint;
-  v_base jsonb;
+  v_last_seq bigint := (send_conversation_event.payload -> 'inbox' ->> 'last_seq')::bigint;
+  v_id uuid := gen_random_uuid();
   v_count integer;
 begin
+  -- At most max + 1 entries of the primary key, whatever the size of the group.
   select array_agg(m.user_id), array_agg(m.last_read_seq) into v_user_ids, v_read_seqs
     from (select x.user_id, x.last_read_seq from parley.conversation_members x
-           where x.conversation_id = send_conversation_activity.message.conversation_id
+           where x.conversation_id = send_conversation_event.conversation_id
            limit v_max + 1) m;
-  if v_user_ids is null or cardinality(v_user_ids) > v_max then
+  if v_user_ids is null then
     return 0;
   end if;
-  select * into v_conversation from parley.conversations c where c.id = send_conversation_activity.message.conversation_id;
-  v_last_seq := greatest(v_conversation.last_seq, send_conversation_activity.message.seq);
-  v_base := jsonb_build_object(
-    'conversation_id', send_conversation_activity.message.conversation_id, 'kind', v_conversation.kind, 'title', v_conversation.title,
-    'avatar_url', v_conversation.avatar_url, 'last_seq', v_last_seq, 'action', send_conversation_activity.action,
-    'last_message', parley_internal.last_message_json(send_conversation_activity.message));
   begin
+    if cardinality(v_user_ids) > v_max then
+      insert into realtime.messages (id, topic, extension, event, payload, private)
+      values (v_id, 'conversation:' || send_conversation_event.conversation_id || ':events', 'broadcast',
+              send_conversation_event.event,
+              send_conversation_event.notice
+                || jsonb_build_object('conversation_id', send_conversation_event.conversation_id, 'id', v_id),
+              true);
+      return 1;
+    end if;
     with recipients as (
       select gen_random_uuid() as id, u.user_id, u.last_read_seq
         from unnest(v_user_ids, v_read_seqs) as u(user_id, last_read_seq)
+       where not (u.user_id = any (send_conversation_event.except_ids))
     )
     insert into realtime.messages (id, topic, extension, event, payload, private)
-    select r.id, 'user:' || r.user_id, 'broadcast', 'conversation_activity',
-           v_base || jsonb_build_object(
-             'unread_count',
-             -- Sending moves the sender's cursor to their message (append_message, right after this insert).
-             case when send_conversation_activity.action = 'created' and r.user_id = send_conversation_activity.message.sender_id then 0
-                  else greatest(v_last_seq - r.last_read_seq, 0) end,
-             'id', r.id),
+    select r.id, 'user:' || r.user_id, 'broadcast', send_conversation_event.event,
+           case when v_last_seq is null then send_conversation_event.payload
+                else jsonb_set(send_conversation_event.payload, '{inbox,unread_count}', to_jsonb(
+                       case when r.user_id = send_conversation_event.reader_id then 0
+                            else greatest(v_last_seq - r.last_read_seq, 0) end))
+           end || jsonb_build_object('id', r.id),
            true
       from recipients r;
     get diagnostics v_count = row_count;
@@ -142,10 +152,34 @@ begin
   return v_count;
 end;
 $$;
-comment on function parley_internal.send_conversation_activity(parley.messages, text) is 'Internal: conversation_activity to each member''s user:<id> inbox, only up to inbox_fanout_max members.';
-revoke execute on function parley_internal.send_conversation_activity(parley.messages, text) from public, anon, authenticated, service_role;
+comment on function parley_internal.send_conversation_event(uuid, text, jsonb, jsonb, uuid, uuid[]) is
+  'Internal: a conversation''s database event to each member''s user:<id> (up to inbox_fanout_max members, with per-member unread), else one content-free notice on conversation:<id>:events.';
+revoke execute on function parley_internal.send_conversation_event(uuid, text, jsonb, jsonb, uuid, uuid[]) from public, anon, authenticated, service_role;
 
--- message_created on the conversation topic, then the inbox fan-out.
+-- What a member's inbox shows of a conversation after this message: its look and the message's
+-- summary (unread_count is filled in per member by send_conversation_event).
+create or replace function parley_internal.inbox_json(message parley.messages)
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+  v_conversation parley.conversations;
+begin
+  select * into v_conversation from parley.conversations c where c.id = inbox_json.message.conversation_id;
+  return jsonb_build_object(
+    'kind', v_conversation.kind, 'title', v_conversation.title, 'avatar_url', v_conversation.avatar_url,
+    'last_seq', greatest(v_conversation.last_seq, inbox_json.message.seq),
+    'last_message', parley_internal.last_message_json(inbox_json.message));
+end;
+$$;
+comment on function parley_internal.inbox_json(parley.messages) is 'Internal: the inbox part of a message event (conversation kind, title, avatar, last_seq, last_message).';
+revoke execute on function parley_internal.inbox_json(parley.messages) from public, anon, authenticated, service_role;
+
+-- message_created, once per member: the full row for the open conversation and the inbox summary
+-- for the list, in one event (a member viewing the conversation receives the message once).
 create or replace function parley_internal.broadcast_message_created()
 returns trigger
 language plpgsql
@@ -153,37 +187,38 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform realtime.send(
-    jsonb_build_object('conversation_id', new.conversation_id, 'message', parley_internal.message_json(new)),
-    'message_created', 'conversation:' || new.conversation_id, true);
-  perform parley_internal.send_conversation_activity(new, 'created');
+  perform parley_internal.send_conversation_event(new.conversation_id, 'message_created',
+    jsonb_build_object('conversation_id', new.conversation_id, 'message', parley_internal.message_json(new),
+                       'inbox', parley_internal.inbox_json(new)),
+    jsonb_build_object('message_id', new.id, 'seq', new.seq),
+    new.sender_id);
   return null;
 end;
 $$;
-comment on function parley_internal.broadcast_message_created() is 'Trigger: message_created on conversation:<id> and conversation_activity to members'' inboxes.';
+comment on function parley_internal.broadcast_message_created() is 'Trigger: message_created (row and inbox summary) to each member''s user:<id>, or a notice on conversation:<id>:events.';
 revoke execute on function parley_internal.broadcast_message_created() from public, anon, authenticated, service_role;
 
--- message_edited / message_deleted on the conversation topic; inboxes hear about it only when the
--- message is the conversation's latest (the one their list shows).
+-- message_edited / message_deleted, once per member, with the row as it is now (a tombstone carries no
+-- body, attachment or metadata); `inbox` only when the message is the conversation's latest, the one
+-- an inbox shows (null otherwise).
 create or replace function parley_internal.broadcast_message_changed()
 returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
-declare
-  v_action text := case when new.deleted_at is not null then 'deleted' else 'edited' end;
 begin
-  perform realtime.send(
-    jsonb_build_object('conversation_id', new.conversation_id, 'message', parley_internal.message_json(new)),
-    'message_' || v_action, 'conversation:' || new.conversation_id, true);
-  if exists (select 1 from parley.conversations c where c.id = new.conversation_id and c.last_seq = new.seq) then
-    perform parley_internal.send_conversation_activity(new, v_action);
-  end if;
+  perform parley_internal.send_conversation_event(new.conversation_id,
+    case when new.deleted_at is not null then 'message_deleted' else 'message_edited' end,
+    jsonb_build_object('conversation_id', new.conversation_id, 'message', parley_internal.message_json(new),
+                       'inbox', case when exists (select 1 from parley.conversations c
+                                                   where c.id = new.conversation_id and c.last_seq = new.seq)
+                                     then parley_internal.inbox_json(new) end),
+    jsonb_build_object('message_id', new.id, 'seq', new.seq));
   return null;
 end;
 $$;
-comment on function parley_internal.broadcast_message_changed() is 'Trigger: message_edited / message_deleted on conversation:<id> (and the inbox when it is the latest message).';
+comment on function parley_internal.broadcast_message_changed() is 'Trigger: message_edited / message_deleted to each member''s user:<id> (inbox summary when it is the latest message), or a notice on conversation:<id>:events.';
 revoke execute on function parley_internal.broadcast_message_changed() from public, anon, authenticated, service_role;
 
 -- Every new message is announced where its readers listen.
@@ -232,7 +267,7 @@ comment on function parley_internal.send_user_events(text, uuid[], jsonb[]) is '
 revoke execute on function parley_internal.send_user_events(text, uuid[], jsonb[]) from public, anon, authenticated, service_role;
 
 -- After members are inserted (create_group, add_members, a direct conversation's first use):
--- members_added on the conversation topic, conversation_added to each new member's inbox, and, when
+-- members_added to the members already there, conversation_added to each new member's inbox, and, when
 -- the group just grew past inbox_fanout_max, conversation_fanout_changed to the members already there.
 create or replace function parley_internal.broadcast_members_added()
 returns trigger
@@ -259,9 +294,10 @@ begin
   loop
     select * into v_conversation from parley.conversations c where c.id = v_group.conversation_id;
     select count(*)::int into v_count from parley.conversation_members m where m.conversation_id = v_group.conversation_id;
-    perform realtime.send(
+    -- The members already there; the new ones hear conversation_added instead.
+    perform parley_internal.send_conversation_event(v_group.conversation_id, 'members_added',
       jsonb_build_object('conversation_id', v_group.conversation_id, 'members', v_group.members, 'member_count', v_count),
-      'members_added', 'conversation:' || v_group.conversation_id, true);
+      jsonb_build_object('member_count', v_count), null, v_group.user_ids);
     perform parley_internal.send_user_events('conversation_added', v_group.user_ids, array(
       select jsonb_build_object(
                'conversation_id', v_conversation.id, 'kind', v_conversation.kind, 'title', v_conversation.title,
@@ -281,12 +317,12 @@ begin
   return null;
 end;
 $$;
-comment on function parley_internal.broadcast_members_added() is 'Trigger (per statement): members_added, conversation_added to new members, conversation_fanout_changed when the group outgrows the inbox fan-out.';
+comment on function parley_internal.broadcast_members_added() is 'Trigger (per statement): members_added to the members already there, conversation_added to new members, conversation_fanout_changed when the group outgrows the inbox fan-out.';
 revoke execute on function parley_internal.broadcast_members_added() from public, anon, authenticated, service_role;
 
 -- After members are deleted (remove_member, leave_group, delete_group's cascade, an account deleted):
--- members_removed (or conversation_deleted when the conversation is gone) on the conversation topic,
--- conversation_removed to each removed member's inbox, and conversation_fanout_changed to the members
+-- members_removed to the members left (or, for a deleted large group, conversation_deleted on its
+-- events topic), conversation_removed to each removed member's inbox, and conversation_fanout_changed to the members
 -- left when the group shrank back to inbox_fanout_max.
 create or replace function parley_internal.broadcast_members_removed()
 returns trigger
@@ -309,13 +345,15 @@ begin
   loop
     v_exists := exists (select 1 from parley.conversations c where c.id = v_group.conversation_id);
     if v_exists then
+      -- The members left; the removed ones are no longer members, so they hear only conversation_removed.
       select count(*)::int into v_count from parley.conversation_members m where m.conversation_id = v_group.conversation_id;
-      perform realtime.send(
+      perform parley_internal.send_conversation_event(v_group.conversation_id, 'members_removed',
         jsonb_build_object('conversation_id', v_group.conversation_id, 'user_ids', to_jsonb(v_group.user_ids), 'member_count', v_count),
-        'members_removed', 'conversation:' || v_group.conversation_id, true);
-    else
+        jsonb_build_object('member_count', v_count));
+    elsif v_group.removed > v_max then
+      -- A large group's channels learn it is gone (its members' inboxes hear conversation_removed).
       perform realtime.send(jsonb_build_object('conversation_id', v_group.conversation_id),
-        'conversation_deleted', 'conversation:' || v_group.conversation_id, true);
+        'conversation_deleted', 'conversation:' || v_group.conversation_id || ':events', true);
     end if;
     perform parley_internal.send_user_events('conversation_removed', v_group.user_ids, array(
       select jsonb_build_object('conversation_id', v_group.conversation_id,
@@ -338,7 +376,7 @@ comment on function parley_internal.broadcast_members_removed() is 'Trigger (per
 revoke execute on function parley_internal.broadcast_members_removed() from public, anon, authenticated, service_role;
 
 -- A member row changed outside a send: role (member_role_changed), read cursor (member_read, the read
--- receipt) on the conversation topic; and membership_updated to that member's own inbox so their
+-- receipt) to every member; and membership_updated to that member's own inbox so their
 -- other devices update role, unread count, mute and hide.
 create or replace function parley_internal.broadcast_member_updated()
 returns trigger
@@ -351,18 +389,18 @@ declare
   v_message_id uuid;
 begin
   if new.role is distinct from old.role then
-    perform realtime.send(
+    perform parley_internal.send_conversation_event(new.conversation_id, 'member_role_changed',
       jsonb_build_object('conversation_id', new.conversation_id, 'user_id', new.user_id, 'role', new.role,
                          'previous_role', old.role),
-      'member_role_changed', 'conversation:' || new.conversation_id, true);
+      jsonb_build_object('user_id', new.user_id));
   end if;
   if new.last_read_seq is distinct from old.last_read_seq then
     select x.id into v_message_id from parley.messages x
      where x.conversation_id = new.conversation_id and x.seq = new.last_read_seq;
-    perform realtime.send(
+    perform parley_internal.send_conversation_event(new.conversation_id, 'member_read',
       jsonb_build_object('conversation_id', new.conversation_id, 'user_id', new.user_id,
                          'last_read_seq', new.last_read_seq, 'message_id', v_message_id, 'read_at', now()),
-      'member_read', 'conversation:' || new.conversation_id, true);
+      jsonb_build_object('user_id', new.user_id, 'last_read_seq', new.last_read_seq));
   end if;
   select c.last_seq into v_last_seq from parley.conversations c where c.id = new.conversation_id;
   perform realtime.send(
@@ -373,7 +411,7 @@ begin
   return null;
 end;
 $$;
-comment on function parley_internal.broadcast_member_updated() is 'Trigger: member_role_changed / member_read on conversation:<id> and membership_updated on the member''s user:<id>.';
+comment on function parley_internal.broadcast_member_updated() is 'Trigger: member_role_changed / member_read to the members and membership_updated on the member''s own user:<id>.';
 revoke execute on function parley_internal.broadcast_member_updated() from public, anon, authenticated, service_role;
 
 -- conversation_updated when what members see of a conversation changes (not last_seq: that is a message).
@@ -384,15 +422,15 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform realtime.send(
+  perform parley_internal.send_conversation_event(new.id, 'conversation_updated',
     jsonb_build_object('conversation_id', new.id, 'conversation', jsonb_build_object(
       'id', new.id, 'kind', new.kind, 'title', new.title, 'description', new.description,
       'avatar_url', new.avatar_url, 'updated_at', new.updated_at)),
-    'conversation_updated', 'conversation:' || new.id, true);
+    '{}'::jsonb);
   return null;
 end;
 $$;
-comment on function parley_internal.broadcast_conversation_updated() is 'Trigger: conversation_updated on conversation:<id> when title, description or avatar change.';
+comment on function parley_internal.broadcast_conversation_updated() is 'Trigger: conversation_updated to the members when title, description or avatar change.';
 revoke execute on function parley_internal.broadcast_conversation_updated() from public, anon, authenticated, service_role;
 
 -- Per statement, so a batch of new members costs one conversation event.
