@@ -37,7 +37,7 @@ const FLAGS = {
   "send-connections": { type: "string", default: "4", help: "connections sending at once" },
   "send-rounds": { type: "string", default: "6", help: "rounds of the four send-stage phases (send, raw insert, and the two floors), order rotating" },
   "send-phase-ms": { type: "string", default: "1500", help: "length of each timed phase" },
-  "realtime-clients": { type: "string", default: "100", help: "subscribed supabase-js clients" },
+  "realtime-clients": { type: "string", default: "99", help: "subscribed supabase-js clients, members of one group with the sender (99: the group is at the inbox fan-out bound, events on each user:<id>; 100 or more: on conversation:<id>:events)" },
   "realtime-messages": { type: "string", default: "100", help: "messages sent while they listen" },
   help: { type: "boolean", default: false, help: "this text" },
 } as const;

@@ -183,6 +183,7 @@ export async function unseed(db: pg.Client, seeded: Seeded): Promise<void> {
   await db.query(`set session_replication_role = replica`);
   try {
     await db.query(`delete from realtime.messages where topic in (select 'conversation:' || id from ${s}.convs)
+                       or topic in (select 'conversation:' || id || ':events' from ${s}.convs)
                        or topic in (select 'user:' || id from ${s}.users)`);
     await db.query(`delete from parley.messages where conversation_id in (select id from ${s}.convs)`);
     await db.query(`delete from parley.conversation_members where conversation_id in (select id from ${s}.convs)`);

@@ -1,9 +1,12 @@
-// realtime_delivery_p50_ms / _p99_ms / realtime_lost: from a committed send_message to its arrival at
-// N subscribed official supabase-js clients through the stack's /realtime/v1.
+// realtime_delivery_p50_ms / _p99_ms / realtime_lost / realtime_deliveries_per_message: from a committed
+// send_message to its arrival at N subscribed official supabase-js clients through the stack's
+// /realtime/v1, and how often each receiver got each message (it must be once: every delivery counts
+// against a project's Realtime quota); plus the rows a send writes (fanout.ts).
 //
-// Preferred path ("private"): every receiver is a member of one group, joins the private channel
-// `conversation:<id>` with its own JWT, and the events come from Parley's triggers (realtime.send in
-// the send transaction). When those pieces are not in place, a fallback ("public") still measures the
+// Preferred path ("private"): every receiver is a member of one group and joins, with its own JWT,
+// where Parley delivers that group's events: its own private `user:<id>` while the group is within the
+// inbox fan-out bound, else the group's `conversation:<id>:events`; the events come from Parley's
+// triggers in the send transaction. When those pieces are not in place, a fallback ("public") still measures the
 // Realtime server: receivers join a public topic and the bench calls realtime.send itself in the same
 // transaction as the send. When the server cannot carry a broadcast at all, the figures are
 // "not available: <reason>" — never a made-up number.
@@ -16,6 +19,7 @@ import { notAvailable, type StageOutput } from "../report.ts";
 import { asUser, closeAll, connect, lit } from "../sql.ts";
 import { percentile, round } from "../stats.ts";
 import type { StageContext } from "./context.ts";
+import { rowsPerSend } from "./fanout.ts";
 
 const SUBSCRIBE_TIMEOUT_MS = 30_000;
 const PROBE_TIMEOUT_MS = 8_000;
@@ -70,8 +74,18 @@ function subscribe(channel: RealtimeChannel, timeoutMs: number): Promise<string>
   });
 }
 
-/** Does a send_message write a realtime.messages row on conversation:<id>? (rolled back, so nothing is sent) */
-async function triggersWriteEvents(ctx: StageContext, db: pg.Client): Promise<boolean> {
+/** Where the group's events reach `userId`: their inbox within the fan-out bound, else the events topic. */
+async function topicPlan(ctx: StageContext, db: pg.Client): Promise<(userId: string) => string> {
+  const conv = ctx.seeded.conversations.realtime;
+  const { rows } = await db.query<{ members: number; bound: number }>(
+    `select (select count(*)::int from parley.conversation_members where conversation_id = $1) as members,
+            (parley_internal.realtime_limits() ->> 'inbox_fanout_max')::int as bound`, [conv]);
+  const { members, bound } = rows[0]!;
+  return members <= bound ? (userId) => `user:${userId}` : () => `conversation:${conv}:events`;
+}
+
+/** Does a send_message write a realtime.messages row where `topic` listens? (rolled back, so nothing is sent) */
+async function triggersWriteEvents(ctx: StageContext, db: pg.Client, topic: string): Promise<boolean> {
   const { seeded } = ctx;
   const conv = seeded.conversations.realtime;
   const res = (await db.query(
@@ -79,7 +93,7 @@ async function triggersWriteEvents(ctx: StageContext, db: pg.Client): Promise<bo
      select set_config('request.jwt.claims', ${lit(JSON.stringify({ sub: seeded.users.realtimeSender, role: "authenticated" }))}, true);
      select id from parley.send_message(${lit(conv)}, 'probe', 'text', null, null, null, ${lit(randomUUID())});
      reset role;
-     select count(*)::int as n from realtime.messages where topic = ${lit(`conversation:${conv}`)};
+     select count(*)::int as n from realtime.messages where topic = ${lit(topic)};
      rollback;`,
   )) as unknown as pg.QueryResult[];
   return (res[res.length - 2]!.rows[0] as { n: number }).n > 0;
@@ -94,26 +108,30 @@ export async function runRealtime(ctx: StageContext): Promise<StageOutput> {
     // 1. Which path is in place?
     let mode: Mode = "private";
     let why = "";
-    if (!(await triggersWriteEvents(ctx, db!))) {
+    const privateTopic = await topicPlan(ctx, db!);
+    const firstTopic = privateTopic(seeded.users.realtimeReceivers[0]!);
+    if (!(await triggersWriteEvents(ctx, db!, firstTopic))) {
       mode = "public";
-      why = `send_message writes no realtime row on conversation:<id> (event triggers 20261201100000–199999 not landed)`;
+      why = `send_message writes no realtime row on ${firstTopic.replace(/[0-9a-f-]{36}/, "<id>")}`;
     } else {
       const probe: Receiver = { client: makeClient(ctx) };
       receivers.push(probe);
       await probe.client.realtime.setAuth(await tokenFor(ctx, seeded.users.realtimeReceivers[0]!));
-      probe.channel = probe.client.channel(`conversation:${conv}`, { config: { private: true } });
+      probe.channel = probe.client.channel(firstTopic, { config: { private: true } });
       const status = await subscribe(probe.channel, PROBE_TIMEOUT_MS);
       if (status !== "SUBSCRIBED") {
         mode = "public";
-        why = `a member's join of private conversation:<id> ended with ${status}`;
+        why = `a member's join of private ${firstTopic.replace(/[0-9a-f-]{36}/, "<id>")} ended with ${status}`;
       }
     }
-    const topic = mode === "private" ? `conversation:${conv}` : `bench:${seeded.run}`;
+    const publicTopic = `bench:${seeded.run}`;
+    const topicOf = (userId: string) => (mode === "private" ? privateTopic(userId) : publicTopic);
+    const topicName = mode === "private" ? firstTopic.replace(/[0-9a-f-]{36}/, "<id>") : publicTopic;
     if (mode === "public") {
       // Is there a Realtime server that can carry a public broadcast at all?
       const probe: Receiver = { client: makeClient(ctx) };
       receivers.push(probe);
-      probe.channel = probe.client.channel(topic);
+      probe.channel = probe.client.channel(publicTopic);
       const status = await subscribe(probe.channel, PROBE_TIMEOUT_MS);
       if (status !== "SUBSCRIBED") return unavailable(`the realtime server refused a public join (${status}); ${why}`);
       ctx.say(`  fallback to a public topic fed by realtime.send: ${why}`);
@@ -124,6 +142,9 @@ export async function runRealtime(ctx: StageContext): Promise<StageOutput> {
 
     // 2. N clients, each its own socket, subscribed as a member.
     const arrivals: Map<string, number>[] = [];
+    // Broadcasts per message id and receiver: the message's own id (message.id in a user:<id> event,
+    // message_id in a notice), so one delivery counts once however many ids its payload carries.
+    const deliveries: Map<string, number>[] = [];
     const sentAt = new Map<string, number>();
     const statuses: string[] = [];
     const t0 = performance.now();
@@ -132,11 +153,16 @@ export async function runRealtime(ctx: StageContext): Promise<StageOutput> {
         const r: Receiver = { client: makeClient(ctx) };
         receivers.push(r);
         const got = new Map<string, number>();
+        const counts = new Map<string, number>();
         arrivals[i] = got;
+        deliveries[i] = counts;
         if (mode === "private") await r.client.realtime.setAuth(await tokenFor(ctx, userId));
-        r.channel = r.client.channel(topic, { config: { private: mode === "private" } });
+        r.channel = r.client.channel(topicOf(userId), { config: { private: mode === "private" } });
         r.channel.on("broadcast", { event: "*" }, (msg) => {
           const t = performance.now();
+          const p = (msg as { payload?: { message?: { id?: string }; message_id?: string } }).payload;
+          const messageId = p?.message?.id ?? p?.message_id;
+          if (messageId) counts.set(messageId, (counts.get(messageId) ?? 0) + 1);
           // Every id in the event, filtered against the sent ids later (the broadcast may be handled
           // before the sender's own commit callback has run).
           for (const id of JSON.stringify(msg).match(UUID) ?? []) if (!got.has(id)) got.set(id, t);
@@ -145,7 +171,7 @@ export async function runRealtime(ctx: StageContext): Promise<StageOutput> {
       }),
     );
     const subscribed = statuses.filter((s) => s === "SUBSCRIBED").length;
-    ctx.say(`  ${subscribed}/${opts.realtimeClients} clients subscribed to ${mode} ${mode === "private" ? "conversation:<id>" : topic} (${Math.round(performance.now() - t0)} ms)`);
+    ctx.say(`  ${subscribed}/${opts.realtimeClients} clients subscribed to ${mode} ${topicName} (${Math.round(performance.now() - t0)} ms)`);
     if (subscribed === 0) return unavailable(`no client could subscribe (${statuses[0]})`);
 
     // 3. Send, one message at a time, through the real send path; note when each commit returned.
@@ -156,7 +182,7 @@ export async function runRealtime(ctx: StageContext): Promise<StageOutput> {
           ? asUser(seeded.users.realtimeSender, statement)
           : asUser(seeded.users.realtimeSender, statement).replace(
               /commit;$/,
-              `reset role; select realtime.send(jsonb_build_object('message_id', (select id from parley.messages where conversation_id = ${lit(conv)} order by seq desc limit 1)), 'message_created', ${lit(topic)}, false); commit;`,
+              `reset role; select realtime.send(jsonb_build_object('message_id', (select id from parley.messages where conversation_id = ${lit(conv)} order by seq desc limit 1)), 'message_created', ${lit(publicTopic)}, false); commit;`,
             );
       const res = (await db!.query(sql)) as unknown as pg.QueryResult[];
       const committed = performance.now();
@@ -175,15 +201,29 @@ export async function runRealtime(ctx: StageContext): Promise<StageOutput> {
     const lost = expected - latencies.length;
     const p50 = round(percentile(latencies, 0.5), 1);
     const p99 = round(percentile(latencies, 0.99), 1);
-    const detail = `${opts.realtimeMessages} messages × ${opts.realtimeClients} clients (${subscribed} subscribed), ${mode} topic`;
+    const detail = `${opts.realtimeMessages} messages × ${opts.realtimeClients} clients (${subscribed} subscribed), ${mode} ${topicName}`;
+    // Each receiver's count for each sent message it got (a lost one shows in realtime_lost instead).
+    const perMessage = deliveries.flatMap((d) => [...(d ?? new Map<string, number>())].filter(([id]) => sentAt.has(id)).map(([, n]) => n));
+    const most = perMessage.length ? Math.max(...perMessage) : 0;
+    const fewest = perMessage.length ? Math.min(...perMessage) : 0;
+    const fanout = await rowsPerSend(ctx, db!);
     return {
       metrics: [
         { key: "realtime_delivery_p50_ms", value: latencies.length ? p50 : notAvailable("nothing arrived"), unit: "ms", detail },
         { key: "realtime_delivery_p99_ms", value: latencies.length ? p99 : notAvailable("nothing arrived"), unit: "ms", detail },
         { key: "realtime_lost", value: lost, unit: "count", target: { op: "=", value: 0 }, detail: `${latencies.length} of ${expected} deliveries arrived` },
+        {
+          key: "realtime_deliveries_per_message",
+          value: perMessage.length ? most : notAvailable("nothing arrived"),
+          unit: "count",
+          target: { op: "=", value: 1 },
+          detail: `broadcasts a viewing member received per message: ${fewest}–${most}`,
+        },
+        ...fanout.metrics,
       ],
       figures: {
-        realtime_mode: mode === "private" ? "private conversation topic, events from Parley's triggers" : `public topic fed by realtime.send from the bench (${why})`,
+        ...fanout.figures,
+        realtime_mode: mode === "private" ? `private ${topicName}, events from Parley's triggers` : `public topic fed by realtime.send from the bench (${why})`,
         realtime_clients: opts.realtimeClients,
         realtime_subscribed: subscribed,
         realtime_messages: opts.realtimeMessages,
