@@ -1,7 +1,7 @@
 -- The realtime payload helpers as plpgsql (migration 20261201300300): same outputs as their first
--- sql definitions, now parsed and planned once per session. IDs: BENCH-20..25.
+-- sql definitions, now parsed and planned once per session; and inbox_json, the inbox part of v2 message events. IDs: BENCH-20..26.
 begin;
-select plan(6);
+select plan(7);
 
 -- Cast (prefix bd): sender 01; group c…01 with a text message, an attachment message and a tombstone.
 select tests.create_user('bd000000-0000-0000-0000-000000000001', 'bd_sender');
@@ -38,6 +38,11 @@ select is(array(select p.proname::text || ':' || l.lanname from pg_proc p join p
                  order by 1),
   array['last_message_json:plpgsql', 'message_json:plpgsql', 'realtime_limits:plpgsql'],
   'BENCH-25 the three helpers are plpgsql (parsed and planned once per session)');
+
+select is((select parley_internal.inbox_json(m) from parley.messages m where m.id = 'bdd00000-0000-0000-0000-000000000001'),
+  (select jsonb_build_object('kind', 'group', 'title', 'BD group', 'avatar_url', null, 'last_seq', 3,
+     'last_message', parley_internal.last_message_json(m)) from parley.messages m where m.id = 'bdd00000-0000-0000-0000-000000000001'),
+  'BENCH-26 inbox_json: the conversation''s kind, title, avatar and last_seq with the message''s summary (no unread_count: filled in per member)');
 
 select * from finish();
 rollback;

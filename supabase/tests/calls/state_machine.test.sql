@@ -1,7 +1,7 @@
 -- Call state machine: direct and group calls through start / accept / decline / leave / end, with events.
 -- IDs: CALL-SM-xx (docs/calls.md § Tests).
 begin;
-select plan(40);
+select plan(43);
 
 -- events(topic, event): how many realtime broadcasts with that topic and event this test sent.
 create function pg_temp.events(p_topic text, p_event text) returns bigint language sql as $f$
@@ -166,6 +166,23 @@ select is(tests.error_of($$select parley.start_call('c1c00000-0000-0000-0000-000
   'CALL-SM-39 a stranger cannot call into a conversation (404)');
 select is(tests.error_of($$select parley.accept_call((select id from ids where name = 'd1'))$$), 'PT404 call_not_found',
   'CALL-SM-40 a stranger cannot see or touch a call (404)');
+
+-- The ring deadline: call_incoming says until when the callee's device should ring (the sweep's timeout).
+select tests.clear_authentication();
+select is((select array_agg(m.topic || ' ' || ((m.payload ->> 'ring_expires_at')::timestamptz - p.invited_at)::text order by m.topic)
+             from realtime.messages m
+             join parley.call_participants p on p.call_id = (m.payload -> 'call' ->> 'id')::uuid and m.topic = 'user:' || p.user_id
+            where m.event = 'call_incoming' and m.payload -> 'call' ->> 'id' = (select id from ids where name = 'g1')::text),
+  array['user:c1000000-0000-0000-0000-000000000001 00:00:45', 'user:c1000000-0000-0000-0000-000000000002 00:00:45'],
+  'CALL-SM-41 each ringing member''s call_incoming carries ring_expires_at, 45 s after their invited_at');
+select is((select array_agg(((m.payload ->> 'ring_expires_at')::timestamptz - (m.payload -> 'participant' ->> 'invited_at')::timestamptz)::text)
+             from realtime.messages m
+            where m.event = 'call_incoming' and m.topic = 'user:c1000000-0000-0000-0000-000000000002'
+              and m.payload -> 'call' ->> 'id' = (select id from ids where name = 'd1')::text),
+  array['00:00:45'], 'CALL-SM-42 a direct callee''s too, consistent with the invited_at in the same payload');
+select ok((select count(*) > 0 and count(*) filter (where m.payload ? 'ring_expires_at') = 0 from realtime.messages m
+            where m.event = 'call_state'),
+  'CALL-SM-43 call_state (the caller''s own devices, answers, leaves) carries no ring deadline');
 
 select * from finish();
 rollback;

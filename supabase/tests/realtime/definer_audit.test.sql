@@ -1,13 +1,14 @@
 -- Definer audit and grant surface of the realtime work, and the Postgres Changes publication choice
 -- (docs/realtime-events.md § Definer audit, § Postgres Changes). IDs: RT-DEF-xx.
 begin;
-select plan(10);
+select plan(12);
 
 -- Every function the realtime migrations keep in parley_internal, and whether it is security definer.
 create temp table realtime_functions (signature text primary key, definer boolean not null, authenticated_may_execute boolean not null);
 insert into realtime_functions values
   ('parley_internal.realtime_topic_receive_extensions(text)', true, true),
   ('parley_internal.realtime_topic_send_extensions(text)', true, true),
+  ('parley_internal.realtime_topic_visible_since(text)', true, true),
   ('parley_internal.broadcast_message_created()', true, false),
   ('parley_internal.broadcast_message_changed()', true, false),
   ('parley_internal.broadcast_members_added()', true, false),
@@ -17,7 +18,8 @@ insert into realtime_functions values
   ('parley_internal.realtime_limits()', false, true),
   ('parley_internal.message_json(parley.messages)', false, false),
   ('parley_internal.last_message_json(parley.messages)', false, false),
-  ('parley_internal.send_conversation_activity(parley.messages,text)', false, false),
+  ('parley_internal.inbox_json(parley.messages)', false, false),
+  ('parley_internal.send_conversation_event(uuid,text,jsonb,jsonb,uuid,uuid[])', false, false),
   ('parley_internal.send_user_events(text,uuid[],jsonb[])', false, false);
 
 select is(array(select r.signature from realtime_functions r, pg_proc p
@@ -55,6 +57,18 @@ select ok((select relrowsecurity from pg_class where oid = 'parley.messages'::re
   'RT-DEF-09 messages has RLS on, so Realtime checks each subscriber''s select policy');
 select is((select relreplident::text from pg_class where oid = 'parley.messages'::regclass), 'd',
   'RT-DEF-10 default replica identity: old records carry the id only');
+select is(array(select p.oid::regprocedure::text from pg_proc p
+                 where p.pronamespace = 'parley_internal'::regnamespace
+                   and p.proname in ('send_conversation_activity', 'send_conversation_event', 'inbox_json', 'realtime_topic_visible_since')
+                 order by 1),
+  array['parley_internal.inbox_json(parley.messages)',
+        'parley_internal.realtime_topic_visible_since(text)',
+        'parley_internal.send_conversation_event(uuid,text,jsonb,jsonb,uuid,uuid[])'],
+  'RT-DEF-11 v2: send_conversation_activity is gone; send_conversation_event, inbox_json and realtime_topic_visible_since exist once each');
+
+select is(array(select r.signature from realtime_functions r
+                 where r.signature like 'parley_internal.realtime_topic_%' and not has_function_privilege('service_role', r.signature, 'execute')),
+  '{}'::text[], 'RT-DEF-12 the three policy helpers (receive, send, visible_since) are granted to service_role as well as authenticated');
 
 select * from finish();
 rollback;

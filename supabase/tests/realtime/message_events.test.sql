@@ -1,7 +1,9 @@
 -- Message events: each write sends exactly the documented realtime.messages rows, in its own transaction
--- (docs/realtime-events.md § Events). IDs: RT-MSG-xx.
+-- (docs/realtime-events.md § Events). Within the inbox fan-out bound every message event goes once to
+-- each member's receive-only user:<id> topic, carrying the row and that member's inbox summary; nothing
+-- is written on conversation:<id> (client signals only). IDs: RT-MSG-xx.
 begin;
-select plan(30);
+select plan(33);
 
 -- take(): moves the realtime rows sent so far into `taken` (clearing it first); returns how many.
 create temp table taken (id uuid, topic text, event text, payload jsonb, private boolean, extension text);
@@ -14,7 +16,8 @@ begin
   get diagnostics n = row_count;
   return n;
 end $f$;
--- ev(topic, event): the payload (without its event id) of the one taken row with that topic and event.
+-- ev(topic, event): the payload (without its event id) of the one taken row with that topic and event
+-- (an error if that member got it twice).
 create function pg_temp.ev(p_topic text, p_event text) returns jsonb language sql as $f$
   select t.payload - 'id' from taken t where t.topic = p_topic and t.event = p_event;
 $f$;
@@ -37,40 +40,42 @@ select pg_temp.take();
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
 insert into ids select 'm1', id from parley.send_message('e2c00000-0000-0000-0000-000000000001', 'hello bob');
 select tests.clear_authentication();
-select is(pg_temp.take(), 3::bigint, 'RT-MSG-01 a message sends exactly 3 rows: message_created + one conversation_activity per member (2)');
-select is((select count(*) from taken where topic = 'conversation:e2c00000-0000-0000-0000-000000000001' and event = 'message_created'), 1::bigint,
-  'RT-MSG-02 one message_created on conversation:<id>');
-select is(pg_temp.ev('conversation:e2c00000-0000-0000-0000-000000000001', 'message_created'),
+select is(pg_temp.take(), 2::bigint, 'RT-MSG-01 a message to two members sends exactly 2 rows: one message_created per member');
+select is((select array_agg(topic || ' ' || event order by topic) from taken),
+  array['user:e2000000-0000-0000-0000-000000000001 message_created', 'user:e2000000-0000-0000-0000-000000000002 message_created'],
+  'RT-MSG-02 each member''s own user:<id> gets it once; nothing on conversation:<id> (signals only) or conversation:<id>:events');
+select is(pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'message_created') - 'inbox',
   (select jsonb_build_object('conversation_id', m.conversation_id, 'message', to_jsonb(m)) from parley.messages m where m.id = (select id from ids where name = 'm1')),
-  'RT-MSG-03 message_created carries {conversation_id, message} with every column of the message row');
+  'RT-MSG-03 message_created carries {conversation_id, message} with every column of the message row (no second event needed)');
 select ok((select bool_and(private and extension = 'broadcast' and payload ->> 'id' = id::text) from taken),
   'RT-MSG-04 every event is a private broadcast whose payload.id is the event''s own id (meta.id, for dedupe)');
-select is(pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'conversation_activity'),
-  (select jsonb_build_object('conversation_id', 'e2c00000-0000-0000-0000-000000000001', 'kind', 'group', 'title', 'E2 group',
-     'avatar_url', null, 'last_seq', 1, 'action', 'created', 'unread_count', 1,
+select is(pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'message_created') -> 'inbox',
+  (select jsonb_build_object('kind', 'group', 'title', 'E2 group', 'avatar_url', null, 'last_seq', 1, 'unread_count', 1,
      'last_message', jsonb_build_object('id', m.id, 'seq', 1, 'sender_id', 'e2000000-0000-0000-0000-000000000001', 'kind', 'text',
        'preview', 'hello bob', 'attachment', null, 'system', null, 'created_at', m.created_at, 'edited_at', null, 'deleted_at', null))
      from parley.messages m where m.id = (select id from ids where name = 'm1')),
-  'RT-MSG-05 the recipient''s inbox gets conversation_activity: conversation, last_seq, preview, sender, created_at, unread_count');
-select is((pg_temp.ev('user:e2000000-0000-0000-0000-000000000001', 'conversation_activity') ->> 'unread_count')::int, 0,
-  'RT-MSG-06 the sender''s own inbox (their other devices) gets it with unread_count 0');
+  'RT-MSG-05 the recipient''s copy carries the inbox summary: kind, title, avatar, last_seq, preview, sender, created_at, their unread_count');
+select is(pg_temp.ev('user:e2000000-0000-0000-0000-000000000001', 'message_created'),
+  jsonb_set(pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'message_created'), '{inbox,unread_count}', '0'),
+  'RT-MSG-06 the sender''s own copy (their other devices) is the same event with unread_count 0');
 select is((select count(*) from taken where topic = 'user:e2000000-0000-0000-0000-000000000003'), 0::bigint,
   'RT-MSG-07 a non-member''s inbox gets nothing');
 
--- B sends two; then the activity counts B's unread as A sees it.
+-- B sends two; A's copies count A's unread.
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000002');
 select parley.send_message('e2c00000-0000-0000-0000-000000000001', 'one');
 select parley.send_message('e2c00000-0000-0000-0000-000000000001', repeat('x', 200));
 select tests.clear_authentication();
-select is(pg_temp.take(), 6::bigint, 'RT-MSG-08 two messages in one transaction: 6 rows');
-select is((select array_agg((payload ->> 'unread_count')::int order by (payload -> 'last_message' ->> 'seq')::int) from taken
-            where topic = 'user:e2000000-0000-0000-0000-000000000001'), array[1, 2],
-  'RT-MSG-09 the other member''s unread_count grows with each message');
-select is((select char_length(payload -> 'last_message' ->> 'preview') from taken
-            where topic = 'user:e2000000-0000-0000-0000-000000000001' and (payload -> 'last_message' ->> 'seq')::int = 3), 140,
-  'RT-MSG-10 the preview is cut to inbox_preview_chars (140)');
+select is(pg_temp.take(), 4::bigint, 'RT-MSG-08 two messages in one transaction: 4 rows (2 messages x 2 members)');
+select is((select array_agg(right(topic, 2) || ' seq ' || (payload -> 'message' ->> 'seq') || ' unread ' || (payload -> 'inbox' ->> 'unread_count')
+                            order by topic, (payload -> 'message' ->> 'seq')::int) from taken),
+  array['01 seq 2 unread 1', '01 seq 3 unread 2', '02 seq 2 unread 0', '02 seq 3 unread 0'],
+  'RT-MSG-09 each member''s copy has their own unread_count: the other member''s grows with each message, the sender''s stays 0');
+select is((select char_length(payload -> 'inbox' -> 'last_message' ->> 'preview') || ' ' || char_length(payload -> 'message' ->> 'body') from taken
+            where topic = 'user:e2000000-0000-0000-0000-000000000001' and (payload -> 'message' ->> 'seq')::int = 3), '140 200',
+  'RT-MSG-10 the inbox preview is cut to inbox_preview_chars (140); the message itself keeps its whole body');
 select is((select array_agg((payload -> 'message' ->> 'seq')::int order by (payload -> 'message' ->> 'seq')::int) from taken
-            where event = 'message_created'), array[2, 3],
+            where topic = 'user:e2000000-0000-0000-0000-000000000001'), array[2, 3],
   'RT-MSG-11 each message_created carries its seq (clients order and catch up by it)');
 
 -- Rolled-back and failed writes send nothing.
@@ -103,9 +108,12 @@ select is(pg_temp.take(), 0::bigint, 'RT-MSG-16 a retried send (same client_id) 
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
 select parley.edit_message((select id from ids where name = 'm1'), 'hello again');
 select tests.clear_authentication();
-select is(pg_temp.take(), 1::bigint, 'RT-MSG-17 editing an older message sends only message_edited (the inbox shows the latest)');
-select is(pg_temp.ev('conversation:e2c00000-0000-0000-0000-000000000001', 'message_edited'),
-  (select jsonb_build_object('conversation_id', m.conversation_id, 'message', to_jsonb(m)) from parley.messages m where m.id = (select id from ids where name = 'm1')),
+select pg_temp.take();
+select is((select array_agg(topic || ' ' || event || ' inbox ' || jsonb_typeof(payload -> 'inbox') order by topic) from taken),
+  array['user:e2000000-0000-0000-0000-000000000001 message_edited inbox null', 'user:e2000000-0000-0000-0000-000000000002 message_edited inbox null'],
+  'RT-MSG-17 editing an older message: one message_edited per member, with inbox null (the inbox shows the latest, unchanged)');
+select is(pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'message_edited'),
+  (select jsonb_build_object('conversation_id', m.conversation_id, 'message', to_jsonb(m), 'inbox', null) from parley.messages m where m.id = (select id from ids where name = 'm1')),
   'RT-MSG-18 message_edited carries the edited row (new body, edited_at)');
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
 insert into ids select 'm5', id from parley.send_message('e2c00000-0000-0000-0000-000000000001', 'the secret plan');
@@ -115,27 +123,28 @@ select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
 select parley.edit_message((select id from ids where name = 'm5'), 'the secret plan, revised');
 select tests.clear_authentication();
 select pg_temp.take();
-select is((select array_agg(topic || ' ' || event || ' ' || coalesce(payload ->> 'action', '') order by topic) from taken),
-  array['conversation:e2c00000-0000-0000-0000-000000000001 message_edited ',
-        'user:e2000000-0000-0000-0000-000000000001 conversation_activity edited',
-        'user:e2000000-0000-0000-0000-000000000002 conversation_activity edited'],
-  'RT-MSG-19 editing the latest message also updates every inbox preview (action edited)');
+select is((select array_agg(topic || ' ' || event || ' ' || (payload -> 'inbox' -> 'last_message' ->> 'preview')
+                              || ' unread ' || (payload -> 'inbox' ->> 'unread_count') order by topic) from taken),
+  (select array_agg('user:' || x.user_id || ' message_edited the secret plan, revised unread ' || (c.last_seq - x.last_read_seq) order by x.user_id)
+     from parley.conversation_members x join parley.conversations c on c.id = x.conversation_id
+    where x.conversation_id = 'e2c00000-0000-0000-0000-000000000001'),
+  'RT-MSG-19 editing the latest message: each member''s copy also updates their inbox preview, with their own unread_count');
 
 -- Deletes (tombstones).
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
 select parley.delete_message((select id from ids where name = 'm5'));
 select tests.clear_authentication();
-select is(pg_temp.take(), 3::bigint, 'RT-MSG-20 deleting the latest message: message_deleted + one conversation_activity per member');
-select is(pg_temp.ev('conversation:e2c00000-0000-0000-0000-000000000001', 'message_deleted') -> 'message',
-  (select to_jsonb(m) from parley.messages m where m.id = (select id from ids where name = 'm5')),
-  'RT-MSG-21 message_deleted carries the tombstone');
-select ok((select (payload -> 'message' ->> 'body') is null and (payload -> 'message' -> 'attachment') = 'null'::jsonb
-                  and payload -> 'message' -> 'metadata' = '{}'::jsonb and payload -> 'message' ->> 'deleted_at' is not null
+select is(pg_temp.take(), 2::bigint, 'RT-MSG-20 deleting the latest message: one message_deleted per member, nothing else');
+select is((select array_agg(distinct payload -> 'message') from taken where event = 'message_deleted'),
+  (select array_agg(to_jsonb(m)) from parley.messages m where m.id = (select id from ids where name = 'm5')),
+  'RT-MSG-21 every copy of message_deleted carries the tombstone');
+select ok((select bool_and((payload -> 'message' ->> 'body') is null and (payload -> 'message' -> 'attachment') = 'null'::jsonb
+                  and payload -> 'message' -> 'metadata' = '{}'::jsonb and payload -> 'message' ->> 'deleted_at' is not null)
              from taken where event = 'message_deleted'),
   'RT-MSG-22 the tombstone has no body, attachment or metadata, and a deleted_at');
 select is((select count(*) from taken where payload::text like '%secret%'), 0::bigint,
   'RT-MSG-23 no event of the delete mentions the deleted text');
-select is((pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'conversation_activity') -> 'last_message' -> 'preview'), 'null'::jsonb,
+select is((pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'message_deleted') -> 'inbox' -> 'last_message' -> 'preview'), 'null'::jsonb,
   'RT-MSG-24 the inbox preview of a deleted latest message is null');
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
 select parley.delete_message((select id from ids where name = 'm5'));
@@ -151,7 +160,7 @@ select parley.send_message('e2c00000-0000-0000-0000-000000000001', null, 'image'
   '{"path": "e2c00000-0000-0000-0000-000000000001/cat.png", "name": "cat.png"}');
 select tests.clear_authentication();
 select pg_temp.take();
-select is(pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'conversation_activity') -> 'last_message' -> 'attachment',
+select is(pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'message_created') -> 'inbox' -> 'last_message' -> 'attachment',
   '{"name": "cat.png", "mime_type": "image/png"}'::jsonb,
   'RT-MSG-26 an attachment''s inbox preview is its name and mime type');
 
@@ -161,10 +170,9 @@ insert into ids select 'dm', conversation_id from parley.send_direct_message('e2
 select tests.clear_authentication();
 select pg_temp.take();
 select is((select array_agg(event || ' ' || split_part(topic, ':', 1) order by event, topic) from taken),
-  array['conversation_activity user', 'conversation_activity user', 'conversation_added user', 'conversation_added user',
-        'members_added conversation', 'message_created conversation'],
-  'RT-MSG-27 a first direct message: members_added, conversation_added x2, message_created, conversation_activity x2');
-select is((select array_agg(topic order by topic) from taken where event = 'conversation_activity'),
+  array['conversation_added user', 'conversation_added user', 'message_created user', 'message_created user'],
+  'RT-MSG-27 a first direct message: conversation_added and message_created to each of the two (no members_added: both are new)');
+select is((select array_agg(topic order by topic) from taken where event = 'message_created'),
   array['user:e2000000-0000-0000-0000-000000000001', 'user:e2000000-0000-0000-0000-000000000004'],
   'RT-MSG-28 to exactly the two people in it');
 
@@ -174,10 +182,39 @@ insert into parley.messages (conversation_id, seq, sender_id, kind, body)
 values ('e2c00000-0000-0000-0000-000000000001', 100, 'e2000000-0000-0000-0000-000000000002', 'text', 'from a server');
 select tests.clear_authentication();
 select pg_temp.take();
-select is((select count(*) from taken where event = 'message_created'), 1::bigint,
-  'RT-MSG-29 a message the service role inserts directly is announced too');
-select is((pg_temp.ev('user:e2000000-0000-0000-0000-000000000001', 'conversation_activity') ->> 'last_seq')::int, 100,
+select is((select array_agg(topic order by topic) from taken where event = 'message_created'),
+  array['user:e2000000-0000-0000-0000-000000000001', 'user:e2000000-0000-0000-0000-000000000002'],
+  'RT-MSG-29 a message the service role inserts directly is announced too, once per member');
+select is((pg_temp.ev('user:e2000000-0000-0000-0000-000000000001', 'message_created') -> 'inbox' ->> 'last_seq')::int, 100,
   'RT-MSG-30 with last_seq at least the message''s seq');
+
+-- Deleting an older message: its tombstone to every member, the inbox untouched.
+select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
+select parley.delete_message((select id from ids where name = 'm1'));
+select tests.clear_authentication();
+select pg_temp.take();
+select is((select array_agg(topic || ' ' || event || ' inbox ' || jsonb_typeof(payload -> 'inbox') || ' body ' || jsonb_typeof(payload -> 'message' -> 'body')
+                            order by topic) from taken),
+  array['user:e2000000-0000-0000-0000-000000000001 message_deleted inbox null body null',
+        'user:e2000000-0000-0000-0000-000000000002 message_deleted inbox null body null'],
+  'RT-MSG-31 deleting an older message: one tombstone per member, inbox null');
+-- A third member: every copy is the same event but for its id and the reader's own unread_count.
+insert into parley.conversation_members (conversation_id, user_id, role) values
+  ('e2c00000-0000-0000-0000-000000000001', 'e2000000-0000-0000-0000-000000000003', 'member');
+select pg_temp.take();
+select tests.authenticate_as('e2000000-0000-0000-0000-000000000002');
+select parley.mark_read('e2c00000-0000-0000-0000-000000000001');
+select parley.send_message('e2c00000-0000-0000-0000-000000000001', 'three of us');
+select tests.clear_authentication();
+select pg_temp.take();
+select is((select count(distinct jsonb_set(payload - 'id', '{inbox,unread_count}', '0')) || ' distinct, ' || count(*) || ' copies, ' || count(distinct id) || ' ids'
+             from taken where event = 'message_created'), '1 distinct, 3 copies, 3 ids',
+  'RT-MSG-32 a message to three members: three copies of one event, each with its own id');
+select is((select array_agg(right(topic, 2) || ' ' || (payload -> 'inbox' ->> 'unread_count') order by topic) from taken where event = 'message_created'),
+  (select array_agg(right(x.user_id::text, 2) || ' ' || (c.last_seq - x.last_read_seq) order by x.user_id)
+     from parley.conversation_members x join parley.conversations c on c.id = x.conversation_id
+    where x.conversation_id = 'e2c00000-0000-0000-0000-000000000001'),
+  'RT-MSG-33 each copy''s unread_count is that member''s own (what their inbox shows after the send)');
 
 select * from finish();
 rollback;
