@@ -293,8 +293,7 @@ begin
   end if;
   select m.joined_at into v_joined_at from parley.conversation_members m
    where m.conversation_id = split_part(topic, ':', 2)::uuid and m.user_id = (select auth.uid());
-  -- realtime.messages keeps whole seconds of UTC: a row of the joining second counts as after.
-  return date_trunc('second', v_joined_at at time zone 'utc');
+  return v_joined_at at time zone 'utc';
 end;
 $function$;
 
@@ -328,12 +327,12 @@ begin
   end if;
   begin
     if cardinality(v_user_ids) > v_max then
-      insert into realtime.messages (id, topic, extension, event, payload, private)
+      insert into realtime.messages (id, topic, extension, event, payload, private, inserted_at)
       values (v_id, 'conversation:' || send_conversation_event.conversation_id || ':events', 'broadcast',
               send_conversation_event.event,
               send_conversation_event.notice
                 || jsonb_build_object('conversation_id', send_conversation_event.conversation_id, 'id', v_id),
-              true);
+              true, now() at time zone 'utc');
       return 1;
     end if;
     with recipients as (
@@ -341,14 +340,47 @@ begin
         from unnest(v_user_ids, v_read_seqs) as u(user_id, last_read_seq)
        where not (u.user_id = any (send_conversation_event.except_ids))
     )
-    insert into realtime.messages (id, topic, extension, event, payload, private)
+    insert into realtime.messages (id, topic, extension, event, payload, private, inserted_at)
     select r.id, 'user:' || r.user_id, 'broadcast', send_conversation_event.event,
            case when v_last_seq is null then send_conversation_event.payload
                 else jsonb_set(send_conversation_event.payload, '{inbox,unread_count}', to_jsonb(
                        case when r.user_id = send_conversation_event.reader_id then 0
                             else greatest(v_last_seq - r.last_read_seq, 0) end))
            end || jsonb_build_object('id', r.id),
-           true
+           true, now() at time zone 'utc'
+      from recipients r;
+    get diagnostics v_count = row_count;
+  exception when others then
+    raise warning 'WarnSendingBroadcastMessage: %', sqlerrm;
+    return 0;
+  end;
+  return v_count;
+end;
+$function$;
+
+create or replace function parley_internal.send_user_events (
+  event    text,
+  user_ids uuid[],
+  payloads jsonb[]
+)
+  returns integer
+  language plpgsql
+  set search_path to ''
+  as $function$
+declare
+  v_count integer;
+begin
+  if coalesce(cardinality(send_user_events.user_ids), 0) = 0 then
+    return 0;
+  end if;
+  begin
+    with recipients as (
+      select gen_random_uuid() as id, u.user_id, u.payload
+        from unnest(send_user_events.user_ids, send_user_events.payloads) as u(user_id, payload)
+    )
+    insert into realtime.messages (id, topic, extension, event, payload, private, inserted_at)
+    select r.id, 'user:' || r.user_id, 'broadcast', send_user_events.event, r.payload || jsonb_build_object('id', r.id), true,
+           now() at time zone 'utc'
       from recipients r;
     get diagnostics v_count = row_count;
   exception when others then
@@ -469,7 +501,8 @@ create policy realtime_messages_select_parley_topics on realtime.messages
   using
     (((topic = ( select realtime.topic() as topic)) and (extension = any (( select parley_internal.realtime_topic_receive_extensions(( select realtime.topic() as topic)) as
     realtime_topic_receive_extensions)::text[])) and
-    (inserted_at >= ( select parley_internal.realtime_topic_visible_since(( select realtime.topic() as topic)) as realtime_topic_visible_since))));
+    (((event is null) and (payload is null)) or (inserted_at >= ( select parley_internal.realtime_topic_visible_since(( select realtime.topic() as topic)) as
+    realtime_topic_visible_since)))));
 
 comment on function parley.list_realtime_topics() is 'The private Realtime channels to keep open for a live inbox: user:<your id> first, then conversation:<id>:events of each of your groups too large for per-member events (most recent activity first).';
 
@@ -493,7 +526,7 @@ comment on function parley_internal.realtime_topic_visible_since(text) is 'From 
 
 comment on function parley_internal.send_conversation_event(uuid, text, jsonb, jsonb, uuid, uuid[]) is 'Internal: a conversation''s database event to each member''s user:<id> (up to inbox_fanout_max members, with per-member unread), else one content-free notice on conversation:<id>:events.';
 
-comment on policy realtime_messages_select_parley_topics on realtime.messages is 'Parley private channels: a user receives their own user:<id>, members conversation:<id> and conversation:<id>:events (rows since they joined), participants call:<id>.';
+comment on policy realtime_messages_select_parley_topics on realtime.messages is 'Parley private channels: a user receives their own user:<id>, members conversation:<id> and conversation:<id>:events (stored rows only from their joining on), participants call:<id>.';
 
 revoke all on function parley_internal.inbox_json(parley.messages) from public;
 
@@ -502,3 +535,16 @@ revoke all on function parley_internal.realtime_topic_visible_since(text) from p
 grant execute on function parley_internal.realtime_topic_visible_since(text) to authenticated, service_role;
 
 revoke all on function parley_internal.send_conversation_event(uuid, text, jsonb, jsonb, uuid, uuid[]) from public;
+
+-- Data, added by hand: the events the old design stored on conversation:<id> carry full message
+-- bodies (also of messages deleted or edited since) and any member may replay them there until
+-- Realtime drops them (72 h). conversation:<id> now carries client signals only, which Realtime does
+-- not store, so nothing else goes. Where the migrating role may not delete them, it says so and the
+-- rows expire on their own.
+do $$
+begin
+  delete from realtime.messages where topic ~ '^conversation:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+exception when insufficient_privilege then
+  raise warning 'parley: could not delete the old conversation:<id> events from realtime.messages (%); they expire within 72 hours', sqlerrm;
+end;
+$$;

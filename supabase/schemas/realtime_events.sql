@@ -94,8 +94,9 @@ revoke execute on function parley_internal.last_message_json(parley.messages) fr
 --     it rejoins, and Realtime's replay reads stored rows with its own rights, so nothing there may
 --     say more than a member could learn by asking the database (which RLS then decides).
 -- `except_ids` are left out (members told by an event of their own, e.g. conversation_added).
--- Same row shape as realtime.send (payload.id = the row's id, private, extension broadcast) and,
--- like it, a failure warns instead of failing the write (one subtransaction for the whole fan-out).
+-- Same row shape as realtime.send (payload.id = the row's id, private, extension broadcast; dated in
+-- UTC whatever the session's time zone, as realtime.messages' clock is) and, like it, a failure warns
+-- instead of failing the write (one subtransaction for the whole fan-out).
 create or replace function parley_internal.send_conversation_event(
   conversation_id uuid, event text, payload jsonb, notice jsonb,
   reader_id uuid default null, except_ids uuid[] default '{}')
@@ -122,12 +123,12 @@ begin
   end if;
   begin
     if cardinality(v_user_ids) > v_max then
-      insert into realtime.messages (id, topic, extension, event, payload, private)
+      insert into realtime.messages (id, topic, extension, event, payload, private, inserted_at)
       values (v_id, 'conversation:' || send_conversation_event.conversation_id || ':events', 'broadcast',
               send_conversation_event.event,
               send_conversation_event.notice
                 || jsonb_build_object('conversation_id', send_conversation_event.conversation_id, 'id', v_id),
-              true);
+              true, now() at time zone 'utc');
       return 1;
     end if;
     with recipients as (
@@ -135,14 +136,14 @@ begin
         from unnest(v_user_ids, v_read_seqs) as u(user_id, last_read_seq)
        where not (u.user_id = any (send_conversation_event.except_ids))
     )
-    insert into realtime.messages (id, topic, extension, event, payload, private)
+    insert into realtime.messages (id, topic, extension, event, payload, private, inserted_at)
     select r.id, 'user:' || r.user_id, 'broadcast', send_conversation_event.event,
            case when v_last_seq is null then send_conversation_event.payload
                 else jsonb_set(send_conversation_event.payload, '{inbox,unread_count}', to_jsonb(
                        case when r.user_id = send_conversation_event.reader_id then 0
                             else greatest(v_last_seq - r.last_read_seq, 0) end))
            end || jsonb_build_object('id', r.id),
-           true
+           true, now() at time zone 'utc'
       from recipients r;
     get diagnostics v_count = row_count;
   exception when others then
@@ -252,8 +253,9 @@ begin
       select gen_random_uuid() as id, u.user_id, u.payload
         from unnest(send_user_events.user_ids, send_user_events.payloads) as u(user_id, payload)
     )
-    insert into realtime.messages (id, topic, extension, event, payload, private)
-    select r.id, 'user:' || r.user_id, 'broadcast', send_user_events.event, r.payload || jsonb_build_object('id', r.id), true
+    insert into realtime.messages (id, topic, extension, event, payload, private, inserted_at)
+    select r.id, 'user:' || r.user_id, 'broadcast', send_user_events.event, r.payload || jsonb_build_object('id', r.id), true,
+           now() at time zone 'utc'
       from recipients r;
     get diagnostics v_count = row_count;
   exception when others then

@@ -114,9 +114,9 @@ revoke execute on function parley_internal.realtime_topic_send_extensions(text) 
 grant execute on function parley_internal.realtime_topic_send_extensions(text) to authenticated, service_role;
 
 -- Since when the caller may see stored rows of a conversation topic: the moment they joined the
--- conversation (stored in realtime.messages' own clock, UTC without time zone). -infinity for the
--- topics whose rows are addressed to one user (user:<id>) or a call's participants, where every row
--- the topic holds was meant for the caller; null (nothing) when not a member.
+-- conversation, in realtime.messages' own terms (UTC without time zone, which Parley's event rows are
+-- written in). -infinity for the topics whose rows are addressed to one user (user:<id>) or a call's
+-- participants, where every row the topic holds was meant for the caller; null (nothing) when not a member.
 create or replace function parley_internal.realtime_topic_visible_since(topic text)
 returns timestamp
 language plpgsql
@@ -132,25 +132,28 @@ begin
   end if;
   select m.joined_at into v_joined_at from parley.conversation_members m
    where m.conversation_id = split_part(topic, ':', 2)::uuid and m.user_id = (select auth.uid());
-  -- realtime.messages keeps whole seconds of UTC: a row of the joining second counts as after.
-  return date_trunc('second', v_joined_at at time zone 'utc');
+  return v_joined_at at time zone 'utc';
 end;
 $$;
 comment on function parley_internal.realtime_topic_visible_since(text) is 'From when auth.uid() may see stored rows of a Parley topic: their joined_at for conversation topics, -infinity otherwise.';
 revoke execute on function parley_internal.realtime_topic_visible_since(text) from public, anon;
 grant execute on function parley_internal.realtime_topic_visible_since(text) to authenticated, service_role;
 
--- Join / receive: the probe row Realtime inserts for each extension is visible only when it belongs
--- to the topic being joined and the helper allows that extension there; and a stored row only when
--- it was written after the caller joined the conversation, so a late joiner (or a replay) sees
--- nothing from before. Both helpers run once per statement (InitPlans over realtime.topic()).
+-- Join / receive: the probe row Realtime inserts for each extension (no event, no payload, dated by
+-- Realtime's own clock) is visible only when it belongs to the topic being joined and the helper
+-- allows that extension there; a stored event row only when it was written after the caller joined
+-- the conversation, so a member reading realtime.messages under RLS sees nothing from before. (Replay
+-- is not such a read: Realtime replays a topic's stored rows with its own connection once the join
+-- check passed, which is why the topics store only what any joiner may see; realtime_events.sql.)
+-- The helpers run once per statement (InitPlans over realtime.topic()).
 create policy realtime_messages_select_parley_topics on realtime.messages
   for select to authenticated
   using (topic = (select realtime.topic())
          and extension = any ((select parley_internal.realtime_topic_receive_extensions((select realtime.topic())))::text[])
-         and inserted_at >= (select parley_internal.realtime_topic_visible_since((select realtime.topic()))));
+         and ((event is null and payload is null)
+              or inserted_at >= (select parley_internal.realtime_topic_visible_since((select realtime.topic())))));
 comment on policy realtime_messages_select_parley_topics on realtime.messages is
-  'Parley private channels: a user receives their own user:<id>, members conversation:<id> and conversation:<id>:events (rows since they joined), participants call:<id>.';
+  'Parley private channels: a user receives their own user:<id>, members conversation:<id> and conversation:<id>:events (stored rows only from their joining on), participants call:<id>.';
 
 -- Send: client broadcast and presence track, on the topic being authorised only. Stops non-members
 -- typing into a conversation, anyone sending on an inbox, and forged call events (presence only).
