@@ -7,7 +7,7 @@
 -- of a conversation's topics are visible to a member from the second they joined.
 -- IDs: RT-POL-xx.
 begin;
-select plan(58);
+select plan(59);
 
 -- act_as(actor): 'anon', 'service_role' or a user id.
 create function pg_temp.act_as(p_actor text) returns void language plpgsql as $f$
@@ -330,16 +330,34 @@ select is(pg_temp.stored('e1000000-0000-0000-0000-000000000006', 'user:e1000000-
 select tests.authenticate_as('e1000000-0000-0000-0000-000000000006');
 select is(array[parley_internal.realtime_topic_visible_since('conversation:e1c00000-0000-0000-0000-000000000002'),
                 parley_internal.realtime_topic_visible_since('conversation:e1c00000-0000-0000-0000-000000000002:events')],
-  (select array[date_trunc('second', m.joined_at at time zone 'utc'), date_trunc('second', m.joined_at at time zone 'utc')]
+  (select array[m.joined_at at time zone 'utc', m.joined_at at time zone 'utc']
      from parley.conversation_members m
     where m.conversation_id = 'e1c00000-0000-0000-0000-000000000002' and m.user_id = 'e1000000-0000-0000-0000-000000000006'),
-  'RT-POL-56 visible_since is the caller''s joined_at (UTC, whole seconds) on both conversation topics');
+  'RT-POL-56 visible_since is the caller''s exact joined_at (UTC) on both conversation topics');
 select is(array[parley_internal.realtime_topic_visible_since('user:e1000000-0000-0000-0000-000000000006'),
                 parley_internal.realtime_topic_visible_since('call:e1ca0000-0000-0000-0000-000000000001')],
   array['-infinity'::timestamp, '-infinity'::timestamp], 'RT-POL-57 and -infinity on user:<id> and call:<id>');
 select is(parley_internal.realtime_topic_visible_since('conversation:e1c00000-0000-0000-0000-000000000001'), null,
   'RT-POL-58 and null (nothing visible) on a conversation the caller is not in');
 select tests.clear_authentication();
+
+-- Realtime dates its join probe with its own clock (in whole seconds): a probe a few seconds behind the
+-- database's clock still admits a member who joined just now, while an event row of then does not.
+create function pg_temp.sees_probe_dated(p_actor text, p_topic text, p_at timestamp) returns boolean language plpgsql as $f$
+declare v boolean;
+begin
+  insert into realtime.messages (id, topic, extension, private, inserted_at) values ('e1e00000-0000-0000-0000-000000000059', p_topic, 'broadcast', true, p_at);
+  perform pg_temp.act_as(p_actor);
+  perform set_config('realtime.topic', p_topic, true);
+  select exists (select 1 from realtime.messages m where m.id = 'e1e00000-0000-0000-0000-000000000059') into v;
+  perform tests.clear_authentication();
+  perform set_config('realtime.topic', '', true);
+  delete from realtime.messages where id = 'e1e00000-0000-0000-0000-000000000059';
+  return v;
+end $f$;
+select is(pg_temp.sees_probe_dated('e1000000-0000-0000-0000-000000000006', 'conversation:e1c00000-0000-0000-0000-000000000002:events',
+                                   date_trunc('second', now() at time zone 'utc') - interval '3 seconds'), true,
+  'RT-POL-59 a join probe dated before the member joined (Realtime''s clock behind) still admits them');
 
 select * from finish();
 rollback;
