@@ -90,6 +90,18 @@ describe("verify_jwt = true (the default)", () => {
     expect(await res.json()).toEqual({ msg: "Invalid JWT" });
   });
 
+  it("refuses an ES256 token in a project without signing keys (its JWKS holds only the secret)", async () => {
+    const { generateKeyPairSync } = await import("node:crypto");
+    const key = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+    const { SignJWT } = await import("jose");
+    const asymmetric = await new SignJWT({ sub: randomUUID(), role: "authenticated", exp: Math.floor(Date.now() / 1000) + 600 })
+      .setProtectedHeader({ alg: "ES256", kid: randomUUID(), typ: "JWT" })
+      .sign(key);
+    const res = await post("echo", { Authorization: `Bearer ${asymmetric}` });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ msg: "Invalid JWT" });
+  });
+
   it("passes a valid user JWT through, unchanged", async () => {
     const token = await userToken();
     const res = await post("echo", { Authorization: `Bearer ${token}` });
@@ -130,6 +142,8 @@ describe("environment", () => {
       SUPABASE_DB_URL: dev.status.DB_URL,
       SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: dev.status.PUBLISHABLE_KEY }),
       SUPABASE_SECRET_KEYS: JSON.stringify({ default: dev.status.SECRET_KEY }),
+      // No signing keys: the CLI's JWKS is the JWT secret as an oct key.
+      SUPABASE_JWKS: JSON.stringify({ keys: [{ kty: "oct", k: Buffer.from(dev.status.JWT_SECRET!).toString("base64url") }] }),
       FIXTURE_SECRET: "from-dotenv",
       FIXTURE_QUOTED: "two words",
       FIXTURE_FROM_CONFIG: "from the shell via env()",

@@ -1,9 +1,12 @@
 // A tiny Supabase project written to a temp folder for tests that run `npm run dev -- --workdir <it>`:
 // one migration, an `echo` function that reports what it received and its environment, an open
-// (verify_jwt = false) one, one that cannot boot, a disabled one, and a git-ignored-style .env.
+// (verify_jwt = false) one, one that cannot boot, a disabled one, and a git-ignored-style .env; optionally
+// asymmetric signing keys (`[auth] signing_keys_path`) made by `supabase gen signing-key`.
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import type { SigningJwk } from "../../stack/signing-keys.ts";
+import { generateSigningKeys, withSigningKeysPath } from "../support/signing-keys.ts";
 
 const CONFIG = `project_id = "fixture"
 
@@ -53,7 +56,7 @@ insert into fixture_api.labels (name) values ('from the fixture_api schema');
 
 // Reports everything the runtime handed over, so tests can compare it with what they sent.
 const ECHO = `const names = ["SUPABASE_URL", "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_DB_URL",
-  "SUPABASE_PUBLISHABLE_KEYS", "SUPABASE_SECRET_KEYS", "FIXTURE_SECRET", "FIXTURE_QUOTED", "SUPABASE_FIXTURE",
+  "SUPABASE_PUBLISHABLE_KEYS", "SUPABASE_SECRET_KEYS", "SUPABASE_JWKS", "FIXTURE_SECRET", "FIXTURE_QUOTED", "SUPABASE_FIXTURE",
   "FIXTURE_FROM_CONFIG", "FIXTURE_LITERAL",
   "LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET", "HOME", "PATH", "DENO_DIR", "PARLEY_WORKER_TOKEN"];
 
@@ -136,11 +139,24 @@ SUPABASE_FIXTURE=refused
 
 /** Writes the fixture project into a fresh temp folder and returns its path. */
 export function writeFixtureProject(): string {
+  return writeProject(CONFIG);
+}
+
+/**
+ * The fixture project with `[auth] signing_keys_path` and one generated key per algorithm (the first signs
+ * access tokens); returns the folder and the keys as written.
+ */
+export function writeFixtureProjectWithSigningKeys(algorithms: Array<"ES256" | "RS256">): { root: string; keys: SigningJwk[] } {
+  const root = writeProject(withSigningKeysPath(CONFIG));
+  return { root, keys: generateSigningKeys(root, algorithms) };
+}
+
+function writeProject(config: string): string {
   const root = mkdtempSync(join(tmpdir(), "parley-fixture-"));
   // mkdtemp makes the folder private; Postgres runs as its own user and must reach <root>/.parley.
   chmodSync(root, 0o755);
   const files: Record<string, string> = {
-    "supabase/config.toml": CONFIG,
+    "supabase/config.toml": config,
     "supabase/migrations/20260101000000_create_notes.sql": MIGRATION,
     "supabase/functions/echo/index.ts": ECHO,
     "supabase/functions/open/index.ts": OPEN,

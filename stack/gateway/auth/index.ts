@@ -9,7 +9,7 @@ import { passwordGrant, refreshTokenGrant } from "./token.ts";
 import { getUser, logoutHandler, updateUser } from "./account.ts";
 import { adminRoutes } from "./admin.ts";
 import { health, settingsHandler } from "./info.ts";
-import { publicJwks } from "../../signing-keys.ts";
+import { currentSigningKey, publicJwks } from "../../signing-keys.ts";
 
 /** GoTrue endpoints the local stack does not offer: answered 404 `feature_disabled` rather than chi's bare 404. */
 const UNSUPPORTED =
@@ -29,6 +29,8 @@ const KNOWN = new Set(["/health", "/settings", "/.well-known/jwks.json", "/signu
 export function createAuthService(ctx: ServiceContext): Service {
   const settings = authSettings(ctx.config);
   const { db, log } = ctx;
+  const signer = currentSigningKey(settings.signingKeys);
+  if (signer) log(`signing access tokens with ${signer.alg} key ${signer.kid} (${ctx.config.signingKeysPath}); HS256 tokens with the JWT secret stay valid`);
 
   async function route(req: Request, path: string): Promise<Response> {
     const url = new URL(req.url);
