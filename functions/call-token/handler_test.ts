@@ -14,7 +14,8 @@ const USER_ID = "0f9d7a52-3a5e-4b8c-8d4e-6b1f2a3c4d5e";
 const KEY = await testSigningKey("ES256");
 const TOKEN = await KEY.sign(userClaims({ sub: USER_ID }));
 const AUTH_ENV = { SUPABASE_ANON_KEY: "anon", SUPABASE_JWKS: JSON.stringify({ keys: [KEY.publicJwk] }) };
-const LOCAL = { SUPABASE_URL: "http://127.0.0.1:54321", ...AUTH_ENV };
+/** What Parley's local stack injects: PARLEY_LOCAL=1 is the only thing that allows the dev defaults. */
+const LOCAL = { SUPABASE_URL: "http://127.0.0.1:54321", PARLEY_LOCAL: "1", ...AUTH_ENV };
 const CONFIGURED = { SUPABASE_URL: "https://p.supabase.co", ...AUTH_ENV, LIVEKIT_URL: "wss://lk.example.test", LIVEKIT_API_KEY: "APIkey1", LIVEKIT_API_SECRET: "a-long-enough-secret-for-hs256-signing-000" };
 
 function grantRow(overrides: Partial<CallGrantRow> = {}): CallGrantRow {
@@ -152,6 +153,14 @@ Deno.test("call-token: 503 with the missing names when deployed without LiveKit 
   const err = await errorOf(res);
   assert.equal(err.code, "livekit_not_configured");
   assert.match(err.message, /LIVEKIT_URL/);
+  assert.equal(calls.length, 0);
+});
+
+Deno.test("call-token: a self-hosted Supabase (SUPABASE_URL http://kong:8000) without LiveKit settings answers 503, never a devkey token", async () => {
+  const { handler, calls } = setup({ env: { SUPABASE_URL: "http://kong:8000", ...AUTH_ENV } });
+  const res = await handler(post({ callId: CALL_ID }));
+  assert.equal(res.status, 503);
+  assert.equal((await errorOf(res)).code, "livekit_not_configured");
   assert.equal(calls.length, 0);
 });
 

@@ -95,6 +95,14 @@ Deno.test("webhook: when the call is over but the room lives on, LiveKit is aske
   assert.match(down.logs.join("\n"), /ECONNREFUSED/);
 });
 
+Deno.test("webhook: a self-hosted Supabase (kong) without LiveKit settings refuses a webhook signed with the public devkey/secret (503)", async () => {
+  const { handler, applied } = setup({ env: { SUPABASE_URL: "http://kong:8000" } });
+  const res = await handler(deliver(joined, await signWebhook(joined, "devkey", "secret")));
+  assert.equal(res.status, 503);
+  assert.equal((await res.json()).error.code, "livekit_not_configured");
+  assert.equal(applied.length, 0);
+});
+
 Deno.test("webhook: 503 when deployed without LiveKit settings; 405 for GET", async () => {
   const { handler, applied } = setup({ env: { SUPABASE_URL: "https://p.supabase.co" } });
   const res = await handler(deliver(joined, "x"));

@@ -132,7 +132,7 @@ describe("verify_jwt = false", () => {
 });
 
 describe("environment", () => {
-  it("gives the function the variables Supabase gives, [edge_runtime.secrets], the .env secrets and LiveKit's dev values", async () => {
+  it("gives the function the variables Supabase gives, [edge_runtime.secrets], the .env secrets, LiveKit's dev values and PARLEY_LOCAL=1", async () => {
     const res = await post("echo", { Authorization: `Bearer ${dev.status.ANON_KEY}` });
     const { env } = (await res.json()) as Echo;
     expect(env).toMatchObject({
@@ -151,6 +151,8 @@ describe("environment", () => {
       LIVEKIT_URL: process.env.LIVEKIT_URL ?? "ws://127.0.0.1:7880",
       LIVEKIT_API_KEY: process.env.LIVEKIT_API_KEY ?? "devkey",
       LIVEKIT_API_SECRET: process.env.LIVEKIT_API_SECRET ?? "secret",
+      // The stack's own mark: the only thing that lets Parley's functions fall back to LiveKit's dev key.
+      PARLEY_LOCAL: "1",
     });
   });
 

@@ -58,7 +58,7 @@ insert into fixture_api.labels (name) values ('from the fixture_api schema');
 const ECHO = `const names = ["SUPABASE_URL", "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_DB_URL",
   "SUPABASE_PUBLISHABLE_KEYS", "SUPABASE_SECRET_KEYS", "SUPABASE_JWKS", "FIXTURE_SECRET", "FIXTURE_QUOTED", "SUPABASE_FIXTURE",
   "FIXTURE_FROM_CONFIG", "FIXTURE_LITERAL",
-  "LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET", "HOME", "PATH", "DENO_DIR", "PARLEY_WORKER_TOKEN"];
+  "LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET", "PARLEY_LOCAL", "HOME", "PATH", "DENO_DIR", "PARLEY_WORKER_TOKEN"];
 
 async function sha256(bytes) {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));

@@ -1,5 +1,6 @@
 // The environment a function sees: what the CLI's edge runtime injects, the project's secrets from
-// a git-ignored .env, and LiveKit's dev-mode credentials when nothing else names LiveKit.
+// a git-ignored .env, LiveKit's dev-mode credentials when nothing else names LiveKit, and PARLEY_LOCAL=1,
+// the one sign a function may trust that it runs on this local stack (functions/_shared/livekit-config.ts).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { StackConfig } from "../../config.ts";
@@ -104,5 +105,8 @@ export function functionEnv(
     SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: config.publishableKey }),
     SUPABASE_SECRET_KEYS: JSON.stringify({ default: config.secretKey }),
     SUPABASE_JWKS: jwksOf(config.jwtSecret, config.signingKeys ?? []),
+    // Set by the stack itself, after the secrets, so a function can tell this runtime from a deployment
+    // (a self-hosted Supabase also reaches its API at http://kong:8000; host names prove nothing).
+    PARLEY_LOCAL: "1",
   };
 }
