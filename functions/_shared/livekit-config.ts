@@ -1,4 +1,4 @@
-// LiveKit credentials from LIVEKIT_URL / LIVEKIT_API_KEY / LIVEKIT_API_SECRET, with `livekit-server --dev` defaults locally.
+// LiveKit credentials from LIVEKIT_URL / LIVEKIT_API_KEY / LIVEKIT_API_SECRET, with `livekit-server --dev` defaults only where PARLEY_LOCAL says the runtime is a local stack.
 
 /** Where LiveKit is and how to sign for it. */
 export interface LiveKitConfig {
@@ -8,7 +8,7 @@ export interface LiveKitConfig {
   apiUrl: string;
   apiKey: string;
   apiSecret: string;
-  /** True when the dev-mode defaults were used because nothing was configured locally. */
+  /** True when the dev-mode defaults were used because nothing was configured on a local stack (PARLEY_LOCAL). */
   devDefaults: boolean;
 }
 
@@ -20,19 +20,17 @@ export interface LiveKitConfigMissing {
 /** LiveKit's dev mode (`livekit-server --dev`). */
 export const LIVEKIT_DEV_DEFAULTS = { url: "ws://127.0.0.1:7880", apiKey: "devkey", apiSecret: "secret" } as const;
 
-const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]", "0.0.0.0", "kong", "host.docker.internal"]);
-
-/** True when the function runs next to a local stack rather than on a deployed project. */
+/**
+ * True only where the runtime says it is a local stack: `PARLEY_LOCAL=1` (or `true`), which Parley's
+ * local stack sets for every function and a developer may set by hand (e.g. in supabase/functions/.env
+ * for `supabase functions serve`). The host of SUPABASE_URL proves nothing: a self-hosted Supabase
+ * reaches its API at http://kong:8000 just as the CLI does, and a missing SUPABASE_URL is a broken
+ * deployment, not a laptop. Guessing "local" there would sign with LiveKit's public dev key and accept
+ * webhooks anyone can sign.
+ */
 export function isLocalRuntime(env: (name: string) => string | undefined): boolean {
-  const explicit = env("PARLEY_LOCAL");
-  if (explicit === "1" || explicit === "true") return true;
-  const url = env("SUPABASE_URL");
-  if (!url) return true;
-  try {
-    return LOCAL_HOSTS.has(new URL(url).hostname);
-  } catch {
-    return false;
-  }
+  const explicit = env("PARLEY_LOCAL")?.trim().toLowerCase();
+  return explicit === "1" || explicit === "true";
 }
 
 function toScheme(url: string, secure: string, plain: string): string {
@@ -40,7 +38,7 @@ function toScheme(url: string, secure: string, plain: string): string {
 }
 
 /**
- * Reads the LiveKit settings. All three set → that config. None set on a local runtime → dev defaults.
+ * Reads the LiveKit settings. All three set → that config. None set and PARLEY_LOCAL=1 → dev defaults.
  * Otherwise (deployed without them, or only some set) → the list of missing names (the function answers 503).
  */
 export function readLiveKitConfig(env: (name: string) => string | undefined): LiveKitConfig | LiveKitConfigMissing {

@@ -12,15 +12,25 @@ Deno.test("config: all three variables win, and the ws/http URLs are derived fro
   assert.equal(c.devDefaults, false);
 });
 
-Deno.test("config: nothing set on a local stack → livekit-server --dev defaults", () => {
-  for (const supabaseUrl of [undefined, "http://127.0.0.1:54321", "http://kong:8000", "http://localhost:1"]) {
-    const c = readLiveKitConfig(envOf(supabaseUrl ? { SUPABASE_URL: supabaseUrl } : {}));
-    assert.ok(isLiveKitConfig(c), `local for ${supabaseUrl}`);
+Deno.test("config: nothing set where the runtime says it is a local stack (PARLEY_LOCAL) → livekit-server --dev defaults", () => {
+  for (const local of ["1", "true", " TRUE "]) {
+    const c = readLiveKitConfig(envOf({ PARLEY_LOCAL: local, SUPABASE_URL: "http://127.0.0.1:54321" }));
+    assert.ok(isLiveKitConfig(c), `local for PARLEY_LOCAL=${local}`);
     assert.equal(c.wsUrl, "ws://127.0.0.1:7880");
     assert.equal(c.apiKey, "devkey");
     assert.equal(c.apiSecret, "secret");
     assert.equal(c.devDefaults, true);
   }
+});
+
+Deno.test("config: a host name proves nothing — self-hosted (kong), loopback or no SUPABASE_URL without the variables → missing (503)", () => {
+  for (const supabaseUrl of [undefined, "http://kong:8000", "http://127.0.0.1:54321", "http://localhost:1"]) {
+    const c = readLiveKitConfig(envOf(supabaseUrl ? { SUPABASE_URL: supabaseUrl } : {}));
+    assert.ok(!isLiveKitConfig(c), `not local for ${supabaseUrl}`);
+    assert.deepEqual(c.missing, ["LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"]);
+  }
+  const off = readLiveKitConfig(envOf({ PARLEY_LOCAL: "0", SUPABASE_URL: "http://kong:8000" }));
+  assert.ok(!isLiveKitConfig(off));
 });
 
 Deno.test("config: deployed without variables, or with only some, lists what is missing", () => {

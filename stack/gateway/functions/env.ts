@@ -104,5 +104,8 @@ export function functionEnv(
     SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: config.publishableKey }),
     SUPABASE_SECRET_KEYS: JSON.stringify({ default: config.secretKey }),
     SUPABASE_JWKS: jwksOf(config.jwtSecret, config.signingKeys ?? []),
+    // Tells Parley's functions they run on a local stack, the only place LiveKit's dev defaults apply
+    // (functions/_shared/livekit-config.ts); a deployed or self-hosted runtime never sets it.
+    PARLEY_LOCAL: "1",
   };
 }
