@@ -1,37 +1,18 @@
-// Payloads of the realtime events Parley's triggers send (docs/realtime-events.md), as the client receives them.
+// Payloads of the realtime events Parley's triggers send (docs/realtime-events.md), as the SDK delivers them.
+//
+// Where they travel (every topic that carries database events is receive-only: no client can send on it):
+//   user:<me>                 every event of my conversations of at most 100 members (inbox_fanout_max),
+//                             one copy per member, plus my inbox and call events;
+//   conversation:<id>:events  for larger groups, one content-free notice per event ({ id, conversation_id,
+//                             message_id, seq } …); the SDK reads the rows through RLS and delivers the
+//                             same events as for small conversations (`inbox: null`);
+//   conversation:<id>         client signals only (typing, presence): hints, never data.
 import type { Call, ConversationKind, MemberRole, Message, MessageKind, ParticipantState } from "./types.ts";
 
-/** Every database event carries its own id (`id`) to drop duplicates. */
+/** Every conversation event names its conversation and carries an id (`id`) to drop duplicates. */
 interface EventBase {
   id: string;
   conversation_id: string;
-}
-
-export interface MessageEvent extends EventBase {
-  message: Message;
-}
-export interface MembersAddedEvent extends EventBase {
-  members: Array<{ user_id: string; role: MemberRole; joined_at: string }>;
-  member_count: number;
-}
-export interface MembersRemovedEvent extends EventBase {
-  user_ids: string[];
-  member_count: number;
-}
-export interface MemberRoleChangedEvent extends EventBase {
-  user_id: string;
-  role: MemberRole;
-  previous_role: MemberRole;
-}
-/** A read receipt: `user_id` has read up to `last_read_seq`. */
-export interface MemberReadEvent extends EventBase {
-  user_id: string;
-  last_read_seq: number;
-  message_id: string | null;
-  read_at: string;
-}
-export interface ConversationUpdatedEvent extends EventBase {
-  conversation: { id: string; kind: ConversationKind; title: string | null; description: string | null; avatar_url: string | null; updated_at: string };
 }
 
 /** What the inbox shows of the latest message. */
@@ -47,14 +28,49 @@ export interface InboxMessageSummary {
   edited_at: string | null;
   deleted_at: string | null;
 }
-export interface ConversationActivityEvent extends EventBase {
+
+/** A conversation's row in my inbox after a message event, with my own unread count. */
+export interface InboxSummary {
   kind: ConversationKind;
   title: string | null;
   avatar_url: string | null;
   last_seq: number;
-  action: "created" | "edited" | "deleted";
-  unread_count: number;
   last_message: InboxMessageSummary;
+  unread_count: number;
+}
+
+/** `message_created`, `message_edited`, `message_deleted` (a deleted message is its tombstone). */
+export interface MessageEvent extends EventBase {
+  message: Message;
+  /**
+   * The inbox row after this event. `null` for an edit or delete of a message that is not the
+   * conversation's latest, and for groups above the fan-out bound (their events are read through RLS;
+   * refresh such a row with `conversations.inbox()`).
+   */
+  inbox: InboxSummary | null;
+}
+export interface MembersAddedEvent extends EventBase {
+  members: Array<{ user_id: string; role: MemberRole; joined_at: string }>;
+  member_count: number;
+}
+export interface MembersRemovedEvent extends EventBase {
+  user_ids: string[];
+  member_count: number;
+}
+export interface MemberRoleChangedEvent extends EventBase {
+  user_id: string;
+  role: MemberRole;
+  previous_role: MemberRole;
+}
+/** A read receipt: `user_id` has read up to `last_read_seq` (`message_id` and `read_at` are null above the fan-out bound). */
+export interface MemberReadEvent extends EventBase {
+  user_id: string;
+  last_read_seq: number;
+  message_id: string | null;
+  read_at: string | null;
+}
+export interface ConversationUpdatedEvent extends EventBase {
+  conversation: { id: string; kind: ConversationKind; title: string | null; description: string | null; avatar_url: string | null; updated_at: string };
 }
 export interface ConversationAddedEvent extends EventBase {
   kind: ConversationKind;
@@ -64,9 +80,10 @@ export interface ConversationAddedEvent extends EventBase {
   joined_at: string;
   last_seq: number;
   member_count: number;
-  /** False for groups above the fan-out bound: watch their conversation topic (see `live.topics()`). */
+  /** False for groups above the fan-out bound: their events come on `conversation:<id>:events` (the SDK follows them). */
   inbox_fanout: boolean;
 }
+/** I left, was removed, or the conversation was deleted: nothing more of it reaches me. */
 export interface ConversationRemovedEvent extends EventBase {
   reason: "left" | "removed" | "deleted";
 }
@@ -81,18 +98,36 @@ export interface FanoutChangedEvent extends EventBase {
   inbox_fanout: boolean;
   member_count: number;
 }
-/** Call events on `user:<id>` (docs/calls.md). */
+/** Call events on `user:<id>` and `call:<id>` (docs/calls.md). */
 export interface CallEvent {
   call: Call;
   participant?: { user_id: string; state: ParticipantState; invited_at: string; joined_at: string | null; left_at: string | null };
 }
+/** I am being rung: stop ringing at `ring_expires_at` on your own (the call then turns `missed`). */
+export interface CallIncomingEvent extends CallEvent {
+  ring_expires_at: string;
+}
 
-/** Client broadcast on a conversation topic; untrusted (any member can send it). */
+/**
+ * The content-free notice a group above the fan-out bound gets on `conversation:<id>:events`, one
+ * per database event; read the rows through RLS (`list_messages(after_seq)`, `list_members`,
+ * `get_group`). The SDK does this for you.
+ */
+export interface ConversationNotice extends EventBase {
+  message_id?: string;
+  seq?: number;
+  user_id?: string;
+  last_read_seq?: number;
+  member_count?: number;
+}
+
+/** Client broadcast on `conversation:<id>`: a hint. Any member can send it with any `user_id`. */
 export interface TypingEvent {
   user_id: string;
   typing: boolean;
 }
 
+/** The database events of one conversation, from wherever they travel (see the top of this file). */
 export interface ConversationEvents {
   message_created: MessageEvent;
   message_edited: MessageEvent;
@@ -102,16 +137,24 @@ export interface ConversationEvents {
   member_role_changed: MemberRoleChangedEvent;
   member_read: MemberReadEvent;
   conversation_updated: ConversationUpdatedEvent;
-  conversation_deleted: EventBase;
+  /** From `user:<me>`: after it, the SDK leaves the conversation's channels itself. */
+  conversation_removed: ConversationRemovedEvent;
 }
 
-export interface InboxEvents {
-  conversation_activity: ConversationActivityEvent;
+/** What `live.conversation` delivers: the conversation's events and its signals (hints). */
+export interface ConversationLiveEvents extends ConversationEvents {
+  /** A member says they are typing (or stopped): a hint, see `TypingEvent`. */
+  typing: TypingEvent;
+  /** The user ids present on the conversation, whenever presence changes: a hint (presence keys are chosen by clients). */
+  presence: string[];
+}
+
+/** What `live.inbox` delivers: every conversation's events, my inbox changes and my calls. */
+export interface InboxEvents extends ConversationEvents {
   conversation_added: ConversationAddedEvent;
-  conversation_removed: ConversationRemovedEvent;
   membership_updated: MembershipUpdatedEvent;
   conversation_fanout_changed: FanoutChangedEvent;
-  call_incoming: CallEvent;
+  call_incoming: CallIncomingEvent;
   call_state: CallEvent;
   call_ended: CallEvent;
 }
@@ -122,6 +165,8 @@ export interface CallRoomEvents {
   participant_declined: CallEvent;
   participant_missed: CallEvent;
   call_ended: CallEvent;
+  /** The user ids present in the call room, whenever presence changes. */
+  presence: string[];
 }
 
 export type Handlers<E> = { [K in keyof E]?: (payload: E[K]) => void };

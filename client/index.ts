@@ -21,7 +21,7 @@ export type { CallHistoryOptions, CallEndResponse, CallTokenResponse } from "./c
 export type { UploadInput } from "./attachments.ts";
 export type { ProfileChanges } from "./profiles.ts";
 export type * from "./events.ts";
-export type { LiveChannel, ConversationChannel, ConversationHandlers } from "./live.ts";
+export type { LiveChannel, LiveSubscription, InboxChannel, ConversationChannel, CallChannel, ConversationHandlers } from "./live.ts";
 export { TYPING_THROTTLE_MS } from "./live.ts";
 
 /**

@@ -10,7 +10,7 @@ export interface ProfileChanges {
 }
 
 export function profilesApi(db: ParleyRest, currentUserId: () => Promise<string>) {
-  return {
+  const api = {
     async get(userId: string): Promise<Profile | null> {
       return unwrap(await db.from("profiles").select("*").eq("id", userId).maybeSingle());
     },
@@ -33,12 +33,45 @@ export function profilesApi(db: ParleyRest, currentUserId: () => Promise<string>
     async search(prefix: string, limit = 20): Promise<ProfileMatch[]> {
       return unwrap(await db.rpc("search_profiles", { prefix, max_count: limit })) as ProfileMatch[];
     },
-    /** Records that I am around now (`last_seen_at`), for "last seen" when I am offline. */
+    /**
+     * Records that I am around now (`last_seen_at`). RLS lets only its owner move it, so unlike
+     * presence on a conversation topic (a hint any member can fake) it is a trustworthy "last seen".
+     */
     async touch(): Promise<void> {
       const id = await currentUserId();
       unwrap(await db.from("profiles").update({ last_seen_at: new Date().toISOString() }).eq("id", id));
     },
+    /**
+     * Keeps `last_seen_at` fresh while the app is in the foreground: `touch()` now and every `everyMs`
+     * (default 60 s, at least 1 s); in a browser only while the page is visible, and again as soon as
+     * it becomes visible. Show someone as online when their `last_seen_at` is within about two periods.
+     * Returns the function that stops it. A failed touch is passed to `onError` (default: ignored) and
+     * the next period tries again.
+     * @example
+     * const stop = parley.profiles.heartbeat({ everyMs: 30_000 });
+     * // on sign-out: stop();
+     */
+    heartbeat(options: { everyMs?: number; onError?: (error: unknown) => void } = {}): () => void {
+      const everyMs = Math.max(1_000, options.everyMs ?? 60_000);
+      const doc = (globalThis as { document?: { visibilityState?: string; addEventListener?: (t: string, l: () => void) => void; removeEventListener?: (t: string, l: () => void) => void } }).document;
+      const foreground = () => !doc || doc.visibilityState === undefined || doc.visibilityState === "visible";
+      let stopped = false;
+      const beat = () => {
+        if (stopped || !foreground()) return;
+        api.touch().catch((e: unknown) => options.onError?.(e));
+      };
+      const timer = setInterval(beat, everyMs);
+      (timer as { unref?: () => void }).unref?.();
+      doc?.addEventListener?.("visibilitychange", beat);
+      beat();
+      return () => {
+        stopped = true;
+        clearInterval(timer);
+        doc?.removeEventListener?.("visibilitychange", beat);
+      };
+    },
   };
+  return api;
 }
 
 export type ProfilesApi = ReturnType<typeof profilesApi>;

@@ -1,4 +1,4 @@
-// Unit tests for LiveKit configuration: explicit values, dev defaults only under PARLEY_LOCAL, 503 material otherwise (kong included).
+// Unit tests for LiveKit configuration: explicit values, dev defaults locally, 503 material when deployed without them.
 import assert from "node:assert/strict";
 import { isLiveKitConfig, readLiveKitConfig } from "./livekit-config.ts";
 
@@ -12,10 +12,10 @@ Deno.test("config: all three variables win, and the ws/http URLs are derived fro
   assert.equal(c.devDefaults, false);
 });
 
-Deno.test("config: nothing set on the local stack (PARLEY_LOCAL, which the stack sets) → livekit-server --dev defaults", () => {
-  for (const flag of ["1", "true", "TRUE"]) {
-    const c = readLiveKitConfig(envOf({ PARLEY_LOCAL: flag, SUPABASE_URL: "http://127.0.0.1:54321" }));
-    assert.ok(isLiveKitConfig(c), `local for PARLEY_LOCAL=${flag}`);
+Deno.test("config: nothing set where the runtime says it is a local stack (PARLEY_LOCAL) → livekit-server --dev defaults", () => {
+  for (const local of ["1", "true", " TRUE "]) {
+    const c = readLiveKitConfig(envOf({ PARLEY_LOCAL: local, SUPABASE_URL: "http://127.0.0.1:54321" }));
+    assert.ok(isLiveKitConfig(c), `local for PARLEY_LOCAL=${local}`);
     assert.equal(c.wsUrl, "ws://127.0.0.1:7880");
     assert.equal(c.apiKey, "devkey");
     assert.equal(c.apiSecret, "secret");
@@ -23,20 +23,15 @@ Deno.test("config: nothing set on the local stack (PARLEY_LOCAL, which the stack
   }
 });
 
-Deno.test("config: a host name proves nothing — kong (self-hosted), localhost, no SUPABASE_URL, PARLEY_LOCAL=0 → missing, never devkey", () => {
-  const cases: Record<string, string>[] = [
-    { SUPABASE_URL: "http://kong:8000" }, // a self-hosted Supabase's functions reach the API here
-    { SUPABASE_URL: "http://127.0.0.1:54321" },
-    { SUPABASE_URL: "http://localhost:1" },
-    { SUPABASE_URL: "http://host.docker.internal:54321" },
-    {},
-    { SUPABASE_URL: "http://kong:8000", PARLEY_LOCAL: "0" },
-    { SUPABASE_URL: "http://kong:8000", PARLEY_LOCAL: "" },
-  ];
-  for (const vars of cases) {
-    const c = readLiveKitConfig(envOf(vars));
-    assert.ok(!isLiveKitConfig(c), `not local for ${JSON.stringify(vars)}`);
+Deno.test("config: a host name proves nothing — self-hosted (kong), loopback or no SUPABASE_URL without the variables → missing (503)", () => {
+  for (const supabaseUrl of [undefined, "http://kong:8000", "http://127.0.0.1:54321", "http://localhost:1", "http://host.docker.internal:54321"]) {
+    const c = readLiveKitConfig(envOf(supabaseUrl ? { SUPABASE_URL: supabaseUrl } : {}));
+    assert.ok(!isLiveKitConfig(c), `not local for ${supabaseUrl}`);
     assert.deepEqual(c.missing, ["LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"]);
+  }
+  for (const flag of ["0", "", "yes"]) {
+    const off = readLiveKitConfig(envOf({ PARLEY_LOCAL: flag, SUPABASE_URL: "http://kong:8000" }));
+    assert.ok(!isLiveKitConfig(off), `not local for PARLEY_LOCAL=${JSON.stringify(flag)}`);
   }
 });
 

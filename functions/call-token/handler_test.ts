@@ -14,7 +14,7 @@ const USER_ID = "0f9d7a52-3a5e-4b8c-8d4e-6b1f2a3c4d5e";
 const KEY = await testSigningKey("ES256");
 const TOKEN = await KEY.sign(userClaims({ sub: USER_ID }));
 const AUTH_ENV = { SUPABASE_ANON_KEY: "anon", SUPABASE_JWKS: JSON.stringify({ keys: [KEY.publicJwk] }) };
-/** What Parley's local stack injects: PARLEY_LOCAL=1 is the only thing that allows the dev defaults. */
+// What the local stack hands a function: PARLEY_LOCAL says so, which is what allows LiveKit's dev defaults.
 const LOCAL = { SUPABASE_URL: "http://127.0.0.1:54321", PARLEY_LOCAL: "1", ...AUTH_ENV };
 const CONFIGURED = { SUPABASE_URL: "https://p.supabase.co", ...AUTH_ENV, LIVEKIT_URL: "wss://lk.example.test", LIVEKIT_API_KEY: "APIkey1", LIVEKIT_API_SECRET: "a-long-enough-secret-for-hs256-signing-000" };
 

@@ -276,19 +276,24 @@ begin
     raise exception 'only the owner or an admin may add members to group %', add_members.group_id
       using errcode = '42501', hint = 'insufficient_role';
   end if;
+  -- The cheap limit first: a list longer than a group can hold is refused before any id is looked up.
+  if cardinality(add_members.user_ids) > v_max then
+    raise exception 'a group holds at most % members (asked to add %)', v_max, cardinality(add_members.user_ids)
+      using errcode = '22023', hint = 'too_many_members';
+  end if;
   select coalesce(array_agg(distinct u), '{}') into v_new
     from unnest(coalesce(add_members.user_ids, '{}')) u
    where u is not null
      and not exists (select 1 from parley.conversation_members m where m.conversation_id = add_members.group_id and m.user_id = u);
-  select u into v_missing from unnest(v_new) u where not exists (select 1 from parley.profiles p where p.id = u) limit 1;
-  if v_missing is not null then
-    raise exception 'user % not found', v_missing
-      using errcode = 'PT404', hint = 'user_not_found';
-  end if;
   select count(*) into v_count from parley.conversation_members m where m.conversation_id = add_members.group_id;
   if v_count + cardinality(v_new) > v_max then
     raise exception 'a group holds at most % members (it has %, adding %)', v_max, v_count, cardinality(v_new)
       using errcode = '22023', hint = 'too_many_members';
+  end if;
+  select u into v_missing from unnest(v_new) u where not exists (select 1 from parley.profiles p where p.id = u) limit 1;
+  if v_missing is not null then
+    raise exception 'user % not found', v_missing
+      using errcode = 'PT404', hint = 'user_not_found';
   end if;
   if cardinality(v_new) = 0 then
     return;

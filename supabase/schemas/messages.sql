@@ -112,6 +112,23 @@ $$;
 comment on function parley_internal.check_metadata(jsonb) is 'Validates message metadata; returns {} for null.';
 revoke execute on function parley_internal.check_metadata(jsonb) from public, anon, authenticated, service_role;
 
+-- True when a body shows nothing: empty, or only white space and invisible characters — the ASCII
+-- controls \t \n \v \f \r, every Unicode space separator (NBSP, en/em spaces, ideographic space …),
+-- the line and paragraph separators, and the zero-width ones (U+200B–U+200D, U+2060, U+FEFF).
+-- btrim() alone strips only the ASCII space.
+create or replace function parley_internal.is_blank(body text)
+returns boolean
+language sql
+immutable
+security invoker
+set search_path = ''
+as $$
+  select is_blank.body !~ '[^ \t\n\v\f\r\u0085\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]';
+$$;
+comment on function parley_internal.is_blank(text) is 'True when a message body is empty or only white space / zero-width characters (refused as body_required).';
+revoke execute on function parley_internal.is_blank(text) from public, anon;
+grant execute on function parley_internal.is_blank(text) to authenticated, service_role;
+
 create or replace function parley_internal.check_message_content(conversation_id uuid, kind text, body text, attachment jsonb)
 returns jsonb
 language plpgsql
@@ -142,7 +159,7 @@ begin
       using errcode = '22023', hint = 'body_too_long';
   end if;
   if kind = 'text' then
-    if body is null or btrim(body) = '' then
+    if body is null or parley_internal.is_blank(body) then
       raise exception 'body is required for a text message'
         using errcode = '22023', hint = 'body_required';
     end if;
@@ -481,7 +498,7 @@ begin
     raise exception 'body is % characters; the limit is %', char_length(edit_message.body), v_max
       using errcode = '22023', hint = 'body_too_long';
   end if;
-  if v_row.kind = 'text' and (edit_message.body is null or btrim(edit_message.body) = '') then
+  if v_row.kind = 'text' and (edit_message.body is null or parley_internal.is_blank(edit_message.body)) then
     raise exception 'body is required for a text message'
       using errcode = '22023', hint = 'body_required';
   end if;

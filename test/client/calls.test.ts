@@ -1,7 +1,7 @@
 // The SDK's calls end to end: the state machine RPCs, the incoming-call event and LiveKit tokens from call-token.
 import { TokenVerifier } from "livekit-server-sdk";
 import { afterEach, describe, expect, it } from "vitest";
-import type { CallEvent, LiveChannel } from "../../client/index.ts";
+import type { CallIncomingEvent, LiveChannel } from "../../client/index.ts";
 import { newParleyUser, refusal } from "./parley.ts";
 
 // The stack runs the functions with LiveKit's dev credentials unless told otherwise.
@@ -16,13 +16,16 @@ describe("client SDK: calls", () => {
   it("a direct video call rings the callee's inbox, both get a token for the room once answered, and history records it", async () => {
     const [ann, bob] = await Promise.all([newParleyUser("Ann"), newParleyUser("Bob")]);
     const conversation = await ann.parley.conversations.direct(bob.id);
-    let ringing!: (e: CallEvent) => void;
-    const incoming = new Promise<CallEvent>((r) => (ringing = r));
+    let ringing!: (e: CallIncomingEvent) => void;
+    const incoming = new Promise<CallIncomingEvent>((r) => (ringing = r));
     open.push(await bob.parley.live.inbox({ call_incoming: (e) => ringing(e) }));
 
     const call = await ann.parley.calls.start(conversation.id, "video");
     expect(call).toMatchObject({ status: "ringing", media: "video", kind: "direct", max_participants: 2 });
-    expect((await incoming).call).toMatchObject({ id: call.id, status: "ringing" });
+    const rung = await incoming;
+    expect(rung.call).toMatchObject({ id: call.id, status: "ringing" });
+    // The ring deadline: the callee's device stops ringing on its own 45 s after the invitation.
+    expect(Date.parse(rung.ring_expires_at) - Date.parse(rung.participant!.invited_at)).toBe(45_000);
     expect((await bob.parley.calls.active())?.id).toBe(call.id);
 
     const notYet = await refusal(bob.parley.calls.token(call.id));

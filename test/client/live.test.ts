@@ -1,15 +1,18 @@
-// The SDK's live channels end to end: database events, typing and presence through the stack's Realtime.
+// The SDK's live channels end to end: database events from the receive-only topics (user:<me>, and
+// conversation:<id>:events above the fan-out bound), typing and presence from conversation:<id>.
 import { afterEach, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import type {
-  ConversationActivityEvent,
   ConversationUpdatedEvent,
   LiveChannel,
   MemberReadEvent,
+  MembersAddedEvent,
+  MembersRemovedEvent,
   MessageEvent,
   TypingEvent,
 } from "../../client/index.ts";
-import { newParleyUser, refusal } from "./parley.ts";
+import { fillers, INBOX_FANOUT_MAX } from "../events/support.ts";
+import { newParleyUser, refusal, type ParleyUser } from "./parley.ts";
 
 const open: LiveChannel[] = [];
 afterEach(async () => {
@@ -32,30 +35,63 @@ async function until(check: () => boolean, what: string, ms = 10_000): Promise<v
   }
 }
 
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The topics the user's supabase-js client has channels on. */
+const topicsOf = (u: ParleyUser): string[] => u.client.getChannels().map((c) => c.subTopic).sort();
+
+/** Ids of the non-system messages among delivered message events. */
+const userMessages = (events: MessageEvent[]): string[] => events.filter((e) => e.message.kind !== "system").map((e) => e.message.id);
+
 describe("client SDK: live channels", () => {
-  it("my inbox hears about a new message in any of my conversations, with its preview and my unread count", async () => {
+  it("my inbox hears about a new message in any of my conversations, with the row, its preview and my unread count", async () => {
     const [ann, bob] = await Promise.all([newParleyUser("Ann"), newParleyUser("Bob")]);
     const conversation = await ann.parley.conversations.direct(bob.id);
-    const activity = firstOf<ConversationActivityEvent>();
-    open.push(await bob.parley.live.inbox({ conversation_activity: activity.handler }));
+    const created = firstOf<MessageEvent>();
+    open.push(await bob.parley.live.inbox({ message_created: created.handler }));
 
     const sent = await ann.parley.messages.send(conversation.id, { body: "are you there?" });
-    const event = await activity.promise;
-    expect(event).toMatchObject({ conversation_id: conversation.id, action: "created", unread_count: 1, last_seq: sent.seq });
-    expect(event.last_message).toMatchObject({ id: sent.id, sender_id: ann.id, preview: "are you there?" });
+    const event = await created.promise;
+    expect(event).toMatchObject({ conversation_id: conversation.id, message: { id: sent.id, body: "are you there?", seq: sent.seq } });
+    expect(event.inbox).toMatchObject({ kind: "direct", unread_count: 1, last_seq: sent.seq, last_message: { id: sent.id, sender_id: ann.id, preview: "are you there?" } });
   });
 
-  it("an open conversation receives new messages and edits as they are committed", async () => {
+  it("an open conversation receives each message and edit once, sharing the one user:<me> channel with the inbox", async () => {
     const [ann, bob] = await Promise.all([newParleyUser(), newParleyUser()]);
     const conversation = await ann.parley.conversations.direct(bob.id);
-    const created = firstOf<MessageEvent>();
+    const inboxSeen: MessageEvent[] = [];
+    const created: MessageEvent[] = [];
     const edited = firstOf<MessageEvent>();
-    open.push(await bob.parley.live.conversation(conversation.id, { message_created: created.handler, message_edited: edited.handler }));
+    open.push(await bob.parley.live.inbox({ message_created: (e) => inboxSeen.push(e) }));
+    open.push(await bob.parley.live.conversation(conversation.id, { message_created: (e) => created.push(e), message_edited: edited.handler }));
+    expect(topicsOf(bob)).toEqual([`conversation:${conversation.id}`, `user:${bob.id}`]);
 
-    const sent = await ann.parley.messages.send(conversation.id, { body: "first draft" });
-    expect((await created.promise).message).toMatchObject({ id: sent.id, body: "first draft", seq: sent.seq });
-    await ann.parley.messages.edit(sent.id, "final");
-    expect((await edited.promise).message).toMatchObject({ id: sent.id, body: "final" });
+    const sent = [];
+    for (const body of ["one", "two", "three"]) sent.push(await ann.parley.messages.send(conversation.id, { body }));
+    await until(() => created.length === 3 && inboxSeen.length === 3, "three messages");
+    await ann.parley.messages.edit(sent[0]!.id, "one, edited");
+    expect((await edited.promise).message).toMatchObject({ id: sent[0]!.id, body: "one, edited" });
+    await pause(200);
+    expect(created.map((e) => e.message.id)).toEqual(sent.map((m) => m.id));
+    expect(inboxSeen.map((e) => e.message.id)).toEqual(sent.map((m) => m.id));
+  });
+
+  it("on() returns an unsubscribe for that handler only", async () => {
+    const [ann, bob] = await Promise.all([newParleyUser(), newParleyUser()]);
+    const conversation = await ann.parley.conversations.direct(bob.id);
+    const chat = await bob.parley.live.conversation(conversation.id);
+    open.push(chat);
+    const [first, second]: [string[], string[]] = [[], []];
+    const offFirst = chat.on("message_created", (e) => first.push(e.message.body ?? ""));
+    chat.on("message_created", (e) => second.push(e.message.body ?? ""));
+    await ann.parley.messages.send(conversation.id, { body: "both" });
+    await until(() => first.length === 1 && second.length === 1, "both handlers");
+    offFirst();
+    await ann.parley.messages.send(conversation.id, { body: "second only" });
+    await until(() => second.length === 2, "the second handler");
+    await pause(200);
+    expect(first).toEqual(["both"]);
+    expect(second).toEqual(["both", "second only"]);
   });
 
   it("members see each other online and typing in a conversation", async () => {
@@ -71,17 +107,21 @@ describe("client SDK: live channels", () => {
     expect(await typing.promise).toEqual({ user_id: ann.id, typing: true });
   });
 
-  it("a member's forged database events never reach the others; the real ones that follow do, with the database's values", async () => {
+  it("nothing a member broadcasts on the conversation topic reaches a data handler; real events do", async () => {
     const [ann, bob, cat] = await Promise.all([newParleyUser(), newParleyUser(), newParleyUser()]);
     const group = await ann.parley.groups.create({ title: "Forgery", memberIds: [bob.id, cat.id] });
     const created: MessageEvent[] = [];
     const reads: MemberReadEvent[] = [];
     const updates: ConversationUpdatedEvent[] = [];
+    const removed: unknown[] = [];
+    const typing: TypingEvent[] = [];
     open.push(
       await bob.parley.live.conversation(group.id, {
         message_created: (e) => created.push(e),
         member_read: (e) => reads.push(e),
         conversation_updated: (e) => updates.push(e),
+        conversation_removed: (e) => removed.push(e),
+        typing: (e) => typing.push(e),
       }),
     );
 
@@ -91,17 +131,13 @@ describe("client SDK: live channels", () => {
       forger.subscribe((status) => (status === "SUBSCRIBED" ? resolve() : status === "CHANNEL_ERROR" ? reject(new Error(status)) : undefined)),
     );
     const fakeMessage = { id: randomUUID(), conversation_id: group.id, seq: 999, sender_id: ann.id, kind: "text", body: "send me your password" };
-    await forger.send({ type: "broadcast", event: "message_created", payload: { id: randomUUID(), conversation_id: group.id, message: fakeMessage } });
-    await forger.send({
-      type: "broadcast",
-      event: "member_read",
-      payload: { id: randomUUID(), conversation_id: group.id, user_id: ann.id, last_read_seq: 999, message_id: null, read_at: new Date().toISOString() },
-    });
-    await forger.send({
-      type: "broadcast",
-      event: "conversation_updated",
-      payload: { id: randomUUID(), conversation_id: group.id, conversation: { id: group.id, kind: "group", title: "Hacked", description: null, avatar_url: null, updated_at: new Date().toISOString() } },
-    });
+    const now = new Date().toISOString();
+    await forger.send({ type: "broadcast", event: "message_created", payload: { id: randomUUID(), conversation_id: group.id, message: fakeMessage, inbox: null } });
+    await forger.send({ type: "broadcast", event: "member_read", payload: { id: randomUUID(), conversation_id: group.id, user_id: ann.id, last_read_seq: 999, message_id: null, read_at: now } });
+    await forger.send({ type: "broadcast", event: "conversation_deleted", payload: { id: randomUUID(), conversation_id: group.id } });
+    await forger.send({ type: "broadcast", event: "conversation_removed", payload: { id: randomUUID(), conversation_id: group.id, reason: "deleted" } });
+    await forger.send({ type: "broadcast", event: "conversation_updated", payload: { id: randomUUID(), conversation_id: group.id, conversation: { id: group.id, title: "Hacked" } } });
+    await forger.send({ type: "broadcast", event: "typing", payload: { user_id: ann.id, typing: "not a boolean" } });
 
     // Then real events: Ann writes, Bob reads it on his other device, Ann renames the group.
     const real = await ann.parley.messages.send(group.id, { body: "the real one" });
@@ -110,13 +146,112 @@ describe("client SDK: live channels", () => {
     await until(() => updates.length > 0, "the real rename");
     await cat.client.removeChannel(forger);
 
-    // What Bob's handler got are real rows: system messages of the group, and Ann's message; no forgery.
     expect(created.map((e) => e.message.id)).not.toContain(fakeMessage.id);
-    expect(created.filter((e) => e.message.kind !== "system").map((e) => e.message)).toEqual([
-      expect.objectContaining({ id: real.id, sender_id: ann.id, body: "the real one", seq: real.seq }),
-    ]);
+    expect(userMessages(created)).toEqual([real.id]);
     expect(reads.filter((r) => r.last_read_seq === 999)).toEqual([]);
     expect(updates.map((u) => u.conversation.title)).toEqual(["Renamed for real"]);
+    expect(removed).toEqual([]);
+    expect(typing).toEqual([]); // a malformed signal is dropped too
+  });
+
+  it("a removed member hears conversation_removed once and the SDK leaves the conversation topic", async () => {
+    const [ann, bob] = await Promise.all([newParleyUser(), newParleyUser()]);
+    const group = await ann.parley.groups.create({ title: "Bye", memberIds: [bob.id] });
+    const removed = firstOf<unknown>();
+    const created: MessageEvent[] = [];
+    open.push(await bob.parley.live.conversation(group.id, { conversation_removed: removed.handler, message_created: (e) => created.push(e) }));
+    await ann.parley.groups.removeMember(group.id, bob.id);
+    expect(await removed.promise).toMatchObject({ conversation_id: group.id, reason: "removed" });
+    await until(() => !topicsOf(bob).includes(`conversation:${group.id}`), "the topic left");
+    await ann.parley.messages.send(group.id, { body: "after bob" });
+    await pause(300);
+    expect(created.filter((e) => e.message.body === "after bob")).toEqual([]);
+  });
+
+  it("a large group: notices on conversation:<id>:events become the same events, read through RLS, each once and in order", async () => {
+    const [ann, bob, cat] = await Promise.all([newParleyUser(), newParleyUser(), newParleyUser()]);
+    const group = await ann.parley.groups.create({ title: "Crowd", memberIds: [bob.id, cat.id, ...(await fillers(INBOX_FANOUT_MAX - 1))] });
+    expect(await bob.parley.live.topics()).toEqual([`user:${bob.id}`, `conversation:${group.id}:events`]);
+    const created: MessageEvent[] = [];
+    const changed: MessageEvent[] = [];
+    const reads: MemberReadEvent[] = [];
+    const added: MembersAddedEvent[] = [];
+    const gone: MembersRemovedEvent[] = [];
+    const roles: unknown[] = [];
+    const updated = firstOf<ConversationUpdatedEvent>();
+    const inboxSeen: MessageEvent[] = [];
+    open.push(await bob.parley.live.inbox({ message_created: (e) => inboxSeen.push(e) }));
+    open.push(
+      await bob.parley.live.conversation(group.id, {
+        message_created: (e) => created.push(e),
+        message_edited: (e) => changed.push(e),
+        message_deleted: (e) => changed.push(e),
+        member_read: (e) => reads.push(e),
+        members_added: (e) => added.push(e),
+        members_removed: (e) => gone.push(e),
+        member_role_changed: (e) => roles.push(e),
+        conversation_updated: updated.handler,
+      }),
+    );
+    expect(topicsOf(bob)).toEqual([`conversation:${group.id}`, `conversation:${group.id}:events`, `user:${bob.id}`]);
+
+    // A burst: five sends in a row are read in a few list_messages calls and delivered once each, in order.
+    const sent = await Promise.all(["a", "b", "c", "d", "e"].map((body) => ann.parley.messages.send(group.id, { body })));
+    sent.sort((x, y) => x.seq - y.seq);
+    await until(() => userMessages(created).length === 5, "the burst");
+    expect(created.filter((e) => e.message.kind !== "system").map((e) => [e.message.id, e.message.body])).toEqual(sent.map((m) => [m.id, m.body]));
+    expect(created.every((e) => e.inbox === null)).toBe(true);
+    await until(() => userMessages(inboxSeen).length === 5, "the inbox's copy");
+
+    await ann.parley.messages.edit(sent[0]!.id, "a, edited");
+    await ann.parley.messages.remove(sent[1]!.id);
+    await cat.parley.messages.markRead(group.id);
+    await ann.parley.groups.setRole(group.id, cat.id, "admin");
+    // Membership notices of one burst are read together and report the net change: wait for this one.
+    await until(() => roles.length === 1, "the role change");
+    await ann.parley.groups.removeMember(group.id, cat.id);
+    const dan = await newParleyUser();
+    await ann.parley.groups.addMembers(group.id, [dan.id]);
+    await ann.parley.groups.update(group.id, { title: "Crowd, renamed" });
+    expect((await updated.promise).conversation).toMatchObject({ id: group.id, title: "Crowd, renamed" });
+    await until(() => added.length > 0 && gone.length > 0 && changed.length >= 2 && reads.some((r) => r.user_id === cat.id), "the other events");
+    expect(changed.map((e) => [e.message.id, e.message.body, e.message.deleted_at !== null])).toEqual([
+      [sent[0]!.id, "a, edited", false],
+      [sent[1]!.id, null, true],
+    ]);
+    expect(reads.find((r) => r.user_id === cat.id)).toMatchObject({ conversation_id: group.id, last_read_seq: expect.any(Number) });
+    expect(roles).toEqual([expect.objectContaining({ user_id: cat.id, role: "admin", previous_role: "member" })]);
+    expect(gone).toEqual([expect.objectContaining({ user_ids: [cat.id], member_count: INBOX_FANOUT_MAX + 1 })]);
+    expect(added).toEqual([expect.objectContaining({ members: [expect.objectContaining({ user_id: dan.id, role: "member" })], member_count: INBOX_FANOUT_MAX + 2 })]);
+  });
+
+  it("follows a group across the fan-out bound: one delivery per message before, during and after the switch", async () => {
+    const [ann, bob, cat] = await Promise.all([newParleyUser(), newParleyUser(), newParleyUser()]);
+    // Exactly at the bound: per-member events on user:<me>.
+    const group = await ann.parley.groups.create({ title: "Growing", memberIds: [bob.id, ...(await fillers(INBOX_FANOUT_MAX - 2))] });
+    const created: MessageEvent[] = [];
+    const switched: boolean[] = [];
+    open.push(await bob.parley.live.inbox({ conversation_fanout_changed: (e) => switched.push(e.inbox_fanout) }));
+    open.push(await bob.parley.live.conversation(group.id, { message_created: (e) => created.push(e) }));
+    const before = await ann.parley.messages.send(group.id, { body: "before" });
+    await until(() => userMessages(created).includes(before.id), "the message before");
+
+    await ann.parley.groups.addMembers(group.id, [cat.id]); // one over: notices from now on
+    const during = await ann.parley.messages.send(group.id, { body: "during" });
+    await until(() => switched.length === 1, "conversation_fanout_changed");
+    await until(() => topicsOf(bob).includes(`conversation:${group.id}:events`), "the events topic");
+    const after = await ann.parley.messages.send(group.id, { body: "after" });
+    await until(() => userMessages(created).includes(after.id), "the message after");
+
+    await ann.parley.groups.removeMember(group.id, cat.id); // back at the bound
+    await until(() => switched.length === 2 && !topicsOf(bob).includes(`conversation:${group.id}:events`), "back to user:<me>");
+    const back = await ann.parley.messages.send(group.id, { body: "back" });
+    await until(() => userMessages(created).includes(back.id), "the message back");
+    await pause(300);
+    expect(switched).toEqual([false, true]);
+    expect(userMessages(created)).toEqual([before.id, during.id, after.id, back.id]);
+    const seqs = created.map((e) => e.message.seq);
+    expect(seqs).toEqual([...new Set(seqs)].sort((x, y) => x - y));
   });
 
   it("someone outside the conversation cannot open its channel", async () => {
@@ -124,5 +259,6 @@ describe("client SDK: live channels", () => {
     const conversation = await ann.parley.conversations.direct(bob.id);
     const refused = await refusal(eve.parley.live.conversation(conversation.id));
     expect(refused.code).toBe("channel_refused");
+    await until(() => topicsOf(eve).length === 0, "every channel left");
   });
 });

@@ -1,8 +1,9 @@
 // Helpers for the Parley realtime event suites: signed-up users (official client), their private channels, cleanup.
+import { randomUUID } from "node:crypto";
 import type { RealtimeChannel } from "@supabase/supabase-js";
 import { afterEach } from "vitest";
-import { newUser, parleyOf, type TestUser } from "../support/clients.ts";
-import { Inbox, joined, subscribe, type SubscribeOutcome } from "../realtime/support.ts";
+import { makeClient, newUser, parleyOf, type TestUser } from "../support/clients.ts";
+import { Inbox, joined, newRtUser, subscribe, tokenFor, type SubscribeOutcome } from "../realtime/support.ts";
 
 export interface Broadcast {
   event: string;
@@ -65,3 +66,37 @@ export async function rpc<T>(u: TestUser, fn: string, args: Record<string, unkno
 }
 
 export const byEvent = (event: string) => (m: Broadcast): boolean => m.event === event;
+
+/** `count` users made directly in the database (no Auth round trip): fillers to grow a group past the fan-out bound. */
+export async function fillers(count: number): Promise<string[]> {
+  return Promise.all(Array.from({ length: count }, async () => (await newRtUser()).id));
+}
+
+/** The inbox fan-out bound (parley_internal.realtime_limits): above it a group's events go to conversation:<id>:events. */
+export const INBOX_FANOUT_MAX = 100;
+
+/** A group of `owner` with `members` and enough fillers to be above the fan-out bound. */
+export async function largeGroup(owner: TestUser, members: TestUser[], title = "Large group"): Promise<{ id: string }> {
+  const extra = await fillers(INBOX_FANOUT_MAX + 1 - members.length);
+  return rpc<{ id: string }>(owner, "create_group", { title, member_ids: [...members.map((m) => m.id), ...extra] });
+}
+
+/** A fresh access token for `u` (a later `iat`), as a token refresh would hand Realtime. */
+export const refreshedToken = (u: TestUser): Promise<string> => tokenFor(u.id, 3600, { session_id: randomUUID() });
+
+/** Broadcasts collected so far whose payload names `conversationId`. */
+export const about = (l: Listening, conversationId: string): Broadcast[] => l.events.items.filter((m) => m.payload?.conversation_id === conversationId);
+
+/** Waits `ms` (for asserting that nothing arrives). */
+export const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Another client signed in as `u` (a second device), disconnected after the test like the others. */
+export async function secondDevice(u: TestUser): Promise<TestUser> {
+  const client = makeClient();
+  const { data, error } = await client.auth.signInWithPassword({ email: u.email, password: u.password });
+  if (error || !data.session) throw new Error(`secondDevice: sign-in failed: ${error?.message ?? "no session"}`);
+  await client.realtime.setAuth(data.session.access_token);
+  const device = { ...u, client, accessToken: data.session.access_token };
+  users.push(device);
+  return device;
+}

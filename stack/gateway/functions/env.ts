@@ -105,8 +105,8 @@ export function functionEnv(
     SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: config.publishableKey }),
     SUPABASE_SECRET_KEYS: JSON.stringify({ default: config.secretKey }),
     SUPABASE_JWKS: jwksOf(config.jwtSecret, config.signingKeys ?? []),
-    // Set by the stack itself, after the secrets, so a function can tell this runtime from a deployment
-    // (a self-hosted Supabase also reaches its API at http://kong:8000; host names prove nothing).
+    // Tells Parley's functions they run on a local stack, the only place LiveKit's dev defaults apply
+    // (functions/_shared/livekit-config.ts); a deployed or self-hosted runtime never sets it.
     PARLEY_LOCAL: "1",
   };
 }

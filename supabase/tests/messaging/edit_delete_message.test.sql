@@ -1,6 +1,6 @@
 -- edit_message and delete_message: who may, tombstones, and refusals that change nothing.
 begin;
-select plan(24);
+select plan(25);
 
 -- Cast (prefix b1): user 01, other 02.
 select tests.create_user('b1000000-0000-0000-0000-000000000001', 'b1_Alice');
@@ -42,6 +42,8 @@ select is(tests.value_of($$select coalesce(body, '<null>') from parley.edit_mess
   'EDIT-04 an attachment''s caption can be cleared');
 select is(tests.error_of($$select parley.edit_message(pg_temp.msg(3), '  ')$$), '22023 body_required',
   'EDIT-05 a text message cannot be edited to blank');
+select is(tests.error_of(format('select parley.edit_message(%L, %L)', pg_temp.msg(3), U&'\00A0\000A\200B')), '22023 body_required',
+  'EDIT-12 nor to only NBSP, newlines or zero-width spaces');
 select is(tests.error_of($$select parley.edit_message(pg_temp.msg(3), repeat('x', 4001))$$), '22023 body_too_long',
   'EDIT-06 an edit over 4000 characters is refused');
 select is(tests.error_of($$select parley.edit_message(pg_temp.msg(3), 'x', jsonb_build_object('big', repeat('x', 5000)))$$), '22023 metadata_too_large',

@@ -1,6 +1,6 @@
 -- send_message / send_direct_message / get_or_create_direct_conversation: rules, errors, idempotent retry, limits.
 begin;
-select plan(47);
+select plan(49);
 
 -- Cast: owner 01, admin 02, member 03, stranger 04, direct partner 05 (prefix b4).
 select tests.create_user('b4000000-0000-0000-0000-000000000001', 'b4_owner');
@@ -90,6 +90,12 @@ select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-0
 -- Bad input and limits
 select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', '   ')$$),
   '22023 body_required', 'SEND-26 a blank text message is refused');
+select is(array(select tests.error_of(format('select parley.send_message(%L, %L)', 'b4c00000-0000-0000-0000-000000000001', b))
+                  from unnest(array[E'\n', E'\t', E' \r\n ', U&'\00A0', U&'\200B', U&'\3000\FEFF', U&'\2060 \202F']) b),
+  array_fill('22023 body_required'::text, array[7]),
+  'SEND-48 a body of only other white space or invisible characters (newline, tab, NBSP, zero-width, ideographic space) is refused');
+select is(parley_internal.is_blank(U&' \200Bhi\00A0'), false,
+  'SEND-49 one visible character among them is a message');
 select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', repeat('x', 4001))$$),
   '22023 body_too_long', 'SEND-27 a body over 4000 characters is refused');
 select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', repeat('x', 4000))$$),
