@@ -38,6 +38,7 @@ begin
     "title_max_chars": 100,
     "group_max_members": 256,
     "metadata_max_bytes": 4096,
+    "metadata_max_depth": 32,
     "avatar_url_max_chars": 2048,
     "description_max_chars": 1000,
     "attachment_name_max_chars": 255,

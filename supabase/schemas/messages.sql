@@ -84,7 +84,7 @@ comment on function parley_internal.check_page(integer) is 'Raises 22023 invalid
 revoke execute on function parley_internal.check_page(integer) from public, anon;
 grant execute on function parley_internal.check_page(integer) to authenticated, service_role;
 
--- Metadata: a JSON object of bounded size (null means {}).
+-- Metadata: a JSON object of bounded size and depth (null means {}).
 create or replace function parley_internal.check_metadata(metadata jsonb)
 returns jsonb
 language plpgsql
@@ -94,6 +94,7 @@ set search_path = ''
 as $$
 declare
   v_max int := (parley_internal.limits() ->> 'metadata_max_bytes')::int;
+  v_depth int := (parley_internal.limits() ->> 'metadata_max_depth')::int;
 begin
   if metadata is null then
     return '{}'::jsonb;
@@ -106,16 +107,29 @@ begin
     raise exception 'metadata is % bytes; the limit is %', octet_length(metadata::text), v_max
       using errcode = '22023', hint = 'metadata_too_large';
   end if;
+  -- Depth is bounded here, not by a gateway: nothing stands between PostgREST and this function in
+  -- production, and clients walk metadata recursively. An object or array at level v_depth (the root is
+  -- level 0) is nesting v_depth + 1 deep. Checked after the size, so the walk covers at most v_max bytes.
+  if jsonb_path_exists(metadata, ('strict $.**{' || v_depth || '} ? (@.type() == "object" || @.type() == "array")')::jsonpath) then
+    raise exception 'metadata nests objects and arrays more than % levels deep', v_depth
+      using errcode = '22023', hint = 'metadata_too_deep';
+  end if;
   return metadata;
 end;
 $$;
-comment on function parley_internal.check_metadata(jsonb) is 'Validates message metadata; returns {} for null.';
+comment on function parley_internal.check_metadata(jsonb) is 'Validates message metadata (an object, at most metadata_max_bytes and metadata_max_depth); returns {} for null.';
 revoke execute on function parley_internal.check_metadata(jsonb) from public, anon, authenticated, service_role;
 
--- True when a body shows nothing: empty, or only white space and invisible characters — the ASCII
--- controls \t \n \v \f \r, every Unicode space separator (NBSP, en/em spaces, ideographic space …),
--- the line and paragraph separators, and the zero-width ones (U+200B–U+200D, U+2060, U+FEFF).
--- btrim() alone strips only the ASCII space.
+-- True when a body shows nothing: empty, or only characters that render as nothing. btrim() alone strips
+-- only the ASCII space. The class: every control character (C0 incl. \t \n \v \f \r, DEL, C1 incl.
+-- U+0085); Unicode White_Space (NBSP, U+1680, U+2000–U+200A, U+2028/U+2029, U+202F, U+205F, U+3000);
+-- the default-ignorable code points, which fonts draw as nothing (soft hyphen, combining grapheme joiner,
+-- U+061C, Hangul fillers U+115F/U+1160/U+3164/U+FFA0, Khmer U+17B4/U+17B5, Mongolian U+180B–U+180F,
+-- zero-width space/joiners and direction marks U+200B–U+200F, bidi embeddings U+202A–U+202E, word joiner,
+-- invisible operators and isolates U+2060–U+206F, variation selectors, U+FEFF, U+FFF0–U+FFF8, shorthand
+-- format controls, musical format controls, tags and supplementary selectors U+E0000–U+E0FFF); and
+-- U+2800 BRAILLE PATTERN BLANK, the usual way to post an "empty" message past such checks. Written as
+-- escapes rather than [[:space:]] so the answer does not depend on the database's locale.
 create or replace function parley_internal.is_blank(body text)
 returns boolean
 language sql
@@ -123,9 +137,11 @@ immutable
 security invoker
 set search_path = ''
 as $$
-  select is_blank.body !~ '[^ \t\n\v\f\r\u0085\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]';
+  select is_blank.body !~ ('[^\u0001-\u0020\u007f-\u00a0\u00ad\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5'
+    || '\u180b-\u180f\u2000-\u200f\u2028-\u202f\u205f-\u206f\u2800\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0'
+    || '\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]');
 $$;
-comment on function parley_internal.is_blank(text) is 'True when a message body is empty or only white space / zero-width characters (refused as body_required).';
+comment on function parley_internal.is_blank(text) is 'True when a message body is empty or only white space, control or invisible (default-ignorable) characters (refused as body_required).';
 revoke execute on function parley_internal.is_blank(text) from public, anon;
 grant execute on function parley_internal.is_blank(text) to authenticated, service_role;
 

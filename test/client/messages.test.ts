@@ -1,5 +1,7 @@
 // The SDK's messaging end to end: official supabase-js client → local stack → Postgres rules.
 import { describe, expect, it } from "vitest";
+import type { Json } from "../../client/types.ts";
+import { stackEnv } from "../support/env.ts";
 import { newParleyUser, refusal } from "./parley.ts";
 
 describe("client SDK: direct messages", () => {
@@ -65,6 +67,38 @@ describe("client SDK: direct messages", () => {
     const blank = await refusal(ann.parley.messages.send(conversation.id, { body: "   " }));
     expect(blank.code).toBe("body_required");
     expect((await bob.parley.messages.list(conversation.id)).items).toEqual([]);
+  });
+
+  it("blank bodies of any whitespace or invisible characters, too-deep metadata and lone surrogates are refused (issue 23)", async () => {
+    const [ann, bob] = await Promise.all([newParleyUser(), newParleyUser()]);
+    const conversation = await ann.parley.conversations.direct(bob.id);
+    const send = (body: string, metadata?: { [key: string]: Json }) => ann.parley.messages.send(conversation.id, { body, metadata });
+    for (const body of ["\n", "\t", "\u00a0", "\u200b", " \r\n\u2060\ufeff\u200d\u2800 "]) {
+      expect(await refusal(send(body)), JSON.stringify(body)).toMatchObject({ code: "body_required", status: 400 });
+    }
+    const kept = await send("kept");
+    expect((await refusal(ann.parley.messages.edit(kept.id, "\u00a0\n"))).code).toBe("body_required");
+
+    // 33 levels of objects: the database bounds the depth itself.
+    let deep: { [key: string]: Json } = {};
+    for (let i = 0; i < 32; i++) deep = { a: deep };
+    expect(await refusal(send("x", deep))).toMatchObject({ code: "metadata_too_deep", status: 400 });
+
+    // 5,000 levels (supabase-js cannot even stringify it, so plain fetch): a clean 400, not the gateway's 500.
+    const res = await fetch(`${stackEnv.url}/rest/v1/rpc/send_message`, {
+      method: "POST",
+      headers: { apikey: stackEnv.anonKey, authorization: `Bearer ${ann.accessToken}`, "content-profile": "parley", "content-type": "application/json" },
+      body: `{"conversation_id":"${conversation.id}","body":"x","metadata":{"d":${"[".repeat(5000)}${"]".repeat(5000)}}}`,
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: "22023", hint: "metadata_too_large" });
+
+    // A lone surrogate is refused as PostgREST refuses it, not stored as U+FFFD.
+    expect(await refusal(send("hi \ud800"))).toMatchObject({ code: "PGRST102", status: 400 });
+    expect(await refusal(ann.parley.messages.edit(kept.id, "\udc00"))).toMatchObject({ code: "PGRST102", status: 400 });
+
+    const history = await bob.parley.messages.list(conversation.id);
+    expect(history.items.map((m) => m.body)).toEqual(["kept"]);
   });
 
   it("someone outside a conversation can neither read nor write it, and learns nothing about it", async () => {

@@ -1,4 +1,5 @@
 // One joined channel on one socket: broadcast, presence, access_token refresh, leave, and server-side stops.
+import { stringifyJson } from "../json.ts";
 import { readPermissions, writePermission, type AuthContext, type Extension } from "./authorize.ts";
 import type { Core, PgSubscriber } from "./core.ts";
 import type { Binding } from "./filters.ts";
@@ -152,7 +153,7 @@ export class Channel implements RoomMember, PgSubscriber {
   /** A client broadcast: dropped silently when the channel may not write; acknowledged when asked. */
   async handleBroadcast(b: Broadcast, ref: string | null): Promise<void> {
     if (!(await this.mayWrite("broadcast")) || this.closed) return;
-    const size = b.kind === "user" ? (b.binary?.byteLength ?? JSON.stringify(b.json ?? null).length) : JSON.stringify(b.map).length;
+    const size = b.kind === "user" ? (b.binary?.byteLength ?? stringifyJson(b.json ?? null).length) : stringifyJson(b.map).length;
     if (size > this.core.options.maxPayloadBytes) {
       if (this.ack) this.reply(ref, "error", "payload_size_exceeded");
       return;

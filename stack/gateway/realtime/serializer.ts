@@ -1,4 +1,6 @@
 // Phoenix wire formats Realtime speaks: vsn 1.0.0 (JSON objects) and 2.0.0 (JSON arrays + binary broadcast frames).
+// Payloads are encoded at any depth, as Realtime's Jason does (JSON.stringify alone throws past ~4,000 levels).
+import { stringifyJson } from "../json.ts";
 
 export type Vsn = "1.0.0" | "2.0.0";
 
@@ -106,8 +108,8 @@ function decodeUserBroadcastPush(buf: Buffer): UserBroadcastPush {
 
 /** Encodes a message for a socket of the given version. */
 export function encode(vsn: Vsn, m: Message): string {
-  if (vsn === "2.0.0") return JSON.stringify([m.join_ref, m.ref, m.topic, m.event, m.payload]);
-  return JSON.stringify({ topic: m.topic, event: m.event, payload: m.payload, ref: m.ref });
+  if (vsn === "2.0.0") return stringifyJson([m.join_ref, m.ref, m.topic, m.event, m.payload]);
+  return stringifyJson({ topic: m.topic, event: m.event, payload: m.payload, ref: m.ref });
 }
 
 /** Frames already built for a broadcast, per protocol version and topic: a fan-out encodes once. */
@@ -134,9 +136,9 @@ function buildBroadcast(vsn: Vsn, topic: string, b: Broadcast): string | Buffer 
   }
   const t = Buffer.from(topic, "utf8");
   const e = Buffer.from(b.event, "utf8");
-  const m = b.meta ? Buffer.from(JSON.stringify(b.meta), "utf8") : Buffer.alloc(0);
+  const m = b.meta ? Buffer.from(stringifyJson(b.meta), "utf8") : Buffer.alloc(0);
   if (t.length > 255 || e.length > 255 || m.length > 255) return undefined;
-  const body = b.binary ? Buffer.from(b.binary) : Buffer.from(JSON.stringify(b.json ?? {}), "utf8");
+  const body = b.binary ? Buffer.from(b.binary) : Buffer.from(stringifyJson(b.json ?? {}), "utf8");
   const head = Buffer.from([KIND_USER_BROADCAST, t.length, e.length, m.length, b.binary ? 0 : 1]);
   return Buffer.concat([head, t, e, m, body]);
 }

@@ -145,10 +145,10 @@ export function createRestService(ctx: ServiceContext): Service {
       // text/plain, text/xml and octet-stream bodies go whole to a function's single unnamed text/xml/bytea parameter.
       const raw = method === "POST" ? rawRpcBody(req.headers.get("content-type")) : undefined;
       if (raw) return handleRpc(h, segments[1]!, { type: raw, value: raw === "bytea" ? Buffer.from(await req.arrayBuffer()) : await req.text() }, false);
-      const json = method === "POST" ? bodyAsJson(req.headers.get("content-type"), await req.text()) : "";
+      const json = method === "POST" ? bodyAsJson(req.headers.get("content-type"), new Uint8Array(await req.arrayBuffer())) : "";
       return handleRpc(h, segments[1]!, json, method === "HEAD");
     }
-    const body = method === "GET" || method === "HEAD" ? "" : bodyAsJson(req.headers.get("content-type"), await req.text());
+    const body = method === "GET" || method === "HEAD" ? "" : bodyAsJson(req.headers.get("content-type"), new Uint8Array(await req.arrayBuffer()));
     const name = segments[0]!;
     const table = schemaCache.tables.get(qualified(schema, name));
     if (!table) {

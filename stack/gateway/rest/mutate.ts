@@ -1,5 +1,7 @@
 // POST (insert/upsert), PATCH (update) and DELETE on a table, with PostgREST's RETURNING shapes and statuses.
+import { stringifyJson } from "../json.ts";
 import { ApiError, errors } from "./errors.ts";
+import { parseJsonBody } from "./payload.ts";
 import type { Scoped } from "./query-params.ts";
 import { applyOverrides, baseHeaders, contentRange, contentType, execute, type Handling } from "./respond.ts";
 import type { Table } from "./schema-cache.ts";
@@ -7,14 +9,6 @@ import { buildLevel, checkConsumed, levelQuery, newContext, wrapRows, type Sourc
 import { ident, Params, qident } from "./sql.ts";
 
 type Row = Record<string, unknown>;
-
-function parseBody(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw errors.invalidBody("Empty or invalid json");
-  }
-}
 
 /** Columns to write: `columns=` or the payload's keys (which must match across rows), all checked against the table. */
 function payloadColumns(h: Handling, table: Table, rows: Row[]): string[] {
@@ -95,14 +89,14 @@ async function run(h: Handling, table: Table, statement: string, params: Params,
 }
 
 export async function insert(h: Handling, table: Table, raw: string, kind: "insert" | "put" = "insert"): Promise<Response> {
-  const parsed = raw.trim() ? parseBody(raw) : undefined;
+  const parsed = raw.trim() ? parseJsonBody(raw) : undefined;
   if (parsed === undefined || parsed === null || typeof parsed !== "object") throw errors.invalidBody("Empty or invalid json");
   const rows = (Array.isArray(parsed) ? parsed : [parsed]) as Row[];
   if (rows.some((r) => !r || typeof r !== "object" || Array.isArray(r))) throw errors.invalidBody("Empty or invalid json");
   const cols = payloadColumns(h, table, rows);
   const params = new Params();
   const t = qident(table.schema, table.name);
-  const body = params.add(JSON.stringify(rows), "json");
+  const body = params.add(stringifyJson(rows), "json");
   const values = cols.map((c) => {
     const col = table.columns.find((x) => x.name === c)!;
     const v = `_p.${ident(c)}`;
@@ -127,7 +121,7 @@ export async function insert(h: Handling, table: Table, raw: string, kind: "inse
 }
 
 export async function update(h: Handling, table: Table, raw: string): Promise<Response> {
-  const parsed = raw.trim() ? parseBody(raw) : {};
+  const parsed = raw.trim() ? parseJsonBody(raw) : {};
   if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw errors.invalidBody("Empty or invalid json");
   const cols = payloadColumns(h, table, [parsed as Row]);
   const params = new Params();
@@ -138,7 +132,7 @@ export async function update(h: Handling, table: Table, raw: string): Promise<Re
     // An empty body updates nothing (PostgREST answers as if no row matched).
     return run(h, table, `select * from ${t} where false`, params, { ...ret, rowsSql: (cte) => ret.rowsSql(cte) }, "update");
   }
-  const body = params.add(JSON.stringify(parsed), "json");
+  const body = params.add(stringifyJson(parsed), "json");
   const sets = cols.map((c) => `${ident(c)} = _p.${ident(c)}`).join(", ");
   const statement = `update ${t} as ${ident(table.name)} set ${sets} from json_populate_record(null::${t}, ${body}) as _p${where} ${ret.clause}`;
   return run(h, table, statement, params, ret, "update");
@@ -160,7 +154,7 @@ export async function put(h: Handling, table: Table, raw: string): Promise<Respo
   if (!table.pk.length || top.logic.length || top.filters.length !== table.pk.length || !table.pk.every((c) => byPk.has(c))) {
     throw new ApiError(405, "PGRST105", "Filters must include all and only primary key columns with 'eq' operators");
   }
-  const parsed = raw.trim() ? parseBody(raw) : undefined;
+  const parsed = raw.trim() ? parseJsonBody(raw) : undefined;
   const rows = Array.isArray(parsed) ? parsed : [parsed];
   const row = rows[0] as Row | undefined;
   if (rows.length !== 1 || !row || typeof row !== "object" || Array.isArray(row)) throw errors.invalidBody("Empty or invalid json");

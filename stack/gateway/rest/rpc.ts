@@ -1,5 +1,7 @@
 // /rpc/<fn>: overload resolution by argument names, named-argument calls, result shaping like PostgREST.
+import { stringifyJson } from "../json.ts";
 import { ApiError, errors } from "./errors.ts";
+import { parseJsonBody } from "./payload.ts";
 import { readFrom, paging } from "./read.ts";
 import { baseHeaders, applyOverrides, execute, readResponse, type Handling } from "./respond.ts";
 import { closest } from "./did-you-mean.ts";
@@ -56,12 +58,12 @@ function resolve(h: Handling, name: string, keys: string[], post: boolean, raw?:
   throw notFound(h, name, keys);
 }
 
-/** A JSON value as the text PostgreSQL parses for the parameter's type. */
+/** A JSON value as the text PostgreSQL parses for the parameter's type (at any depth, as PostgREST passes it on). */
 function toText(v: unknown, type: string): string | null {
   if (v === null || v === undefined) return null;
-  if (type === "json" || type === "jsonb") return JSON.stringify(v);
+  if (type === "json" || type === "jsonb") return stringifyJson(v);
   if (type.endsWith("[]") && Array.isArray(v)) return pgArray(v);
-  if (typeof v === "object") return JSON.stringify(v);
+  if (typeof v === "object") return stringifyJson(v);
   return String(v);
 }
 
@@ -69,7 +71,7 @@ function pgArray(items: unknown[]): string {
   const parts = items.map((i) => {
     if (i === null || i === undefined) return "NULL";
     if (Array.isArray(i)) return pgArray(i);
-    const s = typeof i === "object" ? JSON.stringify(i) : String(i);
+    const s = typeof i === "object" ? stringifyJson(i) : String(i);
     return arrayLiteral([s]).slice(1, -1);
   });
   return `{${parts.join(",")}}`;
@@ -94,14 +96,7 @@ export async function handleRpc(h: Handling, name: string, rawBody: string | Raw
   if (typeof rawBody !== "string") {
     // Raw bodies carry no named arguments.
   } else if (post) {
-    let body: unknown = {};
-    if (rawBody.trim()) {
-      try {
-        body = JSON.parse(rawBody);
-      } catch {
-        throw errors.invalidBody("Empty or invalid json");
-      }
-    }
+    const body: unknown = rawBody.trim() ? parseJsonBody(rawBody) : {};
     if (body && typeof body === "object" && !Array.isArray(body)) for (const [k, v] of Object.entries(body)) args.set(k, v);
   } else {
     for (const [k, v] of h.query.args) {

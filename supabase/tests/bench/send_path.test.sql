@@ -15,10 +15,12 @@ insert into parley.conversation_members (conversation_id, user_id, role) values
   ('bfc00000-0000-0000-0000-000000000001', 'bf000000-0000-0000-0000-000000000002', 'member'),
   ('bfc00000-0000-0000-0000-000000000002', 'bf000000-0000-0000-0000-000000000001', 'owner');
 
--- The limits are the very values the first definition built (it is copied here to guard the constant).
+-- The limits are the very values the first definition built (it is copied here to guard the constant),
+-- plus metadata_max_depth (issue 23).
 select is(parley_internal.limits(), jsonb_build_object(
     'body_max_chars', 4000,
     'metadata_max_bytes', 4096,
+    'metadata_max_depth', 32,
     'title_max_chars', 100,
     'description_max_chars', 1000,
     'avatar_url_max_chars', 2048,

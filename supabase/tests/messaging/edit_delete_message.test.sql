@@ -1,6 +1,6 @@
 -- edit_message and delete_message: who may, tombstones, and refusals that change nothing.
 begin;
-select plan(25);
+select plan(29);
 
 -- Cast (prefix b1): user 01, other 02.
 select tests.create_user('b1000000-0000-0000-0000-000000000001', 'b1_Alice');
@@ -48,6 +48,14 @@ select is(tests.error_of($$select parley.edit_message(pg_temp.msg(3), repeat('x'
   'EDIT-06 an edit over 4000 characters is refused');
 select is(tests.error_of($$select parley.edit_message(pg_temp.msg(3), 'x', jsonb_build_object('big', repeat('x', 5000)))$$), '22023 metadata_too_large',
   'EDIT-07 oversized metadata in an edit is refused');
+select is(tests.error_of($$select parley.edit_message(pg_temp.msg(3), E'\n\t\r')$$), '22023 body_required',
+  'EDIT-30 a text message cannot be edited to newlines and tabs');
+select is(tests.error_of($$select parley.edit_message(pg_temp.msg(3), E'\u00a0\u200b\u2060\ufeff')$$), '22023 body_required',
+  'EDIT-31 nor to no-break and zero-width spaces');
+select is(tests.error_of($$select parley.edit_message(pg_temp.msg(3), 'x', (repeat('{"a":', 33) || '1' || repeat('}', 33))::jsonb)$$), '22023 metadata_too_deep',
+  'EDIT-32 metadata nested 33 deep in an edit is refused');
+select is(tests.value_of($$select body from parley.edit_message(pg_temp.msg(5), E'\u00a0m5\u200b')$$), E'\u00a0m5\u200b',
+  'EDIT-33 an edit with one visible character is accepted as sent');
 select is(tests.error_of($$select parley.edit_message('b6000000-0000-0000-0000-0000000000ff', 'x')$$), 'PT404 message_not_found',
   'EDIT-08 editing an unknown message is refused');
 select tests.authenticate_as('b6000000-0000-0000-0000-000000000001');

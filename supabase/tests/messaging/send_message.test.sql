@@ -1,6 +1,6 @@
 -- send_message / send_direct_message / get_or_create_direct_conversation: rules, errors, idempotent retry, limits.
 begin;
-select plan(49);
+select plan(60);
 
 -- Cast: owner 01, admin 02, member 03, stranger 04, direct partner 05 (prefix b4).
 select tests.create_user('b4000000-0000-0000-0000-000000000001', 'b4_owner');
@@ -150,6 +150,31 @@ select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-0
 select tests.authenticate_as('b4000000-0000-0000-0000-000000000003');
 select is(tests.error_of($$select parley.send_direct_message('b4000000-0000-0000-0000-000000000001', 'x', client_id => 'b4d00000-0000-0000-0000-000000000001')$$),
   '23505 client_id_conflict', 'SEND-47 reusing a client_id in another conversation is a conflict');
+
+-- Blank bodies beyond spaces, and metadata depth (issue 23). Still the member (03) in the group.
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', E' \t\r\n\f\v\u0085 ')$$),
+  '22023 body_required', 'SEND-61 a text body of tabs, CR/LF, form feed, vertical tab and NEL is refused');
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', E'\u00a0\u2007\u202f\u3000')$$),
+  '22023 body_required', 'SEND-62 a text body of no-break and ideographic spaces is refused');
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', E'\u200c\u200d\u2060\ufeff\u00ad\u034f\u2800\u3164\ufe0f\u202e\U000e0041')$$),
+  '22023 body_required', 'SEND-64 a text body of joiners, word joiner, BOM, soft hyphen, Braille blank, Hangul filler, selectors, bidi and tag characters is refused');
+select is(tests.value_of($$select body from parley.send_message('b4c00000-0000-0000-0000-000000000001', E'\u200b\U0001f469\u200d\U0001f4bb\u00a0')$$),
+  E'\u200b\U0001f469\u200d\U0001f4bb\u00a0', 'SEND-65 a body with one visible character is accepted and stored as sent');
+select is(tests.value_of($$select body from parley.send_message('b4c00000-0000-0000-0000-000000000001', E'\ufffd')$$),
+  E'\ufffd', 'SEND-66 U+FFFD is a character like any other (lone surrogates never reach the database: PostgREST refuses them)');
+select is(tests.value_of($$select coalesce(body, '<null>') from parley.send_message('b4c00000-0000-0000-0000-000000000001', E'\n', kind => 'image', attachment => '{"path": "b4c00000-0000-0000-0000-000000000001/photo.png"}')$$),
+  E'\n', 'SEND-67 a caption is optional, so a blank caption is still accepted as before');
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', 'x', metadata => (repeat('{"a":', 33) || '1' || repeat('}', 33))::jsonb)$$),
+  '22023 metadata_too_deep', 'SEND-68 metadata with objects nested 33 deep is refused');
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', 'x', metadata => ('{"a":' || repeat('[', 32) || repeat(']', 32) || '}')::jsonb)$$),
+  '22023 metadata_too_deep', 'SEND-69 metadata with arrays nested 33 deep is refused');
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', 'x', metadata => (repeat('{"a":', 31) || '[1, "x", null]' || repeat('}', 31))::jsonb)$$),
+  'no error', 'SEND-70 metadata exactly 32 levels deep (31 objects and an array; the scalars in it add no level) is accepted');
+select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-000000000001', 'x', metadata => ('{"a":' || repeat('[', 5000) || repeat(']', 5000) || '}')::jsonb)$$),
+  '22023 metadata_too_large', 'SEND-71 metadata 5,000 levels deep (10 KB) is refused with a clear code, the size checked first');
+select is((select count(*) from parley.messages where conversation_id = 'b4c00000-0000-0000-0000-000000000001'
+            and (body ~ '^[\n\t \u00a0\u200b]*$' and kind = 'text' or metadata ? 'a' and jsonb_typeof(metadata -> 'a') = 'array')), 0::bigint,
+  'SEND-72 refused sends stored nothing');
 
 select * from finish();
 rollback;
