@@ -6,6 +6,20 @@ import type { Attachment, Message, MessageKind } from "./types.ts";
 
 export const ATTACHMENTS_BUCKET = "parley-attachments";
 
+/**
+ * Signed URLs are bearer links Storage cannot revoke: one keeps working for anyone holding it until it
+ * expires, even after its minter leaves the conversation (Storage checks membership only when signing,
+ * and never lets SQL see the requested lifetime). So the SDK mints short ones: 5 minutes by default, at
+ * most an hour (enough to start and seek a long video), and refuses anything longer.
+ */
+export const SIGNED_URL_DEFAULT_SECONDS = 300;
+export const SIGNED_URL_MAX_SECONDS = 3600;
+
+/** A removed attachment (its uploader deleted the object): the message keeps its facts, the bytes are gone. */
+function assertNotRemoved(attachment: Pick<Attachment, "removed_at">): void {
+  if (attachment.removed_at) throw new ParleyError("attachment_removed", `the attachment was removed at ${attachment.removed_at}`, undefined);
+}
+
 export interface UploadInput {
   /** What to upload: a Blob/File in browsers, bytes anywhere. */
   data: Blob | ArrayBuffer | Uint8Array;
@@ -52,18 +66,40 @@ export function attachmentsApi(supabase: ParleyClient, messages: MessagesApi) {
       return messages.send(conversationId, { ...input, kind, attachment });
     },
 
-    /** The bytes of an attachment (members only). */
-    async download(attachment: Pick<Attachment, "path">): Promise<Blob> {
+    /** The bytes of an attachment (members only); `attachment_removed` once its uploader deleted it. */
+    async download(attachment: Pick<Attachment, "path" | "removed_at">): Promise<Blob> {
+      assertNotRemoved(attachment);
       const { data, error } = await supabase.storage.from(ATTACHMENTS_BUCKET).download(attachment.path);
       if (error || !data) throw new ParleyError("download_refused", error?.message ?? "no data", undefined);
       return data;
     },
 
-    /** A URL anyone holding it can fetch until it expires (default one hour). */
-    async signedUrl(attachment: Pick<Attachment, "path">, expiresInSeconds = 3600): Promise<string> {
+    /**
+     * A URL anyone holding it can fetch until it expires: SIGNED_URL_DEFAULT_SECONDS unless given, never
+     * more than SIGNED_URL_MAX_SECONDS (`signed_url_too_long`), since Storage cannot revoke it. Mint one
+     * when it is about to be used (an <img> or <video> src), not to store.
+     */
+    async signedUrl(attachment: Pick<Attachment, "path" | "removed_at">, expiresInSeconds = SIGNED_URL_DEFAULT_SECONDS): Promise<string> {
+      if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1) {
+        throw new ParleyError("signed_url_invalid", `expiresInSeconds must be a whole number of seconds, at least 1 (got ${expiresInSeconds})`, undefined);
+      }
+      if (expiresInSeconds > SIGNED_URL_MAX_SECONDS) {
+        throw new ParleyError("signed_url_too_long", `a signed URL lives at most ${SIGNED_URL_MAX_SECONDS} seconds (asked ${expiresInSeconds}): Storage cannot revoke it`, undefined);
+      }
+      assertNotRemoved(attachment);
       const { data, error } = await supabase.storage.from(ATTACHMENTS_BUCKET).createSignedUrl(attachment.path, expiresInSeconds);
       if (error || !data) throw new ParleyError("signed_url_refused", error?.message ?? "no data", undefined);
       return data.signedUrl;
+    },
+
+    /**
+     * Deletes the object (its uploader only, while a member). A sent one cannot be replaced or moved, only
+     * deleted: its message stays, with `attachment.removed_at` set (and `edited_at`, so members get
+     * `message_edited`). `remove_refused` when the caller may not delete it.
+     */
+    async remove(attachment: Pick<Attachment, "path">): Promise<void> {
+      const { data, error } = await supabase.storage.from(ATTACHMENTS_BUCKET).remove([attachment.path]);
+      if (error || !data || data.length === 0) throw new ParleyError("remove_refused", error?.message ?? "not your upload, or already removed", undefined);
     },
   };
   return api;

@@ -12,7 +12,7 @@ import { profilesApi } from "./profiles.ts";
 export type { ParleyClient, ParleyRest } from "./client.ts";
 export { PARLEY_SCHEMA } from "./client.ts";
 export { ParleyError, fromPostgrestError, fromFunctionsError } from "./errors.ts";
-export { attachmentPath, ATTACHMENTS_BUCKET } from "./attachments.ts";
+export { attachmentPath, ATTACHMENTS_BUCKET, SIGNED_URL_DEFAULT_SECONDS, SIGNED_URL_MAX_SECONDS } from "./attachments.ts";
 export type * from "./types.ts";
 export type { SendInput, HistoryOptions } from "./messages.ts";
 export type { InboxCursor, InboxOptions } from "./conversations.ts";

@@ -24,6 +24,8 @@ export interface Attachment {
   duration_ms?: number;
   width?: number;
   height?: number;
+  /** Set when the uploader deleted the object: the message keeps the rest, the bytes are gone. */
+  removed_at?: string;
 }
 
 export type Message = Omit<Tables["messages"]["Row"], "kind" | "attachment"> & { kind: MessageKind; attachment: Attachment | null };

@@ -1,7 +1,8 @@
 -- Removes Parley from a Supabase project: its two schemas (every table, function, trigger function and
 -- row in them: messages, conversations, calls, profiles), its trigger on auth.users, its policies on
--- realtime.messages and storage.objects, the Supabase Cron job, and its rows in the migration history,
--- so that `supabase db push` neither complains about the missing files nor installs it again unasked.
+-- realtime.messages, its policies and triggers on storage.objects, the Supabase Cron job, and its rows in
+-- the migration history, so that `supabase db push` neither complains about the missing files nor
+-- installs it again unasked.
 -- The app's own objects (public, private, its triggers and policies) are not touched.
 --
 -- Before: empty and delete the bucket with the Storage API, which removes the files themselves
@@ -31,8 +32,11 @@ drop policy if exists realtime_messages_insert_parley_topics on realtime.message
 
 drop policy if exists parley_attachments_select_member on storage.objects;
 drop policy if exists parley_attachments_insert_member on storage.objects;
-drop policy if exists parley_attachments_update_member on storage.objects;
+drop policy if exists parley_attachments_update_member on storage.objects;  -- the name before sent_attachments_immutable
+drop policy if exists parley_attachments_update_own on storage.objects;
 drop policy if exists parley_attachments_delete_own on storage.objects;
+drop trigger if exists parley_attachments_guard_sent on storage.objects;
+drop trigger if exists parley_attachments_mark_removed on storage.objects;
 
 -- Dropping the tables also takes parley.messages out of the supabase_realtime publication.
 drop schema if exists parley, parley_internal cascade;

@@ -39,7 +39,7 @@ create table parley.messages (
 );
 comment on table parley.messages is 'Messages. seq orders them within a conversation; commit order equals seq order.';
 comment on column parley.messages.seq is 'Per-conversation number, strictly increasing in commit order: catch up with seq > last seen.';
-comment on column parley.messages.attachment is 'For image/video/audio/file: {bucket, path, mime_type, size, name, duration_ms?, width?, height?}; path is "<conversation_id>/..." in bucket parley-attachments.';
+comment on column parley.messages.attachment is 'For image/video/audio/file: {bucket, path, mime_type, size, name, duration_ms?, width?, height?, removed_at?}; path is "<conversation_id>/..." in bucket parley-attachments; removed_at is set when the uploader deleted the object (attachments.sql).';
 comment on column parley.messages.client_id is 'Client-generated id; unique per sender, so a retried send returns the first row.';
 comment on column parley.messages.deleted_at is 'Tombstone: when set, body, attachment and metadata are cleared.';
 alter table parley.messages enable row level security;
@@ -55,6 +55,10 @@ create unique index messages_sender_id_client_id_key on parley.messages (sender_
 
 -- Foreign key lookups when a replied-to message is removed.
 create index messages_reply_to_id_idx on parley.messages (reply_to_id);
+
+-- The messages that refer to a Storage object, for the triggers on storage.objects (attachments.sql) that
+-- keep a sent object immutable and mark its messages when it is deleted: one probe per object write.
+create index messages_attachment_path_idx on parley.messages ((attachment ->> 'path')) where attachment is not null;
 
 -- Members read their conversations' messages: for each row, one probe of conversation_members_pkey
 -- (conversation_id, user_id); the (conversation_id, seq) index bounds the rows to the page.
@@ -145,10 +149,11 @@ comment on function parley_internal.is_blank(text) is 'True when a message body 
 revoke execute on function parley_internal.is_blank(text) from public, anon;
 grant execute on function parley_internal.is_blank(text) to authenticated, service_role;
 
+-- Volatile, not stable: it share-locks the attachment's storage.objects row (see below).
 create or replace function parley_internal.check_message_content(conversation_id uuid, kind text, body text, attachment jsonb)
 returns jsonb
 language plpgsql
-stable
+volatile
 security invoker
 set search_path = ''
 as $$
@@ -224,10 +229,13 @@ begin
       using errcode = '22023', hint = 'attachment_invalid';
   end if;
 
-  -- The object must have been uploaded; what Storage recorded wins over what the client claims.
+  -- The object must have been uploaded; what Storage recorded wins over what the client claims. The
+  -- share lock holds off a concurrent upsert, move or delete of the object until this send commits; from
+  -- then on the message refers to it and the guard on storage.objects refuses every change.
   select o.metadata into v_object_meta
   from storage.objects o
-  where o.bucket_id = 'parley-attachments' and o.name = v_path;
+  where o.bucket_id = 'parley-attachments' and o.name = v_path
+  for share;
   if not found then
     raise exception 'attachment "%" has not been uploaded to bucket parley-attachments', v_path
       using errcode = 'PT404', hint = 'attachment_not_found';

@@ -1,6 +1,7 @@
 // The SDK's attachments end to end: bytes into Storage under the conversation, a message pointing at them.
+import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
-import { ATTACHMENTS_BUCKET } from "../../client/index.ts";
+import { ATTACHMENTS_BUCKET, SIGNED_URL_DEFAULT_SECONDS, SIGNED_URL_MAX_SECONDS } from "../../client/index.ts";
 import { newParleyUser, refusal } from "./parley.ts";
 
 // A 1×1 transparent PNG.
@@ -36,5 +37,38 @@ describe("client SDK: attachments", () => {
     const conversation = await ann.parley.conversations.direct(bob.id);
     const refused = await refusal(eve.parley.attachments.upload(conversation.id, { data: PNG, contentType: "image/png", name: "intruder.png" }));
     expect(refused).toMatchObject({ code: "upload_refused", status: 403 });
+  });
+
+  it("mints short signed URLs (Storage cannot revoke one): minutes by default, never past the cap", async () => {
+    const [ann, bob] = await Promise.all([newParleyUser(), newParleyUser()]);
+    const conversation = await ann.parley.conversations.direct(bob.id);
+    const sent = await ann.parley.attachments.send(conversation.id, "image", { data: PNG, contentType: "image/png", name: "dot.png" });
+    expect(SIGNED_URL_DEFAULT_SECONDS).toBeLessThanOrEqual(300);
+    expect(SIGNED_URL_MAX_SECONDS).toBeLessThanOrEqual(3600);
+
+    const url = await bob.parley.attachments.signedUrl(sent.attachment!);
+    const claims = decodeJwt(new URL(url).searchParams.get("token")!);
+    expect(claims.exp! - claims.iat!).toBe(SIGNED_URL_DEFAULT_SECONDS);
+    expect(new Uint8Array(await (await fetch(url)).arrayBuffer())).toEqual(PNG);
+
+    const capped = await bob.parley.attachments.signedUrl(sent.attachment!, SIGNED_URL_MAX_SECONDS);
+    const cappedClaims = decodeJwt(new URL(capped).searchParams.get("token")!);
+    expect(cappedClaims.exp! - cappedClaims.iat!).toBe(SIGNED_URL_MAX_SECONDS);
+    const tenYears = 10 * 365 * 24 * 3600;
+    expect(await refusal(bob.parley.attachments.signedUrl(sent.attachment!, tenYears))).toMatchObject({ code: "signed_url_too_long" });
+  });
+
+  it("its sender deletes a sent attachment with remove(): the message shows it as removed and the SDK says so", async () => {
+    const [ann, bob] = await Promise.all([newParleyUser(), newParleyUser()]);
+    const conversation = await ann.parley.conversations.direct(bob.id);
+    const sent = await ann.parley.attachments.send(conversation.id, "image", { data: PNG, contentType: "image/png", name: "dot.png" });
+    expect((await refusal(bob.parley.attachments.remove(sent.attachment!))).code).toBe("remove_refused");
+
+    await ann.parley.attachments.remove(sent.attachment!);
+    const [seen] = (await bob.parley.messages.list(conversation.id)).items;
+    expect(seen!.attachment).toMatchObject({ path: sent.attachment!.path, removed_at: expect.any(String) });
+    expect(seen!.edited_at).not.toBeNull();
+    expect((await refusal(bob.parley.attachments.download(seen!.attachment!))).code).toBe("attachment_removed");
+    expect((await refusal(bob.parley.attachments.signedUrl(seen!.attachment!))).code).toBe("attachment_removed");
   });
 });
