@@ -46,6 +46,13 @@ export function callsApi(supabase: ParleyClient, db: ParleyRest) {
     async end(callId: string): Promise<CallEndResponse> {
       return invoke("call-end", { callId, scope: "everyone" }, callEndResponse);
     },
+    /**
+     * Disconnects from the call's LiveKit room everyone who is no longer a member of its conversation
+     * (the database already took them out of the call). `groups.removeMember` does this for you.
+     */
+    async evictFormerMembers(callId: string): Promise<CallEndResponse> {
+      return invoke("call-end", { callId, scope: "removed" }, callEndResponse);
+    },
     /** My calls, newest first, each as I saw it (outcome, duration, participants). */
     async history(options: CallHistoryOptions = {}): Promise<Page<CallHistoryEntry, string>> {
       const limit = options.limit ?? 50;

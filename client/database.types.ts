@@ -518,6 +518,7 @@ export type Database = {
           "status": string;
         }[];
       };
+      "get_call_evictions": { Args: { "call_id": string }; Returns: string[] };
       "get_call_grant": {
         Args: { "call_id": string };
         Returns: {

@@ -1,4 +1,5 @@
 // Groups: create, read, update, delete, and member management with owner/admin/member roles.
+import type { CallsApi } from "./calls.ts";
 import type { ParleyRest } from "./client.ts";
 import { unwrap } from "./errors.ts";
 import type { Conversation, Member, MemberRole } from "./types.ts";
@@ -18,7 +19,7 @@ export interface GroupChanges {
   avatarUrl?: string;
 }
 
-export function groupsApi(db: ParleyRest) {
+export function groupsApi(db: ParleyRest, calls: CallsApi) {
   return {
     async create(input: GroupInput): Promise<Conversation> {
       return unwrap(
@@ -42,9 +43,14 @@ export function groupsApi(db: ParleyRest) {
     async addMembers(groupId: string, userIds: string[]): Promise<Member[]> {
       return unwrap(await db.rpc("add_members", { group_id: groupId, user_ids: userIds })) as Member[];
     },
-    /** Owner or admin; never the owner. */
+    /** Owner or admin; never the owner. Also disconnects them from the group's live call in LiveKit. */
     async removeMember(groupId: string, userId: string): Promise<void> {
       unwrap(await db.rpc("remove_member", { group_id: groupId, user_id: userId }));
+      // Removal took them out of the group's live call; LiveKit drops their connection too.
+      const live = unwrap(
+        await db.from("calls").select("id").eq("conversation_id", groupId).in("status", ["ringing", "active"]).maybeSingle(),
+      );
+      if (live) await calls.evictFormerMembers((live as { id: string }).id);
     },
     /** Owner only; `owner` hands the group over (the old owner becomes admin). */
     async setRole(groupId: string, userId: string, role: MemberRole): Promise<Member> {

@@ -45,6 +45,7 @@ export function createParley<Client extends ParleyClient>(supabase: Client) {
     return id;
   };
   const messages = messagesApi(db);
+  const calls = callsApi(supabase, db);
   return {
     /** The supabase-js client Parley was created on. */
     supabase,
@@ -52,8 +53,8 @@ export function createParley<Client extends ParleyClient>(supabase: Client) {
     db,
     messages,
     conversations: conversationsApi(db, currentUserId),
-    groups: groupsApi(db),
-    calls: callsApi(supabase, db),
+    groups: groupsApi(db, calls),
+    calls,
     attachments: attachmentsApi(supabase, messages),
     profiles: profilesApi(db, currentUserId),
     live: liveApi(supabase, db, currentUserId),

@@ -1,4 +1,5 @@
-// Adapters over livekit-server-sdk: mint a call token, receive a signed webhook, close a room.
+// Adapters over livekit-server-sdk: mint a call token, receive a signed webhook, close a room, disconnect
+// participants.
 import { AccessToken, RoomConfiguration, RoomServiceClient, WebhookReceiver, type VideoGrant, type WebhookEvent } from "./deps.ts";
 import type { LiveKitConfig } from "./livekit-config.ts";
 
@@ -38,4 +39,23 @@ export async function receiveWebhook(config: LiveKitConfig, rawBody: string, aut
 export async function deleteRoom(config: LiveKitConfig, roomName: string): Promise<void> {
   const client = new RoomServiceClient(config.apiUrl, config.apiKey, config.apiSecret);
   await client.deleteRoom(roomName);
+}
+
+/** Asks LiveKit's RoomService to disconnect one participant from a room. */
+export async function removeParticipant(config: LiveKitConfig, roomName: string, identity: string): Promise<void> {
+  const client = new RoomServiceClient(config.apiUrl, config.apiKey, config.apiSecret);
+  await client.removeParticipant(roomName, identity);
+}
+
+/**
+ * Disconnects, of the given identities, those LiveKit has in the room (one ListParticipants, then one
+ * RemoveParticipant each); answers whom it disconnected. Identities not in the room cost nothing.
+ */
+export async function disconnectParticipants(config: LiveKitConfig, roomName: string, identities: string[]): Promise<string[]> {
+  if (identities.length === 0) return [];
+  const client = new RoomServiceClient(config.apiUrl, config.apiKey, config.apiSecret);
+  const wanted = new Set(identities);
+  const present = (await client.listParticipants(roomName)).map((p) => p.identity).filter((id) => wanted.has(id));
+  for (const identity of present) await client.removeParticipant(roomName, identity);
+  return present;
 }

@@ -19,10 +19,13 @@ export const callTokenResponse = z.object({
 });
 export type CallTokenResponse = z.infer<typeof callTokenResponse>;
 
-/** `POST /functions/v1/call-end` body: hang up for myself (`me`) or end the call for everyone. */
+/**
+ * `POST /functions/v1/call-end` body: hang up for myself (`me`), end the call for everyone, or (`removed`)
+ * disconnect from its LiveKit room the participants who are no longer members of the conversation.
+ */
 export const callEndRequest = z.object({
   callId: z.guid({ error: "callId must be a call id (a uuid string)" }),
-  scope: z.enum(["me", "everyone"], { error: "scope must be \"me\" or \"everyone\"" }).default("me"),
+  scope: z.enum(["me", "everyone", "removed"], { error: "scope must be \"me\", \"everyone\" or \"removed\"" }).default("me"),
 });
 export type CallEndRequest = z.infer<typeof callEndRequest>;
 
@@ -49,6 +52,8 @@ export const callEndResponse = z.object({
   call: callRow,
   /** True when the call is over and LiveKit confirmed deleting the room (everyone is disconnected). */
   roomClosed: z.boolean(),
+  /** Scope `removed`: the former members LiveKit disconnected from the room (empty for the other scopes). */
+  removed: z.array(z.string()),
 });
 export type CallEndResponse = z.infer<typeof callEndResponse>;
 
@@ -77,6 +82,8 @@ export const livekitEventResult = z.object({
   call_id: z.string().nullable().optional(),
   call_status: z.string().nullable().optional(),
   close_room: z.boolean().optional(),
+  /** The joining participant is not a member of the call's conversation: disconnect them. */
+  remove_participant: z.boolean().optional(),
 });
 export type LivekitEventResult = z.infer<typeof livekitEventResult>;
 

@@ -79,3 +79,18 @@ export function userClaims(overrides: Record<string, unknown> = {}): Record<stri
   const now = Math.floor(Date.now() / 1000);
   return { sub: crypto.randomUUID(), aud: "authenticated", role: "authenticated", iat: now, exp: now + 600, session_id: crypto.randomUUID(), ...overrides };
 }
+
+/**
+ * A stand-in for LiveKit's Twirp API (RoomService) that records each request (path, bearer token, JSON
+ * body) and answers `status` with `{}`, or with `answers[method]` for a method such as ListParticipants.
+ */
+export function twirpRecorder(status = 200, answers: Record<string, unknown> = {}) {
+  const requests: Array<{ path: string; authorization: string; body: unknown }> = [];
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, async (req) => {
+    const path = new URL(req.url).pathname;
+    requests.push({ path, authorization: req.headers.get("Authorization") ?? "", body: await req.json() });
+    if (status !== 200) return Response.json({ code: "unavailable", msg: "down" }, { status });
+    return Response.json(answers[path.split("/").pop() ?? ""] ?? {});
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}`, requests, close: () => server.shutdown() };
+}

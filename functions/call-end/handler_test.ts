@@ -5,7 +5,7 @@ import { supabaseCallerVerifier } from "../_shared/caller.ts";
 import { TokenVerifier } from "../_shared/deps.ts";
 import { HttpError } from "../_shared/http.ts";
 import type { CallEndRequest, CallRow } from "../_shared/schemas.ts";
-import { testSigningKey, userClaims } from "../_shared/testing.ts";
+import { testSigningKey, twirpRecorder, userClaims } from "../_shared/testing.ts";
 import { createCallEndHandler } from "./handler.ts";
 
 const CALL_ID = "5b7e0d1e-4c1a-4f7e-9a55-0c2d7b6f0a01";
@@ -26,18 +26,9 @@ function callRow(status: CallRow["status"]): CallRow {
   };
 }
 
-/** A stand-in for LiveKit's Twirp API that records each request (path, bearer token, JSON body). */
-function twirpRecorder(status = 200) {
-  const requests: Array<{ path: string; authorization: string; body: unknown }> = [];
-  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, async (req) => {
-    requests.push({ path: new URL(req.url).pathname, authorization: req.headers.get("Authorization") ?? "", body: await req.json() });
-    return Response.json(status === 200 ? {} : { code: "unavailable", msg: "down" }, { status });
-  });
-  return { url: `http://127.0.0.1:${server.addr.port}`, requests, close: () => server.shutdown() };
-}
-
-function setup(opts: { result?: CallRow | HttpError; env?: Record<string, string> }) {
+function setup(opts: { result?: CallRow | HttpError; evict?: string[]; env?: Record<string, string> }) {
   const seen: Array<{ authorization: string; request: CallEndRequest }> = [];
+  const evictionReads: string[] = [];
   const logs: string[] = [];
   const env = (name: string) => ({ SUPABASE_URL: "https://p.supabase.co", ...AUTH_ENV, ...opts.env } as Record<string, string>)[name];
   const handler = createCallEndHandler({
@@ -48,9 +39,14 @@ function setup(opts: { result?: CallRow | HttpError; env?: Record<string, string
       const r = opts.result ?? callRow("ended");
       return r instanceof HttpError ? Promise.reject(r) : Promise.resolve(r);
     },
+    readEvictions: (authorization, callId) => {
+      evictionReads.push(`${authorization} ${callId}`);
+      const r = opts.result ?? callRow("active");
+      return r instanceof HttpError ? Promise.reject(r) : Promise.resolve({ call: r, userIds: opts.evict ?? [] });
+    },
     log: (m) => logs.push(m),
   });
-  return { handler, seen, logs };
+  return { handler, seen, evictionReads, logs };
 }
 
 function post(body: unknown, headers: Record<string, string> = { Authorization: `Bearer ${TOKEN}` }): Request {
@@ -132,6 +128,53 @@ Deno.test("call-end: refusals carry their status and code, and nothing is ended"
 
   const notMine = setup({ result: new HttpError(404, "call_not_found", "call not found") });
   const res = await notMine.handler(post({ callId: CALL_ID }));
+  assert.equal(res.status, 404);
+  assert.equal((await res.json()).error.code, "call_not_found");
+});
+
+Deno.test("call-end: scope removed disconnects, through RoomService, only the former members LiveKit has in the room", async () => {
+  const REMOVED = "2c3d4e5f-0000-4000-8000-000000000001";
+  const NEVER_CONNECTED = "2c3d4e5f-0000-4000-8000-000000000002";
+  const livekit = twirpRecorder(200, { ListParticipants: { participants: [{ identity: REMOVED }, { identity: "a-member" }] } });
+  try {
+    const { handler, seen, evictionReads } = setup({ evict: [REMOVED, NEVER_CONNECTED], env: { SUPABASE_URL: "https://p.supabase.co", LIVEKIT_URL: livekit.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET } });
+    const res = await handler(post({ callId: CALL_ID, scope: "removed" }));
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.deepEqual([body.call.status, body.roomClosed, body.removed], ["active", false, [REMOVED]]);
+    assert.equal(seen.length, 0, "nothing is hung up");
+    assert.deepEqual(evictionReads, [`Bearer ${TOKEN} ${CALL_ID}`]);
+    assert.deepEqual(livekit.requests.map((r) => [r.path, r.body]), [
+      ["/twirp/livekit.RoomService/ListParticipants", { room: ROOM }],
+      ["/twirp/livekit.RoomService/RemoveParticipant", { room: ROOM, identity: REMOVED }],
+    ]);
+    const claims = await new TokenVerifier(KEY, SECRET).verify(livekit.requests[1]!.authorization.replace(/^Bearer /, ""));
+    assert.equal(claims.video?.roomAdmin, true);
+    assert.equal(claims.video?.room, ROOM);
+  } finally {
+    await livekit.close();
+  }
+});
+
+Deno.test("call-end: scope removed with nobody to evict asks LiveKit nothing; LiveKit down is logged, never a failure", async () => {
+  const livekit = twirpRecorder(503);
+  try {
+    const env = { SUPABASE_URL: "https://p.supabase.co", LIVEKIT_URL: livekit.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET };
+    const none = setup({ evict: [], env });
+    const res = await none.handler(post({ callId: CALL_ID, scope: "removed" }));
+    assert.deepEqual((await res.json()).removed, []);
+    assert.equal(livekit.requests.length, 0);
+
+    const down = setup({ evict: ["2c3d4e5f-0000-4000-8000-000000000001"], env });
+    const downRes = await down.handler(post({ callId: CALL_ID, scope: "removed" }));
+    assert.equal(downRes.status, 200);
+    assert.deepEqual((await downRes.json()).removed, []);
+    assert.match(down.logs[0]!, /could not disconnect former members/);
+  } finally {
+    await livekit.close();
+  }
+  const notMember = setup({ result: new HttpError(404, "call_not_found", "call not found") });
+  const res = await notMember.handler(post({ callId: CALL_ID, scope: "removed" }));
   assert.equal(res.status, 404);
   assert.equal((await res.json()).error.code, "call_not_found");
 });

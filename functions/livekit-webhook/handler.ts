@@ -1,7 +1,7 @@
 // livekit-webhook: verifies LiveKit's signature on the raw body, records the event once, updates the call.
 import { HttpError, json, toErrorResponse } from "../_shared/http.ts";
 import { isLiveKitConfig, readLiveKitConfig, type LiveKitConfig } from "../_shared/livekit-config.ts";
-import { deleteRoom, receiveWebhook } from "../_shared/livekit.ts";
+import { deleteRoom, receiveWebhook, removeParticipant } from "../_shared/livekit.ts";
 import type { ApplyEvent } from "./apply.ts";
 import { toCallEvent, type WebhookEventLike } from "./event.ts";
 
@@ -14,6 +14,8 @@ export interface WebhookDeps {
   receive?: (config: LiveKitConfig, rawBody: string, authorization: string | null) => Promise<WebhookEventLike>;
   /** Closes a LiveKit room; defaults to RoomServiceClient.deleteRoom. */
   closeRoom?: (config: LiveKitConfig, roomName: string) => Promise<void>;
+  /** Disconnects one participant; defaults to RoomServiceClient.removeParticipant. */
+  removeParticipant?: (config: LiveKitConfig, roomName: string, identity: string) => Promise<void>;
   /** Logger for non-fatal failures (closing a room LiveKit no longer has, LiveKit unreachable). */
   log?: (message: string) => void;
 }
@@ -25,6 +27,7 @@ export interface WebhookDeps {
 export function createWebhookHandler(deps: WebhookDeps): (req: Request) => Promise<Response> {
   const receive = deps.receive ?? receiveWebhook;
   const closeRoom = deps.closeRoom ?? deleteRoom;
+  const remove = deps.removeParticipant ?? removeParticipant;
   const log = deps.log ?? ((m: string) => console.warn(m));
   return async (req) => {
     try {
@@ -50,6 +53,14 @@ export function createWebhookHandler(deps: WebhookDeps): (req: Request) => Promi
           await closeRoom(config, input.roomName);
         } catch (error) {
           log(`livekit-webhook: could not delete room ${input.roomName}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      if (outcome.remove_participant && input.identity) {
+        // Someone no longer a member joined with a token minted before: LiveKit drops them.
+        try {
+          await remove(config, input.roomName, input.identity);
+        } catch (error) {
+          log(`livekit-webhook: could not disconnect ${input.identity} from room ${input.roomName}: ${error instanceof Error ? error.message : String(error)}`);
         }
       }
       return json({ result: outcome.result });

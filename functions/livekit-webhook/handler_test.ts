@@ -1,7 +1,8 @@
 // livekit-webhook handler tests: bodies signed exactly as LiveKit signs them, forged ones refused with nothing applied.
 import assert from "node:assert/strict";
 import type { LivekitEventResult } from "../_shared/schemas.ts";
-import { signWebhook, webhookBody } from "../_shared/testing.ts";
+import { TokenVerifier } from "../_shared/deps.ts";
+import { signWebhook, twirpRecorder, webhookBody } from "../_shared/testing.ts";
 import type { CallEventInput } from "./event.ts";
 import { createWebhookHandler } from "./handler.ts";
 
@@ -93,6 +94,34 @@ Deno.test("webhook: when the call is over but the room lives on, LiveKit is aske
   assert.equal((await down.handler(deliver(joined, auth))).status, 200);
   assert.deepEqual(down.closed, ["parley_call_x"]);
   assert.match(down.logs.join("\n"), /ECONNREFUSED/);
+});
+
+Deno.test("webhook: a former member joining the room is disconnected through RoomService; failure is logged, answer stays 200", async () => {
+  const livekit = twirpRecorder();
+  try {
+    const env = { ...ENV, LIVEKIT_URL: livekit.url };
+    const { handler, logs } = setup({ result: { result: "ignored", remove_participant: true }, env });
+    const auth = await signWebhook(joined, ENV.LIVEKIT_API_KEY, ENV.LIVEKIT_API_SECRET);
+    const res = await handler(deliver(joined, auth));
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { result: "ignored" });
+    assert.deepEqual(livekit.requests.map((r) => [r.path, r.body]), [
+      ["/twirp/livekit.RoomService/RemoveParticipant", { room: "parley_call_x", identity: "user-1" }],
+    ]);
+    const claims = await new TokenVerifier(ENV.LIVEKIT_API_KEY, ENV.LIVEKIT_API_SECRET).verify(livekit.requests[0]!.authorization.replace(/^Bearer /, ""));
+    assert.equal(claims.video?.roomAdmin, true);
+    assert.equal(logs.length, 0);
+
+    const member = setup({ result: { result: "applied", remove_participant: false }, env });
+    await member.handler(deliver(joined, auth));
+    assert.equal(livekit.requests.length, 1, "a member is never disconnected");
+  } finally {
+    await livekit.close();
+  }
+  const down = setup({ result: { result: "ignored", remove_participant: true }, env: { ...ENV, LIVEKIT_URL: "http://127.0.0.1:9" } });
+  const res = await down.handler(deliver(joined, await signWebhook(joined, ENV.LIVEKIT_API_KEY, ENV.LIVEKIT_API_SECRET)));
+  assert.equal(res.status, 200);
+  assert.match(down.logs.join("\n"), /could not disconnect user-1/);
 });
 
 Deno.test("webhook: a self-hosted Supabase (kong) without LiveKit settings refuses a webhook signed with the public devkey/secret (503)", async () => {

@@ -14,6 +14,7 @@
 -- call events, all internal; the API RPCs follow.
 -- Security definer functions here (listed in docs/calls.md § Definer audit):
 --   parley_internal.sweep_calls() — turns expired ringing into missed for any call, from any caller's RPC or cron.
+--   parley_internal.leave_live_call_on_member_removed() — trigger: a membership that ends leaves the live call.
 --   Everything else here is invoker and executable by nobody but its owner: it runs only inside the
 --   definer RPCs, with their rights.
 -- Events: realtime.send from these functions, in the caller's transaction (private topics):
@@ -30,8 +31,13 @@
 --   ring them, end the call for them or mark them busy/missed — what the state machine requires.
 -- Errors: 22023 → 400, 42501 → 403, PT404 → 404, 23505 → 409, with a stable code in hint:
 --   invalid_media, call_id_required, conversation_id_required, conversation_not_found, no_one_to_call,
---   call_not_found, not_a_participant, not_accepted, not_allowed_to_end, already_answered,
+--   call_not_found, not_a_member, not_a_participant, not_accepted, not_allowed_to_end, already_answered,
 --   already_in_call, call_over, call_full, not_authenticated.
+-- Membership: only current members of the conversation may be in its call. Leaving or being removed
+-- from a group takes the user out of its live call (trigger conversation_members_leave_live_call), and
+-- accept_call, the call-token grant, the call:<id> topic and LiveKit's participant_joined all refuse a
+-- former member; get_call_evictions names who LiveKit should disconnect (the call-end function's
+-- scope "removed" does it).
 -- Starting a call where one is live never makes a second call: start_call joins the live one and
 -- returns it (so two people calling each other at once end up in the same call).
 
@@ -138,8 +144,10 @@ comment on function parley_internal.my_call_ids() is 'Call ids auth.uid() partic
 revoke execute on function parley_internal.my_call_ids() from public, anon;
 grant execute on function parley_internal.my_call_ids() to authenticated, service_role;
 
--- May the caller join the realtime topic call:<id>? Participants only (any state: a declined member of
--- a group call may still join later). H8's realtime.messages policies call this for `call:` topics.
+-- May the caller join the realtime topic call:<id>? Participants (any state: a declined member of
+-- a group call may still join later) who are still members of the call's conversation: someone
+-- removed from a group hears nothing more of its calls. The realtime.messages policies call this for
+-- `call:` topics.
 create or replace function parley_internal.can_join_call(call_id uuid)
 returns boolean
 language sql
@@ -149,9 +157,11 @@ set search_path = ''
 as $$
   select exists (
     select 1 from parley.call_participants p
+    join parley.calls c on c.id = p.call_id
+    join parley.conversation_members m on m.conversation_id = c.conversation_id and m.user_id = p.user_id
     where p.call_id = can_join_call.call_id and p.user_id = (select auth.uid()));
 $$;
-comment on function parley_internal.can_join_call(uuid) is 'True when auth.uid() is a participant of the call (realtime call:<id> topic).';
+comment on function parley_internal.can_join_call(uuid) is 'True when auth.uid() is a participant of the call and still a member of its conversation (realtime call:<id> topic).';
 revoke execute on function parley_internal.can_join_call(uuid) from public, anon;
 grant execute on function parley_internal.can_join_call(uuid) to authenticated, service_role;
 
@@ -450,9 +460,30 @@ $$;
 comment on function parley_internal.lock_call(uuid, uuid) is 'Locks (for update) a call visible to the user, else 22023 call_id_required / PT404 call_not_found.';
 revoke execute on function parley_internal.lock_call(uuid, uuid) from public, anon, authenticated;
 
+-- Only a current member of the conversation may be in its call, however they got a participant row:
+-- a member removed from a group keeps their history of its calls, never a way back into one.
+create or replace function parley_internal.require_call_member(call_row parley.calls, user_id uuid)
+returns void
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+  if not exists (select 1 from parley.conversation_members m
+                 where m.conversation_id = require_call_member.call_row.conversation_id
+                   and m.user_id = require_call_member.user_id) then
+    raise exception 'you are no longer a member of the conversation of call %', require_call_member.call_row.id
+      using errcode = '42501', hint = 'not_a_member';
+  end if;
+end;
+$$;
+comment on function parley_internal.require_call_member(parley.calls, uuid) is 'Raises 42501 not_a_member unless the user is a current member of the call''s conversation.';
+revoke execute on function parley_internal.require_call_member(parley.calls, uuid) from public, anon, authenticated;
+
 -- Puts a user into a live call (accepting, joining a group call late, or rejoining), answering it
--- when it was still ringing. Refuses over (23505 call_over), full (23505 call_full) and users live in
--- another call (23505 already_in_call).
+-- when it was still ringing. Refuses non-members (42501 not_a_member), over (23505 call_over), full
+-- (23505 call_full) and users live in another call (23505 already_in_call).
 create or replace function parley_internal.join_participant(call_row parley.calls, user_id uuid, at timestamptz)
 returns void
 language plpgsql
@@ -462,6 +493,7 @@ as $$
 declare
   v_state text;
 begin
+  perform parley_internal.require_call_member(join_participant.call_row, join_participant.user_id);
   if join_participant.call_row.status not in ('ringing', 'active') then
     raise exception 'call % is over (status %)', join_participant.call_row.id, join_participant.call_row.status using errcode = '23505', hint = 'call_over';
   end if;
@@ -639,7 +671,7 @@ as $$
   select * from parley_internal.accept_call(accept_call.call_id);
 $$;
 comment on function parley.accept_call(uuid) is
-  'Accepts a ringing call, joins a live group call of your conversation, or rejoins one you left. All your devices hear call_state. 409 call_over / call_full / already_in_call.';
+  'Accepts a ringing call, joins a live group call of your conversation, or rejoins one you left. All your devices hear call_state. 403 not_a_member once removed from the conversation; 409 call_over / call_full / already_in_call.';
 revoke execute on function parley.accept_call(uuid) from public, anon;
 grant execute on function parley.accept_call(uuid) to authenticated;
 
@@ -939,6 +971,7 @@ begin
              or exists (select 1 from parley.call_participants p where p.call_id = get_call_grant.call_id and p.user_id = v_user_id)) then
     raise exception 'call % not found', get_call_grant.call_id using errcode = 'PT404', hint = 'call_not_found';
   end if;
+  perform parley_internal.require_call_member(v_call, v_user_id);
   if v_call.status not in ('ringing', 'active') then
     raise exception 'call % is over (status %)', get_call_grant.call_id, v_call.status using errcode = '23505', hint = 'call_over';
   end if;
@@ -953,8 +986,8 @@ begin
   return query
     select v_call.id, v_call.room_name, v_call.kind, v_call.media, v_call.max_participants, v_user_id,
            (select pr.display_name from parley.profiles pr where pr.id = v_user_id),
-           coalesce((select m.role from parley.conversation_members m
-                     where m.conversation_id = v_call.conversation_id and m.user_id = v_user_id), 'member');
+           (select m.role from parley.conversation_members m
+            where m.conversation_id = v_call.conversation_id and m.user_id = v_user_id);
 end;
 $$;
 comment on function parley_internal.get_call_grant(uuid) is 'Implements parley.get_call_grant.';
@@ -971,6 +1004,95 @@ as $$
   select * from parley_internal.get_call_grant(get_call_grant.call_id);
 $$;
 comment on function parley.get_call_grant(uuid) is
-  'Used by the call-token function: the room, media, limits, display name and role for my LiveKit token. 404 call_not_found, 409 call_over, 403 not_a_participant / not_accepted.';
+  'Used by the call-token function: the room, media, limits, display name and role for my LiveKit token. 404 call_not_found, 409 call_over, 403 not_a_member / not_a_participant / not_accepted.';
 revoke execute on function parley.get_call_grant(uuid) from public, anon;
 grant execute on function parley.get_call_grant(uuid) to authenticated;
+
+-- Leaving a group, or being removed from it, ends your part in its live call: you are marked left
+-- (everyone hears participant_left, your devices call_state) and the call settles as if you had hung up.
+-- Definer: it runs for whoever deleted the membership (an admin's RPC, the Auth server deleting an
+-- account, the service role) and writes the call's rows, which no caller may write directly.
+-- When the conversation itself is being deleted its calls go with it, and nothing is left to settle.
+create or replace function parley_internal.leave_live_call_on_member_removed()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_call parley.calls;
+begin
+  if not exists (select 1 from parley.conversations c where c.id = old.conversation_id) then
+    return null;
+  end if;
+  select * into v_call from parley.calls c
+  where c.conversation_id = old.conversation_id and c.status in ('ringing', 'active')
+  for update;
+  if not found or not exists (select 1 from parley.call_participants p
+                              where p.call_id = v_call.id and p.user_id = old.user_id
+                                and p.state in ('ringing', 'joined')) then
+    return null;
+  end if;
+  perform parley_internal.set_participant_state(v_call.id, old.user_id, 'left', now());
+  perform parley_internal.settle_call(v_call.id, now());
+  return null;
+end;
+$$;
+comment on function parley_internal.leave_live_call_on_member_removed() is 'Trigger: a membership that ends takes the user out of the conversation''s live call.';
+revoke execute on function parley_internal.leave_live_call_on_member_removed() from public, anon, authenticated, service_role;
+
+create trigger conversation_members_leave_live_call
+  after delete on parley.conversation_members
+  for each row execute function parley_internal.leave_live_call_on_member_removed();
+
+-- Who LiveKit should disconnect from a live call's room: its participants who are no longer members of
+-- the conversation. The database already took them out of the call; their LiveKit connection outlives
+-- that until the room drops them, so the call-end function (scope "removed") asks LiveKit to. Any current
+-- member may ask: the answer only ever names people who must not be in the room.
+create or replace function parley_internal.get_call_evictions(call_id uuid)
+returns setof uuid
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_user_id uuid := parley_internal.require_user();
+  v_call parley.calls;
+begin
+  if get_call_evictions.call_id is null then
+    raise exception 'call_id is required' using errcode = '22023', hint = 'call_id_required';
+  end if;
+  select * into v_call from parley.calls c where c.id = get_call_evictions.call_id;
+  if not found or not exists (select 1 from parley.conversation_members m
+                              where m.conversation_id = v_call.conversation_id and m.user_id = v_user_id) then
+    raise exception 'call % not found', get_call_evictions.call_id using errcode = 'PT404', hint = 'call_not_found';
+  end if;
+  if v_call.status not in ('ringing', 'active') then
+    return; -- an ended call's room is closed for everyone
+  end if;
+  return query
+    select p.user_id from parley.call_participants p
+    where p.call_id = v_call.id
+      and not exists (select 1 from parley.conversation_members m
+                      where m.conversation_id = v_call.conversation_id and m.user_id = p.user_id)
+    order by p.user_id;
+end;
+$$;
+comment on function parley_internal.get_call_evictions(uuid) is 'Implements parley.get_call_evictions.';
+revoke execute on function parley_internal.get_call_evictions(uuid) from public, anon;
+grant execute on function parley_internal.get_call_evictions(uuid) to authenticated;
+
+create or replace function parley.get_call_evictions(call_id uuid)
+returns setof uuid
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  select * from parley_internal.get_call_evictions(get_call_evictions.call_id);
+$$;
+comment on function parley.get_call_evictions(uuid) is
+  'Used by the call-end function (scope "removed"): ids of a live call''s participants who are no longer members of its conversation, whom LiveKit should disconnect. Members only (404 call_not_found); empty once the call is over.';
+revoke execute on function parley.get_call_evictions(uuid) from public, anon;
+grant execute on function parley.get_call_evictions(uuid) to authenticated;

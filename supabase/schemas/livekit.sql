@@ -14,7 +14,10 @@
 --     a later rejoin, a join that arrives after the user hung up;
 --   * events for a call that is already over change nothing ('stale');
 --   * the answer says close_room = true when the call is over but LiveKit still has the room, so the
---     function asks LiveKit to delete it.
+--     function asks LiveKit to delete it;
+--   * a participant who joins the room but is no longer a member of the call's conversation (removed
+--     from the group, reconnecting with a token minted before) changes nothing ('ignored') and the
+--     answer says remove_participant = true, so the function disconnects them.
 
 -- Every LiveKit webhook event Parley received, by LiveKit's event id, so a redelivery changes nothing.
 create table parley_internal.livekit_events (
@@ -50,6 +53,7 @@ declare
   v_user_id uuid;
   v_part parley.call_participants;
   v_result text := 'applied';
+  v_evict boolean := false;
 begin
   if apply_livekit_event.event_id is null or apply_livekit_event.event_id = '' or char_length(apply_livekit_event.event_id) > 200 then
     raise exception 'event_id must be 1-200 characters (got %)', coalesce(apply_livekit_event.event_id, 'null')
@@ -79,6 +83,11 @@ begin
     where p.call_id = v_call.id and p.user_id = v_user_id for update;
     if v_user_id is null or not found then
       v_result := 'ignored';
+    elsif apply_livekit_event.event = 'participant_joined'
+          and not exists (select 1 from parley.conversation_members m
+                          where m.conversation_id = v_call.conversation_id and m.user_id = v_user_id) then
+      v_result := 'ignored';
+      v_evict := v_call.status in ('ringing', 'active');
     end if;
   end if;
 
@@ -131,7 +140,8 @@ begin
     'result', v_result,
     'call_id', v_call.id,
     'call_status', v_call.status,
-    'close_room', v_call.status not in ('ringing', 'active') and apply_livekit_event.event <> 'room_finished');
+    'close_room', v_call.status not in ('ringing', 'active') and apply_livekit_event.event <> 'room_finished',
+    'remove_participant', v_evict);
 end;
 $$;
 comment on function parley_internal.apply_livekit_event(text, text, text, text, timestamptz) is 'Implements parley.service_role_apply_livekit_event.';
@@ -152,6 +162,6 @@ as $$
     service_role_apply_livekit_event.occurred_at);
 $$;
 comment on function parley.service_role_apply_livekit_event(text, text, text, text, timestamptz) is
-  'Service role only (livekit-webhook): records a verified LiveKit event once and applies it. Answers {result: applied|duplicate|ignored|stale, call_id, call_status, close_room}.';
+  'Service role only (livekit-webhook): records a verified LiveKit event once and applies it. Answers {result: applied|duplicate|ignored|stale, call_id, call_status, close_room, remove_participant}.';
 revoke execute on function parley.service_role_apply_livekit_event(text, text, text, text, timestamptz) from public, anon, authenticated;
 grant execute on function parley.service_role_apply_livekit_event(text, text, text, text, timestamptz) to service_role;

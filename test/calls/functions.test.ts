@@ -105,6 +105,25 @@ describe("call-token", () => {
     expect(claims.roomConfig).toMatchObject({ name: room, maxParticipants: 2, emptyTimeout: 300 });
   });
 
+  it("refuses a member removed from the group mid-call: accept_call cannot bring them back, call-token is 403 not_a_member", async () => {
+    const [owner, rita, ben] = [await newUser(), await newUser(), await newUser()];
+    const group = await parleyOf(owner.client).rpc("create_group", { title: "Removal", member_ids: [rita.id, ben.id] }).single<{ id: string }>();
+    expect(group.error).toBeNull();
+    const call = await parleyOf(owner.client).rpc("start_call", { conversation_id: group.data!.id, media: "video" }).single<{ id: string }>();
+    const callId = call.data!.id;
+    expect((await parleyOf(rita.client).rpc("accept_call", { call_id: callId })).error).toBeNull();
+    expect((await callToken({ callId }, rita.accessToken)).status).toBe(200);
+
+    expect((await parleyOf(owner.client).rpc("remove_member", { group_id: group.data!.id, user_id: rita.id })).error).toBeNull();
+    const again = await parleyOf(rita.client).rpc("accept_call", { call_id: callId });
+    expect([again.status, again.error?.hint]).toEqual([403, "not_a_member"]);
+    const res = await callToken({ callId }, rita.accessToken);
+    expect(res.status).toBe(403);
+    expect((await res.json()).error.code).toBe("not_a_member");
+    const mine = await parleyOf(rita.client).from("call_participants").select("state").eq("call_id", callId).eq("user_id", rita.id).single();
+    expect(mine.data).toEqual({ state: "left" });
+  });
+
   it("answers 409 once the call is over", async () => {
     const { a, callId } = await directCall("audio");
     await parleyOf(a.client).rpc("end_call", { call_id: callId });

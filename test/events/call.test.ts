@@ -26,4 +26,21 @@ describe("call:<id> channels", () => {
     // Call events cannot be forged: the write policy refuses broadcasts on call topics, unacknowledged.
     expect(await alice.channel.send({ type: "broadcast", event: "call_ended", payload: { forged: true } }, { timeout: 1500 })).toBe("timed out");
   });
+
+  it("refuses the call topic to a participant removed from the group", async () => {
+    const [owner, rita, ben] = [await user(), await user(), await user()];
+    const group = await rpc<Row>(owner, "create_group", { title: "Topic removal", member_ids: [rita.id, ben.id] });
+    const call = await rpc<Row>(owner, "start_call", { conversation_id: group.id, media: "audio" });
+    const name = `call:${call.id}`;
+    await rpc(rita, "accept_call", { call_id: call.id });
+    const first = listen(rita, name).channel;
+    expect((await trySubscribe(first)).status).toBe("SUBSCRIBED");
+    await rita.client.removeChannel(first);
+
+    const watching = await live(owner, name);
+    await rpc(owner, "remove_member", { group_id: group.id, user_id: rita.id });
+    expect((await watching.events.next(byEvent("participant_left"))).payload).toMatchObject({ participant: { user_id: rita.id, state: "left" } });
+    const after = await trySubscribe(listen(rita, name).channel);
+    expect(after.error?.message).toBe(`Unauthorized: You do not have permissions to read from this Channel topic: ${name}`);
+  });
 });

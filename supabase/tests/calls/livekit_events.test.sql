@@ -63,7 +63,8 @@ select is(pg_temp.lk('EV_c4_04', 'participant_left', (select room from ids where
 select is((select state from parley.call_participants where call_id = (select id from ids where name = 'd') and user_id = 'c4000000-0000-0000-0000-000000000002'),
   'joined', 'CALL-LK-12 and leaves them joined');
 select is(pg_temp.lk('EV_c4_05', 'participant_left', (select room from ids where name = 'd'), 'c4000000-0000-0000-0000-000000000002', now()),
-  jsonb_build_object('result', 'applied', 'call_id', (select id from ids where name = 'd'), 'call_status', 'ended', 'close_room', true),
+  jsonb_build_object('result', 'applied', 'call_id', (select id from ids where name = 'd'), 'call_status', 'ended', 'close_room', true,
+                     'remove_participant', false),
   'CALL-LK-13 a current leave ends the direct call and asks to close the room (the other side is still in it)');
 select is(pg_temp.lk('EV_c4_06', 'participant_left', (select room from ids where name = 'd'), 'c4000000-0000-0000-0000-000000000001', now()) ->> 'result',
   'stale', 'CALL-LK-14 events after the call is over change nothing');

@@ -69,9 +69,11 @@ select is((select array_agg(p.proname::text order by p.proname) from pg_proc p j
              'my_call_ids', 'can_join_call', 'can_join_call_topic', 'sweep_calls', 'start_call', 'accept_call', 'decline_call',
              'leave_call', 'end_call', 'list_call_history', 'get_active_call', 'get_call_grant', 'apply_livekit_event',
              'call_ring_timeout', 'call_json', 'participant_json', 'emit_call_event', 'set_participant_state', 'finish_call',
-             'settle_call', 'lock_call', 'join_participant', 'my_participant_state', 'call_rows')),
+             'settle_call', 'lock_call', 'join_participant', 'my_participant_state', 'call_rows', 'require_call_member',
+             'get_call_evictions', 'leave_live_call_on_member_removed')),
   array['accept_call', 'apply_livekit_event', 'can_join_call', 'can_join_call_topic', 'decline_call', 'end_call', 'get_active_call',
-        'get_call_grant', 'leave_call', 'list_call_history', 'my_call_ids', 'start_call', 'sweep_calls'],
+        'get_call_evictions', 'get_call_grant', 'leave_call', 'leave_live_call_on_member_removed', 'list_call_history', 'my_call_ids',
+        'start_call', 'sweep_calls'],
   'CALL-SEC-21 the call definer functions are exactly the audited list');
 select is((select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
            where n.nspname = 'parley' and p.prosecdef and p.proname in ('start_call', 'accept_call', 'decline_call', 'leave_call', 'end_call',
