@@ -324,6 +324,25 @@ export type Database = {
         };
         Relationships: [];
       };
+      "settings": {
+        Row: {
+          "key": string;
+          "updated_at": string;
+          "value": NonNullable<Json>;
+        };
+        ComputedFields: never;
+        Insert: {
+          "key": string;
+          "updated_at"?: string;
+          "value": NonNullable<Json>;
+        };
+        Update: {
+          "key"?: string;
+          "updated_at"?: string;
+          "value"?: NonNullable<Json>;
+        };
+        Relationships: [];
+      };
     };
     Views: {
       [_ in never]: never;

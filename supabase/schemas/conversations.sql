@@ -180,7 +180,7 @@ declare
   v_key text;
   v_row parley.conversations;
 begin
-  if other_user_id is null or not exists (select 1 from parley.profiles p where p.id = other_user_id) then
+  if other_user_id is null or not parley_internal.ensure_profile(other_user_id) then
     raise exception 'user % not found', other_user_id
       using errcode = 'PT404', hint = 'user_not_found';
   end if;
@@ -189,6 +189,14 @@ begin
       using errcode = '22023', hint = 'cannot_message_self';
   end if;
   v_key := least(v_user_id, other_user_id)::text || ':' || greatest(v_user_id, other_user_id)::text;
+  -- An existing conversation is returned to anyone in it; only starting one is closed to restricted
+  -- anonymous users (someone else must message them first).
+  select * into v_row from parley.conversations c where c.direct_key = v_key;
+  if found then
+    return v_row;
+  end if;
+  perform parley_internal.refuse_anonymous('start a direct conversation');
+  perform parley_internal.require_own_profile(v_user_id);
   insert into parley.conversations (kind, direct_key, created_by)
   values ('direct', v_key, v_user_id)
   on conflict (direct_key) do nothing

@@ -113,7 +113,9 @@ begin
     raise exception 'a group holds at most % members (asked for %)', v_max, cardinality(v_others) + 1
       using errcode = '22023', hint = 'too_many_members';
   end if;
-  select u into v_missing from unnest(v_others) u where not exists (select 1 from parley.profiles p where p.id = u) limit 1;
+  perform parley_internal.refuse_anonymous('create a group');
+  perform parley_internal.require_own_profile(v_user_id);
+  select u into v_missing from unnest(v_others) u where not parley_internal.ensure_profile(u) limit 1;
   if v_missing is not null then
     raise exception 'user % not found', v_missing
       using errcode = 'PT404', hint = 'user_not_found';
@@ -276,6 +278,7 @@ begin
     raise exception 'only the owner or an admin may add members to group %', add_members.group_id
       using errcode = '42501', hint = 'insufficient_role';
   end if;
+  perform parley_internal.refuse_anonymous('add members to a group');
   -- The cheap limit first: a list longer than a group can hold is refused before any id is looked up.
   if cardinality(add_members.user_ids) > v_max then
     raise exception 'a group holds at most % members (asked to add %)', v_max, cardinality(add_members.user_ids)
@@ -290,7 +293,7 @@ begin
     raise exception 'a group holds at most % members (it has %, adding %)', v_max, v_count, cardinality(v_new)
       using errcode = '22023', hint = 'too_many_members';
   end if;
-  select u into v_missing from unnest(v_new) u where not exists (select 1 from parley.profiles p where p.id = u) limit 1;
+  select u into v_missing from unnest(v_new) u where not parley_internal.ensure_profile(u) limit 1;
   if v_missing is not null then
     raise exception 'user % not found', v_missing
       using errcode = 'PT404', hint = 'user_not_found';

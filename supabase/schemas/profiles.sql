@@ -24,11 +24,40 @@ grant all on table parley.profiles to service_role;
 -- Usernames are unique whatever their case: "Alice" and "alice" are one handle.
 create unique index profiles_username_lower_key on parley.profiles (lower(username));
 
--- Any signed-in user can look anyone up (to start a direct conversation, render senders).
+-- The people the caller shares a conversation with (themselves included). Definer so the profiles
+-- policy can read memberships without re-entering their RLS; plpgsql because conversation_members is
+-- defined after this file. Only restricted anonymous callers ever reach it (see the policy).
+create or replace function parley_internal.my_contact_ids()
+returns setof uuid
+language plpgsql
+stable
+security definer
+set search_path = ''
+rows 100
+as $$
+begin
+  return query
+    select distinct them.user_id
+      from parley.conversation_members me
+      join parley.conversation_members them on them.conversation_id = me.conversation_id
+     where me.user_id = (select auth.uid());
+end;
+$$;
+comment on function parley_internal.my_contact_ids() is 'User ids of everyone who shares a conversation with auth.uid(); used by the profiles policy.';
+revoke execute on function parley_internal.my_contact_ids() from public, anon;
+grant execute on function parley_internal.my_contact_ids() to authenticated, service_role;
+
+-- Any signed-in user can look anyone up (to start a direct conversation, render senders). An anonymous
+-- sign-in held to "invited_only" (parley.settings) sees only itself and the people it shares a
+-- conversation with: the public key alone must not open the directory. The first arm is one init plan,
+-- so registered users never pay for the second.
 create policy profiles_select_authenticated on parley.profiles
   for select to authenticated
-  using (true);
-comment on policy profiles_select_authenticated on parley.profiles is 'Signed-in users read all profiles.';
+  using (
+    not (select parley_internal.anonymous_restricted())
+    or id = (select auth.uid())
+    or id in (select parley_internal.my_contact_ids()));
+comment on policy profiles_select_authenticated on parley.profiles is 'Signed-in users read all profiles; restricted anonymous users only their contacts''.';
 
 -- A user edits only their own row; the with check stops moving the row to another id.
 create policy profiles_update_own on parley.profiles
@@ -109,6 +138,54 @@ end;
 $$;
 comment on function parley_internal.create_profile(uuid, jsonb) is 'Creates the parley.profiles row of an auth user from their metadata (sign-up trigger and install backfill).';
 revoke execute on function parley_internal.create_profile(uuid, jsonb) from public, anon, authenticated, service_role;
+
+-- Does the user have a profile? Restores a missing one from auth.users first: an account made while
+-- the sign-up trigger could not run (a restore or bulk import with triggers off, or the profile row
+-- deleted by hand) is still a user, and writing rows for them must never fail on a foreign key.
+-- False only when no such auth user exists. Runs inside the definer RPCs that create memberships.
+create or replace function parley_internal.ensure_profile(user_id uuid)
+returns boolean
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  v_meta jsonb;
+begin
+  if ensure_profile.user_id is null then
+    return false;
+  end if;
+  if exists (select 1 from parley.profiles p where p.id = ensure_profile.user_id) then
+    return true;
+  end if;
+  select u.raw_user_meta_data into v_meta from auth.users u where u.id = ensure_profile.user_id;
+  if not found then
+    return false;
+  end if;
+  perform parley_internal.create_profile(ensure_profile.user_id, v_meta);
+  return true;
+end;
+$$;
+comment on function parley_internal.ensure_profile(uuid) is 'True when the user has a profile, restoring a missing one from auth.users; false when there is no such user.';
+revoke execute on function parley_internal.ensure_profile(uuid) from public, anon, authenticated, service_role;
+
+-- The caller's own profile before rows are written for them: restored when missing; a token that
+-- outlived its account (deleted, the JWT not yet expired) is refused with a code, not a foreign key error.
+create or replace function parley_internal.require_own_profile(user_id uuid)
+returns void
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+begin
+  if not parley_internal.ensure_profile(require_own_profile.user_id) then
+    raise exception 'your account % no longer exists; sign in again', require_own_profile.user_id
+      using errcode = '42501', hint = 'account_not_found';
+  end if;
+end;
+$$;
+comment on function parley_internal.require_own_profile(uuid) is 'Ensures the caller''s profile exists (restoring it), else 42501 account_not_found.';
+revoke execute on function parley_internal.require_own_profile(uuid) from public, anon, authenticated, service_role;
 
 -- Makes the profile for a new auth user. Definer: GoTrue inserts as supabase_auth_admin, which has no
 -- rights on parley.profiles.

@@ -34,8 +34,9 @@ as $$
 $$;
 comment on function tests.user_email(uuid) is 'Email of a test user, for building claims while acting as another role.';
 
--- Act as a signed-in user for the rest of the transaction, exactly as PostgREST sets it up.
-create or replace function tests.authenticate_as(user_id uuid) returns void
+-- Act as a signed-in user for the rest of the transaction, exactly as PostgREST sets it up; with
+-- is_anonymous, as an anonymous sign-in (GoTrue's is_anonymous claim).
+create or replace function tests.authenticate_as(user_id uuid, is_anonymous boolean default false) returns void
 language plpgsql
 set search_path = ''
 as $$
@@ -46,8 +47,9 @@ begin
   v_email := tests.user_email(user_id);
   v_claims := jsonb_build_object(
     'sub', user_id, 'role', 'authenticated', 'aud', 'authenticated', 'email', v_email,
-    'aal', 'aal1', 'is_anonymous', false,
-    'app_metadata', jsonb_build_object('provider', 'email'), 'user_metadata', '{}'::jsonb,
+    'aal', 'aal1', 'is_anonymous', authenticate_as.is_anonymous,
+    'app_metadata', jsonb_build_object('provider', case when authenticate_as.is_anonymous then 'anonymous' else 'email' end),
+    'user_metadata', '{}'::jsonb,
     'exp', extract(epoch from now() + interval '1 hour')::bigint);
   perform set_config('role', 'authenticated', true);
   perform set_config('request.jwt.claims', v_claims::text, true);
@@ -55,7 +57,7 @@ begin
   perform set_config('request.jwt.claim.role', 'authenticated', true);
 end
 $$;
-comment on function tests.authenticate_as(uuid) is 'role authenticated + request.jwt.claims of that user, transaction-local.';
+comment on function tests.authenticate_as(uuid, boolean) is 'role authenticated + request.jwt.claims of that user (anonymous or not), transaction-local.';
 
 create or replace function tests.authenticate_as_service_role() returns void
 language plpgsql

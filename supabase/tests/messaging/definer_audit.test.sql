@@ -6,6 +6,7 @@ select plan(12);
 create temp table expected_definers (signature text primary key, authenticated_may_execute boolean not null);
 insert into expected_definers values
   ('parley_internal.my_conversation_ids()', true),
+  ('parley_internal.my_contact_ids()', true),
   ('parley_internal.is_member(uuid)', true),
   ('parley_internal.has_role(uuid,text[])', true),
   ('parley_internal.handle_new_user()', false),
@@ -35,7 +36,10 @@ insert into internal_functions values
   ('parley_internal.post_system_message(uuid,uuid,text,jsonb)'),
   ('parley_internal.check_profile()'),
   ('parley_internal.handle_new_user()'),
-  ('parley_internal.keep_group_owner()');
+  ('parley_internal.keep_group_owner()'),
+  ('parley_internal.ensure_profile(uuid)'),
+  ('parley_internal.require_own_profile(uuid)'),
+  ('parley_internal.refuse_anonymous(text)');
 -- Every function messaging keeps in parley_internal.
 create temp view messaging_private as
   select signature from expected_definers union select signature from internal_functions

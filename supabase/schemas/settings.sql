@@ -1,0 +1,62 @@
+-- Project settings of Parley's own: data a project's service role edits (the Table Editor, SQL, or the
+-- service key through the API), never code. A missing row means the documented default.
+-- Security: no security definer here. Signed-in users read the settings (an app may show what anonymous
+-- users can do); only service_role writes them.
+
+create table parley.settings (
+  key text primary key,
+  value jsonb not null,
+  updated_at timestamptz not null default now(),
+  constraint settings_key_check check (key in ('anonymous_users')),
+  constraint settings_anonymous_users_check check (
+    key <> 'anonymous_users' or value in ('"invited_only"'::jsonb, '"full"'::jsonb))
+);
+comment on table parley.settings is
+  'Parley settings the service role edits. anonymous_users: "invited_only" (default: anonymous sign-ins see and write only in conversations others put them in, and cannot start a direct conversation or a group, nor add members) or "full" (like any user).';
+comment on column parley.settings.value is 'The setting as JSON (e.g. "invited_only"); checked per key.';
+alter table parley.settings enable row level security;
+revoke all on table parley.settings from public, anon, authenticated;
+grant select on table parley.settings to authenticated;
+grant all on table parley.settings to service_role;
+
+-- Settings are not secrets: every signed-in user may read them. Nobody but service_role writes.
+create policy settings_select_authenticated on parley.settings
+  for select to authenticated
+  using (true);
+comment on policy settings_select_authenticated on parley.settings is 'Signed-in users read the settings; only the service role changes them.';
+
+-- Is the caller an anonymous sign-in (the token's is_anonymous claim, as Supabase advises) held to
+-- "invited_only"? False for every other caller without reading the table, so the common path costs a
+-- claim lookup.
+create or replace function parley_internal.anonymous_restricted()
+returns boolean
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  select coalesce((auth.jwt() ->> 'is_anonymous')::boolean, false)
+     and coalesce((select s.value #>> '{}' from parley.settings s where s.key = 'anonymous_users'), 'invited_only') = 'invited_only';
+$$;
+comment on function parley_internal.anonymous_restricted() is 'True when the caller signed in anonymously and parley.settings.anonymous_users is invited_only (the default).';
+revoke execute on function parley_internal.anonymous_restricted() from public, anon;
+grant execute on function parley_internal.anonymous_restricted() to authenticated, service_role;
+
+-- The refusal every action closed to restricted anonymous users raises: one code, a message saying what
+-- to do instead.
+create or replace function parley_internal.refuse_anonymous(action text)
+returns void
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+  if parley_internal.anonymous_restricted() then
+    raise exception 'anonymous users cannot %: sign up with an email, or ask someone to add you', refuse_anonymous.action
+      using errcode = '42501', hint = 'anonymous_not_allowed';
+  end if;
+end;
+$$;
+comment on function parley_internal.refuse_anonymous(text) is 'Raises 42501 anonymous_not_allowed for a restricted anonymous caller.';
+revoke execute on function parley_internal.refuse_anonymous(text) from public, anon, authenticated, service_role;
