@@ -23,7 +23,9 @@ insert into expected_definers values
   ('parley_internal.add_members(uuid,uuid[])', true),
   ('parley_internal.remove_member(uuid,uuid)', true),
   ('parley_internal.set_member_role(uuid,uuid,text)', true),
-  ('parley_internal.leave_group(uuid)', true);
+  ('parley_internal.leave_group(uuid)', true),
+  ('parley_internal.set_slow_mode(uuid,integer)', true),
+  ('parley_internal.take_upload_token()', false);
 -- Messaging internals that must stay unreachable for the API roles (they skip permission checks).
 create temp table internal_functions (signature text primary key);
 insert into internal_functions values
@@ -35,7 +37,9 @@ insert into internal_functions values
   ('parley_internal.post_system_message(uuid,uuid,text,jsonb)'),
   ('parley_internal.check_profile()'),
   ('parley_internal.handle_new_user()'),
-  ('parley_internal.keep_group_owner()');
+  ('parley_internal.keep_group_owner()'),
+  ('parley_internal.take_token(uuid,text,integer)'),
+  ('parley_internal.take_upload_token()');
 -- Every function messaging keeps in parley_internal.
 create temp view messaging_private as
   select signature from expected_definers union select signature from internal_functions
