@@ -45,7 +45,7 @@ describe("rate limits", () => {
       expect(r.error?.hint).toBe("rate_limited");
       expect(retryAfter(r.error?.details)).toBeGreaterThan(0);
     }
-    const { data: rows } = await parleyOf(bob.client).from("messages").select("body").eq("conversation_id", conversationId).eq("sender_id", ann.id);
+    const { data: rows } = await parleyOf(bob.client).from("messages").select("body").eq("conversation_id", conversationId).eq("sender_id", ann.id).eq("kind", "text");
     expect(rows).toHaveLength(5);
   });
 
