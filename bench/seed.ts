@@ -88,6 +88,11 @@ export async function seed(db: pg.Client, sizes: SeedSizes, progress: (line: str
        from ${s}.users u`,
     [run],
   );
+  // Every bench user is exempt from the rate limits: the stages send far faster than a person (the send
+  // stage switches its senders' send_message limit on and off to measure what the check costs).
+  await db.query(
+    `insert into parley.rate_limit_overrides (user_id, bucket, exempt)
+     select u.id, r.bucket, true from ${s}.users u cross join parley.rate_limit_rules r`);
   progress(`seed: ${labels.length + pool} users (${ms(t0)})`);
 
   const id = async (label: string): Promise<string> =>
@@ -188,6 +193,8 @@ export async function unseed(db: pg.Client, seeded: Seeded): Promise<void> {
     await db.query(`delete from parley.messages where conversation_id in (select id from ${s}.convs)`);
     await db.query(`delete from parley.conversation_members where conversation_id in (select id from ${s}.convs)`);
     await db.query(`delete from parley.conversations where id in (select id from ${s}.convs)`);
+    await db.query(`delete from parley.rate_limit_overrides where user_id in (select id from ${s}.users)`);
+    await db.query(`delete from parley_internal.rate_limit_buckets where user_id in (select id from ${s}.users)`);
     await db.query(`delete from parley.profiles where id in (select id from ${s}.users)`);
     await db.query(`delete from auth.users where id in (select id from ${s}.users)`);
   } finally {

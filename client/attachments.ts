@@ -1,6 +1,6 @@
 // Attachments: bytes in Storage (bucket `parley-attachments`, under the conversation's folder), then a message pointing at them.
 import type { ParleyClient } from "./client.ts";
-import { ParleyError } from "./errors.ts";
+import { fromStorageUploadError, ParleyError } from "./errors.ts";
 import type { MessagesApi, SendInput } from "./messages.ts";
 import type { Attachment, Message, MessageKind } from "./types.ts";
 
@@ -45,10 +45,7 @@ export function attachmentsApi(supabase: ParleyClient, messages: MessagesApi) {
     async upload(conversationId: string, input: UploadInput): Promise<Attachment> {
       const path = attachmentPath(conversationId, input.name);
       const { error } = await supabase.storage.from(ATTACHMENTS_BUCKET).upload(path, input.data, { contentType: input.contentType, upsert: false });
-      if (error) {
-        const status = Number((error as { statusCode?: string | number }).statusCode ?? 0) || undefined;
-        throw new ParleyError("upload_refused", error.message, status);
-      }
+      if (error) throw fromStorageUploadError(error as { message: string; statusCode?: string | number });
       return {
         bucket: ATTACHMENTS_BUCKET,
         path,

@@ -127,6 +127,7 @@ export type Database = {
           "last_activity_at": string;
           "last_activity_second": string;
           "last_read_seq": number;
+          "last_sent_at": string | null;
           "muted_until": string | null;
           "role": string;
           "user_id": string;
@@ -139,6 +140,7 @@ export type Database = {
           "last_activity_at"?: string;
           "last_activity_second"?: never;
           "last_read_seq"?: number;
+          "last_sent_at"?: string | null;
           "muted_until"?: string | null;
           "role"?: string;
           "user_id": string;
@@ -150,6 +152,7 @@ export type Database = {
           "last_activity_at"?: string;
           "last_activity_second"?: never;
           "last_read_seq"?: number;
+          "last_sent_at"?: string | null;
           "muted_until"?: string | null;
           "role"?: string;
           "user_id"?: string;
@@ -182,6 +185,7 @@ export type Database = {
           "kind": string;
           "last_message_at": string | null;
           "last_seq": number;
+          "slow_mode_seconds": number;
           "title": string | null;
           "updated_at": string;
         };
@@ -196,6 +200,7 @@ export type Database = {
           "kind": string;
           "last_message_at"?: string | null;
           "last_seq"?: number;
+          "slow_mode_seconds"?: number;
           "title"?: string | null;
           "updated_at"?: string;
         };
@@ -209,6 +214,7 @@ export type Database = {
           "kind"?: string;
           "last_message_at"?: string | null;
           "last_seq"?: number;
+          "slow_mode_seconds"?: number;
           "title"?: string | null;
           "updated_at"?: string;
         };
@@ -324,6 +330,74 @@ export type Database = {
         };
         Relationships: [];
       };
+      "rate_limit_overrides": {
+        Row: {
+          "bucket": string;
+          "burst": number | null;
+          "exempt": boolean;
+          "per_minute": number | null;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "bucket": string;
+          "burst"?: number | null;
+          "exempt"?: boolean;
+          "per_minute"?: number | null;
+          "user_id": string;
+        };
+        Update: {
+          "bucket"?: string;
+          "burst"?: number | null;
+          "exempt"?: boolean;
+          "per_minute"?: number | null;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "rate_limit_overrides_bucket_fkey";
+            columns: ["bucket"];
+            isOneToOne: false;
+            referencedRelation: "rate_limit_rules";
+            referencedColumns: ["bucket"];
+          },
+          {
+            foreignKeyName: "rate_limit_overrides_user_id_fkey";
+            columns: ["user_id"];
+            isOneToOne: false;
+            referencedRelation: "profiles";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      "rate_limit_rules": {
+        Row: {
+          "bucket": string;
+          "burst": number;
+          "description": string;
+          "enabled": boolean;
+          "per_minute": number;
+          "updated_at": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "bucket": string;
+          "burst": number;
+          "description"?: string;
+          "enabled"?: boolean;
+          "per_minute": number;
+          "updated_at"?: string;
+        };
+        Update: {
+          "bucket"?: string;
+          "burst"?: number;
+          "description"?: string;
+          "enabled"?: boolean;
+          "per_minute"?: number;
+          "updated_at"?: string;
+        };
+        Relationships: [];
+      };
       "settings": {
         Row: {
           "key": string;
@@ -381,6 +455,7 @@ export type Database = {
           "last_activity_at": string;
           "last_activity_second": string;
           "last_read_seq": number;
+          "last_sent_at": string | null;
           "muted_until": string | null;
           "role": string;
           "user_id": string;
@@ -409,6 +484,7 @@ export type Database = {
           "kind": string;
           "last_message_at": string | null;
           "last_seq": number;
+          "slow_mode_seconds": number;
           "title": string | null;
           "updated_at": string;
         };
@@ -563,6 +639,7 @@ export type Database = {
           "kind": string;
           "last_message_at": string | null;
           "last_seq": number;
+          "slow_mode_seconds": number;
           "title": string | null;
           "updated_at": string;
         };
@@ -589,6 +666,7 @@ export type Database = {
           "kind": string;
           "last_message_at": string | null;
           "last_seq": number;
+          "slow_mode_seconds": number;
           "title": string | null;
           "updated_at": string;
         };
@@ -846,6 +924,7 @@ export type Database = {
           "last_activity_at": string;
           "last_activity_second": string;
           "last_read_seq": number;
+          "last_sent_at": string | null;
           "muted_until": string | null;
           "role": string;
           "user_id": string;
@@ -853,6 +932,29 @@ export type Database = {
         SetofOptions: {
           from: "*";
           to: "conversation_members";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      "set_slow_mode": {
+        Args: { "group_id": string; "seconds": number };
+        Returns: {
+          "avatar_url": string | null;
+          "created_at": string;
+          "created_by": string | null;
+          "description": string | null;
+          "direct_key": string | null;
+          "id": string;
+          "kind": string;
+          "last_message_at": string | null;
+          "last_seq": number;
+          "slow_mode_seconds": number;
+          "title": string | null;
+          "updated_at": string;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "conversations";
           isOneToOne: true;
           isSetofReturn: false;
         };
@@ -898,6 +1000,7 @@ export type Database = {
           "kind": string;
           "last_message_at": string | null;
           "last_seq": number;
+          "slow_mode_seconds": number;
           "title": string | null;
           "updated_at": string;
         };

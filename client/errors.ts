@@ -1,5 +1,6 @@
 // One error type for every SDK call: the stable Parley code, the HTTP status, and where it came from.
 import type { FunctionsError } from "@supabase/supabase-js";
+import { retryAfterOf } from "../functions/_shared/postgrest-errors.ts";
 import { functionErrorBody } from "../functions/_shared/schemas.ts";
 
 /** Shape of the `error` supabase-js returns from `rpc()` / `from()` (PostgREST's error body). */
@@ -25,6 +26,11 @@ export class ParleyError extends Error {
     /** SQLSTATE or PostgREST code, for errors from the database. */
     readonly sqlstate?: string,
     readonly details?: string,
+    /**
+     * For `rate_limited` and `slow_mode` (HTTP 429): whole seconds until a retry can succeed, from the
+     * refusal's `details` (`{"retry_after": 3}`) or a function's `Retry-After`. Undefined otherwise.
+     */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
@@ -36,7 +42,8 @@ const PARLEY_CODE = /^[a-z][a-z0-9_]*$/;
 export function fromPostgrestError(error: PostgrestLikeError, status?: number): ParleyError {
   const hint = error.hint ?? undefined;
   const code = hint && PARLEY_CODE.test(hint) ? hint : (error.code ?? "unknown_error");
-  return new ParleyError(code, error.message, status, error.code, error.details ?? undefined);
+  const retryAfter = error.code === "PT429" ? retryAfterOf(error.details) : undefined;
+  return new ParleyError(code, error.message, status, error.code, error.details ?? undefined, retryAfter);
 }
 
 /** Converts a supabase-js `functions.invoke` error, reading Parley's `{ error: { code, message } }` body. */
@@ -51,10 +58,26 @@ export async function fromFunctionsError(error: FunctionsError): Promise<ParleyE
       parsed = undefined;
     }
     const body = functionErrorBody.safeParse(parsed);
-    if (body.success) return new ParleyError(body.data.error.code, body.data.error.message, context.status);
+    if (body.success) {
+      const header = Number(context.headers.get("Retry-After") ?? Number.NaN);
+      const retryAfter = body.data.error.retryAfter ?? (Number.isFinite(header) ? header : undefined);
+      return new ParleyError(body.data.error.code, body.data.error.message, context.status, undefined, undefined, retryAfter);
+    }
     return new ParleyError(context.status === 401 ? "unauthorized" : "function_error", text || error.message, context.status);
   }
   return new ParleyError("function_unreachable", error.message, undefined);
+}
+
+/**
+ * Converts a Storage upload refusal. Storage answers every SQLSTATE it does not know with 500
+ * `DatabaseError` "database error, code: <sqlstate>", so the upload rate limit (PT429 from the trigger on
+ * storage.objects) arrives as that: the SDK names it `rate_limited` (status 429). Storage keeps the
+ * refusal's details to itself, so there is no retry time: read the `upload` rule to pace retries.
+ */
+export function fromStorageUploadError(error: { message: string; statusCode?: string | number }): ParleyError {
+  if (/\bcode: PT429\b/.test(error.message)) return new ParleyError("rate_limited", "rate limited: too many uploads", 429, "PT429");
+  const status = Number(error.statusCode ?? 0) || undefined;
+  return new ParleyError("upload_refused", error.message, status);
 }
 
 /** The data of a supabase-js result, or its error thrown as a ParleyError. */

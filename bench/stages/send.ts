@@ -6,6 +6,9 @@
 // insert made as the signed-in user through the PostgREST-shaped transaction (what any authenticated
 // write pays before doing anything), and that insert behind the per-conversation seq lock and bump
 // that ordering needs (an invoker function; what any ordered append pays before fan-out).
+// rate_limit_overhead: the same send_message with the senders' send_message limit on (a bucket so large it
+// never refuses, so every send pays the rule lookup and the bucket row's locked upsert) and off (exempt),
+// phases alternating in the same rounds; the figure is how much slower a send is with the limit on.
 // (A "send without triggers" phase via session_replication_role = replica is not measured: changing
 // that setting resets every cached plan of the session, so it would measure re-planning, not sends.)
 import { randomUUID } from "node:crypto";
@@ -74,18 +77,32 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
   const sender = (i: number) => seeded.users.senders[i]!;
   const plainInsert = (table: string, i: number, seq: number) =>
     `insert into ${table} (conversation_id, seq, sender_id, kind, body, metadata, client_id) values (${conversation(i)}, ${seq}, ${lit(sender(i))}, 'text', ${lit(BODY)}, '{}', ${lit(randomUUID())})`;
+  const send = (i: number) =>
+    asUser(sender(i), `select id from parley.send_message(${conversation(i)}, ${lit(BODY)}, 'text', null, null, null, ${lit(randomUUID())})`);
   const statement = {
-    send: (i: number) =>
-      asUser(sender(i), `select id from parley.send_message(${conversation(i)}, ${lit(BODY)}, 'text', null, null, null, ${lit(randomUUID())})`),
+    send,
+    // The same send; the phase differs only in the senders' limit (see limits below).
+    unlimited: send,
     raw: (i: number) => plainInsert(`${s}.raw_messages`, i, ++seqs.raw[i]!),
     user: (i: number) => asUser(sender(i), plainInsert(`${s}.user_messages`, i, ++seqs.user[i]!)),
     ordered: (i: number) => asUser(sender(i), `select ${s}.ordered_insert(${conversation(i)}, ${lit(BODY)}, ${lit(randomUUID())})`),
   };
-  const kinds = ["send", "raw", "user", "ordered"] as const;
+  const kinds = ["send", "raw", "user", "ordered", "unlimited"] as const;
   type Kind = (typeof kinds)[number];
+  // The senders' send_message limit: on (a bucket that never runs dry) for "send", off (exempt) for "unlimited".
+  const senders = lit(`{${seeded.users.senders.join(",")}}`);
+  const limits = async (on: boolean) =>
+    admin.query(
+      `update parley.rate_limit_overrides set exempt = ${!on}, burst = 1000000000, per_minute = 1000000000
+        where bucket = 'send_message' and user_id = any (${senders}::uuid[])`,
+    );
+  const run = async (k: Kind, ms: number) => {
+    if (k === "send" || k === "unlimited") await limits(k === "send");
+    return phase(clients, ms, statement[k]);
+  };
   try {
     // Warm-up: plans, caches, connections.
-    for (const k of kinds) await phase(clients, Math.min(500, opts.sendPhaseMs), statement[k]);
+    for (const k of kinds) await run(k, Math.min(500, opts.sendPhaseMs));
     const totals = Object.fromEntries(kinds.map((k) => [k, { count: 0, seconds: 0 }])) as Record<Kind, { count: number; seconds: number }>;
     const perRound: Record<Kind, number>[] = [];
     // Sends by conversation shape: even connections write to a direct conversation, odd ones to a
@@ -93,9 +110,9 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
     const sentBy = { direct: 0, group: 0 };
     for (let r = 0; r < opts.sendRounds; r++) {
       const order = kinds.map((_, k) => kinds[(k + r) % kinds.length]!);
-      const rates = { send: 0, raw: 0, user: 0, ordered: 0 };
+      const rates = { send: 0, raw: 0, user: 0, ordered: 0, unlimited: 0 };
       for (const which of order) {
-        const p = await phase(clients, opts.sendPhaseMs, statement[which]);
+        const p = await run(which, opts.sendPhaseMs);
         totals[which].count += p.count;
         totals[which].seconds += p.seconds;
         rates[which] = p.count / p.seconds;
@@ -104,7 +121,7 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
       perRound.push(rates);
       ctx.say(
         `  round ${r + 1}/${opts.sendRounds}: send ${Math.round(rates.send)} msg/s, raw insert ${Math.round(rates.raw)}, ` +
-          `insert as the user ${Math.round(rates.user)}, ordered insert as the user ${Math.round(rates.ordered)}`,
+          `insert as the user ${Math.round(rates.user)}, ordered insert as the user ${Math.round(rates.ordered)}, send with no rate limit ${Math.round(rates.unlimited)}`,
       );
     }
     const rate = (k: Kind) => totals[k].count / totals[k].seconds;
@@ -124,6 +141,13 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
             `send_message ${Math.round(rate("send"))} msg/s / raw insert ${Math.round(rawRate)} msg/s, ${opts.sendConnections} connections, ` +
             `${opts.sendRounds} × ${opts.sendPhaseMs} ms rounds each; floors: insert as the user ${vsRaw("user")}, ordered insert as the user ${vsRaw("ordered")}`,
         },
+        {
+          key: "rate_limit_overhead",
+          value: rate("send") > 0 && rate("unlimited") > 0 ? round((rate("unlimited") / rate("send") - 1) * 100, 1) : notAvailable("no sends completed"),
+          unit: "percent",
+          target: { op: "<=", value: 5 },
+          detail: `send_message with the send_message limit on ${Math.round(rate("send"))} msg/s vs off (exempt) ${Math.round(rate("unlimited"))} msg/s, same rounds`,
+        },
       ],
       figures: {
         send_msgs_per_s: round(rate("send"), 1),
@@ -139,6 +163,8 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
         send_connections: opts.sendConnections,
         send_rounds: opts.sendRounds,
         send_round_ratios: perRound.map((p) => round(p.send / p.raw)).join(" "),
+        send_unlimited_msgs_per_s: round(rate("unlimited"), 1),
+        rate_limit_overhead_per_round: perRound.map((p) => round((p.unlimited / p.send - 1) * 100, 1)).join(" "),
       },
     };
   } finally {

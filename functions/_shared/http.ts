@@ -5,6 +5,8 @@ export const corsHeaders: Record<string, string> = {
   "Access-Control-Allow-Origin": "*",
   "Access-Control-Allow-Headers": "authorization, x-client-info, apikey, content-type",
   "Access-Control-Allow-Methods": "POST, OPTIONS",
+  // Lets browser code read Retry-After on a 429.
+  "Access-Control-Expose-Headers": "Retry-After",
 };
 
 /** A refusal with its HTTP status and a stable Parley code (`code`), thrown by handlers and their deps. */
@@ -13,23 +15,30 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** For 429: whole seconds until a retry can succeed; sent as `Retry-After` and `error.retryAfter`. */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = "HttpError";
   }
 }
 
-/** A JSON response with CORS headers. */
-export function json(body: unknown, status = 200): Response {
+/** A JSON response with CORS headers (and any extra headers). */
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { ...corsHeaders, "Content-Type": "application/json" },
+    headers: { ...corsHeaders, "Content-Type": "application/json", ...headers },
   });
 }
 
-/** The error body for an HttpError: `{ error: { code, message } }`. */
+/** The error body for an HttpError: `{ error: { code, message } }`, plus `retryAfter` and a `Retry-After` header when it has one. */
 export function errorResponse(error: HttpError): Response {
-  return json({ error: { code: error.code, message: error.message } }, error.status);
+  if (error.retryAfter === undefined) return json({ error: { code: error.code, message: error.message } }, error.status);
+  return json(
+    { error: { code: error.code, message: error.message, retryAfter: error.retryAfter } },
+    error.status,
+    { "Retry-After": String(error.retryAfter) },
+  );
 }
 
 /** Turns anything thrown into a response: HttpErrors keep their status, the rest is a logged 500. */

@@ -4,7 +4,23 @@ import { HttpError } from "./http.ts";
 export interface PostgrestLikeError {
   code?: string;
   message?: string;
+  details?: string | null;
   hint?: string | null;
+}
+
+/** `retry_after` (whole seconds) from a PT429 refusal's details, `{"retry_after": 3, …}`; undefined when absent. */
+export function retryAfterOf(details: string | null | undefined): number | undefined {
+  if (!details) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(details);
+    if (parsed && typeof parsed === "object" && "retry_after" in parsed) {
+      const value = (parsed as { retry_after: unknown }).retry_after;
+      if (typeof value === "number" && Number.isFinite(value) && value >= 0) return Math.ceil(value);
+    }
+  } catch {
+    // not JSON: no retry time
+  }
+  return undefined;
 }
 
 /** SQLSTATE or PostgREST code → HTTP status, as Parley's SQL raises them (see docs/calls.md). */
@@ -16,6 +32,8 @@ export function toHttpError(error: PostgrestLikeError, status: number): HttpErro
   // PT404 is Parley's not-found (PostgREST answers it 404); P0002 is what the first migrations raised.
   if (code === "PT404" || code === "P0002") return new HttpError(404, parleyCode ?? "not_found", message);
   if (code === "42501") return new HttpError(403, parleyCode ?? "forbidden", message);
+  // PT429 is Parley's rate limit / slow mode refusal (PostgREST answers it 429); details carry retry_after.
+  if (code === "PT429") return new HttpError(429, parleyCode ?? "rate_limited", message, retryAfterOf(error.details) ?? 1);
   if (code === "23505") return new HttpError(409, parleyCode ?? "conflict", message);
   if (code === "22023" || code === "22P02") return new HttpError(400, parleyCode ?? "invalid_parameter", message);
   return new HttpError(502, "database_error", `The database refused the request: ${message}`);

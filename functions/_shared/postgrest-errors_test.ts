@@ -1,6 +1,6 @@
 // Unit tests for mapping database refusals to HTTP answers.
 import assert from "node:assert/strict";
-import { toHttpError } from "./postgrest-errors.ts";
+import { retryAfterOf, toHttpError } from "./postgrest-errors.ts";
 
 Deno.test("errors: SQLSTATEs map to their HTTP meaning and keep the Parley code from hint", () => {
   const cases: Array<[string, string | null, number, number, string]> = [
@@ -19,4 +19,17 @@ Deno.test("errors: SQLSTATEs map to their HTTP meaning and keep the Parley code 
     assert.equal(e.status, expectedStatus, code);
     assert.equal(e.code, expectedCode, code);
   }
+});
+
+Deno.test("errors: PT429 is a 429 carrying the Parley code and retry_after from details", () => {
+  const limited = toHttpError({ code: "PT429", hint: "rate_limited", message: "m", details: '{"retry_after": 12, "bucket": "call_token"}' }, 429);
+  assert.equal(limited.status, 429);
+  assert.equal(limited.code, "rate_limited");
+  assert.equal(limited.retryAfter, 12);
+  const slow = toHttpError({ code: "PT429", hint: "slow_mode", message: "m", details: '{"retry_after": 2.5}' }, 429);
+  assert.equal(slow.code, "slow_mode");
+  assert.equal(slow.retryAfter, 3);
+  // Without a readable retry time the answer still says when: one second.
+  assert.equal(toHttpError({ code: "PT429", hint: null, message: "m", details: "not json" }, 429).retryAfter, 1);
+  assert.equal(retryAfterOf(undefined), undefined);
 });

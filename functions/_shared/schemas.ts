@@ -59,7 +59,8 @@ export type CallEndResponse = z.infer<typeof callEndResponse>;
 
 /** Every non-2xx body a Parley function answers with. */
 export const functionErrorBody = z.object({
-  error: z.object({ code: z.string(), message: z.string() }),
+  /** retryAfter: on a 429 (rate_limited), whole seconds until a retry can succeed (also the Retry-After header). */
+  error: z.object({ code: z.string(), message: z.string(), retryAfter: z.number().int().nonnegative().optional() }),
 });
 export type FunctionErrorBody = z.infer<typeof functionErrorBody>;
 

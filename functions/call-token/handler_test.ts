@@ -146,6 +146,16 @@ Deno.test("call-token: database refusals keep their status and code (403, 404, 4
   }
 });
 
+Deno.test("call-token: 429 rate_limited with Retry-After and retryAfter in the usual error body", async () => {
+  const { handler } = setup({ env: CONFIGURED, grant: new HttpError(429, "rate_limited", "rate limited: too many call_token requests; try again in 7 s", 7) });
+  const res = await handler(post({ callId: CALL_ID }));
+  assert.equal(res.status, 429);
+  assert.equal(res.headers.get("Retry-After"), "7");
+  assert.match(res.headers.get("Access-Control-Expose-Headers") ?? "", /Retry-After/);
+  const body = await res.json();
+  assert.deepEqual(body, { error: { code: "rate_limited", message: "rate limited: too many call_token requests; try again in 7 s", retryAfter: 7 } });
+});
+
 Deno.test("call-token: 503 with the missing names when deployed without LiveKit settings", async () => {
   const { handler, calls } = setup({ env: { SUPABASE_URL: "https://p.supabase.co", ...AUTH_ENV } });
   const res = await handler(post({ callId: CALL_ID }));

@@ -103,18 +103,24 @@ export function diffDatabases(fromUrl: string, toUrl: string, outFile: string, c
 }
 
 /**
- * The rows Parley installs that a schema diff does not see: its Storage bucket and the tables it adds
+ * The rows Parley installs that a schema diff does not see: its Storage bucket, its default rate limits and the tables it adds
  * to the Realtime publication. Compared separately, so that a change to them in the schema files
  * without the matching statement in a migration is drift too.
  */
-export async function installedData(url: string): Promise<{ buckets: unknown[]; publication: string[] }> {
+export async function installedData(url: string): Promise<{ buckets: unknown[]; rateLimitRules: unknown[]; publication: string[] }> {
   return withClient(url, async (c) => {
     const buckets = await c.query(
       `select id, name, public, file_size_limit, allowed_mime_types from storage.buckets where id like 'parley%' order by id`);
+    // The default rate limits are rows too (supabase/schemas/rate_limits.sql); a database built by older
+    // migrations has no such table yet.
+    const hasRules = (await c.query(`select to_regclass('parley.rate_limit_rules') is not null as t`)).rows[0].t === true;
+    const rules = hasRules
+      ? await c.query(`select bucket, burst, per_minute::text, enabled, description from parley.rate_limit_rules order by bucket`)
+      : { rows: [] };
     const publication = await c.query(
       `select schemaname || '.' || tablename as t from pg_catalog.pg_publication_tables
         where pubname = 'supabase_realtime' and schemaname in ('parley', 'parley_internal') order by 1`);
-    return { buckets: buckets.rows, publication: publication.rows.map((r: { t: string }) => r.t) };
+    return { buckets: buckets.rows, rateLimitRules: rules.rows, publication: publication.rows.map((r: { t: string }) => r.t) };
   });
 }
 

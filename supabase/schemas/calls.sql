@@ -573,7 +573,11 @@ begin
             case v_conversation.kind when 'direct' then 2 else 50 end)
     on conflict (conversation_id) where status in ('ringing', 'active') do nothing
     returning * into v_call;
-    exit when found;
+    -- Only a new call takes a start_call token (joining the live one above is free); the raise undoes the insert.
+    if found then
+      perform parley_internal.take_token(v_user_id, 'start_call', 1);
+      exit;
+    end if;
     -- Another transaction started a call here first: loop to join it.
     if v_attempt >= 3 then
       raise exception 'could not start a call in conversation %: it keeps changing', start_call.conversation_id
@@ -983,6 +987,8 @@ begin
     raise exception 'you have not accepted call % (your state is %); accept_call first', get_call_grant.call_id, v_state
       using errcode = '42501', hint = 'not_accepted';
   end if;
+  -- Each call-token request takes a call_token token, once the caller may have one.
+  perform parley_internal.take_token(v_user_id, 'call_token', 1);
   return query
     select v_call.id, v_call.room_name, v_call.kind, v_call.media, v_call.max_participants, v_user_id,
            (select pr.display_name from parley.profiles pr where pr.id = v_user_id),

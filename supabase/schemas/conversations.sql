@@ -24,18 +24,22 @@ create table parley.conversations (
   updated_at timestamptz not null default now(),
   last_seq bigint not null default 0,
   last_message_at timestamptz,
+  -- Added after the first release: new columns go last, so a migrated database has the same column order.
+  slow_mode_seconds integer not null default 0,
   constraint conversations_kind_check check (kind in ('direct', 'group')),
   constraint conversations_direct_key_check check ((kind = 'direct') = (direct_key is not null)),
   constraint conversations_title_check check (
     (kind = 'direct' and title is null) or (kind = 'group' and char_length(title) between 1 and 100)),
   constraint conversations_description_check check (char_length(description) <= 1000),
   constraint conversations_avatar_url_check check (char_length(avatar_url) <= 2048),
-  constraint conversations_last_seq_check check (last_seq >= 0)
+  constraint conversations_last_seq_check check (last_seq >= 0),
+  constraint conversations_slow_mode_seconds_check check (slow_mode_seconds between 0 and 21600)
 );
 comment on table parley.conversations is 'A direct (two people) or group conversation. Messages are numbered by seq within it.';
 comment on column parley.conversations.direct_key is 'For direct conversations: "<smaller user id>:<larger user id>", unique, so a pair has one conversation.';
 comment on column parley.conversations.last_seq is 'seq of the newest message (0 when empty). Unread = last_seq - member.last_read_seq.';
 comment on column parley.conversations.last_message_at is 'When the newest message was sent (null when empty).';
+comment on column parley.conversations.slow_mode_seconds is 'Slow mode: seconds a member waits between their messages (0 = off; owners and admins exempt). Set with set_slow_mode.';
 alter table parley.conversations enable row level security;
 revoke all on table parley.conversations from public, anon, authenticated;
 grant select on table parley.conversations to authenticated;
@@ -58,6 +62,7 @@ create table parley.conversation_members (
   last_activity_at timestamptz not null default now(),
   last_activity_second timestamptz
     generated always as (date_bin('1 second', last_activity_at, timestamptz '2000-01-01 00:00:00+00')) stored not null,
+  last_sent_at timestamptz,
   primary key (conversation_id, user_id),
   constraint conversation_members_role_check check (role in ('owner', 'admin', 'member')),
   constraint conversation_members_last_read_seq_check check (last_read_seq >= 0)
@@ -69,6 +74,7 @@ comment on column parley.conversation_members.last_read_seq is 'The member''s re
 comment on column parley.conversation_members.muted_until is 'Notifications muted until this time (null: not muted). Set by the member.';
 comment on column parley.conversation_members.hidden_at is 'Hidden from the member''s inbox since this time; a new message unhides it. Set by the member.';
 comment on column parley.conversation_members.last_activity_at is 'Inbox order key: when the conversation last had activity, copied to every member so the inbox reads one index.';
+comment on column parley.conversation_members.last_sent_at is 'When the member last sent a message here (slow mode measures from it).';
 comment on column parley.conversation_members.last_activity_second is
   'last_activity_at truncated to the second: the inbox index key, so that sends within the same second update members in place (HOT).';
 alter table parley.conversation_members enable row level security;
@@ -202,6 +208,8 @@ begin
   on conflict (direct_key) do nothing
   returning * into v_row;
   if found then
+    -- Only a conversation with someone new takes a token (the anti-spam limit); the raise undoes the insert.
+    perform parley_internal.take_token(v_user_id, 'new_direct', 1);
     insert into parley.conversation_members (conversation_id, user_id, role)
     values (v_row.id, v_user_id, 'member'), (v_row.id, other_user_id, 'member');
     return v_row;

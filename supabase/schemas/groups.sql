@@ -120,6 +120,9 @@ begin
     raise exception 'user % not found', v_missing
       using errcode = 'PT404', hint = 'user_not_found';
   end if;
+  -- One group_create token, and one add_member token per other member (create_group is also a way to add people).
+  perform parley_internal.take_token(v_user_id, 'create_group', 1);
+  perform parley_internal.take_token(v_user_id, 'add_member', cardinality(v_others));
   insert into parley.conversations (kind, title, description, avatar_url, created_by)
   values ('group', btrim(create_group.title), nullif(create_group.description, ''), nullif(create_group.avatar_url, ''), v_user_id)
   returning * into v_row;
@@ -301,6 +304,8 @@ begin
   if cardinality(v_new) = 0 then
     return;
   end if;
+  -- One token per user actually added (those already members cost nothing).
+  perform parley_internal.take_token(v_user_id, 'add_member', cardinality(v_new));
   return query
     insert into parley.conversation_members (conversation_id, user_id, role, joined_at)
     select add_members.group_id, u, 'member', now() from unnest(v_new) u

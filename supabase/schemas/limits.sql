@@ -42,7 +42,8 @@ begin
     "avatar_url_max_chars": 2048,
     "description_max_chars": 1000,
     "attachment_name_max_chars": 255,
-    "attachment_path_max_chars": 512
+    "attachment_path_max_chars": 512,
+    "slow_mode_max_seconds": 21600
   }$limits$::jsonb;
 end;
 $$;

@@ -296,10 +296,13 @@ begin
   returning * into v_row;
   -- Inbox fan-out, bounded by group_max_members: activity key, unhide, sender has read their own message.
   -- clock_timestamp(), not now(): several sends in one transaction still order by activity.
+  -- The sender's last_sent_at is what slow mode measures from (system messages do not count).
   update parley.conversation_members m
      set last_activity_at = clock_timestamp(),
          hidden_at = null,
-         last_read_seq = case when m.user_id = append_message.sender_id then greatest(m.last_read_seq, v_seq) else m.last_read_seq end
+         last_read_seq = case when m.user_id = append_message.sender_id then greatest(m.last_read_seq, v_seq) else m.last_read_seq end,
+         last_sent_at = case when m.user_id = append_message.sender_id and append_message.kind <> 'system'
+                             then clock_timestamp() else m.last_sent_at end
    where m.conversation_id = append_message.conversation_id;
   return v_row;
 end;
@@ -319,14 +322,19 @@ declare
   v_attachment jsonb;
   v_metadata jsonb := '{}'::jsonb;
   v_existing parley.messages;
+  v_slow_mode_seconds integer;
+  v_role text;
+  v_last_sent_at timestamptz;
+  v_wait integer;
 begin
-  -- Membership and the conversation's row lock in one statement. The lock serialises sends to the
-  -- conversation (seq order = commit order) and makes the client_id lookup below see every earlier
-  -- attempt; append_message's update of the same row would take it a moment later anyway.
-  perform 1 from parley.conversations c
+  -- Membership, what slow mode needs and the conversation's row lock in one statement. The lock
+  -- serialises sends to the conversation (seq order = commit order), makes the client_id lookup below
+  -- see every earlier attempt and the slow mode check see the member's last send; append_message's
+  -- update of the same row would take it a moment later anyway.
+  select c.slow_mode_seconds, m.role, m.last_sent_at into v_slow_mode_seconds, v_role, v_last_sent_at
+    from parley.conversations c
+    join parley.conversation_members m on m.conversation_id = c.id and m.user_id = v_user_id
    where c.id = send_message.conversation_id
-     and exists (select 1 from parley.conversation_members m
-                  where m.conversation_id = c.id and m.user_id = v_user_id)
      for update of c;
   if not found then
     raise exception 'conversation % not found', send_message.conversation_id
@@ -356,6 +364,16 @@ begin
     raise exception 'reply_to_id % is not a message of conversation %', send_message.reply_to_id, send_message.conversation_id
       using errcode = 'PT404', hint = 'reply_not_found';
   end if;
+
+  -- The limits come after the idempotent replay above, so a retried client_id is never counted twice.
+  -- Slow mode: members (not owners or admins) wait slow_mode_seconds after their last message.
+  if v_slow_mode_seconds > 0 and v_role = 'member' and v_last_sent_at is not null
+     and v_last_sent_at + make_interval(secs => v_slow_mode_seconds) > clock_timestamp() then
+    v_wait := greatest(ceil(extract(epoch from v_last_sent_at + make_interval(secs => v_slow_mode_seconds) - clock_timestamp())), 1)::integer;
+    raise exception 'slow mode: members of this group may send one message every % s; try again in % s', v_slow_mode_seconds, v_wait
+      using errcode = 'PT429', hint = 'slow_mode', detail = json_build_object('retry_after', v_wait)::text;
+  end if;
+  perform parley_internal.take_token(v_user_id, 'send_message', 1);
 
   return parley_internal.append_message(send_message.conversation_id, v_user_id, coalesce(send_message.kind, 'text'),
                                 send_message.body, v_attachment, v_metadata, send_message.reply_to_id,

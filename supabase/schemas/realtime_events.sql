@@ -427,12 +427,12 @@ begin
   perform parley_internal.send_conversation_event(new.id, 'conversation_updated',
     jsonb_build_object('conversation_id', new.id, 'conversation', jsonb_build_object(
       'id', new.id, 'kind', new.kind, 'title', new.title, 'description', new.description,
-      'avatar_url', new.avatar_url, 'updated_at', new.updated_at)),
+      'avatar_url', new.avatar_url, 'slow_mode_seconds', new.slow_mode_seconds, 'updated_at', new.updated_at)),
     '{}'::jsonb);
   return null;
 end;
 $$;
-comment on function parley_internal.broadcast_conversation_updated() is 'Trigger: conversation_updated to the members when title, description or avatar change.';
+comment on function parley_internal.broadcast_conversation_updated() is 'Trigger: conversation_updated to the members when title, description, avatar or slow mode change.';
 revoke execute on function parley_internal.broadcast_conversation_updated() from public, anon, authenticated, service_role;
 
 -- Per statement, so a batch of new members costs one conversation event.
@@ -456,12 +456,13 @@ create trigger conversation_members_broadcast_updated
              or old.muted_until is distinct from new.muted_until or old.hidden_at is distinct from new.hidden_at))
   execute function parley_internal.broadcast_member_updated();
 
--- What members see of a group changed (update_group); last_seq/last_message_at moves are messages.
+-- What members see of a group changed (update_group, set_slow_mode); last_seq/last_message_at moves are messages.
 create trigger conversations_broadcast_updated
   after update on parley.conversations
   for each row
   when (old.title is distinct from new.title or old.description is distinct from new.description
-        or old.avatar_url is distinct from new.avatar_url or old.kind is distinct from new.kind)
+        or old.avatar_url is distinct from new.avatar_url or old.kind is distinct from new.kind
+        or old.slow_mode_seconds is distinct from new.slow_mode_seconds)
   execute function parley_internal.broadcast_conversation_updated();
 
 -- Postgres Changes on parley.messages, for clients that prefer them to the broadcast events

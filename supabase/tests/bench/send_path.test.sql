@@ -28,6 +28,7 @@ select is(parley_internal.limits(), jsonb_build_object(
     'page_max', 200,
     'attachment_path_max_chars', 512,
     'attachment_name_max_chars', 255,
+    'slow_mode_max_seconds', 21600,
     'attachments', jsonb_build_object(
       'image', jsonb_build_object('max_size', 10485760, 'mime_types', jsonb_build_array(
         'image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/heic', 'image/avif')),

@@ -181,8 +181,9 @@ select is((select array_agg(p.oid::regprocedure::text || ' ' || p.prosecdef::tex
                                        or has_function_privilege('service_role', p.oid, 'execute'))::text order by p.proname)
              from pg_trigger t join pg_proc p on p.oid = t.tgfoid
             where t.tgrelid = 'storage.objects'::regclass and t.tgname like 'parley%'),
-  array['parley_internal.guard_sent_attachment() false true false', 'parley_internal.mark_attachment_removed() true true false'],
-  'STO-40 the storage.objects triggers: the guard runs as the writer (sees what the writer sees), the removal marker is definer; no API role executes either');
+  array['parley_internal.guard_sent_attachment() false true false', 'parley_internal.mark_attachment_removed() true true false',
+        'parley_internal.take_upload_token() true true false'],
+  'STO-40 the storage.objects triggers: the guard runs as the writer (sees what the writer sees), the removal marker and the upload rate limit are definer; no API role executes either');
 set local enable_seqscan = off;
 select matches(tests.plan_of($$select 1 from parley.messages m
                                where m.attachment is not null and m.attachment ->> 'path' = 'bac00000-0000-0000-0000-000000000001/sent.png'$$),

@@ -24,7 +24,9 @@ insert into expected_definers values
   ('parley_internal.add_members(uuid,uuid[])', true),
   ('parley_internal.remove_member(uuid,uuid)', true),
   ('parley_internal.set_member_role(uuid,uuid,text)', true),
-  ('parley_internal.leave_group(uuid)', true);
+  ('parley_internal.leave_group(uuid)', true),
+  ('parley_internal.set_slow_mode(uuid,integer)', true),
+  ('parley_internal.take_upload_token()', false);
 -- Messaging internals that must stay unreachable for the API roles (they skip permission checks).
 create temp table internal_functions (signature text primary key);
 insert into internal_functions values
@@ -39,7 +41,9 @@ insert into internal_functions values
   ('parley_internal.keep_group_owner()'),
   ('parley_internal.ensure_profile(uuid)'),
   ('parley_internal.require_own_profile(uuid)'),
-  ('parley_internal.refuse_anonymous(text)');
+  ('parley_internal.refuse_anonymous(text)'),
+  ('parley_internal.take_token(uuid,text,integer)'),
+  ('parley_internal.take_upload_token()');
 -- Every function messaging keeps in parley_internal.
 create temp view messaging_private as
   select signature from expected_definers union select signature from internal_functions

@@ -112,7 +112,7 @@ select tests.clear_authentication();
 select pg_temp.take();
 select is(pg_temp.ev('user:e3000000-0000-0000-0000-000000000003', 'conversation_updated'),
   (select jsonb_build_object('conversation_id', c.id, 'conversation', jsonb_build_object('id', c.id, 'kind', 'group', 'title', 'E3 renamed',
-     'description', 'about us', 'avatar_url', null, 'updated_at', c.updated_at)) from parley.conversations c where c.id = pg_temp.g()),
+     'description', 'about us', 'avatar_url', null, 'slow_mode_seconds', 0, 'updated_at', c.updated_at)) from parley.conversations c where c.id = pg_temp.g()),
   'RT-MEM-13 update_group: conversation_updated with the new details');
 select is((select array_agg(right(topic, 2) || ' ' || event || ' ' || coalesce(payload -> 'inbox' ->> 'title', payload -> 'conversation' ->> 'title') order by topic, event) from taken),
   array['01 conversation_updated E3 renamed', '01 message_created E3 renamed', '02 conversation_updated E3 renamed', '02 message_created E3 renamed',
