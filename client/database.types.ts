@@ -228,6 +228,177 @@ export type Database = {
           },
         ];
       };
+      "message_edits": {
+        Row: {
+          "body": string | null;
+          "conversation_id": string;
+          "message_id": string;
+          "metadata": NonNullable<Json>;
+          "replaced_at": string;
+          "version": number;
+          "written_at": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "body"?: string | null;
+          "conversation_id": string;
+          "message_id": string;
+          "metadata"?: NonNullable<Json>;
+          "replaced_at"?: string;
+          "version": number;
+          "written_at": string;
+        };
+        Update: {
+          "body"?: string | null;
+          "conversation_id"?: string;
+          "message_id"?: string;
+          "metadata"?: NonNullable<Json>;
+          "replaced_at"?: string;
+          "version"?: number;
+          "written_at"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "message_edits_conversation_id_fkey";
+            columns: ["conversation_id"];
+            isOneToOne: false;
+            referencedRelation: "conversations";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "message_edits_message_id_fkey";
+            columns: ["message_id"];
+            isOneToOne: false;
+            referencedRelation: "messages";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      "message_hides": {
+        Row: {
+          "hidden_at": string;
+          "message_id": string;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "hidden_at"?: string;
+          "message_id": string;
+          "user_id": string;
+        };
+        Update: {
+          "hidden_at"?: string;
+          "message_id"?: string;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "message_hides_message_id_fkey";
+            columns: ["message_id"];
+            isOneToOne: false;
+            referencedRelation: "messages";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "message_hides_user_id_fkey";
+            columns: ["user_id"];
+            isOneToOne: false;
+            referencedRelation: "profiles";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      "message_pins": {
+        Row: {
+          "conversation_id": string;
+          "message_id": string;
+          "pinned_at": string;
+          "pinned_by": string | null;
+        };
+        ComputedFields: never;
+        Insert: {
+          "conversation_id": string;
+          "message_id": string;
+          "pinned_at"?: string;
+          "pinned_by"?: string | null;
+        };
+        Update: {
+          "conversation_id"?: string;
+          "message_id"?: string;
+          "pinned_at"?: string;
+          "pinned_by"?: string | null;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "message_pins_conversation_id_fkey";
+            columns: ["conversation_id"];
+            isOneToOne: false;
+            referencedRelation: "conversations";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "message_pins_message_id_fkey";
+            columns: ["message_id"];
+            isOneToOne: false;
+            referencedRelation: "messages";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "message_pins_pinned_by_fkey";
+            columns: ["pinned_by"];
+            isOneToOne: false;
+            referencedRelation: "profiles";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      "message_reactions": {
+        Row: {
+          "conversation_id": string;
+          "created_at": string;
+          "emoji": string;
+          "message_id": string;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "conversation_id": string;
+          "created_at"?: string;
+          "emoji": string;
+          "message_id": string;
+          "user_id": string;
+        };
+        Update: {
+          "conversation_id"?: string;
+          "created_at"?: string;
+          "emoji"?: string;
+          "message_id"?: string;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "message_reactions_conversation_id_fkey";
+            columns: ["conversation_id"];
+            isOneToOne: false;
+            referencedRelation: "conversations";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "message_reactions_message_id_fkey";
+            columns: ["message_id"];
+            isOneToOne: false;
+            referencedRelation: "messages";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "message_reactions_user_id_fkey";
+            columns: ["user_id"];
+            isOneToOne: false;
+            referencedRelation: "profiles";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
       "messages": {
         Row: {
           "attachment": Json | null;
@@ -240,6 +411,7 @@ export type Database = {
           "id": string;
           "kind": string;
           "metadata": NonNullable<Json>;
+          "reactions": NonNullable<Json>;
           "reply_to_id": string | null;
           "sender_id": string | null;
           "seq": number;
@@ -256,6 +428,7 @@ export type Database = {
           "id"?: string;
           "kind"?: string;
           "metadata"?: NonNullable<Json>;
+          "reactions"?: NonNullable<Json>;
           "reply_to_id"?: string | null;
           "sender_id"?: string | null;
           "seq": number;
@@ -271,6 +444,7 @@ export type Database = {
           "id"?: string;
           "kind"?: string;
           "metadata"?: NonNullable<Json>;
+          "reactions"?: NonNullable<Json>;
           "reply_to_id"?: string | null;
           "sender_id"?: string | null;
           "seq"?: number;
@@ -467,6 +641,10 @@ export type Database = {
           isSetofReturn: true;
         };
       };
+      "add_reaction": {
+        Args: { "emoji": string; "message_id": string };
+        Returns: Json;
+      };
       "create_group": {
         Args: {
           "avatar_url"?: string;
@@ -533,6 +711,7 @@ export type Database = {
           "id": string;
           "kind": string;
           "metadata": NonNullable<Json>;
+          "reactions": NonNullable<Json>;
           "reply_to_id": string | null;
           "sender_id": string | null;
           "seq": number;
@@ -557,6 +736,7 @@ export type Database = {
           "id": string;
           "kind": string;
           "metadata": NonNullable<Json>;
+          "reactions": NonNullable<Json>;
           "reply_to_id": string | null;
           "sender_id": string | null;
           "seq": number;
@@ -677,6 +857,7 @@ export type Database = {
           isSetofReturn: false;
         };
       };
+      "hide_message": { Args: { "message_id": string }; Returns: Json };
       "leave_call": {
         Args: { "call_id": string };
         Returns: {
@@ -766,6 +947,7 @@ export type Database = {
           "id": string;
           "kind": string;
           "metadata": NonNullable<Json>;
+          "reactions": NonNullable<Json>;
           "reply_to_id": string | null;
           "sender_id": string | null;
           "seq": number;
@@ -790,6 +972,24 @@ export type Database = {
           "username": string;
         }[];
       };
+      "list_message_edits": {
+        Args: { "message_id": string };
+        Returns: {
+          "body": string | null;
+          "conversation_id": string;
+          "message_id": string;
+          "metadata": NonNullable<Json>;
+          "replaced_at": string;
+          "version": number;
+          "written_at": string;
+        }[];
+        SetofOptions: {
+          from: "*";
+          to: "message_edits";
+          isOneToOne: false;
+          isSetofReturn: true;
+        };
+      };
       "list_messages": {
         Args: {
           "after_seq"?: number;
@@ -808,6 +1008,7 @@ export type Database = {
           "id": string;
           "kind": string;
           "metadata": NonNullable<Json>;
+          "reactions": NonNullable<Json>;
           "reply_to_id": string | null;
           "sender_id": string | null;
           "seq": number;
@@ -819,6 +1020,14 @@ export type Database = {
           isSetofReturn: true;
         };
       };
+      "list_pins": {
+        Args: { "conversation_id": string };
+        Returns: {
+          "message": Database["parley"]["Tables"]["messages"]["Row"];
+          "pinned_at": string;
+          "pinned_by": string;
+        }[];
+      };
       "list_realtime_topics": {
         Args: Record<PropertyKey, never>;
         Returns: string[];
@@ -827,9 +1036,14 @@ export type Database = {
         Args: { "conversation_id": string; "seq"?: number };
         Returns: number;
       };
+      "pin_message": { Args: { "message_id": string }; Returns: Json };
       "remove_member": {
         Args: { "group_id": string; "user_id": string };
         Returns: undefined;
+      };
+      "remove_reaction": {
+        Args: { "emoji": string; "message_id": string };
+        Returns: Json;
       };
       "search_profiles": {
         Args: { "max_count"?: number; "prefix": string };
@@ -862,6 +1076,7 @@ export type Database = {
           "id": string;
           "kind": string;
           "metadata": NonNullable<Json>;
+          "reactions": NonNullable<Json>;
           "reply_to_id": string | null;
           "sender_id": string | null;
           "seq": number;
@@ -894,6 +1109,7 @@ export type Database = {
           "id": string;
           "kind": string;
           "metadata": NonNullable<Json>;
+          "reactions": NonNullable<Json>;
           "reply_to_id": string | null;
           "sender_id": string | null;
           "seq": number;
@@ -983,6 +1199,8 @@ export type Database = {
           isSetofReturn: false;
         };
       };
+      "unhide_message": { Args: { "message_id": string }; Returns: Json };
+      "unpin_message": { Args: { "message_id": string }; Returns: Json };
       "update_group": {
         Args: {
           "avatar_url"?: string;

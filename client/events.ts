@@ -7,7 +7,7 @@
 //                             message_id, seq } …); the SDK reads the rows through RLS and delivers the
 //                             same events as for small conversations (`inbox: null`);
 //   conversation:<id>         client signals only (typing, presence): hints, never data.
-import type { Call, ConversationKind, MemberRole, Message, MessageKind, ParticipantState } from "./types.ts";
+import type { Call, ConversationKind, MemberRole, Message, MessageKind, ParticipantState, ReactionCounts } from "./types.ts";
 
 /** Every conversation event names its conversation and carries an id (`id`) to drop duplicates. */
 interface EventBase {
@@ -127,6 +127,31 @@ export interface TypingEvent {
   typing: boolean;
 }
 
+/**
+ * `reaction_added` / `reaction_removed`: the message's counts after the change. `user_id` and `emoji`
+ * say who did what, except in a group above the fan-out bound (read from a notice: counts only).
+ */
+export interface ReactionEvent extends EventBase {
+  message_id: string;
+  seq: number;
+  reactions: ReactionCounts;
+  user_id?: string;
+  emoji?: string;
+}
+/** `message_pinned` / `message_unpinned` (`pinned_by` and times absent in a group above the fan-out bound). */
+export interface PinEvent extends EventBase {
+  message_id: string;
+  seq: number;
+  pinned_by?: string;
+  pinned_at?: string;
+  unpinned_by?: string;
+}
+/** `message_hidden` / `message_unhidden`: I hid a message for myself (on another device too). */
+export interface MessageHiddenEvent extends EventBase {
+  message_id: string;
+  seq: number;
+}
+
 /** The database events of one conversation, from wherever they travel (see the top of this file). */
 export interface ConversationEvents {
   message_created: MessageEvent;
@@ -137,6 +162,12 @@ export interface ConversationEvents {
   member_role_changed: MemberRoleChangedEvent;
   member_read: MemberReadEvent;
   conversation_updated: ConversationUpdatedEvent;
+  reaction_added: ReactionEvent;
+  reaction_removed: ReactionEvent;
+  message_pinned: PinEvent;
+  message_unpinned: PinEvent;
+  message_hidden: MessageHiddenEvent;
+  message_unhidden: MessageHiddenEvent;
   /** From `user:<me>`: after it, the SDK leaves the conversation's channels itself. */
   conversation_removed: ConversationRemovedEvent;
 }

@@ -8,6 +8,7 @@ import { groupsApi } from "./groups.ts";
 import { liveApi } from "./live.ts";
 import { messagesApi } from "./messages.ts";
 import { profilesApi } from "./profiles.ts";
+import { pinsApi, reactionsApi } from "./reactions.ts";
 
 export type { ParleyClient, ParleyRest } from "./client.ts";
 export { PARLEY_SCHEMA } from "./client.ts";
@@ -52,6 +53,8 @@ export function createParley<Client extends ParleyClient>(supabase: Client) {
     /** Parley's schema on it: `supabase.schema("parley")`, typed with Parley's tables and RPCs. */
     db,
     messages,
+    reactions: reactionsApi(db, currentUserId),
+    pins: pinsApi(db),
     conversations: conversationsApi(db, currentUserId),
     groups: groupsApi(db, calls),
     calls,

@@ -249,6 +249,13 @@ const CONVERSATION_EVENTS = new Set([
   "member_role_changed",
   "member_read",
   "conversation_updated",
+  "reaction_added",
+  "reaction_removed",
+  "message_pinned",
+  "message_unpinned",
+  // Sent to my own user:<me> whatever the group's size (only my devices hear them).
+  "message_hidden",
+  "message_unhidden",
 ]);
 /** user:<me>-only events an inbox hears as they are. */
 const INBOX_ONLY_EVENTS = new Set(["conversation_added", "conversation_removed", "membership_updated", "conversation_fanout_changed", "call_incoming", "call_state", "call_ended"]);
@@ -424,6 +431,8 @@ class Feed {
   // Pending work since the last read.
   private created: { after: number | undefined; upTo: number; ids: Map<string, string>; lastId: string } | undefined;
   private changed = new Map<string, string>();
+  /** Messages whose reactions changed, with the last notice id and event. */
+  private reacted = new Map<string, { id: string; event: string }>();
   private reads = new Map<string, Row>();
   private membership: string | undefined;
   private updated: string | undefined;
@@ -477,6 +486,20 @@ class Feed {
         if (messageId) this.changed.set(messageId, id);
         break;
       }
+      case "reaction_added":
+      case "reaction_removed": {
+        // The notice says which message; its counts are read with the row (who reacted is not in a notice).
+        const messageId = str(n.message_id);
+        if (messageId) this.reacted.set(messageId, { id, event });
+        break;
+      }
+      case "message_pinned":
+      case "message_unpinned": {
+        const messageId = str(n.message_id);
+        const seq = num(n.seq);
+        if (messageId && seq !== undefined) this.deliver(event, { id, conversation_id: this.conversationId, message_id: messageId, seq });
+        return;
+      }
       case "member_read": {
         const userId = str(n.user_id);
         const seq = num(n.last_read_seq);
@@ -505,9 +528,11 @@ class Feed {
   }
 
   private async drain(): Promise<void> {
-    while (!this.closed && (this.created || this.changed.size || this.reads.size || this.membership || this.updated)) {
+    while (!this.closed && (this.created || this.changed.size || this.reacted.size || this.reads.size || this.membership || this.updated)) {
       const created = this.created;
       const changed = this.changed;
+      const reacted = this.reacted;
+      this.reacted = new Map();
       const reads = this.reads;
       const membership = this.membership;
       const updated = this.updated;
@@ -518,6 +543,7 @@ class Feed {
       this.updated = undefined;
       if (created) await this.readCreated(created).catch(() => undefined);
       if (changed.size) await this.readChanged(changed).catch(() => undefined);
+      if (reacted.size) await this.readReactions(reacted).catch(() => undefined);
       for (const r of reads.values()) this.deliver("member_read", r);
       if (membership) await this.readMembers(membership).catch(() => undefined);
       if (updated) await this.readConversation(updated).catch(() => undefined);
@@ -549,6 +575,15 @@ class Feed {
     for (const message of rows) {
       const event: MessageEvent = { id: changed.get(message.id)!, conversation_id: this.conversationId, message, inbox: null };
       this.deliver(message.deleted_at ? "message_deleted" : "message_edited", event as unknown as Row);
+    }
+  }
+
+  /** The reaction counts of messages someone reacted to, as they are now. */
+  private async readReactions(reacted: Map<string, { id: string; event: string }>): Promise<void> {
+    const rows = unwrap(await this.hub.db.from("messages").select("id, seq, reactions").eq("conversation_id", this.conversationId).in("id", [...reacted.keys()])) as Array<Pick<Message, "id" | "seq" | "reactions">>;
+    for (const row of rows) {
+      const { id, event } = reacted.get(row.id)!;
+      this.deliver(event, { id, conversation_id: this.conversationId, message_id: row.id, seq: row.seq, reactions: row.reactions });
     }
   }
 

@@ -1,7 +1,8 @@
-// Messages: send (idempotent), history pages, catch-up by seq, edit, delete, read cursor.
+// Messages: send (idempotent), history pages, catch-up by seq, edit and its history, delete for everyone
+// or for me, read cursor.
 import type { ParleyRest } from "./client.ts";
 import { unwrap } from "./errors.ts";
-import type { Attachment, Json, Message, MessageKind, Page } from "./types.ts";
+import type { Attachment, Json, Message, MessageEdit, MessageKind, Page } from "./types.ts";
 
 export interface SendInput {
   body?: string;
@@ -87,6 +88,20 @@ export function messagesApi(db: ParleyRest) {
     /** Deletes a message (mine; in groups owners and admins may delete any), leaving a tombstone. */
     async remove(messageId: string): Promise<Message> {
       return unwrap(await db.rpc("delete_message", { message_id: messageId }).single()) as Message;
+    },
+
+    /** The earlier versions of an edited message, oldest first (the message itself is the latest). */
+    async edits(messageId: string): Promise<MessageEdit[]> {
+      return unwrap(await db.rpc("list_message_edits", { message_id: messageId })) as MessageEdit[];
+    },
+
+    /** Deletes a message for me only: my history leaves it out, everyone else still sees it. */
+    async hide(messageId: string): Promise<void> {
+      unwrap(await db.rpc("hide_message", { message_id: messageId }));
+    },
+
+    async unhide(messageId: string): Promise<void> {
+      unwrap(await db.rpc("unhide_message", { message_id: messageId }));
     },
 
     /** Moves my read cursor to `seq` (default: everything); returns the cursor, which never moves back. */

@@ -28,7 +28,27 @@ export interface Attachment {
   removed_at?: string;
 }
 
-export type Message = Omit<Tables["messages"]["Row"], "kind" | "attachment"> & { kind: MessageKind; attachment: Attachment | null };
+/** Reaction counts by emoji, as each message carries them: `{ "👍": 3 }`. */
+export type ReactionCounts = Record<string, number>;
+export type Message = Omit<Tables["messages"]["Row"], "kind" | "attachment" | "reactions"> & {
+  kind: MessageKind;
+  attachment: Attachment | null;
+  reactions: ReactionCounts;
+};
+/** What add_reaction / remove_reaction answer: the message's counts and my emoji on it. */
+export interface ReactionState {
+  message_id: string;
+  reactions: ReactionCounts;
+  mine: string[];
+}
+/** One pin of `pins.list`. */
+export interface PinnedMessage {
+  pinned_at: string;
+  pinned_by: string | null;
+  message: Message;
+}
+/** An earlier version of an edited message (`messages.edits`); version 1 is what was sent. */
+export type MessageEdit = Tables["message_edits"]["Row"];
 export type Conversation = Omit<Tables["conversations"]["Row"], "kind"> & { kind: ConversationKind };
 export type Member = Omit<Tables["conversation_members"]["Row"], "role"> & { role: MemberRole };
 export type Profile = Tables["profiles"]["Row"];

@@ -2,6 +2,10 @@
 // member (a user with an ordinary inbox) under RLS, divided by the same query as the superuser.
 // Both run in the same wrapper (transaction + claims, same statement count); only the role differs.
 // Beside it: the same page read by a member in 10,000 conversations (RLS must not grow with that).
+// history_page_with_reactions_vs_without: the newest 50 carry reaction counts (three emoji each) and the
+// reader's own reaction; list_messages plus the SDK's one "mine" query over that page, divided by
+// list_messages of the 50 before it, which have none. Same conversation, same index, interleaved.
+import type pg from "pg";
 import type { StageOutput } from "../report.ts";
 import { asSuperuser, asUser, closeAll, connect, lit } from "../sql.ts";
 import type { StageContext } from "./context.ts";
@@ -19,6 +23,7 @@ export async function runHistory(ctx: StageContext): Promise<StageOutput> {
     const table = await compare(ctx, client!, asUser(reader, page), asSuperuser(reader, page));
     const viaRpc = await compare(ctx, client!, asUser(reader, rpc), asSuperuser(reader, page));
     const large = await compare(ctx, client!, asUser(seeded.users.large, page), asSuperuser(reader, page));
+    const reactions = await compareReactions(ctx, client!, reader);
     // The conversation row itself (get_group, from('conversations')…eq('id', …)), read by the large-inbox member.
     const row = `select * from parley.conversations where id = ${lit(seeded.conversations.history)}`;
     const convRow = await compare(ctx, client!, asUser(seeded.users.large, row), asSuperuser(seeded.users.large, row));
@@ -30,6 +35,13 @@ export async function runHistory(ctx: StageContext): Promise<StageOutput> {
     return {
       metrics: [
         {
+          key: "history_page_with_reactions_vs_without",
+          value: reactions.page.ratio,
+          unit: "ratio",
+          target: { op: "<=", value: 1.2 },
+          detail: `p50 list_messages of 50 messages with reaction counts ${reactions.page.a.p50} ms / 50 without ${reactions.page.b.p50} ms; plus the reader's own reactions (one more query) ${reactions.withMine.a.p50} ms (× ${reactions.withMine.ratio})`,
+        },
+        {
           key: "history_rls_vs_superuser",
           value: table.ratio,
           unit: "ratio",
@@ -38,6 +50,9 @@ export async function runHistory(ctx: StageContext): Promise<StageOutput> {
         },
       ],
       figures: {
+        history_reactions_page_p50_ms: reactions.page.a.p50,
+        history_reactions_page_and_mine_p50_ms: reactions.withMine.a.p50,
+        history_reactions_page_and_mine_vs_page: reactions.withMine.ratio,
         history_rls_p50_ms: table.a.p50,
         history_rls_p99_ms: table.a.p99,
         history_superuser_p50_ms: table.b.p50,
@@ -56,4 +71,29 @@ export async function runHistory(ctx: StageContext): Promise<StageOutput> {
   } finally {
     await closeAll([client!]);
   }
+}
+
+/**
+ * Puts reactions on the history's newest page (counts on the rows, the reader's own in message_reactions),
+ * then compares the page with reactions to the page before it (none), and the page plus the SDK's "mine"
+ * query (reactions.mine: user_id = me and message_id in the page's ids) to the page alone.
+ */
+async function compareReactions(ctx: StageContext, client: pg.Client, reader: string) {
+  const conversation = ctx.seeded.conversations.history;
+  const { last_seq: lastSeq } = (await ctx.admin.query<{ last_seq: string }>(`select last_seq from parley.conversations where id = $1`, [conversation])).rows[0]!;
+  const ids = (await ctx.admin.query<{ id: string }>(
+    `with page as (select id from parley.messages where conversation_id = $1 and seq > $2 - 50)
+     , counted as (update parley.messages m set reactions = '{"👍": 12, "❤️": 3, "😂": 1}' from page where m.id = page.id returning m.id)
+     insert into parley.message_reactions (message_id, user_id, emoji, conversation_id)
+     select id, $3, '👍', $1 from counted on conflict do nothing returning message_id as id`,
+    [conversation, lastSeq, reader],
+  )).rows.map((r) => r.id);
+  await ctx.admin.query(`analyze parley.message_reactions`);
+  const newest = `select * from parley.list_messages(${lit(conversation)})`;
+  const mine = `select r.message_id, r.emoji from parley.message_reactions r
+     where r.user_id = (select auth.uid()) and r.message_id in (${ids.map(lit).join(", ")}) order by r.created_at`;
+  const before = `select * from parley.list_messages(${lit(conversation)}, ${Number(lastSeq) - 49})`;
+  const page = await compare(ctx, client, asUser(reader, newest), asUser(reader, before));
+  const withMine = await compare(ctx, client, asUser(reader, `${newest}; ${mine}`), asUser(reader, newest));
+  return { page, withMine };
 }

@@ -35,6 +35,8 @@ begin
       }
     },
     "body_max_chars": 4000,
+    "pins_max": 50,
+    "reactions_max_distinct": 50,
     "title_max_chars": 100,
     "group_max_members": 256,
     "metadata_max_bytes": 4096,
@@ -47,7 +49,7 @@ begin
   }$limits$::jsonb;
 end;
 $$;
-comment on function parley_internal.limits() is 'Messaging limits (lengths, sizes, mime types per attachment kind, group size).';
+comment on function parley_internal.limits() is 'Messaging limits (lengths, sizes, mime types per attachment kind, group size, pins and distinct reactions per message).';
 revoke execute on function parley_internal.limits() from public, anon;
 grant execute on function parley_internal.limits() to authenticated, service_role;
 

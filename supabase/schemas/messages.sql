@@ -29,6 +29,7 @@ create table parley.messages (
   created_at timestamptz not null default now(),
   edited_at timestamptz,
   deleted_at timestamptz,
+  reactions jsonb not null default '{}'::jsonb,
   constraint messages_kind_check check (kind in ('text', 'image', 'video', 'audio', 'file', 'system')),
   constraint messages_seq_check check (seq > 0),
   constraint messages_body_check check (char_length(body) <= 4000),
@@ -41,7 +42,8 @@ comment on table parley.messages is 'Messages. seq orders them within a conversa
 comment on column parley.messages.seq is 'Per-conversation number, strictly increasing in commit order: catch up with seq > last seen.';
 comment on column parley.messages.attachment is 'For image/video/audio/file: {bucket, path, mime_type, size, name, duration_ms?, width?, height?, removed_at?}; path is "<conversation_id>/..." in bucket parley-attachments; removed_at is set when the uploader deleted the object (attachments.sql).';
 comment on column parley.messages.client_id is 'Client-generated id; unique per sender, so a retried send returns the first row.';
-comment on column parley.messages.deleted_at is 'Tombstone: when set, body, attachment and metadata are cleared.';
+comment on column parley.messages.deleted_at is 'Tombstone: when set, body, attachment, metadata, reactions, pins and edit history are cleared.';
+comment on column parley.messages.reactions is 'Reaction counts by emoji, {"👍": 3}, kept by add_reaction / remove_reaction (reactions.sql); who reacted is in message_reactions.';
 alter table parley.messages enable row level security;
 revoke all on table parley.messages from public, anon, authenticated;
 grant select on table parley.messages to authenticated;
@@ -457,10 +459,12 @@ begin
     raise exception 'conversation % not found', list_messages.conversation_id
       using errcode = 'PT404', hint = 'conversation_not_found';
   end if;
+  -- Messages the caller deleted for themselves (message_hides, one primary-key probe each) are left out.
   if list_messages.after_seq is not null then
     return query
       select * from parley.messages m
        where m.conversation_id = list_messages.conversation_id and m.seq > list_messages.after_seq
+         and not exists (select 1 from parley.message_hides h where h.user_id = (select auth.uid()) and h.message_id = m.id)
        order by m.seq asc
        limit list_messages.max_count;
   else
@@ -468,12 +472,13 @@ begin
       select * from parley.messages m
        where m.conversation_id = list_messages.conversation_id
          and m.seq < coalesce(list_messages.before_seq, 9223372036854775807)
+         and not exists (select 1 from parley.message_hides h where h.user_id = (select auth.uid()) and h.message_id = m.id)
        order by m.seq desc
        limit list_messages.max_count;
   end if;
 end;
 $$;
-comment on function parley.list_messages(uuid, bigint, bigint, integer) is 'Messages of a conversation: newest first (page back with before_seq) or, with after_seq, oldest first to catch up.';
+comment on function parley.list_messages(uuid, bigint, bigint, integer) is 'Messages of a conversation: newest first (page back with before_seq) or, with after_seq, oldest first to catch up. Messages you hid (hide_message) are left out.';
 revoke execute on function parley.list_messages(uuid, bigint, bigint, integer) from public, anon;
 grant execute on function parley.list_messages(uuid, bigint, bigint, integer) to authenticated, service_role;
 
@@ -515,6 +520,7 @@ declare
   v_user_id uuid := parley_internal.require_user();
   v_row parley.messages;
   v_max int := (parley_internal.limits() ->> 'body_max_chars')::int;
+  v_window jsonb;
 begin
   select x.* into v_row from parley.messages x
    where x.id = edit_message.message_id
@@ -544,6 +550,16 @@ begin
     raise exception 'body is required for a text message'
       using errcode = '22023', hint = 'body_required';
   end if;
+  v_window := parley_internal.setting('edit_window_seconds', '172800');
+  if v_window <> 'null'::jsonb and now() - v_row.created_at > make_interval(secs => (v_window #>> '{}')::numeric) then
+    raise exception 'message % can no longer be edited: edits are allowed for % seconds after sending', edit_message.message_id, v_window #>> '{}'
+      using errcode = '22023', hint = 'edit_window_closed',
+            detail = jsonb_build_object('window_seconds', v_window)::text;
+  end if;
+  -- The version this edit replaces stays readable (message_history.sql).
+  insert into parley.message_edits (message_id, version, conversation_id, body, metadata, written_at)
+  values (v_row.id, (select count(*) + 1 from parley.message_edits e where e.message_id = v_row.id), v_row.conversation_id,
+          v_row.body, v_row.metadata, coalesce(v_row.edited_at, v_row.created_at));
   update parley.messages x
      set body = nullif(edit_message.body, ''),
          metadata = case when edit_message.metadata is null then x.metadata else parley_internal.check_metadata(edit_message.metadata) end,
@@ -565,7 +581,7 @@ set search_path = ''
 as $$
   select * from parley_internal.edit_message(edit_message.message_id, edit_message.body, edit_message.metadata);
 $$;
-comment on function parley.edit_message(uuid, text, jsonb) is 'Edit the text (caption) of your own message; sets edited_at. Not for deleted or system messages.';
+comment on function parley.edit_message(uuid, text, jsonb) is 'Edit the text (caption) of your own message within the project''s edit window (settings.edit_window_seconds, 48 h by default; 400 edit_window_closed); sets edited_at and keeps the replaced version (list_message_edits). Not for deleted or system messages.';
 revoke execute on function parley.edit_message(uuid, text, jsonb) from public, anon;
 grant execute on function parley.edit_message(uuid, text, jsonb) to authenticated, service_role;
 
@@ -580,6 +596,7 @@ declare
   v_row parley.messages;
   v_role text;
   v_kind text;
+  v_window jsonb;
 begin
   select x.* into v_row from parley.messages x where x.id = delete_message.message_id for update;
   if found then
@@ -602,8 +619,21 @@ begin
   if v_row.deleted_at is not null then
     return v_row;
   end if;
+  -- The sender's delete-for-everyone may be limited in time; a group's owners and admins never are.
+  if not (v_kind = 'group' and v_role in ('owner', 'admin')) then
+    v_window := parley_internal.setting('delete_window_seconds', 'null');
+    if v_window <> 'null'::jsonb and now() - v_row.created_at > make_interval(secs => (v_window #>> '{}')::numeric) then
+      raise exception 'message % can no longer be deleted for everyone: that is allowed for % seconds after sending; hide_message deletes it for you', delete_message.message_id, v_window #>> '{}'
+        using errcode = '22023', hint = 'delete_window_closed',
+              detail = jsonb_build_object('window_seconds', v_window)::text;
+    end if;
+  end if;
+  -- A tombstone keeps nothing of what was said: earlier versions, reactions and pins go with the content.
+  delete from parley.message_edits e where e.message_id = v_row.id;
+  delete from parley.message_reactions r where r.message_id = v_row.id;
+  delete from parley.message_pins p where p.message_id = v_row.id;
   update parley.messages x
-     set body = null, attachment = null, metadata = '{}'::jsonb, deleted_at = now()
+     set body = null, attachment = null, metadata = '{}'::jsonb, reactions = '{}'::jsonb, deleted_at = now()
    where x.id = v_row.id
   returning * into v_row;
   return v_row;
@@ -621,6 +651,6 @@ set search_path = ''
 as $$
   select * from parley_internal.delete_message(delete_message.message_id);
 $$;
-comment on function parley.delete_message(uuid) is 'Delete a message (tombstone: body, attachment and metadata cleared, seq kept). Sender, or group owner/admin. Repeating it is a no-op.';
+comment on function parley.delete_message(uuid) is 'Delete a message for everyone (tombstone: body, attachment, metadata, reactions, pins and edit history cleared, seq kept). Sender (within settings.delete_window_seconds, unlimited by default; 400 delete_window_closed), or group owner/admin. Repeating it is a no-op.';
 revoke execute on function parley.delete_message(uuid) from public, anon;
 grant execute on function parley.delete_message(uuid) to authenticated, service_role;

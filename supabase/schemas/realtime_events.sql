@@ -56,7 +56,7 @@ begin
     'id', m.id, 'conversation_id', m.conversation_id, 'seq', m.seq, 'sender_id', m.sender_id,
     'kind', m.kind, 'body', m.body, 'attachment', m.attachment, 'metadata', m.metadata,
     'reply_to_id', m.reply_to_id, 'client_id', m.client_id, 'created_at', m.created_at,
-    'edited_at', m.edited_at, 'deleted_at', m.deleted_at);
+    'edited_at', m.edited_at, 'deleted_at', m.deleted_at, 'reactions', m.reactions);
 end;
 $$;
 comment on function parley_internal.message_json(parley.messages) is 'A message as JSON for realtime payloads (all columns members may read).';

@@ -7,12 +7,16 @@ create table parley.settings (
   key text primary key,
   value jsonb not null,
   updated_at timestamptz not null default now(),
-  constraint settings_key_check check (key in ('anonymous_users')),
+  constraint settings_key_check check (key in ('anonymous_users', 'edit_window_seconds', 'delete_window_seconds')),
   constraint settings_anonymous_users_check check (
-    key <> 'anonymous_users' or value in ('"invited_only"'::jsonb, '"full"'::jsonb))
+    key <> 'anonymous_users' or value in ('"invited_only"'::jsonb, '"full"'::jsonb)),
+  constraint settings_window_seconds_check check (
+    key not in ('edit_window_seconds', 'delete_window_seconds')
+    or value = 'null'::jsonb
+    or (jsonb_typeof(value) = 'number' and (value #>> '{}')::numeric >= 0 and (value #>> '{}')::numeric = trunc((value #>> '{}')::numeric)))
 );
 comment on table parley.settings is
-  'Parley settings the service role edits. anonymous_users: "invited_only" (default: anonymous sign-ins see and write only in conversations others put them in, and cannot start a direct conversation or a group, nor add members) or "full" (like any user).';
+  'Parley settings the service role edits. anonymous_users: "invited_only" (default: anonymous sign-ins see and write only in conversations others put them in, and cannot start a direct conversation or a group, nor add members) or "full" (like any user). edit_window_seconds: how long after sending a sender may edit (default 172800, null = always). delete_window_seconds: how long a sender may delete for everyone (default null = always; group owners and admins are never limited).';
 comment on column parley.settings.value is 'The setting as JSON (e.g. "invited_only"); checked per key.';
 alter table parley.settings enable row level security;
 revoke all on table parley.settings from public, anon, authenticated;
@@ -25,6 +29,20 @@ create policy settings_select_authenticated on parley.settings
   using (true);
 comment on policy settings_select_authenticated on parley.settings is 'Signed-in users read the settings; only the service role changes them.';
 
+-- One setting's value, or the documented default when the project has no row for it.
+create or replace function parley_internal.setting(key text, fallback jsonb)
+returns jsonb
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  select coalesce((select s.value from parley.settings s where s.key = setting.key), setting.fallback);
+$$;
+comment on function parley_internal.setting(text, jsonb) is 'A parley.settings value, or fallback (the default) when there is no row.';
+revoke execute on function parley_internal.setting(text, jsonb) from public, anon;
+grant execute on function parley_internal.setting(text, jsonb) to authenticated, service_role;
+
 -- Is the caller an anonymous sign-in (the token's is_anonymous claim, as Supabase advises) held to
 -- "invited_only"? False for every other caller without reading the table, so the common path costs a
 -- claim lookup.
@@ -36,7 +54,7 @@ security invoker
 set search_path = ''
 as $$
   select coalesce((auth.jwt() ->> 'is_anonymous')::boolean, false)
-     and coalesce((select s.value #>> '{}' from parley.settings s where s.key = 'anonymous_users'), 'invited_only') = 'invited_only';
+     and parley_internal.setting('anonymous_users', '"invited_only"') = '"invited_only"'::jsonb;
 $$;
 comment on function parley_internal.anonymous_restricted() is 'True when the caller signed in anonymously and parley.settings.anonymous_users is invited_only (the default).';
 revoke execute on function parley_internal.anonymous_restricted() from public, anon;

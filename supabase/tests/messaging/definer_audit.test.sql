@@ -26,7 +26,10 @@ insert into expected_definers values
   ('parley_internal.set_member_role(uuid,uuid,text)', true),
   ('parley_internal.leave_group(uuid)', true),
   ('parley_internal.set_slow_mode(uuid,integer)', true),
-  ('parley_internal.take_upload_token()', false);
+  ('parley_internal.take_upload_token()', false),
+  ('parley_internal.react(uuid,text,boolean)', true),
+  ('parley_internal.pin(uuid,boolean)', true),
+  ('parley_internal.hide_message(uuid,boolean)', true);
 -- Messaging internals that must stay unreachable for the API roles (they skip permission checks).
 create temp table internal_functions (signature text primary key);
 insert into internal_functions values
@@ -42,6 +45,7 @@ insert into internal_functions values
   ('parley_internal.ensure_profile(uuid)'),
   ('parley_internal.require_own_profile(uuid)'),
   ('parley_internal.refuse_anonymous(text)'),
+  ('parley_internal.check_emoji(text)'),
   ('parley_internal.take_token(uuid,text,integer)'),
   ('parley_internal.take_upload_token()');
 -- Every function messaging keeps in parley_internal.
