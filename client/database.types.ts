@@ -128,6 +128,7 @@ export type Database = {
           "last_activity_second": string;
           "last_read_seq": number;
           "last_sent_at": string | null;
+          "mention_count": number;
           "muted_until": string | null;
           "role": string;
           "user_id": string;
@@ -141,6 +142,7 @@ export type Database = {
           "last_activity_second"?: never;
           "last_read_seq"?: number;
           "last_sent_at"?: string | null;
+          "mention_count"?: number;
           "muted_until"?: string | null;
           "role"?: string;
           "user_id": string;
@@ -153,6 +155,7 @@ export type Database = {
           "last_activity_second"?: never;
           "last_read_seq"?: number;
           "last_sent_at"?: string | null;
+          "mention_count"?: number;
           "muted_until"?: string | null;
           "role"?: string;
           "user_id"?: string;
@@ -301,6 +304,53 @@ export type Database = {
           },
           {
             foreignKeyName: "message_hides_user_id_fkey";
+            columns: ["user_id"];
+            isOneToOne: false;
+            referencedRelation: "profiles";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      "message_mentions": {
+        Row: {
+          "conversation_id": string;
+          "everyone": boolean;
+          "message_id": string;
+          "seq": number;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "conversation_id": string;
+          "everyone"?: boolean;
+          "message_id": string;
+          "seq": number;
+          "user_id": string;
+        };
+        Update: {
+          "conversation_id"?: string;
+          "everyone"?: boolean;
+          "message_id"?: string;
+          "seq"?: number;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "message_mentions_conversation_id_fkey";
+            columns: ["conversation_id"];
+            isOneToOne: false;
+            referencedRelation: "conversations";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "message_mentions_message_id_fkey";
+            columns: ["message_id"];
+            isOneToOne: false;
+            referencedRelation: "messages";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "message_mentions_user_id_fkey";
             columns: ["user_id"];
             isOneToOne: false;
             referencedRelation: "profiles";
@@ -630,6 +680,7 @@ export type Database = {
           "last_activity_second": string;
           "last_read_seq": number;
           "last_sent_at": string | null;
+          "mention_count": number;
           "muted_until": string | null;
           "role": string;
           "user_id": string;
@@ -768,6 +819,35 @@ export type Database = {
         SetofOptions: {
           from: "*";
           to: "calls";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      "forward_message": {
+        Args: {
+          "client_id"?: string;
+          "conversation_id": string;
+          "message_id": string;
+        };
+        Returns: {
+          "attachment": Json | null;
+          "body": string | null;
+          "client_id": string | null;
+          "conversation_id": string;
+          "created_at": string;
+          "deleted_at": string | null;
+          "edited_at": string | null;
+          "id": string;
+          "kind": string;
+          "metadata": NonNullable<Json>;
+          "reactions": NonNullable<Json>;
+          "reply_to_id": string | null;
+          "sender_id": string | null;
+          "seq": number;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "messages";
           isOneToOne: true;
           isSetofReturn: false;
         };
@@ -922,6 +1002,7 @@ export type Database = {
           "last_message": Json;
           "last_read_seq": number;
           "last_seq": number;
+          "mention_count": number;
           "muted_until": string;
           "other_user": Json;
           "role": string;
@@ -1141,6 +1222,7 @@ export type Database = {
           "last_activity_second": string;
           "last_read_seq": number;
           "last_sent_at": string | null;
+          "mention_count": number;
           "muted_until": string | null;
           "role": string;
           "user_id": string;

@@ -11,6 +11,11 @@ export interface SendInput {
   metadata?: Record<string, Json>;
   replyToId?: string;
   /**
+   * Members to mention (user ids; render them from the body's @names), or "everyone" (a group's owner
+   * and admins). Sent as metadata.mentions; each mentioned member's inbox counts it, muted or not.
+   */
+  mentions?: string[];
+  /**
    * Idempotency key, unique per sender. Retrying with the same id returns the first message instead
    * of sending a second one. Generated when omitted: keep it if you retry yourself.
    */
@@ -28,7 +33,7 @@ const toArgs = (input: SendInput) => ({
   body: input.body,
   kind: input.kind ?? (input.attachment ? undefined : "text"),
   attachment: input.attachment as Json | undefined,
-  metadata: input.metadata,
+  metadata: input.mentions ? { ...input.metadata, mentions: input.mentions } : input.metadata,
   reply_to_id: input.replyToId,
   client_id: input.clientId ?? crypto.randomUUID(),
 });
@@ -88,6 +93,14 @@ export function messagesApi(db: ParleyRest) {
     /** Deletes a message (mine; in groups owners and admins may delete any), leaving a tombstone. */
     async remove(messageId: string): Promise<Message> {
       return unwrap(await db.rpc("delete_message", { message_id: messageId }).single()) as Message;
+    },
+
+    /**
+     * Forwards a message I can read into another conversation of mine: a new message of mine with its
+     * text and attachment (the same file, not a copy) and `metadata.forwarded_from`.
+     */
+    async forward(messageId: string, conversationId: string, clientId: string = crypto.randomUUID()): Promise<Message> {
+      return unwrap(await db.rpc("forward_message", { message_id: messageId, conversation_id: conversationId, client_id: clientId }).single()) as Message;
     },
 
     /** The earlier versions of an edited message, oldest first (the message itself is the latest). */

@@ -5,6 +5,9 @@
 -- send_message checked (size, type) is what stays stored for the life of the message. Its uploader
 -- may still delete it; the message then keeps its attachment marked removed.
 -- Security definer functions here (see docs/SECURITY.md § Definer functions):
+--   parley_internal.is_referenced_by_my_conversations(text) — the select policy's predicate for forwarded
+--                                              attachments; reads messages and memberships without
+--                                              re-entering their RLS; answers only for auth.uid().
 --   parley_internal.mark_attachment_removed() — trigger: marks the messages of a deleted object, which
 --                                              the deleting uploader may only read.
 -- parley_internal.guard_sent_attachment() is a trigger function run as the writer (invoker).
@@ -24,12 +27,33 @@ select 'parley-attachments', 'parley-attachments', false,
 on conflict (id) do update
   set public = excluded.public, file_size_limit = excluded.file_size_limit, allowed_mime_types = excluded.allowed_mime_types;
 
--- Members read the files of their conversations (folder name = conversation id).
+-- The storage policy's second way in: an object that a message of one of the caller's conversations
+-- refers to (a forwarded attachment). One probe of the messages' path index per object checked.
+create or replace function parley_internal.is_referenced_by_my_conversations(name text)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select exists (
+    select 1 from parley.messages x
+     where x.attachment is not null and x.attachment ->> 'path' = is_referenced_by_my_conversations.name
+       and exists (select 1 from parley.conversation_members m
+                    where m.conversation_id = x.conversation_id and m.user_id = (select auth.uid())));
+$$;
+comment on function parley_internal.is_referenced_by_my_conversations(text) is 'True when a message of one of auth.uid()''s conversations refers to this Storage object (storage select policy).';
+revoke execute on function parley_internal.is_referenced_by_my_conversations(text) from public, anon;
+grant execute on function parley_internal.is_referenced_by_my_conversations(text) to authenticated, service_role;
+
+-- Members read the files of their conversations (folder name = conversation id), and the files messages
+-- of their conversations refer to (forwarded into them, forwarding.sql).
 create policy parley_attachments_select_member on storage.objects
   for select to authenticated
   using (bucket_id = 'parley-attachments'
-         and (storage.foldername(name))[1] in (select parley_internal.my_conversation_ids()::text));
-comment on policy parley_attachments_select_member on storage.objects is 'Parley: members read attachments under their conversation''s folder.';
+         and ((storage.foldername(name))[1] in (select parley_internal.my_conversation_ids()::text)
+              or parley_internal.is_referenced_by_my_conversations(name)));
+comment on policy parley_attachments_select_member on storage.objects is 'Parley: members read attachments under their conversation''s folder, and those a message of their conversations refers to (forwarded).';
 
 -- Members upload only into the folder of a conversation they belong to.
 create policy parley_attachments_insert_member on storage.objects

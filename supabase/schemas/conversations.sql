@@ -63,6 +63,7 @@ create table parley.conversation_members (
   last_activity_second timestamptz
     generated always as (date_bin('1 second', last_activity_at, timestamptz '2000-01-01 00:00:00+00')) stored not null,
   last_sent_at timestamptz,
+  mention_count integer not null default 0,
   primary key (conversation_id, user_id),
   constraint conversation_members_role_check check (role in ('owner', 'admin', 'member')),
   constraint conversation_members_last_read_seq_check check (last_read_seq >= 0)
@@ -74,6 +75,7 @@ comment on column parley.conversation_members.last_read_seq is 'The member''s re
 comment on column parley.conversation_members.muted_until is 'Notifications muted until this time (null: not muted). Set by the member.';
 comment on column parley.conversation_members.hidden_at is 'Hidden from the member''s inbox since this time; a new message unhides it. Set by the member.';
 comment on column parley.conversation_members.last_activity_at is 'Inbox order key: when the conversation last had activity, copied to every member so the inbox reads one index.';
+comment on column parley.conversation_members.mention_count is 'Unread mentions of the member here (above last_read_seq), kept by the mention trigger and mark_read (mentions.sql); counted even when muted.';
 comment on column parley.conversation_members.last_sent_at is 'When the member last sent a message here (slow mode measures from it).';
 comment on column parley.conversation_members.last_activity_second is
   'last_activity_at truncated to the second: the inbox index key, so that sends within the same second update members in place (HOT).';
@@ -257,8 +259,13 @@ begin
     raise exception 'seq % is outside 0..% for conversation %', mark_read.seq, v_last, mark_read.conversation_id
       using errcode = '22023', hint = 'seq_out_of_range';
   end if;
+  -- Mentions at or below the new cursor are read: the count keeps only those above it.
   update parley.conversation_members m
-     set last_read_seq = greatest(m.last_read_seq, coalesce(mark_read.seq, v_last))
+     set last_read_seq = greatest(m.last_read_seq, coalesce(mark_read.seq, v_last)),
+         mention_count = case when m.mention_count = 0 then 0 else
+           (select count(*) from parley.message_mentions x
+             where x.user_id = v_user_id and x.conversation_id = mark_read.conversation_id
+               and x.seq > greatest(m.last_read_seq, coalesce(mark_read.seq, v_last))) end
    where m.conversation_id = mark_read.conversation_id and m.user_id = v_user_id
   returning m.last_read_seq into v_cursor;
   return v_cursor;
@@ -285,7 +292,7 @@ create or replace function parley_internal.list_conversations(
   max_count integer, before_activity_at timestamptz, before_id uuid, include_hidden boolean)
 returns table (
   conversation_id uuid, kind text, title text, description text, avatar_url text, role text,
-  joined_at timestamptz, last_seq bigint, last_read_seq bigint, unread_count bigint,
+  joined_at timestamptz, last_seq bigint, last_read_seq bigint, unread_count bigint, mention_count integer,
   muted_until timestamptz, hidden_at timestamptz, last_activity_at timestamptz,
   last_message jsonb, other_user jsonb)
 language plpgsql
@@ -303,7 +310,7 @@ begin
   end if;
   return query
     select m.conversation_id, c.kind, c.title, c.description, c.avatar_url, m.role, m.joined_at,
-           c.last_seq, m.last_read_seq, greatest(c.last_seq - m.last_read_seq, 0) as unread_count,
+           c.last_seq, m.last_read_seq, greatest(c.last_seq - m.last_read_seq, 0) as unread_count, m.mention_count,
            m.muted_until, m.hidden_at, m.last_activity_at,
            (select to_jsonb(x) from parley.messages x where x.conversation_id = c.id and x.seq = c.last_seq) as last_message,
            (select jsonb_build_object('id', p.id, 'username', p.username, 'display_name', p.display_name,
@@ -335,7 +342,7 @@ create or replace function parley.list_conversations(
   include_hidden boolean default false)
 returns table (
   conversation_id uuid, kind text, title text, description text, avatar_url text, role text,
-  joined_at timestamptz, last_seq bigint, last_read_seq bigint, unread_count bigint,
+  joined_at timestamptz, last_seq bigint, last_read_seq bigint, unread_count bigint, mention_count integer,
   muted_until timestamptz, hidden_at timestamptz, last_activity_at timestamptz,
   last_message jsonb, other_user jsonb)
 language sql
@@ -346,6 +353,6 @@ as $$
   select * from parley_internal.list_conversations(list_conversations.max_count, list_conversations.before_activity_at,
                                            list_conversations.before_id, list_conversations.include_hidden);
 $$;
-comment on function parley.list_conversations(integer, timestamptz, uuid, boolean) is 'Your inbox: conversations by latest activity with last message, unread count and (direct) the other person. Page with the last row''s (last_activity_at, conversation_id).';
+comment on function parley.list_conversations(integer, timestamptz, uuid, boolean) is 'Your inbox: conversations by latest activity with last message, unread count, unread mentions and (direct) the other person. Page with the last row''s (last_activity_at, conversation_id).';
 revoke execute on function parley.list_conversations(integer, timestamptz, uuid, boolean) from public, anon;
 grant execute on function parley.list_conversations(integer, timestamptz, uuid, boolean) to authenticated, service_role;

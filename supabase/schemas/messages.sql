@@ -208,9 +208,11 @@ begin
   v_path := attachment ->> 'path';
   if v_path is null or jsonb_typeof(attachment -> 'path') <> 'string'
      or char_length(v_path) > (v_limits ->> 'attachment_path_max_chars')::int
-     or not starts_with(v_path, conversation_id::text || '/')
-     or v_path ~ '(^|/)\.\.?(/|$)' or v_path like '%//%' or right(v_path, 1) = '/' then
-    raise exception 'attachment.path "%" must be "%/<file>" (at most % characters, no "." or ".." segments)',
+     or v_path ~ '(^|/)\.\.?(/|$)' or v_path like '%//%' or right(v_path, 1) = '/'
+     -- In this conversation's folder, or an object already sent in one of the sender's conversations
+     -- (forwarding by reference, forwarding.sql).
+     or not (starts_with(v_path, conversation_id::text || '/') or parley_internal.is_forwardable_attachment(v_path)) then
+    raise exception 'attachment.path "%" must be "%/<file>" (at most % characters, no "." or ".." segments), or an attachment already sent in one of your conversations',
       v_path, conversation_id, v_limits ->> 'attachment_path_max_chars'
       using errcode = '22023', hint = 'attachment_path_invalid';
   end if;
@@ -629,6 +631,7 @@ begin
     end if;
   end if;
   -- A tombstone keeps nothing of what was said: earlier versions, reactions and pins go with the content.
+  perform parley_internal.forget_mentions(v_row.id);
   delete from parley.message_edits e where e.message_id = v_row.id;
   delete from parley.message_reactions r where r.message_id = v_row.id;
   delete from parley.message_pins p where p.message_id = v_row.id;

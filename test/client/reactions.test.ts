@@ -63,3 +63,32 @@ describe("client SDK: reactions, pins, edit history, delete for me", () => {
     expect((await bob.parley.messages.list(conversation.id)).items.map((m) => m.id)).toContain(sent.id);
   });
 });
+
+describe("client SDK: mentions and forwarding", () => {
+  it("a mention counts in the mentioned member's inbox even when muted, and reading clears it", async () => {
+    const [owner, bob, cat] = await Promise.all([newParleyUser(), newParleyUser(), newParleyUser()]);
+    const group = await owner.parley.groups.create({ title: "Mentions", memberIds: [bob.id, cat.id] });
+    await bob.parley.conversations.mute(group.id, new Date(Date.now() + 86_400_000));
+    await owner.parley.messages.send(group.id, { body: "@bob can you look?", mentions: [bob.id] });
+    await owner.parley.messages.send(group.id, { body: "@everyone release at 5", mentions: ["everyone"] });
+    const entry = async (u: typeof bob) => (await u.parley.conversations.inbox()).items.find((c) => c.conversation_id === group.id)!;
+    expect((await entry(bob)).mention_count).toBe(2);
+    expect((await entry(cat)).mention_count).toBe(1);
+    expect((await refusal(cat.parley.messages.send(group.id, { body: "@everyone", mentions: ["everyone"] }))).code).toBe("mention_everyone_not_allowed");
+    await bob.parley.messages.markRead(group.id);
+    expect((await entry(bob)).mention_count).toBe(0);
+  });
+
+  it("a forwarded image is the same file, downloadable by the target's members who cannot see the source", async () => {
+    const [ann, bob, dan] = await Promise.all([newParleyUser(), newParleyUser(), newParleyUser()]);
+    const group = await ann.parley.groups.create({ title: "Photos", memberIds: [bob.id] });
+    const png = Uint8Array.from(Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64"));
+    const photo = await ann.parley.attachments.send(group.id, "image", { data: png, contentType: "image/png", name: "dot.png" });
+    const withDan = await bob.parley.conversations.direct(dan.id);
+    const forwarded = await bob.parley.messages.forward(photo.id, withDan.id);
+    expect(forwarded).toMatchObject({ conversation_id: withDan.id, sender_id: bob.id, kind: "image", attachment: { path: photo.attachment!.path } });
+    expect(forwarded.metadata).toMatchObject({ forwarded_from: { message_id: photo.id, sender_id: ann.id } });
+    const bytes = new Uint8Array(await (await dan.parley.attachments.download(forwarded.attachment!)).arrayBuffer());
+    expect(bytes).toEqual(png);
+  });
+});

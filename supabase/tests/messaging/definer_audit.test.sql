@@ -29,7 +29,10 @@ insert into expected_definers values
   ('parley_internal.take_upload_token()', false),
   ('parley_internal.react(uuid,text,boolean)', true),
   ('parley_internal.pin(uuid,boolean)', true),
-  ('parley_internal.hide_message(uuid,boolean)', true);
+  ('parley_internal.hide_message(uuid,boolean)', true),
+  ('parley_internal.record_mentions()', false),
+  ('parley_internal.forward_message(uuid,uuid,uuid)', true),
+  ('parley_internal.is_referenced_by_my_conversations(text)', true);
 -- Messaging internals that must stay unreachable for the API roles (they skip permission checks).
 create temp table internal_functions (signature text primary key);
 insert into internal_functions values
@@ -46,6 +49,8 @@ insert into internal_functions values
   ('parley_internal.require_own_profile(uuid)'),
   ('parley_internal.refuse_anonymous(text)'),
   ('parley_internal.check_emoji(text)'),
+  ('parley_internal.forget_mentions(uuid)'),
+  ('parley_internal.is_forwardable_attachment(text)'),
   ('parley_internal.take_token(uuid,text,integer)'),
   ('parley_internal.take_upload_token()');
 -- Every function messaging keeps in parley_internal.
