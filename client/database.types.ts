@@ -465,6 +465,11 @@ export type Database = {
           "reply_to_id": string | null;
           "sender_id": string | null;
           "seq": number;
+          "shown_in_conversation": boolean;
+          "thread_last_reply_at": string | null;
+          "thread_participants": (string)[];
+          "thread_reply_count": number;
+          "thread_root_id": string | null;
         };
         ComputedFields: never;
         Insert: {
@@ -482,6 +487,11 @@ export type Database = {
           "reply_to_id"?: string | null;
           "sender_id"?: string | null;
           "seq": number;
+          "shown_in_conversation"?: boolean;
+          "thread_last_reply_at"?: string | null;
+          "thread_participants"?: (string)[];
+          "thread_reply_count"?: number;
+          "thread_root_id"?: string | null;
         };
         Update: {
           "attachment"?: Json | null;
@@ -498,6 +508,11 @@ export type Database = {
           "reply_to_id"?: string | null;
           "sender_id"?: string | null;
           "seq"?: number;
+          "shown_in_conversation"?: boolean;
+          "thread_last_reply_at"?: string | null;
+          "thread_participants"?: (string)[];
+          "thread_reply_count"?: number;
+          "thread_root_id"?: string | null;
         };
         Relationships: [
           {
@@ -519,6 +534,13 @@ export type Database = {
             columns: ["sender_id"];
             isOneToOne: false;
             referencedRelation: "profiles";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "messages_thread_root_id_fkey";
+            columns: ["thread_root_id"];
+            isOneToOne: false;
+            referencedRelation: "messages";
             referencedColumns: ["id"];
           },
         ];
@@ -766,6 +788,11 @@ export type Database = {
           "reply_to_id": string | null;
           "sender_id": string | null;
           "seq": number;
+          "shown_in_conversation": boolean;
+          "thread_last_reply_at": string | null;
+          "thread_participants": (string)[];
+          "thread_reply_count": number;
+          "thread_root_id": string | null;
         };
         SetofOptions: {
           from: "*";
@@ -791,6 +818,11 @@ export type Database = {
           "reply_to_id": string | null;
           "sender_id": string | null;
           "seq": number;
+          "shown_in_conversation": boolean;
+          "thread_last_reply_at": string | null;
+          "thread_participants": (string)[];
+          "thread_reply_count": number;
+          "thread_root_id": string | null;
         };
         SetofOptions: {
           from: "*";
@@ -844,6 +876,11 @@ export type Database = {
           "reply_to_id": string | null;
           "sender_id": string | null;
           "seq": number;
+          "shown_in_conversation": boolean;
+          "thread_last_reply_at": string | null;
+          "thread_participants": (string)[];
+          "thread_reply_count": number;
+          "thread_root_id": string | null;
         };
         SetofOptions: {
           from: "*";
@@ -1032,6 +1069,11 @@ export type Database = {
           "reply_to_id": string | null;
           "sender_id": string | null;
           "seq": number;
+          "shown_in_conversation": boolean;
+          "thread_last_reply_at": string | null;
+          "thread_participants": (string)[];
+          "thread_reply_count": number;
+          "thread_root_id": string | null;
         }[];
         SetofOptions: {
           from: "*";
@@ -1093,6 +1135,11 @@ export type Database = {
           "reply_to_id": string | null;
           "sender_id": string | null;
           "seq": number;
+          "shown_in_conversation": boolean;
+          "thread_last_reply_at": string | null;
+          "thread_participants": (string)[];
+          "thread_reply_count": number;
+          "thread_root_id": string | null;
         }[];
         SetofOptions: {
           from: "*";
@@ -1112,6 +1159,41 @@ export type Database = {
       "list_realtime_topics": {
         Args: Record<PropertyKey, never>;
         Returns: string[];
+      };
+      "list_thread": {
+        Args: {
+          "after_seq"?: number;
+          "before_seq"?: number;
+          "max_count"?: number;
+          "root_id": string;
+        };
+        Returns: {
+          "attachment": Json | null;
+          "body": string | null;
+          "client_id": string | null;
+          "conversation_id": string;
+          "created_at": string;
+          "deleted_at": string | null;
+          "edited_at": string | null;
+          "id": string;
+          "kind": string;
+          "metadata": NonNullable<Json>;
+          "reactions": NonNullable<Json>;
+          "reply_to_id": string | null;
+          "sender_id": string | null;
+          "seq": number;
+          "shown_in_conversation": boolean;
+          "thread_last_reply_at": string | null;
+          "thread_participants": (string)[];
+          "thread_reply_count": number;
+          "thread_root_id": string | null;
+        }[];
+        SetofOptions: {
+          from: "*";
+          to: "messages";
+          isOneToOne: false;
+          isSetofReturn: true;
+        };
       };
       "mark_read": {
         Args: { "conversation_id": string; "seq"?: number };
@@ -1161,6 +1243,11 @@ export type Database = {
           "reply_to_id": string | null;
           "sender_id": string | null;
           "seq": number;
+          "shown_in_conversation": boolean;
+          "thread_last_reply_at": string | null;
+          "thread_participants": (string)[];
+          "thread_reply_count": number;
+          "thread_root_id": string | null;
         };
         SetofOptions: {
           from: "*";
@@ -1194,6 +1281,49 @@ export type Database = {
           "reply_to_id": string | null;
           "sender_id": string | null;
           "seq": number;
+          "shown_in_conversation": boolean;
+          "thread_last_reply_at": string | null;
+          "thread_participants": (string)[];
+          "thread_reply_count": number;
+          "thread_root_id": string | null;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "messages";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      "send_thread_reply": {
+        Args: {
+          "also_in_conversation"?: boolean;
+          "attachment"?: Json;
+          "body"?: string;
+          "client_id"?: string;
+          "kind"?: string;
+          "metadata"?: Json;
+          "root_id": string;
+        };
+        Returns: {
+          "attachment": Json | null;
+          "body": string | null;
+          "client_id": string | null;
+          "conversation_id": string;
+          "created_at": string;
+          "deleted_at": string | null;
+          "edited_at": string | null;
+          "id": string;
+          "kind": string;
+          "metadata": NonNullable<Json>;
+          "reactions": NonNullable<Json>;
+          "reply_to_id": string | null;
+          "sender_id": string | null;
+          "seq": number;
+          "shown_in_conversation": boolean;
+          "thread_last_reply_at": string | null;
+          "thread_participants": (string)[];
+          "thread_reply_count": number;
+          "thread_root_id": string | null;
         };
         SetofOptions: {
           from: "*";

@@ -366,7 +366,8 @@ class Hub {
 
   /** Hands a conversation event to the inbox and that conversation's subscriptions (a message once). */
   deliver(conversationId: string, event: string, payload: Row): void {
-    if (event === "message_created") {
+    // The cursor follows the conversation's timeline; a reply kept in its thread is delivered as it comes.
+    if (event === "message_created" && record(payload.message)?.shown_in_conversation !== false) {
       const seq = num(record(payload.message)?.seq);
       if (seq !== undefined) {
         const cursor = this.cursors.get(conversationId);
@@ -431,6 +432,8 @@ class Feed {
   // Pending work since the last read.
   private created: { after: number | undefined; upTo: number; ids: Map<string, string>; lastId: string } | undefined;
   private changed = new Map<string, string>();
+  /** Thread replies announced, by message id (read by id: the timeline may not show them). */
+  private threaded = new Map<string, string>();
   /** Messages whose reactions changed, with the last notice id and event. */
   private reacted = new Map<string, { id: string; event: string }>();
   private reads = new Map<string, Row>();
@@ -472,6 +475,12 @@ class Feed {
       case "message_created": {
         const seq = num(n.seq);
         if (seq === undefined) return;
+        const threadMessageId = str(n.thread_root_id) && str(n.message_id);
+        if (threadMessageId) {
+          // A thread reply: list_messages (the timeline) may not have it; read it by id.
+          this.threaded.set(threadMessageId, id);
+          break;
+        }
         const c = (this.created ??= { after: undefined, upTo: seq, ids: new Map(), lastId: id });
         c.after = c.after === undefined ? seq - 1 : Math.min(c.after, seq - 1);
         c.upTo = Math.max(c.upTo, seq);
@@ -528,8 +537,10 @@ class Feed {
   }
 
   private async drain(): Promise<void> {
-    while (!this.closed && (this.created || this.changed.size || this.reacted.size || this.reads.size || this.membership || this.updated)) {
+    while (!this.closed && (this.created || this.threaded.size || this.changed.size || this.reacted.size || this.reads.size || this.membership || this.updated)) {
       const created = this.created;
+      const threaded = this.threaded;
+      this.threaded = new Map();
       const changed = this.changed;
       const reacted = this.reacted;
       this.reacted = new Map();
@@ -542,6 +553,7 @@ class Feed {
       this.membership = undefined;
       this.updated = undefined;
       if (created) await this.readCreated(created).catch(() => undefined);
+      if (threaded.size) await this.readThreaded(threaded).catch(() => undefined);
       if (changed.size) await this.readChanged(changed).catch(() => undefined);
       if (reacted.size) await this.readReactions(reacted).catch(() => undefined);
       for (const r of reads.values()) this.deliver("member_read", r);
@@ -566,6 +578,15 @@ class Feed {
       const last = rows.at(-1);
       if (!last || rows.length < READ_PAGE) return;
       after = last.seq;
+    }
+  }
+
+  /** Thread replies, read by id, oldest first, each delivered as message_created. */
+  private async readThreaded(threaded: Map<string, string>): Promise<void> {
+    const rows = unwrap(await this.hub.db.from("messages").select("*").eq("conversation_id", this.conversationId).in("id", [...threaded.keys()]).order("seq")) as Message[];
+    for (const message of rows) {
+      const event: MessageEvent = { id: threaded.get(message.id)!, conversation_id: this.conversationId, message, inbox: null };
+      this.deliver("message_created", event as unknown as Row);
     }
   }
 

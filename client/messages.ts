@@ -62,6 +62,25 @@ export function messagesApi(db: ParleyRest) {
       return page(rows, limit);
     },
 
+    /**
+     * Replies in the thread of `rootId` (any message that is not itself a reply). The reply stays in its
+     * thread unless `alsoInConversation`; the root's thread_reply_count / thread_participants follow.
+     */
+    async replyInThread(rootId: string, input: SendInput & { alsoInConversation?: boolean }): Promise<Message> {
+      const { reply_to_id: _reply, ...args } = toArgs(input);
+      void _reply; // threads are the reply structure here; reply_to_id stays for in-conversation quotes
+      return unwrap(
+        await db.rpc("send_thread_reply", { root_id: rootId, ...args, also_in_conversation: input.alsoInConversation ?? false }).single(),
+      ) as Message;
+    },
+
+    /** A page of a thread's replies, newest first; pass `next` back as `beforeSeq` for older ones. */
+    async thread(rootId: string, options: HistoryOptions = {}): Promise<Page<Message, number>> {
+      const limit = options.limit ?? 50;
+      const rows = unwrap(await db.rpc("list_thread", { root_id: rootId, max_count: limit, before_seq: options.beforeSeq })) as Message[];
+      return page(rows, limit);
+    },
+
     /** A page of my direct conversation with a user, newest first (empty before the first message). */
     async listDirect(otherUserId: string, options: HistoryOptions = {}): Promise<Page<Message, number>> {
       const limit = options.limit ?? 50;

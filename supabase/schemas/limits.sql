@@ -37,6 +37,7 @@ begin
     "body_max_chars": 4000,
     "pins_max": 50,
     "mentions_max": 50,
+    "thread_participants_max": 20,
     "reactions_max_distinct": 50,
     "title_max_chars": 100,
     "group_max_members": 256,

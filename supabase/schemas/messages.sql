@@ -30,19 +30,30 @@ create table parley.messages (
   edited_at timestamptz,
   deleted_at timestamptz,
   reactions jsonb not null default '{}'::jsonb,
+  thread_root_id uuid references parley.messages (id) on delete set null,
+  shown_in_conversation boolean not null default true,
+  thread_reply_count integer not null default 0,
+  thread_last_reply_at timestamptz,
+  thread_participants uuid[] not null default '{}',
   constraint messages_kind_check check (kind in ('text', 'image', 'video', 'audio', 'file', 'system')),
   constraint messages_seq_check check (seq > 0),
   constraint messages_body_check check (char_length(body) <= 4000),
   constraint messages_metadata_check check (jsonb_typeof(metadata) = 'object'),
   constraint messages_attachment_check check (
     deleted_at is not null or (attachment is not null) = (kind in ('image', 'video', 'audio', 'file'))),
-  constraint messages_tombstone_check check (deleted_at is null or (body is null and attachment is null))
+  constraint messages_tombstone_check check (deleted_at is null or (body is null and attachment is null)),
+  constraint messages_shown_in_conversation_check check (shown_in_conversation or thread_root_id is not null)
 );
 comment on table parley.messages is 'Messages. seq orders them within a conversation; commit order equals seq order.';
 comment on column parley.messages.seq is 'Per-conversation number, strictly increasing in commit order: catch up with seq > last seen.';
 comment on column parley.messages.attachment is 'For image/video/audio/file: {bucket, path, mime_type, size, name, duration_ms?, width?, height?, removed_at?}; path is "<conversation_id>/..." in bucket parley-attachments; removed_at is set when the uploader deleted the object (attachments.sql).';
 comment on column parley.messages.client_id is 'Client-generated id; unique per sender, so a retried send returns the first row.';
 comment on column parley.messages.deleted_at is 'Tombstone: when set, body, attachment, metadata, reactions, pins and edit history are cleared.';
+comment on column parley.messages.thread_root_id is 'For a thread reply: the root message it answers (threads are one level deep). Replies take the conversation''s seq like any message.';
+comment on column parley.messages.shown_in_conversation is 'False for a thread reply kept in its thread; true for every other message, and for a reply also sent to the conversation.';
+comment on column parley.messages.thread_reply_count is 'On a thread root: how many replies it has.';
+comment on column parley.messages.thread_last_reply_at is 'On a thread root: when the last reply was sent.';
+comment on column parley.messages.thread_participants is 'On a thread root: who replied, first to reply first (at most thread_participants_max).';
 comment on column parley.messages.reactions is 'Reaction counts by emoji, {"👍": 3}, kept by add_reaction / remove_reaction (reactions.sql); who reacted is in message_reactions.';
 alter table parley.messages enable row level security;
 revoke all on table parley.messages from public, anon, authenticated;
@@ -57,6 +68,9 @@ create unique index messages_sender_id_client_id_key on parley.messages (sender_
 
 -- Foreign key lookups when a replied-to message is removed.
 create index messages_reply_to_id_idx on parley.messages (reply_to_id);
+
+-- A thread's replies by seq (list_thread), and the foreign key from replies to their root.
+create index messages_thread_root_id_seq_idx on parley.messages (thread_root_id, seq desc) where thread_root_id is not null;
 
 -- The messages that refer to a Storage object, for the triggers on storage.objects (attachments.sql) that
 -- keep a sent object immutable and mark its messages when it is deleted: one probe per object write.
@@ -275,7 +289,7 @@ revoke execute on function parley_internal.check_message_content(uuid, text, tex
 
 create or replace function parley_internal.append_message(
   conversation_id uuid, sender_id uuid, kind text, body text, attachment jsonb, metadata jsonb,
-  reply_to_id uuid, client_id uuid)
+  reply_to_id uuid, client_id uuid, thread_root_id uuid default null, shown_in_conversation boolean default true)
 returns parley.messages
 language plpgsql
 security invoker
@@ -293,11 +307,24 @@ begin
     raise exception 'conversation % not found', append_message.conversation_id
       using errcode = 'PT404', hint = 'conversation_not_found';
   end if;
-  insert into parley.messages (conversation_id, seq, sender_id, kind, body, attachment, metadata, reply_to_id, client_id)
+  insert into parley.messages (conversation_id, seq, sender_id, kind, body, attachment, metadata, reply_to_id, client_id,
+                               thread_root_id, shown_in_conversation)
   values (append_message.conversation_id, v_seq, append_message.sender_id, append_message.kind, append_message.body,
           append_message.attachment, coalesce(append_message.metadata, '{}'::jsonb), append_message.reply_to_id,
-          append_message.client_id)
+          append_message.client_id, append_message.thread_root_id,
+          append_message.thread_root_id is null or append_message.shown_in_conversation)
   returning * into v_row;
+  -- A thread reply updates its root's summary (the conversation row lock serialises replies).
+  if append_message.thread_root_id is not null then
+    update parley.messages r
+       set thread_reply_count = r.thread_reply_count + 1,
+           thread_last_reply_at = v_row.created_at,
+           thread_participants = case
+             when append_message.sender_id is null or append_message.sender_id = any (r.thread_participants)
+                  or cardinality(r.thread_participants) >= (parley_internal.limits() ->> 'thread_participants_max')::int
+             then r.thread_participants else r.thread_participants || append_message.sender_id end
+     where r.id = append_message.thread_root_id;
+  end if;
   -- Inbox fan-out, bounded by group_max_members: activity key, unhide, sender has read their own message.
   -- clock_timestamp(), not now(): several sends in one transaction still order by activity.
   -- The sender's last_sent_at is what slow mode measures from (system messages do not count).
@@ -311,11 +338,12 @@ begin
   return v_row;
 end;
 $$;
-comment on function parley_internal.append_message(uuid, uuid, text, text, jsonb, jsonb, uuid, uuid) is 'Internal: appends a message with the next seq and updates members'' inbox rows.';
-revoke execute on function parley_internal.append_message(uuid, uuid, text, text, jsonb, jsonb, uuid, uuid) from public, anon, authenticated, service_role;
+comment on function parley_internal.append_message(uuid, uuid, text, text, jsonb, jsonb, uuid, uuid, uuid, boolean) is 'Internal: appends a message with the next seq, updates members'' inbox rows and a thread root''s summary.';
+revoke execute on function parley_internal.append_message(uuid, uuid, text, text, jsonb, jsonb, uuid, uuid, uuid, boolean) from public, anon, authenticated, service_role;
 
 create or replace function parley_internal.send_message(
-  conversation_id uuid, kind text, body text, attachment jsonb, metadata jsonb, reply_to_id uuid, client_id uuid)
+  conversation_id uuid, kind text, body text, attachment jsonb, metadata jsonb, reply_to_id uuid, client_id uuid,
+  thread_root_id uuid default null, shown_in_conversation boolean default true)
 returns parley.messages
 language plpgsql
 security definer
@@ -381,12 +409,12 @@ begin
 
   return parley_internal.append_message(send_message.conversation_id, v_user_id, coalesce(send_message.kind, 'text'),
                                 send_message.body, v_attachment, v_metadata, send_message.reply_to_id,
-                                send_message.client_id);
+                                send_message.client_id, send_message.thread_root_id, send_message.shown_in_conversation);
 end;
 $$;
-comment on function parley_internal.send_message(uuid, text, text, jsonb, jsonb, uuid, uuid) is 'Implementation of parley.send_message (definer: writes seq, message and inbox rows).';
-revoke execute on function parley_internal.send_message(uuid, text, text, jsonb, jsonb, uuid, uuid) from public, anon;
-grant execute on function parley_internal.send_message(uuid, text, text, jsonb, jsonb, uuid, uuid) to authenticated, service_role;
+comment on function parley_internal.send_message(uuid, text, text, jsonb, jsonb, uuid, uuid, uuid, boolean) is 'Implementation of parley.send_message (definer: writes seq, message and inbox rows).';
+revoke execute on function parley_internal.send_message(uuid, text, text, jsonb, jsonb, uuid, uuid, uuid, boolean) from public, anon;
+grant execute on function parley_internal.send_message(uuid, text, text, jsonb, jsonb, uuid, uuid, uuid, boolean) to authenticated, service_role;
 
 -- The API RPC: a thin invoker wrapper, plpgsql so its plan is cached per session.
 create or replace function parley.send_message(
@@ -461,11 +489,12 @@ begin
     raise exception 'conversation % not found', list_messages.conversation_id
       using errcode = 'PT404', hint = 'conversation_not_found';
   end if;
-  -- Messages the caller deleted for themselves (message_hides, one primary-key probe each) are left out.
+  -- Messages the caller deleted for themselves (message_hides, one primary-key probe each) are left out,
+  -- and thread replies kept in their thread (list_thread reads those).
   if list_messages.after_seq is not null then
     return query
       select * from parley.messages m
-       where m.conversation_id = list_messages.conversation_id and m.seq > list_messages.after_seq
+       where m.conversation_id = list_messages.conversation_id and m.seq > list_messages.after_seq and m.shown_in_conversation
          and not exists (select 1 from parley.message_hides h where h.user_id = (select auth.uid()) and h.message_id = m.id)
        order by m.seq asc
        limit list_messages.max_count;
@@ -473,14 +502,14 @@ begin
     return query
       select * from parley.messages m
        where m.conversation_id = list_messages.conversation_id
-         and m.seq < coalesce(list_messages.before_seq, 9223372036854775807)
+         and m.seq < coalesce(list_messages.before_seq, 9223372036854775807) and m.shown_in_conversation
          and not exists (select 1 from parley.message_hides h where h.user_id = (select auth.uid()) and h.message_id = m.id)
        order by m.seq desc
        limit list_messages.max_count;
   end if;
 end;
 $$;
-comment on function parley.list_messages(uuid, bigint, bigint, integer) is 'Messages of a conversation: newest first (page back with before_seq) or, with after_seq, oldest first to catch up. Messages you hid (hide_message) are left out.';
+comment on function parley.list_messages(uuid, bigint, bigint, integer) is 'Messages of a conversation: newest first (page back with before_seq) or, with after_seq, oldest first to catch up. Messages you hid (hide_message) and thread replies not also sent to the conversation (list_thread) are left out.';
 revoke execute on function parley.list_messages(uuid, bigint, bigint, integer) from public, anon;
 grant execute on function parley.list_messages(uuid, bigint, bigint, integer) to authenticated, service_role;
 

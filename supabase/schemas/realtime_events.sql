@@ -56,7 +56,10 @@ begin
     'id', m.id, 'conversation_id', m.conversation_id, 'seq', m.seq, 'sender_id', m.sender_id,
     'kind', m.kind, 'body', m.body, 'attachment', m.attachment, 'metadata', m.metadata,
     'reply_to_id', m.reply_to_id, 'client_id', m.client_id, 'created_at', m.created_at,
-    'edited_at', m.edited_at, 'deleted_at', m.deleted_at, 'reactions', m.reactions);
+    'edited_at', m.edited_at, 'deleted_at', m.deleted_at, 'reactions', m.reactions,
+    'thread_root_id', m.thread_root_id, 'shown_in_conversation', m.shown_in_conversation,
+    'thread_reply_count', m.thread_reply_count, 'thread_last_reply_at', m.thread_last_reply_at,
+    'thread_participants', m.thread_participants);
 end;
 $$;
 comment on function parley_internal.message_json(parley.messages) is 'A message as JSON for realtime payloads (all columns members may read).';
@@ -191,7 +194,10 @@ begin
   perform parley_internal.send_conversation_event(new.conversation_id, 'message_created',
     jsonb_build_object('conversation_id', new.conversation_id, 'message', parley_internal.message_json(new),
                        'inbox', parley_internal.inbox_json(new)),
-    jsonb_build_object('message_id', new.id, 'seq', new.seq),
+    -- A reply kept in its thread names its root, so a large group's client reads it by id (the
+    -- timeline it catches up from leaves it out).
+    jsonb_strip_nulls(jsonb_build_object('message_id', new.id, 'seq', new.seq,
+      'thread_root_id', case when not new.shown_in_conversation then new.thread_root_id end)),
     new.sender_id);
   return null;
 end;

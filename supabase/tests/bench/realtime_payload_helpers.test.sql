@@ -23,7 +23,9 @@ select is((select parley_internal.message_json(m) from parley.messages m where m
   (select jsonb_build_object('id', m.id, 'conversation_id', m.conversation_id, 'seq', m.seq, 'sender_id', m.sender_id,
      'kind', m.kind, 'body', m.body, 'attachment', m.attachment, 'metadata', m.metadata, 'reply_to_id', m.reply_to_id,
      'client_id', m.client_id, 'created_at', m.created_at, 'edited_at', m.edited_at, 'deleted_at', m.deleted_at,
-     'reactions', m.reactions)
+     'reactions', m.reactions, 'thread_root_id', m.thread_root_id, 'shown_in_conversation', m.shown_in_conversation,
+     'thread_reply_count', m.thread_reply_count, 'thread_last_reply_at', m.thread_last_reply_at,
+     'thread_participants', m.thread_participants)
      from parley.messages m where m.id = 'bdd00000-0000-0000-0000-000000000001'),
   'BENCH-21 message_json carries every column members may read');
 select is((select parley_internal.last_message_json(m) ->> 'preview' from parley.messages m where m.id = 'bdd00000-0000-0000-0000-000000000001'),

@@ -31,6 +31,7 @@ select is(parley_internal.limits(), jsonb_build_object(
     'slow_mode_max_seconds', 21600,
     'pins_max', 50,
     'mentions_max', 50,
+    'thread_participants_max', 20,
     'reactions_max_distinct', 50,
     'attachments', jsonb_build_object(
       'image', jsonb_build_object('max_size', 10485760, 'mime_types', jsonb_build_array(

@@ -11,7 +11,7 @@ insert into expected_definers values
   ('parley_internal.has_role(uuid,text[])', true),
   ('parley_internal.handle_new_user()', false),
   ('parley_internal.keep_group_owner()', false),
-  ('parley_internal.send_message(uuid,text,text,jsonb,jsonb,uuid,uuid)', true),
+  ('parley_internal.send_message(uuid,text,text,jsonb,jsonb,uuid,uuid,uuid,boolean)', true),
   ('parley_internal.get_or_create_direct_conversation(uuid)', true),
   ('parley_internal.send_direct_message(uuid,text,text,jsonb,jsonb,uuid,uuid)', true),
   ('parley_internal.edit_message(uuid,text,jsonb)', true),
@@ -32,11 +32,12 @@ insert into expected_definers values
   ('parley_internal.hide_message(uuid,boolean)', true),
   ('parley_internal.record_mentions()', false),
   ('parley_internal.forward_message(uuid,uuid,uuid)', true),
-  ('parley_internal.is_referenced_by_my_conversations(text)', true);
+  ('parley_internal.is_referenced_by_my_conversations(text)', true),
+  ('parley_internal.send_thread_reply(uuid,text,text,jsonb,jsonb,uuid,boolean)', true);
 -- Messaging internals that must stay unreachable for the API roles (they skip permission checks).
 create temp table internal_functions (signature text primary key);
 insert into internal_functions values
-  ('parley_internal.append_message(uuid,uuid,text,text,jsonb,jsonb,uuid,uuid)'),
+  ('parley_internal.append_message(uuid,uuid,text,text,jsonb,jsonb,uuid,uuid,uuid,boolean)'),
   ('parley_internal.check_message_content(uuid,text,text,jsonb)'),
   ('parley_internal.check_metadata(jsonb)'),
   ('parley_internal.lock_group(uuid,uuid)'),

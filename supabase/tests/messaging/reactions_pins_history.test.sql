@@ -1,5 +1,5 @@
 -- Reactions, pins, edit history with the edit / delete windows, and delete-for-me.
--- IDs: REACT-xx, PIN-xx, EDIT-xx, HIDE-xx (docs/messaging.md § Tests).
+-- IDs: REACT-xx, PIN-xx, HIST-xx, HIDE-xx (docs/messaging.md § Tests).
 begin;
 select plan(44);
 
@@ -102,36 +102,36 @@ select parley.edit_message((select id from ids where name = 'e1'), 'v2');
 select parley.edit_message((select id from ids where name = 'e1'), 'v3');
 select tests.authenticate_as('c9000000-0000-0000-0000-000000000003');
 select is((select array_agg(version || ':' || body order by version) from parley.list_message_edits((select id from ids where name = 'e1'))),
-  array['1:v1', '2:v2'], 'EDIT-01 members read the earlier versions, oldest first');
-select is((select body from parley.messages where id = (select id from ids where name = 'e1')), 'v3', 'EDIT-02 the message shows the latest');
+  array['1:v1', '2:v2'], 'HIST-01 members read the earlier versions, oldest first');
+select is((select body from parley.messages where id = (select id from ids where name = 'e1')), 'v3', 'HIST-02 the message shows the latest');
 select tests.authenticate_as('c9000000-0000-0000-0000-000000000004');
 select is(tests.error_of($$select * from parley.list_message_edits((select id from ids where name = 'e1'))$$), 'PT404 message_not_found',
-  'EDIT-03 strangers read no history');
+  'HIST-03 strangers read no history');
 select tests.clear_authentication();
 update parley.messages set created_at = now() - interval '49 hours' where id = (select id from ids where name = 'e1');
 select tests.authenticate_as('c9000000-0000-0000-0000-000000000002');
 select is(tests.error_of($$select parley.edit_message((select id from ids where name = 'e1'), 'v4')$$), '22023 edit_window_closed',
-  'EDIT-04 a message older than the edit window (48 h by default) cannot be edited');
+  'HIST-04 a message older than the edit window (48 h by default) cannot be edited');
 select tests.authenticate_as_service_role();
-select is(tests.error_of($$insert into parley.settings values ('edit_window_seconds', '-5')$$), '23514 -', 'EDIT-05 a negative window is refused');
+select is(tests.error_of($$insert into parley.settings values ('edit_window_seconds', '-5')$$), '23514 -', 'HIST-05 a negative window is refused');
 insert into parley.settings (key, value) values ('edit_window_seconds', 'null');
 select tests.authenticate_as('c9000000-0000-0000-0000-000000000002');
-select is((select body from parley.edit_message((select id from ids where name = 'e1'), 'v4')), 'v4', 'EDIT-06 with no window, old messages are editable');
+select is((select body from parley.edit_message((select id from ids where name = 'e1'), 'v4')), 'v4', 'HIST-06 with no window, old messages are editable');
 
 -- The delete window: the sender is limited, the group's owner and admins are not.
 select tests.authenticate_as_service_role();
 insert into parley.settings (key, value) values ('delete_window_seconds', '60');
 select tests.authenticate_as('c9000000-0000-0000-0000-000000000002');
 select is(tests.error_of($$select parley.delete_message((select id from ids where name = 'e1'))$$), '22023 delete_window_closed',
-  'EDIT-07 the sender cannot delete for everyone after the delete window');
+  'HIST-07 the sender cannot delete for everyone after the delete window');
 select tests.authenticate_as('c9000000-0000-0000-0000-000000000001');
-select ok((select deleted_at is not null from parley.delete_message((select id from ids where name = 'e1'))), 'EDIT-08 the group owner still can');
+select ok((select deleted_at is not null from parley.delete_message((select id from ids where name = 'e1'))), 'HIST-08 the group owner still can');
 select is((select count(*) from parley.message_edits where message_id = (select id from ids where name = 'e1')), 0::bigint,
-  'EDIT-09 deleting a message deletes its edit history');
+  'HIST-09 deleting a message deletes its edit history');
 select parley.delete_message((select id from ids where name = 'm2'));
-select is((select reactions from parley.messages where id = (select id from ids where name = 'm2')), '{}'::jsonb, 'EDIT-10 and its reactions');
+select is((select reactions from parley.messages where id = (select id from ids where name = 'm2')), '{}'::jsonb, 'HIST-10 and its reactions');
 select is(tests.error_of($$select parley.add_reaction((select id from ids where name = 'm2'), '👍')$$), '22023 message_deleted',
-  'EDIT-11 a tombstone takes no reaction');
+  'HIST-11 a tombstone takes no reaction');
 
 -- Delete for me.
 select tests.authenticate_as('c9000000-0000-0000-0000-000000000002');
