@@ -51,7 +51,6 @@ describe("the web app in a browser", () => {
     // Bob did nothing: the conversation and its badge arrive over Realtime.
     await waitForText(row(bob, ann.displayName).getByTestId("unread"), /^1$/);
     await waitForText(row(bob, ann.displayName), "Hello Bob!");
-    await docsShot(bob.page, "inbox.png");
   });
 
   it("Bob opens it, and Ann sees her message read", async () => {
@@ -95,6 +94,9 @@ describe("the web app in a browser", () => {
     await ann.page.getByLabel("Message", { exact: true }).press("Enter");
 
     for (const p of [bob, cat]) await waitForText(row(p, title), "Welcome, both of you");
+    await waitForText(row(bob, title).getByTestId("unread"), /^\d+$/); // the welcome, and the "group created" line
+    await bob.page.getByRole("tab", { name: "Chats" }).click();
+    await docsShot(bob.page, "inbox.png");
     await row(bob, title).click();
     await bob.page.getByRole("button", { name: "Group info" }).click();
     const bobsRole = bob.page.getByTestId("member").filter({ hasText: "(you)" }).getByTestId("role");
@@ -119,5 +121,26 @@ describe("the web app in a browser", () => {
     await ann.page.getByRole("button", { name: "Close" }).click();
     await ann.page.getByRole("tab", { name: "Calls" }).click();
     await waitForText(ann.page.getByTestId("call-row"), /audio · declined/);
+    await ann.page.getByRole("tab", { name: "Chats" }).click();
+  });
+
+  it("Bob calls Ann on video and she accepts: both are in the call (LiveKit media, or the message how to run it), then Bob hangs up", async () => {
+    await bob.page.getByTestId("inbox-row").filter({ hasText: ann.displayName }).click();
+    await bob.page.getByRole("button", { name: "Video call" }).click();
+    const ringing = ann.page.getByRole("dialog", { name: "Call" });
+    await waitForText(ringing, "Incoming video call");
+    await ringing.getByRole("button", { name: "Accept" }).click();
+    // Accepting fetches a LiveKit token from the call-token function, cross-origin from the browser.
+    for (const p of [ann, bob]) {
+      const media = p.page.getByTestId("livekit-unreachable").or(p.page.getByText("Connected. Waiting for media…"));
+      await media.waitFor();
+    }
+    const unreachable = ann.page.getByTestId("livekit-unreachable");
+    if (await unreachable.isVisible()) await waitForText(unreachable, "livekit-server --dev");
+    await bob.page.getByRole("button", { name: "Hang up" }).click(); // the call-end function
+    for (const p of [ann, bob]) await waitForText(p.page.getByTestId("call-outcome"), "Call ended");
+    for (const p of [ann, bob]) await p.page.getByRole("button", { name: "Close" }).click();
+    await bob.page.getByRole("tab", { name: "Calls" }).click();
+    await waitForText(bob.page.getByTestId("call-row"), /video · answered/);
   });
 });

@@ -105,8 +105,10 @@ function Shell({ me }: { me: string }) {
     <div className="shell">
       <aside className="sidebar">
         <header className="me">
-          <strong>{profile.data ? nameOf(profile.data) : "…"}</strong>
-          <span className="muted">{profile.data ? `@${profile.data.username}` : ""}</span>
+          <span className="grow">
+            <strong>{profile.data ? nameOf(profile.data) : "…"}</strong>
+            <span className="muted handle">{profile.data ? `@${profile.data.username}` : ""}</span>
+          </span>
           <button type="button" className="link" onClick={() => void supabase.auth.signOut()}>
             Sign out
           </button>

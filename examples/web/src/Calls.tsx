@@ -282,7 +282,7 @@ export function CallHistory({ me, version, titles }: { me: string; version: numb
   if (history.loading && !history.data) return <Loading label="Loading calls…" />;
   if (history.error) return <ErrorNote error={history.error} onRetry={history.reload} />;
   const items: CallHistoryEntry[] = history.data?.items ?? [];
-  if (!items.length) return <Empty>No calls yet. Start one from a conversation with 📞 or 🎥.</Empty>;
+  if (!items.length) return <Empty>No calls yet. Start one from a conversation with the phone or camera button.</Empty>;
   return (
     <ul className="inbox" aria-label="Call history">
       {items.map((c) => {

@@ -6,7 +6,8 @@ import { parley } from "./parley.ts";
 import { onReconnect } from "./reconnect.ts";
 import type { InboxRow } from "./inbox-state.ts";
 import { sendFile } from "./upload.ts";
-import { Avatar, Empty, ErrorNote, Loading, nameOf, timeOf } from "./ui.tsx";
+import { ClipIcon, PhoneIcon, VideoIcon } from "./icons.tsx";
+import { Avatar, Empty, ErrorNote, Loading, nameOf, seenRecently, timeOf } from "./ui.tsx";
 
 const PAGE = 30;
 /** A typing hint is shown this long after the last one (senders repeat it every few seconds while typing). */
@@ -254,28 +255,33 @@ export function Conversation({ row, me, onManageGroup, onCall }: { row: InboxRow
   const myRole = people.get(me)?.role;
   const others = members.filter((m) => m.user_id !== me);
   const typingNames = Object.keys(typing).map((u) => nameOf(people.get(u)));
+  // Here now (presence on this conversation, a hint) or recently active anywhere (last_seen_at).
+  const isOnline = (m: MemberProfile) => online.includes(m.user_id) || seenRecently(m.last_seen_at);
+  const onlineCount = others.filter(isOnline).length;
   const title = row.title;
   const byId = new Map(messages.map((m) => [m.id, m]));
 
   return (
     <section className="conversation" aria-label={`Conversation ${title}`}>
       <header className="conv-header">
-        <Avatar name={title} online={row.kind === "direct" && others.some((o) => online.includes(o.user_id))} />
+        <Avatar name={title} online={row.kind === "direct" && onlineCount > 0} />
         <div className="grow">
           <h2>{title}</h2>
           <div className="sub">
             {row.kind === "group"
-              ? `${members.length} members · ${others.filter((o) => online.includes(o.user_id)).length} online`
+              ? `${members.length} members · ${onlineCount} online`
               : others.some((o) => online.includes(o.user_id))
-                ? "online"
-                : "offline"}
+                ? "online, here now"
+                : onlineCount > 0
+                  ? "online"
+                  : "offline"}
           </div>
         </div>
         <button type="button" onClick={() => onCall("audio")} aria-label="Audio call" title="Audio call">
-          📞
+          <PhoneIcon />
         </button>
         <button type="button" onClick={() => onCall("video")} aria-label="Video call" title="Video call">
-          🎥
+          <VideoIcon />
         </button>
         {row.kind === "group" ? (
           <button type="button" onClick={onManageGroup}>
@@ -355,7 +361,7 @@ export function Conversation({ row, me, onManageGroup, onCall }: { row: InboxRow
         })}
         {uploads.map((u) => (
           <article key={u.id} className="bubble mine uploading" data-testid="upload">
-            {u.preview ? <img src={u.preview} alt="" className="thumb" /> : <div className="file-name">📎 {u.name}</div>}
+            {u.preview ? <img src={u.preview} alt="" className="thumb" /> : <div className="file-name">{u.name}</div>}
             {u.error ? (
               <div className="upload-error">
                 <ErrorNote error={u.error} />
@@ -384,7 +390,8 @@ export function Conversation({ row, me, onManageGroup, onCall }: { row: InboxRow
       ) : null}
       <form className="composer" onSubmit={send}>
         <label className="attach" title="Send a photo, video, audio or file">
-          📎<span className="sr-only">Attach a file</span>
+          <ClipIcon />
+          <span className="sr-only">Attach a file</span>
           <input type="file" multiple onChange={onFiles} aria-label="Attach a file" />
         </label>
         <textarea
@@ -455,7 +462,7 @@ function AttachmentView({ message }: { message: Message }) {
     default:
       return (
         <a className="file-name" href={url} download={a.name} target="_blank" rel="noreferrer">
-          📎 {a.name}
+          <ClipIcon /> {a.name}
           {size}
         </a>
       );

@@ -4,10 +4,8 @@ import type { ProfileMatch } from "../../../client/index.ts";
 import type { InboxRow } from "./inbox-state.ts";
 import { parley } from "./parley.ts";
 import { PeoplePicker } from "./People.tsx";
-import { Avatar, Empty, ErrorNote, Loading, nameOf, timeOf } from "./ui.tsx";
+import { Avatar, Empty, ErrorNote, Loading, nameOf, seenRecently, timeOf } from "./ui.tsx";
 
-/** Seen within two heartbeats (the app beats every 30 s): shown as online. */
-const ONLINE_WITHIN_MS = 75_000;
 
 export function Inbox({ rows, loading, error, openId, onOpen, onRetry }: { rows: InboxRow[]; loading: boolean; error: unknown; openId: string | undefined; onOpen: (id: string) => void; onRetry: () => void }) {
   if (loading && !rows.length) return <Loading label="Loading conversations…" />;
@@ -16,7 +14,7 @@ export function Inbox({ rows, loading, error, openId, onOpen, onRetry }: { rows:
   return (
     <ul className="inbox" aria-label="Conversations">
       {rows.map((r) => {
-        const online = r.otherLastSeen !== null && Date.now() - Date.parse(r.otherLastSeen) < ONLINE_WITHIN_MS;
+        const online = seenRecently(r.otherLastSeen);
         return (
           <li key={r.id}>
             <button type="button" className={`inbox-row ${r.id === openId ? "open" : ""}`} onClick={() => onOpen(r.id)} data-testid="inbox-row" data-conversation={r.id}>

@@ -14,7 +14,7 @@ export interface InboxRow {
   unread: number;
 }
 
-const ICONS: Record<MessageKind, string> = { text: "", image: "📷 Photo", video: "🎬 Video", audio: "🎵 Audio", file: "📎 File", system: "" };
+const ICONS: Record<MessageKind, string> = { text: "", image: "Photo", video: "Video", audio: "Audio", file: "File", system: "" };
 
 /** The one-line preview of a message, from a full row or from an event's inbox summary. */
 export function previewOf(m: Pick<Message, "kind" | "deleted_at"> & { body?: string | null; preview?: string | null; attachment?: { name?: string | null } | null }): string {

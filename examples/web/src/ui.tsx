@@ -82,3 +82,6 @@ export const timeOf = (iso: string): string => {
   const today = new Date().toDateString() === d.toDateString();
   return today ? d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : d.toLocaleDateString([], { month: "short", day: "numeric" });
 };
+
+/** Seen within two heartbeats (the app beats every 30 s): shown as online. `last_seen_at` only its owner can move. */
+export const seenRecently = (lastSeenAt: string | null | undefined): boolean => !!lastSeenAt && Date.now() - Date.parse(lastSeenAt) < 75_000;
