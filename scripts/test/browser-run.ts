@@ -1,12 +1,11 @@
 // The browser layer: the example web app typechecked and built against the test stack, served by
 // `vite preview`, and driven in headless Chromium by the suites in examples/web/e2e (vitest + playwright-core).
-import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { preview } from "vite";
 import { freePort } from "../../stack/postgres/port.ts";
 import { ensureChromium } from "./chromium-install.ts";
-import type { LayerResult } from "./layer.ts";
+import { runEchoing as run, type LayerResult } from "./layer.ts";
 import { runVitest } from "./vitest-run.ts";
 
 const APP = join("examples", "web");
@@ -15,21 +14,6 @@ function e2eFiles(root: string): string[] {
   const dir = join(root, APP, "e2e");
   if (!existsSync(dir)) return [];
   return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".test.ts")).map((f) => relative(root, join(dir, f)));
-}
-
-/** Runs a command to completion, echoing its output; resolves with its exit code and output. */
-function run(cmd: string, args: string[], opts: { cwd: string; env?: Record<string, string>; print: (l: string) => void }): Promise<{ code: number; text: string }> {
-  return new Promise((resolvePromise) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
-    let text = "";
-    const take = (d: Buffer) => {
-      text += d;
-      for (const line of d.toString().split("\n")) if (line.trim()) opts.print(line);
-    };
-    child.stdout.on("data", take);
-    child.stderr.on("data", take);
-    child.on("close", (code) => resolvePromise({ code: code ?? 1, text }));
-  });
 }
 
 export async function runBrowser(opts: {

@@ -1,22 +1,15 @@
 // Makes Debian's Chromium available to the browser layer (Playwright drives it; Playwright's own
 // browser downloads are not reachable here), installing the package when it is missing, as pgTAP is.
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { aptGet } from "./layer.ts";
 
 export const CHROMIUM = process.env.PARLEY_CHROMIUM ?? "/usr/bin/chromium";
 
 export function ensureChromium(log: (m: string) => void): string {
   if (existsSync(CHROMIUM)) return CHROMIUM;
-  const install = () => execFileSync("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], { stdio: "pipe", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
   try {
     log("Chromium: installing Debian's chromium package (apt-get install -y chromium)");
-    try {
-      install();
-    } catch {
-      log("Chromium: refreshing Debian's package lists (apt-get update)");
-      execFileSync("apt-get", ["update"], { stdio: "pipe" });
-      install();
-    }
+    aptGet(["install", "-y", "--no-install-recommends", "chromium"], undefined, (m) => log(`Chromium: ${m}`));
   } catch (e) {
     throw new Error(
       `Chromium is needed for the browser tests and could not be installed (${e instanceof Error ? e.message.split("\n")[0] : e}).\n` +
