@@ -109,8 +109,30 @@ describe("the web app in a browser", () => {
     await ann.page.getByRole("button", { name: "Close" }).click();
   });
 
-  it("Ann calls Bob: it rings on Bob's side, he declines, Ann sees declined", async () => {
+  it("edits, replies and deletes show on both sides", async () => {
+    const bubble = (p: Person, text: string) => messages(p).filter({ hasText: text }).first();
     await row(ann, bob.displayName).click();
+    await row(bob, ann.displayName).click();
+    await bubble(ann, "Hello Bob!").hover();
+    await bubble(ann, "Hello Bob!").getByRole("button", { name: "Edit" }).click();
+    await ann.page.getByLabel("Edit message").fill("Hello Bob, edited");
+    await ann.page.getByRole("button", { name: "Save" }).click();
+    await waitForText(bubble(bob, "Hello Bob, edited"), "edited ·");
+
+    await bubble(bob, "Hello Bob, edited").hover();
+    await bubble(bob, "Hello Bob, edited").getByRole("button", { name: "Reply" }).click();
+    await bob.page.getByLabel("Message", { exact: true }).fill("Replying to that");
+    await bob.page.getByLabel("Message", { exact: true }).press("Enter");
+    await waitForText(bubble(ann, "Replying to that").locator("blockquote"), "Hello Bob, edited");
+
+    bob.page.once("dialog", (d) => void d.accept());
+    await bubble(bob, "Replying to that").hover();
+    await bubble(bob, "Replying to that").getByRole("button", { name: "Delete" }).click();
+    for (const p of [ann, bob]) await p.page.getByText("This message was deleted").waitFor();
+    await messages(ann).filter({ hasText: "Replying to that" }).waitFor({ state: "detached" });
+  });
+
+  it("Ann calls Bob: it rings on Bob's side, he declines, Ann sees declined", async () => {
     await ann.page.getByRole("button", { name: "Audio call" }).click();
     await ann.page.getByText("Ringing…").waitFor();
     const ringing = bob.page.getByRole("dialog", { name: "Call" });
