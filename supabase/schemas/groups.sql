@@ -288,7 +288,10 @@ begin
   select coalesce(array_agg(distinct u), '{}') into v_new
     from unnest(coalesce(add_members.user_ids, '{}')) u
    where u is not null
-     and not exists (select 1 from parley.conversation_members m where m.conversation_id = add_members.group_id and m.user_id = u);
+     and not exists (select 1 from parley.conversation_members m where m.conversation_id = add_members.group_id and m.user_id = u)
+     -- A pending invitee is already asked: adding them again is a no-op too.
+     and not exists (select 1 from parley.group_invitations i
+                      where i.conversation_id = add_members.group_id and i.invitee_id = u and i.status = 'pending');
   -- Missing, blocking or banned users are refused; strangers to the caller get an invitation (safety.sql).
   select * into v_sorted from parley_internal.sort_adds(add_members.group_id, v_user_id, v_new);
   select count(*) into v_count from parley.conversation_members m where m.conversation_id = add_members.group_id;
@@ -323,7 +326,7 @@ set search_path = ''
 as $$
   select * from parley_internal.add_members(add_members.group_id, add_members.user_ids);
 $$;
-comment on function parley.add_members(uuid, uuid[]) is 'Add users to a group (owner or admin): those who share a conversation with you join, others get an invitation (group_invitations). Existing members are skipped; returns the new memberships.';
+comment on function parley.add_members(uuid, uuid[]) is 'Add users to a group (owner or admin): those who share a conversation with you join, others get an invitation (group_invitations). Existing members and pending invitees are skipped; returns the new memberships.';
 revoke execute on function parley.add_members(uuid, uuid[]) from public, anon;
 grant execute on function parley.add_members(uuid, uuid[]) to authenticated, service_role;
 

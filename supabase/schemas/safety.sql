@@ -789,6 +789,9 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
+#variable_conflict use_column
+-- The arbiter of the insert names the column message_id, also a parameter: columns win where a name is
+-- bare (every parameter use is qualified, report_message.<name>).
 declare
   v_user_id uuid := parley_internal.require_user();
   v_message parley.messages;

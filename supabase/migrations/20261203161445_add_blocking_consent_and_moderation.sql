@@ -296,7 +296,10 @@ begin
   select coalesce(array_agg(distinct u), '{}') into v_new
     from unnest(coalesce(add_members.user_ids, '{}')) u
    where u is not null
-     and not exists (select 1 from parley.conversation_members m where m.conversation_id = add_members.group_id and m.user_id = u);
+     and not exists (select 1 from parley.conversation_members m where m.conversation_id = add_members.group_id and m.user_id = u)
+     -- A pending invitee is already asked: adding them again is a no-op too.
+     and not exists (select 1 from parley.group_invitations i
+                      where i.conversation_id = add_members.group_id and i.invitee_id = u and i.status = 'pending');
   -- Missing, blocking or banned users are refused; strangers to the caller get an invitation (safety.sql).
   select * into v_sorted from parley_internal.sort_adds(add_members.group_id, v_user_id, v_new);
   select count(*) into v_count from parley.conversation_members m where m.conversation_id = add_members.group_id;
@@ -911,6 +914,9 @@ create or replace function parley_internal.report_message (
   security definer
   set search_path to ''
   as $function$
+#variable_conflict use_column
+-- The arbiter of the insert names the column message_id, also a parameter: columns win where a name is
+-- bare (every parameter use is qualified, report_message.<name>).
 declare
   v_user_id uuid := parley_internal.require_user();
   v_message parley.messages;
@@ -1445,7 +1451,7 @@ comment on column parley.reports.status is 'open, resolved or dismissed (resolve
 
 comment on function parley.accept_invitation(uuid) is 'Accept a group invitation: you become a member (a member_joined system message). A retry returns the same membership.';
 
-comment on function parley.add_members(uuid, uuid[]) is 'Add users to a group (owner or admin): those who share a conversation with you join, others get an invitation (group_invitations). Existing members are skipped; returns the new memberships.';
+comment on function parley.add_members(uuid, uuid[]) is 'Add users to a group (owner or admin): those who share a conversation with you join, others get an invitation (group_invitations). Existing members and pending invitees are skipped; returns the new memberships.';
 
 comment on function parley.ban_member(uuid, uuid) is 'Ban a user from a group (owner or admin, not the owner or, for an admin, another admin): removes them, revokes their invitation, refuses re-adds until unban_member. Posts member_banned.';
 
