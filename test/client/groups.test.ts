@@ -46,8 +46,10 @@ describe("client SDK: groups", () => {
 
   it("only owners and admins update the group, and only the owner deletes it", async () => {
     const [owner, member] = await Promise.all([newParleyUser(), newParleyUser()]);
-    await acquaint(owner, [member]);
     const group = await owner.parley.groups.create({ title: "Before", memberIds: [member.id] });
+    // Strangers: the member joins from the invitation.
+    const [invitation] = await member.parley.safety.invitations();
+    await member.parley.safety.accept(invitation!.id);
     expect((await refusal(member.parley.groups.update(group.id, { title: "Hijacked" }))).code).toBe("insufficient_role");
     expect((await owner.parley.groups.update(group.id, { title: "After" })).title).toBe("After");
     expect((await refusal(member.parley.groups.remove(group.id))).code).toBe("insufficient_role");
