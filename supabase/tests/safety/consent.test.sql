@@ -26,21 +26,6 @@ insert into parley.conversation_members (conversation_id, user_id, role) values
   ('f3c00000-0000-0000-0000-000000000002', 'f3000000-0000-0000-0000-000000000005', 'member');
 delete from realtime.messages where topic = 'user:f3000000-0000-0000-0000-000000000004';
 
-create function pg_temp.refusal(sql text) returns text
-language plpgsql
-set search_path = parley, public
-as $$
-declare
-  v_state text;
-  v_hint text;
-begin
-  execute sql;
-  return 'no error';
-exception when others then
-  get stacked diagnostics v_state = returned_sqlstate, v_hint = pg_exception_hint;
-  return v_state || ' ' || coalesce(nullif(v_hint, ''), '-');
-end
-$$;
 
 -- A stranger is invited, not added
 select tests.authenticate_as('f3000000-0000-0000-0000-000000000001');
@@ -52,7 +37,7 @@ select is((select metadata -> 'user_ids' from parley.messages where conversation
   '["f3000000-0000-0000-0000-000000000004"]'::jsonb, 'CON-03 the group sees a members_invited system message');
 select is((select metadata ->> 'event' from parley.messages where conversation_id = 'f3c00000-0000-0000-0000-000000000001' and seq = 1),
   'members_invited', 'CON-04 (its event)');
-select is(pg_temp.refusal($$select parley.add_members('f3c00000-0000-0000-0000-000000000001', array['f3000000-0000-0000-0000-000000000004'::uuid])$$),
+select is(tests.error_of($$select parley.add_members('f3c00000-0000-0000-0000-000000000001', array['f3000000-0000-0000-0000-000000000004'::uuid])$$),
   'no error', 'CON-05 inviting again while pending is a no-op');
 select is((select count(*) from parley.messages where conversation_id = 'f3c00000-0000-0000-0000-000000000001'), 1::bigint,
   'CON-06 which posts nothing more');
@@ -74,9 +59,9 @@ select tests.authenticate_as('f3000000-0000-0000-0000-000000000003');
 select is((select count(*) from parley.group_invitations), 0::bigint, 'CON-12 a plain member does not');
 select tests.authenticate_as('f3000000-0000-0000-0000-000000000006');
 select is((select count(*) from parley.group_invitations), 0::bigint, 'CON-13 nor does an outsider');
-select is(pg_temp.refusal($$select parley.accept_invitation((select id from parley.list_invitations() limit 1))$$), 'PT404 invitation_not_found',
+select is(tests.error_of($$select parley.accept_invitation((select id from parley.list_invitations() limit 1))$$), 'PT404 invitation_not_found',
   'CON-14 an outsider cannot accept someone else''s invitation');
-select is(pg_temp.refusal($$select parley.accept_invitation('f3e00000-0000-0000-0000-00000000dead')$$), 'PT404 invitation_not_found',
+select is(tests.error_of($$select parley.accept_invitation('f3e00000-0000-0000-0000-00000000dead')$$), 'PT404 invitation_not_found',
   'CON-15 nor a made-up one');
 
 -- Accepting
@@ -86,11 +71,11 @@ select is((select role from parley.accept_invitation((select id from parley.list
 select is((select metadata ->> 'event' || ' ' || (metadata ->> 'invited_by') from parley.messages
             where conversation_id = 'f3c00000-0000-0000-0000-000000000001' order by seq desc limit 1),
   'member_joined f3000000-0000-0000-0000-000000000001', 'CON-17 with a member_joined system message');
-select is(pg_temp.refusal($$select parley.accept_invitation((select id from parley.group_invitations where invitee_id = 'f3000000-0000-0000-0000-000000000004'))$$),
+select is(tests.error_of($$select parley.accept_invitation((select id from parley.group_invitations where invitee_id = 'f3000000-0000-0000-0000-000000000004'))$$),
   'no error', 'CON-18 a retried accept answers again');
 select is((select count(*) from parley.messages where conversation_id = 'f3c00000-0000-0000-0000-000000000001'), 2::bigint,
   'CON-19 without a second membership or system message');
-select is(pg_temp.refusal($$select parley.decline_invitation((select id from parley.group_invitations where invitee_id = 'f3000000-0000-0000-0000-000000000004'))$$),
+select is(tests.error_of($$select parley.decline_invitation((select id from parley.group_invitations where invitee_id = 'f3000000-0000-0000-0000-000000000004'))$$),
   '23505 invitation_answered', 'CON-20 an accepted invitation cannot be declined (leave_group)');
 select is((select count(*) from parley.list_invitations()), 0::bigint, 'CON-21 and no longer shows as pending');
 
@@ -109,9 +94,9 @@ select is((select array_agg(m.user_id::text || ':' || m.role order by m.user_id)
 select tests.authenticate_as('f3000000-0000-0000-0000-000000000007');
 select is((select status from parley.decline_invitation((select id from parley.list_invitations() limit 1))), 'declined',
   'CON-24 declining closes the invitation');
-select is(pg_temp.refusal($$select parley.decline_invitation((select id from parley.group_invitations limit 1))$$), 'no error',
+select is(tests.error_of($$select parley.decline_invitation((select id from parley.group_invitations limit 1))$$), 'no error',
   'CON-25 declining again is a no-op');
-select is(pg_temp.refusal($$select parley.accept_invitation((select id from parley.group_invitations limit 1))$$), '23505 invitation_answered',
+select is(tests.error_of($$select parley.accept_invitation((select id from parley.group_invitations limit 1))$$), '23505 invitation_answered',
   'CON-26 a declined invitation cannot be accepted');
 select is((select count(*) from parley.conversation_members where user_id = 'f3000000-0000-0000-0000-000000000007'), 0::bigint,
   'CON-27 the decliner is a member of nothing');
@@ -133,7 +118,7 @@ insert into parley.group_invitations (id, conversation_id, invitee_id, inviter_i
   ('f3e00000-0000-0000-0000-000000000001', 'f3c00000-0000-0000-0000-000000000003', 'f3000000-0000-0000-0000-000000000006',
    'f3f00000-0000-0000-0000-000000000001');
 select tests.authenticate_as('f3000000-0000-0000-0000-000000000006');
-select is(pg_temp.refusal($$select parley.accept_invitation('f3e00000-0000-0000-0000-000000000001')$$), '22023 too_many_members',
+select is(tests.error_of($$select parley.accept_invitation('f3e00000-0000-0000-0000-000000000001')$$), '22023 too_many_members',
   'CON-28 accepting into a full group is refused (group_max_members)');
 select is((select status from parley.group_invitations where id = 'f3e00000-0000-0000-0000-000000000001'), 'pending',
   'CON-29 and leaves the invitation pending');
