@@ -120,6 +120,9 @@ begin
     returning i.id
   )
   select coalesce(array_agg(d.id), '{}') into v_declined from declined d;
+  -- And mine to them are withdrawn: while the block stands neither side brings the other into a group.
+  update parley.group_invitations i set status = 'revoked', responded_at = now()
+   where i.invitee_id = block_user.user_id and i.inviter_id = v_user_id and i.status = 'pending';
   perform parley_internal.send_user_events('block_changed', array[v_user_id],
     array[jsonb_build_object('user_id', block_user.user_id, 'blocked', true, 'declined_invitation_ids', to_jsonb(v_declined))]);
   return v_row;
@@ -137,7 +140,7 @@ set search_path = ''
 as $$
   select * from parley_internal.block_user(block_user.user_id);
 $$;
-comment on function parley.block_user(uuid) is 'Block a user: they can no longer open a direct conversation with you, message you directly, call you or add you to groups; their pending invitations to you are declined. Repeating it is a no-op.';
+comment on function parley.block_user(uuid) is 'Block a user: they can no longer open a direct conversation with you, message you directly, call you or add you to groups; their pending invitations to you are declined, yours to them revoked. Repeating it is a no-op.';
 revoke execute on function parley.block_user(uuid) from public, anon;
 grant execute on function parley.block_user(uuid) to authenticated, service_role;
 
@@ -227,7 +230,7 @@ create table parley.group_invitations (
   constraint group_invitations_status_check check (status in ('pending', 'accepted', 'declined', 'revoked'))
 );
 comment on table parley.group_invitations is 'An invitation to a group, made when an owner or admin adds someone who shares no conversation with them; the invitee accepts (becoming a member) or declines.';
-comment on column parley.group_invitations.status is 'pending, accepted, declined (also when the invitee blocks the inviter), revoked (the invitee was banned).';
+comment on column parley.group_invitations.status is 'pending, accepted, declined (also when the invitee blocks the inviter), revoked (the invitee was banned, or blocked by the inviter).';
 alter table parley.group_invitations enable row level security;
 revoke all on table parley.group_invitations from public, anon, authenticated;
 grant select on table parley.group_invitations to authenticated;

@@ -2,7 +2,7 @@
 -- blocked side is answered exactly as for a missing user; shared groups stay open; who sees the block.
 -- IDs: docs/safety.md § Tests (BLK-xx).
 begin;
-select plan(32);
+select plan(33);
 
 -- Cast (prefix f2): alice 01 blocks bob 02; carol 03 owns a group with both; dave 04 never talked to alice.
 select tests.create_user('f2000000-0000-0000-0000-000000000001', 'f2_alice');
@@ -14,18 +14,22 @@ insert into parley.conversations (id, kind, direct_key, created_by) values
    'f2000000-0000-0000-0000-000000000002');
 insert into parley.conversations (id, kind, title, created_by) values
   ('f2c00000-0000-0000-0000-000000000002', 'group', 'F2 shared', 'f2000000-0000-0000-0000-000000000003'),
-  ('f2c00000-0000-0000-0000-000000000003', 'group', 'F2 bob''s', 'f2000000-0000-0000-0000-000000000002');
+  ('f2c00000-0000-0000-0000-000000000003', 'group', 'F2 bob''s', 'f2000000-0000-0000-0000-000000000002'),
+  ('f2c00000-0000-0000-0000-000000000004', 'group', 'F2 alice''s', 'f2000000-0000-0000-0000-000000000001');
 insert into parley.conversation_members (conversation_id, user_id, role) values
   ('f2c00000-0000-0000-0000-000000000001', 'f2000000-0000-0000-0000-000000000001', 'member'),
   ('f2c00000-0000-0000-0000-000000000001', 'f2000000-0000-0000-0000-000000000002', 'member'),
   ('f2c00000-0000-0000-0000-000000000002', 'f2000000-0000-0000-0000-000000000003', 'owner'),
   ('f2c00000-0000-0000-0000-000000000002', 'f2000000-0000-0000-0000-000000000001', 'member'),
   ('f2c00000-0000-0000-0000-000000000002', 'f2000000-0000-0000-0000-000000000002', 'member'),
-  ('f2c00000-0000-0000-0000-000000000003', 'f2000000-0000-0000-0000-000000000002', 'owner');
--- bob had invited alice to his group before she blocked him.
+  ('f2c00000-0000-0000-0000-000000000003', 'f2000000-0000-0000-0000-000000000002', 'owner'),
+  ('f2c00000-0000-0000-0000-000000000004', 'f2000000-0000-0000-0000-000000000001', 'owner');
+-- bob had invited alice to his group before she blocked him, and she him to hers.
 insert into parley.group_invitations (id, conversation_id, invitee_id, inviter_id) values
   ('f2e00000-0000-0000-0000-000000000001', 'f2c00000-0000-0000-0000-000000000003', 'f2000000-0000-0000-0000-000000000001',
-   'f2000000-0000-0000-0000-000000000002');
+   'f2000000-0000-0000-0000-000000000002'),
+  ('f2e00000-0000-0000-0000-000000000002', 'f2c00000-0000-0000-0000-000000000004', 'f2000000-0000-0000-0000-000000000002',
+   'f2000000-0000-0000-0000-000000000001');
 
 
 -- Blocking
@@ -45,6 +49,8 @@ select is((select payload ->> 'blocked' || ' ' || (payload -> 'declined_invitati
   'true ["f2e00000-0000-0000-0000-000000000001"]', 'BLK-07 block_changed reaches the blocker''s other devices, naming the invitations it declined');
 select is((select status from parley.group_invitations where id = 'f2e00000-0000-0000-0000-000000000001'), 'declined',
   'BLK-08 the blocked user''s pending invitation to the blocker is declined');
+select is((select status from parley.group_invitations where id = 'f2e00000-0000-0000-0000-000000000002'), 'revoked',
+  'BLK-33 and the blocker''s own invitation to them is withdrawn');
 select tests.authenticate_as('f2000000-0000-0000-0000-000000000001');
 select is((select other_user ->> 'blocked' from parley.list_conversations() where conversation_id = 'f2c00000-0000-0000-0000-000000000001'), 'true',
   'BLK-09 the blocker''s inbox marks the other person blocked');

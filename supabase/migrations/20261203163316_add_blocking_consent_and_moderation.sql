@@ -411,6 +411,9 @@ begin
     returning i.id
   )
   select coalesce(array_agg(d.id), '{}') into v_declined from declined d;
+  -- And mine to them are withdrawn: while the block stands neither side brings the other into a group.
+  update parley.group_invitations i set status = 'revoked', responded_at = now()
+   where i.invitee_id = block_user.user_id and i.inviter_id = v_user_id and i.status = 'pending';
   perform parley_internal.send_user_events('block_changed', array[v_user_id],
     array[jsonb_build_object('user_id', block_user.user_id, 'blocked', true, 'declined_invitation_ids', to_jsonb(v_declined))]);
   return v_row;
@@ -1452,7 +1455,7 @@ create policy reports_select_reporter_or_moderator on parley.reports
 
 comment on column parley.conversation_members.read_only_until is 'Muted by a group owner or admin: the member may read but not send until this time (null: not muted). Set with mute_member.';
 
-comment on column parley.group_invitations.status is 'pending, accepted, declined (also when the invitee blocks the inviter), revoked (the invitee was banned).';
+comment on column parley.group_invitations.status is 'pending, accepted, declined (also when the invitee blocks the inviter), revoked (the invitee was banned, or blocked by the inviter).';
 
 comment on column parley.reports.conversation_id is 'The reported message''s conversation (null for a user report): its owners and admins read the report when it is a group.';
 
@@ -1466,7 +1469,7 @@ comment on function parley.add_members(uuid, uuid[]) is 'Add users to a group (o
 
 comment on function parley.ban_member(uuid, uuid) is 'Ban a user from a group (owner or admin, not the owner or, for an admin, another admin): removes them, revokes their invitation, refuses re-adds until unban_member. Posts member_banned.';
 
-comment on function parley.block_user(uuid) is 'Block a user: they can no longer open a direct conversation with you, message you directly, call you or add you to groups; their pending invitations to you are declined. Repeating it is a no-op.';
+comment on function parley.block_user(uuid) is 'Block a user: they can no longer open a direct conversation with you, message you directly, call you or add you to groups; their pending invitations to you are declined, yours to them revoked. Repeating it is a no-op.';
 
 comment on function parley.create_group(text, text, uuid[], text) is 'Create a group: you become its owner; member_ids who share a conversation with you join, others get an invitation.';
 
