@@ -15,7 +15,8 @@
 --   parley_internal.mute_member(uuid, uuid, timestamptz), ban_member(uuid, uuid), unban_member(uuid, uuid)
 --                                                 — write other users' memberships after checking the role.
 -- Invoker helpers (executable by nobody but their definer callers): is_blocked, check_contact,
---   have_talked, sort_adds, invite_users, check_moderation_target, check_report_fields.
+--   sort_adds, invite_users, lock_invitation, check_moderation_target, check_report_fields; group_invitations_on
+--   is in settings.sql.
 -- Errors: 42501 user_blocked, user_banned, member_muted (details {"until": ...}), insufficient_role;
 --   PT404 user_not_found (also what a blocked user hears), invitation_not_found, report_not_found;
 --   22023 cannot_block_self, cannot_report_self, report_reason_invalid, report_details_too_long,
@@ -275,22 +276,6 @@ create policy group_bans_select_moderator on parley.group_bans
   using (conversation_id in (select parley_internal.my_moderated_conversation_ids()));
 comment on policy group_bans_select_moderator on parley.group_bans is 'Group owners and admins read the group''s bans.';
 
--- Do a and b share any conversation (direct or group)? a's memberships from the inbox index, then one
--- primary-key probe each for b.
-create or replace function parley_internal.have_talked(a uuid, b uuid)
-returns boolean
-language sql
-stable
-security invoker
-set search_path = ''
-as $$
-  select exists (select 1 from parley.conversation_members x
-                   join parley.conversation_members y on y.conversation_id = x.conversation_id and y.user_id = have_talked.b
-                  where x.user_id = have_talked.a);
-$$;
-comment on function parley_internal.have_talked(uuid, uuid) is 'Internal: true when the two users share a conversation.';
-revoke execute on function parley_internal.have_talked(uuid, uuid) from public, anon, authenticated, service_role;
-
 -- The users an owner or admin adds to a group (group_id null: the group create_group is making), sorted
 -- into those who join at once (they share a conversation with the adder, or group_invitations is off)
 -- and those who get an invitation. Refuses, before anything is written: a missing user or one who
@@ -306,6 +291,7 @@ declare
   v_missing uuid;
   v_user uuid;
   v_invite boolean := parley_internal.group_invitations_on();
+  v_contacts uuid[] := '{}';
 begin
   select u into v_missing from unnest(sort_adds.user_ids) u where not parley_internal.ensure_profile(u) limit 1;
   if v_missing is not null then
@@ -321,8 +307,17 @@ begin
     raise exception 'user % is banned from group %; unban them first', v_banned, sort_adds.group_id
       using errcode = '42501', hint = 'user_banned';
   end if;
-  select coalesce(array_agg(u order by u) filter (where not v_invite or parley_internal.have_talked(sort_adds.actor_id, u)), '{}'),
-         coalesce(array_agg(u order by u) filter (where v_invite and not parley_internal.have_talked(sort_adds.actor_id, u)), '{}')
+  -- The contacts among them: each one's memberships from the inbox index, then one primary-key probe
+  -- for the adder in each (the cost follows the added users' conversations, not the adder's).
+  if v_invite then
+    v_contacts := array(
+      select distinct y.user_id from parley.conversation_members y
+       where y.user_id = any (sort_adds.user_ids)
+         and exists (select 1 from parley.conversation_members x
+                      where x.conversation_id = y.conversation_id and x.user_id = sort_adds.actor_id));
+  end if;
+  select coalesce(array_agg(u order by u) filter (where not v_invite or u = any (v_contacts)), '{}'),
+         coalesce(array_agg(u order by u) filter (where v_invite and not (u = any (v_contacts))), '{}')
     into sort_adds.members, sort_adds.invitees
     from unnest(sort_adds.user_ids) u;
 end;

@@ -59,7 +59,6 @@ insert into internal_functions values
   ('parley_internal.group_invitations_on()'),
   ('parley_internal.is_blocked(uuid,uuid)'),
   ('parley_internal.check_contact(uuid,uuid)'),
-  ('parley_internal.have_talked(uuid,uuid)'),
   ('parley_internal.sort_adds(uuid,uuid,uuid[])'),
   ('parley_internal.invite_users(uuid,uuid,uuid[])'),
   ('parley_internal.lock_invitation(uuid,uuid)'),

@@ -675,20 +675,6 @@ create or replace function parley_internal.group_invitations_on()
   select coalesce((select s.value #>> '{}' from parley.settings s where s.key = 'group_invitations'), 'non_contacts') = 'non_contacts';
 $function$;
 
-create or replace function parley_internal.have_talked (
-  a uuid,
-  b uuid
-)
-  returns boolean
-  language sql
-  stable
-  set search_path to ''
-  as $function$
-  select exists (select 1 from parley.conversation_members x
-                   join parley.conversation_members y on y.conversation_id = x.conversation_id and y.user_id = have_talked.b
-                  where x.user_id = have_talked.a);
-$function$;
-
 create or replace function parley_internal.invite_users (
   group_id uuid,
   actor_id uuid,
@@ -1173,6 +1159,7 @@ declare
   v_missing uuid;
   v_user uuid;
   v_invite boolean := parley_internal.group_invitations_on();
+  v_contacts uuid[] := '{}';
 begin
   select u into v_missing from unnest(sort_adds.user_ids) u where not parley_internal.ensure_profile(u) limit 1;
   if v_missing is not null then
@@ -1188,8 +1175,17 @@ begin
     raise exception 'user % is banned from group %; unban them first', v_banned, sort_adds.group_id
       using errcode = '42501', hint = 'user_banned';
   end if;
-  select coalesce(array_agg(u order by u) filter (where not v_invite or parley_internal.have_talked(sort_adds.actor_id, u)), '{}'),
-         coalesce(array_agg(u order by u) filter (where v_invite and not parley_internal.have_talked(sort_adds.actor_id, u)), '{}')
+  -- The contacts among them: each one's memberships from the inbox index, then one primary-key probe
+  -- for the adder in each (the cost follows the added users' conversations, not the adder's).
+  if v_invite then
+    v_contacts := array(
+      select distinct y.user_id from parley.conversation_members y
+       where y.user_id = any (sort_adds.user_ids)
+         and exists (select 1 from parley.conversation_members x
+                      where x.conversation_id = y.conversation_id and x.user_id = sort_adds.actor_id));
+  end if;
+  select coalesce(array_agg(u order by u) filter (where not v_invite or u = any (v_contacts)), '{}'),
+         coalesce(array_agg(u order by u) filter (where v_invite and not (u = any (v_contacts))), '{}')
     into sort_adds.members, sort_adds.invitees
     from unnest(sort_adds.user_ids) u;
 end;
@@ -1509,8 +1505,6 @@ comment on function parley_internal.decline_invitation(uuid) is 'Implementation 
 
 comment on function parley_internal.group_invitations_on() is 'True unless parley.settings.group_invitations is "off": strangers added to a group get an invitation.';
 
-comment on function parley_internal.have_talked(uuid, uuid) is 'Internal: true when the two users share a conversation.';
-
 comment on function parley_internal.invite_users(uuid, uuid, uuid[]) is 'Internal: opens group invitations, sends invitation_received to each invitee and a members_invited system message.';
 
 comment on function parley_internal.is_blocked(uuid, uuid) is 'Internal: true when blocker_id has blocked blocked_id.';
@@ -1624,8 +1618,6 @@ revoke all on function parley_internal.decline_invitation(uuid) from public;
 grant execute on function parley_internal.decline_invitation(uuid) to authenticated, service_role;
 
 revoke all on function parley_internal.group_invitations_on() from public;
-
-revoke all on function parley_internal.have_talked(uuid, uuid) from public;
 
 revoke all on function parley_internal.invite_users(uuid, uuid, uuid[]) from public;
 
