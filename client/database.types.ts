@@ -1231,6 +1231,24 @@ export type Database = {
           isSetofReturn: false;
         };
       };
+      "revoke_invitation": {
+        Args: { "invitation_id": string };
+        Returns: {
+          "conversation_id": string;
+          "created_at": string;
+          "id": string;
+          "invitee_id": string;
+          "inviter_id": string | null;
+          "responded_at": string | null;
+          "status": string;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "group_invitations";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
       "search_profiles": {
         Args: { "max_count"?: number; "prefix": string };
         Returns: {

@@ -78,6 +78,10 @@ export function groupsApi(db: ParleyRest, calls: CallsApi) {
     async invitations(groupId: string): Promise<GroupInvitation[]> {
       return unwrap(await db.from("group_invitations").select("*").eq("conversation_id", groupId).order("created_at")) as GroupInvitation[];
     },
+    /** Owner or admin: takes back a pending invitation (an answered one stays as it was). */
+    async revokeInvitation(invitationId: string): Promise<GroupInvitation> {
+      return unwrap(await db.rpc("revoke_invitation", { invitation_id: invitationId }).single()) as GroupInvitation;
+    },
     /** Leaves; an owner hands over to the longest-standing admin (else member); the last one out deletes the group. */
     async leave(groupId: string): Promise<void> {
       unwrap(await db.rpc("leave_group", { group_id: groupId }));

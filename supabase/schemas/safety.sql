@@ -9,6 +9,7 @@
 --   parley_internal.block_user(uuid), unblock_user(uuid) — also decline the blocked user's pending invitations.
 --   parley_internal.list_invitations()              — the invitee may not read the group it invites them to.
 --   parley_internal.accept_invitation(uuid), decline_invitation(uuid) — write the invitee's membership.
+--   parley_internal.revoke_invitation(uuid)       — a group's owner or admin withdraws its invitation.
 --   parley_internal.report_message(uuid, text, text), report_user(uuid, text, text) — write a row the
 --                                                   reporter may only read, with a snapshot of the message.
 --   parley_internal.resolve_report(uuid, text)      — a group's owner or admin closes a report on its content.
@@ -231,7 +232,7 @@ create table parley.group_invitations (
   constraint group_invitations_status_check check (status in ('pending', 'accepted', 'declined', 'revoked'))
 );
 comment on table parley.group_invitations is 'An invitation to a group, made when an owner or admin adds someone who shares no conversation with them; the invitee accepts (becoming a member) or declines.';
-comment on column parley.group_invitations.status is 'pending, accepted, declined (also when the invitee blocks the inviter), revoked (the invitee was banned, or blocked by the inviter).';
+comment on column parley.group_invitations.status is 'pending, accepted, declined (also when the invitee blocks the inviter), revoked (by an owner or admin, a ban, or the inviter blocking the invitee).';
 alter table parley.group_invitations enable row level security;
 revoke all on table parley.group_invitations from public, anon, authenticated;
 grant select on table parley.group_invitations to authenticated;
@@ -535,6 +536,51 @@ $$;
 comment on function parley.decline_invitation(uuid) is 'Decline a group invitation (nothing is posted in the group). Repeating it is a no-op; the group may invite you again, or block the inviter.';
 revoke execute on function parley.decline_invitation(uuid) from public, anon;
 grant execute on function parley.decline_invitation(uuid) to authenticated, service_role;
+
+-- An owner or admin takes back an invitation their group sent (a mistake, a change of mind). The row
+-- stays, revoked, as the record; the invitee's list no longer shows it.
+create or replace function parley_internal.revoke_invitation(invitation_id uuid)
+returns parley.group_invitations
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_user_id uuid := parley_internal.require_user();
+  v_row parley.group_invitations;
+begin
+  select i.* into v_row from parley.group_invitations i
+   where i.id = revoke_invitation.invitation_id
+     and exists (select 1 from parley.conversation_members m
+                  where m.conversation_id = i.conversation_id and m.user_id = v_user_id and m.role in ('owner', 'admin'))
+     for update of i;
+  if not found then
+    raise exception 'invitation % not found', revoke_invitation.invitation_id
+      using errcode = 'PT404', hint = 'invitation_not_found';
+  end if;
+  if v_row.status = 'pending' then
+    update parley.group_invitations i set status = 'revoked', responded_at = now()
+     where i.id = v_row.id
+    returning * into v_row;
+  end if;
+  return v_row;
+end;
+$$;
+comment on function parley_internal.revoke_invitation(uuid) is 'Implementation of parley.revoke_invitation (definer: moderators may only read invitations).';
+revoke execute on function parley_internal.revoke_invitation(uuid) from public, anon;
+grant execute on function parley_internal.revoke_invitation(uuid) to authenticated, service_role;
+
+create or replace function parley.revoke_invitation(invitation_id uuid)
+returns parley.group_invitations
+language sql
+security invoker
+set search_path = ''
+as $$
+  select * from parley_internal.revoke_invitation(revoke_invitation.invitation_id);
+$$;
+comment on function parley.revoke_invitation(uuid) is 'Take back a pending invitation of your group (owner or admin). An answered invitation stays as it was.';
+revoke execute on function parley.revoke_invitation(uuid) from public, anon;
+grant execute on function parley.revoke_invitation(uuid) to authenticated, service_role;
 
 -- Mute and ban -------------------------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ insert into expected_definers values
   ('parley_internal.list_invitations()', true),
   ('parley_internal.accept_invitation(uuid)', true),
   ('parley_internal.decline_invitation(uuid)', true),
+  ('parley_internal.revoke_invitation(uuid)', true),
   ('parley_internal.mute_member(uuid,uuid,timestamp with time zone)', true),
   ('parley_internal.ban_member(uuid,uuid)', true),
   ('parley_internal.unban_member(uuid,uuid)', true),

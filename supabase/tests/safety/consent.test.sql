@@ -2,7 +2,7 @@
 -- invitee sees, accepts or declines it; contacts are still added at once; the setting turns it off.
 -- IDs: docs/safety.md § Tests (CON-xx).
 begin;
-select plan(30);
+select plan(34);
 
 -- Cast (prefix f3): owner 01, admin 02, member 03 in group G; stranger 04 and 07 share nothing with
 -- anyone; 05 is the admin's contact (a direct conversation); 06 an outsider.
@@ -100,6 +100,21 @@ select is(tests.error_of($$select parley.accept_invitation((select id from parle
   'CON-26 a declined invitation cannot be accepted');
 select is((select count(*) from parley.conversation_members where user_id = 'f3000000-0000-0000-0000-000000000007'), 0::bigint,
   'CON-27 the decliner is a member of nothing');
+
+-- Revoking
+select tests.authenticate_as('f3000000-0000-0000-0000-000000000001');
+select parley.add_members('f3c00000-0000-0000-0000-000000000001', array['f3000000-0000-0000-0000-000000000007'::uuid]);
+select tests.authenticate_as('f3000000-0000-0000-0000-000000000003');
+select is(tests.error_of($$select parley.revoke_invitation((select id from parley.group_invitations where invitee_id = 'f3000000-0000-0000-0000-000000000007' and conversation_id = 'f3c00000-0000-0000-0000-000000000001'))$$),
+  'PT404 invitation_not_found', 'CON-31 a plain member cannot revoke an invitation (nor see it)');
+select tests.authenticate_as('f3000000-0000-0000-0000-000000000002');
+select is((select status from parley.revoke_invitation((select id from parley.group_invitations where invitee_id = 'f3000000-0000-0000-0000-000000000007' and conversation_id = 'f3c00000-0000-0000-0000-000000000001'))),
+  'revoked', 'CON-32 an admin revokes the group''s pending invitation');
+select tests.authenticate_as('f3000000-0000-0000-0000-000000000007');
+select is((select count(*) from parley.list_invitations() where conversation_id = 'f3c00000-0000-0000-0000-000000000001'), 0::bigint,
+  'CON-33 the invitee no longer sees it');
+select is(tests.error_of($$select parley.accept_invitation((select id from parley.group_invitations where conversation_id = 'f3c00000-0000-0000-0000-000000000001'))$$),
+  '23505 invitation_answered', 'CON-34 nor can accept it');
 
 -- A full group refuses the accept
 select tests.clear_authentication();

@@ -9,7 +9,7 @@
 -- and reports (parley.reports, report_message, report_user, resolve_report).
 -- Security definer (docs/SECURITY.md): my_moderated_conversation_ids (policy helper), block_user,
 -- unblock_user, list_invitations, accept_invitation, decline_invitation, mute_member, ban_member,
--- unban_member, report_message, report_user, resolve_report; each acts for auth.uid() only. The default
+-- unban_member, revoke_invitation, report_message, report_user, resolve_report; each acts for auth.uid() only. The default
 -- rule of the new `report` rate-limit bucket is a row, added by hand at the end.
 
 set local check_function_bodies = off;
@@ -203,6 +203,16 @@ create or replace function parley.resolve_report (
   set search_path to ''
   as $function$
   select * from parley_internal.resolve_report(resolve_report.report_id, resolve_report.status);
+$function$;
+
+create or replace function parley.revoke_invitation (
+  invitation_id uuid
+)
+  returns parley.group_invitations
+  language sql
+  set search_path to ''
+  as $function$
+  select * from parley_internal.revoke_invitation(revoke_invitation.invitation_id);
 $function$;
 
 create or replace function parley.unban_member (
@@ -1046,6 +1056,36 @@ begin
 end;
 $function$;
 
+create or replace function parley_internal.revoke_invitation (
+  invitation_id uuid
+)
+  returns parley.group_invitations
+  language plpgsql
+  security definer
+  set search_path to ''
+  as $function$
+declare
+  v_user_id uuid := parley_internal.require_user();
+  v_row parley.group_invitations;
+begin
+  select i.* into v_row from parley.group_invitations i
+   where i.id = revoke_invitation.invitation_id
+     and exists (select 1 from parley.conversation_members m
+                  where m.conversation_id = i.conversation_id and m.user_id = v_user_id and m.role in ('owner', 'admin'))
+     for update of i;
+  if not found then
+    raise exception 'invitation % not found', revoke_invitation.invitation_id
+      using errcode = 'PT404', hint = 'invitation_not_found';
+  end if;
+  if v_row.status = 'pending' then
+    update parley.group_invitations i set status = 'revoked', responded_at = now()
+     where i.id = v_row.id
+    returning * into v_row;
+  end if;
+  return v_row;
+end;
+$function$;
+
 create or replace function parley_internal.send_message (
   conversation_id uuid,
   kind            text,
@@ -1451,7 +1491,7 @@ create policy reports_select_reporter_or_moderator on parley.reports
 
 comment on column parley.conversation_members.read_only_until is 'Muted by a group owner or admin: the member may read but not send until this time (null: not muted). Set with mute_member.';
 
-comment on column parley.group_invitations.status is 'pending, accepted, declined (also when the invitee blocks the inviter), revoked (the invitee was banned, or blocked by the inviter).';
+comment on column parley.group_invitations.status is 'pending, accepted, declined (also when the invitee blocks the inviter), revoked (by an owner or admin, a ban, or the inviter blocking the invitee).';
 
 comment on column parley.reports.conversation_id is 'The reported message''s conversation (null for a user report): its owners and admins read the report when it is a group.';
 
@@ -1484,6 +1524,8 @@ comment on function parley.report_message(uuid, text, text) is 'Report a message
 comment on function parley.report_user(uuid, text, text) is 'Report a user (reason from the fixed list, details up to 1000 characters); read by the service role. A repeat returns your open report.';
 
 comment on function parley.resolve_report(uuid, text) is 'Close a report on your group''s content (owner or admin) as resolved or dismissed; records who and when. A closed report stays as it was.';
+
+comment on function parley.revoke_invitation(uuid) is 'Take back a pending invitation of your group (owner or admin). An answered invitation stays as it was.';
 
 comment on function parley.unban_member(uuid, uuid) is 'Lift a ban (owner or admin): the user may be added or invited again. Returns false when there was none. Posts member_unbanned.';
 
@@ -1522,6 +1564,8 @@ comment on function parley_internal.report_message(uuid, text, text) is 'Impleme
 comment on function parley_internal.report_user(uuid, text, text) is 'Implementation of parley.report_user (definer: writes a report the reporter may only read).';
 
 comment on function parley_internal.resolve_report(uuid, text) is 'Implementation of parley.resolve_report (definer: moderators may only read reports).';
+
+comment on function parley_internal.revoke_invitation(uuid) is 'Implementation of parley.revoke_invitation (definer: moderators may only read invitations).';
 
 comment on function parley_internal.sort_adds(uuid, uuid, uuid[]) is 'Internal: checks users being added to a group (missing, blocked, banned) and sorts them into direct members and invitees.';
 
@@ -1587,6 +1631,10 @@ revoke all on function parley.resolve_report(uuid, text) from public;
 
 grant execute on function parley.resolve_report(uuid, text) to authenticated, service_role;
 
+revoke all on function parley.revoke_invitation(uuid) from public;
+
+grant execute on function parley.revoke_invitation(uuid) to authenticated, service_role;
+
 revoke all on function parley.unban_member(uuid, uuid) from public;
 
 grant execute on function parley.unban_member(uuid, uuid) to authenticated, service_role;
@@ -1648,6 +1696,10 @@ grant execute on function parley_internal.report_user(uuid, text, text) to authe
 revoke all on function parley_internal.resolve_report(uuid, text) from public;
 
 grant execute on function parley_internal.resolve_report(uuid, text) to authenticated, service_role;
+
+revoke all on function parley_internal.revoke_invitation(uuid) from public;
+
+grant execute on function parley_internal.revoke_invitation(uuid) to authenticated, service_role;
 
 revoke all on function parley_internal.sort_adds(uuid, uuid, uuid[]) from public;
 
