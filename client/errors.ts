@@ -1,6 +1,6 @@
 // One error type for every SDK call: the stable Parley code, the HTTP status, and where it came from.
 import type { FunctionsError } from "@supabase/supabase-js";
-import { retryAfterOf } from "../functions/_shared/postgrest-errors.ts";
+import { retryAfterOf } from "../functions/_shared/retry-after.ts";
 import { functionErrorBody } from "../functions/_shared/schemas.ts";
 
 /** Shape of the `error` supabase-js returns from `rpc()` / `from()` (PostgREST's error body). */

@@ -1,10 +1,11 @@
-// `npm test`: provisions a private stack and runs every layer — pgTAP, Deno, vitest — then one summary line.
+// `npm test`: provisions a private stack and runs every layer — pgTAP, advisors, Deno, vitest, browser — then one summary line.
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../stack/postgres/port.ts";
 import { PARLEY_ROOT } from "../stack/postgres/apply.ts";
 import { startStack, type RunningStack } from "../stack/stack.ts";
 import { runAdvisors } from "./test/advisors-run.ts";
+import { runBrowser } from "./test/browser-run.ts";
 import { runDeno } from "./test/deno-run.ts";
 import type { LayerResult } from "./test/layer.ts";
 import { ensurePgtapInstalled } from "./test/pgtap-install.ts";
@@ -53,6 +54,9 @@ try {
 
   section("vitest (test/)");
   results.push(await runVitest({ root: PARLEY_ROOT, env, outFile: join(runDir, "vitest.json"), only, print: say }));
+
+  section("browser (examples/web in headless Chromium)");
+  results.push(await runBrowser({ root: PARLEY_ROOT, apiUrl: stack.gateway!.url, anonKey: c.anonKey, runDir, only, print: say }));
 } catch (e) {
   say(`\nnpm test could not run: ${e instanceof Error ? e.message : String(e)}`);
   results.push({ name: "setup", passed: 0, failed: 1, failures: [String(e)] });

@@ -3,6 +3,8 @@
 // that _shared/schemas.ts is importable from Node too.)
 export { createClient, isAuthRetryableFetchError } from "npm:@supabase/supabase-js@2.109.0";
 export type { JWK, SupabaseClient } from "npm:@supabase/supabase-js@2.109.0";
+// Supabase's canonical CORS headers for functions (every header its clients send), as the functions guide shows.
+export { corsHeaders as supabaseCorsHeaders } from "npm:@supabase/supabase-js@2.109.0/cors";
 export {
   AccessToken,
   RoomConfiguration,

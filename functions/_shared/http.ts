@@ -1,13 +1,21 @@
 // JSON responses, CORS headers and the `{ error: { code, message } }` shape every Parley function answers with.
+import { supabaseCorsHeaders } from "./deps.ts";
 
-/** Headers that let browsers call the functions with supabase-js `functions.invoke`. */
+/**
+ * Headers that let browsers call the functions with supabase-js `functions.invoke`: Supabase's own
+ * `corsHeaders` (`@supabase/supabase-js/cors`, the functions guide's recommendation), so a header the
+ * client starts sending (`x-retry-count` lately) never breaks a preflight. On every response, errors too.
+ */
 export const corsHeaders: Record<string, string> = {
-  "Access-Control-Allow-Origin": "*",
-  "Access-Control-Allow-Headers": "authorization, x-client-info, apikey, content-type",
-  "Access-Control-Allow-Methods": "POST, OPTIONS",
+  ...supabaseCorsHeaders,
   // Lets browser code read Retry-After on a 429.
   "Access-Control-Expose-Headers": "Retry-After",
 };
+
+/** The answer to a browser's CORS preflight, as Supabase's functions guide writes it. */
+export function preflight(): Response {
+  return new Response("ok", { headers: corsHeaders });
+}
 
 /** A refusal with its HTTP status and a stable Parley code (`code`), thrown by handlers and their deps. */
 export class HttpError extends Error {

@@ -1,5 +1,6 @@
 // Maps a PostgREST / Postgres error (code, hint, message, HTTP status) to the HttpError a function answers with.
 import { HttpError } from "./http.ts";
+import { retryAfterOf } from "./retry-after.ts";
 
 export interface PostgrestLikeError {
   code?: string;
@@ -8,20 +9,6 @@ export interface PostgrestLikeError {
   hint?: string | null;
 }
 
-/** `retry_after` (whole seconds) from a PT429 refusal's details, `{"retry_after": 3, …}`; undefined when absent. */
-export function retryAfterOf(details: string | null | undefined): number | undefined {
-  if (!details) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(details);
-    if (parsed && typeof parsed === "object" && "retry_after" in parsed) {
-      const value = (parsed as { retry_after: unknown }).retry_after;
-      if (typeof value === "number" && Number.isFinite(value) && value >= 0) return Math.ceil(value);
-    }
-  } catch {
-    // not JSON: no retry time
-  }
-  return undefined;
-}
 
 /** SQLSTATE or PostgREST code → HTTP status, as Parley's SQL raises them (see docs/calls.md). */
 export function toHttpError(error: PostgrestLikeError, status: number): HttpError {

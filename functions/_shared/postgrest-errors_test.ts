@@ -1,6 +1,7 @@
 // Unit tests for mapping database refusals to HTTP answers.
 import assert from "node:assert/strict";
-import { retryAfterOf, toHttpError } from "./postgrest-errors.ts";
+import { toHttpError } from "./postgrest-errors.ts";
+import { retryAfterOf } from "./retry-after.ts";
 
 Deno.test("errors: SQLSTATEs map to their HTTP meaning and keep the Parley code from hint", () => {
   const cases: Array<[string, string | null, number, number, string]> = [

@@ -3,7 +3,7 @@
 // Scope "removed" changes nothing in Postgres (removing a member already took them out of the call): it
 // asks LiveKit to disconnect the participants who are no longer members of the call's conversation.
 import type { VerifyCaller } from "../_shared/caller.ts";
-import { corsHeaders, HttpError, json, toErrorResponse } from "../_shared/http.ts";
+import { HttpError, json, preflight, toErrorResponse } from "../_shared/http.ts";
 import { isLiveKitConfig, readLiveKitConfig, type LiveKitConfig } from "../_shared/livekit-config.ts";
 import { deleteRoom, disconnectParticipants } from "../_shared/livekit.ts";
 import { callEndRequest, describeZodError, type CallEndRequest, type CallEndResponse } from "../_shared/schemas.ts";
@@ -70,7 +70,7 @@ export function createCallEndHandler(deps: CallEndDeps): (req: Request) => Promi
   }
 
   return async (req) => {
-    if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: corsHeaders });
+    if (req.method === "OPTIONS") return preflight();
     try {
       if (req.method !== "POST") throw new HttpError(405, "method_not_allowed", `Use POST, not ${req.method}.`);
       const caller = await deps.verifyCaller(req.headers.get("Authorization"));

@@ -1,7 +1,7 @@
 // call-token: POST { callId } with the user's JWT → a LiveKit token for that call's room (or a JSON error).
 import type { VerifyCaller } from "../_shared/caller.ts";
 import { callVideoGrant, CALL_TOKEN_TTL_SECONDS, ROOM_EMPTY_TIMEOUT_SECONDS } from "../_shared/grants.ts";
-import { corsHeaders, HttpError, json, toErrorResponse } from "../_shared/http.ts";
+import { HttpError, json, preflight, toErrorResponse } from "../_shared/http.ts";
 import { isLiveKitConfig, readLiveKitConfig, type LiveKitConfig } from "../_shared/livekit-config.ts";
 import { mintToken, type MintInput } from "../_shared/livekit.ts";
 import { callTokenRequest, describeZodError, type CallTokenResponse } from "../_shared/schemas.ts";
@@ -40,7 +40,7 @@ export function createCallTokenHandler(deps: CallTokenDeps): (req: Request) => P
   const mint = deps.mint ?? mintToken;
   const now = deps.now ?? Date.now;
   return async (req) => {
-    if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: corsHeaders });
+    if (req.method === "OPTIONS") return preflight();
     try {
       if (req.method !== "POST") throw new HttpError(405, "method_not_allowed", `Use POST, not ${req.method}.`);
       const caller = await deps.verifyCaller(req.headers.get("Authorization"));

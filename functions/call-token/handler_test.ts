@@ -174,12 +174,17 @@ Deno.test("call-token: a self-hosted Supabase (SUPABASE_URL http://kong:8000) wi
   assert.equal(calls.length, 0);
 });
 
-Deno.test("call-token: 405 for other methods, 204 for CORS preflight", async () => {
+Deno.test("call-token: 405 for other methods, the CORS preflight answered with Supabase's headers", async () => {
   const { handler } = setup();
-  assert.equal((await handler(new Request("http://localhost/call-token", { method: "GET" }))).status, 405);
+  const refused = await handler(new Request("http://localhost/call-token", { method: "GET" }));
+  assert.equal(refused.status, 405);
+  assert.equal(refused.headers.get("Access-Control-Allow-Origin"), "*", "errors carry CORS headers too, or a browser cannot read them");
   const pre = await handler(new Request("http://localhost/call-token", { method: "OPTIONS" }));
-  assert.equal(pre.status, 204);
-  assert.match(pre.headers.get("Access-Control-Allow-Headers") ?? "", /authorization/);
+  assert.equal(pre.status, 200);
+  assert.equal(pre.headers.get("Access-Control-Allow-Origin"), "*");
+  for (const header of ["authorization", "apikey", "content-type", "x-client-info", "x-retry-count"]) {
+    assert.match(pre.headers.get("Access-Control-Allow-Headers") ?? "", new RegExp(`\\b${header}\\b`));
+  }
 });
 
 Deno.test("call-token: an unexpected failure is a 500 JSON error", async () => {

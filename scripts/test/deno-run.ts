@@ -1,8 +1,7 @@
 // Runs the Deno tests beside the edge functions with the real Deno from npm.
-import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { LayerResult } from "./layer.ts";
+import { runEchoing, type LayerResult } from "./layer.ts";
 
 function hasDenoTests(dir: string): boolean {
   if (!existsSync(dir)) return false;
@@ -24,19 +23,10 @@ export async function runDeno(opts: { root: string; env: Record<string, string>;
     opts.print(`skipped: filter "${opts.only}" names no Deno tests`);
     return result;
   }
-  const output = await new Promise<{ code: number; text: string }>((resolvePromise) => {
-    const child = spawn(deno, ["test", "--allow-all", "--no-check=remote"], {
-      cwd: dir,
-      env: { ...process.env, ...opts.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
-    });
-    let text = "";
-    const take = (d: Buffer) => {
-      text += d;
-      for (const line of d.toString().split("\n")) if (line.trim()) opts.print(line);
-    };
-    child.stdout.on("data", take);
-    child.stderr.on("data", take);
-    child.on("close", (code) => resolvePromise({ code: code ?? 1, text }));
+  const output = await runEchoing(deno, ["test", "--allow-all", "--no-check=remote"], {
+    cwd: dir,
+    env: { ...opts.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+    print: opts.print,
   });
   const summary = /(ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(output.text);
   if (summary) {

@@ -4,6 +4,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { aptGet } from "./layer.ts";
 
 /** The extension folder of the embedded PostgreSQL binaries in node_modules. */
 function embeddedExtensionDir(): string {
@@ -22,15 +23,8 @@ function findPgtapSource(log: (m: string) => void): string {
 
   // Download the .deb and unpack it; installing it would pull in a whole PostgreSQL 15 server.
   const work = mkdtempSync(join(tmpdir(), "parley-pgtap-"));
-  const download = () => execFileSync("apt-get", ["download", "postgresql-15-pgtap"], { cwd: work, stdio: "pipe" });
   try {
-    try {
-      download();
-    } catch {
-      log("pgTAP: refreshing Debian's package lists (apt-get update)");
-      execFileSync("apt-get", ["update"], { stdio: "pipe" });
-      download();
-    }
+    aptGet(["download", "postgresql-15-pgtap"], work, (m) => log(`pgTAP: ${m}`));
     const deb = readdirSync(work).find((f) => f.endsWith(".deb"));
     if (!deb) throw new Error("apt-get download produced no .deb");
     execFileSync("dpkg-deb", ["-x", join(work, deb), join(work, "root")]);

@@ -18,17 +18,28 @@ function vitestFiles(root: string): string[] {
   return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".test.ts")).map((f) => relative(root, join(dir, f)));
 }
 
-export async function runVitest(opts: { root: string; env: Record<string, string>; outFile: string; only?: string | undefined; print: (l: string) => void }): Promise<LayerResult> {
-  const result: LayerResult = { name: "vitest", passed: 0, failed: 0, failures: [] };
+export async function runVitest(opts: {
+  root: string;
+  env: Record<string, string>;
+  outFile: string;
+  only?: string | undefined;
+  print: (l: string) => void;
+  /** Layer name in the summary (default `vitest`). */
+  name?: string;
+  /** A vitest config other than the root one, and the files it runs (for the filter). */
+  config?: string;
+  files?: string[];
+}): Promise<LayerResult> {
+  const result: LayerResult = { name: opts.name ?? "vitest", passed: 0, failed: 0, failures: [] };
   // A filter that names no vitest file (e.g. `npm test -- supabase/tests/realtime`) selects none of this layer.
   const only = opts.only;
-  if (only && !vitestFiles(opts.root).some((f) => f.includes(only))) {
-    opts.print(`skipped: filter "${only}" names no file in test/`);
+  if (only && !(opts.files ?? vitestFiles(opts.root)).some((f) => f.includes(only))) {
+    opts.print(`skipped: filter "${only}" names no file in ${opts.config ? opts.config : "test/"}`);
     return result;
   }
   const vitest = join(opts.root, "node_modules", ".bin", "vitest");
   const code = await new Promise<number>((resolvePromise) => {
-    const child = spawn(vitest, ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${opts.outFile}`, ...(opts.only ? [opts.only] : [])], {
+    const child = spawn(vitest, ["run", ...(opts.config ? ["--config", opts.config] : []), "--reporter=default", "--reporter=json", `--outputFile.json=${opts.outFile}`, ...(opts.only ? [opts.only] : [])], {
       cwd: opts.root,
       env: { ...process.env, ...opts.env },
       stdio: ["ignore", "inherit", "inherit"],
