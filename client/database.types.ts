@@ -6,6 +6,40 @@ export type Json = string | number | boolean | null | {
 export type Database = {
   "parley": {
     Tables: {
+      "blocks": {
+        Row: {
+          "blocked_id": string;
+          "blocker_id": string;
+          "created_at": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "blocked_id": string;
+          "blocker_id": string;
+          "created_at"?: string;
+        };
+        Update: {
+          "blocked_id"?: string;
+          "blocker_id"?: string;
+          "created_at"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "blocks_blocked_id_fkey";
+            columns: ["blocked_id"];
+            isOneToOne: false;
+            referencedRelation: "profiles";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "blocks_blocker_id_fkey";
+            columns: ["blocker_id"];
+            isOneToOne: false;
+            referencedRelation: "profiles";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
       "call_participants": {
         Row: {
           "call_id": string;
@@ -130,6 +164,7 @@ export type Database = {
           "last_sent_at": string | null;
           "mention_count": number;
           "muted_until": string | null;
+          "read_only_until": string | null;
           "role": string;
           "user_id": string;
         };
@@ -144,6 +179,7 @@ export type Database = {
           "last_sent_at"?: string | null;
           "mention_count"?: number;
           "muted_until"?: string | null;
+          "read_only_until"?: string | null;
           "role"?: string;
           "user_id": string;
         };
@@ -157,6 +193,7 @@ export type Database = {
           "last_sent_at"?: string | null;
           "mention_count"?: number;
           "muted_until"?: string | null;
+          "read_only_until"?: string | null;
           "role"?: string;
           "user_id"?: string;
         };
@@ -225,6 +262,103 @@ export type Database = {
           {
             foreignKeyName: "conversations_created_by_fkey";
             columns: ["created_by"];
+            isOneToOne: false;
+            referencedRelation: "profiles";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      "group_bans": {
+        Row: {
+          "banned_by": string | null;
+          "conversation_id": string;
+          "created_at": string;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "banned_by"?: string | null;
+          "conversation_id": string;
+          "created_at"?: string;
+          "user_id": string;
+        };
+        Update: {
+          "banned_by"?: string | null;
+          "conversation_id"?: string;
+          "created_at"?: string;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "group_bans_banned_by_fkey";
+            columns: ["banned_by"];
+            isOneToOne: false;
+            referencedRelation: "profiles";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "group_bans_conversation_id_fkey";
+            columns: ["conversation_id"];
+            isOneToOne: false;
+            referencedRelation: "conversations";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "group_bans_user_id_fkey";
+            columns: ["user_id"];
+            isOneToOne: false;
+            referencedRelation: "profiles";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      "group_invitations": {
+        Row: {
+          "conversation_id": string;
+          "created_at": string;
+          "id": string;
+          "invitee_id": string;
+          "inviter_id": string | null;
+          "responded_at": string | null;
+          "status": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "conversation_id": string;
+          "created_at"?: string;
+          "id"?: string;
+          "invitee_id": string;
+          "inviter_id"?: string | null;
+          "responded_at"?: string | null;
+          "status"?: string;
+        };
+        Update: {
+          "conversation_id"?: string;
+          "created_at"?: string;
+          "id"?: string;
+          "invitee_id"?: string;
+          "inviter_id"?: string | null;
+          "responded_at"?: string | null;
+          "status"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "group_invitations_conversation_id_fkey";
+            columns: ["conversation_id"];
+            isOneToOne: false;
+            referencedRelation: "conversations";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "group_invitations_invitee_id_fkey";
+            columns: ["invitee_id"];
+            isOneToOne: false;
+            referencedRelation: "profiles";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "group_invitations_inviter_id_fkey";
+            columns: ["inviter_id"];
             isOneToOne: false;
             referencedRelation: "profiles";
             referencedColumns: ["id"];
@@ -630,6 +764,88 @@ export type Database = {
         };
         Relationships: [];
       };
+      "reports": {
+        Row: {
+          "conversation_id": string | null;
+          "created_at": string;
+          "details": string | null;
+          "id": string;
+          "message_id": string | null;
+          "message_snapshot": Json | null;
+          "reason": string;
+          "reported_user_id": string | null;
+          "reporter_id": string | null;
+          "resolved_at": string | null;
+          "resolved_by": string | null;
+          "status": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "conversation_id"?: string | null;
+          "created_at"?: string;
+          "details"?: string | null;
+          "id"?: string;
+          "message_id"?: string | null;
+          "message_snapshot"?: Json | null;
+          "reason": string;
+          "reported_user_id"?: string | null;
+          "reporter_id"?: string | null;
+          "resolved_at"?: string | null;
+          "resolved_by"?: string | null;
+          "status"?: string;
+        };
+        Update: {
+          "conversation_id"?: string | null;
+          "created_at"?: string;
+          "details"?: string | null;
+          "id"?: string;
+          "message_id"?: string | null;
+          "message_snapshot"?: Json | null;
+          "reason"?: string;
+          "reported_user_id"?: string | null;
+          "reporter_id"?: string | null;
+          "resolved_at"?: string | null;
+          "resolved_by"?: string | null;
+          "status"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "reports_conversation_id_fkey";
+            columns: ["conversation_id"];
+            isOneToOne: false;
+            referencedRelation: "conversations";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "reports_message_id_fkey";
+            columns: ["message_id"];
+            isOneToOne: false;
+            referencedRelation: "messages";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "reports_reported_user_id_fkey";
+            columns: ["reported_user_id"];
+            isOneToOne: false;
+            referencedRelation: "profiles";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "reports_reporter_id_fkey";
+            columns: ["reporter_id"];
+            isOneToOne: false;
+            referencedRelation: "profiles";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "reports_resolved_by_fkey";
+            columns: ["resolved_by"];
+            isOneToOne: false;
+            referencedRelation: "profiles";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
       "settings": {
         Row: {
           "key": string;
@@ -678,6 +894,29 @@ export type Database = {
           isSetofReturn: false;
         };
       };
+      "accept_invitation": {
+        Args: { "invitation_id": string };
+        Returns: {
+          "conversation_id": string;
+          "hidden_at": string | null;
+          "joined_at": string;
+          "last_activity_at": string;
+          "last_activity_second": string;
+          "last_read_seq": number;
+          "last_sent_at": string | null;
+          "mention_count": number;
+          "muted_until": string | null;
+          "read_only_until": string | null;
+          "role": string;
+          "user_id": string;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "conversation_members";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
       "add_members": {
         Args: { "group_id": string; "user_ids": (string)[] };
         Returns: {
@@ -690,6 +929,7 @@ export type Database = {
           "last_sent_at": string | null;
           "mention_count": number;
           "muted_until": string | null;
+          "read_only_until": string | null;
           "role": string;
           "user_id": string;
         }[];
@@ -703,6 +943,35 @@ export type Database = {
       "add_reaction": {
         Args: { "emoji": string; "message_id": string };
         Returns: Json;
+      };
+      "ban_member": {
+        Args: { "group_id": string; "user_id": string };
+        Returns: {
+          "banned_by": string | null;
+          "conversation_id": string;
+          "created_at": string;
+          "user_id": string;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "group_bans";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      "block_user": {
+        Args: { "user_id": string };
+        Returns: {
+          "blocked_id": string;
+          "blocker_id": string;
+          "created_at": string;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "blocks";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
       };
       "create_group": {
         Args: {
@@ -752,6 +1021,24 @@ export type Database = {
         SetofOptions: {
           from: "*";
           to: "calls";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      "decline_invitation": {
+        Args: { "invitation_id": string };
+        Returns: {
+          "conversation_id": string;
+          "created_at": string;
+          "id": string;
+          "invitee_id": string;
+          "inviter_id": string | null;
+          "responded_at": string | null;
+          "status": string;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "group_invitations";
           isOneToOne: true;
           isSetofReturn: false;
         };
@@ -986,6 +1273,16 @@ export type Database = {
         };
       };
       "leave_group": { Args: { "group_id": string }; Returns: undefined };
+      "list_blocked_users": {
+        Args: Record<PropertyKey, never>;
+        Returns: {
+          "avatar_url": string;
+          "blocked_at": string;
+          "display_name": string;
+          "user_id": string;
+          "username": string;
+        }[];
+      };
       "list_call_history": {
         Args: { "before_created_at"?: string; "max_count"?: number };
         Returns: {
@@ -1067,6 +1364,19 @@ export type Database = {
           isOneToOne: false;
           isSetofReturn: true;
         };
+      };
+      "list_invitations": {
+        Args: Record<PropertyKey, never>;
+        Returns: {
+          "avatar_url": string;
+          "conversation_id": string;
+          "created_at": string;
+          "description": string;
+          "id": string;
+          "inviter": Json;
+          "member_count": number;
+          "title": string;
+        }[];
       };
       "list_members": {
         Args: { "conversation_id": string };
@@ -1185,6 +1495,29 @@ export type Database = {
         Args: { "conversation_id": string; "seq"?: number };
         Returns: number;
       };
+      "mute_member": {
+        Args: { "group_id": string; "until": string; "user_id": string };
+        Returns: {
+          "conversation_id": string;
+          "hidden_at": string | null;
+          "joined_at": string;
+          "last_activity_at": string;
+          "last_activity_second": string;
+          "last_read_seq": number;
+          "last_sent_at": string | null;
+          "mention_count": number;
+          "muted_until": string | null;
+          "read_only_until": string | null;
+          "role": string;
+          "user_id": string;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "conversation_members";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
       "pin_message": { Args: { "message_id": string }; Returns: Json };
       "remove_member": {
         Args: { "group_id": string; "user_id": string };
@@ -1193,6 +1526,93 @@ export type Database = {
       "remove_reaction": {
         Args: { "emoji": string; "message_id": string };
         Returns: Json;
+      };
+      "report_message": {
+        Args: { "details"?: string; "message_id": string; "reason": string };
+        Returns: {
+          "conversation_id": string | null;
+          "created_at": string;
+          "details": string | null;
+          "id": string;
+          "message_id": string | null;
+          "message_snapshot": Json | null;
+          "reason": string;
+          "reported_user_id": string | null;
+          "reporter_id": string | null;
+          "resolved_at": string | null;
+          "resolved_by": string | null;
+          "status": string;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "reports";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      "report_user": {
+        Args: { "details"?: string; "reason": string; "user_id": string };
+        Returns: {
+          "conversation_id": string | null;
+          "created_at": string;
+          "details": string | null;
+          "id": string;
+          "message_id": string | null;
+          "message_snapshot": Json | null;
+          "reason": string;
+          "reported_user_id": string | null;
+          "reporter_id": string | null;
+          "resolved_at": string | null;
+          "resolved_by": string | null;
+          "status": string;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "reports";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      "resolve_report": {
+        Args: { "report_id": string; "status"?: string };
+        Returns: {
+          "conversation_id": string | null;
+          "created_at": string;
+          "details": string | null;
+          "id": string;
+          "message_id": string | null;
+          "message_snapshot": Json | null;
+          "reason": string;
+          "reported_user_id": string | null;
+          "reporter_id": string | null;
+          "resolved_at": string | null;
+          "resolved_by": string | null;
+          "status": string;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "reports";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      "revoke_invitation": {
+        Args: { "invitation_id": string };
+        Returns: {
+          "conversation_id": string;
+          "created_at": string;
+          "id": string;
+          "invitee_id": string;
+          "inviter_id": string | null;
+          "responded_at": string | null;
+          "status": string;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "group_invitations";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
       };
       "search_profiles": {
         Args: { "max_count"?: number; "prefix": string };
@@ -1340,6 +1760,7 @@ export type Database = {
           "last_sent_at": string | null;
           "mention_count": number;
           "muted_until": string | null;
+          "read_only_until": string | null;
           "role": string;
           "user_id": string;
         };
@@ -1397,6 +1818,11 @@ export type Database = {
           isSetofReturn: false;
         };
       };
+      "unban_member": {
+        Args: { "group_id": string; "user_id": string };
+        Returns: boolean;
+      };
+      "unblock_user": { Args: { "user_id": string }; Returns: boolean };
       "unhide_message": { Args: { "message_id": string }; Returns: Json };
       "unpin_message": { Args: { "message_id": string }; Returns: Json };
       "update_group": {

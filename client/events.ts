@@ -98,6 +98,33 @@ export interface FanoutChangedEvent extends EventBase {
   inbox_fanout: boolean;
   member_count: number;
 }
+/** Someone who shares no conversation with me asked me into a group (docs/safety.md): accept or decline it. */
+export interface InvitationReceivedEvent {
+  id: string;
+  invitation: {
+    id: string;
+    conversation_id: string;
+    title: string;
+    description: string | null;
+    avatar_url: string | null;
+    inviter: { id: string; username: string; display_name: string; avatar_url: string | null } | null;
+    created_at: string;
+  };
+}
+/** I blocked or unblocked someone (on any of my devices): hide or show their messages in shared groups. */
+export interface BlockChangedEvent {
+  id: string;
+  user_id: string;
+  blocked: boolean;
+  /** Their pending invitations to me that the block declined. */
+  declined_invitation_ids?: string[];
+}
+/** A member reported a message of a group I own or administer: it is in the group's report queue. */
+export interface ReportCreatedEvent extends EventBase {
+  report_id: string;
+  message_id: string;
+  reason: string;
+}
 /** Call events on `user:<id>` and `call:<id>` (docs/calls.md). */
 export interface CallEvent {
   call: Call;
@@ -188,6 +215,9 @@ export interface InboxEvents extends ConversationEvents {
   call_incoming: CallIncomingEvent;
   call_state: CallEvent;
   call_ended: CallEvent;
+  invitation_received: InvitationReceivedEvent;
+  block_changed: BlockChangedEvent;
+  report_created: ReportCreatedEvent;
 }
 
 export interface CallRoomEvents {

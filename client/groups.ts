@@ -2,7 +2,7 @@
 import type { CallsApi } from "./calls.ts";
 import type { ParleyRest } from "./client.ts";
 import { unwrap } from "./errors.ts";
-import type { Conversation, Member, MemberRole } from "./types.ts";
+import type { Conversation, GroupBan, GroupInvitation, Member, MemberRole } from "./types.ts";
 
 export interface GroupInput {
   title: string;
@@ -39,7 +39,7 @@ export function groupsApi(db: ParleyRest, calls: CallsApi) {
     async remove(groupId: string): Promise<void> {
       unwrap(await db.rpc("delete_group", { group_id: groupId }));
     },
-    /** Owner or admin; existing members are skipped. Returns the new memberships. */
+    /** Owner or admin; existing members and pending invitees are skipped. People who share no conversation with me get an invitation instead (see `invitations`). Returns the new memberships. */
     async addMembers(groupId: string, userIds: string[]): Promise<Member[]> {
       return unwrap(await db.rpc("add_members", { group_id: groupId, user_ids: userIds })) as Member[];
     },
@@ -55,6 +55,32 @@ export function groupsApi(db: ParleyRest, calls: CallsApi) {
     /** Owner only; `owner` hands the group over (the old owner becomes admin). */
     async setRole(groupId: string, userId: string, role: MemberRole): Promise<Member> {
       return unwrap(await db.rpc("set_member_role", { group_id: groupId, user_id: userId, role }).single()) as Member;
+    },
+    /** Owner or admin: makes a member read-only until `until` (`null` lifts it). Posts `member_muted` / `member_unmuted`. */
+    async mute(groupId: string, userId: string, until: Date | string | null): Promise<Member> {
+      const at = until instanceof Date ? until.toISOString() : until;
+      // The generated types cannot say a function argument may be null; the database takes null as "lift".
+      return unwrap(await db.rpc("mute_member", { group_id: groupId, user_id: userId, until: at as string }).single()) as Member;
+    },
+    /** Owner or admin: removes the user and refuses re-adds and invitations until `unban`. Idempotent. */
+    async ban(groupId: string, userId: string): Promise<GroupBan> {
+      return unwrap(await db.rpc("ban_member", { group_id: groupId, user_id: userId }).single()) as GroupBan;
+    },
+    /** Owner or admin: lifts a ban; false when there was none. */
+    async unban(groupId: string, userId: string): Promise<boolean> {
+      return unwrap(await db.rpc("unban_member", { group_id: groupId, user_id: userId })) as boolean;
+    },
+    /** Owner or admin: the group's bans. */
+    async bans(groupId: string): Promise<GroupBan[]> {
+      return unwrap(await db.from("group_bans").select("*").eq("conversation_id", groupId)) as GroupBan[];
+    },
+    /** Owner or admin: the group's invitations (those `addMembers` / `create` sent to people who share no conversation with the adder). */
+    async invitations(groupId: string): Promise<GroupInvitation[]> {
+      return unwrap(await db.from("group_invitations").select("*").eq("conversation_id", groupId).order("created_at")) as GroupInvitation[];
+    },
+    /** Owner or admin: takes back a pending invitation (an answered one stays as it was). */
+    async revokeInvitation(invitationId: string): Promise<GroupInvitation> {
+      return unwrap(await db.rpc("revoke_invitation", { invitation_id: invitationId }).single()) as GroupInvitation;
     },
     /** Leaves; an owner hands over to the longest-standing admin (else member); the last one out deletes the group. */
     async leave(groupId: string): Promise<void> {

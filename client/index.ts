@@ -9,6 +9,7 @@ import { liveApi } from "./live.ts";
 import { messagesApi } from "./messages.ts";
 import { profilesApi } from "./profiles.ts";
 import { pinsApi, reactionsApi } from "./reactions.ts";
+import { safetyApi } from "./safety.ts";
 
 export type { ParleyClient, ParleyRest } from "./client.ts";
 export { PARLEY_SCHEMA } from "./client.ts";
@@ -61,6 +62,8 @@ export function createParley<Client extends ParleyClient>(supabase: Client) {
     attachments: attachmentsApi(supabase, messages),
     profiles: profilesApi(db, currentUserId),
     live: liveApi(supabase, db, currentUserId),
+    /** Blocking, group invitations, reports. */
+    safety: safetyApi(db),
   };
 }
 

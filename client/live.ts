@@ -258,7 +258,18 @@ const CONVERSATION_EVENTS = new Set([
   "message_unhidden",
 ]);
 /** user:<me>-only events an inbox hears as they are. */
-const INBOX_ONLY_EVENTS = new Set(["conversation_added", "conversation_removed", "membership_updated", "conversation_fanout_changed", "call_incoming", "call_state", "call_ended"]);
+const INBOX_ONLY_EVENTS = new Set([
+  "conversation_added",
+  "conversation_removed",
+  "membership_updated",
+  "conversation_fanout_changed",
+  "call_incoming",
+  "call_state",
+  "call_ended",
+  "invitation_received",
+  "block_changed",
+  "report_created",
+]);
 const CALL_ROOM_EVENTS = new Set(["participant_joined", "participant_left", "participant_declined", "participant_missed", "call_ended"]);
 
 const EVENTS_TOPIC = /^conversation:([0-9a-f-]{36}):events$/;

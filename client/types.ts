@@ -64,6 +64,8 @@ export interface InboxUser {
   display_name: string | null;
   avatar_url: string | null;
   last_seen_at: string | null;
+  /** I blocked them (docs/safety.md): they cannot message or call me here, nor I them until I unblock. */
+  blocked: boolean;
 }
 
 /** One row of the conversation list. */
@@ -98,3 +100,19 @@ export interface Page<T, C> {
   items: T[];
   next?: C;
 }
+
+export type ReportReason = "spam" | "harassment" | "hate" | "violence" | "sexual_content" | "self_harm" | "impersonation" | "other";
+export type ReportStatus = "open" | "resolved" | "dismissed";
+export type InvitationStatus = "pending" | "accepted" | "declined" | "revoked";
+/** A block I made. */
+export type Block = Tables["blocks"]["Row"];
+/** Someone I blocked, with their profile. */
+export type BlockedUser = Fns["list_blocked_users"]["Returns"][number];
+/** A group invitation row (mine as invitee, or my group's as owner/admin). */
+export type GroupInvitation = Omit<Tables["group_invitations"]["Row"], "status"> & { status: InvitationStatus };
+/** One of my pending invitations, with what I need to decide. */
+export type PendingInvitation = Omit<Fns["list_invitations"]["Returns"][number], "inviter"> & {
+  inviter: { id: string; username: string; display_name: string; avatar_url: string | null } | null;
+};
+export type GroupBan = Tables["group_bans"]["Row"];
+export type Report = Omit<Tables["reports"]["Row"], "reason" | "status"> & { reason: ReportReason; status: ReportStatus };

@@ -32,7 +32,8 @@
 -- Errors: 22023 → 400, 42501 → 403, PT404 → 404, 23505 → 409, with a stable code in hint:
 --   invalid_media, call_id_required, conversation_id_required, conversation_not_found, no_one_to_call,
 --   call_not_found, not_a_member, not_a_participant, not_accepted, not_allowed_to_end, already_answered,
---   already_in_call, call_over, call_full, not_authenticated.
+--   already_in_call, call_over, call_full, not_authenticated; user_not_found / user_blocked for a direct call
+--   across a block (safety.sql).
 -- Membership: only current members of the conversation may be in its call. Leaving or being removed
 -- from a group takes the user out of its live call (trigger conversation_members_leave_live_call), and
 -- accept_call, the call-token grant, the call:<id> topic and LiveKit's participant_joined all refuse a
@@ -549,6 +550,12 @@ begin
                               where m.conversation_id = start_call.conversation_id and m.user_id = v_user_id) then
     raise exception 'conversation % not found', start_call.conversation_id using errcode = 'PT404', hint = 'conversation_not_found';
   end if;
+  -- A direct call across a block: the blocked caller hears what a missing user answers (safety.sql).
+  if v_conversation.kind = 'direct' then
+    perform parley_internal.check_contact(v_user_id, m.user_id)
+       from parley.conversation_members m
+      where m.conversation_id = start_call.conversation_id and m.user_id <> v_user_id;
+  end if;
   select count(*) into v_member_count from parley.conversation_members m where m.conversation_id = start_call.conversation_id;
   if v_member_count < 2 then
     raise exception 'conversation % has nobody else to call', start_call.conversation_id using errcode = '22023', hint = 'no_one_to_call';
@@ -593,6 +600,8 @@ begin
            now(), case when m.user_id = v_user_id then now() end, now()
     from parley.conversation_members m
     where m.conversation_id = start_call.conversation_id
+      -- In a group, members who blocked the caller are not rung (they may still join the call).
+      and not parley_internal.is_blocked(m.user_id, v_user_id)
     order by m.user_id
     on conflict (user_id) where state in ('ringing', 'joined') do nothing
     returning user_id
@@ -608,7 +617,8 @@ begin
   insert into parley.call_participants (call_id, user_id, state, invited_at, state_changed_at)
   select v_call.id, m.user_id, 'busy', now(), now()
   from parley.conversation_members m
-  where m.conversation_id = start_call.conversation_id and not (m.user_id = any (v_live));
+  where m.conversation_id = start_call.conversation_id and not (m.user_id = any (v_live))
+    and not parley_internal.is_blocked(m.user_id, v_user_id);
 
   -- call_incoming carries the ring deadline, so a callee's device stops ringing on its own.
   for v_row in select * from parley.call_participants p where p.call_id = v_call.id order by p.user_id loop

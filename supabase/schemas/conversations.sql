@@ -64,6 +64,7 @@ create table parley.conversation_members (
     generated always as (date_bin('1 second', last_activity_at, timestamptz '2000-01-01 00:00:00+00')) stored not null,
   last_sent_at timestamptz,
   mention_count integer not null default 0,
+  read_only_until timestamptz,
   primary key (conversation_id, user_id),
   constraint conversation_members_role_check check (role in ('owner', 'admin', 'member')),
   constraint conversation_members_last_read_seq_check check (last_read_seq >= 0)
@@ -76,6 +77,7 @@ comment on column parley.conversation_members.muted_until is 'Notifications mute
 comment on column parley.conversation_members.hidden_at is 'Hidden from the member''s inbox since this time; a new message unhides it. Set by the member.';
 comment on column parley.conversation_members.last_activity_at is 'Inbox order key: when the conversation last had activity, copied to every member so the inbox reads one index.';
 comment on column parley.conversation_members.mention_count is 'Unread mentions of the member here (above last_read_seq), kept by the mention trigger and mark_read (mentions.sql); counted even when muted.';
+comment on column parley.conversation_members.read_only_until is 'Muted by a group owner or admin: the member may read but not send until this time (null: not muted). Set with mute_member.';
 comment on column parley.conversation_members.last_sent_at is 'When the member last sent a message here (slow mode measures from it).';
 comment on column parley.conversation_members.last_activity_second is
   'last_activity_at truncated to the second: the inbox index key, so that sends within the same second update members in place (HOT).';
@@ -196,6 +198,12 @@ begin
     raise exception 'a direct conversation needs another user (got your own id %)', other_user_id
       using errcode = '22023', hint = 'cannot_message_self';
   end if;
+  -- Someone who blocked the caller is, to the caller, a missing user: even the existing conversation
+  -- (safety.sql). The blocker still opens it (to read it back); starting one they must unblock first.
+  if parley_internal.is_blocked(other_user_id, v_user_id) then
+    raise exception 'user % not found', other_user_id
+      using errcode = 'PT404', hint = 'user_not_found';
+  end if;
   v_key := least(v_user_id, other_user_id)::text || ':' || greatest(v_user_id, other_user_id)::text;
   -- An existing conversation is returned to anyone in it; only starting one is closed to restricted
   -- anonymous users (someone else must message them first).
@@ -203,6 +211,7 @@ begin
   if found then
     return v_row;
   end if;
+  perform parley_internal.check_contact(v_user_id, other_user_id);
   perform parley_internal.refuse_anonymous('start a direct conversation');
   perform parley_internal.require_own_profile(v_user_id);
   insert into parley.conversations (kind, direct_key, created_by)
@@ -314,7 +323,8 @@ begin
            m.muted_until, m.hidden_at, m.last_activity_at,
            (select to_jsonb(x) from parley.messages x where x.conversation_id = c.id and x.seq = c.last_seq) as last_message,
            (select jsonb_build_object('id', p.id, 'username', p.username, 'display_name', p.display_name,
-                                      'avatar_url', p.avatar_url, 'last_seen_at', p.last_seen_at)
+                                      'avatar_url', p.avatar_url, 'last_seen_at', p.last_seen_at,
+                                      'blocked', parley_internal.is_blocked(v_user_id, p.id))
               from parley.conversation_members o join parley.profiles p on p.id = o.user_id
              where c.kind = 'direct' and o.conversation_id = c.id and o.user_id <> v_user_id
              limit 1) as other_user
@@ -353,6 +363,6 @@ as $$
   select * from parley_internal.list_conversations(list_conversations.max_count, list_conversations.before_activity_at,
                                            list_conversations.before_id, list_conversations.include_hidden);
 $$;
-comment on function parley.list_conversations(integer, timestamptz, uuid, boolean) is 'Your inbox: conversations by latest activity with last message, unread count, unread mentions and (direct) the other person. Page with the last row''s (last_activity_at, conversation_id).';
+comment on function parley.list_conversations(integer, timestamptz, uuid, boolean) is 'Your inbox: conversations by latest activity with last message, unread count, unread mentions and (direct) the other person, with blocked = you blocked them. Page with the last row''s (last_activity_at, conversation_id).';
 revoke execute on function parley.list_conversations(integer, timestamptz, uuid, boolean) from public, anon;
 grant execute on function parley.list_conversations(integer, timestamptz, uuid, boolean) to authenticated, service_role;

@@ -103,7 +103,7 @@ declare
   v_user_id uuid := parley_internal.require_user();
   v_max int := (parley_internal.limits() ->> 'group_max_members')::int;
   v_others uuid[];
-  v_missing uuid;
+  v_sorted record;
   v_row parley.conversations;
 begin
   perform parley_internal.check_group_fields(create_group.title, create_group.description, create_group.avatar_url);
@@ -115,11 +115,8 @@ begin
   end if;
   perform parley_internal.refuse_anonymous('create a group');
   perform parley_internal.require_own_profile(v_user_id);
-  select u into v_missing from unnest(v_others) u where not parley_internal.ensure_profile(u) limit 1;
-  if v_missing is not null then
-    raise exception 'user % not found', v_missing
-      using errcode = 'PT404', hint = 'user_not_found';
-  end if;
+  -- Missing or blocking users are refused; strangers to the caller get an invitation (safety.sql).
+  select * into v_sorted from parley_internal.sort_adds(null, v_user_id, v_others);
   -- One group_create token, and one add_member token per other member (create_group is also a way to add people).
   perform parley_internal.take_token(v_user_id, 'create_group', 1);
   perform parley_internal.take_token(v_user_id, 'add_member', cardinality(v_others));
@@ -129,8 +126,9 @@ begin
   insert into parley.conversation_members (conversation_id, user_id, role, joined_at)
   values (v_row.id, v_user_id, 'owner', now());
   insert into parley.conversation_members (conversation_id, user_id, role, joined_at)
-  select v_row.id, u, 'member', now() from unnest(v_others) u;
-  perform parley_internal.post_system_message(v_row.id, v_user_id, 'group_created', jsonb_build_object('member_ids', to_jsonb(v_others)));
+  select v_row.id, u, 'member', now() from unnest(v_sorted.members) u;
+  perform parley_internal.post_system_message(v_row.id, v_user_id, 'group_created', jsonb_build_object('member_ids', to_jsonb(v_sorted.members)));
+  perform parley_internal.invite_users(v_row.id, v_user_id, v_sorted.invitees);
   select * into v_row from parley.conversations c where c.id = v_row.id;
   return v_row;
 end;
@@ -148,7 +146,7 @@ set search_path = ''
 as $$
   select * from parley_internal.create_group(create_group.title, create_group.description, create_group.member_ids, create_group.avatar_url);
 $$;
-comment on function parley.create_group(text, text, uuid[], text) is 'Create a group: you become its owner, member_ids join as members.';
+comment on function parley.create_group(text, text, uuid[], text) is 'Create a group: you become its owner; member_ids who share a conversation with you join, others get an invitation.';
 revoke execute on function parley.create_group(text, text, uuid[], text) from public, anon;
 grant execute on function parley.create_group(text, text, uuid[], text) to authenticated, service_role;
 
@@ -274,7 +272,7 @@ declare
   v_role text := parley_internal.lock_group(add_members.group_id, v_user_id);
   v_max int := (parley_internal.limits() ->> 'group_max_members')::int;
   v_new uuid[];
-  v_missing uuid;
+  v_sorted record;
   v_count int;
 begin
   if v_role not in ('owner', 'admin') then
@@ -290,27 +288,30 @@ begin
   select coalesce(array_agg(distinct u), '{}') into v_new
     from unnest(coalesce(add_members.user_ids, '{}')) u
    where u is not null
-     and not exists (select 1 from parley.conversation_members m where m.conversation_id = add_members.group_id and m.user_id = u);
+     and not exists (select 1 from parley.conversation_members m where m.conversation_id = add_members.group_id and m.user_id = u)
+     -- A pending invitee is already asked: adding them again is a no-op too.
+     and not exists (select 1 from parley.group_invitations i
+                      where i.conversation_id = add_members.group_id and i.invitee_id = u and i.status = 'pending');
+  -- Missing, blocking or banned users are refused; strangers to the caller get an invitation (safety.sql).
+  select * into v_sorted from parley_internal.sort_adds(add_members.group_id, v_user_id, v_new);
   select count(*) into v_count from parley.conversation_members m where m.conversation_id = add_members.group_id;
-  if v_count + cardinality(v_new) > v_max then
-    raise exception 'a group holds at most % members (it has %, adding %)', v_max, v_count, cardinality(v_new)
+  if v_count + cardinality(v_sorted.members) > v_max then
+    raise exception 'a group holds at most % members (it has %, adding %)', v_max, v_count, cardinality(v_sorted.members)
       using errcode = '22023', hint = 'too_many_members';
-  end if;
-  select u into v_missing from unnest(v_new) u where not parley_internal.ensure_profile(u) limit 1;
-  if v_missing is not null then
-    raise exception 'user % not found', v_missing
-      using errcode = 'PT404', hint = 'user_not_found';
   end if;
   if cardinality(v_new) = 0 then
     return;
   end if;
-  -- One token per user actually added (those already members cost nothing).
+  -- One token per user actually added or invited (those already members cost nothing).
   perform parley_internal.take_token(v_user_id, 'add_member', cardinality(v_new));
-  return query
-    insert into parley.conversation_members (conversation_id, user_id, role, joined_at)
-    select add_members.group_id, u, 'member', now() from unnest(v_new) u
-    returning *;
-  perform parley_internal.post_system_message(add_members.group_id, v_user_id, 'members_added', jsonb_build_object('user_ids', to_jsonb(v_new)));
+  if cardinality(v_sorted.members) > 0 then
+    return query
+      insert into parley.conversation_members (conversation_id, user_id, role, joined_at)
+      select add_members.group_id, u, 'member', now() from unnest(v_sorted.members) u
+      returning *;
+    perform parley_internal.post_system_message(add_members.group_id, v_user_id, 'members_added', jsonb_build_object('user_ids', to_jsonb(v_sorted.members)));
+  end if;
+  perform parley_internal.invite_users(add_members.group_id, v_user_id, v_sorted.invitees);
 end;
 $$;
 comment on function parley_internal.add_members(uuid, uuid[]) is 'Implementation of parley.add_members (definer: writes other users'' memberships).';
@@ -325,7 +326,7 @@ set search_path = ''
 as $$
   select * from parley_internal.add_members(add_members.group_id, add_members.user_ids);
 $$;
-comment on function parley.add_members(uuid, uuid[]) is 'Add users to a group as members (owner or admin). Existing members are skipped; returns the new memberships.';
+comment on function parley.add_members(uuid, uuid[]) is 'Add users to a group (owner or admin): those who share a conversation with you join, others get an invitation (group_invitations). Existing members and pending invitees are skipped; returns the new memberships.';
 revoke execute on function parley.add_members(uuid, uuid[]) from public, anon;
 grant execute on function parley.add_members(uuid, uuid[]) to authenticated, service_role;
 

@@ -357,13 +357,17 @@ declare
   v_slow_mode_seconds integer;
   v_role text;
   v_last_sent_at timestamptz;
+  v_read_only_until timestamptz;
+  v_kind text;
+  v_peer uuid;
   v_wait integer;
 begin
   -- Membership, what slow mode needs and the conversation's row lock in one statement. The lock
   -- serialises sends to the conversation (seq order = commit order), makes the client_id lookup below
   -- see every earlier attempt and the slow mode check see the member's last send; append_message's
   -- update of the same row would take it a moment later anyway.
-  select c.slow_mode_seconds, m.role, m.last_sent_at into v_slow_mode_seconds, v_role, v_last_sent_at
+  select c.slow_mode_seconds, c.kind, m.role, m.last_sent_at, m.read_only_until
+    into v_slow_mode_seconds, v_kind, v_role, v_last_sent_at, v_read_only_until
     from parley.conversations c
     join parley.conversation_members m on m.conversation_id = c.id and m.user_id = v_user_id
    where c.id = send_message.conversation_id
@@ -395,6 +399,21 @@ begin
        where r.id = send_message.reply_to_id and r.conversation_id = send_message.conversation_id) then
     raise exception 'reply_to_id % is not a message of conversation %', send_message.reply_to_id, send_message.conversation_id
       using errcode = 'PT404', hint = 'reply_not_found';
+  end if;
+
+  -- Safety (safety.sql) after the replay too, so a retry of a message that went through still answers it.
+  -- A member muted by a group's owner or admin reads but does not send.
+  if v_read_only_until > now() then
+    raise exception 'you are muted in this group until %', v_read_only_until
+      using errcode = '42501', hint = 'member_muted', detail = json_build_object('until', v_read_only_until)::text;
+  end if;
+  -- A direct conversation across a block: the blocked side hears what a missing user answers.
+  if v_kind = 'direct' then
+    select o.user_id into v_peer from parley.conversation_members o
+     where o.conversation_id = send_message.conversation_id and o.user_id <> v_user_id;
+    if v_peer is not null then
+      perform parley_internal.check_contact(v_user_id, v_peer);
+    end if;
   end if;
 
   -- The limits come after the idempotent replay above, so a retried client_id is never counted twice.
@@ -668,6 +687,11 @@ begin
      set body = null, attachment = null, metadata = '{}'::jsonb, reactions = '{}'::jsonb, deleted_at = now()
    where x.id = v_row.id
   returning * into v_row;
+  -- A moderator's deletion is on the record (the sender's own is not an action on anyone).
+  if v_row.sender_id is distinct from v_user_id then
+    perform parley_internal.post_system_message(v_row.conversation_id, v_user_id, 'message_removed',
+      jsonb_build_object('message_id', v_row.id, 'sender_id', v_row.sender_id));
+  end if;
   return v_row;
 end;
 $$;

@@ -47,7 +47,8 @@ insert into parley.rate_limit_rules (bucket, burst, per_minute, description) val
   ('add_member', 1000, 600, 'members added by add_members and create_group, one token per user added'),
   ('start_call', 10, 6, 'start_call when it starts a new call (joining a live one is free)'),
   ('upload', 100, 60, 'uploads into bucket parley-attachments'),
-  ('call_token', 30, 20, 'call-token requests (get_call_grant)')
+  ('call_token', 30, 20, 'call-token requests (get_call_grant)'),
+  ('report', 20, 2, 'report_message / report_user (a repeated report of the same thing is free)')
 on conflict (bucket) do nothing;
 
 create table parley.rate_limit_overrides (

@@ -7,16 +7,18 @@ create table parley.settings (
   key text primary key,
   value jsonb not null,
   updated_at timestamptz not null default now(),
-  constraint settings_key_check check (key in ('anonymous_users', 'edit_window_seconds', 'delete_window_seconds')),
+  constraint settings_key_check check (key in ('anonymous_users', 'group_invitations', 'edit_window_seconds', 'delete_window_seconds')),
   constraint settings_anonymous_users_check check (
     key <> 'anonymous_users' or value in ('"invited_only"'::jsonb, '"full"'::jsonb)),
+  constraint settings_group_invitations_check check (
+    key <> 'group_invitations' or value in ('"non_contacts"'::jsonb, '"off"'::jsonb)),
   constraint settings_window_seconds_check check (
     key not in ('edit_window_seconds', 'delete_window_seconds')
     or value = 'null'::jsonb
     or (jsonb_typeof(value) = 'number' and (value #>> '{}')::numeric >= 0 and (value #>> '{}')::numeric = trunc((value #>> '{}')::numeric)))
 );
 comment on table parley.settings is
-  'Parley settings the service role edits. anonymous_users: "invited_only" (default: anonymous sign-ins see and write only in conversations others put them in, and cannot start a direct conversation or a group, nor add members) or "full" (like any user). edit_window_seconds: how long after sending a sender may edit (default 172800, null = always). delete_window_seconds: how long a sender may delete for everyone (default null = always; group owners and admins are never limited).';
+  'Parley settings the service role edits. anonymous_users: "invited_only" (default: anonymous sign-ins see and write only in conversations others put them in, and cannot start a direct conversation or a group, nor add members) or "full" (like any user). group_invitations: "non_contacts" (default: adding someone who shares no conversation with the adder sends them an invitation to accept or decline) or "off" (every add by an owner or admin is a membership at once). edit_window_seconds: how long after sending a sender may edit (default 172800, null = always). delete_window_seconds: how long a sender may delete for everyone (default null = always; group owners and admins are never limited).';
 comment on column parley.settings.value is 'The setting as JSON (e.g. "invited_only"); checked per key.';
 alter table parley.settings enable row level security;
 revoke all on table parley.settings from public, anon, authenticated;
@@ -78,3 +80,17 @@ end;
 $$;
 comment on function parley_internal.refuse_anonymous(text) is 'Raises 42501 anonymous_not_allowed for a restricted anonymous caller.';
 revoke execute on function parley_internal.refuse_anonymous(text) from public, anon, authenticated, service_role;
+
+-- Does adding a user who shares no conversation with the adder make an invitation (the default) rather
+-- than a membership? One primary-key read; a missing row is the default, "non_contacts".
+create or replace function parley_internal.group_invitations_on()
+returns boolean
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  select coalesce((select s.value #>> '{}' from parley.settings s where s.key = 'group_invitations'), 'non_contacts') = 'non_contacts';
+$$;
+comment on function parley_internal.group_invitations_on() is 'True unless parley.settings.group_invitations is "off": strangers added to a group get an invitation.';
+revoke execute on function parley_internal.group_invitations_on() from public, anon, authenticated, service_role;

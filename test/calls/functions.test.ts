@@ -4,6 +4,7 @@ import { AccessToken, TokenVerifier } from "livekit-server-sdk";
 import { describe, expect, it } from "vitest";
 import { stackEnv } from "../support/env.ts";
 import { newUser, parleyOf, type TestUser } from "../support/clients.ts";
+import { acquaint } from "../support/contacts.ts";
 
 // The functions run with LiveKit's dev defaults unless the stack was given other credentials.
 const LIVEKIT_KEY = process.env.LIVEKIT_API_KEY ?? "devkey";
@@ -107,6 +108,7 @@ describe("call-token", () => {
 
   it("refuses a member removed from the group mid-call: accept_call cannot bring them back, call-token is 403 not_a_member", async () => {
     const [owner, rita, ben] = [await newUser(), await newUser(), await newUser()];
+    await acquaint(owner, [rita, ben]);
     const group = await parleyOf(owner.client).rpc("create_group", { title: "Removal", member_ids: [rita.id, ben.id] }).single<{ id: string }>();
     expect(group.error).toBeNull();
     const call = await parleyOf(owner.client).rpc("start_call", { conversation_id: group.data!.id, media: "video" }).single<{ id: string }>();

@@ -3,6 +3,7 @@ import { TokenVerifier } from "livekit-server-sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CallIncomingEvent, LiveChannel } from "../../client/index.ts";
 import { newParleyUser, refusal } from "./parley.ts";
+import { acquaint } from "../support/contacts.ts";
 
 // The stack runs the functions with LiveKit's dev credentials unless told otherwise.
 const verifier = new TokenVerifier(process.env.LIVEKIT_API_KEY ?? "devkey", process.env.LIVEKIT_API_SECRET ?? "secret");
@@ -61,6 +62,7 @@ describe("client SDK: calls", () => {
 
   it("the last one to leave a group call ends it for the history of everyone who was in it", async () => {
     const [owner, ana, ben] = await Promise.all([newParleyUser(), newParleyUser(), newParleyUser()]);
+    await acquaint(owner, [ana, ben]);
     const group = await owner.parley.groups.create({ title: "Standup", memberIds: [ana.id, ben.id] });
     const call = await owner.parley.calls.start(group.id, "audio");
     await ana.parley.calls.accept(call.id);

@@ -13,6 +13,7 @@ import type {
 } from "../../client/index.ts";
 import { fillers, INBOX_FANOUT_MAX } from "../events/support.ts";
 import { newParleyUser, refusal, type ParleyUser } from "./parley.ts";
+import { acquaint } from "../support/contacts.ts";
 
 const open: LiveChannel[] = [];
 afterEach(async () => {
@@ -109,6 +110,7 @@ describe("client SDK: live channels", () => {
 
   it("nothing a member broadcasts on the conversation topic reaches a data handler; real events do", async () => {
     const [ann, bob, cat] = await Promise.all([newParleyUser(), newParleyUser(), newParleyUser()]);
+    await acquaint(ann, [bob, cat]);
     const group = await ann.parley.groups.create({ title: "Forgery", memberIds: [bob.id, cat.id] });
     const created: MessageEvent[] = [];
     const reads: MemberReadEvent[] = [];
@@ -156,6 +158,7 @@ describe("client SDK: live channels", () => {
 
   it("a removed member hears conversation_removed once and the SDK leaves the conversation topic", async () => {
     const [ann, bob] = await Promise.all([newParleyUser(), newParleyUser()]);
+    await acquaint(ann, [bob]);
     const group = await ann.parley.groups.create({ title: "Bye", memberIds: [bob.id] });
     const removed = firstOf<unknown>();
     const created: MessageEvent[] = [];
@@ -170,7 +173,9 @@ describe("client SDK: live channels", () => {
 
   it("a large group: notices on conversation:<id>:events become the same events, read through RLS, each once and in order", async () => {
     const [ann, bob, cat] = await Promise.all([newParleyUser(), newParleyUser(), newParleyUser()]);
-    const group = await ann.parley.groups.create({ title: "Crowd", memberIds: [bob.id, cat.id, ...(await fillers(INBOX_FANOUT_MAX - 1))] });
+    const crowd = [bob.id, cat.id, ...(await fillers(INBOX_FANOUT_MAX - 1))];
+    await acquaint(ann, crowd);
+    const group = await ann.parley.groups.create({ title: "Crowd", memberIds: crowd });
     expect(await bob.parley.live.topics()).toEqual([`user:${bob.id}`, `conversation:${group.id}:events`]);
     const created: MessageEvent[] = [];
     const changed: MessageEvent[] = [];
@@ -211,6 +216,7 @@ describe("client SDK: live channels", () => {
     await until(() => roles.length === 1, "the role change");
     await ann.parley.groups.removeMember(group.id, cat.id);
     const dan = await newParleyUser();
+    await acquaint(ann, [dan]);
     await ann.parley.groups.addMembers(group.id, [dan.id]);
     await ann.parley.groups.update(group.id, { title: "Crowd, renamed" });
     expect((await updated.promise).conversation).toMatchObject({ id: group.id, title: "Crowd, renamed" });
@@ -228,7 +234,9 @@ describe("client SDK: live channels", () => {
   it("follows a group across the fan-out bound: one delivery per message before, during and after the switch", async () => {
     const [ann, bob, cat] = await Promise.all([newParleyUser(), newParleyUser(), newParleyUser()]);
     // Exactly at the bound: per-member events on user:<me>.
-    const group = await ann.parley.groups.create({ title: "Growing", memberIds: [bob.id, ...(await fillers(INBOX_FANOUT_MAX - 2))] });
+    const growing = [bob.id, ...(await fillers(INBOX_FANOUT_MAX - 2))];
+    await acquaint(ann, growing);
+    const group = await ann.parley.groups.create({ title: "Growing", memberIds: growing });
     const created: MessageEvent[] = [];
     const switched: boolean[] = [];
     open.push(await bob.parley.live.inbox({ conversation_fanout_changed: (e) => switched.push(e.inbox_fanout) }));
@@ -236,6 +244,7 @@ describe("client SDK: live channels", () => {
     const before = await ann.parley.messages.send(group.id, { body: "before" });
     await until(() => userMessages(created).includes(before.id), "the message before");
 
+    await acquaint(ann, [cat]);
     await ann.parley.groups.addMembers(group.id, [cat.id]); // one over: notices from now on
     const during = await ann.parley.messages.send(group.id, { body: "during" });
     await until(() => switched.length === 1, "conversation_fanout_changed");

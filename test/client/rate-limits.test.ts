@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { createParley } from "../../client/index.ts";
 import { newUser, parleyOf, serviceClient, type TestUser } from "../support/clients.ts";
 import { stackEnv } from "../support/env.ts";
+import { acquaint } from "../support/contacts.ts";
 
 type Bucket = "send_message" | "new_direct" | "create_group" | "add_member" | "start_call" | "upload" | "call_token";
 
@@ -16,6 +17,7 @@ async function limit(user: TestUser, bucket: Bucket, burst: number, perMinute: n
 }
 
 async function group(owner: TestUser, members: TestUser[]): Promise<string> {
+  await acquaint(owner, members);
   const { data, error } = await parleyOf(owner.client).rpc("create_group", { title: "Limits", member_ids: members.map((m) => m.id) }).single<{ id: string }>();
   if (error || !data) throw new Error(`create_group: ${error?.message}`);
   return data.id;

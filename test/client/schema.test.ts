@@ -44,6 +44,9 @@ describe("client SDK: the client it runs on", () => {
     const ann = await signedIn(() => createClient<Database>(stackEnv.url, stackEnv.anonKey, options));
     const parley = createParley(ann.client);
     const group = await parley.groups.create({ title: "Schema check", memberIds: [bob.id] });
+    // Strangers: bob is invited, and joins from his invitations.
+    const [invitation] = await bob.parley.safety.invitations();
+    await bob.parley.safety.accept(invitation!.id);
     expect((await bob.parley.conversations.inbox()).items.map((e) => e.conversation_id)).toEqual([group.id]);
     expect((await parley.db.from("conversation_members").select("user_id").eq("conversation_id", group.id)).data).toHaveLength(2);
   });

@@ -2,6 +2,7 @@
 // others are refused, and nobody can broadcast on a call topic (docs/realtime-events.md, docs/calls.md).
 import { describe, expect, it } from "vitest";
 import { byEvent, listen, live, rpc, trySubscribe, user } from "./support.ts";
+import { acquaint } from "../support/contacts.ts";
 
 type Row = { id: string };
 
@@ -29,6 +30,7 @@ describe("call:<id> channels", () => {
 
   it("refuses the call topic to a participant removed from the group", async () => {
     const [owner, rita, ben] = [await user(), await user(), await user()];
+    await acquaint(owner, [rita, ben]);
     const group = await rpc<Row>(owner, "create_group", { title: "Topic removal", member_ids: [rita.id, ben.id] });
     const call = await rpc<Row>(owner, "start_call", { conversation_id: group.id, media: "audio" });
     const name = `call:${call.id}`;

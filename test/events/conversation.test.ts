@@ -2,6 +2,7 @@
 // presence; strangers are refused; no database event is ever sent there (docs/realtime-events.md).
 import { describe, expect, it } from "vitest";
 import { byEvent, listen, live, pause, rpc, trySubscribe, user } from "./support.ts";
+import { acquaint } from "../support/contacts.ts";
 
 type Row = { id: string; seq: number };
 
@@ -35,6 +36,7 @@ describe("conversation:<id> channels (signals only)", () => {
 
   it("carries no database event: messages, edits, reads and renames reach user:<id> only", async () => {
     const [owner, b] = [await user(), await user()];
+    await acquaint(owner, [b]);
     const group = await rpc<Row>(owner, "create_group", { title: "Quiet topic", member_ids: [b.id] });
     const signals = await live(b, `conversation:${group.id}`);
     const inbox = await live(b, `user:${b.id}`);

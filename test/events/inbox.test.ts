@@ -2,6 +2,7 @@
 // event of the user's conversations within the fan-out bound, once per member (docs/realtime-events.md).
 import { describe, expect, it } from "vitest";
 import { byEvent, listen, live, pause, rpc, trySubscribe, user } from "./support.ts";
+import { acquaint } from "../support/contacts.ts";
 
 type Row = { id: string; seq: number; conversation_id: string };
 
@@ -53,6 +54,7 @@ describe("user:<id> channels", () => {
 
   it("carries membership, role and rename events of a group; new members hear conversation_added instead of members_added", async () => {
     const [owner, b, c] = [await user(), await user(), await user()];
+    await acquaint(owner, [b, c]);
     const group = await rpc<Row>(owner, "create_group", { title: "Before", member_ids: [b.id] });
     const [inboxB, inboxC] = [await live(b, `user:${b.id}`), await live(c, `user:${c.id}`)];
     await rpc(owner, "add_members", { group_id: group.id, user_ids: [c.id] });
@@ -71,6 +73,7 @@ describe("user:<id> channels", () => {
 
   it("syncs the reader's other devices when they read, and says so when they are removed", async () => {
     const [owner, b] = [await user(), await user()];
+    await acquaint(owner, [b]);
     const group = await rpc<Row>(owner, "create_group", { title: "Inbox test", member_ids: [b.id] });
     const inbox = await live(b, `user:${b.id}`);
     await rpc(b, "mark_read", { conversation_id: group.id });

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { createParley } from "../../client/index.ts";
 import { parleyOf, type TestUser } from "../support/clients.ts";
 import { byEvent, largeGroup, secondDevice, listen, live, pause, refreshedToken, rpc, trySubscribe, user, type Broadcast } from "./support.ts";
+import { acquaint } from "../support/contacts.ts";
 
 type Row = { id: string; seq: number };
 
@@ -31,6 +32,7 @@ const forgedIn = (items: Broadcast[]): Broadcast[] =>
 describe("realtime security with the plain client", () => {
   it("a member's forged message_created / member_read / conversation_deleted is refused on user:<other> and on conversation:<id>:events", async () => {
     const [owner, victim, forger] = [await user(), await user(), await user()];
+    await acquaint(owner, [victim, forger]);
     const small = await rpc<Row>(owner, "create_group", { title: "Small", member_ids: [victim.id, forger.id] });
     const large = await largeGroup(owner, [victim, forger]);
     const victimInbox = await live(victim, `user:${victim.id}`);
@@ -61,6 +63,7 @@ describe("realtime security with the plain client", () => {
 
   it("on conversation:<id> a forged event reaches other members only as a signal, which the SDK ignores", async () => {
     const [owner, viewer, forger] = [await user(), await user(), await user()];
+    await acquaint(owner, [viewer, forger]);
     const group = await rpc<Row>(owner, "create_group", { title: "Forgery", member_ids: [viewer.id, forger.id] });
     // The viewer: a plain listener on the signals topic on one device, the SDK on another.
     const plain = await live(viewer, `conversation:${group.id}`);
@@ -90,6 +93,7 @@ describe("realtime security with the plain client", () => {
 
   it("a removed member's open channels receive nothing of the conversation afterwards (signals until their token is refreshed)", async () => {
     const [owner, stays, removed] = [await user(), await user(), await user()];
+    await acquaint(owner, [stays, removed]);
     const group = await rpc<Row>(owner, "create_group", { title: "Removal", member_ids: [stays.id, removed.id] });
     const other = await rpc<Row>(owner, "create_group", { title: "Still a member", member_ids: [removed.id] });
     const inbox = await live(removed, `user:${removed.id}`);
@@ -144,6 +148,7 @@ describe("realtime security with the plain client", () => {
   it("a late joiner's Broadcast Replay holds nothing from before they joined", async () => {
     const [owner, early, late] = [await user(), await user(), await user()];
     const since = Date.now() - 60_000;
+    await acquaint(owner, [early, late]);
     const group = await rpc<Row>(owner, "create_group", { title: "Replay", member_ids: [early.id] });
     const deleted = await rpc<Row>(owner, "send_message", { conversation_id: group.id, body: "secret, deleted before you came" });
     await rpc(owner, "delete_message", { message_id: deleted.id });
@@ -172,6 +177,7 @@ describe("realtime security with the plain client", () => {
     const old = await rpc<Row>(owner, "send_message", { conversation_id: big.id, body: "secret, from before" });
     await rpc(owner, "delete_message", { message_id: old.id });
     await pause(1100);
+    await acquaint(owner, [late]);
     await rpc(owner, "add_members", { group_id: big.id, user_ids: [late.id] });
     const events = await live(late, `conversation:${big.id}:events`, replay);
     await pause(300);
@@ -182,6 +188,7 @@ describe("realtime security with the plain client", () => {
 
   it("a viewer with the conversation and the inbox open receives each message once", async () => {
     const [sender, viewer] = [await user(), await user()];
+    await acquaint(sender, [viewer]);
     const group = await rpc<Row>(sender, "create_group", { title: "Once", member_ids: [viewer.id] });
     // Plain client: the viewer keeps their inbox and the conversation's signals topic open.
     const inbox = await live(viewer, `user:${viewer.id}`);

@@ -4,6 +4,7 @@ import type { RealtimeChannel } from "@supabase/supabase-js";
 import { afterEach } from "vitest";
 import { makeClient, newUser, parleyOf, type TestUser } from "../support/clients.ts";
 import { Inbox, joined, newRtUser, subscribe, tokenFor, type SubscribeOutcome } from "../realtime/support.ts";
+import { acquaint } from "../support/contacts.ts";
 
 export interface Broadcast {
   event: string;
@@ -78,6 +79,7 @@ export const INBOX_FANOUT_MAX = 100;
 /** A group of `owner` with `members` and enough fillers to be above the fan-out bound. */
 export async function largeGroup(owner: TestUser, members: TestUser[], title = "Large group"): Promise<{ id: string }> {
   const extra = await fillers(INBOX_FANOUT_MAX + 1 - members.length);
+  await acquaint(owner, [...members, ...extra]);
   return rpc<{ id: string }>(owner, "create_group", { title, member_ids: [...members.map((m) => m.id), ...extra] });
 }
 

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { PARLEY_SCHEMA } from "../support/clients.ts";
 import { client as anyClient, closeDb, sqlUser as anyUser } from "./support.ts";
+import { acquaint } from "../support/contacts.ts";
 
 const sqlUser = () => anyUser(PARLEY_SCHEMA);
 const client = () => anyClient(undefined, PARLEY_SCHEMA);
@@ -82,6 +83,7 @@ describe("Parley through /rest/v1", () => {
     const owner = await sqlUser();
     const b = await sqlUser();
     const c = await sqlUser();
+    await acquaint(owner, [b, c]);
     const { data: group, error } = await owner.client.rpc("create_group", { title: "Team", member_ids: [b.id] });
     expect(error).toBeNull();
     const added = await owner.client.rpc("add_members", { group_id: group.id, user_ids: [c.id] });

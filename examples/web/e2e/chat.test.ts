@@ -78,7 +78,7 @@ describe("the web app in a browser", () => {
     await docsShot(ann.page, "conversation.png");
   });
 
-  it("Ann makes a group of three and makes Bob an admin; Bob sees his role change", async () => {
+  it("Ann makes a group of three (Cat, a stranger, joins from her invitation) and makes Bob an admin; Bob sees his role change", async () => {
     cat = await signUp(browser, "Cat");
     const title = `Trio ${ann.username.slice(-6)}`;
     await ann.page.getByRole("button", { name: "New group" }).click();
@@ -89,7 +89,11 @@ describe("the web app in a browser", () => {
     }
     await ann.page.getByRole("button", { name: "Create group" }).click();
     await ann.page.getByRole("heading", { name: title }).waitFor();
-    await ann.page.getByText("3 members").waitFor();
+    // Bob has talked with Ann, so he is in at once; Cat has not, so she is invited and joins from her inbox.
+    await ann.page.getByText("2 members").waitFor();
+    await cat.page.getByRole("button", { name: `Join ${title}` }).click();
+    await cat.page.getByRole("heading", { name: title }).waitFor();
+    await ann.page.getByText("3 members").waitFor(); // live, without reopening
     await ann.page.getByLabel("Message", { exact: true }).fill("Welcome, both of you");
     await ann.page.getByLabel("Message", { exact: true }).press("Enter");
 

@@ -1,12 +1,12 @@
 // The signed-in app: inbox (live), the open conversation, group info, calls and call history.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import type { MessageEvent } from "../../../client/index.ts";
+import type { MessageEvent, PendingInvitation } from "../../../client/index.ts";
 import type { Session } from "@supabase/supabase-js";
 import { Auth } from "./Auth.tsx";
 import { CallHistory, CallOverlay, useCalls } from "./Calls.tsx";
 import { Conversation } from "./Conversation.tsx";
 import { GroupPanel } from "./Group.tsx";
-import { Inbox, NewChat, NewGroup } from "./Inbox.tsx";
+import { Inbox, Invitations, NewChat, NewGroup } from "./Inbox.tsx";
 import { byActivity, rowOf, withMessage, type InboxRow } from "./inbox-state.ts";
 import { configProblem, parley, supabase } from "./parley.ts";
 import { onReconnect } from "./reconnect.ts";
@@ -34,6 +34,8 @@ function Shell({ me }: { me: string }) {
   const [dialog, setDialog] = useState<"chat" | "group" | "group-info" | undefined>(undefined);
   const [callsVersion, setCallsVersion] = useState(0);
   const [liveError, setLiveError] = useState<unknown>(undefined);
+  const [invitations, setInvitations] = useState<PendingInvitation[]>([]);
+  const [invitationError, setInvitationError] = useState<unknown>(undefined);
   // The inbox handlers read the open conversation here, so opening one does not resubscribe.
   const openRef = useRef(openId);
   openRef.current = openId;
@@ -49,9 +51,18 @@ function Shell({ me }: { me: string }) {
     }
   }, []);
 
+  const loadInvitations = useCallback(async () => {
+    try {
+      setInvitations(await parley.safety.invitations());
+    } catch (error) {
+      setInvitationError(error);
+    }
+  }, []);
+
   // The inbox: one load, then live events; a reload after each reconnect (events may have been missed).
   useEffect(() => {
     void loadInbox();
+    void loadInvitations();
     let closed = false;
     let channel: { close(): Promise<void> } | undefined;
     const onMessage = (e: MessageEvent) =>
@@ -75,9 +86,14 @@ function Shell({ me }: { me: string }) {
           setOpenId((id) => (id === e.conversation_id ? undefined : id));
         },
         member_role_changed: (e) => e.user_id === me && setRows((rs) => rs.map((r) => (r.id === e.conversation_id ? { ...r, role: e.role } : r))),
+        invitation_received: () => void loadInvitations(),
+        block_changed: () => void loadInvitations(),
       })
       .then((c) => (closed ? void c.close() : (channel = c)), setLiveError);
-    const stopReconnect = onReconnect(() => void loadInbox());
+    const stopReconnect = onReconnect(() => {
+      void loadInbox();
+      void loadInvitations();
+    });
     const stopHeartbeat = parley.profiles.heartbeat({ everyMs: 30_000 });
     return () => {
       closed = true;
@@ -85,7 +101,7 @@ function Shell({ me }: { me: string }) {
       stopReconnect();
       stopHeartbeat();
     };
-  }, [me, loadInbox]);
+  }, [me, loadInbox, loadInvitations]);
 
   useEffect(() => {
     if (openId) setRows((rs) => rs.map((r) => (r.id === openId ? { ...r, unread: 0 } : r)));
@@ -99,6 +115,18 @@ function Shell({ me }: { me: string }) {
     setTab("chats");
     setOpenId(id);
     if (!rows.some((r) => r.id === id)) void loadInbox();
+  };
+
+  const answer = async (invitation: PendingInvitation, accept: boolean) => {
+    try {
+      setInvitationError(undefined);
+      if (accept) await parley.safety.accept(invitation.id);
+      else await parley.safety.decline(invitation.id);
+      setInvitations((is) => is.filter((i) => i.id !== invitation.id));
+      if (accept) opened(invitation.conversation_id);
+    } catch (error) {
+      setInvitationError(error);
+    }
   };
 
   return (
@@ -132,6 +160,8 @@ function Shell({ me }: { me: string }) {
               </button>
             </div>
             <ErrorNote error={liveError} />
+            <Invitations invitations={invitations} onAnswer={(i, accept) => void answer(i, accept)} />
+            <ErrorNote error={invitationError} />
             <Inbox rows={rows} loading={inboxState.loading} error={inboxState.error} openId={openId} onOpen={setOpenId} onRetry={() => void loadInbox()} />
           </>
         ) : (

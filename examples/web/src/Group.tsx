@@ -1,6 +1,6 @@
 // Group info: members with roles (owner/admin/member), add and remove members, rename, leave.
 import { useEffect, useState, type FormEvent } from "react";
-import type { MemberRole } from "../../../client/index.ts";
+import type { MemberRole, ProfileMatch } from "../../../client/index.ts";
 import { Dialog } from "./Inbox.tsx";
 import type { InboxRow } from "./inbox-state.ts";
 import { parley } from "./parley.ts";
@@ -36,6 +36,14 @@ export function GroupPanel({ row, me, onClose, onLeft }: { row: InboxRow; me: st
       setError(e);
     }
   };
+  // Someone who shares no conversation with me is invited, not added: say so, they join when they accept.
+  const [notice, setNotice] = useState<string | undefined>(undefined);
+  const add = (p: ProfileMatch) =>
+    void act(async () => {
+      setNotice(undefined);
+      const added = await parley.groups.addMembers(row.id, [p.id]);
+      if (!added.length) setNotice(`Invited ${nameOf(p)}: they join once they accept.`);
+    });
   const list = members.data ?? [];
   const myRole = list.find((m) => m.user_id === me)?.role;
   const manager = myRole === "owner" || myRole === "admin";
@@ -95,7 +103,10 @@ export function GroupPanel({ row, me, onClose, onLeft }: { row: InboxRow; me: st
       </ul>
       {manager ? (
         adding ? (
-          <PeoplePicker me={me} exclude={list.map((m) => m.user_id)} onPick={(p) => void act(() => parley.groups.addMembers(row.id, [p.id]))} actionLabel="Add" />
+          <>
+            <PeoplePicker me={me} exclude={list.map((m) => m.user_id)} onPick={add} actionLabel="Add" />
+            {notice ? <p className="muted" role="status">{notice}</p> : null}
+          </>
         ) : (
           <button type="button" onClick={() => setAdding(true)}>
             Add members

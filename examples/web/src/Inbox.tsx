@@ -1,6 +1,6 @@
 // The conversation list (by activity, last message, unread badges, online dots) and the dialogs that add to it.
 import { useState, type FormEvent } from "react";
-import type { ProfileMatch } from "../../../client/index.ts";
+import type { PendingInvitation, ProfileMatch } from "../../../client/index.ts";
 import type { InboxRow } from "./inbox-state.ts";
 import { parley } from "./parley.ts";
 import { PeoplePicker } from "./People.tsx";
@@ -38,6 +38,35 @@ export function Inbox({ rows, loading, error, openId, onOpen, onRetry }: { rows:
         );
       })}
     </ul>
+  );
+}
+
+/** Group invitations from people I share no conversation with (consent for group adds): join or decline. */
+export function Invitations({ invitations, onAnswer }: { invitations: PendingInvitation[]; onAnswer: (invitation: PendingInvitation, accept: boolean) => void }) {
+  if (!invitations.length) return null;
+  return (
+    <section className="invitations" aria-label="Invitations">
+      <h2 className="muted">Invitations</h2>
+      <ul>
+        {invitations.map((i) => (
+          <li key={i.id} className="invitation" data-testid="invitation">
+            <Avatar name={i.title ?? "Group"} />
+            <span className="grow">
+              <strong className="title">{i.title}</strong>
+              <span className="muted">
+                {i.inviter ? `${nameOf(i.inviter)} invited you` : "You are invited"} · {i.member_count} members
+              </span>
+            </span>
+            <button type="button" className="primary" onClick={() => onAnswer(i, true)} aria-label={`Join ${i.title}`}>
+              Join
+            </button>
+            <button type="button" className="link" onClick={() => onAnswer(i, false)} aria-label={`Decline ${i.title}`}>
+              Decline
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 

@@ -3,6 +3,10 @@
 -- IDs: CALL-MEM-xx (docs/calls.md § Tests).
 begin;
 select plan(26);
+-- Adds here are the direct kind: consent for strangers (supabase/tests/safety/consent.test.sql) is off, for
+-- this transaction only.
+insert into parley.settings (key, value) values ('group_invitations', '"off"')
+  on conflict (key) do update set value = excluded.value;
 
 -- events(topic, event): how many realtime broadcasts with that topic and event this test sent.
 create function pg_temp.events(p_topic text, p_event text) returns bigint language sql as $f$

@@ -3,6 +3,10 @@
 -- IDs: ANON-xx (docs/SECURITY.md § Attacks we test).
 begin;
 select plan(22);
+-- Adds here are the direct kind: consent for strangers (supabase/tests/safety/consent.test.sql) is off, for
+-- this transaction only.
+insert into parley.settings (key, value) values ('group_invitations', '"off"')
+  on conflict (key) do update set value = excluded.value;
 
 -- Cast (prefix c7): ann 01 and bob 02 registered, zed 03 anonymous, stranger 04 registered.
 select tests.create_user('c7000000-0000-0000-0000-000000000001', 'c7_ann');

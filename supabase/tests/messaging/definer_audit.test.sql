@@ -33,7 +33,20 @@ insert into expected_definers values
   ('parley_internal.record_mentions()', false),
   ('parley_internal.forward_message(uuid,uuid,uuid)', true),
   ('parley_internal.is_referenced_by_my_conversations(text)', true),
-  ('parley_internal.send_thread_reply(uuid,text,text,jsonb,jsonb,uuid,boolean)', true);
+  ('parley_internal.send_thread_reply(uuid,text,text,jsonb,jsonb,uuid,boolean)', true),
+  ('parley_internal.my_moderated_conversation_ids()', true),
+  ('parley_internal.block_user(uuid)', true),
+  ('parley_internal.unblock_user(uuid)', true),
+  ('parley_internal.list_invitations()', true),
+  ('parley_internal.accept_invitation(uuid)', true),
+  ('parley_internal.decline_invitation(uuid)', true),
+  ('parley_internal.revoke_invitation(uuid)', true),
+  ('parley_internal.mute_member(uuid,uuid,timestamp with time zone)', true),
+  ('parley_internal.ban_member(uuid,uuid)', true),
+  ('parley_internal.unban_member(uuid,uuid)', true),
+  ('parley_internal.report_message(uuid,text,text)', true),
+  ('parley_internal.report_user(uuid,text,text)', true),
+  ('parley_internal.resolve_report(uuid,text)', true);
 -- Messaging internals that must stay unreachable for the API roles (they skip permission checks).
 create temp table internal_functions (signature text primary key);
 insert into internal_functions values
@@ -53,7 +66,15 @@ insert into internal_functions values
   ('parley_internal.forget_mentions(uuid)'),
   ('parley_internal.is_forwardable_attachment(text)'),
   ('parley_internal.take_token(uuid,text,integer)'),
-  ('parley_internal.take_upload_token()');
+  ('parley_internal.take_upload_token()'),
+  ('parley_internal.group_invitations_on()'),
+  ('parley_internal.is_blocked(uuid,uuid)'),
+  ('parley_internal.check_contact(uuid,uuid)'),
+  ('parley_internal.sort_adds(uuid,uuid,uuid[])'),
+  ('parley_internal.invite_users(uuid,uuid,uuid[])'),
+  ('parley_internal.lock_invitation(uuid,uuid)'),
+  ('parley_internal.check_moderation_target(uuid,text,uuid,uuid)'),
+  ('parley_internal.check_report_fields(text,text)');
 -- Every function messaging keeps in parley_internal.
 create temp view messaging_private as
   select signature from expected_definers union select signature from internal_functions

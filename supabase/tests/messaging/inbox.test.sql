@@ -1,6 +1,10 @@
 -- list_conversations (the inbox) and mark_read: unread arithmetic, ordering, keyset pages, hiding, plan shape.
 begin;
 select plan(28);
+-- Adds here are the direct kind: consent for strangers (supabase/tests/safety/consent.test.sql) is off, for
+-- this transaction only.
+insert into parley.settings (key, value) values ('group_invitations', '"off"')
+  on conflict (key) do update set value = excluded.value;
 
 -- Cast (prefix b1): user 01, other 02.
 select tests.create_user('b1000000-0000-0000-0000-000000000001', 'b1_Alice');

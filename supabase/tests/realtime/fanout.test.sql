@@ -5,6 +5,10 @@
 -- conversation:<id> (typing and presence) never carries a database event. IDs: RT-FAN-xx.
 begin;
 select plan(30);
+-- Adds here are the direct kind: consent for strangers (supabase/tests/safety/consent.test.sql) is off, for
+-- this transaction only.
+insert into parley.settings (key, value) values ('group_invitations', '"off"')
+  on conflict (key) do update set value = excluded.value;
 
 create temp table taken (id uuid, topic text, event text, payload jsonb, private boolean, extension text);
 create function pg_temp.take() returns bigint language plpgsql as $f$

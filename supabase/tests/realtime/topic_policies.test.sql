@@ -8,6 +8,10 @@
 -- IDs: RT-POL-xx.
 begin;
 select plan(59);
+-- Adds here are the direct kind: consent for strangers (supabase/tests/safety/consent.test.sql) is off, for
+-- this transaction only.
+insert into parley.settings (key, value) values ('group_invitations', '"off"')
+  on conflict (key) do update set value = excluded.value;
 
 -- act_as(actor): 'anon', 'service_role' or a user id.
 create function pg_temp.act_as(p_actor text) returns void language plpgsql as $f$
