@@ -1,6 +1,7 @@
 // Reactions, pins, edit history and delete-for-me through the SDK, live on the other side.
 import { afterEach, describe, expect, it } from "vitest";
 import type { LiveChannel, PinEvent, ReactionEvent } from "../../client/index.ts";
+import { acquaint } from "../support/contacts.ts";
 import { newParleyUser, refusal } from "./parley.ts";
 
 const open: LiveChannel[] = [];
@@ -36,6 +37,7 @@ describe("client SDK: reactions, pins, edit history, delete for me", () => {
 
   it("pins are for a group's owner and admins, heard live, and listed with their messages", async () => {
     const [owner, member] = await Promise.all([newParleyUser(), newParleyUser()]);
+    await acquaint(owner, [member]);
     const group = await owner.parley.groups.create({ title: "Pins", memberIds: [member.id] });
     const rules = await owner.parley.messages.send(group.id, { body: "house rules" });
     expect((await refusal(member.parley.pins.pin(rules.id))).code).toBe("insufficient_role");
@@ -67,6 +69,7 @@ describe("client SDK: reactions, pins, edit history, delete for me", () => {
 describe("client SDK: mentions and forwarding", () => {
   it("a mention counts in the mentioned member's inbox even when muted, and reading clears it", async () => {
     const [owner, bob, cat] = await Promise.all([newParleyUser(), newParleyUser(), newParleyUser()]);
+    await acquaint(owner, [bob, cat]);
     const group = await owner.parley.groups.create({ title: "Mentions", memberIds: [bob.id, cat.id] });
     await bob.parley.conversations.mute(group.id, new Date(Date.now() + 86_400_000));
     await owner.parley.messages.send(group.id, { body: "@bob can you look?", mentions: [bob.id] });
@@ -81,6 +84,7 @@ describe("client SDK: mentions and forwarding", () => {
 
   it("a forwarded image is the same file, downloadable by the target's members who cannot see the source", async () => {
     const [ann, bob, dan] = await Promise.all([newParleyUser(), newParleyUser(), newParleyUser()]);
+    await acquaint(ann, [bob]);
     const group = await ann.parley.groups.create({ title: "Photos", memberIds: [bob.id] });
     const png = Uint8Array.from(Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64"));
     const photo = await ann.parley.attachments.send(group.id, "image", { data: png, contentType: "image/png", name: "dot.png" });

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { LiveChannel, MessageEvent, ReactionEvent } from "../../client/index.ts";
 import { fillers, INBOX_FANOUT_MAX } from "../events/support.ts";
+import { acquaint } from "../support/contacts.ts";
 import { newParleyUser } from "./parley.ts";
 
 const open: LiveChannel[] = [];
@@ -41,7 +42,9 @@ describe("client SDK: threads", () => {
 
   it("in a group above the fan-out bound, thread replies and reactions arrive through the notices", async () => {
     const [ann, bob] = await Promise.all([newParleyUser(), newParleyUser()]);
-    const group = await ann.parley.groups.create({ title: "Crowd threads", memberIds: [bob.id, ...(await fillers(INBOX_FANOUT_MAX))] });
+    const crowd = [bob.id, ...(await fillers(INBOX_FANOUT_MAX))];
+    await acquaint(ann, crowd);
+    const group = await ann.parley.groups.create({ title: "Crowd threads", memberIds: crowd });
     expect(await bob.parley.live.topics()).toContain(`conversation:${group.id}:events`);
     const created: MessageEvent[] = [];
     const reacted: ReactionEvent[] = [];

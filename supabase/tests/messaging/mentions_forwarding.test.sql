@@ -2,6 +2,8 @@
 -- forwarding (a new message of the forwarder's; attachments by reference, readable by the target's members).
 -- IDs: MEN-xx, FWD-xx (docs/messaging.md § Tests).
 begin;
+-- Adds here are memberships at once (consent for group adds is tested in supabase/tests/safety/).
+insert into parley.settings (key, value) values ('group_invitations', '"off"');
 select plan(26);
 
 -- Cast (prefix ca): ann 01 (owner), bob 02 (member), cat 03 (member), dan 04 (outside the group).

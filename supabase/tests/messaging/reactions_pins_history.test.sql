@@ -1,6 +1,8 @@
 -- Reactions, pins, edit history with the edit / delete windows, and delete-for-me.
 -- IDs: REACT-xx, PIN-xx, HIST-xx, HIDE-xx (docs/messaging.md § Tests).
 begin;
+-- Adds here are memberships at once (consent for group adds is tested in supabase/tests/safety/).
+insert into parley.settings (key, value) values ('group_invitations', '"off"');
 select plan(44);
 
 create function pg_temp.events(p_topic text, p_event text) returns bigint language sql as $f$

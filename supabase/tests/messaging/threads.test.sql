@@ -2,6 +2,8 @@
 -- root's summary; the conversation's unread count and cursor cover thread replies.
 -- IDs: THR-xx (docs/messaging.md § Tests).
 begin;
+-- Adds here are memberships at once (consent for group adds is tested in supabase/tests/safety/).
+insert into parley.settings (key, value) values ('group_invitations', '"off"');
 select plan(16);
 
 -- Cast (prefix cb): ann 01, bob 02, cat 03 (members), out 04 (stranger).
