@@ -39,7 +39,8 @@ create policy message_edits_select_member on parley.message_edits
 comment on policy message_edits_select_member on parley.message_edits is 'Members read earlier versions of their conversations'' messages.';
 
 create table parley.message_hides (
-  user_id uuid not null references parley.profiles (id) on delete cascade,
+  -- auth.users, not parley.profiles: see message_reactions (no many-to-many between messages and profiles).
+  user_id uuid not null references auth.users (id) on delete cascade,
   message_id uuid not null references parley.messages (id) on delete cascade,
   hidden_at timestamptz not null default now(),
   primary key (user_id, message_id)

@@ -11,7 +11,9 @@
 
 create table parley.message_reactions (
   message_id uuid not null references parley.messages (id) on delete cascade,
-  user_id uuid not null references parley.profiles (id) on delete cascade,
+  -- auth.users, not parley.profiles: with foreign keys to both messages and profiles in its primary key
+  -- this table would be a many-to-many join for PostgREST, and messages?select=*,profiles(*) ambiguous.
+  user_id uuid not null references auth.users (id) on delete cascade,
   emoji text not null,
   conversation_id uuid not null references parley.conversations (id) on delete cascade,
   created_at timestamptz not null default now(),
