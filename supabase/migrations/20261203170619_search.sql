@@ -72,16 +72,63 @@ create or replace function parley.search_messages (
     thread_root_id  uuid,
     snippet         text
   )
-  language plpgsql
+  language sql
   stable
   set search_path to ''
+  as $function$
+  select * from parley_internal.search_messages(search_messages.query, search_messages.in_conversation_id,
+    search_messages.from_user_id, search_messages.message_kind, search_messages.has_attachment, search_messages.after,
+    search_messages.before, search_messages.before_id, search_messages.max_count);
+$function$;
+
+create or replace function parley_internal.like_pattern (
+  query text
+)
+  returns text
+  language sql
+  immutable
+  set search_path to ''
+  as $function$
+  select '%' || replace(replace(replace(like_pattern.query, '\', '\\'), '%', '\%'), '_', '\_') || '%';
+$function$;
+
+create or replace function parley_internal.search_messages (
+  query              text,
+  in_conversation_id uuid,
+  from_user_id       uuid,
+  message_kind       text,
+  has_attachment     boolean,
+  after              timestamp with time zone,
+  before             timestamp with time zone,
+  before_id          uuid,
+  max_count          integer
+)
+  returns table (
+    id              uuid,
+    conversation_id uuid,
+    seq             bigint,
+    sender_id       uuid,
+    kind            text,
+    body            text,
+    attachment      jsonb,
+    created_at      timestamp with time zone,
+    edited_at       timestamp with time zone,
+    thread_root_id  uuid,
+    snippet         text
+  )
+  language plpgsql
+  stable
+  security definer
+  set search_path to ''
+  set plan_cache_mode to 'force_custom_plan'
   as $function$
 declare
   v_query text := btrim(search_messages.query);
   v_tsquery tsquery;
   v_pattern text;
+  v_user_id uuid := parley_internal.require_user();
+  v_mine uuid[];
 begin
-  perform parley_internal.require_user();
   perform parley_internal.check_page(search_messages.max_count);
   if v_query is null or char_length(v_query) < 2 or char_length(v_query) > 200 then
     raise exception 'query must be 2-200 characters (got %)', coalesce(char_length(v_query), 0)
@@ -95,6 +142,8 @@ begin
     raise exception 'before_id needs before (the cursor is the last row''s created_at and id)'
       using errcode = '22023', hint = 'cursor_invalid';
   end if;
+  select coalesce(array_agg(m.conversation_id), '{}') into v_mine
+    from parley.conversation_members m where m.user_id = v_user_id;
   v_tsquery := websearch_to_tsquery('simple'::regconfig, v_query);
   v_pattern := parley_internal.like_pattern(v_query);
   return query
@@ -102,6 +151,7 @@ begin
            m.thread_root_id, parley_internal.search_snippet(m.body, v_query)
       from parley.messages m
      where m.body is not null
+       and m.conversation_id = any (v_mine)
        and ((numnode(v_tsquery) > 0 and to_tsvector('simple'::regconfig, m.body) @@ v_tsquery)
             or (char_length(v_query) >= 3 and m.body operator(pg_catalog.~~*) v_pattern))
        and (search_messages.in_conversation_id is null or m.conversation_id = search_messages.in_conversation_id)
@@ -111,21 +161,10 @@ begin
        and (search_messages.after is null or m.created_at > search_messages.after)
        and (search_messages.before is null
             or (m.created_at, m.id) < (search_messages.before, coalesce(search_messages.before_id, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)))
-       and not exists (select 1 from parley.message_hides h where h.user_id = (select auth.uid()) and h.message_id = m.id)
+       and not exists (select 1 from parley.message_hides h where h.user_id = v_user_id and h.message_id = m.id)
      order by m.created_at desc, m.id desc
      limit search_messages.max_count;
 end;
-$function$;
-
-create or replace function parley_internal.like_pattern (
-  query text
-)
-  returns text
-  language sql
-  immutable
-  set search_path to ''
-  as $function$
-  select '%' || replace(replace(replace(like_pattern.query, '\', '\\'), '%', '\%'), '_', '\_') || '%';
 $function$;
 
 create or replace function parley_internal.search_snippet (
@@ -171,13 +210,15 @@ create index messages_body_fts_idx on parley.messages using gin (to_tsvector('si
 create index messages_body_trgm_idx on parley.messages using gin (body extensions.gin_trgm_ops)
   where (body is not null);
 
-comment on extension pg_trgm is 'text similarity measurement and index searching based on trigrams';
 
 comment on function parley.search_conversations(text, integer) is 'Your conversations whose group title, or whose other person''s username or display name, contains query (ignoring case), by latest activity. 400 query_invalid.';
 
 comment on function parley.search_messages(text, uuid, uuid, text, boolean, timestamp with time zone, timestamp with time zone, uuid, integer) is 'Messages you may read matching query (all its words, or the query as a substring of 3+ characters), newest first, each with an HTML-safe snippet (<mark>); optional in_conversation_id, from_user_id, message_kind, has_attachment, after/before filters; next page: before = the last row''s created_at, before_id = its id. 400 query_invalid (2-200 characters), invalid_kind, cursor_invalid, invalid_page_size.';
 
 comment on function parley_internal.like_pattern(text) is 'A LIKE pattern matching the text literally as a substring.';
+
+comment on function parley_internal.search_messages(text, uuid, uuid, text, boolean, timestamp with time zone, timestamp
+  with time zone, uuid, integer) is 'Implements parley.search_messages.';
 
 comment on function parley_internal.search_snippet(text, text) is 'HTML-safe snippet of a message body around the query, matches in <mark>.';
 
@@ -192,6 +233,10 @@ grant execute on function parley.search_messages(text, uuid, uuid, text, boolean
 revoke all on function parley_internal.like_pattern(text) from public;
 
 grant execute on function parley_internal.like_pattern(text) to authenticated, service_role;
+
+revoke all on function parley_internal.search_messages(text, uuid, uuid, text, boolean, timestamp with time zone, timestamp with time zone, uuid, integer) from public;
+
+grant execute on function parley_internal.search_messages(text, uuid, uuid, text, boolean, timestamp with time zone, timestamp with time zone, uuid, integer) to authenticated;
 
 revoke all on function parley_internal.search_snippet(text, text) from public;
 
