@@ -12,6 +12,7 @@ import { seed, unseed, type Seeded, type SeedSizes } from "./seed.ts";
 import { openTarget, type BenchTarget } from "./stack.ts";
 import type { StageContext, StageOptions } from "./stages/context.ts";
 import { runHistory } from "./stages/history.ts";
+import { runSearch } from "./stages/search.ts";
 import { runInbox } from "./stages/inbox.ts";
 import { runRealtime } from "./stages/realtime.ts";
 import { runSend } from "./stages/send.ts";
@@ -23,7 +24,7 @@ const FLAGS = {
   "db-url": { type: "string", help: "adopt this database (superuser URL); env PARLEY_BENCH_DB_URL" },
   "api-url": { type: "string", help: "adopt this gateway (http://host:port); env PARLEY_BENCH_API_URL" },
   workdir: { type: "string", help: "project folder whose supabase/ a started stack applies (default: this checkout)" },
-  only: { type: "string", help: "comma-separated stages: send,history,inbox,unread,realtime" },
+  only: { type: "string", help: "comma-separated stages: send,history,inbox,unread,realtime,search" },
   explain: { type: "boolean", default: false, help: "print explain (analyze, buffers) of the measured queries" },
   "keep-seed": { type: "boolean", default: false, help: "with a running stack: leave the seeded rows (schema bench_<run>) for explain sessions" },
   "history-messages": { type: "string", default: "1000000", help: "messages in the history conversation" },
@@ -44,7 +45,8 @@ const FLAGS = {
 
 type Values = { [K in keyof typeof FLAGS]?: (typeof FLAGS)[K]["type"] extends "boolean" ? boolean : string };
 
-const STAGES = ["send", "history", "inbox", "unread", "realtime"] as const;
+// search runs last: it drops the search indexes to measure sends without them.
+const STAGES = ["send", "history", "inbox", "unread", "realtime", "search"] as const;
 type StageName = (typeof STAGES)[number];
 
 function usage(): string {
@@ -104,7 +106,7 @@ async function main(): Promise<number> {
     stages = values.only ? values.only.split(",").map((s) => s.trim()).filter(Boolean).map(stageName) : [...STAGES];
     // Seed only what the selected stages read: without the history stage no million-row history,
     // without the inbox stage no 10,000-conversation inbox (the other stages never touch them).
-    if (!stages.includes("history")) sizes.historyMessages = 0;
+    if (!stages.includes("history") && !stages.includes("search")) sizes.historyMessages = 0;
     if (!stages.includes("inbox")) sizes.inboxLarge = Math.min(sizes.inboxLarge, sizes.inboxSmall);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
@@ -217,6 +219,8 @@ function runStage(stage: StageName, ctx: StageContext, sizes: SeedSizes): Promis
       return runUnread(ctx, { conversations: sizes.unreadConversations, unreadEach: sizes.unreadMessages });
     case "realtime":
       return runRealtime(ctx);
+    case "search":
+      return runSearch(ctx);
   }
 }
 

@@ -1614,6 +1614,42 @@ export type Database = {
           isSetofReturn: false;
         };
       };
+      "search_conversations": {
+        Args: { "max_count"?: number; "query": string };
+        Returns: {
+          "conversation_id": string;
+          "kind": string;
+          "last_activity_at": string;
+          "other_user_id": string;
+          "title": string;
+        }[];
+      };
+      "search_messages": {
+        Args: {
+          "after"?: string;
+          "before"?: string;
+          "before_id"?: string;
+          "from_user_id"?: string;
+          "has_attachment"?: boolean;
+          "in_conversation_id"?: string;
+          "max_count"?: number;
+          "message_kind"?: string;
+          "query": string;
+        };
+        Returns: {
+          "attachment": Json;
+          "body": string;
+          "conversation_id": string;
+          "created_at": string;
+          "edited_at": string;
+          "id": string;
+          "kind": string;
+          "sender_id": string;
+          "seq": number;
+          "snippet": string;
+          "thread_root_id": string;
+        }[];
+      };
       "search_profiles": {
         Args: { "max_count"?: number; "prefix": string };
         Returns: {

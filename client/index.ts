@@ -10,6 +10,7 @@ import { messagesApi } from "./messages.ts";
 import { profilesApi } from "./profiles.ts";
 import { pinsApi, reactionsApi } from "./reactions.ts";
 import { safetyApi } from "./safety.ts";
+import { searchApi } from "./search.ts";
 
 export type { ParleyClient, ParleyRest } from "./client.ts";
 export { PARLEY_SCHEMA } from "./client.ts";
@@ -17,6 +18,7 @@ export { ParleyError, fromPostgrestError, fromFunctionsError } from "./errors.ts
 export { attachmentPath, ATTACHMENTS_BUCKET, SIGNED_URL_DEFAULT_SECONDS, SIGNED_URL_MAX_SECONDS } from "./attachments.ts";
 export type * from "./types.ts";
 export type { SendInput, HistoryOptions } from "./messages.ts";
+export type { MessageSearchOptions } from "./search.ts";
 export type { InboxCursor, InboxOptions } from "./conversations.ts";
 export type { GroupInput, GroupChanges } from "./groups.ts";
 export type { CallHistoryOptions, CallEndResponse, CallTokenResponse } from "./calls.ts";
@@ -56,6 +58,7 @@ export function createParley<Client extends ParleyClient>(supabase: Client) {
     messages,
     reactions: reactionsApi(db, currentUserId),
     pins: pinsApi(db),
+    search: searchApi(db),
     conversations: conversationsApi(db, currentUserId),
     groups: groupsApi(db, calls),
     calls,

@@ -52,6 +52,10 @@ export type MessageEdit = Tables["message_edits"]["Row"];
 export type Conversation = Omit<Tables["conversations"]["Row"], "kind"> & { kind: ConversationKind };
 export type Member = Omit<Tables["conversation_members"]["Row"], "role"> & { role: MemberRole };
 export type Profile = Tables["profiles"]["Row"];
+/** One message found by `search.messages`: the row's main fields and an HTML-safe `snippet` (matches in <mark>). */
+export type MessageMatch = Fns["search_messages"]["Returns"][number];
+/** One conversation found by `search.conversations`. */
+export type ConversationMatch = Fns["search_conversations"]["Returns"][number];
 /** One person found by `profiles.search`. */
 export type ProfileMatch = Fns["search_profiles"]["Returns"][number];
 export type Call = Omit<Tables["calls"]["Row"], "kind" | "media" | "status"> & { kind: ConversationKind; media: CallMedia; status: CallStatus };

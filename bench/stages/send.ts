@@ -21,7 +21,7 @@ import type { StageContext } from "./context.ts";
 const BODY = "Hello from the bench: a message about as long as a typical chat line.";
 
 /** Runs `next(i)` on every connection in a loop until `ms` elapse; returns the count, per connection too. */
-async function phase(clients: pg.Client[], ms: number, next: (i: number) => string): Promise<{ count: number; perConnection: number[]; seconds: number }> {
+export async function phase(clients: pg.Client[], ms: number, next: (i: number) => string): Promise<{ count: number; perConnection: number[]; seconds: number }> {
   const start = performance.now();
   const end = start + ms;
   const perConnection = clients.map(() => 0);

@@ -46,7 +46,8 @@ insert into expected_definers values
   ('parley_internal.unban_member(uuid,uuid)', true),
   ('parley_internal.report_message(uuid,text,text)', true),
   ('parley_internal.report_user(uuid,text,text)', true),
-  ('parley_internal.resolve_report(uuid,text)', true);
+  ('parley_internal.resolve_report(uuid,text)', true),
+  ('parley_internal.search_messages(text,uuid,uuid,text,boolean,timestamp with time zone,timestamp with time zone,uuid,integer)', true);
 -- Messaging internals that must stay unreachable for the API roles (they skip permission checks).
 create temp table internal_functions (signature text primary key);
 insert into internal_functions values
@@ -117,7 +118,7 @@ select is(array(select i.signature from internal_functions i
                  where has_function_privilege('service_role', i.signature::regprocedure, 'execute')), '{}'::text[],
   'DEF-10 nor can service_role');
 select is((select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-            where n.nspname = 'parley_internal' and p.prosecdef and p.proargnames && array['actor_id', 'sender_id', 'as_user_id', 'caller_id']
+            where n.nspname = 'parley_internal' and p.prosecdef and p.proargnames[1:p.pronargs] && array['actor_id', 'sender_id', 'as_user_id', 'caller_id']
               and p.oid in (select signature::regprocedure from expected_definers where authenticated_may_execute)), 0::bigint,
   'DEF-11 no callable definer function takes a user id to act as');
 -- the parley_internal schema is not reachable by anon at all
