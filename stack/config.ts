@@ -58,8 +58,11 @@ export interface StackConfig {
   functions: Record<string, FunctionConfig>;
   /** `[edge_runtime.secrets]`, with `env(NAME)` values read from the environment (unset ones left out). */
   functionSecrets: Record<string, string>;
-  /** Storage settings read from `[storage]`. */
-  storage: { fileSizeLimit: number };
+  /**
+   * Storage settings read from `[storage]`: the global upload limit, and whether image transformations are on
+   * (`[storage.image_transformation] enabled`; off when the section is absent, as the CLI starts no imgproxy then).
+   */
+  storage: { fileSizeLimit: number; imageTransformation: boolean };
   /** Auth settings read from `[auth]`. */
   auth: { siteUrl: string; enableSignup: boolean; enableAnonymousSignIns: boolean; minimumPasswordLength: number };
 }
@@ -154,7 +157,10 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
     maxRows: Number(api.max_rows ?? 1000),
     functions,
     functionSecrets,
-    storage: { fileSizeLimit: parseSize(storage.file_size_limit, 50 * 1024 * 1024) },
+    storage: {
+      fileSizeLimit: parseSize(storage.file_size_limit, 50 * 1024 * 1024),
+      imageTransformation: section(storage, "image_transformation").enabled === true,
+    },
     auth: {
       siteUrl: String(auth.site_url ?? "http://127.0.0.1:3000"),
       enableSignup: auth.enable_signup !== false,

@@ -1,6 +1,6 @@
 // /rest/v1/rpc through postgrest-js: row-typed arguments, single unnamed parameters, overload resolution (PGRST202/203),
 // max-affected on results and counts of one-value results, worded as PostgREST v14 words them.
-import type { SupabaseClient } from "@supabase/supabase-js";
+import type { PostgrestError, SupabaseClient } from "@supabase/supabase-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, closeDb, db, ddlAndReload, FIXTURE_SCHEMA, rest, uniquePrefix } from "./support.ts";
 
@@ -8,6 +8,9 @@ const S = FIXTURE_SCHEMA;
 let p: string;
 let sb: SupabaseClient;
 const fn = (name: string) => `${p}_${name}`;
+/** postgrest-js types offer maxAffected() only for PostgREST 13+ schemas; the untyped client has it at run time. */
+const maxAffected = (builder: unknown, n: number) =>
+  (builder as { maxAffected(n: number): PromiseLike<{ error: PostgrestError | null; status: number }> }).maxAffected(n);
 
 beforeAll(async () => {
   p = uniquePrefix();
@@ -138,7 +141,7 @@ describe("rpc results", () => {
   });
 
   it("refuses with 400 PGRST124 a set-returning result over max-affected, and rolls the call back", async () => {
-    const { error, status } = await sb.rpc(fn("rename_all"), { suffix: "!" }).maxAffected(2);
+    const { error, status } = await maxAffected(sb.rpc(fn("rename_all"), { suffix: "!" }), 2);
     expect(status).toBe(400);
     expect(error).toMatchObject({ code: "PGRST124", message: "Query result exceeds max-affected preference constraint", details: "The query affects 3 rows" });
     const { data } = await sb.from(`${p}_people`).select("name").order("id");
@@ -153,7 +156,7 @@ describe("rpc results", () => {
   });
 
   it("answers 400 PGRST128 for max-affected on a function that returns one value", async () => {
-    const { error, status } = await sb.rpc(fn("answer")).maxAffected(1);
+    const { error, status } = await maxAffected(sb.rpc(fn("answer")), 1);
     expect(status).toBe(400);
     expect(error).toMatchObject({ code: "PGRST128", message: "Function must return SETOF or TABLE when max-affected preference is used with handling=strict" });
   });

@@ -196,7 +196,7 @@ describe("objects", () => {
     expect(byName.data!.folders).toEqual([{ key: "sub", name: "w/sub/", id: null, updated_at: null, created_at: null, last_accessed_at: null, metadata: null }]);
     const byTime = await files.listV2({ prefix: "w/", with_delimiter: true, sortBy: { column: "created_at", order: "asc" } });
     expect(byTime.error).toBeNull();
-    const [folder] = byTime.data!.folders as Array<Record<string, unknown>>;
+    const [folder] = byTime.data!.folders as unknown as Array<Record<string, unknown>>;
     expect(folder).toMatchObject({ key: "sub", name: "w/sub/", id: null, last_accessed_at: null, metadata: null });
     expect(typeof folder!.created_at).toBe("string");
     expect(folder!.updated_at).toBe(folder!.created_at);
