@@ -40,9 +40,12 @@ create function ${S}.${p}_count_people() returns setof ${S}.${p}_people language
 create function ${S}.${p}_names() returns setof text language sql stable set search_path = '' as $f$ select name from ${S}.${p}_people order by id $f$;
 create function ${S}.${p}_rename_all(suffix text) returns setof ${S}.${p}_people language sql volatile set search_path = ''
   as $f$ update ${S}.${p}_people set name = name || suffix returning * $f$;
+-- Two unnamed parameters: not callable through /rpc (PostgREST leaves it out of its schema cache).
+create function ${S}.${p}_unnamed2(int, int) returns int language sql immutable set search_path = '' as $f$ select $1 + $2 $f$;
 create function ${S}.${p}_answer() returns int language sql immutable set search_path = '' as $f$ select 42 $f$;
 grant execute on function ${S}.${p}_greet, ${S}.${p}_norm, ${S}.${p}_keys, ${S}.${p}_area(int), ${S}.${p}_area(int, int),
   ${S}.${p}_count_people, ${S}.${p}_names, ${S}.${p}_rename_all, ${S}.${p}_answer to anon;
+grant execute on function ${S}.${p}_unnamed2 to anon;
 grant execute on function ${S}.${p}_twin(json), ${S}.${p}_twin(jsonb), ${S}.${p}_pick(int), ${S}.${p}_pick(text, int), ${S}.${p}_pick(text) to anon;
 `,
     `/rpc/${p}_answer`,
@@ -51,7 +54,7 @@ grant execute on function ${S}.${p}_twin(json), ${S}.${p}_twin(jsonb), ${S}.${p}
 afterAll(async () => {
   await db().query(`drop table if exists ${S}.${p}_people cascade; drop type if exists ${S}.${p}_point cascade;
     drop function if exists ${S}.${p}_keys, ${S}.${p}_twin(json), ${S}.${p}_twin(jsonb), ${S}.${p}_pick(int), ${S}.${p}_pick(text, int), ${S}.${p}_pick(text),
-      ${S}.${p}_area(int), ${S}.${p}_area(int, int), ${S}.${p}_names, ${S}.${p}_answer;
+      ${S}.${p}_area(int), ${S}.${p}_area(int, int), ${S}.${p}_names, ${S}.${p}_answer, ${S}.${p}_unnamed2;
     notify pgrst, 'reload schema';`);
   await closeDb();
 });
@@ -113,6 +116,13 @@ describe("rpc resolution", () => {
       details: `Searched for the function ${S}.${fn("area")} with parameters h, x, but no matches were found in the schema cache.`,
       hint: `Perhaps you meant to call the function ${S}.${fn("area")}(h, w)`,
     });
+  });
+
+  it("does not call, nor suggest, a function with two unnamed parameters", async () => {
+    const { error, status } = await sb.rpc(fn("unnamed2"), {});
+    expect(status).toBe(404);
+    expect(error).toMatchObject({ code: "PGRST202", message: `Could not find the function ${S}.${fn("unnamed2")} without parameters in the schema cache` });
+    expect(error?.hint ?? "").not.toContain(fn("unnamed2"));
   });
 
   it("words PGRST202 for a POST body and a text/plain body as PostgREST does", async () => {

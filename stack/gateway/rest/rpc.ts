@@ -32,7 +32,8 @@ function notFound(h: Handling, name: string, keys: string[], media: BodyMedia, o
 function noRpcHint(h: Handling, name: string, keys: string[], overloads: DbFunction[]): string | null {
   const prefix = `Perhaps you meant to call the function ${h.rc.schema}.`;
   if (!overloads.length) {
-    const names = [...h.cache.functions.keys()].filter((k) => k.startsWith(`${h.rc.schema}.`)).map((k) => k.slice(h.rc.schema.length + 1));
+    // Uncallable functions are not in PostgREST's routine cache, so they are never suggested.
+    const names = [...h.cache.functions].filter(([k, fns]) => k.startsWith(`${h.rc.schema}.`) && fns.some((f) => f.callable)).map(([k]) => k.slice(h.rc.schema.length + 1));
     const suggestion = closest(name, names);
     return suggestion ? prefix + suggestion : null;
   }
