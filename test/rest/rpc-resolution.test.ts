@@ -22,6 +22,8 @@ insert into ${S}.${p}_people values (1, 'Ada', '{a}'), (2, 'Brian', '{b}'), (3, 
 grant select, insert, update, delete on ${S}.${p}_people to anon;
 -- A row-typed parameter (a table's row) and a composite type's.
 create type ${S}.${p}_point as (x int, y int);
+create function ${S}.${p}_roll_call(people ${S}.${p}_people[]) returns text language sql immutable set search_path = ''
+  as $f$ select string_agg(p.name || '#' || p.id, ', ' order by o) from unnest(people) with ordinality as p(id, name, tags, o) $f$;
 create function ${S}.${p}_greet(person ${S}.${p}_people) returns text language sql immutable set search_path = ''
   as $f$ select 'hello ' || person.name || ' #' || person.id || ' ' || coalesce(array_to_string(person.tags, '+'), '-') $f$;
 create function ${S}.${p}_norm(pt ${S}.${p}_point) returns int language sql immutable set search_path = '' as $f$ select pt.x * pt.x + pt.y * pt.y $f$;
@@ -43,7 +45,7 @@ create function ${S}.${p}_rename_all(suffix text) returns setof ${S}.${p}_people
 -- Two unnamed parameters: not callable through /rpc (PostgREST leaves it out of its schema cache).
 create function ${S}.${p}_unnamed2(int, int) returns int language sql immutable set search_path = '' as $f$ select $1 + $2 $f$;
 create function ${S}.${p}_answer() returns int language sql immutable set search_path = '' as $f$ select 42 $f$;
-grant execute on function ${S}.${p}_greet, ${S}.${p}_norm, ${S}.${p}_keys, ${S}.${p}_area(int), ${S}.${p}_area(int, int),
+grant execute on function ${S}.${p}_greet, ${S}.${p}_norm, ${S}.${p}_roll_call, ${S}.${p}_keys, ${S}.${p}_area(int), ${S}.${p}_area(int, int),
   ${S}.${p}_count_people, ${S}.${p}_names, ${S}.${p}_rename_all, ${S}.${p}_answer to anon;
 grant execute on function ${S}.${p}_unnamed2 to anon;
 grant execute on function ${S}.${p}_twin(json), ${S}.${p}_twin(jsonb), ${S}.${p}_pick(int), ${S}.${p}_pick(text, int), ${S}.${p}_pick(text) to anon;
@@ -64,6 +66,12 @@ describe("rpc arguments", () => {
     const { data, error } = await sb.rpc(fn("greet"), { person: { id: 1, name: "Ada", tags: ["x", "y"] } });
     expect(error).toBeNull();
     expect(data).toBe("hello Ada #1 x+y");
+  });
+
+  it("reads a JSON array of objects into an array-of-rows parameter, in order", async () => {
+    const { data, error } = await sb.rpc(fn("roll_call"), { people: [{ id: 2, name: "Brian" }, { id: 1, name: "Ada", tags: ["x"] }] });
+    expect(error).toBeNull();
+    expect(data).toBe("Brian#2, Ada#1");
   });
 
   it("reads a JSON object into a composite-type parameter; missing fields are null", async () => {

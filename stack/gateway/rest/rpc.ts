@@ -118,6 +118,16 @@ function pgArray(items: unknown[]): string {
   return `{${parts.join(",")}}`;
 }
 
+/** A JSON object for a row-typed parameter, or an array of them for an array of rows (other shapes go as text). */
+function rowArgument(type: string, v: object, params: Params): string {
+  const isArray = type.endsWith("[]");
+  if (Array.isArray(v) !== isArray) return params.add(toText(v, type), type);
+  const json = params.add(stringifyJson(v), "json");
+  if (!isArray) return `json_populate_record(null::${type}, ${json})`;
+  const elem = type.slice(0, -2);
+  return `array(select json_populate_record(null::${elem}, _e) from json_array_elements(${json}) with ordinality as _a(_e, _n) order by _a._n)::${type}`;
+}
+
 /** `"schema"."fn"("a" := $1::type, …)`. */
 function callSql(fn: DbFunction, args: Args, single: boolean, rawBody: string | RawBody, params: Params): string {
   const target = qident(fn.schema, fn.name);
@@ -127,9 +137,7 @@ function callSql(fn: DbFunction, args: Args, single: boolean, rawBody: string | 
     if (!args.has(a.name)) continue;
     const v = args.get(a.name);
     // A JSON object for a row-typed parameter is read field by field (nested objects and arrays too), as PostgREST's json_to_record does.
-    const value = a.composite && v !== null && typeof v === "object" && !Array.isArray(v)
-      ? `json_populate_record(null::${a.type}, ${params.add(stringifyJson(v), "json")})`
-      : params.add(toText(v, a.type), a.type);
+    const value = a.composite && v !== null && typeof v === "object" ? rowArgument(a.type, v, params) : params.add(toText(v, a.type), a.type);
     parts.push(`${a.variadic ? "variadic " : ""}${ident(a.name)} := ${value}`);
   }
   return `${target}(${parts.join(", ")})`;

@@ -41,7 +41,7 @@ export interface FunctionArg {
   type: string;
   hasDefault: boolean;
   variadic: boolean;
-  /** The type is a row type (table, view or composite): a JSON object is read into it field by field. */
+  /** The type (or, for an array, its element type) is a row type: JSON objects are read into it field by field. */
   composite: boolean;
 }
 
@@ -136,8 +136,8 @@ select n.nspname as schema, p.proname as name, p.provolatile as volatility, p.pr
   coalesce(p.proargnames, '{}') as argnames,
   coalesce(p.proargmodes::text[], '{}') as modes,
   array(select format_type(x, null) from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) x) as argtypes,
-  array(select coalesce(xt.typrelid, 0) <> 0 from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality x(oid, o)
-        left join pg_type xt on xt.oid = x.oid order by x.o) as argcomposite,
+  array(select coalesce(nullif(xt.typrelid, 0), et.typrelid, 0) <> 0 from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality x(oid, o)
+        left join pg_type xt on xt.oid = x.oid left join pg_type et on et.oid = xt.typelem and xt.typcategory = 'A' order by x.o) as argcomposite,
   format_type(p.prorettype, null) as rettype, rt.typname as rettypname, rt.typrelid::int8 as retrelid,
   rt.typtype as rettyptype,
   p.prorows as rows,
