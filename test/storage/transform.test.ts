@@ -40,6 +40,14 @@ describe("image transformations", () => {
     expect(await sizeOf(onlyWidth.data!)).toMatchObject({ width: 20, height: 10 });
   });
 
+  it("renders the current bytes after an object is replaced", async () => {
+    const { files, path } = await bucketWithImage(false);
+    expect(await sizeOf((await files.download(path, { transform: { width: 30 } })).data!)).toMatchObject({ width: 30, height: 15 });
+    const square = await sharp({ create: { width: 60, height: 60, channels: 3, background: "white" } }).png().toBuffer();
+    expect((await files.update(path, square, { contentType: "image/png" })).error).toBeNull();
+    expect(await sizeOf((await files.download(path, { transform: { width: 30 } })).data!)).toMatchObject({ width: 30, height: 30 });
+  });
+
   it("never enlarges, and answers Storage's headers with X-Transformations", async () => {
     const { id, path } = await bucketWithImage(false);
     const res = await fetch(`${stackEnv.url}/storage/v1/render/image/authenticated/${id}/${path}?width=400&height=100&quality=50`, {

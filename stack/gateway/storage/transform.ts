@@ -3,6 +3,10 @@
 import sharp from "sharp";
 import { ERRORS, StorageError } from "./errors.ts";
 
+// libvips caches operations and keeps input files open; Storage's imgproxy fetches each source afresh, so the stack
+// keeps no cache either (nothing holds a removed or replaced object's file open).
+sharp.cache(false);
+
 /** Storage's TransformOptions (src/storage/renderer/image.ts). */
 export interface TransformOptions {
   width?: number;
