@@ -39,7 +39,36 @@ export function attachmentPath(conversationId: string, name: string): string {
   return `${conversationId}/${crypto.randomUUID()}-${clean}`;
 }
 
+export interface ThumbnailOptions {
+  /** Width in pixels (Storage clamps it to 1–2000); give it, the height, or both. */
+  width?: number;
+  /** Height in pixels (clamped like the width). */
+  height?: number;
+  /** How the image fills the box: `cover` (crop, the default), `contain` (fit inside) or `fill` (stretch). */
+  resize?: "cover" | "contain" | "fill";
+  /** Output quality, 20–100 (Storage's default is 80). */
+  quality?: number;
+  /** Lifetime of the URL, as for `signedUrl`: default SIGNED_URL_DEFAULT_SECONDS, at most SIGNED_URL_MAX_SECONDS. */
+  expiresInSeconds?: number;
+}
+
+type Transform = { width?: number; height?: number; resize: "cover" | "contain" | "fill"; quality?: number };
+
 export function attachmentsApi(supabase: ParleyClient, messages: MessagesApi) {
+  /** Mints a signed URL (optionally of a transformed image) under the SDK's short-lifetime rules. */
+  async function signed(attachment: Pick<Attachment, "path" | "removed_at">, expiresInSeconds: number, transform?: Transform): Promise<string> {
+    if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1) {
+      throw new ParleyError("signed_url_invalid", `expiresInSeconds must be a whole number of seconds, at least 1 (got ${expiresInSeconds})`, undefined);
+    }
+    if (expiresInSeconds > SIGNED_URL_MAX_SECONDS) {
+      throw new ParleyError("signed_url_too_long", `a signed URL lives at most ${SIGNED_URL_MAX_SECONDS} seconds (asked ${expiresInSeconds}): Storage cannot revoke it`, undefined);
+    }
+    assertNotRemoved(attachment);
+    const { data, error } = await supabase.storage.from(ATTACHMENTS_BUCKET).createSignedUrl(attachment.path, expiresInSeconds, transform ? { transform } : undefined);
+    if (error || !data) throw new ParleyError("signed_url_refused", error?.message ?? "no data", undefined);
+    return data.signedUrl;
+  }
+
   const api = {
     /** Uploads into the conversation's folder (members only, enforced by Storage's RLS) and returns the attachment to send. */
     async upload(conversationId: string, input: UploadInput): Promise<Attachment> {
@@ -77,16 +106,28 @@ export function attachmentsApi(supabase: ParleyClient, messages: MessagesApi) {
      * when it is about to be used (an <img> or <video> src), not to store.
      */
     async signedUrl(attachment: Pick<Attachment, "path" | "removed_at">, expiresInSeconds = SIGNED_URL_DEFAULT_SECONDS): Promise<string> {
-      if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1) {
-        throw new ParleyError("signed_url_invalid", `expiresInSeconds must be a whole number of seconds, at least 1 (got ${expiresInSeconds})`, undefined);
+      return signed(attachment, expiresInSeconds);
+    },
+
+    /**
+     * A signed URL of a resized image attachment (Storage's image transformations), under the same
+     * lifetime rules as `signedUrl`. Signing needs the same right as downloading (members only).
+     *
+     * @example
+     * const src = await parley.attachments.thumbnailUrl(message.attachment, { width: 320, height: 240 });
+     */
+    async thumbnailUrl(attachment: Pick<Attachment, "path" | "removed_at" | "mime_type">, options: ThumbnailOptions): Promise<string> {
+      if (!attachment.mime_type?.startsWith("image/")) {
+        throw new ParleyError("thumbnail_unsupported", `only images have thumbnails (this attachment is ${attachment.mime_type ?? "of no known type"})`, undefined);
       }
-      if (expiresInSeconds > SIGNED_URL_MAX_SECONDS) {
-        throw new ParleyError("signed_url_too_long", `a signed URL lives at most ${SIGNED_URL_MAX_SECONDS} seconds (asked ${expiresInSeconds}): Storage cannot revoke it`, undefined);
+      for (const [field, value] of [["width", options.width], ["height", options.height]] as const) {
+        if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+          throw new ParleyError("thumbnail_invalid", `${field} must be a whole number of pixels, at least 1 (got ${value})`, undefined);
+        }
       }
-      assertNotRemoved(attachment);
-      const { data, error } = await supabase.storage.from(ATTACHMENTS_BUCKET).createSignedUrl(attachment.path, expiresInSeconds);
-      if (error || !data) throw new ParleyError("signed_url_refused", error?.message ?? "no data", undefined);
-      return data.signedUrl;
+      if (options.width === undefined && options.height === undefined) throw new ParleyError("thumbnail_invalid", "give a width, a height or both", undefined);
+      const transform = { width: options.width, height: options.height, resize: options.resize ?? "cover", ...(options.quality !== undefined ? { quality: options.quality } : {}) };
+      return signed(attachment, options.expiresInSeconds ?? SIGNED_URL_DEFAULT_SECONDS, transform);
     },
 
     /**

@@ -3,6 +3,7 @@ import { createHmac } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { parse } from "smol-toml";
+import { DEFAULT_SEED, type SeedConfig } from "./postgres/seed.ts";
 import { readSigningKeys, type SigningJwk } from "./signing-keys.ts";
 
 /** The Supabase CLI's default local JWT secret (`[auth] jwt_secret`). */
@@ -58,10 +59,21 @@ export interface StackConfig {
   functions: Record<string, FunctionConfig>;
   /** `[edge_runtime.secrets]`, with `env(NAME)` values read from the environment (unset ones left out). */
   functionSecrets: Record<string, string>;
-  /** Storage settings read from `[storage]`. */
-  storage: { fileSizeLimit: number };
+  /**
+   * Storage settings read from `[storage]`: the global upload limit, and whether image transformations are on
+   * (`[storage.image_transformation] enabled`; off when the section is absent, as the CLI starts no imgproxy then).
+   */
+  storage: { fileSizeLimit: number; imageTransformation: boolean };
+  /** `[db.seed]`: whether and which seed files run on a fresh database. */
+  seed: SeedConfig;
   /** Auth settings read from `[auth]`. */
   auth: { siteUrl: string; enableSignup: boolean; enableAnonymousSignIns: boolean; minimumPasswordLength: number };
+}
+
+/** `[db.seed]` with the CLI's defaults: enabled, `sql_paths = ["./seed.sql"]`. */
+function seedConfig(seed: Toml): SeedConfig {
+  const paths = Array.isArray(seed.sql_paths) ? seed.sql_paths.map(String) : DEFAULT_SEED.sqlPaths;
+  return { enabled: seed.enabled !== false, sqlPaths: paths };
 }
 
 /** Signs a legacy API key exactly as the CLI does: HS256, payload {iss, role, exp}, no iat. */
@@ -154,7 +166,11 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
     maxRows: Number(api.max_rows ?? 1000),
     functions,
     functionSecrets,
-    storage: { fileSizeLimit: parseSize(storage.file_size_limit, 50 * 1024 * 1024) },
+    seed: seedConfig(section(db, "seed")),
+    storage: {
+      fileSizeLimit: parseSize(storage.file_size_limit, 50 * 1024 * 1024),
+      imageTransformation: section(storage, "image_transformation").enabled === true,
+    },
     auth: {
       siteUrl: String(auth.site_url ?? "http://127.0.0.1:3000"),
       enableSignup: auth.enable_signup !== false,

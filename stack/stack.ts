@@ -127,7 +127,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
     const migrateLog = logFor("migrate");
     await applyPlatform(postgres.url, migrateLog);
     await applyMigrations(postgres.url, config.workdir, migrateLog);
-    if (fresh) await applySeed(postgres.url, config.workdir, migrateLog);
+    if (fresh) await applySeed(postgres.url, config.workdir, config.seed, migrateLog);
   } catch (e) {
     if (postgres.owned) await postgres.stop();
     throw e;

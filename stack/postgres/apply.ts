@@ -1,10 +1,11 @@
 // Brings a database up to date: the Supabase platform stand-in, the project's migrations, the seed.
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import type { Log } from "../gateway/types.ts";
+import { seedFiles, type SeedConfig } from "./seed.ts";
 
 /** Parley's own root (where sql/platform and node_modules live), whatever the served workdir. */
 export const PARLEY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -56,16 +57,26 @@ export async function applyMigrations(url: string, workdir: string, log: Log): P
   log(applied.length ? applied.map((l) => l.trim()).join("\n") : "migrations up to date");
 }
 
-/** Runs supabase/seed.sql (the CLI runs it on a fresh database only). */
-export async function applySeed(url: string, workdir: string, log: Log): Promise<void> {
-  const seed = join(workdir, "supabase", "seed.sql");
-  if (!existsSync(seed)) return;
+/**
+ * Runs the seed files of `[db.seed]` (by default supabase/seed.sql) in order, each as one script; the CLI runs them
+ * on a fresh database only, and so does the stack.
+ */
+export async function applySeed(url: string, workdir: string, seed: SeedConfig, log: Log): Promise<void> {
+  const { files, unmatched } = seedFiles(workdir, seed);
+  for (const pattern of unmatched) log(`WARN: no seed files matched pattern: ${pattern}`);
+  if (!files.length) return;
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(readFileSync(seed, "utf8"));
+    for (const f of files) {
+      try {
+        await client.query(readFileSync(isAbsolute(f) ? f : join(workdir, f), "utf8"));
+      } catch (e) {
+        throw new Error(`${f}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      log(`Seeding data from ${f}...`);
+    }
   } finally {
     await client.end();
   }
-  log("seed.sql applied");
 }

@@ -1,5 +1,6 @@
 // The SDK's attachments end to end: bytes into Storage under the conversation, a message pointing at them.
 import { decodeJwt } from "jose";
+import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { ATTACHMENTS_BUCKET, SIGNED_URL_DEFAULT_SECONDS, SIGNED_URL_MAX_SECONDS } from "../../client/index.ts";
 import { newParleyUser, refusal } from "./parley.ts";
@@ -56,6 +57,27 @@ describe("client SDK: attachments", () => {
     expect(cappedClaims.exp! - cappedClaims.iat!).toBe(SIGNED_URL_MAX_SECONDS);
     const tenYears = 10 * 365 * 24 * 3600;
     expect(await refusal(bob.parley.attachments.signedUrl(sent.attachment!, tenYears))).toMatchObject({ code: "signed_url_too_long" });
+  });
+
+  it("mints a thumbnail URL of an image under the same short-lifetime rules; a stranger gets none", async () => {
+    const [ann, bob, eve] = await Promise.all([newParleyUser(), newParleyUser(), newParleyUser()]);
+    const conversation = await ann.parley.conversations.direct(bob.id);
+    const photo = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 20, g: 120, b: 220 } } }).png().toBuffer();
+    const sent = await ann.parley.attachments.send(conversation.id, "image", { data: new Uint8Array(photo), contentType: "image/png", name: "photo.png", width: 64, height: 48 });
+
+    const url = await bob.parley.attachments.thumbnailUrl(sent.attachment!, { width: 16, height: 16 });
+    expect(new URL(url).pathname).toContain("/storage/v1/render/image/sign/");
+    const claims = decodeJwt(new URL(url).searchParams.get("token")!);
+    expect(claims.exp! - claims.iat!).toBe(SIGNED_URL_DEFAULT_SECONDS);
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+    expect([meta.width, meta.height]).toEqual([16, 16]);
+
+    expect(await refusal(bob.parley.attachments.thumbnailUrl(sent.attachment!, { width: 16, expiresInSeconds: SIGNED_URL_MAX_SECONDS + 1 }))).toMatchObject({ code: "signed_url_too_long" });
+    expect(await refusal(bob.parley.attachments.thumbnailUrl(sent.attachment!, { width: 0 }))).toMatchObject({ code: "thumbnail_invalid" });
+    expect(await refusal(eve.parley.attachments.thumbnailUrl(sent.attachment!, { width: 16 }))).toMatchObject({ code: "signed_url_refused" });
+    expect(await refusal(bob.parley.attachments.thumbnailUrl({ ...sent.attachment!, mime_type: "application/pdf" }, { width: 16 }))).toMatchObject({ code: "thumbnail_unsupported" });
   });
 
   it("its sender deletes a sent attachment with remove(): the message shows it as removed and the SDK says so", async () => {

@@ -188,6 +188,22 @@ describe("objects", () => {
     expect(res.data!.hasNext).toBe(false);
   });
 
+  it("answers listV2 folder entries in Storage's shape: key, name with '/', null id, timestamps only when sorted by one", async () => {
+    const { files } = await bucket();
+    for (const p of ["w/sub/c.txt", "w/sub/d.txt", "w/z.txt"]) await files.upload(p, "x");
+    const byName = await files.listV2({ prefix: "w/", with_delimiter: true });
+    expect(byName.error).toBeNull();
+    expect(byName.data!.folders).toEqual([{ key: "sub", name: "w/sub/", id: null, updated_at: null, created_at: null, last_accessed_at: null, metadata: null }]);
+    const byTime = await files.listV2({ prefix: "w/", with_delimiter: true, sortBy: { column: "created_at", order: "asc" } });
+    expect(byTime.error).toBeNull();
+    const [folder] = byTime.data!.folders as unknown as Array<Record<string, unknown>>;
+    expect(folder).toMatchObject({ key: "sub", name: "w/sub/", id: null, last_accessed_at: null, metadata: null });
+    expect(typeof folder!.created_at).toBe("string");
+    expect(folder!.updated_at).toBe(folder!.created_at);
+    const root = await files.listV2({ with_delimiter: true });
+    expect(root.data!.folders).toEqual([{ key: "w", name: "w/", id: null, updated_at: null, created_at: null, last_accessed_at: null, metadata: null }]);
+  });
+
   it("pages listV2 with its cursor until hasNext is false", async () => {
     const { files } = await bucket();
     const names = ["p/1.txt", "p/2.txt", "p/3.txt", "p/4.txt", "p/5.txt"];

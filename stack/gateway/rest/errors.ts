@@ -153,6 +153,7 @@ export const errors = {
   badEmbedOperator: (name: string) => new ApiError(400, "PGRST120", `Bad operator on the '${name}' embedded resource`, "Only is null or not is null filters are allowed on embedded resources"),
   strictPrefs: (invalid: string[]) => new ApiError(400, "PGRST122", "Invalid preferences given with handling=strict", `Invalid preferences: ${invalid.join(", ")}`),
   aggregates: () => new ApiError(400, "PGRST123", "Use of aggregate functions is not allowed"),
+  maxAffectedRpc: () => new ApiError(400, "PGRST128", "Function must return SETOF or TABLE when max-affected preference is used with handling=strict"),
   maxAffected: (n: number) => new ApiError(400, "PGRST124", "Query result exceeds max-affected preference constraint", `The query affects ${n} rows`),
   invalidPath: () => new ApiError(404, "PGRST125", "Invalid path specified in request URL"),
   notImplemented: (what: string) => new ApiError(400, "PGRST127", "Feature not implemented", what),

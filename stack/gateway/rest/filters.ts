@@ -2,7 +2,7 @@
 import { errors } from "./errors.ts";
 import type { Field, Filter, LogicTree, Operation } from "./query-params.ts";
 import type { Column } from "./schema-cache.ts";
-import { arrayLiteral, ident, type Params } from "./sql.ts";
+import { arrayLiteral, ident, qident, type Params } from "./sql.ts";
 
 /** What a filter can name at one level: the relation's columns and the embeds' null-testable bodies. */
 export interface FilterScope {
@@ -12,6 +12,8 @@ export interface FilterScope {
   columns: Column[];
   /** Embed output name → SQL expression that is null when the embed matched nothing. */
   embeds: Map<string, string>;
+  /** Computed fields of the relation, found by name after its columns. */
+  computed?: Map<string, Column>;
 }
 
 const COMPARE: Record<string, string> = {
@@ -22,18 +24,28 @@ const TSQUERY: Record<string, string> = { fts: "to_tsquery", plfts: "plainto_tsq
 const JSON_TYPES = new Set(["json", "jsonb"]);
 
 export function findColumn(scope: FilterScope, name: string): Column {
-  const col = scope.columns.find((c) => c.name === name);
+  const col = scope.columns.find((c) => c.name === name) ?? scope.computed?.get(name);
   if (!col) throw errors.undefinedColumn(scope.relationName, name);
   return col;
 }
 
 /** `"alias"."col"` followed by its JSON path (`->'a'->>'b'`); non-JSON columns are wrapped in to_jsonb() first. */
 export function fieldSql(alias: string, f: Field, col: Column, params: Params): string {
-  let sql = `${ident(alias)}.${ident(col.name)}`;
+  let sql = columnSql(alias, col);
   if (!f.json.length) return sql;
   if (!JSON_TYPES.has(col.base)) sql = `to_jsonb(${sql})`;
   for (const step of f.json) sql += `${step.arrow}${step.index ? String(Number(step.key)) : params.add(step.key, "text")}`;
   return sql;
+}
+
+/**
+ * A column of `alias`, or a computed field's call on the whole row. The row is cast to the function's row type, so the
+ * call also works on a function result or a write's RETURNING rows (which carry every column when a computed field is used).
+ */
+export function columnSql(alias: string, col: Column): string {
+  if (!col.computed) return `${ident(alias)}.${ident(col.name)}`;
+  const { schema, name, rowType } = col.computed;
+  return `${qident(schema, name)}(${ident(alias)}::${qident(rowType.schema, rowType.name)})`;
 }
 
 function operationSql(lhs: string, op: Operation, col: Column | null, params: Params): string {

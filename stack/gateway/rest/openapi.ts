@@ -16,8 +16,8 @@ export function openApi(cache: SchemaCache, schema: string, url: URL): Response 
     };
   }
   for (const [key, fns] of cache.functions) {
-    if (!key.startsWith(`${schema}.`)) continue;
-    const f = fns[0]!;
+    const f = fns.find((x) => x.callable);
+    if (!key.startsWith(`${schema}.`) || !f) continue;
     paths[`/rpc/${f.name}`] = { post: { tags: ["(rpc) " + f.name], parameters: [{ in: "body", name: "args", schema: { type: "object", properties: Object.fromEntries(f.args.map((a) => [a.name, { format: a.type }])) } }], responses: { "200": { description: "OK" } } } };
   }
   const doc = { swagger: "2.0", info: { title: "standard public schema", version: "local" }, host: url.host, basePath: "/", schemes: [url.protocol.replace(":", "")], consumes: ["application/json"], produces: ["application/json"], paths, definitions };

@@ -28,7 +28,16 @@ export async function readFrom(
   from: string,
   params: Params,
   head: boolean,
-  opts: { readOnly: boolean; singularResult?: boolean; /** `with … ` evaluated once, e.g. a function call the count also reads. */ cte?: string },
+  opts: {
+    readOnly: boolean;
+    singularResult?: boolean;
+    /** `with … ` evaluated once, e.g. a function call the count also reads. */
+    cte?: string;
+    /** handling=strict with max-affected (RPC results): more rows than this is PGRST124, rolled back. */
+    maxAffected?: number;
+    /** Extra Preference-Applied values (RPC: handling, max-affected). */
+    applied?: string[];
+  },
 ): Promise<Response> {
   const ctx = newContext(h.cache, params, h.query);
   const level = buildLevel(ctx, src, h.query.select, []);
@@ -43,8 +52,8 @@ export async function readFrom(
   const plan = mode === "planned" || (mode === "estimated" && max > 0) ? { sql: cte + levelQuery(level, from), when: (total: number | null) => mode === "planned" || (total ?? 0) > max } : undefined;
   const singular = h.media === "object" || opts.singularResult === true;
   const sql = wrapRows(rows, count, shapeFor(h, head, singular), h.stripNulls, cte);
-  const { rows: result, overrides } = await execute(h, sql, params, { readOnly: opts.readOnly, singular: h.media === "object", plan });
-  return readResponse(h, result, overrides, offset, head);
+  const { rows: result, overrides } = await execute(h, sql, params, { readOnly: opts.readOnly, singular: h.media === "object", plan, maxAffected: opts.maxAffected });
+  return readResponse(h, result, overrides, offset, head, opts.applied);
 }
 
 export async function readTable(h: Handling, table: Table, head: boolean): Promise<Response> {

@@ -97,8 +97,8 @@ export function applyOverrides(status: number, headers: Headers, o: ResponseOver
 }
 
 /** A read's response: 200, 206 when partial, 416 when the offset is past the total. */
-export function readResponse(h: Handling, rows: RowsResult, overrides: ResponseOverrides, offset: number, head: boolean): Response {
-  const applied = h.prefs.count ? [`count=${h.prefs.count}`] : [];
+export function readResponse(h: Handling, rows: RowsResult, overrides: ResponseOverrides, offset: number, head: boolean, extra: string[] = []): Response {
+  const applied = [...(h.prefs.count ? [`count=${h.prefs.count}`] : []), ...extra];
   const headers = baseHeaders(h, applied);
   headers.set("content-range", contentRange(offset, rows.pageTotal, rows.total));
   headers.set("content-type", contentType(h.media));

@@ -10,6 +10,8 @@ export interface Column {
   nullable: boolean;
   /** Default expression as PostgreSQL prints it, or null. */
   default: string | null;
+  /** A computed field: `fn(row)` of this function, with `rowType` the relation whose row it takes. */
+  computed?: { schema: string; name: string; rowType: { schema: string; name: string } };
 }
 
 export interface Table {
@@ -20,6 +22,8 @@ export interface Table {
   columns: Column[];
   pk: string[];
   uniques: string[][];
+  /** Computed fields: functions of this relation's row returning one scalar, selectable, filterable and orderable by name. */
+  computed: Map<string, Column>;
 }
 
 export interface ForeignKey {
@@ -37,6 +41,8 @@ export interface FunctionArg {
   type: string;
   hasDefault: boolean;
   variadic: boolean;
+  /** The type (or, for an array, its element type) is a row type: JSON objects are read into it field by field. */
+  composite: boolean;
 }
 
 export type ReturnShape =
@@ -54,6 +60,11 @@ export interface DbFunction {
   volatility: string;
   /** `schema.table` when the only parameter is a table's row type: a computed relationship from that table. */
   argRelation: string | null;
+  /**
+   * Callable by /rpc (PostgREST's rule): every parameter named, or one unnamed json/jsonb/text/xml/bytea parameter.
+   * Others stay in the cache for computed relationships and fields.
+   */
+  callable: boolean;
   /** Declared `rows` estimate (`rows 1` makes a set-returning computed relationship to-one). */
   rows: number;
 }
@@ -85,7 +96,11 @@ select n.nspname as schema, c.relname as name, c.relkind as kind, c.oid::int8 as
     'type', format_type(a.atttypid, a.atttypmod),
     'base', coalesce(bt.typname, t.typname),
     'nullable', not a.attnotnull,
-    'default', pg_get_expr(d.adbin, d.adrelid)
+    'default', case
+      when t.typbasetype <> 0 and d.adbin is null then pg_get_expr(t.typdefaultbin, 0)
+      when a.attidentity = 'd' then format('nextval(%L)', pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname))
+      when a.attgenerated = 's' then null
+      else pg_get_expr(d.adbin, d.adrelid) end
   ) order by a.attnum) filter (where a.attname is not null), '[]') as columns,
   (select array_agg(att.attname::text order by k.ord)
      from pg_constraint pk, unnest(pk.conkey) with ordinality k(attnum, ord)
@@ -121,6 +136,8 @@ select n.nspname as schema, p.proname as name, p.provolatile as volatility, p.pr
   coalesce(p.proargnames, '{}') as argnames,
   coalesce(p.proargmodes::text[], '{}') as modes,
   array(select format_type(x, null) from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) x) as argtypes,
+  array(select coalesce(nullif(xt.typrelid, 0), et.typrelid, 0) <> 0 from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality x(oid, o)
+        left join pg_type xt on xt.oid = x.oid left join pg_type et on et.oid = xt.typelem and xt.typcategory = 'A' order by x.o) as argcomposite,
   format_type(p.prorettype, null) as rettype, rt.typname as rettypname, rt.typrelid::int8 as retrelid,
   rt.typtype as rettyptype,
   p.prorows as rows,
@@ -178,6 +195,7 @@ interface FunctionRow {
   argnames: string[];
   modes: string[];
   argtypes: string[];
+  argcomposite: boolean[];
   rettype: string;
   rettypname: string;
   retrelid: string;
@@ -207,7 +225,7 @@ export async function loadSchemaCache(db: pg.Pool, schemas: string[]): Promise<S
     for (const r of rels) {
       byOid.set(String(r.oid), r);
       if (!schemas.includes(r.schema) || r.kind === "c") continue;
-      tables.set(qualified(r.schema, r.name), { schema: r.schema, name: r.name, kind: r.kind, columns: r.columns, pk: r.pk ?? [], uniques: r.uniques ?? [] });
+      tables.set(qualified(r.schema, r.name), { schema: r.schema, name: r.name, kind: r.kind, columns: r.columns, pk: r.pk ?? [], uniques: r.uniques ?? [], computed: new Map() });
     }
 
     const foreignKeys: ForeignKey[] = fks.map((f) => ({
@@ -229,6 +247,7 @@ export async function loadSchemaCache(db: pg.Pool, schemas: string[]): Promise<S
       const list = functions.get(key) ?? [];
       list.push(fn);
       functions.set(key, list);
+      addComputedField(tables, fn);
     }
 
     const roleSettings = new Map<string, Array<[string, string]>>();
@@ -248,6 +267,15 @@ export async function loadSchemaCache(db: pg.Pool, schemas: string[]): Promise<S
   } finally {
     client.release();
   }
+}
+
+/** `fn(t) returns <scalar>` in the relation's own schema is a computed field of `t` (a column that is not stored). */
+function addComputedField(tables: Map<string, Table>, fn: DbFunction): void {
+  if (!fn.argRelation || fn.setof || fn.returns.kind !== "scalar") return;
+  const t = tables.get(fn.argRelation);
+  if (!t || t.schema !== fn.schema || t.columns.some((c) => c.name === fn.name)) return;
+  const type = fn.returns.type;
+  t.computed.set(fn.name, { name: fn.name, type, base: type, nullable: true, default: null, computed: { schema: fn.schema, name: fn.name, rowType: { schema: t.schema, name: t.name } } });
 }
 
 interface ViewColumnRow {
@@ -312,12 +340,12 @@ function addViewKeys(tables: Map<string, Table>, foreignKeys: ForeignKey[], rows
 function toFunction(f: FunctionRow, byOid: Map<string, RelationRow>): DbFunction {
   const args: FunctionArg[] = [];
   const outs: Column[] = [];
-  const inputs = f.argtypes.map((type, i) => ({ type, name: f.argnames[i] ?? "", mode: f.modes[i] ?? "i" }));
+  const inputs = f.argtypes.map((type, i) => ({ type, name: f.argnames[i] ?? "", mode: f.modes[i] ?? "i", composite: f.argcomposite[i] ?? false }));
   const inputCount = inputs.filter((a) => a.mode === "i" || a.mode === "b" || a.mode === "v").length;
   let inputIndex = 0;
   for (const a of inputs) {
     if (a.mode === "i" || a.mode === "b" || a.mode === "v") {
-      args.push({ name: a.name, type: a.type, hasDefault: inputIndex >= inputCount - f.ndefaults, variadic: a.mode === "v" });
+      args.push({ name: a.name, type: a.type, hasDefault: inputIndex >= inputCount - f.ndefaults, variadic: a.mode === "v", composite: a.composite });
       inputIndex++;
     }
     if (a.mode === "o" || a.mode === "b" || a.mode === "t") outs.push({ name: a.name, type: a.type, base: a.type, nullable: true, default: null });
@@ -328,5 +356,8 @@ function toFunction(f: FunctionRow, byOid: Map<string, RelationRow>): DbFunction
   else if (rel) returns = { kind: "composite", columns: rel.columns, relation: rel.kind === "c" ? null : { schema: rel.schema, name: rel.name } };
   else if (f.rettypname === "record" && outs.length) returns = { kind: "composite", columns: outs, relation: null };
   else returns = { kind: "scalar", type: f.rettype };
-  return { schema: f.schema, name: f.name, args, returns, setof: f.setof, volatility: f.volatility, argRelation: f.arg_relation, rows: Number(f.rows) };
+  // proargnames is absent when no parameter is named; a '' name in it counts as named, as in PostgREST's query.
+  const unnamed = f.argnames.length ? 0 : args.length;
+  const callable = unnamed === 0 || (unnamed === 1 && ["bytea", "json", "jsonb", "text", "xml"].includes(args[0]!.type));
+  return { schema: f.schema, name: f.name, args, returns, setof: f.setof, volatility: f.volatility, argRelation: f.arg_relation, rows: Number(f.rows), callable };
 }

@@ -91,7 +91,7 @@ export function buildLevel(ctx: BuildContext, src: Source, items: SelectItem[], 
           break;
         }
         const col = findColumn(filterScope(src, nullTests), item.field.name);
-        out.uses.add(col.name);
+        use(out.uses, src, col);
         let expr = fieldSql(src.alias, item.field, col, ctx.params);
         // The parser only accepts identifier-shaped type names (isSafeTypeName), so the cast is written as is.
         if (item.cast) expr = `cast(${expr} as ${item.cast})`;
@@ -165,7 +165,13 @@ export function buildLevel(ctx: BuildContext, src: Source, items: SelectItem[], 
 }
 
 function filterScope(src: Source, embeds: Map<string, string>): FilterScope {
-  return { alias: src.alias, relationName: src.relationName, columns: src.columns, embeds };
+  return { alias: src.alias, relationName: src.relationName, columns: src.columns, embeds, computed: src.table?.computed };
+}
+
+/** Records a column the level reads; a computed field reads the whole row. */
+function use(uses: Set<string>, src: Source, col: Column): void {
+  if (!col.computed) uses.add(col.name);
+  else for (const c of src.columns) uses.add(c.name);
 }
 
 function orderSql(ctx: BuildContext, src: Source, term: OrderTerm, embeds: EmbedBuild[], uses: Set<string>): string {
@@ -174,13 +180,13 @@ function orderSql(ctx: BuildContext, src: Source, term: OrderTerm, embeds: Embed
     const e = embeds.find((x) => x.outName === term.relation) ?? embeds.find((x) => x.item.name === term.relation);
     if (!e) throw errors.notEmbedded(term.relation);
     if (!isToOne(e.rel)) throw errors.orderRelation(term.relation);
-    const col = findColumn({ alias: e.alias, relationName: e.rel.target.name, columns: e.rel.target.columns, embeds: new Map() }, term.field.name);
+    const col = findColumn({ alias: e.alias, relationName: e.rel.target.name, columns: e.rel.target.columns, embeds: new Map(), computed: e.rel.target.computed }, term.field.name);
     const hidden = `pgrst_o${e.orderColumns.length}`;
     e.orderColumns.push(`${fieldSql(e.alias, term.field, col, ctx.params)} as ${hidden}`);
     expr = `${ident(joinedAlias(e.alias))}.${hidden}`;
   } else {
-    const col = findColumn({ alias: src.alias, relationName: src.relationName, columns: src.columns, embeds: new Map() }, term.field.name);
-    uses.add(col.name);
+    const col = findColumn(filterScope(src, new Map()), term.field.name);
+    use(uses, src, col);
     expr = fieldSql(src.alias, term.field, col, ctx.params);
   }
   if (term.direction) expr += ` ${term.direction}`;

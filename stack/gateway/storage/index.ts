@@ -9,6 +9,7 @@ import { listV2 } from "./list-v2.ts";
 import * as objects from "./objects.ts";
 import { RESUMABLE_PATH, resumable } from "./resumable.ts";
 import type { StorageDeps } from "./service.ts";
+import * as render from "./render.ts";
 import * as signed from "./signed-urls.ts";
 import { drain } from "./upload.ts";
 
@@ -24,7 +25,7 @@ function bucketAndKey(rest: string): [string, string] {
  * Matches a request to a handler as Storage's Fastify routes do (static segments before `:bucketName/*`,
  * so e.g. POST /object/sign/… is always "sign").
  */
-function route(method: string, path: string): Handler | undefined {
+function route(method: string, path: string, transforms: boolean): Handler | undefined {
   const m = method === "HEAD" ? "GET" : method;
   const after = (prefix: string): string | undefined => (path.startsWith(prefix) ? path.slice(prefix.length) : undefined);
   let rest: string | undefined;
@@ -69,6 +70,15 @@ function route(method: string, path: string): Handler | undefined {
     if (m === "POST") return k ? (d, c) => signed.createSignedUrl(d, c, b, k) : (d, c) => signed.createSignedUrls(d, c, b);
     if (m === "GET" && k) return (d, c) => signed.getSignedObject(d, c, b, k);
   }
+  // Image transformations: registered only when `[storage.image_transformation] enabled` (else Storage's 404).
+  if (transforms && (rest = after("/render/image/")) !== undefined && m === "GET") {
+    for (const [mode, handler] of [["authenticated", render.renderAuthenticated], ["public", render.renderPublic], ["sign", render.renderSigned]] as const) {
+      if (rest.startsWith(`${mode}/`) && rest.slice(mode.length + 1).includes("/")) {
+        const [b, k] = bucketAndKey(rest.slice(mode.length + 1));
+        return (d, c) => handler(d, c, b, k);
+      }
+    }
+  }
   if ((rest = after("/object/public/")) !== undefined && rest.includes("/") && m === "GET") {
     const [b, k] = bucketAndKey(rest);
     return (d, c) => objects.publicDownload(d, c, b, k);
@@ -108,7 +118,7 @@ export function createStorageService(ctx: ServiceContext): Service {
       if (path === "/status" || path === "/health") return json({ message: "ok" });
       let handler: Handler | undefined;
       try {
-        handler = route(req.method.toUpperCase(), path);
+        handler = route(req.method.toUpperCase(), path, deps.config.storage.imageTransformation);
       } catch (err) {
         if (err instanceof StorageError) return err.toResponse();
         throw err;

@@ -102,9 +102,15 @@ export async function listV2(deps: StorageDeps, ctx: RequestContext, bucketId: s
   const page = rows.slice(0, limit);
   const folders: Array<Record<string, unknown>> = [];
   const objects: Array<Record<string, unknown>> = [];
+  // Storage's rows from storage.search_v2: `key` is the name's segment at the prefix's level; a folder is named without its
+  // trailing '/' there (one is appended in the answer) and has timestamps only when sorted by one (MIN(created_at)).
+  const keyOf = (name: string) => name.split("/")[levels - 1] ?? name;
   for (const r of page) {
-    if (r.id === null) folders.push({ id: null, name: r.name.endsWith("/") ? r.name : `${r.name}/` });
-    else objects.push(delimited ? { key: r.name.split("/")[levels - 1] ?? r.name, ...r } : { ...r });
+    if (r.id === null) {
+      const bare = r.name.replace(/\/$/, "");
+      const at = column === "name" ? null : r.created_at;
+      folders.push({ key: keyOf(bare), name: `${bare}/`, id: null, updated_at: at, created_at: at, last_accessed_at: null, metadata: null });
+    } else objects.push(delimited ? { key: keyOf(r.name), ...r } : { ...r });
   }
   let nextCursor: string | undefined;
   let nextCursorKey: string | undefined;
@@ -117,7 +123,7 @@ export async function listV2(deps: StorageDeps, ctx: RequestContext, bucketId: s
       sortColumn: cursor?.sortColumn || (typeof sortBy.column === "string" ? sortBy.column : undefined),
       sortColumnAfter: after ? new Date(after).toISOString() : undefined,
     });
-    nextCursorKey = last.name;
+    nextCursorKey = last.id === null ? last.name.replace(/\/$/, "") : last.name;
   }
   return json({ hasNext, nextCursor, nextCursorKey, folders, objects });
 }

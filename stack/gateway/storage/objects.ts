@@ -25,7 +25,8 @@ export async function upload(deps: StorageDeps, ctx: RequestContext, bucketId: s
  * unauthenticated caller only reaches public buckets; public buckets (and public routes) skip RLS, private
  * ones read as the caller so SELECT policies decide.
  */
-async function objectForRead(deps: StorageDeps, ctx: RequestContext, bucketId: string, name: string, operation: string, publicRoute = false): Promise<ObjectRow> {
+/** The object a read of `bucket/name` may see: public buckets without RLS, private ones as the caller. */
+export async function objectForRead(deps: StorageDeps, ctx: RequestContext, bucketId: string, name: string, operation: string, publicRoute = false): Promise<ObjectRow> {
   const bucket = await deps.db.superRead((q) => findBucket(q, bucketId, { mustExist: false }));
   if (!bucket || (!ctx.caller.isAuthenticated && !bucket.public)) throw ERRORS.noSuchBucket();
   if (bucket.public || publicRoute) return (await deps.db.superRead((q) => findObject(q, bucketId, name)))!;
@@ -42,14 +43,19 @@ export async function download(deps: StorageDeps, ctx: RequestContext, bucketId:
 
 /** GET|HEAD /object/public/:bucket/* — no JWT; the bucket must be public. */
 export async function publicDownload(deps: StorageDeps, ctx: RequestContext, bucketId: string, name: string): Promise<Response> {
-  const row = await deps.db.superRead(async (q) => {
+  const row = await publicObject(deps, bucketId, name);
+  return serveObject(deps, ctx, row, { download: ctx.query("download") });
+}
+
+/** An object of a public bucket, read without RLS (NoSuchBucket when the bucket is not public). */
+export async function publicObject(deps: StorageDeps, bucketId: string, name: string): Promise<ObjectRow> {
+  return deps.db.superRead(async (q) => {
     const bucket = await findBucket(q, bucketId, { mustExist: false });
     const obj = await findObject(q, bucketId, name, { mustExist: false });
     if (!bucket?.public) throw ERRORS.noSuchBucket();
     if (!obj) throw ERRORS.noSuchKey();
     return obj;
   });
-  return serveObject(deps, ctx, row, { download: ctx.query("download") });
 }
 
 /** GET /object/info/[authenticated/|public/]:bucket/* — the object's details as JSON. */

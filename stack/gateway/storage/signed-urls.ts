@@ -6,6 +6,7 @@ import { json, requireString, type RequestContext } from "./http.ts";
 import { assertValidKey } from "./mime.ts";
 import { findObject, findObjectNames, tryUploadWrite } from "./queries.ts";
 import { serveObject, uploadFromRequest, type StorageDeps } from "./service.ts";
+import { parseTransform, transformSegments } from "./transform.ts";
 
 /** Lifetime of signed upload URLs: the CLI sets SIGNED_UPLOAD_URL_EXPIRATION_TIME=7200. */
 export const SIGNED_UPLOAD_URL_EXPIRATION = 7200;
@@ -18,6 +19,9 @@ interface SignedPayload extends JWTPayload {
   scope?: Scope;
   upsert?: boolean;
   owner?: string;
+  /** Render URLs: the transformations signed with the URL (Storage's `height:…,width:…,resize:…` string). */
+  transformations?: string;
+  format?: string;
 }
 
 const key = (secret: string) => new TextEncoder().encode(secret);
@@ -57,10 +61,14 @@ export async function createSignedUrl(deps: StorageDeps, ctx: RequestContext, bu
   const body = await ctx.json();
   const expiresIn = assertExpiresIn(body.expiresIn);
   assertValidKey(name);
+  // With image transformations enabled, a `transform` is signed into the token and the URL renders (/render/image/sign).
+  const transform = deps.config.storage.imageTransformation && body.transform && typeof body.transform === "object" ? parseTransform(body.transform as Record<string, unknown>, "body/transform") : undefined;
   await deps.db.asUser(ctx.scope("storage.object.sign"), (q) => findObject(q, bucketId, name));
   const url = `${bucketId}/${name}`;
-  const token = await sign({ url, scope: "download" }, deps.config.jwtSecret, expiresIn);
-  return json({ signedURL: `/object/sign/${url}?token=${token}` });
+  const transformations = transform ? transformSegments(transform, true).join(",") : "";
+  const extra: SignedPayload = transformations ? { transformations, ...(transform?.format ? { format: transform.format } : {}) } : {};
+  const token = await sign({ ...extra, url, scope: "download" }, deps.config.jwtSecret, expiresIn);
+  return json({ signedURL: `/${transformations ? "render/image" : "object"}/sign/${url}?token=${token}` });
 }
 
 /** POST /object/sign/:bucket {expiresIn, paths} → one entry per path, with an error for those not visible. */
