@@ -39,12 +39,7 @@ declare
   v_user_id uuid := parley_internal.require_user();
   v_source parley.messages;
 begin
-  select x.* into v_source from parley.messages x
-   where x.id = forward_message.message_id
-     and exists (select 1 from parley.conversation_members m where m.conversation_id = x.conversation_id and m.user_id = v_user_id);
-  if not found then
-    raise exception 'message % not found', forward_message.message_id using errcode = 'PT404', hint = 'message_not_found';
-  end if;
+  v_source := parley_internal.member_message(forward_message.message_id, v_user_id, false);
   if v_source.deleted_at is not null then
     raise exception 'message % was deleted', forward_message.message_id using errcode = '22023', hint = 'message_deleted';
   end if;

@@ -94,12 +94,7 @@ declare
   v_message parley.messages;
   v_changed boolean;
 begin
-  select x.* into v_message from parley.messages x
-   where x.id = hide_message.message_id
-     and exists (select 1 from parley.conversation_members m where m.conversation_id = x.conversation_id and m.user_id = v_user_id);
-  if not found then
-    raise exception 'message % not found', hide_message.message_id using errcode = 'PT404', hint = 'message_not_found';
-  end if;
+  v_message := parley_internal.member_message(hide_message.message_id, v_user_id, false);
   if hide_message.hide then
     insert into parley.message_hides (user_id, message_id) values (v_user_id, v_message.id)
     on conflict on constraint message_hides_pkey do nothing;

@@ -287,6 +287,37 @@ $$;
 comment on function parley_internal.check_message_content(uuid, text, text, jsonb) is 'Validates a message''s kind, body and attachment against parley_internal.limits(); returns the attachment to store.';
 revoke execute on function parley_internal.check_message_content(uuid, text, text, jsonb) from public, anon, authenticated, service_role;
 
+-- A message of a conversation the user belongs to, row-locked when `lock`; else 404 message_not_found
+-- (a message of someone else's conversation answers like a missing one). Shared by the definer RPCs that
+-- act on one message (reactions, hides, forwarding, thread replies).
+create or replace function parley_internal.member_message(message_id uuid, user_id uuid, lock boolean)
+returns parley.messages
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  v_row parley.messages;
+begin
+  if member_message.lock then
+    select x.* into v_row from parley.messages x
+     where x.id = member_message.message_id
+       and exists (select 1 from parley.conversation_members m where m.conversation_id = x.conversation_id and m.user_id = member_message.user_id)
+       for update of x;
+  else
+    select x.* into v_row from parley.messages x
+     where x.id = member_message.message_id
+       and exists (select 1 from parley.conversation_members m where m.conversation_id = x.conversation_id and m.user_id = member_message.user_id);
+  end if;
+  if not found then
+    raise exception 'message % not found', member_message.message_id using errcode = 'PT404', hint = 'message_not_found';
+  end if;
+  return v_row;
+end;
+$$;
+comment on function parley_internal.member_message(uuid, uuid, boolean) is 'Internal: a message the user may read (optionally row-locked), else 404 message_not_found.';
+revoke execute on function parley_internal.member_message(uuid, uuid, boolean) from public, anon, authenticated, service_role;
+
 create or replace function parley_internal.append_message(
   conversation_id uuid, sender_id uuid, kind text, body text, attachment jsonb, metadata jsonb,
   reply_to_id uuid, client_id uuid, thread_root_id uuid default null, shown_in_conversation boolean default true)

@@ -88,13 +88,7 @@ declare
   v_changed boolean;
 begin
   perform parley_internal.check_emoji(react.emoji);
-  select x.* into v_message from parley.messages x
-   where x.id = react.message_id
-     and exists (select 1 from parley.conversation_members m where m.conversation_id = x.conversation_id and m.user_id = v_user_id)
-   for update of x;
-  if not found then
-    raise exception 'message % not found', react.message_id using errcode = 'PT404', hint = 'message_not_found';
-  end if;
+  v_message := parley_internal.member_message(react.message_id, v_user_id, true);
   if v_message.deleted_at is not null then
     raise exception 'message % was deleted', react.message_id using errcode = '22023', hint = 'message_deleted';
   end if;

@@ -22,12 +22,7 @@ declare
   v_user_id uuid := parley_internal.require_user();
   v_root parley.messages;
 begin
-  select x.* into v_root from parley.messages x
-   where x.id = send_thread_reply.root_id
-     and exists (select 1 from parley.conversation_members m where m.conversation_id = x.conversation_id and m.user_id = v_user_id);
-  if not found then
-    raise exception 'message % not found', send_thread_reply.root_id using errcode = 'PT404', hint = 'message_not_found';
-  end if;
+  v_root := parley_internal.member_message(send_thread_reply.root_id, v_user_id, false);
   if v_root.thread_root_id is not null then
     raise exception 'message % is itself a thread reply; reply to its root %', send_thread_reply.root_id, v_root.thread_root_id
       using errcode = '22023', hint = 'not_a_thread_root';

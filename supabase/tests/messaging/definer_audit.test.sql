@@ -64,6 +64,7 @@ insert into internal_functions values
   ('parley_internal.require_own_profile(uuid)'),
   ('parley_internal.refuse_anonymous(text)'),
   ('parley_internal.check_emoji(text)'),
+  ('parley_internal.member_message(uuid,uuid,boolean)'),
   ('parley_internal.forget_mentions(uuid)'),
   ('parley_internal.is_forwardable_attachment(text)'),
   ('parley_internal.take_token(uuid,text,integer)'),
