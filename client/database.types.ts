@@ -365,6 +365,121 @@ export type Database = {
           },
         ];
       };
+      "group_invite_links": {
+        Row: {
+          "code_hash": string;
+          "conversation_id": string;
+          "created_at": string;
+          "created_by": string | null;
+          "expires_at": string | null;
+          "id": string;
+          "max_uses": number | null;
+          "requires_approval": boolean;
+          "revoked_at": string | null;
+          "uses": number;
+        };
+        ComputedFields: never;
+        Insert: {
+          "code_hash": string;
+          "conversation_id": string;
+          "created_at"?: string;
+          "created_by"?: string | null;
+          "expires_at"?: string | null;
+          "id"?: string;
+          "max_uses"?: number | null;
+          "requires_approval"?: boolean;
+          "revoked_at"?: string | null;
+          "uses"?: number;
+        };
+        Update: {
+          "code_hash"?: string;
+          "conversation_id"?: string;
+          "created_at"?: string;
+          "created_by"?: string | null;
+          "expires_at"?: string | null;
+          "id"?: string;
+          "max_uses"?: number | null;
+          "requires_approval"?: boolean;
+          "revoked_at"?: string | null;
+          "uses"?: number;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "group_invite_links_conversation_id_fkey";
+            columns: ["conversation_id"];
+            isOneToOne: false;
+            referencedRelation: "conversations";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "group_invite_links_created_by_fkey";
+            columns: ["created_by"];
+            isOneToOne: false;
+            referencedRelation: "profiles";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      "group_join_requests": {
+        Row: {
+          "answered_at": string | null;
+          "answered_by": string | null;
+          "conversation_id": string;
+          "invite_link_id": string | null;
+          "requested_at": string;
+          "status": string;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "answered_at"?: string | null;
+          "answered_by"?: string | null;
+          "conversation_id": string;
+          "invite_link_id"?: string | null;
+          "requested_at"?: string;
+          "status"?: string;
+          "user_id": string;
+        };
+        Update: {
+          "answered_at"?: string | null;
+          "answered_by"?: string | null;
+          "conversation_id"?: string;
+          "invite_link_id"?: string | null;
+          "requested_at"?: string;
+          "status"?: string;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "group_join_requests_answered_by_fkey";
+            columns: ["answered_by"];
+            isOneToOne: false;
+            referencedRelation: "profiles";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "group_join_requests_conversation_id_fkey";
+            columns: ["conversation_id"];
+            isOneToOne: false;
+            referencedRelation: "conversations";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "group_join_requests_invite_link_id_fkey";
+            columns: ["invite_link_id"];
+            isOneToOne: false;
+            referencedRelation: "group_invite_links";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "group_join_requests_user_id_fkey";
+            columns: ["user_id"];
+            isOneToOne: false;
+            referencedRelation: "profiles";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
       "message_edits": {
         Row: {
           "body": string | null;
@@ -944,6 +1059,24 @@ export type Database = {
         Args: { "emoji": string; "message_id": string };
         Returns: Json;
       };
+      "approve_join_request": {
+        Args: { "group_id": string; "user_id": string };
+        Returns: {
+          "answered_at": string | null;
+          "answered_by": string | null;
+          "conversation_id": string;
+          "invite_link_id": string | null;
+          "requested_at": string;
+          "status": string;
+          "user_id": string;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "group_join_requests";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
       "ban_member": {
         Args: { "group_id": string; "user_id": string };
         Returns: {
@@ -1001,6 +1134,19 @@ export type Database = {
           isSetofReturn: false;
         };
       };
+      "create_invite_link": {
+        Args: {
+          "expires_in_seconds"?: number;
+          "group_id": string;
+          "max_uses"?: number;
+          "requires_approval"?: boolean;
+        };
+        Returns: {
+          "code": string;
+          "expires_at": string;
+          "id": string;
+        }[];
+      };
       "decline_call": {
         Args: { "call_id": string };
         Returns: {
@@ -1039,6 +1185,24 @@ export type Database = {
         SetofOptions: {
           from: "*";
           to: "group_invitations";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      "decline_join_request": {
+        Args: { "group_id": string; "user_id": string };
+        Returns: {
+          "answered_at": string | null;
+          "answered_by": string | null;
+          "conversation_id": string;
+          "invite_link_id": string | null;
+          "requested_at": string;
+          "status": string;
+          "user_id": string;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "group_join_requests";
           isOneToOne: true;
           isSetofReturn: false;
         };
@@ -1248,6 +1412,13 @@ export type Database = {
         };
       };
       "hide_message": { Args: { "message_id": string }; Returns: Json };
+      "join_by_invite": {
+        Args: { "code": string };
+        Returns: {
+          "conversation_id": string;
+          "status": string;
+        }[];
+      };
       "leave_call": {
         Args: { "call_id": string };
         Returns: {
@@ -1613,6 +1784,10 @@ export type Database = {
           isOneToOne: true;
           isSetofReturn: false;
         };
+      };
+      "revoke_invite_link": {
+        Args: { "invite_link_id": string };
+        Returns: undefined;
       };
       "search_conversations": {
         Args: { "max_count"?: number; "query": string };

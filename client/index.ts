@@ -5,6 +5,7 @@ import { parleySchema, type ParleyClient } from "./client.ts";
 import { conversationsApi } from "./conversations.ts";
 import { ParleyError } from "./errors.ts";
 import { groupsApi } from "./groups.ts";
+import { invitesApi } from "./invites.ts";
 import { liveApi } from "./live.ts";
 import { messagesApi } from "./messages.ts";
 import { profilesApi } from "./profiles.ts";
@@ -19,6 +20,7 @@ export { attachmentPath, ATTACHMENTS_BUCKET, SIGNED_URL_DEFAULT_SECONDS, SIGNED_
 export type * from "./types.ts";
 export type { SendInput, HistoryOptions } from "./messages.ts";
 export type { MessageSearchOptions } from "./search.ts";
+export type { InviteLinkOptions } from "./invites.ts";
 export type { InboxCursor, InboxOptions } from "./conversations.ts";
 export type { GroupInput, GroupChanges } from "./groups.ts";
 export type { CallHistoryOptions, CallEndResponse, CallTokenResponse } from "./calls.ts";
@@ -59,6 +61,7 @@ export function createParley<Client extends ParleyClient>(supabase: Client) {
     reactions: reactionsApi(db, currentUserId),
     pins: pinsApi(db),
     search: searchApi(db),
+    invites: invitesApi(db),
     conversations: conversationsApi(db, currentUserId),
     groups: groupsApi(db, calls),
     calls,

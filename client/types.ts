@@ -56,6 +56,10 @@ export type Profile = Tables["profiles"]["Row"];
 export type MessageMatch = Fns["search_messages"]["Returns"][number];
 /** One conversation found by `search.conversations`. */
 export type ConversationMatch = Fns["search_conversations"]["Returns"][number];
+/** A group's invite link as owners and admins read it (never the code). */
+export type InviteLink = Omit<Tables["group_invite_links"]["Row"], "code_hash">;
+/** A request to join through a link that needs approval. */
+export type JoinRequest = Tables["group_join_requests"]["Row"];
 /** One person found by `profiles.search`. */
 export type ProfileMatch = Fns["search_profiles"]["Returns"][number];
 export type Call = Omit<Tables["calls"]["Row"], "kind" | "media" | "status"> & { kind: ConversationKind; media: CallMedia; status: CallStatus };

@@ -48,7 +48,8 @@ insert into parley.rate_limit_rules (bucket, burst, per_minute, description) val
   ('start_call', 10, 6, 'start_call when it starts a new call (joining a live one is free)'),
   ('upload', 100, 60, 'uploads into bucket parley-attachments'),
   ('call_token', 30, 20, 'call-token requests (get_call_grant)'),
-  ('report', 20, 2, 'report_message / report_user (a repeated report of the same thing is free)')
+  ('report', 20, 2, 'report_message / report_user (a repeated report of the same thing is free)'),
+  ('invite', 20, 10, 'create_invite_link and join_by_invite (a member asking again is free)')
 on conflict (bucket) do nothing;
 
 create table parley.rate_limit_overrides (

@@ -436,6 +436,45 @@ $$;
 comment on function parley_internal.lock_invitation(uuid, uuid) is 'Internal: locks the user''s invitation, or raises PT404 invitation_not_found.';
 revoke execute on function parley_internal.lock_invitation(uuid, uuid) from public, anon, authenticated, service_role;
 
+-- Makes someone a member of a group they were let into (an accepted invitation, an invite link, an
+-- approved request): refused when banned (403 user_banned) or when the group is full (400
+-- too_many_members); a member_joined system message names who let them in. The caller holds the
+-- group's row lock. Runs inside the definer RPCs only.
+create or replace function parley_internal.admit_member(group_id uuid, user_id uuid, invited_by uuid)
+returns parley.conversation_members
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  v_max int := (parley_internal.limits() ->> 'group_max_members')::int;
+  v_count int;
+  v_row parley.conversation_members;
+begin
+  if exists (select 1 from parley.group_bans b where b.conversation_id = admit_member.group_id and b.user_id = admit_member.user_id) then
+    raise exception 'user % is banned from group %', admit_member.user_id, admit_member.group_id
+      using errcode = '42501', hint = 'user_banned';
+  end if;
+  if not parley_internal.ensure_profile(admit_member.user_id) then
+    raise exception 'user % not found', admit_member.user_id using errcode = 'PT404', hint = 'user_not_found';
+  end if;
+  select count(*) into v_count from parley.conversation_members m where m.conversation_id = admit_member.group_id;
+  if v_count + 1 > v_max then
+    raise exception 'a group holds at most % members (it has %)', v_max, v_count
+      using errcode = '22023', hint = 'too_many_members';
+  end if;
+  insert into parley.conversation_members (conversation_id, user_id, role, joined_at)
+  values (admit_member.group_id, admit_member.user_id, 'member', now());
+  perform parley_internal.post_system_message(admit_member.group_id, admit_member.user_id, 'member_joined',
+    jsonb_build_object('invited_by', admit_member.invited_by));
+  select * into v_row from parley.conversation_members m
+   where m.conversation_id = admit_member.group_id and m.user_id = admit_member.user_id;
+  return v_row;
+end;
+$$;
+comment on function parley_internal.admit_member(uuid, uuid, uuid) is 'Internal: a new member let in by invitation, link or approval (ban and size checks, member_joined).';
+revoke execute on function parley_internal.admit_member(uuid, uuid, uuid) from public, anon, authenticated, service_role;
+
 create or replace function parley_internal.accept_invitation(invitation_id uuid)
 returns parley.conversation_members
 language plpgsql
@@ -445,8 +484,6 @@ as $$
 declare
   v_user_id uuid := parley_internal.require_user();
   v_invitation parley.group_invitations := parley_internal.lock_invitation(accept_invitation.invitation_id, v_user_id);
-  v_max int := (parley_internal.limits() ->> 'group_max_members')::int;
-  v_count int;
   v_row parley.conversation_members;
 begin
   -- The group's row lock orders this against adds, removals and bans of the same group.
@@ -461,25 +498,10 @@ begin
     raise exception 'invitation % was already answered (%)', accept_invitation.invitation_id, v_invitation.status
       using errcode = '23505', hint = 'invitation_answered';
   end if;
-  if exists (select 1 from parley.group_bans b where b.conversation_id = v_invitation.conversation_id and b.user_id = v_user_id) then
-    raise exception 'you are banned from group %', v_invitation.conversation_id
-      using errcode = '42501', hint = 'user_banned';
-  end if;
   perform parley_internal.require_own_profile(v_user_id);
   update parley.group_invitations i set status = 'accepted', responded_at = now() where i.id = v_invitation.id;
   if v_row.user_id is null then
-    select count(*) into v_count from parley.conversation_members m where m.conversation_id = v_invitation.conversation_id;
-    if v_count + 1 > v_max then
-      raise exception 'a group holds at most % members (it has %)', v_max, v_count
-        using errcode = '22023', hint = 'too_many_members';
-    end if;
-    insert into parley.conversation_members (conversation_id, user_id, role, joined_at)
-    values (v_invitation.conversation_id, v_user_id, 'member', now())
-    returning * into v_row;
-    perform parley_internal.post_system_message(v_invitation.conversation_id, v_user_id, 'member_joined',
-      jsonb_build_object('invited_by', v_invitation.inviter_id));
-    select * into v_row from parley.conversation_members m
-     where m.conversation_id = v_invitation.conversation_id and m.user_id = v_user_id;
+    v_row := parley_internal.admit_member(v_invitation.conversation_id, v_user_id, v_invitation.inviter_id);
   end if;
   return v_row;
 end;

@@ -47,7 +47,11 @@ insert into expected_definers values
   ('parley_internal.report_message(uuid,text,text)', true),
   ('parley_internal.report_user(uuid,text,text)', true),
   ('parley_internal.resolve_report(uuid,text)', true),
-  ('parley_internal.search_messages(text,uuid,uuid,text,boolean,timestamp with time zone,timestamp with time zone,uuid,integer)', true);
+  ('parley_internal.search_messages(text,uuid,uuid,text,boolean,timestamp with time zone,timestamp with time zone,uuid,integer)', true),
+  ('parley_internal.create_invite_link(uuid,integer,integer,boolean)', true),
+  ('parley_internal.revoke_invite_link(uuid)', true),
+  ('parley_internal.join_by_invite(text)', true),
+  ('parley_internal.answer_join_request(uuid,uuid,boolean)', true);
 -- Messaging internals that must stay unreachable for the API roles (they skip permission checks).
 create temp table internal_functions (signature text primary key);
 insert into internal_functions values
@@ -65,6 +69,8 @@ insert into internal_functions values
   ('parley_internal.refuse_anonymous(text)'),
   ('parley_internal.check_emoji(text)'),
   ('parley_internal.member_message(uuid,uuid,boolean)'),
+  ('parley_internal.admit_member(uuid,uuid,uuid)'),
+  ('parley_internal.invite_code_hash(text)'),
   ('parley_internal.forget_mentions(uuid)'),
   ('parley_internal.is_forwardable_attachment(text)'),
   ('parley_internal.take_token(uuid,text,integer)'),

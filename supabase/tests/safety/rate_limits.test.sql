@@ -58,7 +58,7 @@ $$;
 
 -- The defaults
 select is((select array_agg(bucket || ' ' || burst || ' ' || per_minute || ' ' || enabled order by bucket) from parley.rate_limit_rules),
-  array['add_member 1000 600 true', 'call_token 30 20 true', 'create_group 10 2 true', 'new_direct 20 1 true',
+  array['add_member 1000 600 true', 'call_token 30 20 true', 'create_group 10 2 true', 'invite 20 10 true', 'new_direct 20 1 true',
         'report 20 2 true', 'send_message 30 300 true', 'start_call 10 6 true', 'upload 100 60 true'],
   'RL-01 the default rules: burst and per-minute rate of every bucket');
 
@@ -214,7 +214,7 @@ select is(pg_temp.refusal($$select parley.set_slow_mode((select id from parley.g
 
 -- Who reads and writes the settings
 select tests.authenticate_as('f1000000-0000-0000-0000-000000000004');
-select is((select count(*) from parley.rate_limit_rules), 8::bigint, 'RL-50 every user reads the rules');
+select is((select count(*) from parley.rate_limit_rules), 9::bigint, 'RL-50 every user reads the rules');
 select is((select count(*) from parley.rate_limit_overrides), 0::bigint, 'RL-51 but only their own overrides (a stranger sees none of the others'')');
 select is(tests.error_of($$update parley.rate_limit_rules set burst = 1000000$$) || ' / ' || tests.error_of($$insert into parley.rate_limit_overrides (user_id, bucket, exempt) values ('f1000000-0000-0000-0000-000000000004', 'send_message', true)$$)
           || ' / ' || tests.error_of($$select * from parley_internal.rate_limit_buckets$$),
