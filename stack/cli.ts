@@ -51,7 +51,7 @@ function port(value: string | undefined, flag: string): number | undefined {
 /** Rounded tables grouped as `supabase status` groups them. */
 function statusTables(status: Record<string, string>): string {
   const groups: Array<[string, Array<[string, string | undefined]>]> = [
-    ["APIs", [["Project URL", status.API_URL], ["REST", status.REST_URL], ["GraphQL", status.GRAPHQL_URL], ["Edge Functions", status.FUNCTIONS_URL], ["Storage", status.STORAGE_URL], ["Realtime", status.REALTIME_URL]]],
+    ["APIs", [["Project URL", status.API_URL], ["REST", status.REST_URL], ["Edge Functions", status.FUNCTIONS_URL], ["Storage", status.STORAGE_URL], ["Realtime", status.REALTIME_URL]]],
     ["Database", [["URL", status.DB_URL]]],
     ["Authentication Keys", [["Publishable", status.PUBLISHABLE_KEY], ["Secret", status.SECRET_KEY]]],
     ["Legacy keys (JWT)", [["JWT secret", status.JWT_SECRET], ["anon key", status.ANON_KEY], ["service_role key", status.SERVICE_ROLE_KEY]]],

@@ -24,13 +24,15 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-/** What `supabase status` prints, for the same names and values. */
+/**
+ * What `supabase status` prints, for the same names and values — except GRAPHQL_URL: the stack serves
+ * no pg_graphql endpoint, and a printed URL that answers 404 would only mislead.
+ */
 export function statusOf(config: StackConfig): Record<string, string> {
   const api = `http://${config.host}:${config.apiPort}`;
   return {
     API_URL: api,
     REST_URL: `${api}/rest/v1`,
-    GRAPHQL_URL: `${api}/graphql/v1`,
     FUNCTIONS_URL: `${api}/functions/v1`,
     STORAGE_URL: `${api}/storage/v1`,
     REALTIME_URL: `ws://${config.host}:${config.apiPort}/realtime/v1`,

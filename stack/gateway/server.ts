@@ -91,6 +91,32 @@ const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 /** Starts the gateway on config.apiPort and creates every service. */
+/** The name a service was registered under, for its log lines. */
+function serviceName(service: Service, services: Record<string, Service>): string {
+  return Object.entries(services).find(([, s]) => s === service)?.[0] ?? "gateway";
+}
+
+/**
+ * One line per HTTP request, as a hosted project's API logs show them: method, path, status, time, and
+ * for a refusal the service's own code (PostgREST's `code`, Auth's `error_code`, Storage's `error`), so
+ * a failing call leaves a trace. Long paths are cut; bodies and headers (keys, passwords) never appear.
+ */
+async function logAccess(log: (line: string) => void, method: string, url: string, response: Response, started: number): Promise<void> {
+  const ms = Math.round(performance.now() - started);
+  const path = url.length > 200 ? `${url.slice(0, 200)}…` : url;
+  let code = "";
+  if (response.status >= 400 && (response.headers.get("content-type") ?? "").includes("json")) {
+    try {
+      const body = (await response.clone().json()) as Record<string, unknown>;
+      const found = body.code ?? body.error_code ?? body.error;
+      if (typeof found === "string" || typeof found === "number") code = ` ${found}`;
+    } catch {
+      // not JSON after all: the status says enough
+    }
+  }
+  log(`${method} ${path} ${response.status}${code} ${ms} ms`);
+}
+
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { config } = opts;
   if (!(await isPortFree(config.apiPort, config.host))) throw new PortInUseError(config.apiPort, "The API gateway");
@@ -107,6 +133,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   };
 
   const server = createServer(async (req, res) => {
+    const started = performance.now();
     const aborted = new AbortController();
     res.once("close", () => {
       if (!res.writableFinished) aborted.abort();
@@ -124,6 +151,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       response = json(500, { message: "An unexpected error occurred in the local gateway" });
     }
     withCors(request, response.headers);
+    // The functions service logs its requests itself (with the function's own name and path).
+    const service = route(new URL(request.url).pathname);
+    const name = service ? serviceName(service[1], services) : "gateway";
+    if (name !== "functions") void logAccess(opts.logFor(name), req.method ?? "GET", req.url ?? "/", response, started);
     try {
       await writeResponse(res, response, req.method ?? "GET");
     } catch {

@@ -41,7 +41,6 @@ describe("npm run dev -- --workdir <project> --json", () => {
     expect(dev.status).toMatchObject({
       API_URL: `http://127.0.0.1:${apiPort}`,
       REST_URL: `http://127.0.0.1:${apiPort}/rest/v1`,
-      GRAPHQL_URL: `http://127.0.0.1:${apiPort}/graphql/v1`,
       FUNCTIONS_URL: `http://127.0.0.1:${apiPort}/functions/v1`,
       DB_URL: `postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres`,
       PUBLISHABLE_KEY: expect.stringMatching(/^sb_publishable_/),
@@ -50,6 +49,8 @@ describe("npm run dev -- --workdir <project> --json", () => {
       SERVICE_ROLE_KEY: expect.stringMatching(/^eyJ/),
       JWT_SECRET: "super-secret-jwt-token-with-at-least-32-characters-long",
     });
+    // No GraphQL endpoint is served, so none is printed.
+    expect(dev.status.GRAPHQL_URL).toBeUndefined();
   }, START_TIMEOUT_MS);
 
   it("applied the project's migration and serves its function", async () => {
@@ -86,8 +87,12 @@ describe("npm run dev -- --workdir <project> --json", () => {
     expect((error as DevExitedError).stderr).toMatch(/the data folder .*\.parley is in use by another running stack \(PostgreSQL pid \d+ on port \d+/);
   }, START_TIMEOUT_MS);
 
-  it("logs to stderr, one line per event naming its service", () => {
+  it("logs to stderr, one line per event naming its service, REST refusals with their code", async () => {
+    const refused = await fetch(`${dev.status.REST_URL}/no_such_table?select=id`, { headers: { apikey: dev.status.ANON_KEY! } });
+    expect(refused.status).toBe(404);
+    for (let i = 0; i < 50 && !/GET \/rest\/v1\/no_such_table/.test(dev.logs()); i++) await new Promise((r) => setTimeout(r, 20));
     const logs = dev.logs();
+    expect(logs).toMatch(/ rest +GET \/rest\/v1\/no_such_table\?select=id 404 PGRST205 \d+ ms/);
     expect(logs).toMatch(/ postgres +PostgreSQL listening on 127\.0\.0\.1:\d+/);
     expect(logs).toMatch(/ functions +serving broken, echo, open at http:\/\/127\.0\.0\.1:\d+\/functions\/v1\/<name>/);
     expect(logs).toMatch(/ functions +GET \/open 200/);
