@@ -99,11 +99,14 @@ function serviceName(service: Service, services: Record<string, Service>): strin
 /**
  * One line per HTTP request, as a hosted project's API logs show them: method, path, status, time, and
  * for a refusal the service's own code (PostgREST's `code`, Auth's `error_code`, Storage's `error`), so
- * a failing call leaves a trace. Long paths are cut; bodies and headers (keys, passwords) never appear.
+ * a failing call leaves a trace. Long paths are cut; bodies, headers and keys or tokens in the query
+ * never appear.
  */
 async function logAccess(log: (line: string) => void, method: string, url: string, response: Response, started: number): Promise<void> {
   const ms = Math.round(performance.now() - started);
-  const path = url.length > 200 ? `${url.slice(0, 200)}…` : url;
+  // Keys and tokens some clients put in the query (Realtime's REST broadcast: ?apikey=) never reach a log.
+  const redacted = url.replace(/([?&](?:apikey|access_token|token|refresh_token)=)[^&]*/gi, "$1<redacted>");
+  const path = redacted.length > 200 ? `${redacted.slice(0, 200)}…` : redacted;
   let code = "";
   if (response.status >= 400 && (response.headers.get("content-type") ?? "").includes("json")) {
     try {
@@ -151,10 +154,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       response = json(500, { message: "An unexpected error occurred in the local gateway" });
     }
     withCors(request, response.headers);
-    // The functions service logs its requests itself (with the function's own name and path).
+    // Auth and the functions log their requests themselves (Auth with its own path, functions by name).
     const service = route(new URL(request.url).pathname);
     const name = service ? serviceName(service[1], services) : "gateway";
-    if (name !== "functions") void logAccess(opts.logFor(name), req.method ?? "GET", req.url ?? "/", response, started);
+    if (name !== "functions" && name !== "auth") void logAccess(opts.logFor(name), req.method ?? "GET", req.url ?? "/", response, started);
     try {
       await writeResponse(res, response, req.method ?? "GET");
     } catch {

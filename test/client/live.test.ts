@@ -38,6 +38,12 @@ async function until(check: () => boolean, what: string, ms = 10_000): Promise<v
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A large group's events are read through RLS after each notice: a burst of a dozen reads behind a
+ * busy machine (two suites in parallel, the browser layer after) can take more than the usual 10 s.
+ */
+const LARGE_GROUP_WAIT_MS = 30_000;
+
 /** The topics the user's supabase-js client has channels on. */
 const topicsOf = (u: ParleyUser): string[] => u.client.getChannels().map((c) => c.subTopic).sort();
 
@@ -203,24 +209,24 @@ describe("client SDK: live channels", () => {
     // A burst: five sends in a row are read in a few list_messages calls and delivered once each, in order.
     const sent = await Promise.all(["a", "b", "c", "d", "e"].map((body) => ann.parley.messages.send(group.id, { body })));
     sent.sort((x, y) => x.seq - y.seq);
-    await until(() => userMessages(created).length === 5, "the burst");
+    await until(() => userMessages(created).length === 5, "the burst", LARGE_GROUP_WAIT_MS);
     expect(created.filter((e) => e.message.kind !== "system").map((e) => [e.message.id, e.message.body])).toEqual(sent.map((m) => [m.id, m.body]));
     expect(created.every((e) => e.inbox === null)).toBe(true);
-    await until(() => userMessages(inboxSeen).length === 5, "the inbox's copy");
+    await until(() => userMessages(inboxSeen).length === 5, "the inbox's copy", LARGE_GROUP_WAIT_MS);
 
     await ann.parley.messages.edit(sent[0]!.id, "a, edited");
     await ann.parley.messages.remove(sent[1]!.id);
     await cat.parley.messages.markRead(group.id);
     await ann.parley.groups.setRole(group.id, cat.id, "admin");
     // Membership notices of one burst are read together and report the net change: wait for this one.
-    await until(() => roles.length === 1, "the role change");
+    await until(() => roles.length === 1, "the role change", LARGE_GROUP_WAIT_MS);
     await ann.parley.groups.removeMember(group.id, cat.id);
     const dan = await newParleyUser();
     await acquaint(ann, [dan]);
     await ann.parley.groups.addMembers(group.id, [dan.id]);
     await ann.parley.groups.update(group.id, { title: "Crowd, renamed" });
     expect((await updated.promise).conversation).toMatchObject({ id: group.id, title: "Crowd, renamed" });
-    await until(() => added.length > 0 && gone.length > 0 && changed.length >= 2 && reads.some((r) => r.user_id === cat.id), "the other events");
+    await until(() => added.length > 0 && gone.length > 0 && changed.length >= 2 && reads.some((r) => r.user_id === cat.id), "the other events", LARGE_GROUP_WAIT_MS);
     expect(changed.map((e) => [e.message.id, e.message.body, e.message.deleted_at !== null])).toEqual([
       [sent[0]!.id, "a, edited", false],
       [sent[1]!.id, null, true],
@@ -229,7 +235,7 @@ describe("client SDK: live channels", () => {
     expect(roles).toEqual([expect.objectContaining({ user_id: cat.id, role: "admin", previous_role: "member" })]);
     expect(gone).toEqual([expect.objectContaining({ user_ids: [cat.id], member_count: INBOX_FANOUT_MAX + 1 })]);
     expect(added).toEqual([expect.objectContaining({ members: [expect.objectContaining({ user_id: dan.id, role: "member" })], member_count: INBOX_FANOUT_MAX + 2 })]);
-  });
+  }, 60_000);
 
   it("follows a group across the fan-out bound: one delivery per message before, during and after the switch", async () => {
     const [ann, bob, cat] = await Promise.all([newParleyUser(), newParleyUser(), newParleyUser()]);

@@ -93,6 +93,11 @@ describe("npm run dev -- --workdir <project> --json", () => {
     for (let i = 0; i < 50 && !/GET \/rest\/v1\/no_such_table/.test(dev.logs()); i++) await new Promise((r) => setTimeout(r, 20));
     const logs = dev.logs();
     expect(logs).toMatch(/ rest +GET \/rest\/v1\/no_such_table\?select=id 404 PGRST205 \d+ ms/);
+    // A key in the query string (Realtime's REST broadcast takes ?apikey=) is not written down.
+    await fetch(`${dev.status.API_URL}/rest/v1/no_such_table?apikey=${dev.status.ANON_KEY}`);
+    for (let i = 0; i < 50 && !/apikey=<redacted>/.test(dev.logs()); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(dev.logs()).toContain("/rest/v1/no_such_table?apikey=<redacted>");
+    expect(dev.logs()).not.toContain(dev.status.ANON_KEY!);
     expect(logs).toMatch(/ postgres +PostgreSQL listening on 127\.0\.0\.1:\d+/);
     expect(logs).toMatch(/ functions +serving broken, echo, open at http:\/\/127\.0\.0\.1:\d+\/functions\/v1\/<name>/);
     expect(logs).toMatch(/ functions +GET \/open 200/);
