@@ -57,6 +57,7 @@ create table parley.conversation_members (
   role text not null default 'member',
   joined_at timestamptz not null default now(),
   last_read_seq bigint not null default 0,
+  last_delivered_seq bigint not null default 0,
   muted_until timestamptz,
   hidden_at timestamptz,
   last_activity_at timestamptz not null default now(),
@@ -67,12 +68,14 @@ create table parley.conversation_members (
   read_only_until timestamptz,
   primary key (conversation_id, user_id),
   constraint conversation_members_role_check check (role in ('owner', 'admin', 'member')),
-  constraint conversation_members_last_read_seq_check check (last_read_seq >= 0)
+  constraint conversation_members_last_read_seq_check check (last_read_seq >= 0),
+  constraint conversation_members_last_delivered_seq_check check (last_delivered_seq >= 0)
 )
 -- Room on each page for the new versions of its member rows, so the per-message updates stay HOT.
 with (fillfactor = 80);
 comment on table parley.conversation_members is 'Who is in a conversation, their role, read cursor and inbox settings.';
 comment on column parley.conversation_members.last_read_seq is 'The member''s read cursor: the highest seq they have read (see mark_read).';
+comment on column parley.conversation_members.last_delivered_seq is 'The member''s delivered cursor: the highest seq one of their devices received (mark_delivered; mark_read moves it too). Read by co-members through list_receipts.';
 comment on column parley.conversation_members.muted_until is 'Notifications muted until this time (null: not muted). Set by the member.';
 comment on column parley.conversation_members.hidden_at is 'Hidden from the member''s inbox since this time; a new message unhides it. Set by the member.';
 comment on column parley.conversation_members.last_activity_at is 'Inbox order key: when the conversation last had activity, copied to every member so the inbox reads one index.';
@@ -83,7 +86,14 @@ comment on column parley.conversation_members.last_activity_second is
   'last_activity_at truncated to the second: the inbox index key, so that sends within the same second update members in place (HOT).';
 alter table parley.conversation_members enable row level security;
 revoke all on table parley.conversation_members from public, anon, authenticated;
-grant select on table parley.conversation_members to authenticated;
+-- Co-members see who is in the conversation, with which role, since when, whether a moderator muted
+-- them, and the conversation's activity time (the same on every member's row); nothing of a member's
+-- own state: read and delivered cursors (a member may hide read receipts, receipts.sql), mute, hide,
+-- unread mentions, when they last sent. A member reads their own through list_conversations and
+-- membership_updated, and others' cursors through list_receipts, which applies each member's
+-- read-receipt setting. Rows are still filtered by the policy below.
+grant select (conversation_id, user_id, role, joined_at, read_only_until, last_activity_at)
+  on table parley.conversation_members to authenticated;
 grant update (muted_until, hidden_at) on table parley.conversation_members to authenticated;
 grant all on table parley.conversation_members to service_role;
 
@@ -271,6 +281,8 @@ begin
   -- Mentions at or below the new cursor are read: the count keeps only those above it.
   update parley.conversation_members m
      set last_read_seq = greatest(m.last_read_seq, coalesce(mark_read.seq, v_last)),
+         -- What a device read, it received.
+         last_delivered_seq = greatest(m.last_delivered_seq, m.last_read_seq, coalesce(mark_read.seq, v_last)),
          mention_count = case when m.mention_count = 0 then 0 else
            (select count(*) from parley.message_mentions x
              where x.user_id = v_user_id and x.conversation_id = mark_read.conversation_id
@@ -292,7 +304,7 @@ set search_path = ''
 as $$
   select parley_internal.mark_read(mark_read.conversation_id, mark_read.seq);
 $$;
-comment on function parley.mark_read(uuid, bigint) is 'Mark a conversation read up to seq (default: its last message). Returns your read cursor; it never moves back.';
+comment on function parley.mark_read(uuid, bigint) is 'Mark a conversation read up to seq (default: its last message); it is delivered up to there too. Returns your read cursor; it never moves back.';
 revoke execute on function parley.mark_read(uuid, bigint) from public, anon;
 grant execute on function parley.mark_read(uuid, bigint) to authenticated, service_role;
 

@@ -531,12 +531,14 @@ begin
       using errcode = 'PT404', hint = 'conversation_not_found';
   end if;
   return query
-    select m.user_id, m.role, m.joined_at, m.last_read_seq, p.username, p.display_name, p.avatar_url, p.last_seen_at
+    -- Read cursors come from list_receipts, which applies each member's read-receipt setting.
+    select m.user_id, m.role, m.joined_at, r.last_read_seq, p.username, p.display_name, p.avatar_url, p.last_seen_at
       from parley.conversation_members m join parley.profiles p on p.id = m.user_id
+      left join parley_internal.list_receipts(list_members.conversation_id) r on r.user_id = m.user_id
      where m.conversation_id = list_members.conversation_id
      order by (m.role = 'owner') desc, (m.role = 'admin') desc, m.joined_at, m.user_id;
 end;
 $$;
-comment on function parley.list_members(uuid) is 'Members of a conversation you belong to, owner first, with their profiles.';
+comment on function parley.list_members(uuid) is 'Members of a conversation you belong to, owner first, with their profiles and read cursors (null for a member who hides read receipts).';
 revoke execute on function parley.list_members(uuid) from public, anon;
 grant execute on function parley.list_members(uuid) to authenticated, service_role;

@@ -3,12 +3,12 @@
 -- members the writing transaction sees (docs/realtime-events.md):
 --   conversation events  message_created / message_edited / message_deleted (the row, and the inbox
 --                        summary with the reader's unread_count), members_added, members_removed,
---                        member_role_changed, member_read, conversation_updated: one row per member on
+--                        member_role_changed, member_read, member_delivered (direct only), conversation_updated: one row per member on
 --                        user:<id> for conversations of at most inbox_fanout_max members; above it, one
 --                        content-free notice (ids and seq) on conversation:<id>:events, and the client
 --                        reads the rows through RLS.
 --   user:<id> only       conversation_added, conversation_removed (left / removed / deleted),
---                        membership_updated (your role, read cursor, mute or hide changed: all your devices),
+--                        membership_updated (your role, read or delivered cursor, mute or hide changed: all your devices),
 --                        conversation_fanout_changed (the group crossed inbox_fanout_max)
 -- A member viewing a conversation receives each event once. A removed member hears nothing more: the
 -- fan-out is decided per write. conversation:<id> carries client signals only (typing, presence).
@@ -384,8 +384,9 @@ comment on function parley_internal.broadcast_members_removed() is 'Trigger (per
 revoke execute on function parley_internal.broadcast_members_removed() from public, anon, authenticated, service_role;
 
 -- A member row changed outside a send: role (member_role_changed), read cursor (member_read, the read
--- receipt) to every member; and membership_updated to that member's own inbox so their
--- other devices update role, unread count, mute and hide.
+-- receipt, unless the member hides read receipts) to every member, delivered cursor (member_delivered)
+-- in a direct conversation (receipts.sql says why not in groups); and membership_updated to that
+-- member's own inbox so their other devices update role, cursors, unread count, mute and hide.
 create or replace function parley_internal.broadcast_member_updated()
 returns trigger
 language plpgsql
@@ -394,32 +395,46 @@ set search_path = ''
 as $$
 declare
   v_last_seq bigint;
+  v_kind text;
   v_message_id uuid;
+  v_delivered bigint := greatest(new.last_delivered_seq, new.last_read_seq);
+  v_read_shared boolean := false;
 begin
+  select c.last_seq, c.kind into v_last_seq, v_kind from parley.conversations c where c.id = new.conversation_id;
   if new.role is distinct from old.role then
     perform parley_internal.send_conversation_event(new.conversation_id, 'member_role_changed',
       jsonb_build_object('conversation_id', new.conversation_id, 'user_id', new.user_id, 'role', new.role,
                          'previous_role', old.role),
       jsonb_build_object('user_id', new.user_id));
   end if;
-  if new.last_read_seq is distinct from old.last_read_seq then
+  if new.last_read_seq is distinct from old.last_read_seq and not parley_internal.hides_read_receipts(new.user_id) then
+    v_read_shared := true;
     select x.id into v_message_id from parley.messages x
      where x.conversation_id = new.conversation_id and x.seq = new.last_read_seq;
     perform parley_internal.send_conversation_event(new.conversation_id, 'member_read',
       jsonb_build_object('conversation_id', new.conversation_id, 'user_id', new.user_id,
-                         'last_read_seq', new.last_read_seq, 'message_id', v_message_id, 'read_at', now()),
+                         'last_read_seq', new.last_read_seq, 'last_delivered_seq', v_delivered,
+                         'message_id', v_message_id, 'read_at', now()),
       jsonb_build_object('user_id', new.user_id, 'last_read_seq', new.last_read_seq));
   end if;
-  select c.last_seq into v_last_seq from parley.conversations c where c.id = new.conversation_id;
+  -- A shared member_read already says how far it was delivered.
+  if not v_read_shared and v_kind = 'direct'
+     and v_delivered is distinct from greatest(old.last_delivered_seq, old.last_read_seq) then
+    perform parley_internal.send_conversation_event(new.conversation_id, 'member_delivered',
+      jsonb_build_object('conversation_id', new.conversation_id, 'user_id', new.user_id,
+                         'last_delivered_seq', v_delivered, 'delivered_at', now()),
+      jsonb_build_object('user_id', new.user_id, 'last_delivered_seq', v_delivered));
+  end if;
   perform realtime.send(
     jsonb_build_object('conversation_id', new.conversation_id, 'role', new.role, 'last_read_seq', new.last_read_seq,
+                       'last_delivered_seq', v_delivered,
                        'unread_count', greatest(coalesce(v_last_seq, 0) - new.last_read_seq, 0),
                        'muted_until', new.muted_until, 'hidden_at', new.hidden_at),
     'membership_updated', 'user:' || new.user_id, true);
   return null;
 end;
 $$;
-comment on function parley_internal.broadcast_member_updated() is 'Trigger: member_role_changed / member_read to the members and membership_updated on the member''s own user:<id>.';
+comment on function parley_internal.broadcast_member_updated() is 'Trigger: member_role_changed / member_read (unless hidden) to the members, member_delivered in direct conversations, and membership_updated on the member''s own user:<id>.';
 revoke execute on function parley_internal.broadcast_member_updated() from public, anon, authenticated, service_role;
 
 -- conversation_updated when what members see of a conversation changes (not last_seq: that is a message).
@@ -453,12 +468,13 @@ create trigger conversation_members_broadcast_removed
   referencing old table as removed
   for each statement execute function parley_internal.broadcast_members_removed();
 
--- Role, read cursor, mute and hide changes; not the inbox bookkeeping every send does (last_activity_at moves).
+-- Role, read and delivered cursors, mute and hide changes; not the inbox bookkeeping every send does (last_activity_at moves).
 create trigger conversation_members_broadcast_updated
   after update on parley.conversation_members
   for each row
   when (old.last_activity_at is not distinct from new.last_activity_at
         and (old.role is distinct from new.role or old.last_read_seq is distinct from new.last_read_seq
+             or old.last_delivered_seq is distinct from new.last_delivered_seq
              or old.muted_until is distinct from new.muted_until or old.hidden_at is distinct from new.hidden_at))
   execute function parley_internal.broadcast_member_updated();
 

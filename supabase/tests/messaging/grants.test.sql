@@ -1,6 +1,6 @@
 -- Grant surface and RLS: RLS on for every table in parley, the exact table and RPC privileges of each API role.
 begin;
-select plan(16);
+select plan(17);
 
 select is(array(select c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
                  where n.nspname = 'parley' and c.relkind in ('r', 'p') and not c.relrowsecurity), '{}'::text[],
@@ -30,8 +30,12 @@ select is(array(select t || ':' || p from unnest(array['profiles', 'conversation
   'GRANT-06 anon holds no privilege on any messaging table');
 select is(array(select t || ':' || p from unnest(array['profiles', 'conversations', 'conversation_members', 'messages']) t,
                   unnest(array['select', 'insert', 'update', 'delete', 'truncate', 'references', 'trigger']) p
-                 where has_table_privilege('authenticated', 'parley.' || t, p) order by 1), array['conversation_members:select', 'conversations:select', 'messages:select', 'profiles:select'],
-  'GRANT-07 authenticated holds only select on the messaging tables (table level)');
+                 where has_table_privilege('authenticated', 'parley.' || t, p) order by 1), array['conversations:select', 'messages:select', 'profiles:select'],
+  'GRANT-07 authenticated holds only select on the messaging tables (table level; conversation_members by column)');
+select is(array(select column_name::text from information_schema.column_privileges
+                 where table_schema = 'parley' and table_name = 'conversation_members' and grantee = 'authenticated' and privilege_type = 'SELECT' order by 1),
+  array['conversation_id', 'joined_at', 'last_activity_at', 'read_only_until', 'role', 'user_id'],
+  'GRANT-07b co-members read who is in a conversation, not each other''s cursors, mute, hide or mentions');
 select is(array(select column_name::text from information_schema.column_privileges
                  where table_schema = 'parley' and table_name = 'profiles' and grantee = 'authenticated' and privilege_type = 'UPDATE' order by 1),
   array['avatar_url', 'display_name', 'last_seen_at', 'username'], 'GRANT-08 authenticated updates only these profile columns');

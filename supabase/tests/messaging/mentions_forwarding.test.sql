@@ -14,7 +14,8 @@ select tests.create_user('ca000000-0000-0000-0000-000000000004', 'ca_dan');
 create temp table ids (name text primary key, id uuid, seq bigint);
 grant all on ids to authenticated;
 
-create function pg_temp.mentions_of(p_user uuid, p_conversation uuid) returns integer language sql as $f$
+-- Definer: reads a member's private count whoever the test is signed in as.
+create function pg_temp.mentions_of(p_user uuid, p_conversation uuid) returns integer language sql security definer as $f$
   select mention_count from parley.conversation_members where user_id = p_user and conversation_id = p_conversation;
 $f$;
 

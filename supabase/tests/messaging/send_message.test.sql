@@ -33,11 +33,11 @@ select is((select last_seq from parley.conversations where id = 'b4c00000-0000-0
   'SEND-04 conversations.last_seq follows the newest message');
 select isnt((select last_message_at from parley.conversations where id = 'b4c00000-0000-0000-0000-000000000001'), null,
   'SEND-05 conversations.last_message_at is set');
-select is((select last_read_seq from parley.conversation_members where conversation_id = 'b4c00000-0000-0000-0000-000000000001'
-           and user_id = 'b4000000-0000-0000-0000-000000000003'), 2::bigint,
+select is((select last_read_seq from parley.list_receipts('b4c00000-0000-0000-0000-000000000001')
+           where user_id = 'b4000000-0000-0000-0000-000000000003'), 2::bigint,
   'SEND-06 the sender''s read cursor moves to their own message (own messages are never unread)');
-select is((select last_read_seq from parley.conversation_members where conversation_id = 'b4c00000-0000-0000-0000-000000000001'
-           and user_id = 'b4000000-0000-0000-0000-000000000001'), 0::bigint,
+select is((select last_read_seq from parley.list_receipts('b4c00000-0000-0000-0000-000000000001')
+           where user_id = 'b4000000-0000-0000-0000-000000000001'), 0::bigint,
   'SEND-07 other members'' cursors stay, so they have unread messages');
 
 -- Replies

@@ -70,11 +70,11 @@ select is(pg_temp.summary(), array['member_read user:01', 'member_read user:02',
   'RT-MEM-04 mark_read: member_read once to every member, membership_updated to the reader''s own inbox, nothing else');
 select is((select array_agg(distinct payload - 'id' - 'read_at') from taken where event = 'member_read'),
   array[jsonb_build_object('conversation_id', pg_temp.g(), 'user_id', 'e3000000-0000-0000-0000-000000000002', 'last_read_seq', 1,
-    'message_id', (select id from parley.messages where conversation_id = pg_temp.g() and seq = 1))],
+    'last_delivered_seq', 1, 'message_id', (select id from parley.messages where conversation_id = pg_temp.g() and seq = 1))],
   'RT-MEM-05 member_read (the same receipt in every copy) says who read up to which seq and message');
 select is(pg_temp.ev('user:e3000000-0000-0000-0000-000000000002', 'membership_updated'),
-  jsonb_build_object('conversation_id', pg_temp.g(), 'role', 'member', 'last_read_seq', 1, 'unread_count', 0,
-    'muted_until', null, 'hidden_at', null),
+  jsonb_build_object('conversation_id', pg_temp.g(), 'role', 'member', 'last_read_seq', 1, 'last_delivered_seq', 1,
+    'unread_count', 0, 'muted_until', null, 'hidden_at', null),
   'RT-MEM-06 membership_updated gives the reader''s other devices the new cursor and unread count');
 select tests.authenticate_as('e3000000-0000-0000-0000-000000000002');
 select parley.mark_read(pg_temp.g());
