@@ -160,6 +160,7 @@ export type Database = {
           "joined_at": string;
           "last_activity_at": string;
           "last_activity_second": string;
+          "last_delivered_seq": number;
           "last_read_seq": number;
           "last_sent_at": string | null;
           "mention_count": number;
@@ -175,6 +176,7 @@ export type Database = {
           "joined_at"?: string;
           "last_activity_at"?: string;
           "last_activity_second"?: never;
+          "last_delivered_seq"?: number;
           "last_read_seq"?: number;
           "last_sent_at"?: string | null;
           "mention_count"?: number;
@@ -189,6 +191,7 @@ export type Database = {
           "joined_at"?: string;
           "last_activity_at"?: string;
           "last_activity_second"?: never;
+          "last_delivered_seq"?: number;
           "last_read_seq"?: number;
           "last_sent_at"?: string | null;
           "mention_count"?: number;
@@ -980,6 +983,22 @@ export type Database = {
         };
         Relationships: [];
       };
+      "user_settings": {
+        Row: {
+          "hide_read_receipts": boolean;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "hide_read_receipts"?: boolean;
+          "user_id": string;
+        };
+        Update: {
+          "hide_read_receipts"?: boolean;
+          "user_id"?: string;
+        };
+        Relationships: [];
+      };
     };
     Views: {
       [_ in never]: never;
@@ -1017,6 +1036,7 @@ export type Database = {
           "joined_at": string;
           "last_activity_at": string;
           "last_activity_second": string;
+          "last_delivered_seq": number;
           "last_read_seq": number;
           "last_sent_at": string | null;
           "mention_count": number;
@@ -1040,6 +1060,7 @@ export type Database = {
           "joined_at": string;
           "last_activity_at": string;
           "last_activity_second": string;
+          "last_delivered_seq": number;
           "last_read_seq": number;
           "last_sent_at": string | null;
           "mention_count": number;
@@ -1627,6 +1648,14 @@ export type Database = {
         Args: Record<PropertyKey, never>;
         Returns: string[];
       };
+      "list_receipts": {
+        Args: { "conversation_id": string };
+        Returns: {
+          "last_delivered_seq": number;
+          "last_read_seq": number;
+          "user_id": string;
+        }[];
+      };
       "list_thread": {
         Args: {
           "after_seq"?: number;
@@ -1662,9 +1691,24 @@ export type Database = {
           isSetofReturn: true;
         };
       };
+      "mark_delivered": {
+        Args: { "conversation_id": string; "seq"?: number };
+        Returns: number;
+      };
       "mark_read": {
         Args: { "conversation_id": string; "seq"?: number };
         Returns: number;
+      };
+      "message_receipts": {
+        Args: { "message_id": string };
+        Returns: {
+          "conversation_id": string;
+          "delivered_count": number;
+          "read_count": number;
+          "recipient_count": number;
+          "seq": number;
+          "status": string;
+        }[];
       };
       "mute_member": {
         Args: { "group_id": string; "until": string; "user_id": string };
@@ -1674,6 +1718,7 @@ export type Database = {
           "joined_at": string;
           "last_activity_at": string;
           "last_activity_second": string;
+          "last_delivered_seq": number;
           "last_read_seq": number;
           "last_sent_at": string | null;
           "mention_count": number;
@@ -1967,6 +2012,7 @@ export type Database = {
           "joined_at": string;
           "last_activity_at": string;
           "last_activity_second": string;
+          "last_delivered_seq": number;
           "last_read_seq": number;
           "last_sent_at": string | null;
           "mention_count": number;

@@ -62,12 +62,27 @@ export interface MemberRoleChangedEvent extends EventBase {
   role: MemberRole;
   previous_role: MemberRole;
 }
-/** A read receipt: `user_id` has read up to `last_read_seq` (`message_id` and `read_at` are null above the fan-out bound). */
+/**
+ * A read receipt: `user_id` has read up to `last_read_seq`, and so received at least that far
+ * (`message_id` and `read_at` are null above the fan-out bound). Not sent for a member who hides read
+ * receipts (`receipts.hideReadReceipts`).
+ */
 export interface MemberReadEvent extends EventBase {
   user_id: string;
   last_read_seq: number;
+  last_delivered_seq: number;
   message_id: string | null;
   read_at: string | null;
+}
+/**
+ * A delivery receipt, in direct conversations only: a device of `user_id` received up to
+ * `last_delivered_seq`. Groups read their counts with `receipts.forMessage` (an event per member per
+ * message would cost n² rows).
+ */
+export interface MemberDeliveredEvent extends EventBase {
+  user_id: string;
+  last_delivered_seq: number;
+  delivered_at: string;
 }
 export interface ConversationUpdatedEvent extends EventBase {
   conversation: { id: string; kind: ConversationKind; title: string | null; description: string | null; avatar_url: string | null; updated_at: string };
@@ -90,6 +105,7 @@ export interface ConversationRemovedEvent extends EventBase {
 export interface MembershipUpdatedEvent extends EventBase {
   role: MemberRole;
   last_read_seq: number;
+  last_delivered_seq: number;
   unread_count: number;
   muted_until: string | null;
   hidden_at: string | null;
@@ -188,6 +204,7 @@ export interface ConversationEvents {
   members_removed: MembersRemovedEvent;
   member_role_changed: MemberRoleChangedEvent;
   member_read: MemberReadEvent;
+  member_delivered: MemberDeliveredEvent;
   conversation_updated: ConversationUpdatedEvent;
   reaction_added: ReactionEvent;
   reaction_removed: ReactionEvent;

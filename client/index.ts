@@ -6,10 +6,11 @@ import { conversationsApi } from "./conversations.ts";
 import { ParleyError } from "./errors.ts";
 import { groupsApi } from "./groups.ts";
 import { invitesApi } from "./invites.ts";
-import { liveApi } from "./live.ts";
+import { liveApi, type LiveOptions } from "./live.ts";
 import { messagesApi } from "./messages.ts";
 import { profilesApi } from "./profiles.ts";
 import { pinsApi, reactionsApi } from "./reactions.ts";
+import { receiptsApi } from "./receipts.ts";
 import { safetyApi } from "./safety.ts";
 import { searchApi } from "./search.ts";
 
@@ -27,8 +28,12 @@ export type { CallHistoryOptions, CallEndResponse, CallTokenResponse } from "./c
 export type { UploadInput } from "./attachments.ts";
 export type { ProfileChanges } from "./profiles.ts";
 export type * from "./events.ts";
+export { receiptStatus } from "./receipts.ts";
+export type { LiveOptions } from "./live.ts";
 export type { LiveChannel, LiveSubscription, InboxChannel, ConversationChannel, CallChannel, ConversationHandlers } from "./live.ts";
-export { TYPING_THROTTLE_MS } from "./live.ts";
+export { TYPING_THROTTLE_MS, DELIVERY_BATCH_MS } from "./live.ts";
+
+export type ParleyOptions = LiveOptions;
 
 /**
  * Parley on a signed-in supabase-js client. Its tables and RPCs are addressed in schema `parley`
@@ -37,12 +42,12 @@ export { TYPING_THROTTLE_MS } from "./live.ts";
  * @example
  * const supabase = createClient<Database>(url, anonKey); // or untyped, or with { db: { schema: "parley" } }
  * await supabase.auth.signInWithPassword({ email, password });
- * const parley = createParley(supabase);
+ * const parley = createParley(supabase); // { deliveryReceipts: false }: the live inbox does not acknowledge arrivals
  * await parley.messages.sendDirect(bobId, { body: "Hello!" });
  * // Parley's tables directly: parley.db (= supabase.schema("parley")), typed.
  * await parley.db.from("messages").select("*").eq("conversation_id", id);
  */
-export function createParley<Client extends ParleyClient>(supabase: Client) {
+export function createParley<Client extends ParleyClient>(supabase: Client, options: ParleyOptions = {}) {
   const db = parleySchema(supabase);
   const currentUserId = async (): Promise<string> => {
     const { data } = await supabase.auth.getSession();
@@ -67,7 +72,9 @@ export function createParley<Client extends ParleyClient>(supabase: Client) {
     calls,
     attachments: attachmentsApi(supabase, messages),
     profiles: profilesApi(db, currentUserId),
-    live: liveApi(supabase, db, currentUserId),
+    live: liveApi(supabase, db, currentUserId, options),
+    /** Delivery and read receipts, and whether I share mine. */
+    receipts: receiptsApi(db, currentUserId),
     /** Blocking, group invitations, reports. */
     safety: safetyApi(db),
   };

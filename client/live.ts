@@ -27,6 +27,9 @@ import type {
 } from "./events.ts";
 import type { MemberRole, Message } from "./types.ts";
 
+/** How long the SDK gathers arriving messages before acknowledging them with `mark_delivered`. */
+export const DELIVERY_BATCH_MS = 250;
+
 /** Minimum gap between two `typing: true` broadcasts of one client (Realtime rate-limits clients). */
 export const TYPING_THROTTLE_MS = 3000;
 
@@ -248,6 +251,7 @@ const CONVERSATION_EVENTS = new Set([
   "members_removed",
   "member_role_changed",
   "member_read",
+  "member_delivered",
   "conversation_updated",
   "reaction_added",
   "reaction_removed",
@@ -284,6 +288,11 @@ class Hub {
   private readonly feeds = new Map<string, Feed>();
   /** The highest message seq delivered per conversation: a message reaches each subscription once. */
   readonly cursors = new Map<string, number>();
+  /** Whether messages others send are acknowledged with `mark_delivered` as they arrive (delivery receipts). */
+  deliveryReceipts = true;
+  /** Delivery receipts not yet sent: the highest seq received per conversation, flushed together. */
+  private readonly undelivered = new Map<string, number>();
+  private deliveryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly supabase: ParleyClient,
@@ -377,17 +386,39 @@ class Hub {
 
   /** Hands a conversation event to the inbox and that conversation's subscriptions (a message once). */
   deliver(conversationId: string, event: string, payload: Row): void {
+    const message = event === "message_created" ? record(payload.message) : undefined;
     // The cursor follows the conversation's timeline; a reply kept in its thread is delivered as it comes.
-    if (event === "message_created" && record(payload.message)?.shown_in_conversation !== false) {
-      const seq = num(record(payload.message)?.seq);
+    if (message && message.shown_in_conversation !== false) {
+      const seq = num(message.seq);
       if (seq !== undefined) {
         const cursor = this.cursors.get(conversationId);
         if (cursor !== undefined && seq <= cursor) return;
         this.cursors.set(conversationId, seq);
       }
     }
+    if (message && message.sender_id !== this.me) this.received(conversationId, num(message.seq));
     for (const sink of [...this.inboxSinks]) sink(event, payload);
     for (const sink of [...(this.conversationSinks.get(conversationId) ?? [])]) sink(event, payload);
+  }
+
+  /**
+   * A message from someone else reached this client: acknowledge it with `mark_delivered`. Arrivals
+   * within DELIVERY_BATCH_MS go as one call per conversation (its highest seq); the call is idempotent
+   * and never moves a cursor back, so a lost or repeated one costs nothing.
+   */
+  private received(conversationId: string, seq: number | undefined): void {
+    if (!this.deliveryReceipts || seq === undefined) return;
+    this.undelivered.set(conversationId, Math.max(seq, this.undelivered.get(conversationId) ?? 0));
+    if (this.deliveryTimer !== undefined) return;
+    this.deliveryTimer = setTimeout(() => {
+      this.deliveryTimer = undefined;
+      const batch = [...this.undelivered];
+      this.undelivered.clear();
+      for (const [id, upTo] of batch) {
+        // Not a member any more, or offline: the next message (or mark_read) delivers it anyway.
+        void Promise.resolve(this.db.rpc("mark_delivered", { conversation_id: id, seq: upTo })).catch(() => undefined);
+      }
+    }, DELIVERY_BATCH_MS);
   }
 
   /** Opens the feeds of the large groups someone follows (every one for an inbox) and closes the rest. */
@@ -523,7 +554,9 @@ class Feed {
       case "member_read": {
         const userId = str(n.user_id);
         const seq = num(n.last_read_seq);
-        if (userId && seq !== undefined) this.reads.set(userId, { id, conversation_id: this.conversationId, user_id: userId, last_read_seq: seq, message_id: null, read_at: null });
+        const delivered = num(n.last_delivered_seq) ?? seq;
+        if (userId && seq !== undefined)
+          this.reads.set(userId, { id, conversation_id: this.conversationId, user_id: userId, last_read_seq: seq, last_delivered_seq: delivered, message_id: null, read_at: null });
         break;
       }
       case "members_added":
@@ -666,8 +699,20 @@ const typingOf = (payload: unknown): TypingEvent | undefined => {
   return p && typeof p.user_id === "string" && typeof p.typing === "boolean" ? { user_id: p.user_id, typing: p.typing } : undefined;
 };
 
-export function liveApi(supabase: ParleyClient, db: ParleyRest, currentUserId: () => Promise<string>) {
-  const hub = async () => hubFor(supabase, db, await currentUserId());
+export interface LiveOptions {
+  /**
+   * Acknowledge messages from others as they arrive (`mark_delivered`), so senders see them delivered
+   * (default true). Applies to every Parley made on the same supabase-js client and user.
+   */
+  deliveryReceipts?: boolean;
+}
+
+export function liveApi(supabase: ParleyClient, db: ParleyRest, currentUserId: () => Promise<string>, options: LiveOptions = {}) {
+  const hub = async () => {
+    const h = hubFor(supabase, db, await currentUserId());
+    h.deliveryReceipts = options.deliveryReceipts ?? true;
+    return h;
+  };
 
   return {
     /** The channels a live inbox keeps open: `user:<me>` and `conversation:<id>:events` for each group above the fan-out bound. */
@@ -677,12 +722,14 @@ export function liveApi(supabase: ParleyClient, db: ParleyRest, currentUserId: (
 
     /**
      * My inbox: every database event of every conversation I belong to (`message_created` with the
-     * full row and my inbox summary, edits, deletes, members, roles, read receipts, renames), plus
+     * full row and my inbox summary, edits, deletes, members, roles, read and delivery receipts, renames), plus
      * `conversation_added` / `conversation_removed`, `membership_updated` (my other devices),
      * `conversation_fanout_changed` and my calls (`call_incoming` with `ring_expires_at`, `call_state`,
      * `call_ended`). Listens on `user:<me>` and on the events topic of each group above the fan-out
      * bound (those events carry `inbox: null`). Every event here comes from the database on a topic no
      * client can send on. After a reconnect, catch up with `messages.catchUp` / `conversations.inbox`.
+     * Messages from others that arrive here are acknowledged with `mark_delivered` (delivery receipts;
+     * `createParley(supabase, { deliveryReceipts: false })` turns that off).
      * @example
      * const inbox = await parley.live.inbox({ message_created: (e) => bump(e.conversation_id, e.inbox) });
      * const off = inbox.on("call_incoming", (e) => ring(e.call, e.ring_expires_at));

@@ -64,6 +64,12 @@ export type JoinRequest = Tables["group_join_requests"]["Row"];
 export type ProfileMatch = Fns["search_profiles"]["Returns"][number];
 export type Call = Omit<Tables["calls"]["Row"], "kind" | "media" | "status"> & { kind: ConversationKind; media: CallMedia; status: CallStatus };
 export type MemberProfile = Omit<Fns["list_members"]["Returns"][number], "role"> & { role: MemberRole };
+/** A member's cursors: delivered up to `last_delivered_seq`, read up to `last_read_seq` (null: they hide read receipts). */
+export type Receipt = Omit<Fns["list_receipts"]["Returns"][number], "last_read_seq"> & { last_read_seq: number | null };
+/** A message's ticks: sent, delivered (to every recipient), read (by every recipient). */
+export type ReceiptStatus = "sent" | "delivered" | "read";
+/** How many of a message's recipients (the members but its sender) it reached and who read it. */
+export type MessageReceipts = Omit<Fns["message_receipts"]["Returns"][number], "status"> & { status: ReceiptStatus };
 
 /** The other person of a direct conversation, as the inbox shows them. */
 export interface InboxUser {

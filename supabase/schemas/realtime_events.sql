@@ -415,7 +415,7 @@ begin
       jsonb_build_object('conversation_id', new.conversation_id, 'user_id', new.user_id,
                          'last_read_seq', new.last_read_seq, 'last_delivered_seq', v_delivered,
                          'message_id', v_message_id, 'read_at', now()),
-      jsonb_build_object('user_id', new.user_id, 'last_read_seq', new.last_read_seq));
+      jsonb_build_object('user_id', new.user_id, 'last_read_seq', new.last_read_seq, 'last_delivered_seq', v_delivered));
   end if;
   -- A shared member_read already says how far it was delivered.
   if not v_read_shared and v_kind = 'direct'

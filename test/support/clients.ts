@@ -53,3 +53,12 @@ export async function newUser(opts: { username?: string; displayName?: string } 
   await client.realtime.setAuth(data.session.access_token);
   return { id: data.user.id, email, password, username, client, accessToken: data.session.access_token };
 }
+
+/** Another device of an existing user: a new client signed in with their password. */
+export async function anotherDevice(user: Pick<TestUser, "email" | "password">): Promise<SupabaseClient> {
+  const client = makeClient();
+  const { data, error } = await client.auth.signInWithPassword({ email: user.email, password: user.password });
+  if (error || !data.session) throw new Error(`anotherDevice: sign-in failed: ${error?.message ?? "no session returned"}`);
+  await client.realtime.setAuth(data.session.access_token);
+  return client;
+}

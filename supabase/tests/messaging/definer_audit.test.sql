@@ -51,7 +51,10 @@ insert into expected_definers values
   ('parley_internal.create_invite_link(uuid,integer,integer,boolean)', true),
   ('parley_internal.revoke_invite_link(uuid)', true),
   ('parley_internal.join_by_invite(text)', true),
-  ('parley_internal.answer_join_request(uuid,uuid,boolean)', true);
+  ('parley_internal.answer_join_request(uuid,uuid,boolean)', true),
+  ('parley_internal.mark_delivered(uuid,bigint)', true),
+  ('parley_internal.list_receipts(uuid)', true),
+  ('parley_internal.message_receipts(uuid)', true);
 -- Messaging internals that must stay unreachable for the API roles (they skip permission checks).
 create temp table internal_functions (signature text primary key);
 insert into internal_functions values
@@ -82,7 +85,8 @@ insert into internal_functions values
   ('parley_internal.invite_users(uuid,uuid,uuid[])'),
   ('parley_internal.lock_invitation(uuid,uuid)'),
   ('parley_internal.check_moderation_target(uuid,text,uuid,uuid)'),
-  ('parley_internal.check_report_fields(text,text)');
+  ('parley_internal.check_report_fields(text,text)'),
+  ('parley_internal.hides_read_receipts(uuid)');
 -- Every function messaging keeps in parley_internal.
 create temp view messaging_private as
   select signature from expected_definers union select signature from internal_functions
