@@ -44,14 +44,27 @@ async function withClient<T>(url: string, f: (c: pg.Client) => Promise<T>): Prom
   }
 }
 
-/** Creates an empty database `name` (dropping one left over) with the platform stand-in; returns its URL. */
+/** Any number: the advisory lock that makes platform installs on one server take turns. */
+const PLATFORM_INSTALL_LOCK = 7_402_113;
+
+/**
+ * Creates an empty database `name` (dropping one left over) with the platform stand-in; returns its URL.
+ * One at a time per server, whatever the process: the platform grants roles, and roles are shared by
+ * every database of the server, so two installs at once fail with "tuple concurrently updated". The
+ * lock is taken in the server's own database (advisory locks are per database).
+ */
 export async function createPlatformDatabase(serverUrl: string, name: string): Promise<string> {
-  await withClient(serverUrl, async (c) => {
-    await c.query(`drop database if exists ${name} with (force)`);
-    await c.query(`create database ${name}`);
-  });
   const url = databaseUrl(serverUrl, name);
-  await applyPlatform(url, () => undefined);
+  await withClient(serverUrl, async (c) => {
+    await c.query("select pg_advisory_lock($1)", [PLATFORM_INSTALL_LOCK]);
+    try {
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.query(`create database ${name}`);
+      await applyPlatform(url, () => undefined);
+    } finally {
+      await c.query("select pg_advisory_unlock($1)", [PLATFORM_INSTALL_LOCK]);
+    }
+  });
   return url;
 }
 

@@ -56,7 +56,9 @@ export async function runVitest(opts: {
   result.failed = report.numFailedTests;
   for (const file of report.testResults) {
     for (const a of file.assertionResults) if (a.status === "failed") result.failures.push(`${a.fullName}: ${(a.failureMessages[0] ?? "").split("\n")[0]}`);
-    if (file.status === "failed" && file.assertionResults.length === 0) {
+    // A file that failed outside its tests (it did not load, or a beforeAll threw and its tests were
+    // skipped) is one failure of its own.
+    if (file.status === "failed" && !file.assertionResults.some((a) => a.status === "failed")) {
       result.failed++;
       result.failures.push(`${file.name}: ${(file.message ?? "failed to load").split("\n")[0]}`);
     }

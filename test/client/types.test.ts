@@ -1,36 +1,22 @@
 // client/database.types.ts must describe the schema the migrations build: regenerate with `npm run types`.
 import { readFileSync } from "node:fs";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyMigrations, applyPlatform, PARLEY_ROOT } from "../../stack/postgres/apply.ts";
+import { PARLEY_ROOT } from "../../stack/postgres/apply.ts";
+import { buildFromMigrations, dropDatabase } from "../../scripts/schema/databases.ts";
 import { formatTypes, generateTypes, TYPES_FILE } from "../../scripts/types/generate.ts";
 import { stackEnv } from "../support/env.ts";
 
 // A database of its own in the stack's cluster, holding only the platform and the migrations: other
 // suites create fixture tables in `public` while they run, which must not count as schema drift.
 const name = `types_check_${process.pid}_${Date.now()}`;
-const admin = () => new pg.Client({ connectionString: stackEnv.dbUrl });
-const url = (() => {
-  const u = new URL(stackEnv.dbUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-})();
+let url = "";
 
 beforeAll(async () => {
-  const c = admin();
-  await c.connect();
-  await c.query(`create database ${name}`);
-  await c.end();
-  const quiet = () => undefined;
-  await applyPlatform(url, quiet);
-  await applyMigrations(url, PARLEY_ROOT, quiet);
+  url = await buildFromMigrations(stackEnv.dbUrl, name, PARLEY_ROOT);
 }, 120_000);
 
 afterAll(async () => {
-  const c = admin();
-  await c.connect();
-  await c.query(`drop database if exists ${name} with (force)`);
-  await c.end();
+  await dropDatabase(stackEnv.dbUrl, name);
 });
 
 describe("client database types", () => {

@@ -7,7 +7,7 @@ import { about, byEvent, largeGroup, listen, live, pause, rpc, trySubscribe, use
 type Row = { id: string; seq: number; body: string | null };
 
 /** The keys a notice may have: ids and sequence numbers, never content. */
-const NOTICE_KEYS = ["conversation_id", "id", "message_id", "seq", "user_id", "last_read_seq", "member_count"];
+const NOTICE_KEYS = ["conversation_id", "id", "message_id", "seq", "user_id", "last_read_seq", "last_delivered_seq", "member_count"];
 
 describe("conversation:<id>:events channels (groups above the fan-out bound)", () => {
   it("lists the topic for members, refuses strangers, and carries one content-free notice per event", async () => {
