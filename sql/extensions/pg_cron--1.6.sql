@@ -212,7 +212,9 @@ set search_path = ''
 as $$
 declare
   owner_name text := current_user;
-  database_name text := coalesce(database, pg_catalog.current_database());
+  -- As pg_cron: without a database, the one named by cron.database_name (default postgres), where
+  -- the scheduler reads its jobs.
+  database_name text := coalesce(database, pg_catalog.current_setting('cron.database_name', true), 'postgres');
   new_jobid bigint;
 begin
   if schedule is null then
