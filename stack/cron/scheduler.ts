@@ -53,9 +53,12 @@ export async function startCronScheduler(opts: CronSchedulerOptions): Promise<Cr
   });
   await conn.start();
 
-  const record = (sql: string, values: unknown[]) => {
+  // A run outlives a lost scheduler connection (it has its own): its record waits up to 5 s for the
+  // scheduler to be connected again, so the run still ends as succeeded or failed.
+  const record = async (sql: string, values: unknown[]) => {
+    for (let i = 0; !conn.current && i < 50 && !closed; i++) await new Promise((r) => setTimeout(r, 100));
     const c = conn.current;
-    if (!c) return Promise.reject(new Error("pg_cron scheduler: not connected"));
+    if (!c) throw new Error("pg_cron scheduler: not connected");
     return c.query(sql, values);
   };
 
