@@ -163,6 +163,19 @@ begin
 end;
 $$;
 
+-- The request URL: each parameter's key and value URL-encoded and appended to the query (what each
+-- of pg_net's http_* functions does before queueing).
+create function net._url_with_params(url text, params jsonb)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  select net._encode_url_with_params_array(url,
+    (select coalesce(pg_catalog.array_agg(net._urlencode_string(p.key) operator(pg_catalog.||) '=' operator(pg_catalog.||) net._urlencode_string(p.value)), '{}')
+       from pg_catalog.jsonb_each_text(params) as p));
+$$;
+
 -- Interface to make an async request
 -- API: Public
 create function net.http_get(
@@ -180,14 +193,9 @@ language plpgsql
 as $$
 declare
   request_id bigint;
-  params_array text[];
 begin
-  select coalesce(array_agg(net._urlencode_string(key) || '=' || net._urlencode_string(value)), '{}')
-    into params_array
-    from jsonb_each_text(params);
-
   insert into net.http_request_queue (method, url, headers, timeout_milliseconds)
-  values ('GET', net._encode_url_with_params_array(url, params_array), headers, timeout_milliseconds)
+  values ('GET', net._url_with_params(url, params), headers, timeout_milliseconds)
   returning id into request_id;
 
   perform net.wake();
@@ -212,7 +220,6 @@ language plpgsql
 as $$
 declare
   request_id bigint;
-  params_array text[];
   content_type text;
 begin
   -- The content type the caller gave, if any; without one the request is JSON.
@@ -229,12 +236,8 @@ begin
     raise exception 'Content-Type header must be "application/json"';
   end if;
 
-  select coalesce(array_agg(net._urlencode_string(key) || '=' || net._urlencode_string(value)), '{}')
-    into params_array
-    from jsonb_each_text(params);
-
   insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
-  values ('POST', net._encode_url_with_params_array(url, params_array), headers, convert_to(body::text, 'UTF8'), timeout_milliseconds)
+  values ('POST', net._url_with_params(url, params), headers, convert_to(body::text, 'UTF8'), timeout_milliseconds)
   returning id into request_id;
 
   perform net.wake();
@@ -259,14 +262,9 @@ language plpgsql
 as $$
 declare
   request_id bigint;
-  params_array text[];
 begin
-  select coalesce(array_agg(net._urlencode_string(key) || '=' || net._urlencode_string(value)), '{}')
-    into params_array
-    from jsonb_each_text(params);
-
   insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
-  values ('DELETE', net._encode_url_with_params_array(url, params_array), headers, convert_to(body::text, 'UTF8'), timeout_milliseconds)
+  values ('DELETE', net._url_with_params(url, params), headers, convert_to(body::text, 'UTF8'), timeout_milliseconds)
   returning id into request_id;
 
   perform net.wake();
