@@ -2,7 +2,7 @@
 import { appendFileSync } from "node:fs";
 import type { Log } from "./gateway/types.ts";
 
-const COLORS: Record<string, number> = { postgres: 34, migrate: 36, gateway: 37, rest: 32, auth: 33, storage: 35, functions: 31, realtime: 96, stack: 97 };
+const COLORS: Record<string, number> = { postgres: 34, migrate: 36, gateway: 37, rest: 32, auth: 33, storage: 35, functions: 31, realtime: 96, stack: 97, cron: 94, net: 92 };
 
 let stream: "stdout" | "stderr" = "stdout";
 

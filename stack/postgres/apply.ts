@@ -10,8 +10,18 @@ import { seedFiles, type SeedConfig } from "./seed.ts";
 /** Parley's own root (where sql/platform and node_modules live), whatever the served workdir. */
 export const PARLEY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
+// Platform runs of one process go one at a time: roles are cluster-wide, and two databases set up at
+// once (the drift test builds two) would update the same role rows concurrently ("tuple concurrently updated").
+let platformQueue: Promise<unknown> = Promise.resolve();
+
 /** Runs every file of sql/platform/ in name order; each file is idempotent. */
-export async function applyPlatform(url: string, log: Log): Promise<void> {
+export function applyPlatform(url: string, log: Log): Promise<void> {
+  const run = platformQueue.then(() => applyPlatformFiles(url, log));
+  platformQueue = run.catch(() => undefined);
+  return run;
+}
+
+async function applyPlatformFiles(url: string, log: Log): Promise<void> {
   const dir = join(PARLEY_ROOT, "sql", "platform");
   const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
   const client = new pg.Client({ connectionString: url });

