@@ -228,7 +228,8 @@ export async function unseed(db: pg.Client, seeded: Seeded): Promise<void> {
   try {
     await db.query(`delete from realtime.messages where topic in (select 'conversation:' || id from ${s}.convs)
                        or topic in (select 'conversation:' || id || ':events' from ${s}.convs)
-                       or topic in (select 'user:' || id from ${s}.users)`);
+                       or topic in (select 'user:' || id from ${s}.users)
+                       or topic like '${s}:%'`);
     await db.query(`delete from parley.messages where conversation_id in (select id from ${s}.convs)`);
     await db.query(`delete from parley.conversation_members where conversation_id in (select id from ${s}.convs)`);
     await db.query(`delete from parley.conversations where id in (select id from ${s}.convs)`);
