@@ -180,6 +180,9 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
         required_writes_msgs_per_s: round(rate("required"), 1),
         supabase_pattern_msgs_per_s: round(rate("pattern"), 1),
         send_vs_supabase_pattern_group10: shapeRatio("pattern", "group"),
+        // The floor of send_vs_supabase_pattern: the required writes alone against the pattern.
+        required_writes_vs_supabase_pattern_direct:
+          by.required.direct > 0 && by.pattern.direct > 0 ? round(by.required.direct / totals.required.seconds / (by.pattern.direct / totals.pattern.seconds)) : notAvailable("no direct connection"),
         send_vs_required_writes_per_round: perRound.map((p) => round(p.send / p.required)).join(" "),
         rate_limit_overhead_per_round: perRound.map((p) => round((p.unlimited / p.send - 1) * 100, 1)).join(" "),
       },
