@@ -150,16 +150,19 @@ revoke execute on function parley_internal.check_metadata(jsonb) from public, an
 -- format controls, musical format controls, tags and supplementary selectors U+E0000–U+E0FFF); and
 -- U+2800 BRAILLE PATTERN BLANK, the usual way to post an "empty" message past such checks. Written as
 -- escapes rather than [[:space:]] so the answer does not depend on the database's locale.
+-- plpgsql, not sql: a sql function with `set search_path` is re-planned on every call (every text send).
 create or replace function parley_internal.is_blank(body text)
 returns boolean
-language sql
+language plpgsql
 immutable
 security invoker
 set search_path = ''
 as $$
-  select is_blank.body !~ ('[^\u0001-\u0020\u007f-\u00a0\u00ad\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5'
+begin
+  return is_blank.body !~ ('[^\u0001-\u0020\u007f-\u00a0\u00ad\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5'
     || '\u180b-\u180f\u2000-\u200f\u2028-\u202f\u205f-\u206f\u2800\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0'
     || '\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]');
+end;
 $$;
 comment on function parley_internal.is_blank(text) is 'True when a message body is empty or only white space, control or invisible (default-ignorable) characters (refused as body_required).';
 revoke execute on function parley_internal.is_blank(text) from public, anon;
