@@ -24,6 +24,7 @@ import { notAvailable, type StageOutput } from "../report.ts";
 import { asSuperuser, asUser, closeAll, connect, lit } from "../sql.ts";
 import { round } from "../stats.ts";
 import type { StageContext } from "./context.ts";
+import { explainFunction } from "./latency.ts";
 import { createBaselines, patternInsert, requiredWrites } from "./send-baselines.ts";
 
 const BODY = "Hello from the bench: a message about as long as a typical chat line.";
@@ -194,25 +195,14 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
 
 /**
  * Prints, for docs/performance.md, the plan of every statement one send runs — the RPC's own
- * statements and its triggers' — with auto_explain (analyze, buffers) reporting them as notices,
- * inside a rolled-back transaction. A plain `explain` of the RPC shows only a Function Scan.
+ * statements and its triggers' — inside a rolled-back transaction (explainFunction).
  */
 async function explainSend(ctx: StageContext): Promise<void> {
   const { seeded } = ctx;
   const [c] = await connect(ctx.target.dbUrl, 1);
-  const notices: string[] = [];
-  c!.on("notice", (n) => notices.push(n.message ?? ""));
   try {
-    await c!.query(`load 'auto_explain'`);
-    await c!.query(
-      `set auto_explain.log_min_duration = 0; set auto_explain.log_nested_statements = on; set auto_explain.log_analyze = on;
-       set auto_explain.log_buffers = on; set auto_explain.log_level = notice; set client_min_messages = notice`,
-    );
     const statement = `select id from parley.send_message(${lit(seeded.conversations.send[1] ?? seeded.conversations.send[0]!)}, 'explain', 'text', null, null, null, ${lit(randomUUID())})`;
-    await c!.query(asUser(seeded.users.senders[1] ?? seeded.users.senders[0]!, statement).replace(/commit;$/, "rollback;"));
-    ctx.say(`\n-- every statement of one send (auto_explain, analyze, buffers)\n${notices.join("\n\n")}\n`);
-  } catch (e) {
-    ctx.say(`  (no per-statement plans: auto_explain is not available here: ${e instanceof Error ? e.message : String(e)})`);
+    await explainFunction(ctx, c!, "every statement of one send", asUser(seeded.users.senders[1] ?? seeded.users.senders[0]!, statement));
   } finally {
     await closeAll([c!]);
   }
