@@ -9,8 +9,9 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { json, table, type Metric, type StageOutput } from "./report.ts";
 import { seed, unseed, type Seeded, type SeedSizes } from "./seed.ts";
-import { openTarget, type BenchTarget } from "./stack.ts";
+import { openTarget, redact, waitForReplication, type BenchTarget } from "./stack.ts";
 import type { StageContext, StageOptions } from "./stages/context.ts";
+import { runGrowth } from "./stages/growth.ts";
 import { runHistory } from "./stages/history.ts";
 import { runSearch } from "./stages/search.ts";
 import { runInbox } from "./stages/inbox.ts";
@@ -24,7 +25,7 @@ const FLAGS = {
   "db-url": { type: "string", help: "adopt this database (superuser URL); env PARLEY_BENCH_DB_URL" },
   "api-url": { type: "string", help: "adopt this gateway (http://host:port); env PARLEY_BENCH_API_URL" },
   workdir: { type: "string", help: "project folder whose supabase/ a started stack applies (default: this checkout)" },
-  only: { type: "string", help: "comma-separated stages: send,history,inbox,unread,realtime,search" },
+  only: { type: "string", help: "comma-separated stages: send,growth,history,inbox,unread,realtime,search" },
   explain: { type: "boolean", default: false, help: "print explain (analyze, buffers) of the measured queries" },
   "keep-seed": { type: "boolean", default: false, help: "with a running stack: leave the seeded rows (schema bench_<run>) for explain sessions" },
   "history-messages": { type: "string", default: "1000000", help: "messages in the history conversation" },
@@ -35,10 +36,12 @@ const FLAGS = {
   "unread-messages": { type: "string", default: "200", help: "messages (all unread for one user) in each of them" },
   samples: { type: "string", default: "500", help: "latency samples per side of a comparison" },
   warmup: { type: "string", default: "30", help: "untimed runs before sampling" },
+  "naive-samples": { type: "string", default: "20", help: "samples per side of inbox_vs_naive (the naive page reads every conversation)" },
+  "growth-samples": { type: "string", default: "150", help: "sends to each conversation size in the growth stage" },
   "send-connections": { type: "string", default: "4", help: "connections sending at once" },
-  "send-rounds": { type: "string", default: "6", help: "rounds of the four send-stage phases (send, raw insert, and the two floors), order rotating" },
+  "send-rounds": { type: "string", default: "5", help: "rounds of the send-stage phases (send, required writes, Supabase pattern, raw insert, the two floors, send without rate limit), order rotating" },
   "send-phase-ms": { type: "string", default: "1500", help: "length of each timed phase" },
-  "realtime-clients": { type: "string", default: "99", help: "subscribed supabase-js clients, members of one group with the sender (99: the group is at the inbox fan-out bound, events on each user:<id>; 100 or more: on conversation:<id>:events)" },
+  "realtime-clients": { type: "string", default: "100", help: "subscribed supabase-js clients: every member of one group, the sender among them (up to 100, the inbox fan-out bound: events on each user:<id>; above: on conversation:<id>:events)" },
   "realtime-messages": { type: "string", default: "100", help: "messages sent while they listen" },
   help: { type: "boolean", default: false, help: "this text" },
 } as const;
@@ -46,7 +49,9 @@ const FLAGS = {
 type Values = { [K in keyof typeof FLAGS]?: (typeof FLAGS)[K]["type"] extends "boolean" ? boolean : string };
 
 // search runs last: it drops the search indexes to measure sends without them.
-const STAGES = ["send", "history", "inbox", "unread", "realtime", "search"] as const;
+const STAGES = ["send", "growth", "history", "inbox", "unread", "realtime", "search"] as const;
+/** Stages that write many realtime rows: the next stage starts once Realtime has decoded them. */
+const WRITERS: readonly StageName[] = ["send", "growth"];
 type StageName = (typeof STAGES)[number];
 
 function usage(): string {
@@ -67,13 +72,28 @@ function int(values: Values, name: keyof typeof FLAGS, min = 1): number {
 
 class UsageError extends Error {}
 
+/** --json was asked for (read from argv itself, so that even a run whose flags do not parse answers in JSON). */
+const wantsJson = process.argv.slice(2).includes("--json");
+
+/**
+ * A run that cannot start, or ends unexpectedly: the reason on stderr and, with --json, one JSON line
+ * `{"error": …}` as the last line of stdout, so a script reading that line always gets an object.
+ */
+function fail(reason: string, code: number, context: Record<string, unknown> = {}): number {
+  process.stderr.write(`bench: ${reason}\n`);
+  if (wantsJson) process.stdout.write(`${JSON.stringify({ error: reason, ...context })}\n`);
+  return code;
+}
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 async function main(): Promise<number> {
   let values: Values;
   try {
     values = parseArgs({ options: FLAGS, strict: true, allowPositionals: false }).values as Values;
   } catch (e) {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${usage()}\n`);
-    return 2;
+    process.stderr.write(`${usage()}\n`);
+    return fail(messageOf(e), 2);
   }
   if (values.help) {
     process.stdout.write(`${usage()}\n`);
@@ -92,10 +112,13 @@ async function main(): Promise<number> {
       unreadMessages: int(values, "unread-messages"),
       sendConnections: int(values, "send-connections"),
       realtimeClients: int(values, "realtime-clients"),
+      growth: true,
     };
     opts = {
       samples: int(values, "samples"),
       warmup: int(values, "warmup", 0),
+      naiveSamples: int(values, "naive-samples"),
+      growthSamples: int(values, "growth-samples"),
       sendConnections: sizes.sendConnections,
       sendRounds: int(values, "send-rounds"),
       sendPhaseMs: int(values, "send-phase-ms", 100),
@@ -108,10 +131,11 @@ async function main(): Promise<number> {
     // without the inbox stage no 10,000-conversation inbox (the other stages never touch them).
     if (!stages.includes("history") && !stages.includes("search")) sizes.historyMessages = 0;
     if (!stages.includes("inbox")) sizes.inboxLarge = Math.min(sizes.inboxLarge, sizes.inboxSmall);
+    sizes.growth = stages.includes("growth");
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`${e.message}\n${usage()}\n`);
-    return 2;
+    process.stderr.write(`${usage()}\n`);
+    return fail(e.message, 2);
   }
 
   const started = Date.now();
@@ -123,6 +147,8 @@ async function main(): Promise<number> {
   let admin: pg.Client | undefined;
   let seeded: Seeded | undefined;
   let failed = false;
+  /** Why the run could not start or measure at all (no stage ran to its end). */
+  let fatal: string | undefined;
   const outputs: StageOutput[] = [];
   // Removes what the run added (seeded rows on an adopted stack; the private stack), once, whether the
   // run ended, failed or was interrupted with Ctrl-C.
@@ -152,7 +178,7 @@ async function main(): Promise<number> {
     failed = true;
     interrupted = true;
     progress("interrupted");
-    void cleanup().finally(() => process.exit(130));
+    void cleanup().finally(() => process.exit(fail("interrupted (SIGINT)", 130)));
   };
   process.on("SIGINT", onInterrupt);
   try {
@@ -163,7 +189,9 @@ async function main(): Promise<number> {
     );
     admin = new pg.Client({ connectionString: target.dbUrl, application_name: "parley-bench-admin" });
     admin.on("error", () => undefined); // see connect() in sql.ts
-    await admin.connect();
+    await admin.connect().catch((e: unknown) => {
+      throw new Error(`cannot connect to the database ${redact(target!.dbUrl)}: ${messageOf(e)}`);
+    });
     progress(`seed (history ${sizes.historyMessages.toLocaleString("en-US")} messages, inboxes ${sizes.inboxLarge} and ${sizes.inboxSmall})`);
     seeded = await seed(admin, sizes, progress);
     await target.serve(progress);
@@ -178,27 +206,31 @@ async function main(): Promise<number> {
       });
       outputs.push(out);
       for (const m of out.metrics) progress(`  ${m.key} = ${typeof m.value === "number" ? m.value : m.value} (${m.detail})`);
+      if (WRITERS.includes(stage)) await waitForReplication(target.dbUrl, progress, 120_000);
     }
   } catch (e) {
     failed = true;
+    fatal = `could not run: ${messageOf(e)}`;
     progress(`bench could not run: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
   } finally {
     process.off("SIGINT", onInterrupt);
     await cleanup();
   }
 
+  const context = {
+    bench_stack: target?.mode ?? "none",
+    bench_duration_s: Math.round((Date.now() - started) / 1000),
+    bench_started_at: new Date(started).toISOString(),
+    bench_sizes: sizes,
+  };
+  // Nothing measured at all: the reason, and no table of nothing.
+  if (fatal && outputs.length === 0) return fail(fatal, 1, context);
   const metrics: Metric[] = outputs.flatMap((o) => o.metrics);
   say(`\n${table(metrics)}\n`);
-  if (values.json) {
-    say(
-      json(outputs, {
-        bench_stack: target?.mode ?? "none",
-        bench_duration_s: Math.round((Date.now() - started) / 1000),
-        bench_started_at: new Date(started).toISOString(),
-        bench_sizes: sizes,
-      }),
-    );
-  }
+  const stageErrors = metrics.filter((m) => typeof m.value === "string" && m.value.startsWith("failed:")).map((m) => `${m.key}: ${String(m.value)}`);
+  if (fatal) stageErrors.push(fatal);
+  if (stageErrors.length) process.stderr.write(`bench: ${stageErrors.join("; ")}\n`);
+  if (values.json) say(json(outputs, { ...context, ...(stageErrors.length ? { errors: stageErrors } : {}) }));
   return failed ? 1 : 0;
 }
 
@@ -211,6 +243,8 @@ function runStage(stage: StageName, ctx: StageContext, sizes: SeedSizes): Promis
   switch (stage) {
     case "send":
       return runSend(ctx);
+    case "growth":
+      return runGrowth(ctx);
     case "history":
       return runHistory(ctx);
     case "inbox":
@@ -224,4 +258,10 @@ function runStage(stage: StageName, ctx: StageContext, sizes: SeedSizes): Promis
   }
 }
 
-process.exit(await main());
+// An error thrown where no one awaits it (a socket's, a timer's) ends the run the same way.
+for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+  process.on(event, (e: unknown) => process.exit(fail(`unexpected failure (${event}): ${e instanceof Error ? e.stack ?? e.message : String(e)}`, 1)));
+}
+// Whatever escapes main (a bug, a failed cleanup) still ends the run with its reason and, with --json,
+// the one JSON line.
+process.exit(await main().catch((e: unknown) => fail(`unexpected failure: ${e instanceof Error ? e.stack ?? e.message : String(e)}`, 1)));

@@ -8,7 +8,10 @@
 // - "unread"/"read": two users in the same `unreadConversations` groups, one with every message
 //   unread, the other with none;
 // - one conversation per send connection (alternately direct and a 10-member group);
-// - "realtime": a group of one sender and `realtimeClients` receivers.
+// - "grower": one sender in a direct conversation and in groups of `GROWTH_SIZES` members (the
+//   send_growth stage; the largest is above group_max_members, which the API would refuse: it shows
+//   what bounds a send's cost, not a size Parley lets a group reach);
+// - "realtime": a group of `realtimeClients` members, the first of them the sender, every one a listener.
 // Users are real auth.users rows (the profile trigger runs); everything after them is inserted with
 // session_replication_role = replica, so per-row triggers (inbox, realtime events) do not fire for
 // seeded history — the seed writes the finished state those triggers would have produced.
@@ -26,7 +29,12 @@ export interface SeedSizes {
   unreadMessages: number;
   sendConnections: number;
   realtimeClients: number;
+  /** Seed the send_growth conversations (groups of up to 1,000 members). */
+  growth: boolean;
 }
+
+/** Group sizes of the send_growth stage, besides its direct conversation. */
+export const GROWTH_SIZES = [100, 1000] as const;
 
 export interface Seeded {
   /** Schema holding this run's bookkeeping (users, conversations, the raw-insert table). */
@@ -39,9 +47,19 @@ export interface Seeded {
     read: string;
     senders: string[];
     realtimeSender: string;
+    /** Every member of the realtime group, the sender first: each one listens. */
     realtimeReceivers: string[];
+    /** The send_growth sender (a member of every growth conversation). */
+    grower: string;
   };
-  conversations: { history: string; send: string[]; realtime: string; unread: string[] };
+  conversations: {
+    history: string;
+    send: string[];
+    realtime: string;
+    unread: string[];
+    /** send_growth: a direct conversation, then one group per GROWTH_SIZES entry (empty when not seeded). */
+    growth: { direct?: string; groups: { size: number; id: string }[] };
+  };
 }
 
 const GROUP_SIZE = 10;
@@ -54,7 +72,8 @@ export async function seed(db: pg.Client, sizes: SeedSizes, progress: (line: str
   const largeGroups = Math.max(0, sizes.inboxLarge - largeDirect - 1); // the history group is one of them
   const smallDirect = Math.round(sizes.inboxSmall * 0.8);
   const smallGroups = Math.max(0, sizes.inboxSmall - smallDirect - 1); // the history group is one of them
-  const pool = Math.max(largeDirect, smallDirect, sizes.realtimeClients + 1, GROUP_SIZE * 2, 100 + sizes.sendConnections);
+  const growthMax = sizes.growth ? Math.max(...GROWTH_SIZES) : 0;
+  const pool = Math.max(largeDirect, smallDirect, sizes.realtimeClients + 1, GROUP_SIZE * 2, 100 + sizes.sendConnections, growthMax + 1);
   const t0 = performance.now();
 
   await db.query(`create schema ${s}`);
@@ -73,7 +92,7 @@ export async function seed(db: pg.Client, sizes: SeedSizes, progress: (line: str
     )`);
 
   // Users: named actors, senders, and the pool.
-  const labels = ["large", "small", "unread", "read", ...Array.from({ length: sizes.sendConnections }, (_, i) => `sender${i}`)];
+  const labels = ["large", "small", "unread", "read", "grower", ...Array.from({ length: sizes.sendConnections }, (_, i) => `sender${i}`)];
   await db.query(`insert into ${s}.users (label) select unnest($1::text[])`, [labels]);
   await db.query(`insert into ${s}.users (label) select 'p' || n from generate_series(1, $1::int) n`, [pool]);
   await db.query(`insert into ${s}.pool (n, id) select substr(label, 2)::int, id from ${s}.users where label ~ '^p[0-9]+$'`);
@@ -123,7 +142,17 @@ export async function seed(db: pg.Client, sizes: SeedSizes, progress: (line: str
     await db.query(`${c} select 'send${i}', '${i % 2 === 0 ? "direct" : "group"}', ${members}, 0, now() - interval '2 hours', null
                      from ${s}.users u where u.label = 'sender${i}'`);
   }
-  await db.query(`${c} select 'realtime', 'group', array(select id from ${s}.pool where n <= ${sizes.realtimeClients + 1} order by n), 0, now() - interval '2 hours', null`);
+  if (sizes.growth) {
+    // The grower and pool users from the top of the pool down (apart from the send and realtime users).
+    const others = (count: number) => `array(select id from ${s}.pool order by n desc limit ${count})`;
+    await db.query(`${c} select 'growth_direct', 'direct', array[u.id] || ${others(1)}, 0, now() - interval '2 hours', null
+                     from ${s}.users u where u.label = 'grower'`);
+    for (const size of GROWTH_SIZES) {
+      await db.query(`${c} select 'growth${size}', 'group', array[u.id] || ${others(size - 1)}, 0, now() - interval '2 hours', null
+                       from ${s}.users u where u.label = 'grower'`);
+    }
+  }
+  await db.query(`${c} select 'realtime', 'group', array(select id from ${s}.pool where n <= ${sizes.realtimeClients} order by n), 0, now() - interval '2 hours', null`);
 
   // Bulk writes. Replica mode: no per-row triggers (nor FK checks: the rows above are consistent by construction).
   await db.query(`set session_replication_role = replica`);
@@ -174,9 +203,19 @@ export async function seed(db: pg.Client, sizes: SeedSizes, progress: (line: str
       read: await id("read"),
       senders,
       realtimeSender: rt[0]!,
-      realtimeReceivers: rt.slice(1),
+      realtimeReceivers: rt,
+      grower: await id("grower"),
     },
-    conversations: { history: (await convOf("history"))[0]!, send: sendConvs, realtime: (await convOf("realtime"))[0]!, unread: await convOf("unread") },
+    conversations: {
+      history: (await convOf("history"))[0]!,
+      send: sendConvs,
+      realtime: (await convOf("realtime"))[0]!,
+      unread: await convOf("unread"),
+      growth: {
+        direct: (await convOf("growth_direct"))[0],
+        groups: sizes.growth ? await Promise.all(GROWTH_SIZES.map(async (size) => ({ size, id: (await convOf(`growth${size}`))[0]! }))) : [],
+      },
+    },
   };
 }
 
@@ -189,7 +228,8 @@ export async function unseed(db: pg.Client, seeded: Seeded): Promise<void> {
   try {
     await db.query(`delete from realtime.messages where topic in (select 'conversation:' || id from ${s}.convs)
                        or topic in (select 'conversation:' || id || ':events' from ${s}.convs)
-                       or topic in (select 'user:' || id from ${s}.users)`);
+                       or topic in (select 'user:' || id from ${s}.users)
+                       or topic like '${s}:%'`);
     await db.query(`delete from parley.messages where conversation_id in (select id from ${s}.convs)`);
     await db.query(`delete from parley.conversation_members where conversation_id in (select id from ${s}.convs)`);
     await db.query(`delete from parley.conversations where id in (select id from ${s}.convs)`);

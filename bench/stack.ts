@@ -136,13 +136,17 @@ function childEvents(child: ChildProcessWithoutNullStreams | ChildProcess): { ne
   return { next: () => new Promise((r) => (queue.length ? r(queue.shift()!) : waiters.push(r))) };
 }
 
-/** Waits (up to 10 minutes) until the stack's Realtime slots have consumed the WAL written so far. */
-async function waitForReplication(dbUrl: string, say: (line: string) => void): Promise<void> {
+/**
+ * Waits (up to `maxMs`, 10 minutes by default) until the stack's Realtime slots have consumed the WAL
+ * written so far: after the seed, and between stages, so one stage's backlog of events to decode does
+ * not load the next stage's measurements.
+ */
+export async function waitForReplication(dbUrl: string, say: (line: string) => void, maxMs = 600_000): Promise<void> {
   const db = new pg.Client({ connectionString: dbUrl, application_name: "parley-bench-admin" });
   await db.connect();
   try {
     const target = (await db.query<{ lsn: string }>("select pg_current_wal_lsn()::text as lsn")).rows[0]!.lsn;
-    const deadline = Date.now() + 600_000;
+    const deadline = Date.now() + maxMs;
     let last = 0;
     for (;;) {
       const { rows } = await db.query<{ lag: string | null }>(
@@ -153,11 +157,11 @@ async function waitForReplication(dbUrl: string, say: (line: string) => void): P
       const lag = Number(rows[0]?.lag ?? 0);
       if (lag <= 0) return;
       if (Date.now() > deadline) {
-        say(`realtime replication still ${(lag / 1e6).toFixed(0)} MB behind after 10 minutes; measuring anyway`);
+        say(`realtime replication still ${(lag / 1e6).toFixed(0)} MB behind after ${Math.round(maxMs / 1000)} s; measuring anyway`);
         return;
       }
       if (Date.now() - last > 10_000) {
-        say(`waiting for the running stack's realtime replication to decode the seed (${(lag / 1e6).toFixed(0)} MB behind)`);
+        say(`waiting for realtime replication to decode what was written (${(lag / 1e6).toFixed(1)} MB behind)`);
         last = Date.now();
       }
       await new Promise((r) => setTimeout(r, 500));

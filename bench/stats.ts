@@ -29,20 +29,29 @@ export async function sampleInterleaved(
   b: () => Promise<unknown>,
   opts: { iterations: number; warmup: number },
 ): Promise<{ a: number[]; b: number[] }> {
-  for (let i = 0; i < opts.warmup; i++) {
-    await a();
-    await b();
-  }
-  const out = { a: [] as number[], b: [] as number[] };
+  const [sa, sb] = await sampleRotating([a, b], opts);
+  return { a: sa!, b: sb! };
+}
+
+/**
+ * Interleaves any number of latency measurements (A, B, C, A, B, C, …), starting each round with the
+ * next one in turn so that none always runs right after the same neighbour; one sample list per function.
+ */
+export async function sampleRotating(fns: (() => Promise<unknown>)[], opts: { iterations: number; warmup: number }): Promise<number[][]> {
+  for (let i = 0; i < opts.warmup; i++) for (const f of fns) await f();
+  const out = fns.map(() => [] as number[]);
   for (let i = 0; i < opts.iterations; i++) {
-    let t = performance.now();
-    await a();
-    out.a.push(since(t));
-    t = performance.now();
-    await b();
-    out.b.push(since(t));
+    for (let k = 0; k < fns.length; k++) {
+      const j = (k + i) % fns.length;
+      const t = performance.now();
+      await fns[j]!();
+      out[j]!.push(since(t));
+    }
   }
   return out;
 }
+
+/** The arithmetic mean (what a throughput sees: rare slow runs count in full). */
+export const mean = (samples: number[]): number => (samples.length ? samples.reduce((a, b) => a + b, 0) / samples.length : Number.NaN);
 
 export const round = (n: number, digits = 3): number => Number(n.toFixed(digits));

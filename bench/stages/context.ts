@@ -8,6 +8,10 @@ export interface StageOptions {
   samples: number;
   /** Untimed runs before sampling. */
   warmup: number;
+  /** Samples per side for the naive inbox (a page that reads every conversation of the user). */
+  naiveSamples: number;
+  /** Sends per conversation size in the send_growth stage. */
+  growthSamples: number;
   sendConnections: number;
   sendRounds: number;
   /** Duration of each timed phase of the send stage, ms. */

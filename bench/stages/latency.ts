@@ -10,8 +10,10 @@ export interface Comparison {
   ratio: number;
 }
 
-export async function compare(ctx: StageContext, client: pg.Client, a: string, b: string): Promise<Comparison> {
-  const s = await sampleInterleaved(() => client.query(a), () => client.query(b), { iterations: ctx.opts.samples, warmup: ctx.opts.warmup });
+/** p50(a) / p50(b), interleaved; `samples` overrides --samples (e.g. for a statement that takes 100 ms). */
+export async function compare(ctx: StageContext, client: pg.Client, a: string, b: string, samples = ctx.opts.samples): Promise<Comparison> {
+  const warmup = Math.min(ctx.opts.warmup, samples);
+  const s = await sampleInterleaved(() => client.query(a), () => client.query(b), { iterations: samples, warmup });
   const a50 = percentile(s.a, 0.5);
   const b50 = percentile(s.b, 0.5);
   return {
@@ -27,4 +29,28 @@ export async function explain(ctx: StageContext, client: pg.Client, title: strin
   const res = (await client.query(sql)) as unknown as pg.QueryResult[];
   const plan = res[res.length - 2]!.rows.map((r: Record<string, string>) => r["QUERY PLAN"]).join("\n");
   ctx.say(`\n-- ${title}\n${plan}\n`);
+}
+
+/**
+ * The plans of every statement a function call runs (auto_explain with analyze and buffers, reported as
+ * notices, nested statements included), in a rolled-back transaction; a plain `explain` of an RPC shows
+ * only a Function Scan. Says so when auto_explain cannot be loaded.
+ */
+export async function explainFunction(ctx: StageContext, client: pg.Client, title: string, wrapped: string): Promise<void> {
+  const notices: string[] = [];
+  const onNotice = (n: { message?: string }) => notices.push(n.message ?? "");
+  client.on("notice", onNotice);
+  try {
+    await client.query(
+      `load 'auto_explain'; set auto_explain.log_min_duration = 0; set auto_explain.log_nested_statements = on;
+       set auto_explain.log_analyze = on; set auto_explain.log_buffers = on; set auto_explain.log_level = notice; set client_min_messages = notice`,
+    );
+    await client.query(wrapped.replace(/commit;$/, "rollback;"));
+    ctx.say(`\n-- ${title} (auto_explain, analyze, buffers)\n${notices.join("\n\n")}\n`);
+  } catch (e) {
+    ctx.say(`  (no per-statement plans for ${title}: ${e instanceof Error ? e.message : String(e)})`);
+  } finally {
+    client.off("notice", onNotice);
+    await client.query(`set auto_explain.log_min_duration = -1; reset client_min_messages`).catch(() => undefined);
+  }
 }

@@ -1,9 +1,9 @@
-// realtime_delivery_p50_ms / _p99_ms / realtime_lost / realtime_deliveries_per_message: from a committed
-// send_message to its arrival at N subscribed official supabase-js clients through the stack's
-// /realtime/v1, and how often each receiver got each message (it must be once: every delivery counts
-// against a project's Realtime quota); plus the rows a send writes (fanout.ts).
+// realtime_delivery_p50_ms / _p99_ms / realtime_lost / realtime_duplicated / realtime_deliveries_per_message:
+// from a committed send_message to its arrival at N subscribed official supabase-js clients (100 by
+// default) through the stack's /realtime/v1, and how often each receiver got each message (it must be
+// once: every delivery counts against a project's Realtime quota); plus the rows a send writes (fanout.ts).
 //
-// Preferred path ("private"): every receiver is a member of one group and joins, with its own JWT,
+// Preferred path ("private"): every member of one group (the sender too) joins, with its own JWT,
 // where Parley delivers that group's events: its own private `user:<id>` while the group is within the
 // inbox fan-out bound, else the group's `conversation:<id>:events`; the events come from Parley's
 // triggers in the send transaction. When those pieces are not in place, a fallback ("public") still measures the
@@ -43,6 +43,7 @@ function unavailable(reason: string, figures: Record<string, number | string> = 
       { key: "realtime_delivery_p50_ms", value: v, unit: "ms", detail: "" },
       { key: "realtime_delivery_p99_ms", value: v, unit: "ms", detail: "" },
       { key: "realtime_lost", value: v, unit: "count", target: { op: "=", value: 0 }, detail: "" },
+      { key: "realtime_duplicated", value: v, unit: "count", target: { op: "=", value: 0 }, detail: "" },
     ],
     figures,
   };
@@ -205,6 +206,7 @@ export async function runRealtime(ctx: StageContext): Promise<StageOutput> {
     // Each receiver's count for each sent message it got (a lost one shows in realtime_lost instead).
     const perMessage = deliveries.flatMap((d) => [...(d ?? new Map<string, number>())].filter(([id]) => sentAt.has(id)).map(([, n]) => n));
     const most = perMessage.length ? Math.max(...perMessage) : 0;
+    const duplicated = perMessage.reduce((n, k) => n + Math.max(0, k - 1), 0);
     const fewest = perMessage.length ? Math.min(...perMessage) : 0;
     const fanout = await rowsPerSend(ctx, db!);
     return {
@@ -212,6 +214,13 @@ export async function runRealtime(ctx: StageContext): Promise<StageOutput> {
         { key: "realtime_delivery_p50_ms", value: latencies.length ? p50 : notAvailable("nothing arrived"), unit: "ms", detail },
         { key: "realtime_delivery_p99_ms", value: latencies.length ? p99 : notAvailable("nothing arrived"), unit: "ms", detail },
         { key: "realtime_lost", value: lost, unit: "count", target: { op: "=", value: 0 }, detail: `${latencies.length} of ${expected} deliveries arrived` },
+        {
+          key: "realtime_duplicated",
+          value: perMessage.length ? duplicated : notAvailable("nothing arrived"),
+          unit: "count",
+          target: { op: "=", value: 0 },
+          detail: `deliveries beyond the first of a message to a client, over ${perMessage.length} (client, message) pairs`,
+        },
         {
           key: "realtime_deliveries_per_message",
           value: perMessage.length ? most : notAvailable("nothing arrived"),

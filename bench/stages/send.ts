@@ -6,6 +6,13 @@
 // insert made as the signed-in user through the PostgREST-shaped transaction (what any authenticated
 // write pays before doing anything), and that insert behind the per-conversation seq lock and bump
 // that ordering needs (an invoker function; what any ordered append pays before fan-out).
+// send_vs_required_writes (and _direct, _group10): send_message ÷ exactly the writes DESIGN.md requires of
+// that send done with plain SQL in one statement into the same tables, through the same wrapper
+// (send-baselines.ts says why in its superuser form); per conversation shape (even connections direct,
+// odd ones a 10-member group).
+// send_vs_supabase_pattern: send_message ÷ the chat-room pattern Supabase's docs teach (an RLS
+// membership policy and an AFTER INSERT trigger calling realtime.broadcast_changes), direct conversations.
+// send_vs_raw_insert is information only (no target): a send writes far more rows than one insert.
 // rate_limit_overhead: the same send_message with the senders' send_message limit on (a bucket so large it
 // never refuses, so every send pays the rule lookup and the bucket row's locked upsert) and off (exempt),
 // phases alternating in the same rounds; the figure is how much slower a send is with the limit on.
@@ -14,9 +21,11 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { notAvailable, type StageOutput } from "../report.ts";
-import { asUser, closeAll, connect, lit } from "../sql.ts";
+import { asSuperuser, asUser, closeAll, connect, lit } from "../sql.ts";
 import { round } from "../stats.ts";
 import type { StageContext } from "./context.ts";
+import { explainFunction } from "./latency.ts";
+import { createBaselines, patternInsert, requiredWrites } from "./send-baselines.ts";
 
 const BODY = "Hello from the bench: a message about as long as a typical chat line.";
 
@@ -36,41 +45,10 @@ export async function phase(clients: pg.Client[], ms: number, next: (i: number) 
   return { count: perConnection.reduce((a, b) => a + b, 0), perConnection, seconds: (performance.now() - start) / 1000 };
 }
 
-/**
- * The floor tables of a run, in the bench schema: one plain copy of parley.messages per phase (same
- * columns, defaults, checks and indexes; no RLS, no triggers, no foreign keys), the per-conversation
- * counters of the ordered phase, and its function. authenticated may use them for the run only: the
- * schema is dropped at cleanup.
- */
-async function createFloorTables(admin: pg.Client, schema: string, conversations: string[]): Promise<void> {
-  await admin.query(`
-    create table ${schema}.raw_messages (like parley.messages including all);
-    create table ${schema}.user_messages (like parley.messages including all);
-    create table ${schema}.ordered_messages (like parley.messages including all);
-    create table ${schema}.seq_counters (conversation_id uuid primary key, last_seq bigint not null default 0);
-    insert into ${schema}.seq_counters (conversation_id) select unnest(${lit(`{${conversations.join(",")}}`)}::uuid[]);
-    create function ${schema}.ordered_insert(p_conversation_id uuid, p_body text, p_client_id uuid)
-    returns uuid language plpgsql security invoker set search_path = '' as $$
-    declare v_seq bigint; v_id uuid;
-    begin
-      -- The seq lock and bump of an ordered append (commit order = seq order), then the insert.
-      update ${schema}.seq_counters c set last_seq = c.last_seq + 1
-       where c.conversation_id = p_conversation_id returning c.last_seq into v_seq;
-      insert into ${schema}.ordered_messages (conversation_id, seq, sender_id, kind, body, metadata, client_id)
-      values (p_conversation_id, v_seq, auth.uid(), 'text', p_body, '{}', p_client_id) returning id into v_id;
-      return v_id;
-    end $$;
-    grant usage on schema ${schema} to authenticated;
-    grant insert on ${schema}.user_messages to authenticated;
-    grant select, insert on ${schema}.ordered_messages to authenticated;
-    grant select, update on ${schema}.seq_counters to authenticated;
-    grant execute on function ${schema}.ordered_insert(uuid, text, uuid) to authenticated;`);
-}
-
 export async function runSend(ctx: StageContext): Promise<StageOutput> {
   const { seeded, opts, admin } = ctx;
   const s = seeded.schema;
-  await createFloorTables(admin, s, seeded.conversations.send);
+  await createBaselines(admin, s, seeded.conversations.send);
   const clients = await connect(ctx.target.dbUrl, opts.sendConnections);
   const seqs = { raw: clients.map(() => 0), user: clients.map(() => 0) };
   const conversation = (i: number) => lit(seeded.conversations.send[i]!);
@@ -86,8 +64,10 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
     raw: (i: number) => plainInsert(`${s}.raw_messages`, i, ++seqs.raw[i]!),
     user: (i: number) => asUser(sender(i), plainInsert(`${s}.user_messages`, i, ++seqs.user[i]!)),
     ordered: (i: number) => asUser(sender(i), `select ${s}.ordered_insert(${conversation(i)}, ${lit(BODY)}, ${lit(randomUUID())})`),
+    required: (i: number) => asSuperuser(sender(i), requiredWrites(s, seeded.conversations.send[i]!, sender(i), BODY, randomUUID())),
+    pattern: (i: number) => asUser(sender(i), patternInsert(s, seeded.conversations.send[i]!, BODY)),
   };
-  const kinds = ["send", "raw", "user", "ordered", "unlimited"] as const;
+  const kinds = ["send", "raw", "user", "ordered", "unlimited", "required", "pattern"] as const;
   type Kind = (typeof kinds)[number];
   // The senders' send_message limit: on (a bucket that never runs dry) for "send", off (exempt) for "unlimited".
   const senders = lit(`{${seeded.users.senders.join(",")}}`);
@@ -105,26 +85,33 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
     for (const k of kinds) await run(k, Math.min(500, opts.sendPhaseMs));
     const totals = Object.fromEntries(kinds.map((k) => [k, { count: 0, seconds: 0 }])) as Record<Kind, { count: number; seconds: number }>;
     const perRound: Record<Kind, number>[] = [];
-    // Sends by conversation shape: even connections write to a direct conversation, odd ones to a
+    // Counts by conversation shape: even connections write to a direct conversation, odd ones to a
     // 10-member group (bench/seed.ts), so the fan-out's cost per member shows beside the total.
-    const sentBy = { direct: 0, group: 0 };
+    const by = Object.fromEntries(kinds.map((k) => [k, { direct: 0, group: 0 }])) as Record<Kind, { direct: number; group: number }>;
     for (let r = 0; r < opts.sendRounds; r++) {
       const order = kinds.map((_, k) => kinds[(k + r) % kinds.length]!);
-      const rates = { send: 0, raw: 0, user: 0, ordered: 0, unlimited: 0 };
+      const rates = Object.fromEntries(kinds.map((k) => [k, 0])) as Record<Kind, number>;
       for (const which of order) {
         const p = await run(which, opts.sendPhaseMs);
         totals[which].count += p.count;
         totals[which].seconds += p.seconds;
         rates[which] = p.count / p.seconds;
-        if (which === "send") p.perConnection.forEach((n, i) => (sentBy[i % 2 === 0 ? "direct" : "group"] += n));
+        p.perConnection.forEach((n, i) => (by[which][i % 2 === 0 ? "direct" : "group"] += n));
       }
       perRound.push(rates);
       ctx.say(
-        `  round ${r + 1}/${opts.sendRounds}: send ${Math.round(rates.send)} msg/s, raw insert ${Math.round(rates.raw)}, ` +
-          `insert as the user ${Math.round(rates.user)}, ordered insert as the user ${Math.round(rates.ordered)}, send with no rate limit ${Math.round(rates.unlimited)}`,
+        `  round ${r + 1}/${opts.sendRounds}: send ${Math.round(rates.send)} msg/s, required writes ${Math.round(rates.required)}, ` +
+          `Supabase pattern ${Math.round(rates.pattern)}, raw insert ${Math.round(rates.raw)}, insert as the user ${Math.round(rates.user)}, ` +
+          `ordered insert as the user ${Math.round(rates.ordered)}, send with no rate limit ${Math.round(rates.unlimited)}`,
       );
     }
     const rate = (k: Kind) => totals[k].count / totals[k].seconds;
+    // Send ÷ a baseline, over the connections of one shape (the phases last equally long, so counts compare).
+    const shapeRatio = (k: Kind, shape: "direct" | "group") =>
+      by[k][shape] > 0 && by.send[shape] > 0
+        ? round(by.send[shape] / totals.send.seconds / (by[k][shape] / totals[k].seconds))
+        : notAvailable(`no ${shape} connection (--send-connections ${opts.sendConnections})`);
+    const sentBy = by.send;
     const rawRate = rate("raw");
     const vsRaw = (k: Kind) => round(rate(k) / rawRate);
     const perConnection = (sent: number, connections: number) =>
@@ -133,10 +120,37 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
     return {
       metrics: [
         {
+          key: "send_vs_required_writes",
+          value: rate("required") > 0 ? round(rate("send") / rate("required")) : notAvailable("no required-writes transactions completed"),
+          unit: "ratio",
+          target: { op: ">=", value: 0.8 },
+          detail: `send_message ${Math.round(rate("send"))} msg/s / the required writes in plain SQL into the same tables ${Math.round(rate("required"))} msg/s, same connections and rounds`,
+        },
+        {
+          key: "send_vs_required_writes_direct",
+          value: shapeRatio("required", "direct"),
+          unit: "ratio",
+          target: { op: ">=", value: 0.8 },
+          detail: `direct conversations: send_message ${by.send.direct} / required writes ${by.required.direct} messages`,
+        },
+        {
+          key: "send_vs_required_writes_group10",
+          value: shapeRatio("required", "group"),
+          unit: "ratio",
+          target: { op: ">=", value: 0.8 },
+          detail: `10-member groups: send_message ${by.send.group} / required writes ${by.required.group} messages`,
+        },
+        {
+          key: "send_vs_supabase_pattern",
+          value: shapeRatio("pattern", "direct"),
+          unit: "ratio",
+          target: { op: ">=", value: 0.5 },
+          detail: `direct conversations: send_message ${by.send.direct} / insert under an RLS membership policy + broadcast_changes trigger ${by.pattern.direct} messages; 10-member groups ${shapeRatio("pattern", "group")}`,
+        },
+        {
           key: "send_vs_raw_insert",
           value: rawRate > 0 ? vsRaw("send") : notAvailable("no raw inserts completed"),
           unit: "ratio",
-          target: { op: ">=", value: 0.5 },
           detail:
             `send_message ${Math.round(rate("send"))} msg/s / raw insert ${Math.round(rawRate)} msg/s, ${opts.sendConnections} connections, ` +
             `${opts.sendRounds} × ${opts.sendPhaseMs} ms rounds each; floors: insert as the user ${vsRaw("user")}, ordered insert as the user ${vsRaw("ordered")}`,
@@ -164,6 +178,13 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
         send_rounds: opts.sendRounds,
         send_round_ratios: perRound.map((p) => round(p.send / p.raw)).join(" "),
         send_unlimited_msgs_per_s: round(rate("unlimited"), 1),
+        required_writes_msgs_per_s: round(rate("required"), 1),
+        supabase_pattern_msgs_per_s: round(rate("pattern"), 1),
+        send_vs_supabase_pattern_group10: shapeRatio("pattern", "group"),
+        // The floor of send_vs_supabase_pattern: the required writes alone against the pattern.
+        required_writes_vs_supabase_pattern_direct:
+          by.required.direct > 0 && by.pattern.direct > 0 ? round(by.required.direct / totals.required.seconds / (by.pattern.direct / totals.pattern.seconds)) : notAvailable("no direct connection"),
+        send_vs_required_writes_per_round: perRound.map((p) => round(p.send / p.required)).join(" "),
         rate_limit_overhead_per_round: perRound.map((p) => round((p.unlimited / p.send - 1) * 100, 1)).join(" "),
       },
     };
@@ -174,25 +195,14 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
 
 /**
  * Prints, for docs/performance.md, the plan of every statement one send runs — the RPC's own
- * statements and its triggers' — with auto_explain (analyze, buffers) reporting them as notices,
- * inside a rolled-back transaction. A plain `explain` of the RPC shows only a Function Scan.
+ * statements and its triggers' — inside a rolled-back transaction (explainFunction).
  */
 async function explainSend(ctx: StageContext): Promise<void> {
   const { seeded } = ctx;
   const [c] = await connect(ctx.target.dbUrl, 1);
-  const notices: string[] = [];
-  c!.on("notice", (n) => notices.push(n.message ?? ""));
   try {
-    await c!.query(`load 'auto_explain'`);
-    await c!.query(
-      `set auto_explain.log_min_duration = 0; set auto_explain.log_nested_statements = on; set auto_explain.log_analyze = on;
-       set auto_explain.log_buffers = on; set auto_explain.log_level = notice; set client_min_messages = notice`,
-    );
     const statement = `select id from parley.send_message(${lit(seeded.conversations.send[1] ?? seeded.conversations.send[0]!)}, 'explain', 'text', null, null, null, ${lit(randomUUID())})`;
-    await c!.query(asUser(seeded.users.senders[1] ?? seeded.users.senders[0]!, statement).replace(/commit;$/, "rollback;"));
-    ctx.say(`\n-- every statement of one send (auto_explain, analyze, buffers)\n${notices.join("\n\n")}\n`);
-  } catch (e) {
-    ctx.say(`  (no per-statement plans: auto_explain is not available here: ${e instanceof Error ? e.message : String(e)})`);
+    await explainFunction(ctx, c!, "every statement of one send", asUser(seeded.users.senders[1] ?? seeded.users.senders[0]!, statement));
   } finally {
     await closeAll([c!]);
   }

@@ -1,7 +1,6 @@
 -- Parley.messages — every message of every conversation, numbered by a per-conversation seq.
 -- Security: members read the messages of their conversations; nobody writes the table directly
 -- (send_message, edit_message, delete_message are the only writers). anon has no grants.
--- No security definer functions here.
 --
 -- The message operations — send (to a conversation or a user), history and catch-up, edit,
 -- tombstone delete (the conversation operations, mark read and the inbox, are in conversations.sql).
@@ -9,6 +8,7 @@
 -- caller from auth.uid() and checks membership itself; none takes a user id to act as:
 --   parley_internal.send_message(...)                      — bumps conversations.last_seq and fans out to members' rows.
 --   parley_internal.send_direct_message(...)               — get_or_create_direct_conversation and a send in one call.
+--   parley_internal.list_messages(uuid, bigint, bigint, int) — checks membership once, then reads the page without RLS.
 --   parley_internal.edit_message(uuid, text, jsonb)        — writes a row the caller may only read.
 --   parley_internal.delete_message(uuid)                   — same (tombstone), also for group owners/admins.
 -- Internal helpers (invoker; check_page is also granted to the API roles, which the invoker list RPCs
@@ -150,16 +150,19 @@ revoke execute on function parley_internal.check_metadata(jsonb) from public, an
 -- format controls, musical format controls, tags and supplementary selectors U+E0000–U+E0FFF); and
 -- U+2800 BRAILLE PATTERN BLANK, the usual way to post an "empty" message past such checks. Written as
 -- escapes rather than [[:space:]] so the answer does not depend on the database's locale.
+-- plpgsql, not sql: a sql function with `set search_path` is re-planned on every call (every text send).
 create or replace function parley_internal.is_blank(body text)
 returns boolean
-language sql
+language plpgsql
 immutable
 security invoker
 set search_path = ''
 as $$
-  select is_blank.body !~ ('[^\u0001-\u0020\u007f-\u00a0\u00ad\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5'
+begin
+  return is_blank.body !~ ('[^\u0001-\u0020\u007f-\u00a0\u00ad\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5'
     || '\u180b-\u180f\u2000-\u200f\u2028-\u202f\u205f-\u206f\u2800\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0'
     || '\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]');
+end;
 $$;
 comment on function parley_internal.is_blank(text) is 'True when a message body is empty or only white space, control or invisible (default-ignorable) characters (refused as body_required).';
 revoke execute on function parley_internal.is_blank(text) from public, anon;
@@ -329,6 +332,7 @@ as $$
 declare
   v_seq bigint;
   v_row parley.messages;
+  v_large boolean;
 begin
   update parley.conversations c
      set last_seq = c.last_seq + 1, last_message_at = clock_timestamp()
@@ -356,16 +360,27 @@ begin
              then r.thread_participants else r.thread_participants || append_message.sender_id end
      where r.id = append_message.thread_root_id;
   end if;
-  -- Inbox fan-out, bounded by group_max_members: activity key, unhide, sender has read their own message.
+  -- Inbox fan-out: activity key, unhide, sender has read their own message.
   -- clock_timestamp(), not now(): several sends in one transaction still order by activity.
   -- The sender's last_sent_at is what slow mode measures from (system messages do not count).
+  -- Above inbox_fanout_max members (the groups whose events go to conversation:<id>:events) the
+  -- members' rows move at most once a second: a member row is written when its inbox second is
+  -- behind the current one, when it is hidden (a message unhides it) or when it is the sender's; the
+  -- others already sort in the current second, which is what the inbox index keys on. So a busy large
+  -- group's send does not rewrite every member's row (1,000 row versions a message); its inbox order
+  -- within that second and last_activity_at lag by less than a second (docs/performance.md).
+  v_large := exists (select from parley.conversation_members x
+                      where x.conversation_id = append_message.conversation_id
+                      offset (parley_internal.realtime_limits() ->> 'inbox_fanout_max')::int);
   update parley.conversation_members m
      set last_activity_at = clock_timestamp(),
          hidden_at = null,
          last_read_seq = case when m.user_id = append_message.sender_id then greatest(m.last_read_seq, v_seq) else m.last_read_seq end,
          last_sent_at = case when m.user_id = append_message.sender_id and append_message.kind <> 'system'
                              then clock_timestamp() else m.last_sent_at end
-   where m.conversation_id = append_message.conversation_id;
+   where m.conversation_id = append_message.conversation_id
+     and (not v_large or m.user_id = append_message.sender_id or m.hidden_at is not null
+          or m.last_activity_second < date_bin('1 second', clock_timestamp(), timestamptz '2000-01-01 00:00:00+00'));
   return v_row;
 end;
 $$;
@@ -520,22 +535,31 @@ comment on function parley.send_direct_message(uuid, text, text, jsonb, jsonb, u
 revoke execute on function parley.send_direct_message(uuid, text, text, jsonb, jsonb, uuid, uuid) from public, anon;
 grant execute on function parley.send_direct_message(uuid, text, text, jsonb, jsonb, uuid, uuid) to authenticated, service_role;
 
-create or replace function parley.list_messages(
-  conversation_id uuid, before_seq bigint default null, after_seq bigint default null, max_count integer default 50)
+-- The history and catch-up page. Definer (the owner decision of issue 20): membership is checked once,
+-- by one primary-key probe of conversation_members, and the page is then read without the per-row RLS
+-- probe and without planning the table policy (with its nested conversation_members policy) on every
+-- call: as an invoker, the page cost 1.8x the same page read as the superuser (docs/performance.md).
+-- The caller comes from auth.uid() only; a non-member, a removed member and anon (no grant) read
+-- nothing. Direct reads of parley.messages keep their RLS policy as the second line.
+create or replace function parley_internal.list_messages(
+  conversation_id uuid, before_seq bigint, after_seq bigint, max_count integer)
 returns setof parley.messages
 language plpgsql
 stable
-security invoker
+security definer
 set search_path = ''
 as $$
+declare
+  v_user_id uuid := parley_internal.require_user();
 begin
-  perform parley_internal.require_user();
   perform parley_internal.check_page(list_messages.max_count);
   if list_messages.before_seq is not null and list_messages.after_seq is not null then
     raise exception 'give before_seq (history) or after_seq (catch-up), not both'
       using errcode = '22023', hint = 'cursor_conflict';
   end if;
-  if not parley_internal.is_member(list_messages.conversation_id) then
+  perform from parley.conversation_members m
+   where m.conversation_id = list_messages.conversation_id and m.user_id = v_user_id;
+  if not found then
     raise exception 'conversation % not found', list_messages.conversation_id
       using errcode = 'PT404', hint = 'conversation_not_found';
   end if;
@@ -545,7 +569,7 @@ begin
     return query
       select * from parley.messages m
        where m.conversation_id = list_messages.conversation_id and m.seq > list_messages.after_seq and m.shown_in_conversation
-         and not exists (select 1 from parley.message_hides h where h.user_id = (select auth.uid()) and h.message_id = m.id)
+         and not exists (select 1 from parley.message_hides h where h.user_id = v_user_id and h.message_id = m.id)
        order by m.seq asc
        limit list_messages.max_count;
   else
@@ -553,10 +577,28 @@ begin
       select * from parley.messages m
        where m.conversation_id = list_messages.conversation_id
          and m.seq < coalesce(list_messages.before_seq, 9223372036854775807) and m.shown_in_conversation
-         and not exists (select 1 from parley.message_hides h where h.user_id = (select auth.uid()) and h.message_id = m.id)
+         and not exists (select 1 from parley.message_hides h where h.user_id = v_user_id and h.message_id = m.id)
        order by m.seq desc
        limit list_messages.max_count;
   end if;
+end;
+$$;
+comment on function parley_internal.list_messages(uuid, bigint, bigint, integer) is 'Implementation of parley.list_messages (definer: one membership check for the page instead of the RLS probe per row).';
+revoke execute on function parley_internal.list_messages(uuid, bigint, bigint, integer) from public, anon;
+grant execute on function parley_internal.list_messages(uuid, bigint, bigint, integer) to authenticated, service_role;
+
+-- The API RPC: a thin invoker wrapper, plpgsql so its plan is cached per session.
+create or replace function parley.list_messages(
+  conversation_id uuid, before_seq bigint default null, after_seq bigint default null, max_count integer default 50)
+returns setof parley.messages
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+  return query select * from parley_internal.list_messages(list_messages.conversation_id, list_messages.before_seq,
+                                                           list_messages.after_seq, list_messages.max_count);
 end;
 $$;
 comment on function parley.list_messages(uuid, bigint, bigint, integer) is 'Messages of a conversation: newest first (page back with before_seq) or, with after_seq, oldest first to catch up. Messages you hid (hide_message) and thread replies not also sent to the conversation (list_thread) are left out.';

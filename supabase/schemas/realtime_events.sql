@@ -21,7 +21,8 @@
 --   members_added per member already there plus one conversation_added per new member.
 --   The read-cursor move that every send makes for its sender (append_message) is not a member_read:
 --   message_created already says the sender has read their message. Sends are recognised by
---   last_activity_at, which only append_message writes, for every member, on every message.
+--   last_activity_at, which only append_message writes, on every message (for every member up to
+--   inbox_fanout_max; above it for the sender and the rows it moves to the current second).
 
 -- Realtime cost knobs. Change them here, then `npm run db:diff`.
 create or replace function parley_internal.realtime_limits()

@@ -49,15 +49,20 @@ create policy blocks_select_own on parley.blocks
 comment on policy blocks_select_own on parley.blocks is 'Users read the blocks they made, never the ones against them.';
 
 -- Has blocker_id blocked blocked_id? One primary-key probe.
+-- plpgsql, not sql: a sql function with `set search_path` is never inlined and re-plans its query on
+-- every call (≈ 0.1 ms); plpgsql keeps the plan for the session. It runs twice in every direct send
+-- (check_contact) and once per direct conversation of an inbox page (docs/performance.md).
 create or replace function parley_internal.is_blocked(blocker_id uuid, blocked_id uuid)
 returns boolean
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $$
-  select exists (select 1 from parley.blocks b
+begin
+  return exists (select 1 from parley.blocks b
                   where b.blocker_id = is_blocked.blocker_id and b.blocked_id = is_blocked.blocked_id);
+end;
 $$;
 comment on function parley_internal.is_blocked(uuid, uuid) is 'Internal: true when blocker_id has blocked blocked_id.';
 revoke execute on function parley_internal.is_blocked(uuid, uuid) from public, anon, authenticated, service_role;

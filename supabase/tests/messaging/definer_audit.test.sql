@@ -18,6 +18,7 @@ insert into expected_definers values
   ('parley_internal.delete_message(uuid)', true),
   ('parley_internal.mark_read(uuid,bigint)', true),
   ('parley_internal.list_conversations(integer,timestamp with time zone,uuid,boolean)', true),
+  ('parley_internal.list_messages(uuid,bigint,bigint,integer)', true),
   ('parley_internal.create_group(text,text,uuid[],text)', true),
   ('parley_internal.update_group(uuid,text,text,text)', true),
   ('parley_internal.delete_group(uuid)', true),
