@@ -1,6 +1,7 @@
 // `npm run dev`: a Docker-free `supabase start` for Parley or any Supabase project folder.
 import { parseArgs } from "node:util";
 import { setLogStream } from "./log.ts";
+import { followLaunchers } from "./parent-watch.ts";
 import { startStack, statusOf, type RunningStack } from "./stack.ts";
 
 const HELP = `Usage: npm run dev -- [options]
@@ -110,6 +111,11 @@ const claimSignals = () => {
   }
 };
 claimSignals();
+// A launcher that exits without passing a signal on (SIGTERM to npm alone) is followed, not outlived.
+followLaunchers((what) => void stop(what));
+// With the launcher gone, the terminal or pipe reading our output may be too: a failed write must not
+// crash the process before it has stopped Postgres and the Deno workers.
+for (const out of [process.stdout, process.stderr]) out.on("error", () => undefined);
 
 const started = Date.now();
 try {
