@@ -53,6 +53,21 @@ async function functionAnswers(ctx: FaultContext): Promise<boolean> {
   }
 }
 
+/** Auth (the signed-in user) and Storage (the bucket list) answer from the database again. */
+async function servicesAnswer(ctx: FaultContext): Promise<boolean> {
+  const { data } = await ctx.users[0]!.client.auth.getSession();
+  const get = async (path: string, token: string) => {
+    try {
+      const res = await fetch(`${ctx.stack.apiUrl}${path}`, { headers: { Authorization: `Bearer ${token}`, apikey: ctx.stack.anonKey }, signal: AbortSignal.timeout(5_000) });
+      await res.arrayBuffer();
+      return res.status === 200;
+    } catch {
+      return false;
+    }
+  };
+  return (await get("/auth/v1/user", data.session?.access_token ?? "")) && (await get("/storage/v1/bucket", ctx.stack.serviceRoleKey));
+}
+
 /** Holds a lock every send needs (reads still work) for `ms`, so sends time out client-side and retry. */
 async function holdSendLock(db: pg.Pool, ms: number): Promise<void> {
   const client = await db.connect();
@@ -79,7 +94,8 @@ export async function runFault(kind: FaultKind, ctx: FaultContext): Promise<Faul
       detail = await ctx.stack.command("crash-postgres");
       const cleared = backlogClearedBefore(ctx.now());
       const back = everyoneBackSince(injectedAt);
-      healthy = () => cleared() && back();
+      // Sends, every subscriber, Auth, Storage and the functions work again.
+      healthy = async () => cleared() && back() && (await servicesAnswer(ctx)) && (await functionAnswers(ctx));
       break;
     }
     case "drop-realtime":

@@ -162,9 +162,9 @@ export class ReplicationPoller implements Replication {
 
   /**
    * One cheap round trip per idle poll: is there WAL the slot has not read yet? Decoding only reads
-   * WAL flushed to disk; with `synchronous_commit = off` (the local stack's setting) a commit waits
-   * up to `wal_writer_delay` (200 ms) for that, so pending WAL is pushed out at once with a flushed
-   * logical message (PostgreSQL 17+; pgoutput does not send it on).
+   * WAL flushed to disk; on a server with `synchronous_commit = off` (DATABASE_URL may name one) a
+   * commit waits up to `wal_writer_delay` (200 ms) for that, so pending WAL is pushed out at once with a
+   * flushed logical message (PostgreSQL 17+; pgoutput does not send it on).
    */
   private async walPending(client: pg.Client, slot: string): Promise<boolean> {
     const pending = `(select confirmed_flush_lsn is null or confirmed_flush_lsn < pg_current_wal_insert_lsn() from pg_replication_slots where slot_name = $1) as pending`;
