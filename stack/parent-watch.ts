@@ -31,10 +31,10 @@ function isScriptShell(pid: number): boolean {
  * The launchers to follow, nearest first: the parent, and above a script shell the one that ran it
  * (npm, pnpm, yarn). Each entry is [pid, its parent at start].
  */
-export function launcherChain(self = process.pid): Array<[number, number]> {
+export function launcherChain(): Array<[number, number]> {
   const chain: Array<[number, number]> = [];
-  let child = self;
-  let parent = child === process.pid ? process.ppid : parentOf(child);
+  let child = process.pid;
+  let parent: number | undefined = process.ppid;
   while (parent !== undefined && parent > 1) {
     chain.push([child, parent]);
     if (!isScriptShell(parent) || chain.length > 4) break;

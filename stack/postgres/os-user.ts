@@ -17,7 +17,8 @@ const SHARED_ROOT = existsSync("/var/tmp") ? "/var/tmp" : "/tmp";
 /** The `postgres` user's ids, creating the user when it does not exist (root only). */
 export function postgresUser(): RunAs {
   if (process.getuid?.() !== 0) return {};
-  const ids = () => ({ uid: Number(execFileSync("id", ["-u", "postgres"]).toString()), gid: Number(execFileSync("id", ["-g", "postgres"]).toString()) });
+  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { stdio: ["ignore", "pipe", "ignore"] }).toString());
+  const ids = () => ({ uid: id("-u"), gid: id("-g") });
   try {
     return ids();
   } catch {
@@ -37,7 +38,7 @@ export function canReach(path: string, runAs: RunAs): boolean {
   return spawnSync("test", ["-x", path], { ...runAs, cwd: "/", stdio: "ignore" }).status === 0;
 }
 
-/** The first ancestor of `path` that `runAs` cannot traverse, for error messages. */
+/** The outermost folder above `path` that `runAs` cannot traverse (the one to open or leave), for messages. */
 export function blockingAncestor(path: string, runAs: RunAs): string | undefined {
   let blocked: string | undefined;
   for (let dir = dirname(path); ; dir = dirname(dir)) {
