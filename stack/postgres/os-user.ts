@@ -5,7 +5,7 @@
 // symlink at its usual place, so every path the stack prints and checks still works.
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 /** The uid and gid a spawned server runs as; empty when this process is not root. */
@@ -94,6 +94,38 @@ function syncExtensions(native: string, copy: string): void {
   for (const f of readdirSync(from)) if (!present.has(f)) copyFileSync(join(from, f), join(to, f));
 }
 
+/** True while the server of a cluster folder runs (its postmaster.pid names a live process). */
+function serverRuns(cluster: string): boolean {
+  try {
+    const pid = Number(readFileSync(join(cluster, "postmaster.pid"), "utf8").split("\n")[0]);
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Relocated clusters whose link is gone (a test or bench run removed its data folder, a clone was
+ * deleted) are removed, unless a server still runs on them: nothing else would ever clean them up.
+ */
+function removeOrphanClusters(home: string): void {
+  for (const name of readdirSync(home)) {
+    if (!name.endsWith(".origin")) continue;
+    const cluster = join(home, name.slice(0, -".origin".length));
+    const origin = readFileSync(join(home, name), "utf8");
+    let linked: string | undefined;
+    try {
+      linked = readlinkSync(origin);
+    } catch {
+      /* the link is gone */
+    }
+    if (linked === cluster || serverRuns(cluster)) continue;
+    rmSync(cluster, { recursive: true, force: true });
+    rmSync(join(home, name), { force: true });
+  }
+}
+
 /**
  * The folder to give the server as its cluster: `clusterDir` when `runAs` reaches it; else a folder under
  * /var/tmp named after it, linked from `clusterDir` (so the stack finds postmaster.pid and PG_VERSION there).
@@ -104,7 +136,10 @@ export function reachableCluster(clusterDir: string, runAs: RunAs, log: (line: s
   const home = join(SHARED_ROOT, "parley-clusters");
   mkdirSync(home, { recursive: true, mode: 0o755 });
   if (!isOwnFolder(home)) throw new Error(`${home} exists but is not a root-owned folder writable only by root; remove it, so clusters can be kept there.`);
+  removeOrphanClusters(home);
   const real = join(home, createHash("sha256").update(clusterDir).digest("hex").slice(0, 16));
+  // Which link the cluster belongs to, so that removeOrphanClusters can tell when it is orphaned.
+  const origin = `${real}.origin`;
   let linked: string | undefined;
   try {
     linked = lstatSync(clusterDir).isSymbolicLink() ? readlinkSync(clusterDir) : undefined;
@@ -116,8 +151,9 @@ export function reachableCluster(clusterDir: string, runAs: RunAs, log: (line: s
       throw new Error(`the postgres user cannot reach ${clusterDir} (${blockingAncestor(clusterDir, runAs)} is closed to it): move the project to a folder others may traverse, or set PARLEY_DATA_DIR to one (e.g. /var/tmp/parley).`);
     }
     rmSync(clusterDir, { recursive: true, force: true }); // an old link, or a folder an attempt left empty
+    writeFileSync(origin, clusterDir);
     symlinkSync(real, clusterDir);
     log(`the postgres user cannot reach ${parent} (${blockingAncestor(clusterDir, runAs)} is closed to it): the cluster lives in ${real}, linked from ${clusterDir}`);
-  }
+  } else if (!existsSync(origin)) writeFileSync(origin, clusterDir);
   return real;
 }

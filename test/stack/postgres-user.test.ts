@@ -1,7 +1,7 @@
 // As root, PostgreSQL runs as the `postgres` OS user, who cannot traverse a 0700 folder (root's home, most
 // containers and CI runners): a project cloned there still gets a working database, and a cluster that
 // cannot be moved is a one-line error naming the folder and the fix.
-import { mkdirSync, mkdtempSync, readlinkSync, realpathSync, rmSync, writeFileSync, chmodSync, lstatSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readlinkSync, realpathSync, rmSync, writeFileSync, chmodSync, lstatSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -23,6 +23,9 @@ function closedFolder(): string {
   return dir;
 }
 
+/** Where the first test's cluster was relocated to (as root). */
+let relocated: string | undefined;
+
 describe("a data folder under a 0700 folder", () => {
   it("gets a database that answers queries and keeps its data across a restart", async () => {
     const dataDir = join(closedFolder(), "project", ".parley");
@@ -33,7 +36,8 @@ describe("a data folder under a 0700 folder", () => {
       // The cluster lives where the postgres user can reach it, linked from its usual place.
       expect(lstatSync(clusterDir).isSymbolicLink()).toBe(true);
       expect(readlinkSync(clusterDir)).toMatch(/\/parley-clusters\/[0-9a-f]{16}$/);
-      cleanup.push(realpathSync(clusterDir));
+      relocated = realpathSync(clusterDir);
+      cleanup.push(relocated);
     } else expect(lstatSync(clusterDir).isDirectory()).toBe(true);
     try {
       const client = new pg.Client({ connectionString: pgHandle.url });
@@ -48,6 +52,7 @@ describe("a data folder under a 0700 folder", () => {
       await again.end();
     } finally {
       await pgHandle.stop();
+      rmSync(dataDir, { recursive: true, force: true }); // as a test run removes its data folder
     }
   }, 120_000);
 
@@ -60,6 +65,8 @@ describe("a data folder under a 0700 folder", () => {
       () => undefined,
       (e: unknown) => e as Error,
     );
+    // Looking for a place, it removed the cluster whose data folder (and link) the first test removed.
+    if (relocated) expect(existsSync(relocated)).toBe(false);
     expect(error?.message).toBe(
       `the postgres user cannot reach ${clusterDir} (${closed} is closed to it): move the project to a folder others may traverse, or set PARLEY_DATA_DIR to one (e.g. /var/tmp/parley).`,
     );
