@@ -97,7 +97,8 @@ export class PostgresServer {
       child.stderr!.on("data", (d: Buffer) => {
         const text = d.toString();
         recent = (recent + text).slice(-2000);
-        for (const line of text.split("\n")) if (/FATAL|PANIC/.test(line)) this.opts.log(line.trim());
+        // The server's own failures; not the notices each connection gets when the server stops or dies.
+        for (const line of text.split("\n")) if (/FATAL|PANIC/.test(line) && !/terminating connection due to|the database system is (starting up|shutting down)/.test(line)) this.opts.log(line.trim());
         if (!ready && text.includes("database system is ready to accept connections")) {
           ready = true;
           resolvePromise();
