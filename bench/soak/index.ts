@@ -14,7 +14,7 @@ import { startSoakStack } from "./stack.ts";
 
 const FLAGS = {
   clients: { type: "string", default: "50", help: "supabase-js clients, each a user sending and subscribed (N)" },
-  minutes: { type: "string", default: "2", help: "how long the clients send (M); setup and the final check add about 30 s" },
+  minutes: { type: "string", default: "2", help: "how long the clients send (M); starting the stack, signing the users in and the final check add about a minute" },
   "group-size": { type: "string", default: "10", help: "members per group conversation" },
   "send-interval-ms": { type: "string", default: "1000", help: "mean pause between one client's sends" },
   "timeout-ms": { type: "string", default: "2000", help: "client-side timeout of one send attempt (then it is retried, same client_id)" },
@@ -31,8 +31,15 @@ function usage(): string {
     .join("\n")}`;
 }
 
-const { values } = parseArgs({ options: Object.fromEntries(Object.entries(FLAGS).map(([k, f]) => [k, { type: f.type, default: f.default }])) as never });
-const v = values as Record<string, string | boolean>;
+function flags(): Record<string, string | boolean> {
+  try {
+    return parseArgs({ options: Object.fromEntries(Object.entries(FLAGS).map(([k, f]) => [k, { type: f.type, default: f.default }])) as never }).values as Record<string, string | boolean>;
+  } catch (e) {
+    console.error(`${e instanceof Error ? e.message : String(e)}\n\n${usage()}`);
+    process.exit(2);
+  }
+}
+const v = flags();
 if (v.help) {
   console.log(usage());
   process.exit(0);
