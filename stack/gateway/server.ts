@@ -125,6 +125,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   if (!(await isPortFree(config.apiPort, config.host))) throw new PortInUseError(config.apiPort, "The API gateway");
   const db = new pg.Pool({ connectionString: config.dbUrl, max: 20, application_name: "parley-gateway" });
   db.on("error", (e) => opts.logFor("gateway")(`idle database connection failed: ${e.message}`));
+  // The pool listens for errors on idle connections only. When the server goes away (a restart, kill -9)
+  // a connection checked out by a request would emit an 'error' no one hears, which ends the process;
+  // its query fails by itself and the pool drops the broken connection when it is released.
+  db.on("connect", (client) => client.on("error", () => undefined));
   const services: Record<string, Service> = {};
   for (const [, name, factory] of PREFIXES) services[name] = await factory({ config, db, log: opts.logFor(name) });
 

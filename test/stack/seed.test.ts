@@ -7,7 +7,8 @@ import { dirname, join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../stack/config.ts";
-import { applySeed } from "../../stack/postgres/apply.ts";
+import { applySeed, PARLEY_ROOT } from "../../stack/postgres/apply.ts";
+import { seedFiles } from "../../stack/postgres/seed.ts";
 import { stackEnv } from "../support/env.ts";
 
 const schema = `seed_${randomUUID().replaceAll("-", "").slice(0, 10)}`;
@@ -69,5 +70,9 @@ describe("seeding (the CLI's [db.seed])", () => {
     const { ran, log } = await seed(project(`[db.seed]\nenabled = false\nsql_paths = ["./seed.sql"]\n`, ["seed.sql"]));
     expect(ran).toEqual([]);
     expect(log).toEqual([]);
+  });
+
+  it("Parley's own config.toml names no seed file that is missing (a reset would warn about it)", () => {
+    expect(seedFiles(PARLEY_ROOT, loadConfig({ workdir: PARLEY_ROOT }).seed).unmatched).toEqual([]);
   });
 });

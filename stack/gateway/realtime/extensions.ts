@@ -10,6 +10,8 @@ import type { Rooms } from "./rooms.ts";
 export interface Extensions {
   pgChanges: PgChanges;
   replication: Replication;
+  /** Runs `fn` when the replication stream is up again after it broke (see ReplicationPoller.onResumed). */
+  onReplicationResumed(fn: () => void): void;
   close(): Promise<void>;
 }
 
@@ -22,6 +24,7 @@ export function startExtensions(ctx: ServiceContext, rooms: Rooms): Extensions {
   return {
     pgChanges,
     replication: poller,
+    onReplicationResumed: (fn) => poller.onResumed(fn),
     async close() {
       stopPartitions();
       await poller.close();

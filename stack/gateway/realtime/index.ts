@@ -26,7 +26,15 @@ function xHeaders(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-export function createRealtimeService(ctx: ServiceContext, overrides: Partial<RealtimeOptions> = {}): Service {
+export interface RealtimeService extends Service {
+  /**
+   * Ends every client WebSocket: `restart` closes it with 1012 (service restart), `drop` cuts the TCP
+   * connection without a close frame (a network failure). Clients reconnect and rejoin either way.
+   */
+  disconnectAll(how: "restart" | "drop"): number;
+}
+
+export function createRealtimeService(ctx: ServiceContext, overrides: Partial<RealtimeOptions> = {}): RealtimeService {
   const rooms = new Rooms();
   const options = { ...optionsFromEnv(), ...overrides };
   const ext = startExtensions(ctx, rooms);
@@ -60,7 +68,24 @@ export function createRealtimeService(ctx: ServiceContext, overrides: Partial<Re
     });
   }
 
+  const disconnectAll = (how: "restart" | "drop"): number => {
+    const n = connections.size;
+    for (const c of connections) {
+      if (how === "restart") c.terminate(1012);
+      else c.drop();
+    }
+    return n;
+  };
+  // Database events committed while the stream was down were never decoded (the slot is temporary, as
+  // the real server's is). A silent gap would hide that from clients, so every socket is closed as a
+  // restarting server closes it: the clients reconnect, rejoin, and catch up by seq.
+  ext.onReplicationResumed(() => {
+    const n = disconnectAll("restart");
+    if (n) ctx.log(`closed ${n} WebSocket(s) with 1012 after the replication stream broke: clients reconnect and catch up`);
+  });
+
   return {
+    disconnectAll,
     async fetch(req, path) {
       return handleRest(core, req, path);
     },

@@ -47,6 +47,8 @@ export interface PollerOptions {
   log: Log;
   /** Idle poll interval (the real server polls its slot every 100 ms). */
   intervalMs?: number;
+  /** Wait between reconnection attempts while the database is unreachable (default 250 ms). */
+  retryMs?: number;
 }
 
 /**
@@ -66,11 +68,22 @@ export class ReplicationPoller implements Replication {
   private loop: Promise<void> | undefined;
   private wantChanges: () => boolean = () => false;
   private changesWaiters: Array<() => void> = [];
+  private readonly resumedHandlers: Array<() => void> = [];
+  private broken = false;
 
   constructor(private readonly opts: PollerOptions) {}
 
   onChange(h: ChangeHandler): void {
     this.handlers.push(h);
+  }
+
+  /**
+   * Runs `fn` each time the stream is up again after it broke (the database restarted, the connection
+   * dropped). The slot is temporary, so what committed while it was down was never decoded: whoever
+   * listens must be told to catch up.
+   */
+  onResumed(fn: () => void): void {
+    this.resumedHandlers.push(fn);
   }
 
   onReady(fn: () => void): void {
@@ -123,6 +136,11 @@ export class ReplicationPoller implements Replication {
         this.current = undefined;
         this.ready = true;
         for (const fn of this.readyWaiters.splice(0)) fn();
+        if (this.broken) {
+          this.broken = false;
+          this.opts.log("replication resumed");
+          for (const fn of this.resumedHandlers) fn();
+        }
         while (!this.closed) {
           const n = await this.pollOnce(conn.client, conn.slot);
           if (n === 0) await sleep(this.opts.intervalMs ?? 50);
@@ -130,8 +148,9 @@ export class ReplicationPoller implements Replication {
       } catch (e) {
         this.ready = false;
         if (!this.closed) {
-          this.opts.log(`replication stopped (${e instanceof Error ? e.message : String(e)}); reconnecting`);
-          await sleep(1000);
+          if (!this.broken) this.opts.log(`replication stopped (${e instanceof Error ? e.message : String(e)}); reconnecting`);
+          this.broken = true;
+          await sleep(this.opts.retryMs ?? 250);
         }
       } finally {
         await conn?.client.end().catch(() => undefined);
@@ -143,9 +162,9 @@ export class ReplicationPoller implements Replication {
 
   /**
    * One cheap round trip per idle poll: is there WAL the slot has not read yet? Decoding only reads
-   * WAL flushed to disk; with `synchronous_commit = off` (the local stack's setting) a commit waits
-   * up to `wal_writer_delay` (200 ms) for that, so pending WAL is pushed out at once with a flushed
-   * logical message (PostgreSQL 17+; pgoutput does not send it on).
+   * WAL flushed to disk; on a server with `synchronous_commit = off` (DATABASE_URL may name one) a
+   * commit waits up to `wal_writer_delay` (200 ms) for that, so pending WAL is pushed out at once with a
+   * flushed logical message (PostgreSQL 17+; pgoutput does not send it on).
    */
   private async walPending(client: pg.Client, slot: string): Promise<boolean> {
     const pending = `(select confirmed_flush_lsn is null or confirmed_flush_lsn < pg_current_wal_insert_lsn() from pg_replication_slots where slot_name = $1) as pending`;

@@ -49,6 +49,12 @@ export class Connection {
     this.onClose();
   }
 
+  /** Cuts the connection without a closing handshake (as a network failure does). */
+  drop(): void {
+    this.ws.terminate();
+    this.onClose();
+  }
+
   private touch(): void {
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => this.terminate(1000), this.core.options.idleTimeoutMs);

@@ -61,11 +61,29 @@ export function createRestService(ctx: ServiceContext): Service {
     }
   };
 
-  // PostgREST reloads its cache on `NOTIFY pgrst, 'reload schema'`; so does this service.
-  const listen = async () => {
+  // PostgREST reloads its cache on `NOTIFY pgrst, 'reload schema'`; so does this service. Like PostgREST,
+  // it listens again once the database is back (a restart ends the connection) and reloads the cache,
+  // since a notification sent meanwhile was lost.
+  let relistening = false;
+  const relisten = (client: pg.Client) => {
+    if (closed || relistening || listener !== client) return;
+    relistening = true;
+    listener = undefined;
+    void client.end().catch(() => undefined);
+    setTimeout(() => {
+      relistening = false;
+      void listen(true);
+    }, 500).unref();
+  };
+  const listen = async (again = false) => {
+    const client = new pg.Client({ connectionString: config.dbUrl, application_name: "parley-rest-listener" });
     try {
-      const client = new pg.Client({ connectionString: config.dbUrl, application_name: "parley-rest-listener" });
-      client.on("error", (e) => log(`schema listener failed: ${e.message}`));
+      client.on("error", (e) => {
+        if (!relistening) log(`schema listener failed: ${e.message}`);
+        relisten(client);
+      });
+      client.on("end", () => relisten(client));
+      listener = client;
       await client.connect();
       client.on("notification", (n) => {
         if (n.channel !== "pgrst") return;
@@ -75,9 +93,13 @@ export function createRestService(ctx: ServiceContext): Service {
       });
       await client.query("listen pgrst");
       if (closed) await client.end();
-      else listener = client;
+      else if (again) {
+        log("listening for schema reloads again");
+        await reload().catch((e: unknown) => log(`schema reload failed: ${e instanceof Error ? e.message : String(e)}`));
+      }
     } catch (e) {
-      log(`could not listen for schema reloads: ${e instanceof Error ? e.message : String(e)}`);
+      if (!again) log(`could not listen for schema reloads: ${e instanceof Error ? e.message : String(e)}`);
+      relisten(client);
     }
   };
   void listen();
