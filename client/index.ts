@@ -9,6 +9,7 @@ import { invitesApi } from "./invites.ts";
 import { liveApi } from "./live.ts";
 import { messagesApi } from "./messages.ts";
 import { profilesApi } from "./profiles.ts";
+import { pushApi } from "./push.ts";
 import { pinsApi, reactionsApi } from "./reactions.ts";
 import { safetyApi } from "./safety.ts";
 import { searchApi } from "./search.ts";
@@ -26,6 +27,8 @@ export type { GroupInput, GroupChanges } from "./groups.ts";
 export type { CallHistoryOptions, CallEndResponse, CallTokenResponse } from "./calls.ts";
 export type { UploadInput } from "./attachments.ts";
 export type { ProfileChanges } from "./profiles.ts";
+export type { PushTarget, WebPushSubscriptionJson, PushHeartbeatOptions } from "./push.ts";
+export type { PushNotificationData } from "../functions/_shared/schemas.ts";
 export type * from "./events.ts";
 export type { LiveChannel, LiveSubscription, InboxChannel, ConversationChannel, CallChannel, ConversationHandlers } from "./live.ts";
 export { TYPING_THROTTLE_MS } from "./live.ts";
@@ -70,6 +73,8 @@ export function createParley<Client extends ParleyClient>(supabase: Client) {
     live: liveApi(supabase, db, currentUserId),
     /** Blocking, group invitations, reports. */
     safety: safetyApi(db),
+    /** Push notifications: devices, private previews, the foreground heartbeat. */
+    push: pushApi(db),
   };
 }
 

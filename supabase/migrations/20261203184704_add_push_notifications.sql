@@ -200,13 +200,13 @@ begin
     raise exception 'platform "%" is not one a % device can be (ios, android, web, macos)', platform, provider
       using errcode = '22023', hint = 'push_platform_invalid';
   end if;
-  if token is null or char_length(token) > 4096 or not case provider
+  if token is null or char_length(token) > 4096 or not (case provider
        when 'expo' then token ~ '^Expo(nent)?PushToken\[[A-Za-z0-9_-]{1,200}\]$'
-       when 'fcm' then token ~ '^[A-Za-z0-9_:.-]{20,4096}$'
+       when 'fcm' then char_length(token) >= 20 and token ~ '^[A-Za-z0-9_:.-]+$'
        when 'apns' then token ~ '^[0-9A-Fa-f]{64,200}$'
        -- A push service URL: https, or plain http to this machine (a local test endpoint).
        else char_length(token) <= 2048 and token ~ '^(https://[^\s/?#]+|http://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?)/[^\s]*$'
-     end then
+     end) then
     raise exception 'token is not a valid % %', provider,
       case provider when 'expo' then 'push token (ExponentPushToken[...])' when 'fcm' then 'registration token'
                     when 'apns' then 'device token (hex)' else 'subscription endpoint (an https URL)' end
@@ -381,6 +381,8 @@ create or replace function parley_internal.finish_push_job (
   security definer
   set search_path to ''
   as $function$
+-- The on conflict target names columns that share the parameters' names.
+#variable_conflict use_column
 declare
   v_max_attempts integer := (parley_internal.setting('push_max_attempts', '5') #>> '{}')::integer;
   v_job parley_internal.push_jobs;
@@ -673,6 +675,8 @@ create or replace function parley_internal.register_push_device (
   security definer
   set search_path to ''
   as $function$
+-- The on conflict target names columns that share the parameters' names.
+#variable_conflict use_column
 declare
   v_user_id uuid := parley_internal.require_user();
   v_row parley.push_devices;
