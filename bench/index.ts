@@ -15,6 +15,7 @@ import { runHistory } from "./stages/history.ts";
 import { runSearch } from "./stages/search.ts";
 import { runInbox } from "./stages/inbox.ts";
 import { runRealtime } from "./stages/realtime.ts";
+import { runPush } from "./stages/push.ts";
 import { runSend } from "./stages/send.ts";
 import { runUnread } from "./stages/unread.ts";
 
@@ -24,7 +25,7 @@ const FLAGS = {
   "db-url": { type: "string", help: "adopt this database (superuser URL); env PARLEY_BENCH_DB_URL" },
   "api-url": { type: "string", help: "adopt this gateway (http://host:port); env PARLEY_BENCH_API_URL" },
   workdir: { type: "string", help: "project folder whose supabase/ a started stack applies (default: this checkout)" },
-  only: { type: "string", help: "comma-separated stages: send,history,inbox,unread,realtime,search" },
+  only: { type: "string", help: "comma-separated stages: send,push,history,inbox,unread,realtime,search" },
   explain: { type: "boolean", default: false, help: "print explain (analyze, buffers) of the measured queries" },
   "keep-seed": { type: "boolean", default: false, help: "with a running stack: leave the seeded rows (schema bench_<run>) for explain sessions" },
   "history-messages": { type: "string", default: "1000000", help: "messages in the history conversation" },
@@ -46,7 +47,7 @@ const FLAGS = {
 type Values = { [K in keyof typeof FLAGS]?: (typeof FLAGS)[K]["type"] extends "boolean" ? boolean : string };
 
 // search runs last: it drops the search indexes to measure sends without them.
-const STAGES = ["send", "history", "inbox", "unread", "realtime", "search"] as const;
+const STAGES = ["send", "push", "history", "inbox", "unread", "realtime", "search"] as const;
 type StageName = (typeof STAGES)[number];
 
 function usage(): string {
@@ -211,6 +212,8 @@ function runStage(stage: StageName, ctx: StageContext, sizes: SeedSizes): Promis
   switch (stage) {
     case "send":
       return runSend(ctx);
+    case "push":
+      return runPush(ctx);
     case "history":
       return runHistory(ctx);
     case "inbox":
