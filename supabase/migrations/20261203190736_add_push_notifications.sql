@@ -256,10 +256,20 @@ begin
   for v_job in
     with picked as (
       select j.id from parley_internal.push_jobs j
-       where (j.status = 'pending' and j.due_at <= now()) or (j.status = 'sending' and j.leased_until <= now())
+       where j.id in (
+               (select c.id from parley_internal.push_jobs c
+                 where c.status = 'pending' and c.kind <> 'message' and c.due_at <= now() order by c.due_at limit claim_push_jobs.max_count)
+               union all
+               (select m.id from parley_internal.push_jobs m
+                 where m.status = 'pending' and m.kind = 'message' and m.due_at <= now() order by m.due_at limit claim_push_jobs.max_count)
+               union all
+               (select l.id from parley_internal.push_jobs l
+                 where l.status = 'sending' and l.leased_until <= now() order by l.leased_until limit claim_push_jobs.max_count))
+         -- Checked again on the locked row: another dispatcher may have taken it meanwhile.
+         and ((j.status = 'pending' and j.due_at <= now()) or (j.status = 'sending' and j.leased_until <= now()))
        order by (j.kind in ('call', 'call_cancel')) desc, j.due_at
        limit claim_push_jobs.max_count
-       for update skip locked)
+       for update of j skip locked)
     update parley_internal.push_jobs j
        set status = 'sending', lease_id = gen_random_uuid(), attempts = j.attempts + 1, updated_at = now(),
            leased_until = now() + make_interval(secs => claim_push_jobs.lease_seconds)
@@ -308,6 +318,7 @@ create or replace function parley_internal.enqueue_call_push()
 declare
   v_call parley.calls;
   v_ring_out boolean;
+  v_count integer := 0;
 begin
   select * into v_call from parley.calls c where c.id = new.call_id;
   if new.state = 'ringing' and (tg_op = 'INSERT' or old.state is distinct from 'ringing') then
@@ -315,6 +326,7 @@ begin
       insert into parley_internal.push_jobs (user_id, conversation_id, kind, call_id, expires_at)
       values (new.user_id, v_call.conversation_id, 'call', new.call_id, new.invited_at + parley_internal.call_ring_timeout())
       on conflict (call_id, user_id, kind) where call_id is not null do nothing;
+      get diagnostics v_count = row_count;
     end if;
   elsif tg_op = 'UPDATE' and old.state = 'ringing' and new.state <> 'ringing' then
     -- Not sent yet: it never will be. Sent (or being sent): the device is ringing and must stop.
@@ -327,11 +339,16 @@ begin
       insert into parley_internal.push_jobs (user_id, conversation_id, kind, call_id)
       values (new.user_id, v_call.conversation_id, 'missed_call', new.call_id)
       on conflict (call_id, user_id, kind) where call_id is not null do nothing;
+      get diagnostics v_count = row_count;
     elsif v_ring_out then
       insert into parley_internal.push_jobs (user_id, conversation_id, kind, call_id, expires_at)
       values (new.user_id, v_call.conversation_id, 'call_cancel', new.call_id, now() + interval '10 minutes')
       on conflict (call_id, user_id, kind) where call_id is not null do nothing;
+      get diagnostics v_count = row_count;
     end if;
+  end if;
+  if v_count > 0 then
+    perform parley_internal.wake_push_dispatcher('enqueued');
   end if;
   return null;
 end;
@@ -347,26 +364,40 @@ declare
   v_list jsonb := new.metadata -> 'mentions';
   v_everyone boolean := false;
   v_mentioned uuid[] := '{}';
+  v_active_since timestamptz;
+  v_fresh boolean;
 begin
+  -- push_active_since() written out: two nested SQL function calls cost a third of this trigger.
+  select now() - make_interval(secs => coalesce((select (s.value #>> '{}')::numeric from parley.settings s
+                                                  where s.key = 'push_offline_after_seconds'), 60))
+    into v_active_since;
   if jsonb_typeof(v_list) = 'array' then
     v_everyone := v_list ? 'everyone';
     select coalesce(array_agg((e #>> '{}')::uuid), '{}') into v_mentioned
       from jsonb_array_elements(v_list) e
      where jsonb_typeof(e) = 'string' and e #>> '{}' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
   end if;
-  insert into parley_internal.push_jobs as j (user_id, conversation_id, kind, message_id, seq, mentioned)
-  select m.user_id, new.conversation_id, 'message', new.id, new.seq, v_everyone or m.user_id = any (v_mentioned)
-    from parley.conversation_members m
-   where m.conversation_id = new.conversation_id
-     and m.user_id is distinct from new.sender_id
-     and (m.muted_until is null or m.muted_until <= now() or v_everyone or m.user_id = any (v_mentioned))
-     and exists (select 1 from parley.push_devices d where d.user_id = m.user_id)
-     and not exists (select 1 from parley.push_preferences p
-                      where p.user_id = m.user_id and p.active_at > parley_internal.push_active_since())
-     and not exists (select 1 from parley.blocks b where b.blocker_id = m.user_id and b.blocked_id = new.sender_id)
-  on conflict (user_id, conversation_id) where status = 'pending' and kind = 'message' do update
-    set message_count = j.message_count + 1, message_id = excluded.message_id, seq = excluded.seq,
-        mentioned = j.mentioned or excluded.mentioned, updated_at = now();
+  with enqueued as (
+    insert into parley_internal.push_jobs as j (user_id, conversation_id, kind, message_id, seq, mentioned)
+    select m.user_id, new.conversation_id, 'message', new.id, new.seq, v_everyone or m.user_id = any (v_mentioned)
+      from parley.conversation_members m
+     where m.conversation_id = new.conversation_id
+       and m.user_id is distinct from new.sender_id
+       and (m.muted_until is null or m.muted_until <= now() or v_everyone or m.user_id = any (v_mentioned))
+       and exists (select 1 from parley.push_devices d where d.user_id = m.user_id)
+       and not exists (select 1 from parley.push_preferences p where p.user_id = m.user_id and p.active_at > v_active_since)
+       and not exists (select 1 from parley.blocks b where b.blocker_id = m.user_id and b.blocked_id = new.sender_id)
+    on conflict (user_id, conversation_id) where status = 'pending' and kind = 'message' do update
+      set message_count = j.message_count + 1, message_id = excluded.message_id, seq = excluded.seq,
+          mentioned = j.mentioned or excluded.mentioned, updated_at = now()
+    -- xmax is 0 exactly for the rows this statement inserted (a collapsed row was updated).
+    returning j.xmax = 0 as fresh
+  )
+  select bool_or(e.fresh) into v_fresh from enqueued e;
+  -- A new job: the Database Webhook call (a collapsed one was announced when its job was made).
+  if v_fresh then
+    perform parley_internal.wake_push_dispatcher('enqueued');
+  end if;
   return null;
 end;
 $function$;
@@ -446,9 +477,21 @@ begin
        where j.id = v_job.id;
       return jsonb_build_object('status', 'cancelled', 'merged_into', v_other, 'due_at', greatest(v_due, now()));
     end if;
-    update parley_internal.push_jobs j
-       set status = 'pending', due_at = v_due, last_error = v_error, lease_id = null, leased_until = null, updated_at = now()
-     where j.id = v_job.id;
+    begin
+      update parley_internal.push_jobs j
+         set status = 'pending', due_at = v_due, last_error = v_error, lease_id = null, leased_until = null, updated_at = now()
+       where j.id = v_job.id;
+    exception when unique_violation then
+      -- A send made a pending job of the conversation at this very moment: this one waits in that one.
+      update parley_internal.push_jobs j
+         set message_count = j.message_count + v_job.message_count, mentioned = j.mentioned or v_job.mentioned, updated_at = now()
+       where j.user_id = v_job.user_id and j.conversation_id = v_job.conversation_id and j.kind = 'message' and j.status = 'pending';
+      update parley_internal.push_jobs j
+         set status = 'cancelled', last_error = 'merged into the newer pending notification', finished_at = now(),
+             lease_id = null, leased_until = null, updated_at = now()
+       where j.id = v_job.id;
+      return jsonb_build_object('status', 'cancelled', 'attempts', v_job.attempts);
+    end;
     return jsonb_build_object('status', 'pending', 'attempts', v_job.attempts, 'due_at', v_due);
   end if;
   v_status := case when not coalesce(v_retry, false)
@@ -726,7 +769,8 @@ create or replace function parley_internal.sweep_push_jobs()
   as $function$
 begin
   delete from parley_internal.push_jobs j where j.finished_at < now() - interval '7 days';
-  if exists (select 1 from parley_internal.push_jobs j where j.status = 'pending' and j.due_at <= now())
+  if exists (select 1 from parley_internal.push_jobs j where j.status = 'pending' and j.kind <> 'message' and j.due_at <= now())
+     or exists (select 1 from parley_internal.push_jobs j where j.status = 'pending' and j.kind = 'message' and j.due_at <= now())
      or exists (select 1 from parley_internal.push_jobs j where j.status = 'sending' and j.leased_until <= now()) then
     return parley_internal.wake_push_dispatcher('sweep');
   end if;
@@ -745,7 +789,8 @@ declare
   v_url text;
   v_secret text;
 begin
-  if not exists (select 1 from pg_catalog.pg_extension where extname = 'pg_net') then
+  -- pg_net's function, looked up in the catalog cache (cheaper than reading pg_extension on every send).
+  if to_regprocedure('net.http_post(text, jsonb, jsonb, jsonb, integer)') is null then
     return false;
   end if;
   select c.url, c.secret into v_url, v_secret from parley_internal.push_dispatch_config() c;
@@ -758,20 +803,6 @@ begin
     headers := jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || coalesce(v_secret, '')),
     timeout_milliseconds := 10000);
   return true;
-end;
-$function$;
-
-create or replace function parley_internal.wake_push_dispatcher_on_insert()
-  returns trigger
-  language plpgsql
-  security definer
-  set search_path to ''
-  as $function$
-begin
-  if exists (select 1 from added) then
-    perform parley_internal.wake_push_dispatcher('enqueued');
-  end if;
-  return null;
 end;
 $function$;
 
@@ -803,14 +834,14 @@ create index push_devices_user_id_idx on parley.push_devices using btree (user_i
 create unique index push_jobs_call_key on parley_internal.push_jobs using btree (call_id, user_id, kind)
   where (call_id is not null);
 
-create index push_jobs_due_at_idx on parley_internal.push_jobs using btree (due_at)
-  where (status = 'pending'::text);
-
 create index push_jobs_finished_at_idx on parley_internal.push_jobs using btree (finished_at)
   where (finished_at is not null);
 
 create index push_jobs_leased_until_idx on parley_internal.push_jobs using btree (leased_until)
   where (status = 'sending'::text);
+
+create index push_jobs_pending_call_due_at_idx on parley_internal.push_jobs using btree (due_at)
+  where ((status = 'pending'::text) and (kind <> 'message'::text));
 
 create unique index push_jobs_pending_message_key on parley_internal.push_jobs using btree (user_id, conversation_id)
   where ((status = 'pending'::text) and (kind = 'message'::text));
@@ -825,11 +856,6 @@ create trigger messages_enqueue_push
   for each row
   when ((new.kind <> 'system'::text))
   execute function parley_internal.enqueue_message_push();
-
-create trigger push_jobs_wake_dispatcher
-  after insert on parley_internal.push_jobs referencing new table as added
-  for each statement
-  execute function parley_internal.wake_push_dispatcher_on_insert();
 
 create policy push_devices_delete_own on parley.push_devices
   for delete
@@ -899,8 +925,6 @@ comment on function parley_internal.set_push_preferences(boolean) is 'Implementa
 comment on function parley_internal.sweep_push_jobs() is 'pg_cron: wakes push-dispatch when jobs are due; deletes jobs finished over 7 days ago. True when it called the dispatcher.';
 
 comment on function parley_internal.wake_push_dispatcher(text) is 'Internal: asks push-dispatch (pg_net, after commit) to drain the outbox; false when pg_net or the URL is missing.';
-
-comment on function parley_internal.wake_push_dispatcher_on_insert() is 'Trigger: one wake-up call to push-dispatch per statement that enqueued jobs.';
 
 comment on policy push_devices_delete_own on parley.push_devices is 'Users remove their own push devices (unregister_push_device).';
 
@@ -985,8 +1009,6 @@ revoke all on function parley_internal.sweep_push_jobs() from public;
 grant execute on function parley_internal.sweep_push_jobs() to service_role;
 
 revoke all on function parley_internal.wake_push_dispatcher(text) from public;
-
-revoke all on function parley_internal.wake_push_dispatcher_on_insert() from public;
 
 grant delete, select on table parley.push_devices to authenticated;
 
