@@ -3,6 +3,7 @@
 import { pushNotificationData, type PushNotificationData } from "../functions/_shared/schemas.ts";
 import type { ParleyRest } from "./client.ts";
 import { unwrap } from "./errors.ts";
+import { whileForeground } from "./foreground.ts";
 import type { PushDevice, PushPlatform, PushPreferences, PushProvider } from "./types.ts";
 
 /** A push target to register. */
@@ -31,8 +32,6 @@ export interface PushHeartbeatOptions {
   /** A failed beat (default: ignored); the next period tries again. */
   onError?: (error: unknown) => void;
 }
-
-type Doc = { visibilityState?: string; addEventListener?: (t: string, l: () => void) => void; removeEventListener?: (t: string, l: () => void) => void };
 
 export function pushApi(db: ParleyRest) {
   const api = {
@@ -86,27 +85,14 @@ export function pushApi(db: ParleyRest) {
      * // on sign-out: stop(); await parley.push.unregister(token);
      */
     heartbeat(options: PushHeartbeatOptions = {}): () => void {
-      const everyMs = Math.max(5_000, options.everyMs ?? 30_000);
-      const doc = (globalThis as { document?: Doc }).document;
-      const visible = () => !doc || doc.visibilityState === undefined || doc.visibilityState === "visible";
       const report = (e: unknown) => options.onError?.(e);
-      let stopped = false;
-      const beat = () => {
-        if (!stopped && visible()) api.markActive(true).catch(report);
-      };
-      const onVisibility = () => {
-        if (stopped) return;
-        if (visible()) beat();
-        else api.markActive(false).catch(report);
-      };
-      const timer = setInterval(beat, everyMs);
-      (timer as { unref?: () => void }).unref?.();
-      doc?.addEventListener?.("visibilitychange", onVisibility);
-      beat();
+      const stop = whileForeground({
+        everyMs: Math.max(5_000, options.everyMs ?? 30_000),
+        beat: () => void api.markActive(true).catch(report),
+        onHidden: () => void api.markActive(false).catch(report),
+      });
       return () => {
-        stopped = true;
-        clearInterval(timer);
-        doc?.removeEventListener?.("visibilitychange", onVisibility);
+        stop();
         api.markActive(false).catch(report);
       };
     },

@@ -2,7 +2,7 @@
 -- mention through a mute, block, active, collapse, private previews), the dispatcher's lease and outcomes,
 -- and the call rings with their cancels. IDs: docs/push.md § Tests (PSH-xx).
 begin;
-select plan(71);
+select plan(75);
 
 -- Cast (prefix d2): alice 01 sends; bob 02 has devices; carol 03 muted the group; dave 04 has no device;
 -- erin 05 blocked alice; frank 06 is active; gina 07 is a stranger.
@@ -119,6 +119,23 @@ select is(has_function_privilege('authenticated', 'parley.service_role_claim_pus
 select is(has_function_privilege('service_role', 'parley.service_role_claim_push_jobs(integer,integer)', 'execute')
       and has_function_privilege('service_role', 'parley.service_role_finish_push_job(uuid,uuid,jsonb)', 'execute'), true,
   'PSH-34 the service role can');
+
+select tests.authenticate_as('d2000000-0000-0000-0000-000000000002');
+select is(tests.rows_affected($$delete from parley.push_devices where token = 'https://push.example.test/send/d2-bob'$$), 1::bigint,
+  'PSH-35 a user deletes their own device directly');
+update d2_ids set id = (select id from parley.register_push_device('webpush', 'https://push.example.test/send/d2-bob', 'web', null,
+  '{"p256dh": "BOr4Tj2n3TMVSmMmHKlJ1hCSmX1dOhoIRkqcPBx5XG7X4v6D0wv9oW7rmqr-y4pQ-xnMSUkEh8bNn8h0EgdLDBo", "auth": "Zc2m0k5c6xg-P1a2LGwQxQ"}'))
+ where name = 'bob_web';
+select is(tests.error_of($$insert into parley.push_preferences (user_id, private_previews) values ('d2000000-0000-0000-0000-000000000002', true)$$)
+          || ' / ' || tests.error_of($$delete from parley.push_preferences$$), '42501 - / 42501 -',
+  'PSH-36 nobody inserts or deletes preferences directly');
+select tests.authenticate_as_service_role();
+select is((select count(*) from parley.push_devices where token like 'd2-%' or token like 'https://push.example.test/%'), 6::bigint,
+  'PSH-37 the service role reads every device');
+select tests.clear_authentication();
+select is(has_table_privilege('authenticated', 'parley_internal.push_jobs', 'insert') or has_table_privilege('anon', 'parley_internal.push_jobs', 'select')
+       or has_table_privilege('authenticated', 'parley_internal.push_deliveries', 'select'), false,
+  'PSH-38 nor write the outbox or read the delivery log');
 
 -- Enqueue rules ---------------------------------------------------------------------------------------------
 select tests.authenticate_as('d2000000-0000-0000-0000-000000000001');
