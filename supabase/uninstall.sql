@@ -44,7 +44,7 @@ drop schema if exists parley, parley_internal cascade;
 do $$
 begin
   if to_regclass('supabase_migrations.schema_migrations') is not null then
-    delete from supabase_migrations.schema_migrations where name in ('install_parley', 'schedule_call_sweep', 'add_push_notifications', 'schedule_push_sweep');
+    delete from supabase_migrations.schema_migrations where name in ('install_parley', 'schedule_call_sweep');
   end if;
 end;
 $$;
