@@ -2,7 +2,7 @@
 -- mention through a mute, block, active, collapse, private previews), the dispatcher's lease and outcomes,
 -- and the call rings with their cancels. IDs: docs/push.md § Tests (PSH-xx).
 begin;
-select plan(75);
+select plan(77);
 
 -- Cast (prefix d2): alice 01 sends; bob 02 has devices; carol 03 muted the group; dave 04 has no device;
 -- erin 05 blocked alice; frank 06 is active; gina 07 is a stranger.
@@ -326,6 +326,16 @@ select parley_internal.sweep_calls();
 select is((select string_agg(kind || ':' || status, ',' order by kind) from parley_internal.push_jobs where call_id = (select id from d2_call)),
   'call:cancelled,missed_call:pending', 'PSH-94 unanswered: the missed-call notice replaces the ring');
 select is(parley_internal.wake_push_dispatcher('test'), false, 'PSH-95 without a configured push-dispatch URL nothing is called');
+
+insert into parley_internal.push_dispatch_target (url, secret) values ('http://127.0.0.1:9/functions/v1/push-dispatch', 'd2-dispatch-secret-0000');
+select is(parley_internal.wake_push_dispatcher('test'), to_regprocedure('net.http_post(text,jsonb,jsonb,jsonb,integer)') is not null,
+  'PSH-96 with a target the webhook call is queued exactly when pg_net is installed');
+insert into parley_internal.push_jobs (user_id, conversation_id, kind, message_id, seq, status, finished_at) values
+  ('d2000000-0000-0000-0000-000000000007', 'd2c00000-0000-0000-0000-000000000001', 'message', 'd2e00000-0000-0000-0000-000000000001', 1, 'sent', now() - interval '8 days'),
+  ('d2000000-0000-0000-0000-000000000007', 'd2c00000-0000-0000-0000-000000000001', 'message', 'd2e00000-0000-0000-0000-000000000002', 2, 'sent', now() - interval '6 days');
+select parley_internal.sweep_push_jobs();
+select is((select array_agg(seq order by seq) from parley_internal.push_jobs where user_id = 'd2000000-0000-0000-0000-000000000007'), array[2::bigint],
+  'PSH-97 the sweep forgets jobs finished over a week ago, keeps the rest');
 
 select * from finish();
 rollback;
