@@ -191,7 +191,7 @@ describe("push: provider errors", () => {
         job = (await jobsOf(b.id))[0]!;
       }
       if (attempt < 5) {
-        expect(job.status).toBe("pending");
+        expect(job.status).toBe("retrying");
         waits.push(Math.round((job.due_at.getTime() - Date.now()) / 1000));
         // Time moves on (a fixture, instead of waiting 2 + 4 + 8 + 16 s): the job is due now.
         await db().query(`update parley_internal.push_jobs set due_at = now() where id = $1`, [job.id]);

@@ -212,7 +212,7 @@ grant all on d2_job to service_role;
 select is((select parley.service_role_finish_push_job(id, lease_id, jsonb_build_array(
             jsonb_build_object('device_id', (select id from d2_ids where name = 'bob_fcm'), 'outcome', 'retry', 'retry_after', 30, 'error', 'fcm 429'),
             jsonb_build_object('device_id', (select id from d2_ids where name = 'bob_web'), 'outcome', 'sent'))) ->> 'status' from d2_job),
-  'pending', 'PSH-65 a retry puts the job back');
+  'retrying', 'PSH-65 a retry puts the job back, as retrying (new messages no longer collapse into it)');
 select tests.clear_authentication();
 select ok((select due_at >= now() + interval '30 seconds' from parley_internal.push_jobs where id = (select id from d2_job)),
   'PSH-66 due no earlier than the provider''s Retry-After');
@@ -263,7 +263,7 @@ select parley.service_role_finish_push_job((j ->> 'id')::uuid, (j ->> 'lease_id'
          jsonb_build_object('device_id', (select id from d2_ids where name = 'bob_web'), 'outcome', 'retry', 'error', '503')))
   from jsonb_array_elements(parley.service_role_claim_push_jobs(50, 60)) j;
 select tests.clear_authentication();
-update parley_internal.push_jobs set due_at = now() where status = 'pending' and user_id = 'd2000000-0000-0000-0000-000000000002';
+update parley_internal.push_jobs set due_at = now() where status = 'retrying' and user_id = 'd2000000-0000-0000-0000-000000000002';
 select tests.authenticate_as_service_role();
 select is((select parley.service_role_finish_push_job((j ->> 'id')::uuid, (j ->> 'lease_id')::uuid, jsonb_build_array(
          jsonb_build_object('device_id', (select id from d2_ids where name = 'bob_web'), 'outcome', 'retry', 'error', '503'))) ->> 'status'

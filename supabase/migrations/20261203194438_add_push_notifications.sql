@@ -89,7 +89,8 @@ create table parley_internal.push_jobs (
   finished_at     timestamp with time zone,
   constraint push_jobs_kind_check check ((kind = any (array['message'::text, 'call'::text, 'call_cancel'::text, 'missed_call'::text]))),
   constraint push_jobs_pkey primary key (id),
-  constraint push_jobs_status_check check ((status = any (array['pending'::text, 'sending'::text, 'sent'::text, 'failed'::text, 'cancelled'::text, 'skipped'::text]))),
+  constraint push_jobs_status_check
+    check ((status = any (array['pending'::text, 'retrying'::text, 'sending'::text, 'sent'::text, 'failed'::text, 'cancelled'::text, 'skipped'::text]))),
   constraint push_jobs_target_check check ((((kind = 'message'::text) = (message_id is not null)) and ((kind = 'message'::text) = (call_id is null))))
 );
 
@@ -263,10 +264,13 @@ begin
                (select m.id from parley_internal.push_jobs m
                  where m.status = 'pending' and m.kind = 'message' and m.due_at <= now() order by m.due_at limit claim_push_jobs.max_count)
                union all
+               (select r.id from parley_internal.push_jobs r
+                 where r.status = 'retrying' and r.due_at <= now() order by r.due_at limit claim_push_jobs.max_count)
+               union all
                (select l.id from parley_internal.push_jobs l
                  where l.status = 'sending' and l.leased_until <= now() order by l.leased_until limit claim_push_jobs.max_count))
          -- Checked again on the locked row: another dispatcher may have taken it meanwhile.
-         and ((j.status = 'pending' and j.due_at <= now()) or (j.status = 'sending' and j.leased_until <= now()))
+         and ((j.status in ('pending', 'retrying') and j.due_at <= now()) or (j.status = 'sending' and j.leased_until <= now()))
        order by (j.kind in ('call', 'call_cancel')) desc, j.due_at
        limit claim_push_jobs.max_count
        for update of j skip locked)
@@ -329,12 +333,13 @@ begin
       get diagnostics v_count = row_count;
     end if;
   elsif tg_op = 'UPDATE' and old.state = 'ringing' and new.state <> 'ringing' then
-    -- Not sent yet: it never will be. Sent (or being sent): the device is ringing and must stop.
+    -- Sent, being sent or retried (it may have reached a device): the device may be ringing and must stop.
+    -- Not out yet: it never will be.
+    v_ring_out := exists (select 1 from parley_internal.push_jobs j
+                           where j.call_id = new.call_id and j.user_id = new.user_id and j.kind = 'call' and j.status in ('sending', 'sent', 'retrying'));
     update parley_internal.push_jobs j
        set status = 'cancelled', finished_at = now(), updated_at = now(), last_error = 'call ' || new.state, lease_id = null, leased_until = null
-     where j.call_id = new.call_id and j.user_id = new.user_id and j.kind = 'call' and j.status = 'pending';
-    v_ring_out := exists (select 1 from parley_internal.push_jobs j
-                           where j.call_id = new.call_id and j.user_id = new.user_id and j.kind = 'call' and j.status in ('sending', 'sent'));
+     where j.call_id = new.call_id and j.user_id = new.user_id and j.kind = 'call' and j.status in ('pending', 'retrying');
     if new.state = 'missed' and parley_internal.push_reachable(new.user_id, v_call.initiated_by, v_call.conversation_id, true) then
       insert into parley_internal.push_jobs (user_id, conversation_id, kind, call_id)
       values (new.user_id, v_call.conversation_id, 'missed_call', new.call_id)
@@ -377,9 +382,12 @@ begin
       from jsonb_array_elements(v_list) e
      where jsonb_typeof(e) = 'string' and e #>> '{}' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
   end if;
-  with enqueued as (
-    insert into parley_internal.push_jobs as j (user_id, conversation_id, kind, message_id, seq, mentioned)
-    select m.user_id, new.conversation_id, 'message', new.id, new.seq, v_everyone or m.user_id = any (v_mentioned)
+  -- Who should hear it; those with a pending notification of this conversation get it collapsed into
+  -- that one (count + 1, the newest message), the others a new job. A plain insert, not on conflict:
+  -- this conversation's row lock (append_message) keeps any other send from making a pending job here
+  -- meanwhile, and the unique index would refuse one that slipped through.
+  with recipients as (
+    select m.user_id, v_everyone or m.user_id = any (v_mentioned) as mentioned
       from parley.conversation_members m
      where m.conversation_id = new.conversation_id
        and m.user_id is distinct from new.sender_id
@@ -387,13 +395,21 @@ begin
        and exists (select 1 from parley.push_devices d where d.user_id = m.user_id)
        and not exists (select 1 from parley.push_preferences p where p.user_id = m.user_id and p.active_at > v_active_since)
        and not exists (select 1 from parley.blocks b where b.blocker_id = m.user_id and b.blocked_id = new.sender_id)
-    on conflict (user_id, conversation_id) where status = 'pending' and kind = 'message' do update
-      set message_count = j.message_count + 1, message_id = excluded.message_id, seq = excluded.seq,
-          mentioned = j.mentioned or excluded.mentioned, updated_at = now()
-    -- xmax is 0 exactly for the rows this statement inserted (a collapsed row was updated).
-    returning j.xmax = 0 as fresh
+  ), collapsed as (
+    update parley_internal.push_jobs j
+       set message_count = j.message_count + 1, message_id = new.id, seq = new.seq,
+           mentioned = j.mentioned or r.mentioned, updated_at = now()
+      from recipients r
+     where j.user_id = r.user_id and j.conversation_id = new.conversation_id and j.status = 'pending' and j.kind = 'message'
+    returning j.user_id
+  ), added as (
+    insert into parley_internal.push_jobs (user_id, conversation_id, kind, message_id, seq, mentioned)
+    select r.user_id, new.conversation_id, 'message', new.id, new.seq, r.mentioned
+      from recipients r
+     where r.user_id not in (select c.user_id from collapsed c)
+    returning 1
   )
-  select bool_or(e.fresh) into v_fresh from enqueued e;
+  select exists (select 1 from added) into v_fresh;
   -- A new job: the Database Webhook call (a collapsed one was announced when its job was made).
   if v_fresh then
     perform parley_internal.wake_push_dispatcher('enqueued');
@@ -422,7 +438,6 @@ declare
   v_error text;
   v_due timestamptz;
   v_status text;
-  v_other uuid;
 begin
   if jsonb_typeof(finish_push_job.outcomes) is distinct from 'array'
      or exists (select 1 from jsonb_array_elements(finish_push_job.outcomes) e
@@ -462,37 +477,11 @@ begin
     from jsonb_array_elements(finish_push_job.outcomes) e;
   if coalesce(v_retry, false) and v_job.attempts < v_max_attempts and (v_job.expires_at is null or v_job.expires_at > now()) then
     v_due := now() + make_interval(secs => greatest(coalesce(v_retry_after, 0), least(2 * power(2, v_job.attempts - 1), 300)));
-    -- A newer message of the conversation is waiting in a pending job already: this one joins it.
-    if v_job.kind = 'message' then
-      select j.id into v_other from parley_internal.push_jobs j
-       where j.user_id = v_job.user_id and j.conversation_id = v_job.conversation_id and j.kind = 'message' and j.status = 'pending';
-    end if;
-    if v_other is not null then
-      update parley_internal.push_jobs j
-         set message_count = j.message_count + v_job.message_count, mentioned = j.mentioned or v_job.mentioned,
-             due_at = greatest(j.due_at, v_due), updated_at = now()
-       where j.id = v_other;
-      update parley_internal.push_jobs j
-         set status = 'cancelled', last_error = 'merged into ' || v_other, finished_at = now(), lease_id = null, leased_until = null, updated_at = now()
-       where j.id = v_job.id;
-      return jsonb_build_object('status', 'cancelled', 'merged_into', v_other, 'due_at', greatest(v_due, now()));
-    end if;
-    begin
-      update parley_internal.push_jobs j
-         set status = 'pending', due_at = v_due, last_error = v_error, lease_id = null, leased_until = null, updated_at = now()
-       where j.id = v_job.id;
-    exception when unique_violation then
-      -- A send made a pending job of the conversation at this very moment: this one waits in that one.
-      update parley_internal.push_jobs j
-         set message_count = j.message_count + v_job.message_count, mentioned = j.mentioned or v_job.mentioned, updated_at = now()
-       where j.user_id = v_job.user_id and j.conversation_id = v_job.conversation_id and j.kind = 'message' and j.status = 'pending';
-      update parley_internal.push_jobs j
-         set status = 'cancelled', last_error = 'merged into the newer pending notification', finished_at = now(),
-             lease_id = null, leased_until = null, updated_at = now()
-       where j.id = v_job.id;
-      return jsonb_build_object('status', 'cancelled', 'attempts', v_job.attempts);
-    end;
-    return jsonb_build_object('status', 'pending', 'attempts', v_job.attempts, 'due_at', v_due);
+    -- retrying, not pending: messages sent meanwhile make a new pending job rather than wait for this one.
+    update parley_internal.push_jobs j
+       set status = 'retrying', due_at = v_due, last_error = v_error, lease_id = null, leased_until = null, updated_at = now()
+     where j.id = v_job.id;
+    return jsonb_build_object('status', 'retrying', 'attempts', v_job.attempts, 'due_at', v_due);
   end if;
   v_status := case when not coalesce(v_retry, false)
                         and exists (select 1 from parley_internal.push_deliveries x where x.job_id = v_job.id and x.status = 'sent')
@@ -771,6 +760,7 @@ begin
   delete from parley_internal.push_jobs j where j.finished_at < now() - interval '7 days';
   if exists (select 1 from parley_internal.push_jobs j where j.status = 'pending' and j.kind <> 'message' and j.due_at <= now())
      or exists (select 1 from parley_internal.push_jobs j where j.status = 'pending' and j.kind = 'message' and j.due_at <= now())
+     or exists (select 1 from parley_internal.push_jobs j where j.status = 'retrying' and j.due_at <= now())
      or exists (select 1 from parley_internal.push_jobs j where j.status = 'sending' and j.leased_until <= now()) then
     return parley_internal.wake_push_dispatcher('sweep');
   end if;
@@ -846,6 +836,9 @@ create index push_jobs_pending_call_due_at_idx on parley_internal.push_jobs usin
 create unique index push_jobs_pending_message_key on parley_internal.push_jobs using btree (user_id, conversation_id)
   where ((status = 'pending'::text) and (kind = 'message'::text));
 
+create index push_jobs_retrying_due_at_idx on parley_internal.push_jobs using btree (due_at)
+  where (status = 'retrying'::text);
+
 create trigger call_participants_enqueue_push
   after insert or update of state on parley.call_participants
   for each row
@@ -890,7 +883,7 @@ comment on function parley.register_push_device(text, text, text, text, jsonb) i
 
 comment on function parley.service_role_claim_push_jobs(integer, integer) is 'Service role only (push-dispatch): leases up to max_count due push jobs for lease_seconds. Answers [{id, lease_id, kind, attempt, priority, collapse_id, expires_at, title, body, data, devices: [{id, provider, token, keys, platform, app_id}]}].';
 
-comment on function parley.service_role_finish_push_job(uuid, uuid, jsonb) is 'Service role only (push-dispatch): records each device''s outcome [{device_id, outcome: sent|invalid|retry|failed, error?, retry_after?, provider_message_id?}] and settles the job. Answers {status: sent|pending|failed|cancelled, attempts, due_at?, lease_lost?}.';
+comment on function parley.service_role_finish_push_job(uuid, uuid, jsonb) is 'Service role only (push-dispatch): records each device''s outcome [{device_id, outcome: sent|invalid|retry|failed, error?, retry_after?, provider_message_id?}] and settles the job. Answers {status: sent|retrying|failed, attempts, due_at?, lease_lost?}.';
 
 comment on function parley.set_push_preferences(boolean) is 'Your push settings: private_previews = true sends "New message" / "Incoming call" without names or text.';
 
@@ -942,7 +935,7 @@ comment on table parley_internal.push_deliveries is 'The outcome of a push job a
 
 comment on table parley_internal.push_dispatch_target is 'Fallback for Vault''s parley_push_dispatch_url / parley_push_dispatch_secret: the push-dispatch URL and the shared secret it checks.';
 
-comment on table parley_internal.push_jobs is 'Push outbox: one notification for one member, written by the event''s transaction, sent by push-dispatch (status pending → sending → sent / failed / skipped / cancelled).';
+comment on table parley_internal.push_jobs is 'Push outbox: one notification for one member, written by the event''s transaction, sent by push-dispatch (status pending → sending → sent / failed / skipped / cancelled; retrying = back for another attempt, no longer collapsing).';
 
 revoke all on function parley.mark_active(boolean) from public;
 
