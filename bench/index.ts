@@ -16,6 +16,7 @@ import { runHistory } from "./stages/history.ts";
 import { runSearch } from "./stages/search.ts";
 import { runInbox } from "./stages/inbox.ts";
 import { runRealtime } from "./stages/realtime.ts";
+import { runPush } from "./stages/push.ts";
 import { runSend } from "./stages/send.ts";
 import { runUnread } from "./stages/unread.ts";
 
@@ -25,7 +26,7 @@ const FLAGS = {
   "db-url": { type: "string", help: "adopt this database (superuser URL); env PARLEY_BENCH_DB_URL" },
   "api-url": { type: "string", help: "adopt this gateway (http://host:port); env PARLEY_BENCH_API_URL" },
   workdir: { type: "string", help: "project folder whose supabase/ a started stack applies (default: this checkout)" },
-  only: { type: "string", help: "comma-separated stages: send,growth,history,inbox,unread,realtime,search" },
+  only: { type: "string", help: "comma-separated stages: send,growth,push,history,inbox,unread,realtime,search" },
   explain: { type: "boolean", default: false, help: "print explain (analyze, buffers) of the measured queries" },
   "keep-seed": { type: "boolean", default: false, help: "with a running stack: leave the seeded rows (schema bench_<run>) for explain sessions" },
   "history-messages": { type: "string", default: "1000000", help: "messages in the history conversation" },
@@ -49,7 +50,7 @@ const FLAGS = {
 type Values = { [K in keyof typeof FLAGS]?: (typeof FLAGS)[K]["type"] extends "boolean" ? boolean : string };
 
 // search runs last: it drops the search indexes to measure sends without them.
-const STAGES = ["send", "growth", "history", "inbox", "unread", "realtime", "search"] as const;
+const STAGES = ["send", "growth", "push", "history", "inbox", "unread", "realtime", "search"] as const;
 /** Stages that write many realtime rows: the next stage starts once Realtime has decoded them. */
 const WRITERS: readonly StageName[] = ["send", "growth"];
 type StageName = (typeof STAGES)[number];
@@ -245,6 +246,8 @@ function runStage(stage: StageName, ctx: StageContext, sizes: SeedSizes): Promis
       return runSend(ctx);
     case "growth":
       return runGrowth(ctx);
+    case "push":
+      return runPush(ctx);
     case "history":
       return runHistory(ctx);
     case "inbox":

@@ -814,6 +814,81 @@ export type Database = {
         };
         Relationships: [];
       };
+      "push_devices": {
+        Row: {
+          "app_id": string | null;
+          "created_at": string;
+          "id": string;
+          "keys": Json | null;
+          "platform": string;
+          "provider": string;
+          "token": string;
+          "updated_at": string;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "app_id"?: string | null;
+          "created_at"?: string;
+          "id"?: string;
+          "keys"?: Json | null;
+          "platform": string;
+          "provider": string;
+          "token": string;
+          "updated_at"?: string;
+          "user_id": string;
+        };
+        Update: {
+          "app_id"?: string | null;
+          "created_at"?: string;
+          "id"?: string;
+          "keys"?: Json | null;
+          "platform"?: string;
+          "provider"?: string;
+          "token"?: string;
+          "updated_at"?: string;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "push_devices_user_id_fkey";
+            columns: ["user_id"];
+            isOneToOne: false;
+            referencedRelation: "profiles";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      "push_preferences": {
+        Row: {
+          "active_at": string | null;
+          "private_previews": boolean;
+          "updated_at": string;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "active_at"?: string | null;
+          "private_previews"?: boolean;
+          "updated_at"?: string;
+          "user_id": string;
+        };
+        Update: {
+          "active_at"?: string | null;
+          "private_previews"?: boolean;
+          "updated_at"?: string;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "push_preferences_user_id_fkey";
+            columns: ["user_id"];
+            isOneToOne: true;
+            referencedRelation: "profiles";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
       "rate_limit_overrides": {
         Row: {
           "bucket": string;
@@ -1691,6 +1766,7 @@ export type Database = {
           isSetofReturn: true;
         };
       };
+      "mark_active": { Args: { "active"?: boolean }; Returns: string };
       "mark_delivered": {
         Args: { "conversation_id": string; "seq"?: number };
         Returns: number;
@@ -1735,6 +1811,32 @@ export type Database = {
         };
       };
       "pin_message": { Args: { "message_id": string }; Returns: Json };
+      "register_push_device": {
+        Args: {
+          "app_id"?: string;
+          "keys"?: Json;
+          "platform": string;
+          "provider": string;
+          "token": string;
+        };
+        Returns: {
+          "app_id": string | null;
+          "created_at": string;
+          "id": string;
+          "keys": Json | null;
+          "platform": string;
+          "provider": string;
+          "token": string;
+          "updated_at": string;
+          "user_id": string;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "push_devices";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
       "remove_member": {
         Args: { "group_id": string; "user_id": string };
         Returns: undefined;
@@ -2004,6 +2106,14 @@ export type Database = {
         };
         Returns: Json;
       };
+      "service_role_claim_push_jobs": {
+        Args: { "lease_seconds"?: number; "max_count"?: number };
+        Returns: Json;
+      };
+      "service_role_finish_push_job": {
+        Args: { "job_id": string; "lease_id": string; "outcomes": Json };
+        Returns: Json;
+      };
       "set_member_role": {
         Args: { "group_id": string; "role": string; "user_id": string };
         Returns: {
@@ -2024,6 +2134,21 @@ export type Database = {
         SetofOptions: {
           from: "*";
           to: "conversation_members";
+          isOneToOne: true;
+          isSetofReturn: false;
+        };
+      };
+      "set_push_preferences": {
+        Args: { "private_previews": boolean };
+        Returns: {
+          "active_at": string | null;
+          "private_previews": boolean;
+          "updated_at": string;
+          "user_id": string;
+        };
+        SetofOptions: {
+          from: "*";
+          to: "push_preferences";
           isOneToOne: true;
           isSetofReturn: false;
         };
@@ -2082,6 +2207,7 @@ export type Database = {
       "unblock_user": { Args: { "user_id": string }; Returns: boolean };
       "unhide_message": { Args: { "message_id": string }; Returns: Json };
       "unpin_message": { Args: { "message_id": string }; Returns: Json };
+      "unregister_push_device": { Args: { "token": string }; Returns: boolean };
       "update_group": {
         Args: {
           "avatar_url"?: string;

@@ -9,6 +9,7 @@ import { invitesApi } from "./invites.ts";
 import { liveApi, type LiveOptions } from "./live.ts";
 import { messagesApi } from "./messages.ts";
 import { profilesApi } from "./profiles.ts";
+import { pushApi } from "./push.ts";
 import { pinsApi, reactionsApi } from "./reactions.ts";
 import { receiptsApi } from "./receipts.ts";
 import { safetyApi } from "./safety.ts";
@@ -27,6 +28,8 @@ export type { GroupInput, GroupChanges } from "./groups.ts";
 export type { CallHistoryOptions, CallEndResponse, CallTokenResponse } from "./calls.ts";
 export type { UploadInput } from "./attachments.ts";
 export type { ProfileChanges } from "./profiles.ts";
+export type { PushTarget, WebPushSubscriptionJson, PushHeartbeatOptions } from "./push.ts";
+export type { PushNotificationData } from "../functions/_shared/schemas.ts";
 export type * from "./events.ts";
 export { receiptStatus } from "./receipts.ts";
 export type { LiveOptions } from "./live.ts";
@@ -77,6 +80,8 @@ export function createParley<Client extends ParleyClient>(supabase: Client, opti
     receipts: receiptsApi(db, currentUserId),
     /** Blocking, group invitations, reports. */
     safety: safetyApi(db),
+    /** Push notifications: devices, private previews, the foreground heartbeat. */
+    push: pushApi(db),
   };
 }
 

@@ -1,6 +1,7 @@
 // Profiles: who people are (username, display name, avatar, last seen).
 import type { ParleyRest } from "./client.ts";
 import { unwrap } from "./errors.ts";
+import { whileForeground } from "./foreground.ts";
 import type { Profile, ProfileMatch } from "./types.ts";
 
 export interface ProfileChanges {
@@ -52,23 +53,10 @@ export function profilesApi(db: ParleyRest, currentUserId: () => Promise<string>
      * // on sign-out: stop();
      */
     heartbeat(options: { everyMs?: number; onError?: (error: unknown) => void } = {}): () => void {
-      const everyMs = Math.max(1_000, options.everyMs ?? 60_000);
-      const doc = (globalThis as { document?: { visibilityState?: string; addEventListener?: (t: string, l: () => void) => void; removeEventListener?: (t: string, l: () => void) => void } }).document;
-      const foreground = () => !doc || doc.visibilityState === undefined || doc.visibilityState === "visible";
-      let stopped = false;
-      const beat = () => {
-        if (stopped || !foreground()) return;
-        api.touch().catch((e: unknown) => options.onError?.(e));
-      };
-      const timer = setInterval(beat, everyMs);
-      (timer as { unref?: () => void }).unref?.();
-      doc?.addEventListener?.("visibilitychange", beat);
-      beat();
-      return () => {
-        stopped = true;
-        clearInterval(timer);
-        doc?.removeEventListener?.("visibilitychange", beat);
-      };
+      return whileForeground({
+        everyMs: Math.max(1_000, options.everyMs ?? 60_000),
+        beat: () => void api.touch().catch((e: unknown) => options.onError?.(e)),
+      });
     },
   };
   return api;

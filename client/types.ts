@@ -130,3 +130,15 @@ export type PendingInvitation = Omit<Fns["list_invitations"]["Returns"][number],
 };
 export type GroupBan = Tables["group_bans"]["Row"];
 export type Report = Omit<Tables["reports"]["Row"], "reason" | "status"> & { reason: ReportReason; status: ReportStatus };
+
+/** Push providers and the platforms of their devices (push.md). */
+export type PushProvider = "expo" | "fcm" | "apns" | "webpush";
+export type PushPlatform = "ios" | "android" | "web" | "macos";
+/** One of my push targets (a row of parley.push_devices). */
+export type PushDevice = Omit<Tables["push_devices"]["Row"], "provider" | "platform" | "keys"> & {
+  provider: PushProvider;
+  platform: PushPlatform;
+  keys: { p256dh: string; auth: string } | null;
+};
+/** My push settings and heartbeat (a row of parley.push_preferences). */
+export type PushPreferences = Tables["push_preferences"]["Row"];

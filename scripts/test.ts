@@ -11,6 +11,7 @@ import type { LayerResult } from "./test/layer.ts";
 import { ensurePgtapInstalled } from "./test/pgtap-install.ts";
 import { runPgtap } from "./test/pgtap-run.ts";
 import { runVitest } from "./test/vitest-run.ts";
+import { PUSH_RECORDER_ENV, pointPushWebhookAt, startPushRecorder, type PushRecorder } from "../test/support/push-recorder.ts";
 
 // `npm test -- <text>` runs only the test files whose path contains <text> (every layer); no argument runs all.
 const only = process.argv[2];
@@ -24,14 +25,18 @@ process.env.PARLEY_LOG_FILE = logFile;
 
 const results: LayerResult[] = [];
 let stack: RunningStack | undefined;
+let recorder: PushRecorder | undefined;
 let exitCode = 0;
 try {
   section("provisioning");
   ensurePgtapInstalled(say);
   const [apiPort, dbPort] = [await freePort(), await freePort()];
-  stack = await startStack({ workdir: PARLEY_ROOT, dataDir: runDir, apiPort, dbPort, reset: true });
+  // push-dispatch is pointed at recorded push providers (FCM, APNs, Expo, Web Push) for the whole run.
+  recorder = await startPushRecorder();
+  stack = await startStack({ workdir: PARLEY_ROOT, dataDir: runDir, apiPort, dbPort, reset: true, functionSecrets: recorder.secrets });
   say(`stack up: API ${stack.gateway!.url}, database on port ${dbPort} (logs: ${logFile})`);
   const c = stack.config;
+  await pointPushWebhookAt(c.dbUrl, stack.gateway!.url, c.serviceRoleKey);
   const env = {
     PARLEY_TEST_URL: stack.gateway!.url,
     PARLEY_TEST_DB_URL: c.dbUrl,
@@ -40,6 +45,7 @@ try {
     PARLEY_TEST_PUBLISHABLE_KEY: c.publishableKey,
     PARLEY_TEST_SECRET_KEY: c.secretKey,
     PARLEY_TEST_JWT_SECRET: c.jwtSecret,
+    [PUSH_RECORDER_ENV]: recorder.url,
   };
 
   section("pgTAP (supabase/tests)");
@@ -62,6 +68,7 @@ try {
   results.push({ name: "setup", passed: 0, failed: 1, failures: [String(e)] });
 } finally {
   await stack?.stop().catch(() => undefined);
+  await recorder?.close().catch(() => undefined);
 }
 
 section("summary");

@@ -17,6 +17,8 @@ export interface StartStackOptions extends LoadOptions {
   reset?: boolean;
   /** Stop after the database is ready (no gateway). */
   dbOnly?: boolean;
+  /** Extra function secrets, over config.toml's and the .env files' (the test runner's recorded push endpoints). */
+  functionSecrets?: Record<string, string>;
 }
 
 export interface RunningStack {
@@ -122,6 +124,7 @@ async function stopLeftoverPostgres(dataDir: string, log: (line: string) => void
 
 export async function startStack(opts: StartStackOptions = {}): Promise<RunningStack> {
   const config = loadConfig(opts);
+  if (opts.functionSecrets) config.functionSecrets = { ...config.functionSecrets, ...opts.functionSecrets };
   if (!config.externalDb) await stopLeftoverPostgres(config.dataDir, logFor("postgres"));
   await assertPortsFree(config, opts);
   const pgLog = logFor("postgres");

@@ -20,7 +20,7 @@ begin
       using errcode = '55006', hint = 'bucket_not_empty';
   end if;
   if exists (select 1 from pg_catalog.pg_extension where extname = 'pg_cron') then
-    perform cron.unschedule(j.jobid) from cron.job j where j.jobname = 'parley_sweep_calls';
+    perform cron.unschedule(j.jobid) from cron.job j where j.jobname in ('parley_sweep_calls', 'parley_sweep_push');
   end if;
 end;
 $$;

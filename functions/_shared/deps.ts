@@ -14,3 +14,7 @@ export {
   WebhookReceiver,
 } from "npm:livekit-server-sdk@2.19.2";
 export type { VideoGrant, WebhookEvent } from "npm:livekit-server-sdk@2.19.2";
+// Push providers: jose signs the FCM service-account assertion (RS256) and the APNs provider token (ES256);
+// web-push builds Web Push requests (VAPID, aes128gcm) that push-dispatch then sends itself.
+export { importPKCS8, SignJWT } from "npm:jose@6.2.18";
+export { default as webpush } from "npm:web-push@3.6.7";

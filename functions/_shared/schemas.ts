@@ -88,6 +88,99 @@ export const livekitEventResult = z.object({
 });
 export type LivekitEventResult = z.infer<typeof livekitEventResult>;
 
+/** A push target as `parley.service_role_claim_push_jobs` hands it to push-dispatch. */
+export const pushDevice = z.object({
+  id: z.string(),
+  provider: z.enum(["expo", "fcm", "apns", "webpush"]),
+  /** The provider's token; for webpush the subscription endpoint. */
+  token: z.string(),
+  /** webpush only: the subscription's keys. */
+  keys: z.object({ p256dh: z.string(), auth: z.string() }).nullable(),
+  platform: z.enum(["ios", "android", "web", "macos"]),
+  /** The APNs topic (bundle id); optional elsewhere. */
+  app_id: z.string().nullable(),
+});
+export type PushDevice = z.infer<typeof pushDevice>;
+
+/**
+ * The `data` every Parley notification carries, on every provider (FCM and APNs as string or JSON values,
+ * Expo and Web Push as JSON): what an app reads to route a tap or stop ringing. The client SDK parses it
+ * (`push.parseNotification`), so apps and push-dispatch agree on one shape.
+ */
+export const pushNotificationData = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("message"),
+    conversation_id: z.string(),
+    /** Messages this notification stands for (quick ones collapse into one). */
+    count: z.coerce.number().int().positive(),
+    /** The member's unread messages in the conversation when it was sent. */
+    unread_count: z.coerce.number().int().nonnegative(),
+    /** True when it notifies a mention of the member (sent even in a muted conversation). */
+    mention: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]),
+    /** The newest message (absent with private previews). */
+    message_id: z.string().optional(),
+    seq: z.coerce.number().int().positive(),
+  }),
+  z.object({
+    type: z.enum(["call", "missed_call"]),
+    call_id: z.string(),
+    conversation_id: z.string(),
+    media: z.enum(["audio", "video"]),
+    /** Who calls (absent with private previews). */
+    caller_id: z.string().optional(),
+    /** call only: stop ringing at this time (ISO 8601). */
+    ring_expires_at: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal("call_cancel"),
+    call_id: z.string(),
+    conversation_id: z.string(),
+    /** Why the ringing stops: answered / declined (on another device), or the call's end. */
+    reason: z.string(),
+  }),
+]);
+export type PushNotificationData = z.infer<typeof pushNotificationData>;
+
+/** One leased job of `parley.service_role_claim_push_jobs`: the notification and the devices still to reach. */
+export const pushJob = z.object({
+  id: z.string(),
+  lease_id: z.string(),
+  kind: z.enum(["message", "call", "call_cancel", "missed_call"]),
+  attempt: z.number().int().positive(),
+  priority: z.enum(["high", "normal"]),
+  /** Replaces an earlier notification with the same id on the device (the conversation, or the call). */
+  collapse_id: z.string(),
+  /** Not worth delivering after this (a ring's deadline); null = the providers' default. */
+  expires_at: z.string().nullable(),
+  /** Null for data-only notifications (a cancel). */
+  title: z.string().nullable(),
+  body: z.string().nullable(),
+  data: pushNotificationData,
+  devices: z.array(pushDevice),
+});
+export type PushJob = z.infer<typeof pushJob>;
+
+/** What push-dispatch reports back per device to `parley.service_role_finish_push_job`. */
+export interface PushOutcome {
+  device_id: string;
+  /** sent; invalid = the provider rejected the token (it is removed); retry = later; failed = never. */
+  outcome: "sent" | "invalid" | "retry" | "failed";
+  error?: string;
+  /** Seconds the provider asked to wait (429/503 Retry-After). */
+  retry_after?: number;
+  provider_message_id?: string;
+}
+
+/** `push-dispatch`'s 200 body: what one drain did. */
+export const pushDispatchResult = z.object({
+  jobs: z.number().int(),
+  sent: z.number().int(),
+  retried: z.number().int(),
+  invalid: z.number().int(),
+  failed: z.number().int(),
+});
+export type PushDispatchResult = z.infer<typeof pushDispatchResult>;
+
 /** The first zod issue as "field: message", for 400 answers. */
 export function describeZodError(error: z.ZodError): string {
   const issue = error.issues[0];

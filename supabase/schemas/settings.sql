@@ -7,7 +7,8 @@ create table parley.settings (
   key text primary key,
   value jsonb not null,
   updated_at timestamptz not null default now(),
-  constraint settings_key_check check (key in ('anonymous_users', 'group_invitations', 'edit_window_seconds', 'delete_window_seconds')),
+  constraint settings_key_check check (key in ('anonymous_users', 'group_invitations', 'edit_window_seconds', 'delete_window_seconds',
+                                               'push_offline_after_seconds', 'push_max_attempts')),
   constraint settings_anonymous_users_check check (
     key <> 'anonymous_users' or value in ('"invited_only"'::jsonb, '"full"'::jsonb)),
   constraint settings_group_invitations_check check (
@@ -15,10 +16,14 @@ create table parley.settings (
   constraint settings_window_seconds_check check (
     key not in ('edit_window_seconds', 'delete_window_seconds')
     or value = 'null'::jsonb
-    or (jsonb_typeof(value) = 'number' and (value #>> '{}')::numeric >= 0 and (value #>> '{}')::numeric = trunc((value #>> '{}')::numeric)))
+    or (jsonb_typeof(value) = 'number' and (value #>> '{}')::numeric >= 0 and (value #>> '{}')::numeric = trunc((value #>> '{}')::numeric))),
+  constraint settings_push_check check (
+    key not in ('push_offline_after_seconds', 'push_max_attempts')
+    or (jsonb_typeof(value) = 'number' and (value #>> '{}')::numeric between 1 and 86400
+        and (value #>> '{}')::numeric = trunc((value #>> '{}')::numeric)))
 );
 comment on table parley.settings is
-  'Parley settings the service role edits. anonymous_users: "invited_only" (default: anonymous sign-ins see and write only in conversations others put them in, and cannot start a direct conversation or a group, nor add members) or "full" (like any user). group_invitations: "non_contacts" (default: adding someone who shares no conversation with the adder sends them an invitation to accept or decline) or "off" (every add by an owner or admin is a membership at once). edit_window_seconds: how long after sending a sender may edit (default 172800, null = always). delete_window_seconds: how long a sender may delete for everyone (default null = always; group owners and admins are never limited).';
+  'Parley settings the service role edits. anonymous_users: "invited_only" (default: anonymous sign-ins see and write only in conversations others put them in, and cannot start a direct conversation or a group, nor add members) or "full" (like any user). group_invitations: "non_contacts" (default: adding someone who shares no conversation with the adder sends them an invitation to accept or decline) or "off" (every add by an owner or admin is a membership at once). edit_window_seconds: how long after sending a sender may edit (default 172800, null = always). delete_window_seconds: how long a sender may delete for everyone (default null = always; group owners and admins are never limited). push_offline_after_seconds: a member with no foreground heartbeat (mark_active) for this long gets push notifications (default 60). push_max_attempts: how often push-dispatch tries a notification before giving up (default 5).';
 comment on column parley.settings.value is 'The setting as JSON (e.g. "invited_only"); checked per key.';
 alter table parley.settings enable row level security;
 revoke all on table parley.settings from public, anon, authenticated;

@@ -11,6 +11,8 @@ export interface StackEnv {
   publishableKey: string;
   secretKey: string;
   jwtSecret: string;
+  /** The recorded push providers push-dispatch was pointed at (test/support/push-recorder.ts); empty when the stack was started elsewhere without them. */
+  pushRecorderUrl: string;
 }
 
 export const stackEnv: StackEnv = inject("stack");

@@ -7,6 +7,7 @@ import { freePort } from "../../stack/postgres/port.ts";
 import { PARLEY_ROOT } from "../../stack/postgres/apply.ts";
 import { startStack } from "../../stack/stack.ts";
 import type { StackEnv } from "./env.ts";
+import { PUSH_RECORDER_ENV, pointPushWebhookAt, startPushRecorder } from "./push-recorder.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -25,13 +26,17 @@ export default async function setup(project: TestProject): Promise<(() => Promis
       publishableKey: e.PARLEY_TEST_PUBLISHABLE_KEY ?? "",
       secretKey: e.PARLEY_TEST_SECRET_KEY ?? "",
       jwtSecret: e.PARLEY_TEST_JWT_SECRET ?? "",
+      pushRecorderUrl: e[PUSH_RECORDER_ENV] ?? "",
     });
     return;
   }
   const dataDir = mkdtempSync(join(tmpdir(), "parley-vitest-"));
   process.env.PARLEY_LOG_FILE ??= join(dataDir, "stack.log");
-  const stack = await startStack({ workdir: PARLEY_ROOT, dataDir, apiPort: await freePort(), dbPort: await freePort(), reset: true });
+  // push-dispatch talks to recorded providers, never the real ones.
+  const recorder = await startPushRecorder();
+  const stack = await startStack({ workdir: PARLEY_ROOT, dataDir, apiPort: await freePort(), dbPort: await freePort(), reset: true, functionSecrets: recorder.secrets });
   const c = stack.config;
+  await pointPushWebhookAt(c.dbUrl, stack.gateway!.url, c.serviceRoleKey);
   project.provide("stack", {
     url: stack.gateway!.url,
     dbUrl: c.dbUrl,
@@ -40,9 +45,11 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     publishableKey: c.publishableKey,
     secretKey: c.secretKey,
     jwtSecret: c.jwtSecret,
+    pushRecorderUrl: recorder.url,
   });
   return async () => {
     await stack.stop();
+    await recorder.close();
     rmSync(dataDir, { recursive: true, force: true });
   };
 }

@@ -55,7 +55,15 @@ insert into expected_definers values
   ('parley_internal.answer_join_request(uuid,uuid,boolean)', true),
   ('parley_internal.mark_delivered(uuid,bigint)', true),
   ('parley_internal.list_receipts(uuid)', true),
-  ('parley_internal.message_receipts(uuid)', true);
+  ('parley_internal.message_receipts(uuid)', true),
+  ('parley_internal.register_push_device(text,text,text,text,jsonb)', true),
+  ('parley_internal.set_push_preferences(boolean)', true),
+  ('parley_internal.mark_active(boolean)', true),
+  ('parley_internal.enqueue_message_push()', false),
+  ('parley_internal.enqueue_call_push()', false),
+  ('parley_internal.sweep_push_jobs()', false),
+  ('parley_internal.claim_push_jobs(integer,integer)', false),
+  ('parley_internal.finish_push_job(uuid,uuid,jsonb)', false);
 -- Messaging internals that must stay unreachable for the API roles (they skip permission checks).
 create temp table internal_functions (signature text primary key);
 insert into internal_functions values
@@ -87,7 +95,16 @@ insert into internal_functions values
   ('parley_internal.lock_invitation(uuid,uuid)'),
   ('parley_internal.check_moderation_target(uuid,text,uuid,uuid)'),
   ('parley_internal.check_report_fields(text,text)'),
-  ('parley_internal.hides_read_receipts(uuid)');
+  ('parley_internal.hides_read_receipts(uuid)'),
+  ('parley_internal.check_push_device(text,text,text,text,jsonb)'),
+  ('parley_internal.push_active_since()'),
+  ('parley_internal.push_reachable(uuid,uuid,uuid,boolean)'),
+  ('parley_internal.push_dispatch_config()'),
+  ('parley_internal.wake_push_dispatcher(text)'),
+  ('parley_internal.push_preview(text,text)'),
+  ('parley_internal.push_payload(parley_internal.push_jobs)'),
+  ('parley_internal.enqueue_message_push()'),
+  ('parley_internal.enqueue_call_push()');
 -- Every function messaging keeps in parley_internal.
 create temp view messaging_private as
   select signature from expected_definers union select signature from internal_functions
