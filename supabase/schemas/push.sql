@@ -941,3 +941,9 @@ comment on function parley.service_role_finish_push_job(uuid, uuid, jsonb) is
   'Service role only (push-dispatch): records each device''s outcome [{device_id, outcome: sent|invalid|retry|failed, error?, retry_after?, provider_message_id?}] and settles the job. Answers {status: sent|retrying|failed, attempts, due_at?, lease_lost?}.';
 revoke execute on function parley.service_role_finish_push_job(uuid, uuid, jsonb) from public, anon, authenticated;
 grant execute on function parley.service_role_finish_push_job(uuid, uuid, jsonb) to service_role;
+
+-- Supabase Cron drains what a failed or missing webhook call left behind every 10 seconds (due retries,
+-- expired leases). Declared here because `db diff` compares cron jobs; deployed by migration
+-- 20261203194439_schedule_push_sweep.sql, which also copes with a server that has no pg_cron or pg_net.
+create extension if not exists pg_cron with schema pg_catalog;
+select cron.schedule('parley_sweep_push', '10 seconds', 'select parley_internal.sweep_push_jobs()');

@@ -3,6 +3,8 @@
 -- and the call rings with their cancels. IDs: docs/push.md § Tests (PSH-xx).
 begin;
 select plan(77);
+-- npm test points the webhook at the stack (test/support/push-recorder.ts); this file starts without a target.
+delete from parley_internal.push_dispatch_target;
 
 -- Cast (prefix d2): alice 01 sends; bob 02 has devices; carol 03 muted the group; dave 04 has no device;
 -- erin 05 blocked alice; frank 06 is active; gina 07 is a stranger.
