@@ -168,6 +168,24 @@ end
 $$;
 comment on function tests.plan_of(text) is 'EXPLAIN of sql as the current role, one text with a line per plan line.';
 
+-- What a repeated operation ("blocking again", "accepting twice") must leave as it was: the rows sql selects
+-- (select their ctid too: it moves on any update, even one that writes the same values) and how many
+-- realtime events this test has sent, as one text. Read as the test's owner, whoever the test acts as.
+create or replace function tests.state_of(sql text) returns text
+language plpgsql
+security definer
+-- The names a test's sql leaves unqualified resolve as they would for the API roles.
+set search_path = parley, public, extensions
+as $$
+declare
+  v text;
+begin
+  execute format('select string_agg(r::text, '','' order by r::text) from (%s) r', sql) into v;
+  return coalesce(v, '(no rows)') || ' events ' || (select count(*) from realtime.messages);
+end
+$$;
+comment on function tests.state_of(text) is 'The rows sql selects and the count of realtime events sent so far, as text: equal before and after = nothing changed.';
+
 -- Realtime events a test's writes sent. take() moves the realtime.messages rows this transaction can see
 -- (its own: every test file runs in its own transaction) into the session's temp table `taken`, made on
 -- first use and emptied first; returns how many it moved. Tests then read `taken` or use ev().

@@ -7,14 +7,11 @@ select plan(46);
 create function pg_temp.events(p_topic text, p_event text) returns bigint language sql as $f$
   select count(*) from realtime.messages m where m.topic = p_topic and m.event = p_event;
 $f$;
--- call_state(call): all that a repeated operation could change — the call row and each participant's
--- (ctid moves on any update, even one that writes the same values) — and how many realtime events this
--- test has sent so far. Equal before and after = nothing changed and nothing was announced.
+-- call_state(call): all that a repeated operation could change (tests.state_of): the call row and each
+-- participant's, and the realtime events sent so far.
 create function pg_temp.call_state(p_call uuid) returns text language sql as $f$
-  select (select row(c.ctid, c.status, c.answered_at, c.ended_at, c.end_reason)::text from parley.calls c where c.id = p_call)
-      || ' ' || (select string_agg(row(p.ctid, p.user_id, p.state, p.joined_at, p.left_at)::text, ',' order by p.user_id)
-                   from parley.call_participants p where p.call_id = p_call)
-      || ' events ' || (select count(*) from realtime.messages);
+  select tests.state_of(format('select ctid, status, answered_at, ended_at, end_reason from parley.calls where id = %L', p_call))
+      || ' ' || tests.state_of(format('select ctid, user_id, state, joined_at, left_at from parley.call_participants where call_id = %L', p_call));
 $f$;
 create temp table states (name text primary key, state text);
 
