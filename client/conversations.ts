@@ -24,11 +24,11 @@ export function conversationsApi(db: ParleyRest, currentUserId: () => Promise<st
     async inbox(options: InboxOptions = {}): Promise<Page<InboxEntry, InboxCursor>> {
       const limit = options.limit ?? 50;
       const rows = await rpc(db, "list_conversations", {
-          max_count: limit,
-          before_activity_at: options.after?.lastActivityAt,
-          before_id: options.after?.conversationId,
-          include_hidden: options.includeHidden ?? false,
-        });
+        max_count: limit,
+        before_activity_at: options.after?.lastActivityAt,
+        before_id: options.after?.conversationId,
+        include_hidden: options.includeHidden ?? false,
+      });
       const last = rows.at(-1);
       return rows.length === limit && last
         ? { items: rows, next: { lastActivityAt: last.last_activity_at, conversationId: last.conversation_id } }

@@ -20,12 +20,13 @@ export function invitesApi(db: ParleyRest) {
   return {
     /** Owner or admin: a new link; `code` is shown this once (only its hash is kept). */
     async create(groupId: string, options: InviteLinkOptions = {}): Promise<{ id: string; code: string; expires_at: string | null }> {
-      return rpc(db, "create_invite_link", {
-          group_id: groupId,
-          expires_in_seconds: options.expiresInSeconds === null ? undefined : options.expiresInSeconds,
-          max_uses: options.maxUses,
-          requires_approval: options.requiresApproval,
-        }, "single");
+      const args = {
+        group_id: groupId,
+        expires_in_seconds: options.expiresInSeconds === null ? undefined : options.expiresInSeconds,
+        max_uses: options.maxUses,
+        requires_approval: options.requiresApproval,
+      };
+      return rpc(db, "create_invite_link", args, "single");
     },
     /** Owner or admin: the group's links, newest first. */
     async list(groupId: string): Promise<InviteLink[]> {

@@ -32,7 +32,7 @@ export interface HistoryOptions {
 const toArgs = (input: SendInput) => ({
   body: input.body,
   kind: input.kind ?? (input.attachment ? undefined : "text"),
-  attachment: input.attachment as Json | undefined,
+  attachment: input.attachment,
   metadata: input.mentions ? { ...input.metadata, mentions: input.mentions } : input.metadata,
   reply_to_id: input.replyToId,
   client_id: input.clientId ?? crypto.randomUUID(),

@@ -26,16 +26,16 @@ export function searchApi(db: ParleyRest) {
     async messages(query: string, options: MessageSearchOptions = {}): Promise<Page<MessageMatch, { createdAt: string; id: string }>> {
       const limit = options.limit ?? 20;
       const rows = await rpc(db, "search_messages", {
-          query,
-          in_conversation_id: options.conversationId,
-          from_user_id: options.fromUserId,
-          message_kind: options.kind,
-          has_attachment: options.hasAttachment,
-          after: options.after,
-          before: options.cursor?.createdAt ?? options.before,
-          before_id: options.cursor?.id,
-          max_count: limit,
-        });
+        query,
+        in_conversation_id: options.conversationId,
+        from_user_id: options.fromUserId,
+        message_kind: options.kind,
+        has_attachment: options.hasAttachment,
+        after: options.after,
+        before: options.cursor?.createdAt ?? options.before,
+        before_id: options.cursor?.id,
+        max_count: limit,
+      });
       const last = rows.at(-1);
       return rows.length === limit && last ? { items: rows, next: { createdAt: last.created_at, id: last.id } } : { items: rows };
     },
