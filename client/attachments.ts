@@ -17,7 +17,7 @@ export const SIGNED_URL_MAX_SECONDS = 3600;
 
 /** A removed attachment (its uploader deleted the object): the message keeps its facts, the bytes are gone. */
 function assertNotRemoved(attachment: Pick<Attachment, "removed_at">): void {
-  if (attachment.removed_at) throw new ParleyError("attachment_removed", `the attachment was removed at ${attachment.removed_at}`, undefined);
+  if (attachment.removed_at) throw new ParleyError({ code: "attachment_removed", message: `the attachment was removed at ${attachment.removed_at}`, status: undefined });
 }
 
 export interface UploadInput {
@@ -58,14 +58,14 @@ export function attachmentsApi(supabase: ParleyClient, messages: MessagesApi) {
   /** Mints a signed URL (optionally of a transformed image) under the SDK's short-lifetime rules. */
   async function signed(attachment: Pick<Attachment, "path" | "removed_at">, expiresInSeconds: number, transform?: Transform): Promise<string> {
     if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1) {
-      throw new ParleyError("signed_url_invalid", `expiresInSeconds must be a whole number of seconds, at least 1 (got ${expiresInSeconds})`, undefined);
+      throw new ParleyError({ code: "signed_url_invalid", message: `expiresInSeconds must be a whole number of seconds, at least 1 (got ${expiresInSeconds})`, status: undefined });
     }
     if (expiresInSeconds > SIGNED_URL_MAX_SECONDS) {
-      throw new ParleyError("signed_url_too_long", `a signed URL lives at most ${SIGNED_URL_MAX_SECONDS} seconds (asked ${expiresInSeconds}): Storage cannot revoke it`, undefined);
+      throw new ParleyError({ code: "signed_url_too_long", message: `a signed URL lives at most ${SIGNED_URL_MAX_SECONDS} seconds (asked ${expiresInSeconds}): Storage cannot revoke it`, status: undefined });
     }
     assertNotRemoved(attachment);
     const { data, error } = await supabase.storage.from(ATTACHMENTS_BUCKET).createSignedUrl(attachment.path, expiresInSeconds, transform ? { transform } : undefined);
-    if (error || !data) throw new ParleyError("signed_url_refused", error?.message ?? "no data", undefined);
+    if (error || !data) throw new ParleyError({ code: "signed_url_refused", message: error?.message ?? "no data", status: undefined, cause: error });
     return data.signedUrl;
   }
 
@@ -96,7 +96,7 @@ export function attachmentsApi(supabase: ParleyClient, messages: MessagesApi) {
     async download(attachment: Pick<Attachment, "path" | "removed_at">): Promise<Blob> {
       assertNotRemoved(attachment);
       const { data, error } = await supabase.storage.from(ATTACHMENTS_BUCKET).download(attachment.path);
-      if (error || !data) throw new ParleyError("download_refused", error?.message ?? "no data", undefined);
+      if (error || !data) throw new ParleyError({ code: "download_refused", message: error?.message ?? "no data", status: undefined, cause: error });
       return data;
     },
 
@@ -118,14 +118,14 @@ export function attachmentsApi(supabase: ParleyClient, messages: MessagesApi) {
      */
     async thumbnailUrl(attachment: Pick<Attachment, "path" | "removed_at" | "mime_type">, options: ThumbnailOptions): Promise<string> {
       if (!attachment.mime_type?.startsWith("image/")) {
-        throw new ParleyError("thumbnail_unsupported", `only images have thumbnails (this attachment is ${attachment.mime_type ?? "of no known type"})`, undefined);
+        throw new ParleyError({ code: "thumbnail_unsupported", message: `only images have thumbnails (this attachment is ${attachment.mime_type ?? "of no known type"})`, status: undefined });
       }
       for (const [field, value] of [["width", options.width], ["height", options.height]] as const) {
         if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-          throw new ParleyError("thumbnail_invalid", `${field} must be a whole number of pixels, at least 1 (got ${value})`, undefined);
+          throw new ParleyError({ code: "thumbnail_invalid", message: `${field} must be a whole number of pixels, at least 1 (got ${value})`, status: undefined });
         }
       }
-      if (options.width === undefined && options.height === undefined) throw new ParleyError("thumbnail_invalid", "give a width, a height or both", undefined);
+      if (options.width === undefined && options.height === undefined) throw new ParleyError({ code: "thumbnail_invalid", message: "give a width, a height or both", status: undefined });
       const transform = { width: options.width, height: options.height, resize: options.resize ?? "cover", ...(options.quality !== undefined ? { quality: options.quality } : {}) };
       return signed(attachment, options.expiresInSeconds ?? SIGNED_URL_DEFAULT_SECONDS, transform);
     },
@@ -137,7 +137,7 @@ export function attachmentsApi(supabase: ParleyClient, messages: MessagesApi) {
      */
     async remove(attachment: Pick<Attachment, "path">): Promise<void> {
       const { data, error } = await supabase.storage.from(ATTACHMENTS_BUCKET).remove([attachment.path]);
-      if (error || !data || data.length === 0) throw new ParleyError("remove_refused", error?.message ?? "not your upload, or already removed", undefined);
+      if (error || !data || data.length === 0) throw new ParleyError({ code: "remove_refused", message: error?.message ?? "not your upload, or already removed", status: undefined, cause: error });
     },
   };
   return api;

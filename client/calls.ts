@@ -2,7 +2,8 @@
 import { callEndResponse, callTokenResponse, type CallEndResponse, type CallTokenResponse } from "../functions/_shared/schemas.ts";
 import type { z } from "zod";
 import type { ParleyClient, ParleyRest } from "./client.ts";
-import { fromFunctionsError, ParleyError, unwrap } from "./errors.ts";
+import { fromFunctionsError, ParleyError } from "./errors.ts";
+import { rpc } from "./rpc.ts";
 import type { Call, CallHistoryEntry, CallMedia, Page } from "./types.ts";
 
 export type { CallEndResponse, CallTokenResponse };
@@ -20,20 +21,20 @@ export function callsApi(supabase: ParleyClient, db: ParleyRest) {
     const { data, error } = await supabase.functions.invoke<unknown>(name, { body });
     if (error) throw await fromFunctionsError(error);
     const parsed = schema.safeParse(data);
-    if (!parsed.success) throw new ParleyError("invalid_response", `${name} answered an unexpected body: ${parsed.error.message}`, 200);
+    if (!parsed.success) throw new ParleyError({ code: "invalid_response", message: `${name} answered an unexpected body: ${parsed.error.message}`, status: 200, cause: parsed.error });
     return parsed.data;
   };
   return {
     /** Rings the conversation (direct: the other person; group: every member), or joins its live call. */
     async start(conversationId: string, media: CallMedia = "audio"): Promise<Call> {
-      return unwrap(await db.rpc("start_call", { conversation_id: conversationId, media }).single()) as Call;
+      return rpc(db, "start_call", { conversation_id: conversationId, media }, "single");
     },
     /** Answers a call ringing me, or joins / rejoins a live group call. Every device of mine sees it. */
     async accept(callId: string): Promise<Call> {
-      return unwrap(await db.rpc("accept_call", { call_id: callId }).single()) as Call;
+      return rpc(db, "accept_call", { call_id: callId }, "single");
     },
     async decline(callId: string): Promise<Call> {
-      return unwrap(await db.rpc("decline_call", { call_id: callId }).single()) as Call;
+      return rpc(db, "decline_call", { call_id: callId }, "single");
     },
     /**
      * Hangs up for me (ends a direct call; a group call ends when nobody is left). Goes through the
@@ -56,13 +57,13 @@ export function callsApi(supabase: ParleyClient, db: ParleyRest) {
     /** My calls, newest first, each as I saw it (outcome, duration, participants). */
     async history(options: CallHistoryOptions = {}): Promise<Page<CallHistoryEntry, string>> {
       const limit = options.limit ?? 50;
-      const rows = unwrap(await db.rpc("list_call_history", { max_count: limit, before_created_at: options.before })) as unknown as CallHistoryEntry[];
+      const rows = await rpc(db, "list_call_history", { max_count: limit, before_created_at: options.before });
       const last = rows.at(-1);
       return rows.length === limit && last ? { items: rows, next: last.created_at } : { items: rows };
     },
     /** The call ringing me or that I am in, if any (there is never more than one). */
     async active(): Promise<CallHistoryEntry | null> {
-      return unwrap(await db.rpc("get_active_call").maybeSingle()) as unknown as CallHistoryEntry | null;
+      return rpc(db, "get_active_call", {}, "maybeSingle");
     },
     /** A LiveKit token for the call's room (after accepting, for a callee): `room.connect(wsUrl, token)`. */
     async token(callId: string): Promise<CallTokenResponse> {

@@ -1,6 +1,7 @@
 // The conversation list (inbox), direct conversations, and my per-conversation settings (mute, hide).
 import type { ParleyRest } from "./client.ts";
 import { unwrap } from "./errors.ts";
+import { rpc } from "./rpc.ts";
 import type { Conversation, InboxEntry, MemberProfile, Page } from "./types.ts";
 
 /** Where the next inbox page starts: the last row's activity time and id. */
@@ -22,14 +23,12 @@ export function conversationsApi(db: ParleyRest, currentUserId: () => Promise<st
     /** My conversations by latest activity, with last message, unread count and the other person (direct). */
     async inbox(options: InboxOptions = {}): Promise<Page<InboxEntry, InboxCursor>> {
       const limit = options.limit ?? 50;
-      const rows = unwrap(
-        await db.rpc("list_conversations", {
-          max_count: limit,
-          before_activity_at: options.after?.lastActivityAt,
-          before_id: options.after?.conversationId,
-          include_hidden: options.includeHidden ?? false,
-        }),
-      ) as unknown as InboxEntry[];
+      const rows = await rpc(db, "list_conversations", {
+        max_count: limit,
+        before_activity_at: options.after?.lastActivityAt,
+        before_id: options.after?.conversationId,
+        include_hidden: options.includeHidden ?? false,
+      });
       const last = rows.at(-1);
       return rows.length === limit && last
         ? { items: rows, next: { lastActivityAt: last.last_activity_at, conversationId: last.conversation_id } }
@@ -38,12 +37,12 @@ export function conversationsApi(db: ParleyRest, currentUserId: () => Promise<st
 
     /** My direct conversation with a user, created if it does not exist yet. */
     async direct(otherUserId: string): Promise<Conversation> {
-      return unwrap(await db.rpc("get_or_create_direct_conversation", { other_user_id: otherUserId }).single()) as Conversation;
+      return rpc(db, "get_or_create_direct_conversation", { other_user_id: otherUserId }, "single");
     },
 
     /** Members with their profiles, owner first. */
     async members(conversationId: string): Promise<MemberProfile[]> {
-      return unwrap(await db.rpc("list_members", { conversation_id: conversationId })) as MemberProfile[];
+      return rpc(db, "list_members", { conversation_id: conversationId });
     },
 
     /** Mutes notifications until a time (`null` unmutes). */

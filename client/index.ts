@@ -17,7 +17,10 @@ import { searchApi } from "./search.ts";
 
 export type { ParleyClient, ParleyRest } from "./client.ts";
 export { PARLEY_SCHEMA } from "./client.ts";
-export { ParleyError, fromPostgrestError, fromFunctionsError } from "./errors.ts";
+export { ParleyError, fromPostgrestError, fromFunctionsError, isParleyErrorCode, RETRYABLE_CODES } from "./errors.ts";
+export type { ParleyErrorCode, ParleyErrorOptions, DatabaseErrorCode, FunctionErrorCode, ClientErrorCode } from "./errors.ts";
+export { rpc } from "./rpc.ts";
+export type { RpcName, RpcArgs, RpcRow, RpcResult, RpcRows } from "./rpc.ts";
 export { attachmentPath, ATTACHMENTS_BUCKET, SIGNED_URL_DEFAULT_SECONDS, SIGNED_URL_MAX_SECONDS } from "./attachments.ts";
 export type * from "./types.ts";
 export type { SendInput, HistoryOptions } from "./messages.ts";
@@ -55,7 +58,7 @@ export function createParley<Client extends ParleyClient>(supabase: Client, opti
   const currentUserId = async (): Promise<string> => {
     const { data } = await supabase.auth.getSession();
     const id = data.session?.user.id;
-    if (!id) throw new ParleyError("not_authenticated", "Sign in first: Parley needs a user session.", 401);
+    if (!id) throw new ParleyError({ code: "not_authenticated", message: "Sign in first: Parley needs a user session.", status: 401 });
     return id;
   };
   const messages = messagesApi(db);

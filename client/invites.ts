@@ -1,6 +1,7 @@
 // Invite links of groups: make, list, revoke (owners and admins), join by code, and the approval queue.
 import type { ParleyRest } from "./client.ts";
 import { unwrap } from "./errors.ts";
+import { rpc } from "./rpc.ts";
 import type { InviteLink, JoinRequest } from "./types.ts";
 
 export interface InviteLinkOptions {
@@ -19,35 +20,34 @@ export function invitesApi(db: ParleyRest) {
   return {
     /** Owner or admin: a new link; `code` is shown this once (only its hash is kept). */
     async create(groupId: string, options: InviteLinkOptions = {}): Promise<{ id: string; code: string; expires_at: string | null }> {
-      return unwrap(
-        await db.rpc("create_invite_link", {
-          group_id: groupId,
-          expires_in_seconds: options.expiresInSeconds === null ? undefined : options.expiresInSeconds,
-          max_uses: options.maxUses,
-          requires_approval: options.requiresApproval,
-        }).single(),
-      ) as { id: string; code: string; expires_at: string | null };
+      const args = {
+        group_id: groupId,
+        expires_in_seconds: options.expiresInSeconds === null ? undefined : options.expiresInSeconds,
+        max_uses: options.maxUses,
+        requires_approval: options.requiresApproval,
+      };
+      return rpc(db, "create_invite_link", args, "single");
     },
     /** Owner or admin: the group's links, newest first. */
     async list(groupId: string): Promise<InviteLink[]> {
       return unwrap(await db.from("group_invite_links").select(LINK_COLUMNS).eq("conversation_id", groupId).order("created_at", { ascending: false })) as InviteLink[];
     },
     async revoke(inviteLinkId: string): Promise<void> {
-      unwrap(await db.rpc("revoke_invite_link", { invite_link_id: inviteLinkId }));
+      await rpc(db, "revoke_invite_link", { invite_link_id: inviteLinkId });
     },
     /** Joins with a code: `joined`, or `pending` when the link needs approval. */
     async join(code: string): Promise<{ conversation_id: string; status: "joined" | "pending" }> {
-      return unwrap(await db.rpc("join_by_invite", { code }).single()) as { conversation_id: string; status: "joined" | "pending" };
+      return rpc(db, "join_by_invite", { code }, "single");
     },
     /** Owner or admin: the pending requests to join (a requester sees their own). */
     async requests(groupId: string): Promise<JoinRequest[]> {
-      return unwrap(await db.from("group_join_requests").select("*").eq("conversation_id", groupId).eq("status", "pending").order("requested_at")) as JoinRequest[];
+      return unwrap(await db.from("group_join_requests").select("*").eq("conversation_id", groupId).eq("status", "pending").order("requested_at"));
     },
     async approve(groupId: string, userId: string): Promise<JoinRequest> {
-      return unwrap(await db.rpc("approve_join_request", { group_id: groupId, user_id: userId }).single()) as JoinRequest;
+      return rpc(db, "approve_join_request", { group_id: groupId, user_id: userId }, "single");
     },
     async decline(groupId: string, userId: string): Promise<JoinRequest> {
-      return unwrap(await db.rpc("decline_join_request", { group_id: groupId, user_id: userId }).single()) as JoinRequest;
+      return rpc(db, "decline_join_request", { group_id: groupId, user_id: userId }, "single");
     },
   };
 }

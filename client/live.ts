@@ -14,6 +14,7 @@
 import type { RealtimeChannel } from "@supabase/supabase-js";
 import type { ParleyClient, ParleyRest } from "./client.ts";
 import { ParleyError, unwrap } from "./errors.ts";
+import { rpc } from "./rpc.ts";
 import type {
   CallRoomEvents,
   ConversationLiveEvents,
@@ -169,7 +170,7 @@ function join(channel: RealtimeChannel, onClosed: () => void): Promise<void> {
         resolve();
       } else if (status === "CHANNEL_ERROR" || status === "TIMED_OUT" || status === "CLOSED") {
         settled = true;
-        reject(new ParleyError("channel_refused", `Could not join ${channel.subTopic}: ${err?.message ?? status}`, undefined));
+        reject(new ParleyError({ code: "channel_refused", message: `Could not join ${channel.subTopic}: ${err?.message ?? status}`, status: undefined, cause: err ?? status }));
       }
     });
   });
@@ -321,7 +322,7 @@ class Hub {
     };
     try {
       // After joining user:<me>, so that a later change of bound is heard there.
-      const topics = unwrap(await this.db.rpc("list_realtime_topics")) as string[];
+      const topics = await rpc(this.db, "list_realtime_topics", {});
       this.large = new Set(topics.map((t) => EVENTS_TOPIC.exec(t)?.[1]).filter((id): id is string => id !== undefined));
       await this.reconcile();
     } catch (e) {
@@ -614,7 +615,7 @@ class Feed {
   private async readCreated(c: { after: number | undefined; upTo: number; ids: Map<string, string>; lastId: string }): Promise<void> {
     let after = this.hub.cursors.get(this.conversationId) ?? c.after ?? 0;
     while (!this.closed && after < c.upTo) {
-      const rows = unwrap(await this.hub.db.rpc("list_messages", { conversation_id: this.conversationId, after_seq: after, max_count: READ_PAGE })) as Message[];
+      const rows = await rpc(this.hub.db, "list_messages", { conversation_id: this.conversationId, after_seq: after, max_count: READ_PAGE });
       for (const message of rows) {
         const event: MessageEvent = { id: c.ids.get(message.id) ?? c.lastId, conversation_id: this.conversationId, message, inbox: null };
         this.deliver("message_created", event as unknown as Row);
@@ -717,7 +718,7 @@ export function liveApi(supabase: ParleyClient, db: ParleyRest, currentUserId: (
   return {
     /** The channels a live inbox keeps open: `user:<me>` and `conversation:<id>:events` for each group above the fan-out bound. */
     async topics(): Promise<string[]> {
-      return unwrap(await db.rpc("list_realtime_topics")) as string[];
+      return rpc(db, "list_realtime_topics", {});
     },
 
     /**

@@ -1,7 +1,7 @@
 // Messages: send (idempotent), history pages, catch-up by seq, edit and its history, delete for everyone
 // or for me, read cursor.
 import type { ParleyRest } from "./client.ts";
-import { unwrap } from "./errors.ts";
+import { rpc } from "./rpc.ts";
 import type { Attachment, Json, Message, MessageEdit, MessageKind, Page } from "./types.ts";
 
 export interface SendInput {
@@ -32,7 +32,7 @@ export interface HistoryOptions {
 const toArgs = (input: SendInput) => ({
   body: input.body,
   kind: input.kind ?? (input.attachment ? undefined : "text"),
-  attachment: input.attachment as Json | undefined,
+  attachment: input.attachment,
   metadata: input.mentions ? { ...input.metadata, mentions: input.mentions } : input.metadata,
   reply_to_id: input.replyToId,
   client_id: input.clientId ?? crypto.randomUUID(),
@@ -47,18 +47,18 @@ export function messagesApi(db: ParleyRest) {
   const api = {
     /** Sends to a conversation I belong to. */
     async send(conversationId: string, input: SendInput): Promise<Message> {
-      return unwrap(await db.rpc("send_message", { conversation_id: conversationId, ...toArgs(input) }).single()) as Message;
+      return rpc(db, "send_message", { conversation_id: conversationId, ...toArgs(input) }, "single");
     },
 
     /** Sends to a user, creating our direct conversation on first use. */
     async sendDirect(recipientId: string, input: SendInput): Promise<Message> {
-      return unwrap(await db.rpc("send_direct_message", { recipient_id: recipientId, ...toArgs(input) }).single()) as Message;
+      return rpc(db, "send_direct_message", { recipient_id: recipientId, ...toArgs(input) }, "single");
     },
 
     /** A page of history, newest first; pass `next` back as `beforeSeq` for the page before. */
     async list(conversationId: string, options: HistoryOptions = {}): Promise<Page<Message, number>> {
       const limit = options.limit ?? 50;
-      const rows = unwrap(await db.rpc("list_messages", { conversation_id: conversationId, max_count: limit, before_seq: options.beforeSeq })) as Message[];
+      const rows = await rpc(db, "list_messages", { conversation_id: conversationId, max_count: limit, before_seq: options.beforeSeq });
       return page(rows, limit);
     },
 
@@ -69,22 +69,20 @@ export function messagesApi(db: ParleyRest) {
     async replyInThread(rootId: string, input: SendInput & { alsoInConversation?: boolean }): Promise<Message> {
       const { reply_to_id: _reply, ...args } = toArgs(input);
       void _reply; // threads are the reply structure here; reply_to_id stays for in-conversation quotes
-      return unwrap(
-        await db.rpc("send_thread_reply", { root_id: rootId, ...args, also_in_conversation: input.alsoInConversation ?? false }).single(),
-      ) as Message;
+      return rpc(db, "send_thread_reply", { root_id: rootId, ...args, also_in_conversation: input.alsoInConversation ?? false }, "single");
     },
 
     /** A page of a thread's replies, newest first; pass `next` back as `beforeSeq` for older ones. */
     async thread(rootId: string, options: HistoryOptions = {}): Promise<Page<Message, number>> {
       const limit = options.limit ?? 50;
-      const rows = unwrap(await db.rpc("list_thread", { root_id: rootId, max_count: limit, before_seq: options.beforeSeq })) as Message[];
+      const rows = await rpc(db, "list_thread", { root_id: rootId, max_count: limit, before_seq: options.beforeSeq });
       return page(rows, limit);
     },
 
     /** A page of my direct conversation with a user, newest first (empty before the first message). */
     async listDirect(otherUserId: string, options: HistoryOptions = {}): Promise<Page<Message, number>> {
       const limit = options.limit ?? 50;
-      const rows = unwrap(await db.rpc("list_direct_messages", { other_user_id: otherUserId, max_count: limit, before_seq: options.beforeSeq })) as Message[];
+      const rows = await rpc(db, "list_direct_messages", { other_user_id: otherUserId, max_count: limit, before_seq: options.beforeSeq });
       return page(rows, limit);
     },
 
@@ -96,7 +94,7 @@ export function messagesApi(db: ParleyRest) {
       const all: Message[] = [];
       let cursor = afterSeq;
       for (;;) {
-        const rows = unwrap(await db.rpc("list_messages", { conversation_id: conversationId, after_seq: cursor, max_count: pageSize })) as Message[];
+        const rows = await rpc(db, "list_messages", { conversation_id: conversationId, after_seq: cursor, max_count: pageSize });
         all.push(...rows);
         const last = rows.at(-1);
         if (rows.length < pageSize || !last) return all;
@@ -106,12 +104,12 @@ export function messagesApi(db: ParleyRest) {
 
     /** Replaces the body (and metadata) of my own message. */
     async edit(messageId: string, body: string, metadata?: Record<string, Json>): Promise<Message> {
-      return unwrap(await db.rpc("edit_message", { message_id: messageId, body, metadata }).single()) as Message;
+      return rpc(db, "edit_message", { message_id: messageId, body, metadata }, "single");
     },
 
     /** Deletes a message (mine; in groups owners and admins may delete any), leaving a tombstone. */
     async remove(messageId: string): Promise<Message> {
-      return unwrap(await db.rpc("delete_message", { message_id: messageId }).single()) as Message;
+      return rpc(db, "delete_message", { message_id: messageId }, "single");
     },
 
     /**
@@ -119,26 +117,26 @@ export function messagesApi(db: ParleyRest) {
      * text and attachment (the same file, not a copy) and `metadata.forwarded_from`.
      */
     async forward(messageId: string, conversationId: string, clientId: string = crypto.randomUUID()): Promise<Message> {
-      return unwrap(await db.rpc("forward_message", { message_id: messageId, conversation_id: conversationId, client_id: clientId }).single()) as Message;
+      return rpc(db, "forward_message", { message_id: messageId, conversation_id: conversationId, client_id: clientId }, "single");
     },
 
     /** The earlier versions of an edited message, oldest first (the message itself is the latest). */
     async edits(messageId: string): Promise<MessageEdit[]> {
-      return unwrap(await db.rpc("list_message_edits", { message_id: messageId })) as MessageEdit[];
+      return rpc(db, "list_message_edits", { message_id: messageId });
     },
 
     /** Deletes a message for me only: my history leaves it out, everyone else still sees it. */
     async hide(messageId: string): Promise<void> {
-      unwrap(await db.rpc("hide_message", { message_id: messageId }));
+      await rpc(db, "hide_message", { message_id: messageId });
     },
 
     async unhide(messageId: string): Promise<void> {
-      unwrap(await db.rpc("unhide_message", { message_id: messageId }));
+      await rpc(db, "unhide_message", { message_id: messageId });
     },
 
     /** Moves my read cursor to `seq` (default: everything); returns the cursor, which never moves back. */
     async markRead(conversationId: string, seq?: number): Promise<number> {
-      return unwrap(await db.rpc("mark_read", { conversation_id: conversationId, seq }));
+      return rpc(db, "mark_read", { conversation_id: conversationId, seq });
     },
   };
   return api;

@@ -2,6 +2,7 @@
 import type { ParleyRest } from "./client.ts";
 import { unwrap } from "./errors.ts";
 import { whileForeground } from "./foreground.ts";
+import { rpc } from "./rpc.ts";
 import type { Profile, ProfileMatch } from "./types.ts";
 
 export interface ProfileChanges {
@@ -32,7 +33,7 @@ export function profilesApi(db: ParleyRest, currentUserId: () => Promise<string>
      * `limit` (1–200, default 20): for picking whom to message or add to a group.
      */
     async search(prefix: string, limit = 20): Promise<ProfileMatch[]> {
-      return unwrap(await db.rpc("search_profiles", { prefix, max_count: limit })) as ProfileMatch[];
+      return rpc(db, "search_profiles", { prefix, max_count: limit });
     },
     /**
      * Records that I am around now (`last_seen_at`). RLS lets only its owner move it, so unlike

@@ -4,6 +4,7 @@ import { pushNotificationData, type PushNotificationData } from "../functions/_s
 import type { ParleyRest } from "./client.ts";
 import { unwrap } from "./errors.ts";
 import { whileForeground } from "./foreground.ts";
+import { rpc } from "./rpc.ts";
 import type { PushDevice, PushPlatform, PushPreferences, PushProvider } from "./types.ts";
 
 /** A push target to register. */
@@ -42,10 +43,10 @@ export function pushApi(db: ParleyRest) {
      * const device = await parley.push.register({ provider: "fcm", token: fcmToken, platform: "android", appId: "com.example.chat" });
      */
     async register(target: PushTarget): Promise<PushDevice> {
-      return unwrap(await db.rpc("register_push_device", {
+      return rpc(db, "register_push_device", {
         provider: target.provider, token: target.token, platform: target.platform,
         ...(target.appId === undefined ? {} : { app_id: target.appId }), ...(target.keys === undefined ? {} : { keys: target.keys }),
-      }).single()) as PushDevice;
+      }, "single");
     },
     /**
      * Registers a browser's Web Push subscription.
@@ -58,7 +59,7 @@ export function pushApi(db: ParleyRest) {
     },
     /** Stops pushes to a token (or Web Push endpoint) of mine, e.g. at sign-out; false when it was not registered. */
     async unregister(token: string): Promise<boolean> {
-      return unwrap(await db.rpc("unregister_push_device", { token })) as boolean;
+      return rpc(db, "unregister_push_device", { token });
     },
     /** My registered devices. */
     async devices(): Promise<PushDevice[]> {
@@ -70,11 +71,11 @@ export function pushApi(db: ParleyRest) {
     },
     /** `privatePreviews: true` — notifications say "New message" / "Incoming call" only. */
     async setPreferences(preferences: { privatePreviews: boolean }): Promise<PushPreferences> {
-      return unwrap(await db.rpc("set_push_preferences", { private_previews: preferences.privatePreviews }).single()) as PushPreferences;
+      return rpc(db, "set_push_preferences", { private_previews: preferences.privatePreviews }, "single");
     },
     /** One heartbeat: active now (no pushes for settings.push_offline_after_seconds), or `false`: in the background, pushes resume. */
     async markActive(active = true): Promise<string | null> {
-      return unwrap(await db.rpc("mark_active", { active })) as string | null;
+      return rpc(db, "mark_active", { active });
     },
     /**
      * Marks me active while the app is in the foreground: now, every `everyMs`, and when a page becomes

@@ -4,23 +4,24 @@
 // fetch messages some other way, e.g. after a push notification.
 import type { ParleyRest } from "./client.ts";
 import { unwrap } from "./errors.ts";
+import { rpc } from "./rpc.ts";
 import type { Message, MessageReceipts, Receipt, ReceiptStatus } from "./types.ts";
 
 export function receiptsApi(db: ParleyRest, currentUserId: () => Promise<string>) {
   return {
     /** Says a device of mine received a conversation up to `seq` (default: its last message); returns my delivered cursor. */
     async markDelivered(conversationId: string, seq?: number): Promise<number> {
-      return unwrap(await db.rpc("mark_delivered", { conversation_id: conversationId, seq }));
+      return rpc(db, "mark_delivered", { conversation_id: conversationId, seq });
     },
 
     /** Every member's cursors (`last_read_seq` is null for someone who hides read receipts). */
     async list(conversationId: string): Promise<Receipt[]> {
-      return unwrap(await db.rpc("list_receipts", { conversation_id: conversationId }));
+      return rpc(db, "list_receipts", { conversation_id: conversationId });
     },
 
     /** One message's recipients, deliveries and reads, and its ticks (what a "message info" screen shows). */
     async forMessage(messageId: string): Promise<MessageReceipts> {
-      return unwrap(await db.rpc("message_receipts", { message_id: messageId }).single()) as MessageReceipts;
+      return rpc(db, "message_receipts", { message_id: messageId }, "single");
     },
 
     /** Keeps how far I have read from the people I talk to (they still see what was delivered to me). */

@@ -15,7 +15,7 @@ export type CallStatus = "ringing" | "active" | "ended" | "missed" | "declined" 
 export type ParticipantState = "ringing" | "joined" | "left" | "declined" | "missed" | "busy";
 
 /** Where an attachment's bytes live and what they are; `size` and `mime_type` are taken from Storage by the database. */
-export interface Attachment {
+export type Attachment = {
   bucket?: "parley-attachments";
   path: string;
   mime_type?: string;
@@ -26,7 +26,7 @@ export interface Attachment {
   height?: number;
   /** Set when the uploader deleted the object: the message keeps the rest, the bytes are gone. */
   removed_at?: string;
-}
+};
 
 /** Reaction counts by emoji, as each message carries them: `{ "👍": 3 }`. */
 export type ReactionCounts = Record<string, number>;

@@ -1,27 +1,18 @@
-// Maps a PostgREST / Postgres error (code, hint, message, HTTP status) to the HttpError a function answers with.
+// Maps a PostgREST / Postgres error (code, hint, message, HTTP status) to the HttpError a function answers with,
+// by the rule the client SDK uses too (database-errors.ts).
+import { classifyDatabaseError, type PostgrestLikeError } from "./database-errors.ts";
 import { HttpError } from "./http.ts";
-import { retryAfterOf } from "./retry-after.ts";
 
-export interface PostgrestLikeError {
-  code?: string;
-  message?: string;
-  details?: string | null;
-  hint?: string | null;
-}
+export type { PostgrestLikeError };
 
-
-/** SQLSTATE or PostgREST code → HTTP status, as Parley's SQL raises them (see docs/calls.md). */
+/** A database refusal as a function's answer: the Parley code (or generic one) and its HTTP status (see docs/calls.md). */
 export function toHttpError(error: PostgrestLikeError, status: number): HttpError {
-  const code = error.code ?? "";
-  const parleyCode = error.hint && /^[a-z_]+$/.test(error.hint) ? error.hint : undefined;
+  const refusal = classifyDatabaseError(error, status);
   const message = error.message ?? "database error";
-  if (status === 401 || code.startsWith("PGRST3") || parleyCode === "not_authenticated") return new HttpError(401, "unauthorized", "A valid user JWT is required.");
-  // PT404 is Parley's not-found (PostgREST answers it 404); P0002 is what the first migrations raised.
-  if (code === "PT404" || code === "P0002") return new HttpError(404, parleyCode ?? "not_found", message);
-  if (code === "42501") return new HttpError(403, parleyCode ?? "forbidden", message);
-  // PT429 is Parley's rate limit / slow mode refusal (PostgREST answers it 429); details carry retry_after.
-  if (code === "PT429") return new HttpError(429, parleyCode ?? "rate_limited", message, retryAfterOf(error.details) ?? 1);
-  if (code === "23505") return new HttpError(409, parleyCode ?? "conflict", message);
-  if (code === "22023" || code === "22P02") return new HttpError(400, parleyCode ?? "invalid_parameter", message);
-  return new HttpError(502, "database_error", `The database refused the request: ${message}`);
+  // Whoever the database does not know as a user gets the functions' one 401 answer.
+  if (refusal.status === 401 || refusal.code === "not_authenticated") return new HttpError(401, "unauthorized", "A valid user JWT is required.");
+  // A 429 always says when to retry: one second when the refusal's details did not.
+  if (refusal.status === 429) return new HttpError(429, refusal.code, message, refusal.retryAfter ?? 1);
+  if (refusal.code === "database_error") return new HttpError(502, "database_error", `The database refused the request: ${message}`);
+  return new HttpError(refusal.status, refusal.code, message);
 }

@@ -6,7 +6,11 @@ import { retryAfterOf } from "./retry-after.ts";
 Deno.test("errors: SQLSTATEs map to their HTTP meaning and keep the Parley code from hint", () => {
   const cases: Array<[string, string | null, number, number, string]> = [
     ["PT404", "call_not_found", 404, 404, "call_not_found"],
-    ["P0002", "call_not_found", 500, 404, "call_not_found"],
+    // An SQLSTATE Parley does not raise on purpose is a 502, keeping a Parley hint it carries.
+    ["XX000", "call_not_found", 500, 502, "call_not_found"],
+    // A hint that is not one of the codes the SQL raises is not taken for one.
+    ["42501", "Some free text", 403, 403, "forbidden"],
+    ["PGRST102", null, 400, 400, "invalid_request"],
     ["42501", "not_accepted", 403, 403, "not_accepted"],
     ["23505", "call_over", 409, 409, "call_over"],
     ["22023", "call_id_required", 400, 400, "call_id_required"],

@@ -168,4 +168,60 @@ end
 $$;
 comment on function tests.plan_of(text) is 'EXPLAIN of sql as the current role, one text with a line per plan line.';
 
+-- What a repeated operation ("blocking again", "accepting twice") must leave as it was: the rows sql selects
+-- (select their ctid too: it moves on any update, even one that writes the same values) and how many
+-- realtime events this test has sent, as one text. Read as the test's owner, whoever the test acts as.
+create or replace function tests.state_of(sql text) returns text
+language plpgsql
+security definer
+-- The names a test's sql leaves unqualified resolve as they would for the API roles.
+set search_path = parley, public, extensions
+as $$
+declare
+  v text;
+begin
+  execute format('select string_agg(r::text, '','' order by r::text) from (%s) r', sql) into v;
+  return coalesce(v, '(no rows)') || ' events ' || (select count(*) from realtime.messages);
+end
+$$;
+comment on function tests.state_of(text) is 'The rows sql selects and the count of realtime events sent so far, as text: equal before and after = nothing changed.';
+
+-- Realtime events a test's writes sent. take() moves the realtime.messages rows this transaction can see
+-- (its own: every test file runs in its own transaction) into the session's temp table `taken`, made on
+-- first use and emptied first; returns how many it moved. Tests then read `taken` or use ev().
+create or replace function tests.take() returns bigint
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v bigint;
+begin
+  create temp table if not exists taken (id uuid, topic text, event text, payload jsonb, private boolean, extension text);
+  delete from pg_temp.taken;
+  with d as (delete from realtime.messages m returning m.id, m.topic, m.event, m.payload, m.private, m.extension)
+  insert into pg_temp.taken select * from d;
+  get diagnostics v = row_count;
+  return v;
+end
+$$;
+comment on function tests.take() is 'Moves the realtime.messages rows sent so far into the temp table taken (emptied first); returns how many.';
+
+-- The payload (without its event id) of the one taken event with that topic and event name; null when
+-- there is none, an error when there are several (a member who got an event twice must fail the test).
+create or replace function tests.ev(topic text, event text) returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v jsonb[];
+begin
+  select array_agg(t.payload - 'id') into v from pg_temp.taken t where t.topic = ev.topic and t.event = ev.event;
+  if coalesce(cardinality(v), 0) > 1 then
+    raise exception 'tests.ev: % % events on %, expected at most one', cardinality(v), ev.event, ev.topic;
+  end if;
+  return v[1];
+end
+$$;
+comment on function tests.ev(text, text) is 'Payload (minus id) of the one taken event of that topic and name; null if none, an error if several.';
+
 grant execute on all functions in schema tests to anon, authenticated, service_role;

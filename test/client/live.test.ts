@@ -36,7 +36,6 @@ async function until(check: () => boolean, what: string, ms = 10_000): Promise<v
   }
 }
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A large group's events are read through RLS after each notice: a burst of a dozen reads behind a
@@ -78,9 +77,11 @@ describe("client SDK: live channels", () => {
     await until(() => created.length === 3 && inboxSeen.length === 3, "three messages");
     await ann.parley.messages.edit(sent[0]!.id, "one, edited");
     expect((await edited.promise).message).toMatchObject({ id: sent[0]!.id, body: "one, edited" });
-    await pause(200);
-    expect(created.map((e) => e.message.id)).toEqual(sent.map((m) => m.id));
-    expect(inboxSeen.map((e) => e.message.id)).toEqual(sent.map((m) => m.id));
+    // A later message is the sentinel: a second delivery of any of them would have come before it.
+    const sentinel = await ann.parley.messages.send(conversation.id, { body: "sentinel" });
+    await until(() => created.at(-1)?.message.id === sentinel.id && inboxSeen.at(-1)?.message.id === sentinel.id, "the sentinel");
+    expect(created.map((e) => e.message.id)).toEqual([...sent, sentinel].map((m) => m.id));
+    expect(inboxSeen.map((e) => e.message.id)).toEqual([...sent, sentinel].map((m) => m.id));
   });
 
   it("on() returns an unsubscribe for that handler only", async () => {
@@ -95,8 +96,8 @@ describe("client SDK: live channels", () => {
     await until(() => first.length === 1 && second.length === 1, "both handlers");
     offFirst();
     await ann.parley.messages.send(conversation.id, { body: "second only" });
+    // One event reaches every handler in the same dispatch: once the second has it, the first had its chance.
     await until(() => second.length === 2, "the second handler");
-    await pause(200);
     expect(first).toEqual(["both"]);
     expect(second).toEqual(["both", "second only"]);
   });
@@ -172,9 +173,15 @@ describe("client SDK: live channels", () => {
     await ann.parley.groups.removeMember(group.id, bob.id);
     expect(await removed.promise).toMatchObject({ conversation_id: group.id, reason: "removed" });
     await until(() => !topicsOf(bob).includes(`conversation:${group.id}`), "the topic left");
+    const direct = await ann.parley.conversations.direct(bob.id);
+    const inboxSeen: MessageEvent[] = [];
+    open.push(await bob.parley.live.inbox({ message_created: (e) => inboxSeen.push(e) }));
     await ann.parley.messages.send(group.id, { body: "after bob" });
-    await pause(300);
+    // The sentinel: a message of ann's to bob after it, on the same user:<bob> path in commit order.
+    const sentinel = await ann.parley.messages.send(direct.id, { body: "sentinel" });
+    await until(() => inboxSeen.some((e) => e.message.id === sentinel.id), "the sentinel");
     expect(created.filter((e) => e.message.body === "after bob")).toEqual([]);
+    expect(inboxSeen.filter((e) => e.message.body === "after bob")).toEqual([]);
   });
 
   it("a large group: notices on conversation:<id>:events become the same events, read through RLS, each once and in order", async () => {
@@ -262,9 +269,11 @@ describe("client SDK: live channels", () => {
     await until(() => switched.length === 2 && !topicsOf(bob).includes(`conversation:${group.id}:events`), "back to user:<me>");
     const back = await ann.parley.messages.send(group.id, { body: "back" });
     await until(() => userMessages(created).includes(back.id), "the message back");
-    await pause(300);
+    // A later message is the sentinel: a repeat of any earlier one would have come before it.
+    const sentinel = await ann.parley.messages.send(group.id, { body: "sentinel" });
+    await until(() => userMessages(created).includes(sentinel.id), "the sentinel");
     expect(switched).toEqual([false, true]);
-    expect(userMessages(created)).toEqual([before.id, during.id, after.id, back.id]);
+    expect(userMessages(created)).toEqual([before.id, during.id, after.id, back.id, sentinel.id]);
     const seqs = created.map((e) => e.message.seq);
     expect(seqs).toEqual([...new Set(seqs)].sort((x, y) => x - y));
   });

@@ -94,8 +94,8 @@ describe("client SDK: direct messages", () => {
     expect(await res.json()).toMatchObject({ code: "22023", hint: "metadata_too_large" });
 
     // A lone surrogate is refused as PostgREST refuses it, not stored as U+FFFD.
-    expect(await refusal(send("hi \ud800"))).toMatchObject({ code: "PGRST102", status: 400 });
-    expect(await refusal(ann.parley.messages.edit(kept.id, "\udc00"))).toMatchObject({ code: "PGRST102", status: 400 });
+    expect(await refusal(send("hi \ud800"))).toMatchObject({ code: "invalid_request", sqlstate: "PGRST102", status: 400 });
+    expect(await refusal(ann.parley.messages.edit(kept.id, "\udc00"))).toMatchObject({ code: "invalid_request", sqlstate: "PGRST102", status: 400 });
 
     const history = await bob.parley.messages.list(conversation.id);
     expect(history.items.map((m) => m.body)).toEqual(["kept"]);

@@ -1,5 +1,5 @@
 // Test fixture: fresh signed-up users, each with the Parley SDK on their own official client.
-import { createParley, type Parley } from "../../client/index.ts";
+import { createParley, ParleyError, type Parley } from "../../client/index.ts";
 import { newUser, type TestUser } from "../support/clients.ts";
 
 export interface ParleyUser extends TestUser {
@@ -14,13 +14,12 @@ export async function newParleyUser(displayName?: string): Promise<ParleyUser> {
 }
 
 /** Asserts a promise rejects with a ParleyError carrying `code`, and returns it for more checks. */
-export async function refusal(promise: Promise<unknown>): Promise<{ code: string; status: number | undefined; message: string }> {
+export async function refusal(promise: Promise<unknown>): Promise<ParleyError> {
   try {
     await promise;
   } catch (e) {
-    const err = e as { name?: string; code?: string; status?: number; message?: string };
-    if (err.name !== "ParleyError") throw e;
-    return { code: err.code ?? "", status: err.status, message: err.message ?? "" };
+    if (!(e instanceof ParleyError)) throw e;
+    return e;
   }
   throw new Error("expected the call to be refused, but it succeeded");
 }

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { createParley } from "../../client/index.ts";
 import { parleyOf, type TestUser } from "../support/clients.ts";
-import { byEvent, largeGroup, secondDevice, listen, live, pause, refreshedToken, rpc, trySubscribe, user, type Broadcast } from "./support.ts";
+import { byEvent, largeGroup, secondDevice, listen, live, receivedBeforeSentinel, refreshedToken, rpc, trySubscribe, user, type Broadcast } from "./support.ts";
 import { acquaint } from "../support/contacts.ts";
 
 type Row = { id: string; seq: number };
@@ -25,6 +25,12 @@ function forgeries(conversationId: string, victim: TestUser) {
     { event: "conversation_deleted", payload: { id: crypto.randomUUID(), conversation_id: conversationId } },
   ];
 }
+
+/**
+ * Waits into the next second: realtime.messages keeps whole seconds and a member sees stored rows from
+ * the second they joined, so what is sent before must be a second older (a clock condition, not an absence check).
+ */
+const nextSecond = (): Promise<void> => new Promise((r) => setTimeout(r, 1100));
 
 const forgedIn = (items: Broadcast[]): Broadcast[] =>
   items.filter((m) => JSON.stringify(m.payload).includes("send me your password") || m.payload.last_read_seq === 999 || m.event === "conversation_deleted");
@@ -82,12 +88,20 @@ describe("realtime security with the plain client", () => {
     for (const f of forgeries(group.id, owner)) expect(await signals.channel.send({ type: "broadcast", ...f })).toBe("ok");
     // Realtime cannot restrict event names on a topic where members may send: the broadcast arrives…
     for (const f of forgeries(group.id, owner)) await plain.events.next(byEvent(f.event));
-    // …but it is only a signal. The SDK delivers the real message and nothing forged.
+    // …but it is only a signal. The SDK's sentinel on that topic: the forger's typing, sent after the
+    // forgeries and shown by the SDK; nothing forged was shown before it.
+    expect(await signals.channel.send({ type: "broadcast", event: "typing", payload: { user_id: forger.id, typing: true } })).toBe("ok");
+    await expect.poll(() => seen.some((s) => s.event === "typing")).toBe(true);
+    expect(seen.map((s) => s.event)).toEqual(["typing"]);
+    // The SDK delivers the real message once to each handler: a later message (the sentinel, on the same
+    // user:<me> path in commit order) comes after it, and nothing else did.
     const real = await rpc<Row>(owner, "send_message", { conversation_id: group.id, body: "the real one" });
-    await expect.poll(() => seen.filter((s) => s.event === "message_created").length).toBe(1);
-    await pause(200);
-    expect(seen.map((s) => s.event).sort()).toEqual(["inbox.message_created", "message_created"]);
-    expect(seen.every((s) => (s.payload as { message: Row }).message.id === real.id)).toBe(true);
+    const sentinel = await rpc<Row>(owner, "send_message", { conversation_id: group.id, body: "sentinel" });
+    const ids = (event: string) => seen.filter((s) => s.event === event).map((s) => (s.payload as { message: Row }).message.id);
+    await expect.poll(() => ids("message_created").includes(sentinel.id) && ids("inbox.message_created").includes(sentinel.id)).toBe(true);
+    expect(ids("message_created")).toEqual([real.id, sentinel.id]);
+    expect(ids("inbox.message_created")).toEqual([real.id, sentinel.id]);
+    expect(seen.map((s) => s.event).filter((e) => !e.endsWith("message_created"))).toEqual(["typing"]);
     await Promise.all([inbox.close(), chat.close()]);
   });
 
@@ -123,8 +137,10 @@ describe("realtime security with the plain client", () => {
     await removed.client.realtime.setAuth(await refreshedToken(removed));
     expect(await system.next((p) => p.status === "error")).toMatchObject({ message: `You no longer have permission to read from this Channel topic: conversation:${group.id}` });
     await expect.poll(() => signals.channel.state).toBe("closed");
+    // A typing signal after the close reaches the members still there (the sentinel) and not the removed one.
+    const staysPeer = await live(owner, `conversation:${group.id}`);
     expect(await staysSignals.channel.send({ type: "broadcast", event: "typing", payload: { user_id: stays.id, typing: false } })).toBe("ok");
-    await pause(300);
+    await staysPeer.events.next((m) => m.event === "typing" && m.payload.typing === false);
     expect(signals.events.items.filter((m) => m.event === "typing")).toHaveLength(1);
     expect((await trySubscribe(listen(removed, `conversation:${group.id}`).channel)).status).toBe("CHANNEL_ERROR");
   });
@@ -154,13 +170,14 @@ describe("realtime security with the plain client", () => {
     await rpc(owner, "delete_message", { message_id: deleted.id });
     const earlySignals = await live(early, `conversation:${group.id}`, { broadcast: { ack: true } });
     expect(await earlySignals.channel.send({ type: "broadcast", event: "typing", payload: { user_id: early.id, typing: true } })).toBe("ok");
-    await pause(1100); // realtime.messages keeps whole seconds
+    await nextSecond();
     await rpc(owner, "add_members", { group_id: group.id, user_ids: [late.id] });
 
     const replay = { private: true, broadcast: { replay: { since, limit: 25 } } };
     const inbox = await live(late, `user:${late.id}`, replay);
     const signals = await live(late, `conversation:${group.id}`, replay);
-    await pause(300);
+    // A sentinel after the join on each topic: the replay, sent at the join, has all come by then.
+    await Promise.all([receivedBeforeSentinel(inbox), receivedBeforeSentinel(signals)]);
     const replayed = (l: { events: { items: Broadcast[] } }) => l.events.items.filter((m) => (m.meta as { replayed?: boolean } | undefined)?.replayed);
     // What the late member's inbox holds of the group starts with their joining (conversation_added
     // and the system message announcing them), nothing of the conversation before.
@@ -176,11 +193,11 @@ describe("realtime security with the plain client", () => {
     const big = await largeGroup(owner, [early]);
     const old = await rpc<Row>(owner, "send_message", { conversation_id: big.id, body: "secret, from before" });
     await rpc(owner, "delete_message", { message_id: old.id });
-    await pause(1100);
+    await nextSecond();
     await acquaint(owner, [late]);
     await rpc(owner, "add_members", { group_id: big.id, user_ids: [late.id] });
     const events = await live(late, `conversation:${big.id}:events`, replay);
-    await pause(300);
+    await receivedBeforeSentinel(events);
     for (const m of replayed(events)) expect(["conversation_id", "id", "message_id", "seq", "member_count"]).toEqual(expect.arrayContaining(Object.keys(m.payload)));
     expect(JSON.stringify(events.events.items)).not.toContain("secret");
     expect(replayed(events).map((m) => m.event)).toEqual(expect.arrayContaining(["message_created", "message_deleted"]));
@@ -195,10 +212,9 @@ describe("realtime security with the plain client", () => {
     const signals = await live(viewer, `conversation:${group.id}`);
     const sent: Row[] = [];
     for (let i = 0; i < 5; i++) sent.push(await rpc<Row>(sender, "send_message", { conversation_id: group.id, body: `m${i}` }));
-    const last = sent.at(-1)!;
-    await inbox.events.next((m) => m.event === "message_created" && (m.payload.message as Row).id === last.id);
-    await pause(300);
-    const deliveries = [...inbox.events.items, ...signals.events.items].filter((m) => m.event === "message_created" && sent.some((s) => s.id === (m.payload.message as Row).id));
+    // A sentinel on each topic after the sends: any second delivery would have come before it.
+    const seen = [...(await receivedBeforeSentinel(inbox)), ...(await receivedBeforeSentinel(signals))];
+    const deliveries = seen.filter((m) => m.event === "message_created" && sent.some((s) => s.id === (m.payload.message as Row).id));
     expect(deliveries).toHaveLength(sent.length);
   });
 });

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { RealtimeChannel } from "@supabase/supabase-js";
 import { afterEach } from "vitest";
 import { makeClient, newUser, parleyOf, type TestUser } from "../support/clients.ts";
-import { Inbox, joined, newRtUser, subscribe, tokenFor, type SubscribeOutcome } from "../realtime/support.ts";
+import { beforeSentinel, Inbox, isSentinel, joined, newRtUser, sendSentinel, subscribe, tokenFor, type SubscribeOutcome } from "../realtime/support.ts";
 import { acquaint } from "../support/contacts.ts";
 
 export interface Broadcast {
@@ -86,11 +86,15 @@ export async function largeGroup(owner: TestUser, members: TestUser[], title = "
 /** A fresh access token for `u` (a later `iat`), as a token refresh would hand Realtime. */
 export const refreshedToken = (u: TestUser): Promise<string> => tokenFor(u.id, 3600, { session_id: randomUUID() });
 
-/** Broadcasts collected so far whose payload names `conversationId`. */
-export const about = (l: Listening, conversationId: string): Broadcast[] => l.events.items.filter((m) => m.payload?.conversation_id === conversationId);
 
-/** Waits `ms` (for asserting that nothing arrives). */
-export const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/**
+ * Everything `l` received before a sentinel sent now on its topic as a database broadcast (the path and
+ * commit order of Parley's own events): to prove that something did not arrive, call it after the writes
+ * that must not reach `l`, never wait a fixed delay.
+ */
+export async function receivedBeforeSentinel(l: Listening): Promise<Broadcast[]> {
+  return beforeSentinel(l.events, isSentinel(await sendSentinel(l.channel.subTopic)));
+}
 
 /** Another client signed in as `u` (a second device), disconnected after the test like the others. */
 export async function secondDevice(u: TestUser): Promise<TestUser> {

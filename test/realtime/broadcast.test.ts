@@ -1,7 +1,7 @@
 // Broadcast between official clients: self, ack, binary, v1/v2 interop, and the REST endpoints.
 import { describe, expect, it } from "vitest";
 import { stackEnv } from "../support/env.ts";
-import { client, Inbox, joined, settle, topic } from "./support.ts";
+import { beforeSentinel, client, Inbox, joined, topic } from "./support.ts";
 
 type Msg = { type: string; event: string; payload: unknown; meta?: unknown };
 
@@ -143,9 +143,12 @@ describe("realtime broadcast", () => {
     await priv.send({ type: "broadcast", event: "secret", payload: {} });
     const tx = await listener({ name });
     await tx.ch.send({ type: "broadcast", event: "public", payload: {} });
-    await pub.inbox.next((m) => m.event === "public");
-    await settle();
-    expect(pub.inbox.items.map((m) => m.event)).toEqual(["public"]);
-    expect(privInbox.items).toHaveLength(0);
+    // Sentinels after both sends: a public one for the public room, a private one for the private room.
+    await tx.ch.send({ type: "broadcast", event: "sentinel", payload: {} });
+    const privTx = (await client({ key: stackEnv.serviceRoleKey })).channel(name, { config: { private: true } });
+    await joined(privTx);
+    await privTx.send({ type: "broadcast", event: "sentinel", payload: {} });
+    expect((await beforeSentinel(pub.inbox, (m) => m.event === "sentinel")).map((m) => m.event)).toEqual(["public"]);
+    expect(await beforeSentinel(privInbox, (m) => m.event === "sentinel")).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // Broadcast from the database: realtime.send / send_binary / broadcast_changes rows reach subscribers once, in commit order.
 import { beforeAll, describe, expect, it } from "vitest";
 import { stackEnv } from "../support/env.ts";
-import { client, db, grant, Inbox, installTopicPolicies, joined, newRtUser, settle, topic } from "./support.ts";
+import { beforeSentinel, client, db, grant, Inbox, installTopicPolicies, isSentinel, joined, newRtUser, sendSentinel, topic } from "./support.ts";
 
 type Msg = { type: string; event: string; payload: Record<string, unknown> | ArrayBuffer; meta?: { id?: string; replayed?: boolean } };
 
@@ -50,11 +50,11 @@ describe("realtime broadcast from the database", () => {
     const priv = await replicationReady(name, true);
     await db().query(`select realtime.send('{"k":"public"}'::jsonb, 'e', $1, false)`, [name]);
     await db().query(`select realtime.send('{"k":"private"}'::jsonb, 'e', $1, true)`, [name]);
-    await pub.inbox.next();
-    await priv.inbox.next();
-    await settle();
-    expect(pub.inbox.items.map((m) => (m.payload as Record<string, unknown>).k)).toEqual(["public"]);
-    expect(priv.inbox.items.map((m) => (m.payload as Record<string, unknown>).k)).toEqual(["private"]);
+    // A sentinel of each kind after them: what each subscriber got before it is all it will get of the two.
+    const [pubEnd, privEnd] = [await sendSentinel(name, false), await sendSentinel(name, true)];
+    expect((await beforeSentinel(pub.inbox, isSentinel(pubEnd))).map((m) => (m.payload as Record<string, unknown>).k)).toEqual(["public"]);
+    expect((await beforeSentinel(priv.inbox, isSentinel(privEnd))).map((m) => (m.payload as Record<string, unknown>).k)).toEqual(["private"]);
+    expect(pub.inbox.items.filter(isSentinel(privEnd))).toEqual([]);
   });
 
   it("delivers nothing from a rolled-back transaction and each committed row once, in commit order", async () => {
@@ -73,9 +73,8 @@ describe("realtime broadcast from the database", () => {
     } finally {
       c.release();
     }
-    await s.inbox.next((m) => (m.payload as Record<string, unknown>).n === 3);
-    await settle();
-    expect(s.inbox.items.map((m) => (m.payload as Record<string, unknown>).n)).toEqual([1, 2, 3]);
+    const end = await sendSentinel(name, false);
+    expect((await beforeSentinel(s.inbox, isSentinel(end))).map((m) => (m.payload as Record<string, unknown>).n)).toEqual([1, 2, 3]);
   });
 
   it("orders by commit, not by insert: a later-started transaction that commits first arrives first", async () => {

@@ -1,7 +1,7 @@
 // Postgres Changes: subscriptions with event/schema/table/filter, RLS per subscriber, DELETE and replica identity, the publication.
 import type { RealtimeChannel, SupabaseClient } from "@supabase/supabase-js";
 import { beforeAll, describe, expect, it } from "vitest";
-import { client, db, Inbox, newRtUser, settle } from "./support.ts";
+import { client, db, Inbox, newRtUser } from "./support.ts";
 
 type Change = { eventType: string; new: Record<string, unknown>; old: Record<string, unknown>; errors: unknown; commit_timestamp: string; table: string; schema: string };
 
@@ -35,7 +35,17 @@ interface Sub {
   ch: RealtimeChannel;
   changes: Inbox<Change>;
   system: Inbox<Record<string, unknown>>;
+  /**
+   * Inserts this subscription's sentinel row and waits for its change (a second binding on the same channel):
+   * every change committed before it has been delivered by then, so what has not arrived will not.
+   */
+  sentinel(): Promise<void>;
 }
+
+/** Ids of sentinel rows: far above the ids tests use. */
+let nextSentinel = 2_000_000 + Math.floor(Math.random() * 1e6) * 10;
+/** True for a sentinel row's change, to leave out of what a test compares. */
+const isSentinelRow = (p: Change) => Number(p.new.id) >= 2_000_000;
 
 /** Subscribes and waits for "Subscribed to PostgreSQL" (or an error system message). */
 async function watch(filter: { event: string; table: string; filter?: string; schema?: string }, token?: string): Promise<Sub> {
@@ -46,9 +56,16 @@ async function watch(filter: { event: string; table: string; filter?: string; sc
   // `.on`'s overloads want a literal event type; this filter is built at run time.
   ch.on("postgres_changes" as never, { schema: "public", ...filter } as never, (p: Change) => changes.push(p));
   ch.on("system", {}, (p: Record<string, unknown>) => system.push(p));
+  const sentinelId = nextSentinel++;
+  const sentinels = new Inbox<Change>();
+  ch.on("postgres_changes", { event: "INSERT", schema: "public", table: T, filter: `id=eq.${sentinelId}` }, (p) => sentinels.push(p as unknown as Change));
   await new Promise<void>((resolve, reject) => ch.subscribe((s, e) => (s === "SUBSCRIBED" ? resolve() : reject(new Error(`${s}: ${e?.message}`)))));
   await system.next((p) => p.extension === "postgres_changes");
-  return { c, ch, changes, system };
+  const sentinel = async () => {
+    await db().query(`insert into public.${T} (id, title) values ($1, 'sentinel')`, [sentinelId]);
+    await sentinels.next();
+  };
+  return { c, ch, changes, system, sentinel };
 }
 
 const sql = (text: string, params: unknown[] = []) => db().query(text, params);
@@ -72,7 +89,7 @@ describe("realtime postgres changes", () => {
     const c = await s.changes.next();
     expect(c).toMatchObject({ eventType: "UPDATE", new: { id: n, title: "b" }, old: { id: n } });
     await sql(`delete from public.${T} where id = $1`, [n]);
-    await settle();
+    await s.sentinel();
     expect(s.changes.items.filter((p) => p.new.id === n || p.old.id === n).map((p) => p.eventType)).toEqual(["UPDATE"]);
   });
 
@@ -107,9 +124,8 @@ describe("realtime postgres changes", () => {
     const marker = 1_000_000 + id();
     await sql(`insert into public.${T} (id, title) values ($1, 'marker')`, [marker]);
     const want = expected(base);
-    await s.changes.next((p) => p.new.id === want[want.length - 1]);
-    await settle();
-    expect(s.changes.items.map((p) => p.new.id).filter((x) => x !== marker)).toEqual(want);
+    await s.sentinel();
+    expect(s.changes.items.filter((p) => !isSentinelRow(p)).map((p) => p.new.id).filter((x) => x !== marker)).toEqual(want);
   });
 
   it("filters text columns with eq and in", async () => {
@@ -190,7 +206,7 @@ describe("realtime postgres changes", () => {
     await sql(`insert into public.${NOTES} (id, owner, body) values ($1, $2, 'secret of b')`, [nb, b.id]);
     expect((await sa.changes.next()).new).toMatchObject({ id: na, body: "secret of a" });
     expect((await sb.changes.next()).new).toMatchObject({ id: nb, body: "secret of b" });
-    await settle();
+    await Promise.all([sa.sentinel(), sb.sentinel()]);
     expect(sa.changes.items.map((p) => p.new.id)).toEqual([na]);
     expect(sb.changes.items.map((p) => p.new.id)).toEqual([nb]);
   });
@@ -213,7 +229,7 @@ describe("realtime postgres changes", () => {
     const s = await watch({ event: "INSERT", table: NOTES });
     const [n1, n2] = [id(), id()];
     await sql(`insert into public.${NOTES} (id, owner, body) values ($1, $2, 'before')`, [n1, a.id]);
-    await settle();
+    await s.sentinel(); // the change of 'before' has been judged under the anon key
     await s.c.realtime.setAuth(a.token);
     await sql(`insert into public.${NOTES} (id, owner, body) values ($1, $2, 'after')`, [n2, a.id]);
     expect((await s.changes.next((p) => p.new.id === n2)).new).toMatchObject({ id: n2, body: "after" });

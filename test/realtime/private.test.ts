@@ -1,7 +1,7 @@
 // Private channels: RLS policies on realtime.messages decide who joins, who may send, and refreshes re-check.
 import { beforeAll, describe, expect, it } from "vitest";
 import { stackEnv } from "../support/env.ts";
-import { client, grant, Inbox, installTopicPolicies, joined, newRtUser, revoke, settle, subscribe, tokenFor, topic } from "./support.ts";
+import { beforeSentinel, client, grant, Inbox, installTopicPolicies, joined, newRtUser, revoke, subscribe, tokenFor, topic } from "./support.ts";
 
 type Msg = { event: string; payload: unknown };
 
@@ -14,6 +14,16 @@ async function privateChannel(token: string, name: string, config: Record<string
   ch.on("broadcast", { event: "*" }, (m) => inbox.push(m as unknown as Msg));
   return { c, ch, inbox };
 }
+
+/** A member who may write, to send the sentinel that proves a refused broadcast reached nobody. */
+async function writer(name: string) {
+  const w = await newRtUser();
+  await grant(name, w.id);
+  const pw = await privateChannel(w.token, name);
+  await joined(pw.ch);
+  return { sentinel: () => pw.ch.send({ type: "broadcast", event: "sentinel", payload: {} }) };
+}
+const isSentinelMsg = (m: Msg): boolean => m.event === "sentinel";
 
 describe("realtime private channels", () => {
   it("lets a user whose policy allows reading join", async () => {
@@ -67,9 +77,12 @@ describe("realtime private channels", () => {
     const pm = await privateChannel(member.token, name);
     await joined(pr.ch);
     await joined(pm.ch);
+    const w = await writer(name);
+    // Realtime acknowledges nothing it refused (the client's own timeout answers)…
     expect(await pr.ch.send({ type: "broadcast", event: "nope", payload: {} }, { timeout: 1500 })).toBe("timed out");
-    await settle();
-    expect(pm.inbox.items).toHaveLength(0);
+    // …and the proof that nobody got it: a member receives the sentinel sent after it, and nothing before.
+    await w.sentinel();
+    expect(await beforeSentinel(pm.inbox, isSentinelMsg)).toEqual([]);
   });
 
   it("refuses presence tracking without presence write permission", async () => {
@@ -139,7 +152,9 @@ describe("realtime private channels: presence and reads split by extension", () 
     expect(await pb.ch.track({ here: true })).toBe("ok");
     await expect.poll(() => Object.keys(pa.ch.presenceState()), { timeout: 10_000 }).toEqual([b.id]);
     await pb.ch.send({ type: "broadcast", event: "hidden", payload: {} });
-    await settle();
+    // The sentinel a presence-only reader can receive: b's presence changes after the broadcast.
+    expect(await pb.ch.track({ here: false })).toBe("ok");
+    await expect.poll(() => ((pa.ch.presenceState()[b.id] ?? []) as Array<{ here?: boolean }>).map((m) => m.here), { timeout: 10_000 }).toContain(false);
     expect(pa.inbox.items).toHaveLength(0);
   });
 
@@ -171,8 +186,9 @@ describe("realtime private channels: presence and reads split by extension", () 
     const pm = await privateChannel(member.token, name);
     await joined(pr.ch);
     await joined(pm.ch);
+    const w = await writer(name);
     expect(await pr.ch.send({ type: "broadcast", event: "nope", payload: {} })).toBe("ok");
-    await settle();
-    expect(pm.inbox.items).toHaveLength(0);
+    await w.sentinel();
+    expect(await beforeSentinel(pm.inbox, isSentinelMsg)).toEqual([]);
   });
 });

@@ -155,5 +155,26 @@ export async function revoke(topicName: string, userId: string): Promise<void> {
   await db().query(`delete from rt_test.grants where topic = $1 and user_id = $2`, [topicName, userId]);
 }
 
-/** Resolves after `ms`; used only to give a message that must NOT arrive a chance to (never for timing assertions). */
-export const settle = (ms = 300): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/**
+ * What `inbox` received before the first item matching `isSentinel`, once that has arrived: how a test proves
+ * that something did NOT arrive — it sends a sentinel after it, on a path that delivers in order, and waits
+ * for the sentinel (never a fixed delay).
+ */
+export async function beforeSentinel<T>(inbox: Inbox<T>, isSentinel: (t: T) => boolean): Promise<T[]> {
+  const sentinel = await inbox.next(isSentinel);
+  return inbox.items.slice(0, inbox.items.indexOf(sentinel));
+}
+
+/**
+ * Sends a database broadcast on `topicName` (`realtime.send`, the way database events are sent), to be awaited
+ * as a sentinel: it reaches subscribers after every broadcast committed before it. Returns its id.
+ */
+export async function sendSentinel(topicName: string, isPrivate = true): Promise<string> {
+  const id = randomUUID();
+  await db().query("select realtime.send(jsonb_build_object('sentinel', $1::text), 'sentinel', $2, $3)", [id, topicName, isPrivate]);
+  return id;
+}
+
+/** Matches the broadcast of sentinel `id`. */
+export const isSentinel = (id: string) => (m: { event?: string; payload?: unknown }): boolean =>
+  m.event === "sentinel" && (m.payload as { sentinel?: unknown } | undefined)?.sentinel === id;

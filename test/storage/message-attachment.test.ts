@@ -129,8 +129,14 @@ describe("a sent attachment is immutable", () => {
     const completeUpsert = (c: pg.Client, path: string) =>
       c.query(`update storage.objects set metadata = '{"size": 11534336, "mimetype": "application/octet-stream"}', version = gen_random_uuid()::text
                 where bucket_id = 'parley-attachments' and name = $1`, [path]);
-    const [first, second] = [new pg.Client(stackEnv.dbUrl), new pg.Client(stackEnv.dbUrl)];
-    await Promise.all([first.connect(), second.connect()]);
+    const [first, second, monitor] = [new pg.Client(stackEnv.dbUrl), new pg.Client(stackEnv.dbUrl), new pg.Client(stackEnv.dbUrl)];
+    await Promise.all([first.connect(), second.connect(), monitor.connect()]);
+    const firstPid = Number((await first.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid);
+    // Resolves once another backend waits for a lock `first` holds: the racing statement is queued behind it.
+    const blockedBehindFirst = async () => {
+      const waiting = async () => (await monitor.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))", [firstPid])).rows[0]!.n > 0;
+      await expect.poll(waiting, { timeout: 10_000, interval: 20 }).toBe(true);
+    };
     try {
       // The send commits first: the upsert waits for it, then is refused.
       const p1 = await upload();
@@ -139,7 +145,7 @@ describe("a sent attachment is immutable", () => {
         [JSON.stringify({ sub: alice.id, role: "authenticated" })]);
       await first.query(`select parley.send_message($1, null, 'image', jsonb_build_object('path', $2::text))`, [conversation, p1]);
       const racing = completeUpsert(second, p1).then(() => "written", (e: { hint?: string }) => e.hint);
-      await new Promise((r) => setTimeout(r, 300));
+      await blockedBehindFirst();
       await first.query("commit");
       expect(await racing).toBe("attachment_immutable");
       expect((await objectRow("parley-attachments", p1))!.metadata).toMatchObject({ size: 70, mimetype: "image/png" });
@@ -148,13 +154,14 @@ describe("a sent attachment is immutable", () => {
       const p2 = await upload();
       await first.query("begin");
       await completeUpsert(first, p2);
-      const sending = parleyOf(alice.client).rpc("send_message", { conversation_id: conversation, kind: "image", attachment: { path: p2 } });
-      await new Promise((r) => setTimeout(r, 300));
+      // (.then starts the request now: a supabase-js builder sends nothing until it is awaited.)
+      const sending = parleyOf(alice.client).rpc("send_message", { conversation_id: conversation, kind: "image", attachment: { path: p2 } }).then((r) => r);
+      await blockedBehindFirst();
       await first.query("commit");
       const sent = await sending;
       expect(sent.error).toMatchObject({ hint: "attachment_mime_not_allowed" });
     } finally {
-      await Promise.all([first.end(), second.end()]);
+      await Promise.all([first.end(), second.end(), monitor.end()]);
     }
   });
 });

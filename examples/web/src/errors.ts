@@ -1,7 +1,7 @@
 // Human words for Parley's stable codes (README § Error codes). The app branches on `code`, never on message text.
-import { ParleyError } from "../../../client/index.ts";
+import { ParleyError, type ParleyErrorCode } from "../../../client/index.ts";
 
-const MESSAGES: Record<string, string> = {
+const MESSAGES: Partial<Record<ParleyErrorCode, string>> = {
   not_authenticated: "Your session ended. Sign in again.",
   account_not_found: "This account no longer exists.",
   anonymous_not_allowed: "Guest accounts cannot do that: sign up with an email first.",

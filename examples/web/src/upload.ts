@@ -64,9 +64,9 @@ function put(path: string, file: File, onProgress: (fraction: number) => void, t
       } catch {
         // not JSON: keep the status text
       }
-      reject(new ParleyError("upload_refused", message, xhr.status));
+      reject(new ParleyError({ code: "upload_refused", message, status: xhr.status }));
     };
-    xhr.onerror = () => reject(new ParleyError("upload_refused", "The upload could not reach Storage.", undefined));
+    xhr.onerror = () => reject(new ParleyError({ code: "upload_refused", message: "The upload could not reach Storage.", status: undefined }));
     xhr.send(file);
   });
 }
@@ -75,7 +75,7 @@ function put(path: string, file: File, onProgress: (fraction: number) => void, t
 export async function sendFile(conversationId: string, file: File, onProgress: (fraction: number) => void, options: { replyToId?: string; body?: string } = {}) {
   const { data } = await supabase.auth.getSession();
   const token = data.session?.access_token;
-  if (!token) throw new ParleyError("not_authenticated", "Sign in first.", 401);
+  if (!token) throw new ParleyError({ code: "not_authenticated", message: "Sign in first.", status: 401 });
   const kind = kindOf(file.type);
   const mime = file.type || "application/octet-stream";
   const facts = await mediaFacts(file, kind);

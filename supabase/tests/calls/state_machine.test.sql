@@ -1,12 +1,19 @@
 -- Call state machine: direct and group calls through start / accept / decline / leave / end, with events.
 -- IDs: CALL-SM-xx (docs/calls.md § Tests).
 begin;
-select plan(43);
+select plan(46);
 
 -- events(topic, event): how many realtime broadcasts with that topic and event this test sent.
 create function pg_temp.events(p_topic text, p_event text) returns bigint language sql as $f$
   select count(*) from realtime.messages m where m.topic = p_topic and m.event = p_event;
 $f$;
+-- call_state(call): all that a repeated operation could change (tests.state_of): the call row and each
+-- participant's, and the realtime events sent so far.
+create function pg_temp.call_state(p_call uuid) returns text language sql as $f$
+  select tests.state_of(format('select ctid, status, answered_at, ended_at, end_reason from parley.calls where id = %L', p_call))
+      || ' ' || tests.state_of(format('select ctid, user_id, state, joined_at, left_at from parley.call_participants where call_id = %L', p_call));
+$f$;
+create temp table states (name text primary key, state text);
 
 -- Cast (prefix c1): alice 01 (group owner), bob 02 (group admin), carol 03 (member), dave 04 (stranger).
 select tests.create_user('c1000000-0000-0000-0000-000000000001', 'c1_alice');
@@ -49,9 +56,14 @@ select is(pg_temp.events('user:c1000000-0000-0000-0000-000000000002', 'call_stat
 select is(pg_temp.events('call:' || (select id from ids where name = 'd1'), 'participant_joined'), 1::bigint,
   'CALL-SM-08 the call topic hears participant_joined');
 
+insert into states values ('sm09', pg_temp.call_state((select id from ids where name = 'd1')));
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000002');
 select is(tests.value_of($$select status from parley.accept_call((select id from ids where name = 'd1'))$$), 'active',
-  'CALL-SM-09 accepting twice (a second device) changes nothing');
+  'CALL-SM-09 accepting twice (a second device) answers with the active call');
+select tests.clear_authentication();
+select is(pg_temp.call_state((select id from ids where name = 'd1')), (select state from states where name = 'sm09'),
+  'CALL-SM-09b and changes nothing: no call or participant row written, no second event');
+select tests.authenticate_as('c1000000-0000-0000-0000-000000000002');
 select is(tests.error_of($$select parley.decline_call((select id from ids where name = 'd1'))$$), '23505 already_answered',
   'CALL-SM-10 declining after answering is refused: already_answered');
 select is(tests.value_of($$select status || ' ' || end_reason from parley.leave_call((select id from ids where name = 'd1'))$$), 'ended hung_up',
@@ -62,9 +74,14 @@ select is((select string_agg(state, ',' order by user_id) from parley.call_parti
 select is(pg_temp.events('user:c1000000-0000-0000-0000-000000000001', 'call_ended') + pg_temp.events('user:c1000000-0000-0000-0000-000000000002', 'call_ended'), 2::bigint,
   'CALL-SM-13 both inbox topics hear call_ended');
 select is(pg_temp.events('call:' || (select id from ids where name = 'd1'), 'call_ended'), 1::bigint, 'CALL-SM-14 the call topic hears call_ended');
+insert into states values ('sm15', pg_temp.call_state((select id from ids where name = 'd1')));
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000002');
 select is(tests.value_of($$select status from parley.leave_call((select id from ids where name = 'd1'))$$), 'ended',
-  'CALL-SM-15 leaving an ended call is a no-op');
+  'CALL-SM-15 leaving an ended call answers with the ended call');
+select tests.clear_authentication();
+select is(pg_temp.call_state((select id from ids where name = 'd1')), (select state from states where name = 'sm15'),
+  'CALL-SM-15b and changes nothing: no row written, no second call_ended');
+select tests.authenticate_as('c1000000-0000-0000-0000-000000000002');
 select is(tests.error_of($$select parley.accept_call((select id from ids where name = 'd1'))$$), '23505 call_over',
   'CALL-SM-16 accepting an ended call is refused: call_over');
 
@@ -74,9 +91,14 @@ insert into ids select 'd2', id from parley.start_call('c1c00000-0000-0000-0000-
 select tests.authenticate_as('c1000000-0000-0000-0000-000000000002');
 select is(tests.value_of($$select status || ' ' || end_reason from parley.decline_call((select id from ids where name = 'd2'))$$), 'declined declined',
   'CALL-SM-17 the callee declining ends a direct call as declined');
-select is(tests.value_of($$select status from parley.decline_call((select id from ids where name = 'd2'))$$), 'declined',
-  'CALL-SM-18 declining again is a no-op');
 select tests.clear_authentication();
+insert into states values ('sm18', pg_temp.call_state((select id from ids where name = 'd2')));
+select tests.authenticate_as('c1000000-0000-0000-0000-000000000002');
+select is(tests.value_of($$select status from parley.decline_call((select id from ids where name = 'd2'))$$), 'declined',
+  'CALL-SM-18 declining again answers with the declined call');
+select tests.clear_authentication();
+select is(pg_temp.call_state((select id from ids where name = 'd2')), (select state from states where name = 'sm18'),
+  'CALL-SM-18b and changes nothing: no row written, no second event');
 select is((select state from parley.call_participants where call_id = (select id from ids where name = 'd2') and user_id = 'c1000000-0000-0000-0000-000000000002'),
   'declined', 'CALL-SM-19 the callee''s state is declined');
 select ok((select answered_at is null and ended_at is not null from parley.calls where id = (select id from ids where name = 'd2')),

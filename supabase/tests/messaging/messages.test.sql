@@ -109,7 +109,7 @@ select matches(tests.plan_of($$select * from parley.messages where conversation_
   'MSG-23 catch-up (seq > last seen) is an index range on the same index');
 select matches(tests.plan_of($$select * from parley.messages where conversation_id = 'b3c00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
   'conversation_id = messages\.conversation_id',
-  'MSG-24 the membership check probes conversation_members for the row''s own conversation (not a hash of all the reader''s memberships; sized plans in supabase/tests/bench)');
+  'MSG-24 the membership check probes conversation_members for the row''s own conversation (not a hash of all the reader''s memberships; sized plans in messaging/history_plan.test.sql)');
 
 select * from finish();
 rollback;

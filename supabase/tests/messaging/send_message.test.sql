@@ -1,6 +1,6 @@
 -- send_message / send_direct_message / get_or_create_direct_conversation: rules, errors, idempotent retry, limits.
 begin;
-select plan(60);
+select plan(61);
 
 -- Cast: owner 01, admin 02, member 03, stranger 04, direct partner 05 (prefix b4).
 select tests.create_user('b4000000-0000-0000-0000-000000000001', 'b4_owner');
@@ -175,6 +175,8 @@ select is(tests.error_of($$select parley.send_message('b4c00000-0000-0000-0000-0
 select is((select count(*) from parley.messages where conversation_id = 'b4c00000-0000-0000-0000-000000000001'
             and (body ~ '^[\n\t \u00a0\u200b]*$' and kind = 'text' or metadata ? 'a' and jsonb_typeof(metadata -> 'a') = 'array')), 0::bigint,
   'SEND-72 refused sends stored nothing');
+select is(tests.value_of($$select metadata from parley.send_message('b4c00000-0000-0000-0000-000000000001', 'no metadata')$$),
+  '{}', 'SEND-73 a send without metadata stores {}');
 
 select * from finish();
 rollback;

@@ -10,16 +10,8 @@ select plan(30);
 insert into parley.settings (key, value) values ('group_invitations', '"off"')
   on conflict (key) do update set value = excluded.value;
 
-create temp table taken (id uuid, topic text, event text, payload jsonb, private boolean, extension text);
-create function pg_temp.take() returns bigint language plpgsql as $f$
-declare n bigint;
-begin
-  truncate taken;
-  with d as (delete from realtime.messages m returning m.id, m.topic, m.event, m.payload, m.private, m.extension)
-  insert into taken select * from d;
-  get diagnostics n = row_count;
-  return n;
-end $f$;
+-- tests.take() (the helpers) moves the events sent so far into the temp table taken; made here, empty.
+select tests.take();
 create function pg_temp.n(p_event text) returns bigint language sql as $f$
   select count(*) from taken t where t.event = p_event;
 $f$;
@@ -44,20 +36,20 @@ select tests.authenticate_as(pg_temp.u(1));
 insert into ids select 'g', id from parley.create_group('E4 hundred', null, array(select pg_temp.u(i) from generate_series(2, 100) i));
 select tests.clear_authentication();
 create function pg_temp.g() returns uuid language sql as $f$ select id from ids where name = 'g' $f$;
-select pg_temp.take();
+select tests.take();
 select is((select count(distinct topic) || ' members, ' || count(*) || ' rows' from taken where event = 'message_created' and topic like 'user:%'),
   '100 members, 100 rows', 'RT-FAN-02 at 100 members every member''s user:<id> hears of the group_created message, once');
 
 select tests.authenticate_as(pg_temp.u(2));
 select parley.send_message(pg_temp.g(), 'hello hundred');
 select tests.clear_authentication();
-select is(pg_temp.take(), 100::bigint, 'RT-FAN-03 a message to 100 members: 100 rows, one message_created per member, nothing else');
+select is(tests.take(), 100::bigint, 'RT-FAN-03 a message to 100 members: 100 rows, one message_created per member, nothing else');
 
 -- Growing past the bound.
 select tests.authenticate_as(pg_temp.u(1));
 select parley.add_members(pg_temp.g(), array[pg_temp.u(101)]);
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select is(pg_temp.n('conversation_fanout_changed'), 100::bigint,
   'RT-FAN-04 the 101st member: the 100 members already there get conversation_fanout_changed');
 select ok((select bool_and(payload -> 'inbox_fanout' = 'false'::jsonb and (payload ->> 'member_count')::int = 101
@@ -78,7 +70,7 @@ select is(array(select parley.list_realtime_topics()), array['user:' || pg_temp.
 select tests.authenticate_as(pg_temp.u(3));
 select parley.send_message(pg_temp.g(), 'hello hundred and one');
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select is((select array_agg(topic || ' ' || event || ' ' || (payload - 'id')::text) from taken),
   (select array['conversation:' || pg_temp.g() || ':events message_created ' ||
                 jsonb_build_object('conversation_id', m.conversation_id, 'message_id', m.id, 'seq', m.seq)::text]
@@ -87,19 +79,19 @@ select is((select array_agg(topic || ' ' || event || ' ' || (payload - 'id')::te
 select tests.authenticate_as(pg_temp.u(1));
 select parley.add_members(pg_temp.g(), array[pg_temp.u(102)]);
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select is(pg_temp.n('conversation_fanout_changed'), 0::bigint, 'RT-FAN-10 growing further tells nobody again');
 
 -- Shrinking back to the bound.
 select tests.authenticate_as(pg_temp.u(1));
 select parley.remove_member(pg_temp.g(), pg_temp.u(102));
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select is(pg_temp.n('conversation_fanout_changed'), 0::bigint, 'RT-FAN-11 101 members: still above the bound');
 select tests.authenticate_as(pg_temp.u(1));
 select parley.remove_member(pg_temp.g(), pg_temp.u(101));
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select is(pg_temp.n('conversation_fanout_changed'), 100::bigint,
   'RT-FAN-12 back to 100: each remaining member gets conversation_fanout_changed ...');
 select ok((select bool_and(payload -> 'inbox_fanout' = 'true'::jsonb and (payload ->> 'member_count')::int = 100)
@@ -131,30 +123,30 @@ create function pg_temp.per_send(p_conversation uuid) returns text language sql 
          || ', users ' || count(*) filter (where topic like 'user:%')
     from taken;
 $f$;
-select pg_temp.take();
+select tests.take();
 select tests.authenticate_as(pg_temp.u(1));
 insert into ids select 'dm', conversation_id from parley.send_direct_message(pg_temp.u(2), 'first');
 insert into ids select 'ten', id from parley.create_group('E4 ten', null, array(select pg_temp.u(i) from generate_series(2, 10) i));
 select parley.add_members(pg_temp.g(), array[pg_temp.u(101)]);
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 
 select tests.authenticate_as(pg_temp.u(2));
 select parley.send_message((select id from ids where name = 'dm'), 'one to one');
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select is(pg_temp.per_send((select id from ids where name = 'dm')), 'rows 2, members 2 (each 1), events 0, conversation 0, users 2',
   'RT-FAN-21 a direct message: 2 realtime rows, one message_created on each member''s user:<id>');
 select tests.authenticate_as(pg_temp.u(2));
 select parley.send_message((select id from ids where name = 'ten'), 'one to ten');
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select is(pg_temp.per_send((select id from ids where name = 'ten')), 'rows 10, members 10 (each 1), events 0, conversation 0, users 10',
   'RT-FAN-22 a message to a 10-member group: 10 rows, exactly one per member');
 select tests.authenticate_as(pg_temp.u(2));
 select parley.send_message(pg_temp.g(), 'one to a hundred and one');
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select is(pg_temp.per_send(pg_temp.g()), 'rows 1, members 101 (each 0), events 1, conversation 0, users 0',
   'RT-FAN-23 a message to a 101-member group: 1 row on conversation:<id>:events, none on any user topic');
 
@@ -169,14 +161,14 @@ $f$;
 select tests.authenticate_as(pg_temp.u(3));
 select parley.mark_read(pg_temp.g());
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select is(pg_temp.notices(), array['events member_read conversation_id,id,last_delivered_seq,last_read_seq,user_id', 'user:003 membership_updated conversation_id,hidden_at,id,last_delivered_seq,last_read_seq,muted_until,role,unread_count'],
   'RT-FAN-24 above the bound a read receipt is one member_read notice (who, up to which seq) plus the reader''s own membership_updated');
 select tests.authenticate_as(pg_temp.u(1));
 select parley.set_member_role(pg_temp.g(), pg_temp.u(3), 'admin');
 select parley.update_group(pg_temp.g(), 'E4 secret title', 'secret description');
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select is(pg_temp.notices(), array['events conversation_updated conversation_id,id', 'events member_role_changed conversation_id,id,user_id',
     'events message_created conversation_id,id,message_id,seq', 'events message_created conversation_id,id,message_id,seq',
     'user:003 membership_updated conversation_id,hidden_at,id,last_delivered_seq,last_read_seq,muted_until,role,unread_count'],
@@ -188,7 +180,7 @@ insert into ids select 'big', id from parley.send_message(pg_temp.g(), 'secret p
 select parley.edit_message((select id from ids where name = 'big'), 'secret plans, edited');
 select parley.delete_message((select id from ids where name = 'big'));
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select is((select array_agg(event || ' ' || (payload - 'id' - 'conversation_id')::text order by event) from taken),
   (select array['message_created ' || x, 'message_deleted ' || x, 'message_edited ' || x]
      from (select jsonb_build_object('message_id', m.id, 'seq', m.seq)::text as x from parley.messages m where m.id = (select id from ids where name = 'big')) m),
@@ -196,18 +188,18 @@ select is((select array_agg(event || ' ' || (payload - 'id' - 'conversation_id')
 select tests.authenticate_as(pg_temp.u(1));
 select parley.add_members(pg_temp.g(), array[pg_temp.u(102)]);
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select tests.authenticate_as(pg_temp.u(1));
 select parley.remove_member(pg_temp.g(), pg_temp.u(102));
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select is(pg_temp.notices(), array['events members_removed conversation_id,id,member_count', 'events message_created conversation_id,id,message_id,seq',
     'user:102 conversation_removed conversation_id,id,reason'],
   'RT-FAN-28 removing a member above the bound: one members_removed notice (the new member_count), conversation_removed to the removed member');
 select tests.authenticate_as(pg_temp.u(1));
 select parley.delete_group(pg_temp.g());
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select is(array[pg_temp.where_('conversation_deleted'), pg_temp.where_('conversation_removed')], array[array['events 1'], array['user 101']],
   'RT-FAN-29 deleting a 101-member group: one conversation_deleted on its events topic, conversation_removed to each of the 101 ...');
 select is((select count(*) from taken where event not in ('conversation_deleted', 'conversation_removed')), 0::bigint,

@@ -5,22 +5,8 @@
 begin;
 select plan(33);
 
--- take(): moves the realtime rows sent so far into `taken` (clearing it first); returns how many.
-create temp table taken (id uuid, topic text, event text, payload jsonb, private boolean, extension text);
-create function pg_temp.take() returns bigint language plpgsql as $f$
-declare n bigint;
-begin
-  truncate taken;
-  with d as (delete from realtime.messages m returning m.id, m.topic, m.event, m.payload, m.private, m.extension)
-  insert into taken select * from d;
-  get diagnostics n = row_count;
-  return n;
-end $f$;
--- ev(topic, event): the payload (without its event id) of the one taken row with that topic and event
--- (an error if that member got it twice).
-create function pg_temp.ev(p_topic text, p_event text) returns jsonb language sql as $f$
-  select t.payload - 'id' from taken t where t.topic = p_topic and t.event = p_event;
-$f$;
+-- tests.take() (the helpers) moves the events sent so far into the temp table taken; made here, empty.
+select tests.take();
 create temp table ids (name text primary key, id uuid);
 grant all on ids to authenticated, service_role;
 
@@ -34,29 +20,29 @@ insert into parley.conversations (id, kind, title, created_by) values
 insert into parley.conversation_members (conversation_id, user_id, role) values
   ('e2c00000-0000-0000-0000-000000000001', 'e2000000-0000-0000-0000-000000000001', 'owner'),
   ('e2c00000-0000-0000-0000-000000000001', 'e2000000-0000-0000-0000-000000000002', 'member');
-select pg_temp.take();
+select tests.take();
 
 -- A sends a message.
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
 insert into ids select 'm1', id from parley.send_message('e2c00000-0000-0000-0000-000000000001', 'hello bob');
 select tests.clear_authentication();
-select is(pg_temp.take(), 2::bigint, 'RT-MSG-01 a message to two members sends exactly 2 rows: one message_created per member');
+select is(tests.take(), 2::bigint, 'RT-MSG-01 a message to two members sends exactly 2 rows: one message_created per member');
 select is((select array_agg(topic || ' ' || event order by topic) from taken),
   array['user:e2000000-0000-0000-0000-000000000001 message_created', 'user:e2000000-0000-0000-0000-000000000002 message_created'],
   'RT-MSG-02 each member''s own user:<id> gets it once; nothing on conversation:<id> (signals only) or conversation:<id>:events');
-select is(pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'message_created') - 'inbox',
+select is(tests.ev('user:e2000000-0000-0000-0000-000000000002', 'message_created') - 'inbox',
   (select jsonb_build_object('conversation_id', m.conversation_id, 'message', to_jsonb(m)) from parley.messages m where m.id = (select id from ids where name = 'm1')),
   'RT-MSG-03 message_created carries {conversation_id, message} with every column of the message row (no second event needed)');
 select ok((select bool_and(private and extension = 'broadcast' and payload ->> 'id' = id::text) from taken),
   'RT-MSG-04 every event is a private broadcast whose payload.id is the event''s own id (meta.id, for dedupe)');
-select is(pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'message_created') -> 'inbox',
+select is(tests.ev('user:e2000000-0000-0000-0000-000000000002', 'message_created') -> 'inbox',
   (select jsonb_build_object('kind', 'group', 'title', 'E2 group', 'avatar_url', null, 'last_seq', 1, 'unread_count', 1,
      'last_message', jsonb_build_object('id', m.id, 'seq', 1, 'sender_id', 'e2000000-0000-0000-0000-000000000001', 'kind', 'text',
        'preview', 'hello bob', 'attachment', null, 'system', null, 'created_at', m.created_at, 'edited_at', null, 'deleted_at', null))
      from parley.messages m where m.id = (select id from ids where name = 'm1')),
   'RT-MSG-05 the recipient''s copy carries the inbox summary: kind, title, avatar, last_seq, preview, sender, created_at, their unread_count');
-select is(pg_temp.ev('user:e2000000-0000-0000-0000-000000000001', 'message_created'),
-  jsonb_set(pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'message_created'), '{inbox,unread_count}', '0'),
+select is(tests.ev('user:e2000000-0000-0000-0000-000000000001', 'message_created'),
+  jsonb_set(tests.ev('user:e2000000-0000-0000-0000-000000000002', 'message_created'), '{inbox,unread_count}', '0'),
   'RT-MSG-06 the sender''s own copy (their other devices) is the same event with unread_count 0');
 select is((select count(*) from taken where topic = 'user:e2000000-0000-0000-0000-000000000003'), 0::bigint,
   'RT-MSG-07 a non-member''s inbox gets nothing');
@@ -66,7 +52,7 @@ select tests.authenticate_as('e2000000-0000-0000-0000-000000000002');
 select parley.send_message('e2c00000-0000-0000-0000-000000000001', 'one');
 select parley.send_message('e2c00000-0000-0000-0000-000000000001', repeat('x', 200));
 select tests.clear_authentication();
-select is(pg_temp.take(), 4::bigint, 'RT-MSG-08 two messages in one transaction: 4 rows (2 messages x 2 members)');
+select is(tests.take(), 4::bigint, 'RT-MSG-08 two messages in one transaction: 4 rows (2 messages x 2 members)');
 select is((select array_agg(right(topic, 2) || ' seq ' || (payload -> 'message' ->> 'seq') || ' unread ' || (payload -> 'inbox' ->> 'unread_count')
                             order by topic, (payload -> 'message' ->> 'seq')::int) from taken),
   array['01 seq 2 unread 1', '01 seq 3 unread 2', '02 seq 2 unread 0', '02 seq 3 unread 0'],
@@ -84,7 +70,7 @@ select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
 select parley.send_message('e2c00000-0000-0000-0000-000000000001', 'never committed');
 rollback to savepoint before_send;
 select tests.clear_authentication();
-select is(pg_temp.take(), 0::bigint, 'RT-MSG-12 a rolled-back send leaves no realtime row');
+select is(tests.take(), 0::bigint, 'RT-MSG-12 a rolled-back send leaves no realtime row');
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
 select is(tests.error_of($$select parley.send_message('e2c00000-0000-0000-0000-000000000001', '   ')$$), '22023 body_required',
   'RT-MSG-13 a refused send ...');
@@ -92,37 +78,37 @@ select tests.authenticate_as('e2000000-0000-0000-0000-000000000003');
 select is(tests.error_of($$select parley.send_message('e2c00000-0000-0000-0000-000000000001', 'let me in')$$), 'PT404 conversation_not_found',
   'RT-MSG-14 ... and a stranger''s send ...');
 select tests.clear_authentication();
-select is(pg_temp.take(), 0::bigint, 'RT-MSG-15 ... send nothing');
+select is(tests.take(), 0::bigint, 'RT-MSG-15 ... send nothing');
 
 -- Retries with the same client_id return the first message and send no second event.
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
 select parley.send_message('e2c00000-0000-0000-0000-000000000001', 'once', client_id => 'e2e00000-0000-0000-0000-000000000001');
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
 select parley.send_message('e2c00000-0000-0000-0000-000000000001', 'once', client_id => 'e2e00000-0000-0000-0000-000000000001');
 select tests.clear_authentication();
-select is(pg_temp.take(), 0::bigint, 'RT-MSG-16 a retried send (same client_id) sends no duplicate event');
+select is(tests.take(), 0::bigint, 'RT-MSG-16 a retried send (same client_id) sends no duplicate event');
 
 -- Edits.
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
 select parley.edit_message((select id from ids where name = 'm1'), 'hello again');
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select is((select array_agg(topic || ' ' || event || ' inbox ' || jsonb_typeof(payload -> 'inbox') order by topic) from taken),
   array['user:e2000000-0000-0000-0000-000000000001 message_edited inbox null', 'user:e2000000-0000-0000-0000-000000000002 message_edited inbox null'],
   'RT-MSG-17 editing an older message: one message_edited per member, with inbox null (the inbox shows the latest, unchanged)');
-select is(pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'message_edited'),
+select is(tests.ev('user:e2000000-0000-0000-0000-000000000002', 'message_edited'),
   (select jsonb_build_object('conversation_id', m.conversation_id, 'message', to_jsonb(m), 'inbox', null) from parley.messages m where m.id = (select id from ids where name = 'm1')),
   'RT-MSG-18 message_edited carries the edited row (new body, edited_at)');
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
 insert into ids select 'm5', id from parley.send_message('e2c00000-0000-0000-0000-000000000001', 'the secret plan');
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
 select parley.edit_message((select id from ids where name = 'm5'), 'the secret plan, revised');
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select is((select array_agg(topic || ' ' || event || ' ' || (payload -> 'inbox' -> 'last_message' ->> 'preview')
                               || ' unread ' || (payload -> 'inbox' ->> 'unread_count') order by topic) from taken),
   (select array_agg('user:' || x.user_id || ' message_edited the secret plan, revised unread ' || (c.last_seq - x.last_read_seq) order by x.user_id)
@@ -134,7 +120,7 @@ select is((select array_agg(topic || ' ' || event || ' ' || (payload -> 'inbox' 
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
 select parley.delete_message((select id from ids where name = 'm5'));
 select tests.clear_authentication();
-select is(pg_temp.take(), 2::bigint, 'RT-MSG-20 deleting the latest message: one message_deleted per member, nothing else');
+select is(tests.take(), 2::bigint, 'RT-MSG-20 deleting the latest message: one message_deleted per member, nothing else');
 select is((select array_agg(distinct payload -> 'message') from taken where event = 'message_deleted'),
   (select array_agg(to_jsonb(m)) from parley.messages m where m.id = (select id from ids where name = 'm5')),
   'RT-MSG-21 every copy of message_deleted carries the tombstone');
@@ -144,23 +130,23 @@ select ok((select bool_and((payload -> 'message' ->> 'body') is null and (payloa
   'RT-MSG-22 the tombstone has no body, attachment or metadata, and a deleted_at');
 select is((select count(*) from taken where payload::text like '%secret%'), 0::bigint,
   'RT-MSG-23 no event of the delete mentions the deleted text');
-select is((pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'message_deleted') -> 'inbox' -> 'last_message' -> 'preview'), 'null'::jsonb,
+select is((tests.ev('user:e2000000-0000-0000-0000-000000000002', 'message_deleted') -> 'inbox' -> 'last_message' -> 'preview'), 'null'::jsonb,
   'RT-MSG-24 the inbox preview of a deleted latest message is null');
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
 select parley.delete_message((select id from ids where name = 'm5'));
 select tests.clear_authentication();
-select is(pg_temp.take(), 0::bigint, 'RT-MSG-25 deleting it again changes nothing and sends nothing');
+select is(tests.take(), 0::bigint, 'RT-MSG-25 deleting it again changes nothing and sends nothing');
 
 -- Attachments: the inbox gets the file's name and type, members get the attachment.
 insert into storage.objects (bucket_id, name, owner_id, metadata) values
   ('parley-attachments', 'e2c00000-0000-0000-0000-000000000001/cat.png', 'e2000000-0000-0000-0000-000000000001', '{"size": 10, "mimetype": "image/png"}');
-select pg_temp.take();
+select tests.take();
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
 select parley.send_message('e2c00000-0000-0000-0000-000000000001', null, 'image',
   '{"path": "e2c00000-0000-0000-0000-000000000001/cat.png", "name": "cat.png"}');
 select tests.clear_authentication();
-select pg_temp.take();
-select is(pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'message_created') -> 'inbox' -> 'last_message' -> 'attachment',
+select tests.take();
+select is(tests.ev('user:e2000000-0000-0000-0000-000000000002', 'message_created') -> 'inbox' -> 'last_message' -> 'attachment',
   '{"name": "cat.png", "mime_type": "image/png"}'::jsonb,
   'RT-MSG-26 an attachment''s inbox preview is its name and mime type');
 
@@ -168,7 +154,7 @@ select is(pg_temp.ev('user:e2000000-0000-0000-0000-000000000002', 'message_creat
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
 insert into ids select 'dm', conversation_id from parley.send_direct_message('e2000000-0000-0000-0000-000000000004', 'hi dave');
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select is((select array_agg(event || ' ' || split_part(topic, ':', 1) order by event, topic) from taken),
   array['conversation_added user', 'conversation_added user', 'message_created user', 'message_created user'],
   'RT-MSG-27 a first direct message: conversation_added and message_created to each of the two (no members_added: both are new)');
@@ -181,18 +167,18 @@ select tests.authenticate_as_service_role();
 insert into parley.messages (conversation_id, seq, sender_id, kind, body)
 values ('e2c00000-0000-0000-0000-000000000001', 100, 'e2000000-0000-0000-0000-000000000002', 'text', 'from a server');
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select is((select array_agg(topic order by topic) from taken where event = 'message_created'),
   array['user:e2000000-0000-0000-0000-000000000001', 'user:e2000000-0000-0000-0000-000000000002'],
   'RT-MSG-29 a message the service role inserts directly is announced too, once per member');
-select is((pg_temp.ev('user:e2000000-0000-0000-0000-000000000001', 'message_created') -> 'inbox' ->> 'last_seq')::int, 100,
+select is((tests.ev('user:e2000000-0000-0000-0000-000000000001', 'message_created') -> 'inbox' ->> 'last_seq')::int, 100,
   'RT-MSG-30 with last_seq at least the message''s seq');
 
 -- Deleting an older message: its tombstone to every member, the inbox untouched.
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000001');
 select parley.delete_message((select id from ids where name = 'm1'));
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select is((select array_agg(topic || ' ' || event || ' inbox ' || jsonb_typeof(payload -> 'inbox') || ' body ' || jsonb_typeof(payload -> 'message' -> 'body')
                             order by topic) from taken),
   array['user:e2000000-0000-0000-0000-000000000001 message_deleted inbox null body null',
@@ -201,12 +187,12 @@ select is((select array_agg(topic || ' ' || event || ' inbox ' || jsonb_typeof(p
 -- A third member: every copy is the same event but for its id and the reader's own unread_count.
 insert into parley.conversation_members (conversation_id, user_id, role) values
   ('e2c00000-0000-0000-0000-000000000001', 'e2000000-0000-0000-0000-000000000003', 'member');
-select pg_temp.take();
+select tests.take();
 select tests.authenticate_as('e2000000-0000-0000-0000-000000000002');
 select parley.mark_read('e2c00000-0000-0000-0000-000000000001');
 select parley.send_message('e2c00000-0000-0000-0000-000000000001', 'three of us');
 select tests.clear_authentication();
-select pg_temp.take();
+select tests.take();
 select is((select count(distinct jsonb_set(payload - 'id', '{inbox,unread_count}', '0')) || ' distinct, ' || count(*) || ' copies, ' || count(distinct id) || ' ids'
              from taken where event = 'message_created'), '1 distinct, 3 copies, 3 ids',
   'RT-MSG-32 a message to three members: three copies of one event, each with its own id');

@@ -2,7 +2,7 @@
 -- blocked side is answered exactly as for a missing user; shared groups stay open; who sees the block.
 -- IDs: docs/safety.md § Tests (BLK-xx).
 begin;
-select plan(33);
+select plan(34);
 
 -- Cast (prefix f2): alice 01 blocks bob 02; carol 03 owns a group with both; dave 04 never talked to alice.
 select tests.create_user('f2000000-0000-0000-0000-000000000001', 'f2_alice');
@@ -37,7 +37,11 @@ delete from realtime.messages where topic = 'user:f2000000-0000-0000-0000-000000
 select tests.authenticate_as('f2000000-0000-0000-0000-000000000001');
 select is((select blocked_id from parley.block_user('f2000000-0000-0000-0000-000000000002')), 'f2000000-0000-0000-0000-000000000002'::uuid,
   'BLK-01 block_user returns the block');
-select is(tests.error_of($$select parley.block_user('f2000000-0000-0000-0000-000000000002')$$), 'no error', 'BLK-02 blocking again is a no-op');
+create temp table blk_before as select tests.state_of($$select ctid, * from parley.blocks where blocker_id::text like 'f2%'$$) as state;
+grant select on blk_before to authenticated;
+select is(tests.error_of($$select parley.block_user('f2000000-0000-0000-0000-000000000002')$$), 'no error', 'BLK-02 blocking again is accepted');
+select is(tests.state_of($$select ctid, * from parley.blocks where blocker_id::text like 'f2%'$$), (select state from blk_before),
+  'BLK-02b and changes nothing: no row written, no event sent');
 select is((select count(*) from parley.blocks), 1::bigint, 'BLK-03 one row, which the blocker reads');
 select is(tests.error_of($$select parley.block_user('f2000000-0000-0000-0000-000000000001')$$), '22023 cannot_block_self', 'BLK-04 nobody blocks themselves');
 select is(tests.error_of($$select parley.block_user('f2ffffff-0000-0000-0000-000000000000')$$), 'PT404 user_not_found', 'BLK-05 nor a missing user');

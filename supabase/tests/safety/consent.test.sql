@@ -2,7 +2,7 @@
 -- invitee sees, accepts or declines it; contacts are still added at once; the setting turns it off.
 -- IDs: docs/safety.md § Tests (CON-xx).
 begin;
-select plan(34);
+select plan(35);
 
 -- Cast (prefix f3): owner 01, admin 02, member 03 in group G; stranger 04 and 07 share nothing with
 -- anyone; 05 is the admin's contact (a direct conversation); 06 an outsider.
@@ -94,8 +94,12 @@ select is((select array_agg(m.user_id::text || ':' || m.role order by m.user_id)
 select tests.authenticate_as('f3000000-0000-0000-0000-000000000007');
 select is((select status from parley.decline_invitation((select id from parley.list_invitations() limit 1))), 'declined',
   'CON-24 declining closes the invitation');
+create temp table con_before as select tests.state_of($$select ctid, * from parley.group_invitations where invitee_id = 'f3000000-0000-0000-0000-000000000007'$$) as state;
+grant select on con_before to authenticated;
 select is(tests.error_of($$select parley.decline_invitation((select id from parley.group_invitations limit 1))$$), 'no error',
-  'CON-25 declining again is a no-op');
+  'CON-25 declining again is accepted');
+select is(tests.state_of($$select ctid, * from parley.group_invitations where invitee_id = 'f3000000-0000-0000-0000-000000000007'$$), (select state from con_before),
+  'CON-25b and changes nothing: the invitation is not written again, no event sent');
 select is(tests.error_of($$select parley.accept_invitation((select id from parley.group_invitations limit 1))$$), '23505 invitation_answered',
   'CON-26 a declined invitation cannot be accepted');
 select is((select count(*) from parley.conversation_members where user_id = 'f3000000-0000-0000-0000-000000000007'), 0::bigint,

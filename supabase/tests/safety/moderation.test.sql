@@ -2,7 +2,7 @@
 -- moderator's deletion on the record; reports of messages and users, who reads them, resolving them.
 -- IDs: docs/safety.md § Tests (MOD-xx, REP-xx).
 begin;
-select plan(54);
+select plan(55);
 
 -- Cast (prefix f4): owner 01, admin 02, member 03, member 04, stranger 05, admin 06, reporter 07 in a
 -- direct conversation with member 03.
@@ -113,8 +113,12 @@ select is((select user_id from parley.ban_member('f4c00000-0000-0000-0000-000000
 select is((select count(*) from parley.conversation_members where user_id = 'f4000000-0000-0000-0000-000000000004'), 0::bigint,
   'MOD-22 who is removed from the group');
 select is(pg_temp.last_event(), 'member_banned f4000000-0000-0000-0000-000000000004', 'MOD-23 with a member_banned system message');
+create temp table mod_before as select tests.state_of($$select ctid, * from parley.group_bans where conversation_id = 'f4c00000-0000-0000-0000-000000000001'$$) as state;
+grant select on mod_before to authenticated;
 select is(tests.error_of($$select parley.ban_member('f4c00000-0000-0000-0000-000000000001', 'f4000000-0000-0000-0000-000000000004')$$), 'no error',
-  'MOD-24 banning again is a no-op');
+  'MOD-24 banning again is accepted');
+select is(tests.state_of($$select ctid, * from parley.group_bans where conversation_id = 'f4c00000-0000-0000-0000-000000000001'$$), (select state from mod_before),
+  'MOD-24b and changes nothing: the ban is not written again, no event sent');
 select is(pg_temp.last_event(), 'member_banned f4000000-0000-0000-0000-000000000004', 'MOD-25 that posts nothing more');
 select is(tests.error_of($$select parley.ban_member('f4c00000-0000-0000-0000-000000000001', 'f4000000-0000-0000-0000-000000000005')$$), 'no error',
   'MOD-26 an invitee can be banned before they accept');

@@ -1,7 +1,6 @@
--- The inbox index keys on the second of the last activity (migration 20261202010000), so a send's
--- updates of its members' rows change no indexed column and are HOT; the inbox still lists by the exact
--- instant, and its (last_activity_at, conversation_id) cursor pages through a second correctly.
--- IDs: BENCH-40..47.
+-- The inbox: its index keys on the second of the last activity, so a send's updates of its members' rows
+-- change no indexed column and are HOT; the inbox still lists by the exact instant, and its
+-- (last_activity_at, conversation_id) cursor pages through a second correctly. IDs: IPLAN-*.
 begin;
 select plan(8);
 
@@ -25,17 +24,17 @@ select ('ba1c0000-0000-0000-0000-' || lpad(g::text, 12, '0'))::uuid, 'ba100000-0
 
 select is(tests.value_of($$select last_activity_second::text from parley.conversation_members
                          where conversation_id = 'ba1c0000-0000-0000-0000-000000000001'$$),
-  '2026-01-01 10:00:00+00', 'BENCH-40 last_activity_second is last_activity_at truncated to the second');
+  '2026-01-01 10:00:00+00', 'IPLAN-01 last_activity_second is last_activity_at truncated to the second');
 select is(tests.value_of($$select count(*) from pg_indexes where schemaname = 'parley' and tablename = 'conversation_members'
                          and indexdef ~ 'last_activity_at[,) ]'$$), '0',
-  'BENCH-41 no index of conversation_members contains last_activity_at (so moving it keeps updates HOT)');
+  'IPLAN-02 no index of conversation_members contains last_activity_at (so moving it keeps updates HOT)');
 
 -- The direct conversation is the newest (it gets messages below); the groups follow by exact instant.
 select tests.authenticate_as('ba100000-0000-0000-0000-000000000001');
 select is(tests.value_of($$select string_agg(right(conversation_id::text, 1), ',' order by n)
                           from (select conversation_id, row_number() over () as n
                                   from parley.list_conversations() where kind = 'group') x$$),
-  '4,1,2,3,5', 'BENCH-42 the inbox lists by the exact instant, also within one second');
+  '4,1,2,3,5', 'IPLAN-03 the inbox lists by the exact instant, also within one second');
 select is(tests.value_of($$
   with recursive pages(n, at, id, path) as (
     select 1, p.last_activity_at, p.conversation_id, right(p.conversation_id::text, 1)
@@ -45,11 +44,11 @@ select is(tests.value_of($$
       from pages, lateral parley.list_conversations(max_count => 1, before_activity_at => pages.at, before_id => pages.id) c
      where pages.n < 10)
   select path from pages order by n desc limit 1$$),
-  'd,4,1,2,3,5', 'BENCH-43 one-row pages through the cursor visit the same order, through the middle of a second');
+  'd,4,1,2,3,5', 'IPLAN-04 one-row pages through the cursor visit the same order, through the middle of a second');
 select is(tests.value_of($$select string_agg(right(conversation_id::text, 1), ',')
                           from parley.list_conversations(before_activity_at => '2026-01-01 10:00:00.500+00',
                                                          before_id => 'ba1c0000-0000-0000-0000-000000000002')$$),
-  '3,5', 'BENCH-44 a cursor in the middle of a second gives the rest of that second, then the earlier ones');
+  '3,5', 'IPLAN-05 a cursor in the middle of a second gives the rest of that second, then the earlier ones');
 
 -- Sends: the members' rows move in place. Counters of this transaction (pg_stat_get_xact_*).
 create temp table counts as
@@ -62,14 +61,14 @@ select count(*) from parley.send_message('ba1c0000-0000-0000-0000-00000000000d',
 select count(*) from parley.send_message('ba1c0000-0000-0000-0000-00000000000d', 'four');
 select tests.clear_authentication();
 select is(pg_stat_get_xact_tuples_updated('parley.conversation_members'::regclass) - (select updated from counts), 8::bigint,
-  'BENCH-45 four sends to a direct conversation update its two member rows each time');
+  'IPLAN-06 four sends to a direct conversation update its two member rows each time');
 select cmp_ok(pg_stat_get_xact_tuples_hot_updated('parley.conversation_members'::regclass) - (select hot from counts), '>=', 4::bigint,
-  'BENCH-46 and at least half of those updates are HOT (all of them, but for a send that crosses a second or finds its page full)');
+  'IPLAN-07 and at least half of those updates are HOT (all of them, but for a send that crosses a second or finds its page full)');
 select is(tests.value_of($$select (last_activity_second = date_bin('1 second', last_activity_at, timestamptz '2000-01-01 00:00:00+00'))::text
                           from parley.conversation_members
                          where conversation_id = 'ba1c0000-0000-0000-0000-00000000000d'
                            and user_id = 'ba100000-0000-0000-0000-000000000002'$$),
-  'true', 'BENCH-47 after the sends the key still follows last_activity_at');
+  'true', 'IPLAN-08 after the sends the key still follows last_activity_at');
 
 select * from finish();
 rollback;

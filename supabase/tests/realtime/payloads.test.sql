@@ -1,7 +1,8 @@
--- The realtime payload helpers as plpgsql (migration 20261201300300): same outputs as their first
--- sql definitions, now parsed and planned once per session; and inbox_json, the inbox part of v2 message events. IDs: BENCH-20..26.
+-- What database events carry: message_json (every column members may read), last_message_json (the
+-- inbox summary: a cut preview, the attachment's name and type, nothing of a tombstone) and inbox_json
+-- (the inbox part of v2 message events). IDs: RT-PAY-*.
 begin;
-select plan(7);
+select plan(5);
 
 -- Cast (prefix bd): sender 01; group c…01 with a text message, an attachment message and a tombstone.
 select tests.create_user('bd000000-0000-0000-0000-000000000001', 'bd_sender');
@@ -17,8 +18,6 @@ insert into parley.messages (id, conversation_id, seq, sender_id, kind, body, at
    null, null, '{}', '2026-01-01T00:00:02Z');
 update parley.messages set deleted_at = '2026-01-02T00:00:00Z' where id = 'bdd00000-0000-0000-0000-000000000003';
 
-select is(parley_internal.realtime_limits(), '{"inbox_fanout_max": 100, "inbox_preview_chars": 140}'::jsonb,
-  'BENCH-20 realtime_limits() keeps its documented values');
 select is((select parley_internal.message_json(m) from parley.messages m where m.id = 'bdd00000-0000-0000-0000-000000000001'),
   (select jsonb_build_object('id', m.id, 'conversation_id', m.conversation_id, 'seq', m.seq, 'sender_id', m.sender_id,
      'kind', m.kind, 'body', m.body, 'attachment', m.attachment, 'metadata', m.metadata, 'reply_to_id', m.reply_to_id,
@@ -27,25 +26,19 @@ select is((select parley_internal.message_json(m) from parley.messages m where m
      'thread_reply_count', m.thread_reply_count, 'thread_last_reply_at', m.thread_last_reply_at,
      'thread_participants', m.thread_participants)
      from parley.messages m where m.id = 'bdd00000-0000-0000-0000-000000000001'),
-  'BENCH-21 message_json carries every column members may read');
+  'RT-PAY-01 message_json carries every column members may read');
 select is((select parley_internal.last_message_json(m) ->> 'preview' from parley.messages m where m.id = 'bdd00000-0000-0000-0000-000000000001'),
-  repeat('x', 140), 'BENCH-22 last_message_json cuts the preview to inbox_preview_chars');
+  repeat('x', 140), 'RT-PAY-02 last_message_json cuts the preview to inbox_preview_chars');
 select is((select parley_internal.last_message_json(m) -> 'attachment' from parley.messages m where m.id = 'bdd00000-0000-0000-0000-000000000002'),
-  '{"name": "a.png", "mime_type": "image/png"}'::jsonb, 'BENCH-23 last_message_json names the attachment and its type, nothing more');
+  '{"name": "a.png", "mime_type": "image/png"}'::jsonb, 'RT-PAY-03 last_message_json names the attachment and its type, nothing more');
 select is((select parley_internal.last_message_json(m) - 'created_at' - 'deleted_at' from parley.messages m where m.id = 'bdd00000-0000-0000-0000-000000000003'),
   '{"id": "bdd00000-0000-0000-0000-000000000003", "seq": 3, "kind": "text", "system": null, "preview": null, "sender_id": "bd000000-0000-0000-0000-000000000001", "edited_at": null, "attachment": null}'::jsonb,
-  'BENCH-24 a tombstone''s summary has ids and times only');
-select is(array(select p.proname::text || ':' || l.lanname from pg_proc p join pg_language l on l.oid = p.prolang
-                 where p.oid in ('parley_internal.realtime_limits()'::regprocedure, 'parley_internal.message_json(parley.messages)'::regprocedure,
-                                 'parley_internal.last_message_json(parley.messages)'::regprocedure)
-                 order by 1),
-  array['last_message_json:plpgsql', 'message_json:plpgsql', 'realtime_limits:plpgsql'],
-  'BENCH-25 the three helpers are plpgsql (parsed and planned once per session)');
+  'RT-PAY-04 a tombstone''s summary has ids and times only');
 
 select is((select parley_internal.inbox_json(m) from parley.messages m where m.id = 'bdd00000-0000-0000-0000-000000000001'),
   (select jsonb_build_object('kind', 'group', 'title', 'BD group', 'avatar_url', null, 'last_seq', 3,
      'last_message', parley_internal.last_message_json(m)) from parley.messages m where m.id = 'bdd00000-0000-0000-0000-000000000001'),
-  'BENCH-26 inbox_json: the conversation''s kind, title, avatar and last_seq with the message''s summary (no unread_count: filled in per member)');
+  'RT-PAY-05 inbox_json: the conversation''s kind, title, avatar and last_seq with the message''s summary (no unread_count: filled in per member)');
 
 select * from finish();
 rollback;

@@ -1,6 +1,7 @@
--- The bench's design fixes (migrations 20261201300000–399999): the messages select policy checks each
--- row with one primary-key probe (flat in the reader's number of conversations), and the inbox
--- fan-out no longer maintains the (conversation_id, joined_at) index. IDs: BENCH-*.
+-- Reading history stays flat in how many conversations the reader is in: the messages select policy
+-- checks each row with one primary-key probe of conversation_members, the page reads
+-- messages_conversation_id_seq_idx newest first, and a send maintains no (conversation_id, joined_at)
+-- index (npm run bench measures the cost; this guards the plan shape). IDs: HPLAN-*.
 begin;
 select plan(9);
 
@@ -22,18 +23,18 @@ select 'bec00000-0000-0000-0000-000000000001', s, 'be000000-0000-0000-0000-00000
   from generate_series(1, 120) s;
 analyze parley.conversations, parley.conversation_members, parley.messages;
 
--- Behaviour is unchanged: members read, strangers and anon do not.
+-- Members read, strangers do not.
 select tests.authenticate_as('be000000-0000-0000-0000-000000000001');
 select is(tests.value_of($$select count(*) from (select * from parley.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by seq desc limit 50) p$$),
-  '50', 'BENCH-01 a member in 300 conversations reads a full newest-50 page');
+  '50', 'HPLAN-01 a member in 300 conversations reads a full newest-50 page');
 select is(tests.value_of($$select max(seq) from parley.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001'$$),
-  '120', 'BENCH-02 the page starts at the newest message');
+  '120', 'HPLAN-02 the page starts at the newest message');
 select tests.authenticate_as('be000000-0000-0000-0000-000000000002');
 select is(tests.value_of($$select count(*) from parley.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001'$$),
-  '120', 'BENCH-03 another member reads the whole history');
+  '120', 'HPLAN-03 another member reads the whole history');
 select tests.authenticate_as('be000000-0000-0000-0000-000000000003');
 select is(tests.value_of($$select count(*) from parley.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001'$$),
-  '0', 'BENCH-04 a stranger reads nothing');
+  '0', 'HPLAN-04 a stranger reads nothing');
 select tests.clear_authentication();
 
 -- Plan shape: the membership check probes the primary key per row read, never the reader's whole
@@ -41,22 +42,22 @@ select tests.clear_authentication();
 select tests.authenticate_as('be000000-0000-0000-0000-000000000001');
 select matches(tests.plan_of($$select * from parley.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
   'Index Scan using messages_conversation_id_seq_idx on messages',
-  'BENCH-05 the history page still reads messages_conversation_id_seq_idx, newest first');
+  'HPLAN-05 the history page reads messages_conversation_id_seq_idx, newest first');
 select matches(tests.plan_of($$select * from parley.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
   'Index (Only )?Scan using conversation_members_pkey on conversation_members',
-  'BENCH-06 membership is one probe of conversation_members_pkey');
+  'HPLAN-06 membership is one probe of conversation_members_pkey');
 select doesnt_match(tests.plan_of($$select * from parley.messages where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by seq desc limit 50$$),
   '(conversation_members_user_id_activity_idx|Seq Scan|Sort)',
-  'BENCH-07 no scan of the reader''s memberships, no sequential scan, no sort');
+  'HPLAN-07 no scan of the reader''s memberships, no sequential scan, no sort');
 select tests.clear_authentication();
 
 -- The fan-out index set: the joined_at index is gone; a conversation's members are found by the primary key.
 select hasnt_index('parley', 'conversation_members', 'conversation_members_conversation_id_joined_at_idx',
-  'BENCH-08 conversation_members has no (conversation_id, joined_at) index to maintain on every send');
+  'HPLAN-08 conversation_members has no (conversation_id, joined_at) index to maintain on every send');
 -- (a test table is small enough for a sequential scan to win; forbid it to see which index serves the lookup)
 set local enable_seqscan = off;
 select matches(tests.plan_of($$select * from parley.conversation_members where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by joined_at$$),
-  'conversation_members_pkey', 'BENCH-09 a conversation''s member list is read through the primary key');
+  'conversation_members_pkey', 'HPLAN-09 a conversation''s member list is read through the primary key');
 reset enable_seqscan;
 
 select * from finish();

@@ -1,5 +1,5 @@
--- The conversations select policy probes the primary key per row (migration 20261201300400), so reading
--- one conversation costs the same for a member of 300 conversations as for anyone. IDs: BENCH-30..36.
+-- Reading a conversation: the conversations select policy probes the primary key per row, so reading
+-- one conversation costs the same for a member of 300 conversations as for anyone. IDs: CPLAN-*.
 begin;
 select plan(7);
 
@@ -18,26 +18,26 @@ analyze parley.conversations, parley.conversation_members;
 
 select tests.authenticate_as('bc100000-0000-0000-0000-000000000001');
 select is(tests.value_of($$select title from parley.conversations where id = 'bc1c0000-0000-0000-0000-000000000001'$$),
-  'BC1 group 1', 'BENCH-30 a member in 300 conversations reads one of them');
+  'BC1 group 1', 'CPLAN-01 a member in 300 conversations reads one of them');
 select is((select title from parley.get_group('bc1c0000-0000-0000-0000-000000000300')), 'BC1 group 300',
-  'BENCH-31 get_group answers a member as before');
+  'CPLAN-02 get_group answers a member of 300 conversations');
 select is(tests.value_of($$select count(*) from parley.conversations where id::text like 'bc1c0000-%'$$), '300',
-  'BENCH-32 a member sees all of their conversations');
+  'CPLAN-03 a member sees all of their conversations');
 select tests.authenticate_as('bc100000-0000-0000-0000-000000000002');
 select is(tests.value_of($$select count(*) from parley.conversations where id::text like 'bc1c0000-%'$$), '1',
-  'BENCH-33 another member sees only the conversation they share');
+  'CPLAN-04 another member sees only the conversation they share');
 select tests.authenticate_as('bc100000-0000-0000-0000-000000000003');
 select is(tests.value_of($$select count(*) from parley.conversations where id = 'bc1c0000-0000-0000-0000-000000000001'$$), '0',
-  'BENCH-34 a stranger sees nothing');
+  'CPLAN-05 a stranger sees nothing');
 
 -- Plan: one conversation by id is a primary-key read plus one membership probe, never a scan of the
 -- reader's memberships.
 select tests.authenticate_as('bc100000-0000-0000-0000-000000000001');
 select matches(tests.plan_of($$select * from parley.conversations where id = 'bc1c0000-0000-0000-0000-000000000001'$$),
   'Index (Only )?Scan using conversation_members_pkey on conversation_members',
-  'BENCH-35 reading a conversation by id probes conversation_members_pkey');
+  'CPLAN-06 reading a conversation by id probes conversation_members_pkey');
 select doesnt_match(tests.plan_of($$select * from parley.conversations where id = 'bc1c0000-0000-0000-0000-000000000001'$$),
-  'conversation_members_user_id_activity_idx', 'BENCH-36 and never reads the list of the reader''s memberships');
+  'conversation_members_user_id_activity_idx', 'CPLAN-07 and never reads the list of the reader''s memberships');
 select tests.clear_authentication();
 
 select * from finish();
