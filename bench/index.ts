@@ -22,13 +22,21 @@ import { runUnread } from "./stages/unread.ts";
 
 const FLAGS = {
   json: { type: "boolean", default: false, help: "print one JSON object with every figure as the last line" },
-  "use-running": { type: "boolean", default: false, help: "adopt the running `npm run dev` (ports from supabase/config.toml / env)" },
+  "use-running": {
+    type: "boolean",
+    default: false,
+    help: "adopt the running `npm run dev` (ports from supabase/config.toml / env)",
+  },
   "db-url": { type: "string", help: "adopt this database (superuser URL); env PARLEY_BENCH_DB_URL" },
   "api-url": { type: "string", help: "adopt this gateway (http://host:port); env PARLEY_BENCH_API_URL" },
   workdir: { type: "string", help: "project folder whose supabase/ a started stack applies (default: this checkout)" },
   only: { type: "string", help: "comma-separated stages: send,growth,push,history,inbox,unread,realtime,search" },
   explain: { type: "boolean", default: false, help: "print explain (analyze, buffers) of the measured queries" },
-  "keep-seed": { type: "boolean", default: false, help: "with a running stack: leave the seeded rows (schema bench_<run>) for explain sessions" },
+  "keep-seed": {
+    type: "boolean",
+    default: false,
+    help: "with a running stack: leave the seeded rows (schema bench_<run>) for explain sessions",
+  },
   "history-messages": { type: "string", default: "1000000", help: "messages in the history conversation" },
   "inbox-large": { type: "string", default: "10000", help: "conversations of the large-inbox user" },
   "inbox-small": { type: "string", default: "100", help: "conversations of the small-inbox user" },
@@ -37,12 +45,24 @@ const FLAGS = {
   "unread-messages": { type: "string", default: "200", help: "messages (all unread for one user) in each of them" },
   samples: { type: "string", default: "500", help: "latency samples per side of a comparison" },
   warmup: { type: "string", default: "30", help: "untimed runs before sampling" },
-  "naive-samples": { type: "string", default: "20", help: "samples per side of inbox_vs_naive (the naive page reads every conversation)" },
+  "naive-samples": {
+    type: "string",
+    default: "20",
+    help: "samples per side of inbox_vs_naive (the naive page reads every conversation)",
+  },
   "growth-samples": { type: "string", default: "150", help: "sends to each conversation size in the growth stage" },
   "send-connections": { type: "string", default: "4", help: "connections sending at once" },
-  "send-rounds": { type: "string", default: "5", help: "rounds of the send-stage phases (send, required writes, Supabase pattern, raw insert, the two floors, send without rate limit), order rotating" },
+  "send-rounds": {
+    type: "string",
+    default: "5",
+    help: "rounds of the send-stage phases (send, required writes, Supabase pattern, raw insert, the two floors, send without rate limit), order rotating",
+  },
   "send-phase-ms": { type: "string", default: "1500", help: "length of each timed phase" },
-  "realtime-clients": { type: "string", default: "100", help: "subscribed supabase-js clients: every member of one group, the sender among them (up to 100, the inbox fan-out bound: events on each user:<id>; above: on conversation:<id>:events)" },
+  "realtime-clients": {
+    type: "string",
+    default: "100",
+    help: "subscribed supabase-js clients: every member of one group, the sender among them (up to 100, the inbox fan-out bound: events on each user:<id>; above: on conversation:<id>:events)",
+  },
   "realtime-messages": { type: "string", default: "100", help: "messages sent while they listen" },
   help: { type: "boolean", default: false, help: "this text" },
 } as const;
@@ -67,7 +87,8 @@ function usage(): string {
 function int(values: Values, name: keyof typeof FLAGS, min = 1): number {
   const raw = values[name];
   const n = Number(raw);
-  if (typeof raw !== "string" || !Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min} (got ${String(raw)})`);
+  if (typeof raw !== "string" || !Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer ≥ ${min} (got ${String(raw)})`);
   return n;
 }
 
@@ -127,7 +148,13 @@ async function main(): Promise<number> {
       realtimeMessages: int(values, "realtime-messages"),
       explain: values.explain === true,
     };
-    stages = values.only ? values.only.split(",").map((s) => s.trim()).filter(Boolean).map(stageName) : [...STAGES];
+    stages = values.only
+      ? values.only
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .map(stageName)
+      : [...STAGES];
     // Seed only what the selected stages read: without the history stage no million-row history,
     // without the inbox stage no 10,000-conversation inbox (the other stages never touch them).
     if (!stages.includes("history") && !stages.includes("search")) sizes.historyMessages = 0;
@@ -157,7 +184,8 @@ async function main(): Promise<number> {
   let interrupted = false;
   const cleanup = (): Promise<void> => (cleaning ??= doCleanup());
   const doCleanup = async (): Promise<void> => {
-    if (admin && seeded && target?.mode === "adopted" && values["keep-seed"]) progress(`seeded rows kept (bookkeeping in schema ${seeded.schema})`);
+    if (admin && seeded && target?.mode === "adopted" && values["keep-seed"])
+      progress(`seeded rows kept (bookkeeping in schema ${seeded.schema})`);
     else if (seeded && target?.mode === "adopted") {
       progress("cleanup: removing the seeded rows");
       // A connection of its own: the admin one may be busy with a statement that was interrupted.
@@ -165,7 +193,9 @@ async function main(): Promise<number> {
       await db
         .connect()
         .then(() => unseed(db, seeded!))
-        .catch((e: unknown) => progress(`cleanup failed: ${String(e)} (drop schema ${seeded!.schema} and its rows by hand)`))
+        .catch((e: unknown) =>
+          progress(`cleanup failed: ${String(e)} (drop schema ${seeded!.schema} and its rows by hand)`),
+        )
         .finally(() => db.end().catch(() => undefined));
     }
     await admin?.end().catch(() => undefined);
@@ -185,7 +215,12 @@ async function main(): Promise<number> {
   try {
     progress("stack");
     target = await openTarget(
-      { dbUrl: values["db-url"] ?? process.env.PARLEY_BENCH_DB_URL, apiUrl: values["api-url"] ?? process.env.PARLEY_BENCH_API_URL, useRunning: values["use-running"] === true, workdir: values.workdir },
+      {
+        dbUrl: values["db-url"] ?? process.env.PARLEY_BENCH_DB_URL,
+        apiUrl: values["api-url"] ?? process.env.PARLEY_BENCH_API_URL,
+        useRunning: values["use-running"] === true,
+        workdir: values.workdir,
+      },
       progress,
     );
     admin = new pg.Client({ connectionString: target.dbUrl, application_name: "parley-bench-admin" });
@@ -193,7 +228,9 @@ async function main(): Promise<number> {
     await admin.connect().catch((e: unknown) => {
       throw new Error(`cannot connect to the database ${redact(target!.dbUrl)}: ${messageOf(e)}`);
     });
-    progress(`seed (history ${sizes.historyMessages.toLocaleString("en-US")} messages, inboxes ${sizes.inboxLarge} and ${sizes.inboxSmall})`);
+    progress(
+      `seed (history ${sizes.historyMessages.toLocaleString("en-US")} messages, inboxes ${sizes.inboxLarge} and ${sizes.inboxSmall})`,
+    );
     seeded = await seed(admin, sizes, progress);
     await target.serve(progress);
     const ctx: StageContext = { target, admin, seeded, opts, say: progress };
@@ -202,17 +239,23 @@ async function main(): Promise<number> {
       progress(`stage ${stage}`);
       const out = await runStage(stage, ctx, sizes).catch((e: unknown): StageOutput => {
         failed = true;
-        progress(`stage ${stage} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-        return { metrics: [{ key: stage, value: `failed: ${e instanceof Error ? e.message : String(e)}`, unit: "count", detail: "" }], figures: {} };
+        progress(`stage ${stage} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        return {
+          metrics: [
+            { key: stage, value: `failed: ${e instanceof Error ? e.message : String(e)}`, unit: "count", detail: "" },
+          ],
+          figures: {},
+        };
       });
       outputs.push(out);
-      for (const m of out.metrics) progress(`  ${m.key} = ${typeof m.value === "number" ? m.value : m.value} (${m.detail})`);
+      for (const m of out.metrics)
+        progress(`  ${m.key} = ${typeof m.value === "number" ? m.value : m.value} (${m.detail})`);
       if (WRITERS.includes(stage)) await waitForReplication(target.dbUrl, progress, 120_000);
     }
   } catch (e) {
     failed = true;
     fatal = `could not run: ${messageOf(e)}`;
-    progress(`bench could not run: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    progress(`bench could not run: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   } finally {
     process.off("SIGINT", onInterrupt);
     await cleanup();
@@ -228,7 +271,9 @@ async function main(): Promise<number> {
   if (fatal && outputs.length === 0) return fail(fatal, 1, context);
   const metrics: Metric[] = outputs.flatMap((o) => o.metrics);
   say(`\n${table(metrics)}\n`);
-  const stageErrors = metrics.filter((m) => typeof m.value === "string" && m.value.startsWith("failed:")).map((m) => `${m.key}: ${String(m.value)}`);
+  const stageErrors = metrics
+    .filter((m) => typeof m.value === "string" && m.value.startsWith("failed:"))
+    .map((m) => `${m.key}: ${String(m.value)}`);
   if (fatal) stageErrors.push(fatal);
   if (stageErrors.length) process.stderr.write(`bench: ${stageErrors.join("; ")}\n`);
   if (values.json) say(json(outputs, { ...context, ...(stageErrors.length ? { errors: stageErrors } : {}) }));
@@ -263,8 +308,14 @@ function runStage(stage: StageName, ctx: StageContext, sizes: SeedSizes): Promis
 
 // An error thrown where no one awaits it (a socket's, a timer's) ends the run the same way.
 for (const event of ["uncaughtException", "unhandledRejection"] as const) {
-  process.on(event, (e: unknown) => process.exit(fail(`unexpected failure (${event}): ${e instanceof Error ? e.stack ?? e.message : String(e)}`, 1)));
+  process.on(event, (e: unknown) =>
+    process.exit(fail(`unexpected failure (${event}): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 1)),
+  );
 }
 // Whatever escapes main (a bug, a failed cleanup) still ends the run with its reason and, with --json,
 // the one JSON line.
-process.exit(await main().catch((e: unknown) => fail(`unexpected failure: ${e instanceof Error ? e.stack ?? e.message : String(e)}`, 1)));
+process.exit(
+  await main().catch((e: unknown) =>
+    fail(`unexpected failure: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 1),
+  ),
+);

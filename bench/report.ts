@@ -43,7 +43,13 @@ export function table(metrics: Metric[]): string {
     const ok = meets(m);
     // A figure that could not be measured shows "n/a" and its reason where the raw figures would be.
     const detail = typeof m.value === "string" ? m.value : m.detail;
-    return [m.key, fmt(m), m.target ? `${m.target.op} ${m.target.value}` : "", ok === null ? "" : ok ? "yes" : "NO", detail];
+    return [
+      m.key,
+      fmt(m),
+      m.target ? `${m.target.op} ${m.target.value}` : "",
+      ok === null ? "" : ok ? "yes" : "NO",
+      detail,
+    ];
   });
   const head = ["metric", "value", "target", "met", "measured"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -73,7 +73,14 @@ export async function seed(db: pg.Client, sizes: SeedSizes, progress: (line: str
   const smallDirect = Math.round(sizes.inboxSmall * 0.8);
   const smallGroups = Math.max(0, sizes.inboxSmall - smallDirect - 1); // the history group is one of them
   const growthMax = sizes.growth ? Math.max(...GROWTH_SIZES) : 0;
-  const pool = Math.max(largeDirect, smallDirect, sizes.realtimeClients + 1, GROUP_SIZE * 2, 100 + sizes.sendConnections, growthMax + 1);
+  const pool = Math.max(
+    largeDirect,
+    smallDirect,
+    sizes.realtimeClients + 1,
+    GROUP_SIZE * 2,
+    100 + sizes.sendConnections,
+    growthMax + 1,
+  );
   const t0 = performance.now();
 
   await db.query(`create schema ${s}`);
@@ -92,10 +99,19 @@ export async function seed(db: pg.Client, sizes: SeedSizes, progress: (line: str
     )`);
 
   // Users: named actors, senders, and the pool.
-  const labels = ["large", "small", "unread", "read", "grower", ...Array.from({ length: sizes.sendConnections }, (_, i) => `sender${i}`)];
+  const labels = [
+    "large",
+    "small",
+    "unread",
+    "read",
+    "grower",
+    ...Array.from({ length: sizes.sendConnections }, (_, i) => `sender${i}`),
+  ];
   await db.query(`insert into ${s}.users (label) select unnest($1::text[])`, [labels]);
   await db.query(`insert into ${s}.users (label) select 'p' || n from generate_series(1, $1::int) n`, [pool]);
-  await db.query(`insert into ${s}.pool (n, id) select substr(label, 2)::int, id from ${s}.users where label ~ '^p[0-9]+$'`);
+  await db.query(
+    `insert into ${s}.pool (n, id) select substr(label, 2)::int, id from ${s}.users where label ~ '^p[0-9]+$'`,
+  );
   await db.query(
     `insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
                              raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
@@ -111,7 +127,8 @@ export async function seed(db: pg.Client, sizes: SeedSizes, progress: (line: str
   // stage switches its senders' send_message limit on and off to measure what the check costs).
   await db.query(
     `insert into parley.rate_limit_overrides (user_id, bucket, exempt)
-     select u.id, r.bucket, true from ${s}.users u cross join parley.rate_limit_rules r`);
+     select u.id, r.bucket, true from ${s}.users u cross join parley.rate_limit_rules r`,
+  );
   progress(`seed: ${labels.length + pool} users (${ms(t0)})`);
 
   const id = async (label: string): Promise<string> =>
@@ -132,13 +149,19 @@ export async function seed(db: pg.Client, sizes: SeedSizes, progress: (line: str
   await db.query(`${c} select 'inbox_small', 'group', array[u.id] || ${pick("g * 5", 4)}, ${k}, ${ago}, null
                    from ${s}.users u, generate_series(1, ${smallGroups}) g where u.label = 'small'`);
   // The history group: the small and the large user and eight others; its newest message is the newest of all.
-  await db.query(`${c} select 'history', 'group', array[u.id, l.id] || ${pick("7", GROUP_SIZE - 2)}, $1, now() - interval '1 minute', null
-                   from ${s}.users u, ${s}.users l where u.label = 'small' and l.label = 'large'`, [sizes.historyMessages]);
+  await db.query(
+    `${c} select 'history', 'group', array[u.id, l.id] || ${pick("7", GROUP_SIZE - 2)}, $1, now() - interval '1 minute', null
+                   from ${s}.users u, ${s}.users l where u.label = 'small' and l.label = 'large'`,
+    [sizes.historyMessages],
+  );
   await db.query(`${c} select 'unread', 'group', array[a.id, b.id] || ${pick("g * 2", 2)}, ${sizes.unreadMessages}, ${ago}, a.id
                    from ${s}.users a, ${s}.users b, generate_series(1, ${sizes.unreadConversations}) g
                   where a.label = 'unread' and b.label = 'read'`);
   for (let i = 0; i < sizes.sendConnections; i++) {
-    const members = i % 2 === 0 ? `array[u.id, (select id from ${s}.pool where n = ${100 + i})]` : `array[u.id] || ${pick(String(11 * i), GROUP_SIZE - 1)}`;
+    const members =
+      i % 2 === 0
+        ? `array[u.id, (select id from ${s}.pool where n = ${100 + i})]`
+        : `array[u.id] || ${pick(String(11 * i), GROUP_SIZE - 1)}`;
     await db.query(`${c} select 'send${i}', '${i % 2 === 0 ? "direct" : "group"}', ${members}, 0, now() - interval '2 hours', null
                      from ${s}.users u where u.label = 'sender${i}'`);
   }
@@ -152,7 +175,9 @@ export async function seed(db: pg.Client, sizes: SeedSizes, progress: (line: str
                        from ${s}.users u where u.label = 'grower'`);
     }
   }
-  await db.query(`${c} select 'realtime', 'group', array(select id from ${s}.pool where n <= ${sizes.realtimeClients} order by n), 0, now() - interval '2 hours', null`);
+  await db.query(
+    `${c} select 'realtime', 'group', array(select id from ${s}.pool where n <= ${sizes.realtimeClients} order by n), 0, now() - interval '2 hours', null`,
+  );
 
   // Bulk writes. Replica mode: no per-row triggers (nor FK checks: the rows above are consistent by construction).
   await db.query(`set session_replication_role = replica`);
@@ -170,8 +195,12 @@ export async function seed(db: pg.Client, sizes: SeedSizes, progress: (line: str
       select c.id, m.user_id, case when c.kind = 'group' and m.ord = 1 then 'owner' else 'member' end,
              c.last_at - interval '100 days', case when m.user_id = c.unread_for then 0 else c.n_msgs end, c.last_at
         from ${s}.convs c cross join lateral unnest(c.members) with ordinality as m(user_id, ord)`);
-    const n = await db.query<{ n: string; m: string }>(`select count(*) as n, coalesce(sum(n_msgs), 0) as m from ${s}.convs`);
-    progress(`seed: ${n.rows[0]!.n} conversations; writing ${Number(n.rows[0]!.m).toLocaleString("en-US")} messages (${ms(t0)})`);
+    const n = await db.query<{ n: string; m: string }>(
+      `select count(*) as n, coalesce(sum(n_msgs), 0) as m from ${s}.convs`,
+    );
+    progress(
+      `seed: ${n.rows[0]!.n} conversations; writing ${Number(n.rows[0]!.m).toLocaleString("en-US")} messages (${ms(t0)})`,
+    );
     await db.query(`
       insert into parley.messages (conversation_id, seq, sender_id, kind, body, created_at)
       select c.id, g.seq, c.members[1 + (g.seq % cardinality(c.members))], 'text',
@@ -185,8 +214,11 @@ export async function seed(db: pg.Client, sizes: SeedSizes, progress: (line: str
   progress(`seed: done, analyzed (${ms(t0)})`);
 
   const convOf = async (purpose: string): Promise<string[]> =>
-    (await db.query<{ id: string }>(`select id from ${s}.convs where purpose = $1 order by id`, [purpose])).rows.map((r) => r.id);
-  const rt = (await db.query<{ members: string[] }>(`select members from ${s}.convs where purpose = 'realtime'`)).rows[0]!.members;
+    (await db.query<{ id: string }>(`select id from ${s}.convs where purpose = $1 order by id`, [purpose])).rows.map(
+      (r) => r.id,
+    );
+  const rt = (await db.query<{ members: string[] }>(`select members from ${s}.convs where purpose = 'realtime'`))
+    .rows[0]!.members;
   const senders: string[] = [];
   const sendConvs: string[] = [];
   for (let i = 0; i < sizes.sendConnections; i++) {
@@ -213,7 +245,9 @@ export async function seed(db: pg.Client, sizes: SeedSizes, progress: (line: str
       unread: await convOf("unread"),
       growth: {
         direct: (await convOf("growth_direct"))[0],
-        groups: sizes.growth ? await Promise.all(GROWTH_SIZES.map(async (size) => ({ size, id: (await convOf(`growth${size}`))[0]! }))) : [],
+        groups: sizes.growth
+          ? await Promise.all(GROWTH_SIZES.map(async (size) => ({ size, id: (await convOf(`growth${size}`))[0]! })))
+          : [],
       },
     },
   };

@@ -24,10 +24,12 @@ const settings = (userId: string, role: string | undefined) =>
   `select ${role ? `set_config('role', ${lit(role)}, true), ` : ""}set_config('request.jwt.claims', ${lit(claimsOf(userId))}, true), set_config('request.jwt.claim.sub', ${lit(userId)}, true)`;
 
 /** `statement` run as the user, under RLS, in its own transaction. */
-export const asUser = (userId: string, statement: string): string => `begin; ${settings(userId, "authenticated")}; ${statement}; commit;`;
+export const asUser = (userId: string, statement: string): string =>
+  `begin; ${settings(userId, "authenticated")}; ${statement}; commit;`;
 
 /** `statement` run as the superuser (RLS bypassed) with the same claims and the same wrapper. */
-export const asSuperuser = (userId: string, statement: string): string => `begin; ${settings(userId, undefined)}; ${statement}; commit;`;
+export const asSuperuser = (userId: string, statement: string): string =>
+  `begin; ${settings(userId, undefined)}; ${statement}; commit;`;
 
 /** Opens `count` connections to the database. */
 export async function connect(url: string, count: number): Promise<pg.Client[]> {
@@ -42,7 +44,8 @@ export async function connect(url: string, count: number): Promise<pg.Client[]> 
   return clients;
 }
 
-export const closeAll = (clients: pg.Client[]): Promise<unknown> => Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+export const closeAll = (clients: pg.Client[]): Promise<unknown> =>
+  Promise.all(clients.map((c) => c.end().catch(() => undefined)));
 
 /** The rows of the last statement of a multi-statement simple query (before its commit). */
 export function rowsOfStatement(result: pg.QueryResult | pg.QueryResult[], fromEnd = 2): Record<string, unknown>[] {

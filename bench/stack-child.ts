@@ -31,9 +31,22 @@ process.on("SIGTERM", () => void stop(0));
 process.on("SIGINT", () => void stop(0));
 
 try {
-  stack = await startStack({ workdir: workdir!, dataDir: dataDir!, apiPort: Number(apiPort), dbPort: Number(dbPort), reset: true, dbOnly: true });
+  stack = await startStack({
+    workdir: workdir!,
+    dataDir: dataDir!,
+    apiPort: Number(apiPort),
+    dbPort: Number(dbPort),
+    reset: true,
+    dbOnly: true,
+  });
   const c = stack.config;
-  send({ event: "database", dbUrl: c.dbUrl, apiUrl: `http://${c.host}:${c.apiPort}`, anonKey: c.anonKey, jwtSecret: c.jwtSecret });
+  send({
+    event: "database",
+    dbUrl: c.dbUrl,
+    apiUrl: `http://${c.host}:${c.apiPort}`,
+    anonKey: c.anonKey,
+    jwtSecret: c.jwtSecret,
+  });
 } catch (e) {
   send({ event: "error", message: e instanceof Error ? e.message : String(e) });
   await stop(1);

@@ -74,7 +74,15 @@ export async function openTarget(opts: TargetOptions, say: (line: string) => voi
   say(`starting a private stack in its own process (database port ${dbPort}, data ${dataDir})`);
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", join(PARLEY_ROOT, "bench", "stack-child.ts"), opts.workdir ?? PARLEY_ROOT, dataDir, String(apiPort), String(dbPort)],
+    [
+      "--import",
+      "tsx",
+      join(PARLEY_ROOT, "bench", "stack-child.ts"),
+      opts.workdir ?? PARLEY_ROOT,
+      dataDir,
+      String(apiPort),
+      String(dbPort),
+    ],
     // The stack's services log through logFor(), which honours PARLEY_LOG_FILE: keep them off the bench output.
     { cwd: PARLEY_ROOT, env: { ...process.env, PARLEY_LOG_FILE: logFile }, stdio: ["pipe", "pipe", "inherit"] },
   );
@@ -104,7 +112,8 @@ export async function openTarget(opts: TargetOptions, say: (line: string) => voi
           s(`gateway listening on ${target.apiUrl}`);
           return;
         }
-        if (e.event === "exit" || attempt === 3 || !/already in use/.test(String(e.message))) throw new Error(`gateway: ${String(e.message)}`);
+        if (e.event === "exit" || attempt === 3 || !/already in use/.test(String(e.message)))
+          throw new Error(`gateway: ${String(e.message)}`);
       }
     },
     async stop({ keepLogs }) {
@@ -117,7 +126,9 @@ export async function openTarget(opts: TargetOptions, say: (line: string) => voi
 }
 
 /** The child's JSON lines, one at a time; an ended child yields {event: "exit"}. */
-function childEvents(child: ChildProcessWithoutNullStreams | ChildProcess): { next(): Promise<Record<string, unknown>> } {
+function childEvents(child: ChildProcessWithoutNullStreams | ChildProcess): {
+  next(): Promise<Record<string, unknown>>;
+} {
   const queue: Record<string, unknown>[] = [];
   const waiters: Array<(e: Record<string, unknown>) => void> = [];
   const push = (e: Record<string, unknown>) => {
@@ -157,7 +168,9 @@ export async function waitForReplication(dbUrl: string, say: (line: string) => v
       const lag = Number(rows[0]?.lag ?? 0);
       if (lag <= 0) return;
       if (Date.now() > deadline) {
-        say(`realtime replication still ${(lag / 1e6).toFixed(0)} MB behind after ${Math.round(maxMs / 1000)} s; measuring anyway`);
+        say(
+          `realtime replication still ${(lag / 1e6).toFixed(0)} MB behind after ${Math.round(maxMs / 1000)} s; measuring anyway`,
+        );
         return;
       }
       if (Date.now() - last > 10_000) {

@@ -12,7 +12,10 @@ export function percentile(samples: number[], q: number): number {
 export const since = (start: number): number => performance.now() - start;
 
 /** Runs `fn` `iterations` times after `warmup` untimed runs and returns each run's latency in ms. */
-export async function sampleLatency(fn: () => Promise<unknown>, opts: { iterations: number; warmup: number }): Promise<number[]> {
+export async function sampleLatency(
+  fn: () => Promise<unknown>,
+  opts: { iterations: number; warmup: number },
+): Promise<number[]> {
   for (let i = 0; i < opts.warmup; i++) await fn();
   const out: number[] = [];
   for (let i = 0; i < opts.iterations; i++) {
@@ -37,7 +40,10 @@ export async function sampleInterleaved(
  * Interleaves any number of latency measurements (A, B, C, A, B, C, …), starting each round with the
  * next one in turn so that none always runs right after the same neighbour; one sample list per function.
  */
-export async function sampleRotating(fns: (() => Promise<unknown>)[], opts: { iterations: number; warmup: number }): Promise<number[][]> {
+export async function sampleRotating(
+  fns: (() => Promise<unknown>)[],
+  opts: { iterations: number; warmup: number },
+): Promise<number[][]> {
   for (let i = 0; i < opts.warmup; i++) for (const f of fns) await f();
   const out = fns.map(() => [] as number[]);
   for (let i = 0; i < opts.iterations; i++) {
@@ -52,6 +58,7 @@ export async function sampleRotating(fns: (() => Promise<unknown>)[], opts: { it
 }
 
 /** The arithmetic mean (what a throughput sees: rare slow runs count in full). */
-export const mean = (samples: number[]): number => (samples.length ? samples.reduce((a, b) => a + b, 0) / samples.length : Number.NaN);
+export const mean = (samples: number[]): number =>
+  samples.length ? samples.reduce((a, b) => a + b, 0) / samples.length : Number.NaN;
 
 export const round = (n: number, digits = 3): number => Number(n.toFixed(digits));

@@ -17,7 +17,12 @@ export const SIGNED_URL_MAX_SECONDS = 3600;
 
 /** A removed attachment (its uploader deleted the object): the message keeps its facts, the bytes are gone. */
 function assertNotRemoved(attachment: Pick<Attachment, "removed_at">): void {
-  if (attachment.removed_at) throw new ParleyError({ code: "attachment_removed", message: `the attachment was removed at ${attachment.removed_at}`, status: undefined });
+  if (attachment.removed_at)
+    throw new ParleyError({
+      code: "attachment_removed",
+      message: `the attachment was removed at ${attachment.removed_at}`,
+      status: undefined,
+    });
 }
 
 export interface UploadInput {
@@ -35,7 +40,12 @@ export interface UploadInput {
 
 /** A safe object name: `<conversation_id>/<uuid>-<name with unsafe characters replaced>`. */
 export function attachmentPath(conversationId: string, name: string): string {
-  const clean = name.normalize("NFC").replace(/[^\w.\- ]+/g, "_").replace(/^\.+/, "_").slice(-120) || "file";
+  const clean =
+    name
+      .normalize("NFC")
+      .replace(/[^\w.\- ]+/g, "_")
+      .replace(/^\.+/, "_")
+      .slice(-120) || "file";
   return `${conversationId}/${crypto.randomUUID()}-${clean}`;
 }
 
@@ -56,16 +66,36 @@ type Transform = { width?: number; height?: number; resize: "cover" | "contain" 
 
 export function attachmentsApi(supabase: ParleyClient, messages: MessagesApi) {
   /** Mints a signed URL (optionally of a transformed image) under the SDK's short-lifetime rules. */
-  async function signed(attachment: Pick<Attachment, "path" | "removed_at">, expiresInSeconds: number, transform?: Transform): Promise<string> {
+  async function signed(
+    attachment: Pick<Attachment, "path" | "removed_at">,
+    expiresInSeconds: number,
+    transform?: Transform,
+  ): Promise<string> {
     if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1) {
-      throw new ParleyError({ code: "signed_url_invalid", message: `expiresInSeconds must be a whole number of seconds, at least 1 (got ${expiresInSeconds})`, status: undefined });
+      throw new ParleyError({
+        code: "signed_url_invalid",
+        message: `expiresInSeconds must be a whole number of seconds, at least 1 (got ${expiresInSeconds})`,
+        status: undefined,
+      });
     }
     if (expiresInSeconds > SIGNED_URL_MAX_SECONDS) {
-      throw new ParleyError({ code: "signed_url_too_long", message: `a signed URL lives at most ${SIGNED_URL_MAX_SECONDS} seconds (asked ${expiresInSeconds}): Storage cannot revoke it`, status: undefined });
+      throw new ParleyError({
+        code: "signed_url_too_long",
+        message: `a signed URL lives at most ${SIGNED_URL_MAX_SECONDS} seconds (asked ${expiresInSeconds}): Storage cannot revoke it`,
+        status: undefined,
+      });
     }
     assertNotRemoved(attachment);
-    const { data, error } = await supabase.storage.from(ATTACHMENTS_BUCKET).createSignedUrl(attachment.path, expiresInSeconds, transform ? { transform } : undefined);
-    if (error || !data) throw new ParleyError({ code: "signed_url_refused", message: error?.message ?? "no data", status: undefined, cause: error });
+    const { data, error } = await supabase.storage
+      .from(ATTACHMENTS_BUCKET)
+      .createSignedUrl(attachment.path, expiresInSeconds, transform ? { transform } : undefined);
+    if (error || !data)
+      throw new ParleyError({
+        code: "signed_url_refused",
+        message: error?.message ?? "no data",
+        status: undefined,
+        cause: error,
+      });
     return data.signedUrl;
   }
 
@@ -73,7 +103,9 @@ export function attachmentsApi(supabase: ParleyClient, messages: MessagesApi) {
     /** Uploads into the conversation's folder (members only, enforced by Storage's RLS) and returns the attachment to send. */
     async upload(conversationId: string, input: UploadInput): Promise<Attachment> {
       const path = attachmentPath(conversationId, input.name);
-      const { error } = await supabase.storage.from(ATTACHMENTS_BUCKET).upload(path, input.data, { contentType: input.contentType, upsert: false });
+      const { error } = await supabase.storage
+        .from(ATTACHMENTS_BUCKET)
+        .upload(path, input.data, { contentType: input.contentType, upsert: false });
       if (error) throw fromStorageUploadError(error as { message: string; statusCode?: string | number });
       return {
         bucket: ATTACHMENTS_BUCKET,
@@ -87,7 +119,11 @@ export function attachmentsApi(supabase: ParleyClient, messages: MessagesApi) {
     },
 
     /** Uploads, then sends a message of `kind` pointing at the object (a caption goes in `body`). */
-    async send(conversationId: string, kind: Exclude<MessageKind, "text" | "system">, input: UploadInput & Omit<SendInput, "kind" | "attachment">): Promise<Message> {
+    async send(
+      conversationId: string,
+      kind: Exclude<MessageKind, "text" | "system">,
+      input: UploadInput & Omit<SendInput, "kind" | "attachment">,
+    ): Promise<Message> {
       const attachment = await api.upload(conversationId, input);
       return messages.send(conversationId, { ...input, kind, attachment });
     },
@@ -96,7 +132,13 @@ export function attachmentsApi(supabase: ParleyClient, messages: MessagesApi) {
     async download(attachment: Pick<Attachment, "path" | "removed_at">): Promise<Blob> {
       assertNotRemoved(attachment);
       const { data, error } = await supabase.storage.from(ATTACHMENTS_BUCKET).download(attachment.path);
-      if (error || !data) throw new ParleyError({ code: "download_refused", message: error?.message ?? "no data", status: undefined, cause: error });
+      if (error || !data)
+        throw new ParleyError({
+          code: "download_refused",
+          message: error?.message ?? "no data",
+          status: undefined,
+          cause: error,
+        });
       return data;
     },
 
@@ -105,7 +147,10 @@ export function attachmentsApi(supabase: ParleyClient, messages: MessagesApi) {
      * more than SIGNED_URL_MAX_SECONDS (`signed_url_too_long`), since Storage cannot revoke it. Mint one
      * when it is about to be used (an <img> or <video> src), not to store.
      */
-    async signedUrl(attachment: Pick<Attachment, "path" | "removed_at">, expiresInSeconds = SIGNED_URL_DEFAULT_SECONDS): Promise<string> {
+    async signedUrl(
+      attachment: Pick<Attachment, "path" | "removed_at">,
+      expiresInSeconds = SIGNED_URL_DEFAULT_SECONDS,
+    ): Promise<string> {
       return signed(attachment, expiresInSeconds);
     },
 
@@ -116,17 +161,41 @@ export function attachmentsApi(supabase: ParleyClient, messages: MessagesApi) {
      * @example
      * const src = await parley.attachments.thumbnailUrl(message.attachment, { width: 320, height: 240 });
      */
-    async thumbnailUrl(attachment: Pick<Attachment, "path" | "removed_at" | "mime_type">, options: ThumbnailOptions): Promise<string> {
+    async thumbnailUrl(
+      attachment: Pick<Attachment, "path" | "removed_at" | "mime_type">,
+      options: ThumbnailOptions,
+    ): Promise<string> {
       if (!attachment.mime_type?.startsWith("image/")) {
-        throw new ParleyError({ code: "thumbnail_unsupported", message: `only images have thumbnails (this attachment is ${attachment.mime_type ?? "of no known type"})`, status: undefined });
+        throw new ParleyError({
+          code: "thumbnail_unsupported",
+          message: `only images have thumbnails (this attachment is ${attachment.mime_type ?? "of no known type"})`,
+          status: undefined,
+        });
       }
-      for (const [field, value] of [["width", options.width], ["height", options.height]] as const) {
+      for (const [field, value] of [
+        ["width", options.width],
+        ["height", options.height],
+      ] as const) {
         if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-          throw new ParleyError({ code: "thumbnail_invalid", message: `${field} must be a whole number of pixels, at least 1 (got ${value})`, status: undefined });
+          throw new ParleyError({
+            code: "thumbnail_invalid",
+            message: `${field} must be a whole number of pixels, at least 1 (got ${value})`,
+            status: undefined,
+          });
         }
       }
-      if (options.width === undefined && options.height === undefined) throw new ParleyError({ code: "thumbnail_invalid", message: "give a width, a height or both", status: undefined });
-      const transform = { width: options.width, height: options.height, resize: options.resize ?? "cover", ...(options.quality !== undefined ? { quality: options.quality } : {}) };
+      if (options.width === undefined && options.height === undefined)
+        throw new ParleyError({
+          code: "thumbnail_invalid",
+          message: "give a width, a height or both",
+          status: undefined,
+        });
+      const transform = {
+        width: options.width,
+        height: options.height,
+        resize: options.resize ?? "cover",
+        ...(options.quality !== undefined ? { quality: options.quality } : {}),
+      };
       return signed(attachment, options.expiresInSeconds ?? SIGNED_URL_DEFAULT_SECONDS, transform);
     },
 
@@ -137,7 +206,13 @@ export function attachmentsApi(supabase: ParleyClient, messages: MessagesApi) {
      */
     async remove(attachment: Pick<Attachment, "path">): Promise<void> {
       const { data, error } = await supabase.storage.from(ATTACHMENTS_BUCKET).remove([attachment.path]);
-      if (error || !data || data.length === 0) throw new ParleyError({ code: "remove_refused", message: error?.message ?? "not your upload, or already removed", status: undefined, cause: error });
+      if (error || !data || data.length === 0)
+        throw new ParleyError({
+          code: "remove_refused",
+          message: error?.message ?? "not your upload, or already removed",
+          status: undefined,
+          cause: error,
+        });
     },
   };
   return api;

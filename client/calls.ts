@@ -1,5 +1,10 @@
 // Calls: the state machine RPCs, history, my live call, and the LiveKit token from the call-token function.
-import { callEndResponse, callTokenResponse, type CallEndResponse, type CallTokenResponse } from "../functions/_shared/schemas.ts";
+import {
+  callEndResponse,
+  callTokenResponse,
+  type CallEndResponse,
+  type CallTokenResponse,
+} from "../functions/_shared/schemas.ts";
 import type { z } from "zod";
 import type { ParleyClient, ParleyRest } from "./client.ts";
 import { fromFunctionsError, ParleyError } from "./errors.ts";
@@ -21,7 +26,13 @@ export function callsApi(supabase: ParleyClient, db: ParleyRest) {
     const { data, error } = await supabase.functions.invoke<unknown>(name, { body });
     if (error) throw await fromFunctionsError(error);
     const parsed = schema.safeParse(data);
-    if (!parsed.success) throw new ParleyError({ code: "invalid_response", message: `${name} answered an unexpected body: ${parsed.error.message}`, status: 200, cause: parsed.error });
+    if (!parsed.success)
+      throw new ParleyError({
+        code: "invalid_response",
+        message: `${name} answered an unexpected body: ${parsed.error.message}`,
+        status: 200,
+        cause: parsed.error,
+      });
     return parsed.data;
   };
   return {

@@ -48,13 +48,25 @@ export function conversationsApi(db: ParleyRest, currentUserId: () => Promise<st
     /** Mutes notifications until a time (`null` unmutes). */
     async mute(conversationId: string, until: Date | null): Promise<void> {
       const me = await currentUserId();
-      unwrap(await db.from("conversation_members").update({ muted_until: until?.toISOString() ?? null }).eq("conversation_id", conversationId).eq("user_id", me));
+      unwrap(
+        await db
+          .from("conversation_members")
+          .update({ muted_until: until?.toISOString() ?? null })
+          .eq("conversation_id", conversationId)
+          .eq("user_id", me),
+      );
     },
 
     /** Hides a conversation from my list until its next message (or `hidden = false`). */
     async hide(conversationId: string, hidden = true): Promise<void> {
       const me = await currentUserId();
-      unwrap(await db.from("conversation_members").update({ hidden_at: hidden ? new Date().toISOString() : null }).eq("conversation_id", conversationId).eq("user_id", me));
+      unwrap(
+        await db
+          .from("conversation_members")
+          .update({ hidden_at: hidden ? new Date().toISOString() : null })
+          .eq("conversation_id", conversationId)
+          .eq("user_id", me),
+      );
     },
   };
 }

@@ -1,10 +1,20 @@
 // One error type for every SDK call: the stable Parley code, the HTTP status, whether a retry can help, and the cause.
 import type { FunctionsError } from "@supabase/supabase-js";
 import { classifyDatabaseError, type PostgrestLikeError } from "../functions/_shared/database-errors.ts";
-import { CLIENT_ERROR_CODES, DATABASE_ERROR_CODES, FUNCTION_ERROR_CODES, type ParleyErrorCode } from "../functions/_shared/error-codes.ts";
+import {
+  CLIENT_ERROR_CODES,
+  DATABASE_ERROR_CODES,
+  FUNCTION_ERROR_CODES,
+  type ParleyErrorCode,
+} from "../functions/_shared/error-codes.ts";
 import { functionErrorBody } from "../functions/_shared/schemas.ts";
 
-export type { ClientErrorCode, DatabaseErrorCode, FunctionErrorCode, ParleyErrorCode } from "../functions/_shared/error-codes.ts";
+export type {
+  ClientErrorCode,
+  DatabaseErrorCode,
+  FunctionErrorCode,
+  ParleyErrorCode,
+} from "../functions/_shared/error-codes.ts";
 export type { PostgrestLikeError };
 
 /**
@@ -21,7 +31,11 @@ export const RETRYABLE_CODES: ReadonlySet<ParleyErrorCode> = new Set<ParleyError
   "internal_error",
 ]);
 
-const KNOWN_CODES: ReadonlySet<string> = new Set([...DATABASE_ERROR_CODES, ...FUNCTION_ERROR_CODES, ...CLIENT_ERROR_CODES]);
+const KNOWN_CODES: ReadonlySet<string> = new Set([
+  ...DATABASE_ERROR_CODES,
+  ...FUNCTION_ERROR_CODES,
+  ...CLIENT_ERROR_CODES,
+]);
 
 /** True when `code` is one of Parley's codes (for a code read off the wire, such as a function's error body). */
 export function isParleyErrorCode(code: unknown): code is ParleyErrorCode {
@@ -95,7 +109,8 @@ export function fromPostgrestError(error: PostgrestLikeError, status?: number): 
 /** Converts a supabase-js `functions.invoke` error, reading Parley's `{ error: { code, message } }` body. */
 export async function fromFunctionsError(error: FunctionsError): Promise<ParleyError> {
   const context: unknown = error.context;
-  if (!(context instanceof Response)) return new ParleyError({ code: "function_unreachable", message: error.message, status: undefined, cause: error });
+  if (!(context instanceof Response))
+    return new ParleyError({ code: "function_unreachable", message: error.message, status: undefined, cause: error });
   const text = await context.text().catch(() => "");
   let parsed: unknown;
   try {
@@ -107,7 +122,13 @@ export async function fromFunctionsError(error: FunctionsError): Promise<ParleyE
   if (body.success && isParleyErrorCode(body.data.error.code)) {
     const header = Number(context.headers.get("Retry-After") ?? Number.NaN);
     const retryAfter = body.data.error.retryAfter ?? (Number.isFinite(header) ? header : undefined);
-    return new ParleyError({ code: body.data.error.code, message: body.data.error.message, status: context.status, ...(retryAfter !== undefined ? { retryAfter } : {}), cause: error });
+    return new ParleyError({
+      code: body.data.error.code,
+      message: body.data.error.message,
+      status: context.status,
+      ...(retryAfter !== undefined ? { retryAfter } : {}),
+      cause: error,
+    });
   }
   // Not a Parley function's answer (the gateway's, a proxy's): say so, with its text.
   const message = text || error.message;
@@ -123,9 +144,20 @@ export async function fromFunctionsError(error: FunctionsError): Promise<ParleyE
  */
 export function fromStorageUploadError(error: { message: string; statusCode?: string | number }): ParleyError {
   if (/\bcode: PT429\b/.test(error.message)) {
-    return new ParleyError({ code: "rate_limited", message: "rate limited: too many uploads", status: 429, sqlstate: "PT429", cause: error });
+    return new ParleyError({
+      code: "rate_limited",
+      message: "rate limited: too many uploads",
+      status: 429,
+      sqlstate: "PT429",
+      cause: error,
+    });
   }
-  return new ParleyError({ code: "upload_refused", message: error.message, status: Number(error.statusCode ?? 0) || undefined, cause: error });
+  return new ParleyError({
+    code: "upload_refused",
+    message: error.message,
+    status: Number(error.statusCode ?? 0) || undefined,
+    cause: error,
+  });
 }
 
 /** The data of a supabase-js result, or its error thrown as a ParleyError. */

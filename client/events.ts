@@ -7,7 +7,15 @@
 //                             message_id, seq } …); the SDK reads the rows through RLS and delivers the
 //                             same events as for small conversations (`inbox: null`);
 //   conversation:<id>         client signals only (typing, presence): hints, never data.
-import type { Call, ConversationKind, MemberRole, Message, MessageKind, ParticipantState, ReactionCounts } from "./types.ts";
+import type {
+  Call,
+  ConversationKind,
+  MemberRole,
+  Message,
+  MessageKind,
+  ParticipantState,
+  ReactionCounts,
+} from "./types.ts";
 
 /** Every conversation event names its conversation and carries an id (`id`) to drop duplicates. */
 interface EventBase {
@@ -85,7 +93,14 @@ export interface MemberDeliveredEvent extends EventBase {
   delivered_at: string;
 }
 export interface ConversationUpdatedEvent extends EventBase {
-  conversation: { id: string; kind: ConversationKind; title: string | null; description: string | null; avatar_url: string | null; updated_at: string };
+  conversation: {
+    id: string;
+    kind: ConversationKind;
+    title: string | null;
+    description: string | null;
+    avatar_url: string | null;
+    updated_at: string;
+  };
 }
 export interface ConversationAddedEvent extends EventBase {
   kind: ConversationKind;
@@ -144,7 +159,13 @@ export interface ReportCreatedEvent extends EventBase {
 /** Call events on `user:<id>` and `call:<id>` (docs/calls.md). */
 export interface CallEvent {
   call: Call;
-  participant?: { user_id: string; state: ParticipantState; invited_at: string; joined_at: string | null; left_at: string | null };
+  participant?: {
+    user_id: string;
+    state: ParticipantState;
+    invited_at: string;
+    joined_at: string | null;
+    left_at: string | null;
+  };
 }
 /** I am being rung: stop ringing at `ring_expires_at` on your own (the call then turns `missed`). */
 export interface CallIncomingEvent extends CallEvent {

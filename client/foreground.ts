@@ -1,7 +1,11 @@
 // Runs a beat while the app is in the foreground: now, every period, and when a page becomes visible again
 // (in a browser only while the page is visible). Shared by the presence and push heartbeats.
 
-type Doc = { visibilityState?: string; addEventListener?: (t: string, l: () => void) => void; removeEventListener?: (t: string, l: () => void) => void };
+type Doc = {
+  visibilityState?: string;
+  addEventListener?: (t: string, l: () => void) => void;
+  removeEventListener?: (t: string, l: () => void) => void;
+};
 
 export interface ForegroundLoop {
   /** Milliseconds between beats. */

@@ -23,14 +23,29 @@ export interface GroupChanges {
 export function groupsApi(db: ParleyRest, calls: CallsApi) {
   return {
     async create(input: GroupInput): Promise<Conversation> {
-      return rpc(db, "create_group", { title: input.title, description: input.description, avatar_url: input.avatarUrl, member_ids: input.memberIds ?? [] }, "single");
+      return rpc(
+        db,
+        "create_group",
+        {
+          title: input.title,
+          description: input.description,
+          avatar_url: input.avatarUrl,
+          member_ids: input.memberIds ?? [],
+        },
+        "single",
+      );
     },
     async get(groupId: string): Promise<Conversation> {
       return rpc(db, "get_group", { group_id: groupId }, "single");
     },
     /** Owner or admin. */
     async update(groupId: string, changes: GroupChanges): Promise<Conversation> {
-      return rpc(db, "update_group", { group_id: groupId, title: changes.title, description: changes.description, avatar_url: changes.avatarUrl }, "single");
+      return rpc(
+        db,
+        "update_group",
+        { group_id: groupId, title: changes.title, description: changes.description, avatar_url: changes.avatarUrl },
+        "single",
+      );
     },
     /** Owner only: the group, its members and messages go. */
     async remove(groupId: string): Promise<void> {
@@ -45,7 +60,12 @@ export function groupsApi(db: ParleyRest, calls: CallsApi) {
       await rpc(db, "remove_member", { group_id: groupId, user_id: userId });
       // Removal took them out of the group's live call; LiveKit drops their connection too.
       const live = unwrap(
-        await db.from("calls").select("id").eq("conversation_id", groupId).in("status", ["ringing", "active"]).maybeSingle(),
+        await db
+          .from("calls")
+          .select("id")
+          .eq("conversation_id", groupId)
+          .in("status", ["ringing", "active"])
+          .maybeSingle(),
       );
       if (live) await calls.evictFormerMembers((live as { id: string }).id);
     },
@@ -72,7 +92,9 @@ export function groupsApi(db: ParleyRest, calls: CallsApi) {
     },
     /** Owner or admin: the group's invitations (those `addMembers` / `create` sent to people who share no conversation with the adder). */
     async invitations(groupId: string): Promise<GroupInvitation[]> {
-      return unwrap(await db.from("group_invitations").select("*").eq("conversation_id", groupId).order("created_at")) as GroupInvitation[];
+      return unwrap(
+        await db.from("group_invitations").select("*").eq("conversation_id", groupId).order("created_at"),
+      ) as GroupInvitation[];
     },
     /** Owner or admin: takes back a pending invitation (an answered one stays as it was). */
     async revokeInvitation(invitationId: string): Promise<GroupInvitation> {

@@ -18,10 +18,21 @@ import { searchApi } from "./search.ts";
 export type { ParleyClient, ParleyRest } from "./client.ts";
 export { PARLEY_SCHEMA } from "./client.ts";
 export { ParleyError, fromPostgrestError, fromFunctionsError, isParleyErrorCode, RETRYABLE_CODES } from "./errors.ts";
-export type { ParleyErrorCode, ParleyErrorOptions, DatabaseErrorCode, FunctionErrorCode, ClientErrorCode } from "./errors.ts";
+export type {
+  ParleyErrorCode,
+  ParleyErrorOptions,
+  DatabaseErrorCode,
+  FunctionErrorCode,
+  ClientErrorCode,
+} from "./errors.ts";
 export { rpc } from "./rpc.ts";
 export type { RpcName, RpcArgs, RpcRow, RpcResult, RpcRows } from "./rpc.ts";
-export { attachmentPath, ATTACHMENTS_BUCKET, SIGNED_URL_DEFAULT_SECONDS, SIGNED_URL_MAX_SECONDS } from "./attachments.ts";
+export {
+  attachmentPath,
+  ATTACHMENTS_BUCKET,
+  SIGNED_URL_DEFAULT_SECONDS,
+  SIGNED_URL_MAX_SECONDS,
+} from "./attachments.ts";
 export type * from "./types.ts";
 export type { SendInput, HistoryOptions } from "./messages.ts";
 export type { MessageSearchOptions } from "./search.ts";
@@ -36,7 +47,14 @@ export type { PushNotificationData } from "../functions/_shared/schemas.ts";
 export type * from "./events.ts";
 export { receiptStatus } from "./receipts.ts";
 export type { LiveOptions } from "./live.ts";
-export type { LiveChannel, LiveSubscription, InboxChannel, ConversationChannel, CallChannel, ConversationHandlers } from "./live.ts";
+export type {
+  LiveChannel,
+  LiveSubscription,
+  InboxChannel,
+  ConversationChannel,
+  CallChannel,
+  ConversationHandlers,
+} from "./live.ts";
 export { TYPING_THROTTLE_MS, DELIVERY_BATCH_MS } from "./live.ts";
 
 export type ParleyOptions = LiveOptions;
@@ -58,7 +76,12 @@ export function createParley<Client extends ParleyClient>(supabase: Client, opti
   const currentUserId = async (): Promise<string> => {
     const { data } = await supabase.auth.getSession();
     const id = data.session?.user.id;
-    if (!id) throw new ParleyError({ code: "not_authenticated", message: "Sign in first: Parley needs a user session.", status: 401 });
+    if (!id)
+      throw new ParleyError({
+        code: "not_authenticated",
+        message: "Sign in first: Parley needs a user session.",
+        status: 401,
+      });
     return id;
   };
   const messages = messagesApi(db);

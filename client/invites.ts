@@ -14,12 +14,16 @@ export interface InviteLinkOptions {
 }
 
 /** The columns of group_invite_links that members may read (the code's hash is never readable). */
-const LINK_COLUMNS = "id, conversation_id, created_by, created_at, expires_at, max_uses, uses, requires_approval, revoked_at";
+const LINK_COLUMNS =
+  "id, conversation_id, created_by, created_at, expires_at, max_uses, uses, requires_approval, revoked_at";
 
 export function invitesApi(db: ParleyRest) {
   return {
     /** Owner or admin: a new link; `code` is shown this once (only its hash is kept). */
-    async create(groupId: string, options: InviteLinkOptions = {}): Promise<{ id: string; code: string; expires_at: string | null }> {
+    async create(
+      groupId: string,
+      options: InviteLinkOptions = {},
+    ): Promise<{ id: string; code: string; expires_at: string | null }> {
       const args = {
         group_id: groupId,
         expires_in_seconds: options.expiresInSeconds === null ? undefined : options.expiresInSeconds,
@@ -30,7 +34,13 @@ export function invitesApi(db: ParleyRest) {
     },
     /** Owner or admin: the group's links, newest first. */
     async list(groupId: string): Promise<InviteLink[]> {
-      return unwrap(await db.from("group_invite_links").select(LINK_COLUMNS).eq("conversation_id", groupId).order("created_at", { ascending: false })) as InviteLink[];
+      return unwrap(
+        await db
+          .from("group_invite_links")
+          .select(LINK_COLUMNS)
+          .eq("conversation_id", groupId)
+          .order("created_at", { ascending: false }),
+      ) as InviteLink[];
     },
     async revoke(inviteLinkId: string): Promise<void> {
       await rpc(db, "revoke_invite_link", { invite_link_id: inviteLinkId });
@@ -41,7 +51,14 @@ export function invitesApi(db: ParleyRest) {
     },
     /** Owner or admin: the pending requests to join (a requester sees their own). */
     async requests(groupId: string): Promise<JoinRequest[]> {
-      return unwrap(await db.from("group_join_requests").select("*").eq("conversation_id", groupId).eq("status", "pending").order("requested_at"));
+      return unwrap(
+        await db
+          .from("group_join_requests")
+          .select("*")
+          .eq("conversation_id", groupId)
+          .eq("status", "pending")
+          .order("requested_at"),
+      );
     },
     async approve(groupId: string, userId: string): Promise<JoinRequest> {
       return rpc(db, "approve_join_request", { group_id: groupId, user_id: userId }, "single");

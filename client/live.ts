@@ -170,7 +170,14 @@ function join(channel: RealtimeChannel, onClosed: () => void): Promise<void> {
         resolve();
       } else if (status === "CHANNEL_ERROR" || status === "TIMED_OUT" || status === "CLOSED") {
         settled = true;
-        reject(new ParleyError({ code: "channel_refused", message: `Could not join ${channel.subTopic}: ${err?.message ?? status}`, status: undefined, cause: err ?? status }));
+        reject(
+          new ParleyError({
+            code: "channel_refused",
+            message: `Could not join ${channel.subTopic}: ${err?.message ?? status}`,
+            status: undefined,
+            cause: err ?? status,
+          }),
+        );
       }
     });
   });
@@ -181,7 +188,9 @@ async function acquire(supabase: ParleyClient, topic: string, options: LeaseOpti
   const registry = registryOf(supabase);
   let shared = registry.get(topic);
   if (!shared) {
-    const channel = supabase.channel(topic, { config: { private: true, ...(options.presenceKey ? { presence: { key: options.presenceKey } } : {}) } });
+    const channel = supabase.channel(topic, {
+      config: { private: true, ...(options.presenceKey ? { presence: { key: options.presenceKey } } : {}) },
+    });
     const created: Shared = { channel, refs: 0, ready: Promise.resolve(), broadcasts: new Set(), presence: new Set() };
     channel.on("broadcast", { event: "*" }, (m: { event?: string; payload?: unknown }) => {
       for (const listener of [...created.broadcasts]) listener(typeof m.event === "string" ? m.event : "", m.payload);
@@ -239,7 +248,8 @@ async function acquire(supabase: ParleyClient, topic: string, options: LeaseOpti
 type Sink = (event: string, payload: unknown) => void;
 type Row = Record<string, unknown>;
 
-const record = (v: unknown): Row | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Row) : undefined);
+const record = (v: unknown): Row | undefined =>
+  v && typeof v === "object" && !Array.isArray(v) ? (v as Row) : undefined;
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 
@@ -275,7 +285,13 @@ const INBOX_ONLY_EVENTS = new Set([
   "block_changed",
   "report_created",
 ]);
-const CALL_ROOM_EVENTS = new Set(["participant_joined", "participant_left", "participant_declined", "participant_missed", "call_ended"]);
+const CALL_ROOM_EVENTS = new Set([
+  "participant_joined",
+  "participant_left",
+  "participant_declined",
+  "participant_missed",
+  "call_ended",
+]);
 
 const EVENTS_TOPIC = /^conversation:([0-9a-f-]{36}):events$/;
 
@@ -339,12 +355,15 @@ class Hub {
   }
 
   private pruneSinks(conversationId: string | null): void {
-    if (conversationId !== null && this.conversationSinks.get(conversationId)?.size === 0) this.conversationSinks.delete(conversationId);
+    if (conversationId !== null && this.conversationSinks.get(conversationId)?.size === 0)
+      this.conversationSinks.delete(conversationId);
   }
 
   private async retainUser(): Promise<void> {
     this.userRefs += 1;
-    this.user ??= acquire(this.supabase, `user:${this.me}`, { onBroadcast: (event, payload) => this.onUser(event, payload) });
+    this.user ??= acquire(this.supabase, `user:${this.me}`, {
+      onBroadcast: (event, payload) => this.onUser(event, payload),
+    });
     const pending = this.user;
     try {
       await pending;
@@ -492,7 +511,9 @@ class Feed {
     // The member list to compare later membership notices with, read before joining (a change in
     // between shows at the next notice rather than never).
     const baseline = this.loadMembers().catch(() => undefined);
-    const lease = await acquire(this.hub.supabase, `conversation:${this.conversationId}:events`, { onBroadcast: (e, p) => this.onNotice(e, p) });
+    const lease = await acquire(this.hub.supabase, `conversation:${this.conversationId}:events`, {
+      onBroadcast: (e, p) => this.onNotice(e, p),
+    });
     if (this.closed) return lease.release();
     this.lease = lease;
     this.members = await baseline;
@@ -549,7 +570,8 @@ class Feed {
       case "message_unpinned": {
         const messageId = str(n.message_id);
         const seq = num(n.seq);
-        if (messageId && seq !== undefined) this.deliver(event, { id, conversation_id: this.conversationId, message_id: messageId, seq });
+        if (messageId && seq !== undefined)
+          this.deliver(event, { id, conversation_id: this.conversationId, message_id: messageId, seq });
         return;
       }
       case "member_read": {
@@ -557,7 +579,15 @@ class Feed {
         const seq = num(n.last_read_seq);
         const delivered = num(n.last_delivered_seq) ?? seq;
         if (userId && seq !== undefined)
-          this.reads.set(userId, { id, conversation_id: this.conversationId, user_id: userId, last_read_seq: seq, last_delivered_seq: delivered, message_id: null, read_at: null });
+          this.reads.set(userId, {
+            id,
+            conversation_id: this.conversationId,
+            user_id: userId,
+            last_read_seq: seq,
+            last_delivered_seq: delivered,
+            message_id: null,
+            read_at: null,
+          });
         break;
       }
       case "members_added":
@@ -582,7 +612,16 @@ class Feed {
   }
 
   private async drain(): Promise<void> {
-    while (!this.closed && (this.created || this.threaded.size || this.changed.size || this.reacted.size || this.reads.size || this.membership || this.updated)) {
+    while (
+      !this.closed &&
+      (this.created ||
+        this.threaded.size ||
+        this.changed.size ||
+        this.reacted.size ||
+        this.reads.size ||
+        this.membership ||
+        this.updated)
+    ) {
       const created = this.created;
       const threaded = this.threaded;
       this.threaded = new Map();
@@ -612,12 +651,26 @@ class Feed {
   }
 
   /** New messages after the last one delivered, oldest first (list_messages after_seq). */
-  private async readCreated(c: { after: number | undefined; upTo: number; ids: Map<string, string>; lastId: string }): Promise<void> {
+  private async readCreated(c: {
+    after: number | undefined;
+    upTo: number;
+    ids: Map<string, string>;
+    lastId: string;
+  }): Promise<void> {
     let after = this.hub.cursors.get(this.conversationId) ?? c.after ?? 0;
     while (!this.closed && after < c.upTo) {
-      const rows = await rpc(this.hub.db, "list_messages", { conversation_id: this.conversationId, after_seq: after, max_count: READ_PAGE });
+      const rows = await rpc(this.hub.db, "list_messages", {
+        conversation_id: this.conversationId,
+        after_seq: after,
+        max_count: READ_PAGE,
+      });
       for (const message of rows) {
-        const event: MessageEvent = { id: c.ids.get(message.id) ?? c.lastId, conversation_id: this.conversationId, message, inbox: null };
+        const event: MessageEvent = {
+          id: c.ids.get(message.id) ?? c.lastId,
+          conversation_id: this.conversationId,
+          message,
+          inbox: null,
+        };
         this.deliver("message_created", event as unknown as Row);
       }
       const last = rows.at(-1);
@@ -628,33 +681,73 @@ class Feed {
 
   /** Thread replies, read by id, oldest first, each delivered as message_created. */
   private async readThreaded(threaded: Map<string, string>): Promise<void> {
-    const rows = unwrap(await this.hub.db.from("messages").select("*").eq("conversation_id", this.conversationId).in("id", [...threaded.keys()]).order("seq")) as Message[];
+    const rows = unwrap(
+      await this.hub.db
+        .from("messages")
+        .select("*")
+        .eq("conversation_id", this.conversationId)
+        .in("id", [...threaded.keys()])
+        .order("seq"),
+    ) as Message[];
     for (const message of rows) {
-      const event: MessageEvent = { id: threaded.get(message.id)!, conversation_id: this.conversationId, message, inbox: null };
+      const event: MessageEvent = {
+        id: threaded.get(message.id)!,
+        conversation_id: this.conversationId,
+        message,
+        inbox: null,
+      };
       this.deliver("message_created", event as unknown as Row);
     }
   }
 
   /** Edited and deleted messages as they are now; a deleted one is its tombstone. */
   private async readChanged(changed: Map<string, string>): Promise<void> {
-    const rows = unwrap(await this.hub.db.from("messages").select("*").eq("conversation_id", this.conversationId).in("id", [...changed.keys()])) as Message[];
+    const rows = unwrap(
+      await this.hub.db
+        .from("messages")
+        .select("*")
+        .eq("conversation_id", this.conversationId)
+        .in("id", [...changed.keys()]),
+    ) as Message[];
     for (const message of rows) {
-      const event: MessageEvent = { id: changed.get(message.id)!, conversation_id: this.conversationId, message, inbox: null };
+      const event: MessageEvent = {
+        id: changed.get(message.id)!,
+        conversation_id: this.conversationId,
+        message,
+        inbox: null,
+      };
       this.deliver(message.deleted_at ? "message_deleted" : "message_edited", event as unknown as Row);
     }
   }
 
   /** The reaction counts of messages someone reacted to, as they are now. */
   private async readReactions(reacted: Map<string, { id: string; event: string }>): Promise<void> {
-    const rows = unwrap(await this.hub.db.from("messages").select("id, seq, reactions").eq("conversation_id", this.conversationId).in("id", [...reacted.keys()])) as Array<Pick<Message, "id" | "seq" | "reactions">>;
+    const rows = unwrap(
+      await this.hub.db
+        .from("messages")
+        .select("id, seq, reactions")
+        .eq("conversation_id", this.conversationId)
+        .in("id", [...reacted.keys()]),
+    ) as Array<Pick<Message, "id" | "seq" | "reactions">>;
     for (const row of rows) {
       const { id, event } = reacted.get(row.id)!;
-      this.deliver(event, { id, conversation_id: this.conversationId, message_id: row.id, seq: row.seq, reactions: row.reactions });
+      this.deliver(event, {
+        id,
+        conversation_id: this.conversationId,
+        message_id: row.id,
+        seq: row.seq,
+        reactions: row.reactions,
+      });
     }
   }
 
   private async loadMembers(): Promise<Map<string, MemberRow>> {
-    const rows = unwrap(await this.hub.db.from("conversation_members").select("user_id, role, joined_at").eq("conversation_id", this.conversationId)) as MemberRow[];
+    const rows = unwrap(
+      await this.hub.db
+        .from("conversation_members")
+        .select("user_id, role, joined_at")
+        .eq("conversation_id", this.conversationId),
+    ) as MemberRow[];
     return new Map(rows.map((r) => [r.user_id, r]));
   }
 
@@ -668,7 +761,11 @@ class Feed {
     const added = [...now.values()].filter((m) => !before.has(m.user_id));
     const removed = [...before.keys()].filter((userId) => !now.has(userId));
     if (added.length) {
-      const e: MembersAddedEvent = { ...base, members: added.map(({ user_id, role, joined_at }) => ({ user_id, role, joined_at })), member_count: now.size };
+      const e: MembersAddedEvent = {
+        ...base,
+        members: added.map(({ user_id, role, joined_at }) => ({ user_id, role, joined_at })),
+        member_count: now.size,
+      };
       this.deliver("members_added", e as unknown as Row);
     }
     if (removed.length) {
@@ -686,7 +783,11 @@ class Feed {
 
   private async readConversation(id: string): Promise<void> {
     const conversation = unwrap(
-      await this.hub.db.from("conversations").select("id, kind, title, description, avatar_url, updated_at").eq("id", this.conversationId).maybeSingle(),
+      await this.hub.db
+        .from("conversations")
+        .select("id, kind, title, description, avatar_url, updated_at")
+        .eq("id", this.conversationId)
+        .maybeSingle(),
     );
     if (conversation) this.deliver("conversation_updated", { id, conversation_id: this.conversationId, conversation });
   }
@@ -697,7 +798,9 @@ class Feed {
 
 const typingOf = (payload: unknown): TypingEvent | undefined => {
   const p = record(payload);
-  return p && typeof p.user_id === "string" && typeof p.typing === "boolean" ? { user_id: p.user_id, typing: p.typing } : undefined;
+  return p && typeof p.user_id === "string" && typeof p.typing === "boolean"
+    ? { user_id: p.user_id, typing: p.typing }
+    : undefined;
 };
 
 export interface LiveOptions {
@@ -708,7 +811,12 @@ export interface LiveOptions {
   deliveryReceipts?: boolean;
 }
 
-export function liveApi(supabase: ParleyClient, db: ParleyRest, currentUserId: () => Promise<string>, options: LiveOptions = {}) {
+export function liveApi(
+  supabase: ParleyClient,
+  db: ParleyRest,
+  currentUserId: () => Promise<string>,
+  options: LiveOptions = {},
+) {
   const hub = async () => {
     const h = hubFor(supabase, db, await currentUserId());
     h.deliveryReceipts = options.deliveryReceipts ?? true;
@@ -741,7 +849,9 @@ export function liveApi(supabase: ParleyClient, db: ParleyRest, currentUserId: (
       const h = await hub();
       const emitter = new Emitter<InboxEvents>();
       emitter.addAll(handlers);
-      const detach = await h.attach(null, (event, payload) => emitter.emit(event as keyof InboxEvents, payload as never));
+      const detach = await h.attach(null, (event, payload) =>
+        emitter.emit(event as keyof InboxEvents, payload as never),
+      );
       return {
         on: emitter.on,
         close: async () => {
@@ -815,7 +925,11 @@ export function liveApi(supabase: ParleyClient, db: ParleyRest, currentUserId: (
           const now = Date.now();
           if (!signals || (isTyping && now - lastTyping < TYPING_THROTTLE_MS)) return;
           lastTyping = isTyping ? now : 0;
-          await signals.channel.send({ type: "broadcast", event: "typing", payload: { user_id: me, typing: isTyping } });
+          await signals.channel.send({
+            type: "broadcast",
+            event: "typing",
+            payload: { user_id: me, typing: isTyping },
+          });
         },
         async close() {
           closed = true;
@@ -836,7 +950,8 @@ export function liveApi(supabase: ParleyClient, db: ParleyRest, currentUserId: (
         presenceKey: me,
         onJoined: (channel) => channel.track({ user_id: me, online_at: new Date().toISOString() }),
         onBroadcast: (event, payload) => {
-          if (CALL_ROOM_EVENTS.has(event) && record(payload)) emitter.emit(event as keyof CallRoomEvents, payload as never);
+          if (CALL_ROOM_EVENTS.has(event) && record(payload))
+            emitter.emit(event as keyof CallRoomEvents, payload as never);
         },
         onPresence: () => emitter.emit("presence", online()),
       });

@@ -58,7 +58,11 @@ export function messagesApi(db: ParleyRest) {
     /** A page of history, newest first; pass `next` back as `beforeSeq` for the page before. */
     async list(conversationId: string, options: HistoryOptions = {}): Promise<Page<Message, number>> {
       const limit = options.limit ?? 50;
-      const rows = await rpc(db, "list_messages", { conversation_id: conversationId, max_count: limit, before_seq: options.beforeSeq });
+      const rows = await rpc(db, "list_messages", {
+        conversation_id: conversationId,
+        max_count: limit,
+        before_seq: options.beforeSeq,
+      });
       return page(rows, limit);
     },
 
@@ -69,7 +73,12 @@ export function messagesApi(db: ParleyRest) {
     async replyInThread(rootId: string, input: SendInput & { alsoInConversation?: boolean }): Promise<Message> {
       const { reply_to_id: _reply, ...args } = toArgs(input);
       void _reply; // threads are the reply structure here; reply_to_id stays for in-conversation quotes
-      return rpc(db, "send_thread_reply", { root_id: rootId, ...args, also_in_conversation: input.alsoInConversation ?? false }, "single");
+      return rpc(
+        db,
+        "send_thread_reply",
+        { root_id: rootId, ...args, also_in_conversation: input.alsoInConversation ?? false },
+        "single",
+      );
     },
 
     /** A page of a thread's replies, newest first; pass `next` back as `beforeSeq` for older ones. */
@@ -82,7 +91,11 @@ export function messagesApi(db: ParleyRest) {
     /** A page of my direct conversation with a user, newest first (empty before the first message). */
     async listDirect(otherUserId: string, options: HistoryOptions = {}): Promise<Page<Message, number>> {
       const limit = options.limit ?? 50;
-      const rows = await rpc(db, "list_direct_messages", { other_user_id: otherUserId, max_count: limit, before_seq: options.beforeSeq });
+      const rows = await rpc(db, "list_direct_messages", {
+        other_user_id: otherUserId,
+        max_count: limit,
+        before_seq: options.beforeSeq,
+      });
       return page(rows, limit);
     },
 
@@ -94,7 +107,11 @@ export function messagesApi(db: ParleyRest) {
       const all: Message[] = [];
       let cursor = afterSeq;
       for (;;) {
-        const rows = await rpc(db, "list_messages", { conversation_id: conversationId, after_seq: cursor, max_count: pageSize });
+        const rows = await rpc(db, "list_messages", {
+          conversation_id: conversationId,
+          after_seq: cursor,
+          max_count: pageSize,
+        });
         all.push(...rows);
         const last = rows.at(-1);
         if (rows.length < pageSize || !last) return all;
@@ -117,7 +134,12 @@ export function messagesApi(db: ParleyRest) {
      * text and attachment (the same file, not a copy) and `metadata.forwarded_from`.
      */
     async forward(messageId: string, conversationId: string, clientId: string = crypto.randomUUID()): Promise<Message> {
-      return rpc(db, "forward_message", { message_id: messageId, conversation_id: conversationId, client_id: clientId }, "single");
+      return rpc(
+        db,
+        "forward_message",
+        { message_id: messageId, conversation_id: conversationId, client_id: clientId },
+        "single",
+      );
     },
 
     /** The earlier versions of an edited message, oldest first (the message itself is the latest). */

@@ -43,10 +43,18 @@ export function pushApi(db: ParleyRest) {
      * const device = await parley.push.register({ provider: "fcm", token: fcmToken, platform: "android", appId: "com.example.chat" });
      */
     async register(target: PushTarget): Promise<PushDevice> {
-      return rpc(db, "register_push_device", {
-        provider: target.provider, token: target.token, platform: target.platform,
-        ...(target.appId === undefined ? {} : { app_id: target.appId }), ...(target.keys === undefined ? {} : { keys: target.keys }),
-      }, "single");
+      return rpc(
+        db,
+        "register_push_device",
+        {
+          provider: target.provider,
+          token: target.token,
+          platform: target.platform,
+          ...(target.appId === undefined ? {} : { app_id: target.appId }),
+          ...(target.keys === undefined ? {} : { keys: target.keys }),
+        },
+        "single",
+      );
     },
     /**
      * Registers a browser's Web Push subscription.
@@ -55,7 +63,13 @@ export function pushApi(db: ParleyRest) {
      * await parley.push.registerWebPush(sub.toJSON() as WebPushSubscriptionJson);
      */
     registerWebPush(subscription: WebPushSubscriptionJson, options: { appId?: string } = {}): Promise<PushDevice> {
-      return api.register({ provider: "webpush", token: subscription.endpoint, platform: "web", keys: subscription.keys, ...options });
+      return api.register({
+        provider: "webpush",
+        token: subscription.endpoint,
+        platform: "web",
+        keys: subscription.keys,
+        ...options,
+      });
     },
     /** Stops pushes to a token (or Web Push endpoint) of mine, e.g. at sign-out; false when it was not registered. */
     async unregister(token: string): Promise<boolean> {

@@ -24,8 +24,15 @@ export function reactionsApi(db: ParleyRest, currentUserId: () => Promise<string
       if (messages.length === 0) return mine;
       const me = await currentUserId();
       const rows = unwrap(
-        await db.from("message_reactions").select("message_id, emoji").eq("user_id", me)
-          .in("message_id", messages.map((m) => m.id)).order("created_at"),
+        await db
+          .from("message_reactions")
+          .select("message_id, emoji")
+          .eq("user_id", me)
+          .in(
+            "message_id",
+            messages.map((m) => m.id),
+          )
+          .order("created_at"),
       );
       for (const row of rows) mine.set(row.message_id, [...(mine.get(row.message_id) ?? []), row.emoji]);
       return mine;

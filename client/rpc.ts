@@ -4,8 +4,22 @@ import type { ParleyRest } from "./client.ts";
 import type { Database, Json } from "./database.types.ts";
 import { unwrap, type PostgrestLikeError } from "./errors.ts";
 import type {
-  Call, CallHistoryEntry, Conversation, GroupInvitation, InboxEntry, Member, MemberProfile, Message, PendingInvitation,
-  MessageReceipts, PinnedMessage, PushDevice, PushPreferences, ReactionState, Receipt, Report,
+  Call,
+  CallHistoryEntry,
+  Conversation,
+  GroupInvitation,
+  InboxEntry,
+  Member,
+  MemberProfile,
+  Message,
+  PendingInvitation,
+  MessageReceipts,
+  PinnedMessage,
+  PushDevice,
+  PushPreferences,
+  ReactionState,
+  Receipt,
+  Report,
 } from "./types.ts";
 
 type Fns = Database["parley"]["Functions"];
@@ -105,9 +119,24 @@ interface UntypedCall extends Answer {
  * const page = await rpc(db, "list_messages", { conversation_id: id, max_count: 50 }); // Message[]
  */
 export async function rpc<N extends RpcName>(db: ParleyRest, name: N, args: RpcArgs<N>): Promise<RpcResult<N>>;
-export async function rpc<N extends RpcName>(db: ParleyRest, name: N, args: RpcArgs<N>, shape: "single"): Promise<RpcRow<N>>;
-export async function rpc<N extends RpcName>(db: ParleyRest, name: N, args: RpcArgs<N>, shape: "maybeSingle"): Promise<RpcRow<N> | null>;
-export async function rpc<N extends RpcName>(db: ParleyRest, name: N, args: RpcArgs<N>, shape?: "single" | "maybeSingle"): Promise<unknown> {
+export async function rpc<N extends RpcName>(
+  db: ParleyRest,
+  name: N,
+  args: RpcArgs<N>,
+  shape: "single",
+): Promise<RpcRow<N>>;
+export async function rpc<N extends RpcName>(
+  db: ParleyRest,
+  name: N,
+  args: RpcArgs<N>,
+  shape: "maybeSingle",
+): Promise<RpcRow<N> | null>;
+export async function rpc<N extends RpcName>(
+  db: ParleyRest,
+  name: N,
+  args: RpcArgs<N>,
+  shape?: "single" | "maybeSingle",
+): Promise<unknown> {
   // supabase-js types rpc() per literal name and cannot through the generic N: the one untyped call of the
   // SDK is made here, and the overloads above give it back its types.
   const call = (db as unknown as { rpc(fn: string, args: object): UntypedCall }).rpc(name, args);

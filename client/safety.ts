@@ -2,7 +2,16 @@
 import type { ParleyRest } from "./client.ts";
 import { unwrap } from "./errors.ts";
 import { rpc } from "./rpc.ts";
-import type { Block, BlockedUser, GroupInvitation, Member, PendingInvitation, Report, ReportReason, ReportStatus } from "./types.ts";
+import type {
+  Block,
+  BlockedUser,
+  GroupInvitation,
+  Member,
+  PendingInvitation,
+  Report,
+  ReportReason,
+  ReportStatus,
+} from "./types.ts";
 
 export function safetyApi(db: ParleyRest) {
   return {

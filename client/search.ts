@@ -23,7 +23,10 @@ export interface MessageSearchOptions {
 export function searchApi(db: ParleyRest) {
   return {
     /** Messages matching every word of `query`, or containing it (3+ characters), newest first. */
-    async messages(query: string, options: MessageSearchOptions = {}): Promise<Page<MessageMatch, { createdAt: string; id: string }>> {
+    async messages(
+      query: string,
+      options: MessageSearchOptions = {},
+    ): Promise<Page<MessageMatch, { createdAt: string; id: string }>> {
       const limit = options.limit ?? 20;
       const rows = await rpc(db, "search_messages", {
         query,
@@ -37,7 +40,9 @@ export function searchApi(db: ParleyRest) {
         max_count: limit,
       });
       const last = rows.at(-1);
-      return rows.length === limit && last ? { items: rows, next: { createdAt: last.created_at, id: last.id } } : { items: rows };
+      return rows.length === limit && last
+        ? { items: rows, next: { createdAt: last.created_at, id: last.id } }
+        : { items: rows };
     },
     /** My conversations whose group title or other person's name contains `query`. */
     async conversations(query: string, limit = 20): Promise<ConversationMatch[]> {

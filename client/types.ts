@@ -62,7 +62,11 @@ export type InviteLink = Omit<Tables["group_invite_links"]["Row"], "code_hash">;
 export type JoinRequest = Tables["group_join_requests"]["Row"];
 /** One person found by `profiles.search`. */
 export type ProfileMatch = Fns["search_profiles"]["Returns"][number];
-export type Call = Omit<Tables["calls"]["Row"], "kind" | "media" | "status"> & { kind: ConversationKind; media: CallMedia; status: CallStatus };
+export type Call = Omit<Tables["calls"]["Row"], "kind" | "media" | "status"> & {
+  kind: ConversationKind;
+  media: CallMedia;
+  status: CallStatus;
+};
 export type MemberProfile = Omit<Fns["list_members"]["Returns"][number], "role"> & { role: MemberRole };
 /** A member's cursors: delivered up to `last_delivered_seq`, read up to `last_read_seq` (null: they hide read receipts). */
 export type Receipt = Omit<Fns["list_receipts"]["Returns"][number], "last_read_seq"> & { last_read_seq: number | null };
@@ -83,7 +87,10 @@ export interface InboxUser {
 }
 
 /** One row of the conversation list. */
-export type InboxEntry = Omit<Fns["list_conversations"]["Returns"][number], "kind" | "role" | "last_message" | "other_user"> & {
+export type InboxEntry = Omit<
+  Fns["list_conversations"]["Returns"][number],
+  "kind" | "role" | "last_message" | "other_user"
+> & {
   kind: ConversationKind;
   role: MemberRole;
   last_message: Message | null;
@@ -100,7 +107,10 @@ export interface CallParticipantSummary {
 }
 
 /** A call as I saw it (history and active call). */
-export type CallHistoryEntry = Omit<Fns["list_call_history"]["Returns"][number], "kind" | "media" | "status" | "participants" | "direction" | "outcome"> & {
+export type CallHistoryEntry = Omit<
+  Fns["list_call_history"]["Returns"][number],
+  "kind" | "media" | "status" | "participants" | "direction" | "outcome"
+> & {
   kind: ConversationKind;
   media: CallMedia;
   status: CallStatus;
@@ -115,7 +125,8 @@ export interface Page<T, C> {
   next?: C;
 }
 
-export type ReportReason = "spam" | "harassment" | "hate" | "violence" | "sexual_content" | "self_harm" | "impersonation" | "other";
+export type ReportReason =
+  "spam" | "harassment" | "hate" | "violence" | "sexual_content" | "self_harm" | "impersonation" | "other";
 export type ReportStatus = "open" | "resolved" | "dismissed";
 export type InvitationStatus = "pending" | "accepted" | "declined" | "revoked";
 /** A block I made. */
@@ -129,7 +140,10 @@ export type PendingInvitation = Omit<Fns["list_invitations"]["Returns"][number],
   inviter: { id: string; username: string; display_name: string; avatar_url: string | null } | null;
 };
 export type GroupBan = Tables["group_bans"]["Row"];
-export type Report = Omit<Tables["reports"]["Row"], "reason" | "status"> & { reason: ReportReason; status: ReportStatus };
+export type Report = Omit<Tables["reports"]["Row"], "reason" | "status"> & {
+  reason: ReportReason;
+  status: ReportStatus;
+};
 
 /** Push providers and the platforms of their devices (push.md). */
 export type PushProvider = "expo" | "fcm" | "apns" | "webpush";

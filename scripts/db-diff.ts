@@ -9,7 +9,14 @@ import { isDeepStrictEqual } from "node:util";
 import { PARLEY_ROOT } from "../stack/postgres/apply.ts";
 import { freePort } from "../stack/postgres/port.ts";
 import { startPostgres } from "../stack/postgres/runner.ts";
-import { buildFromMigrations, buildFromSchemas, diffDatabases, dropDatabase, installedData, quotedKeywords } from "./schema/databases.ts";
+import {
+  buildFromMigrations,
+  buildFromSchemas,
+  diffDatabases,
+  dropDatabase,
+  installedData,
+  quotedKeywords,
+} from "./schema/databases.ts";
 import { styleSql } from "./schema/sql-style.ts";
 
 const name = process.argv[2];
@@ -30,7 +37,9 @@ try {
   const raw = await diffDatabases(from, to, join(scratch, "diff.sql"), PARLEY_ROOT);
   const [dataFrom, dataTo] = [await installedData(from), await installedData(to)];
   if (!isDeepStrictEqual(dataFrom, dataTo)) {
-    console.warn("Data the schema files install differs from the migrations' (add the statements to the migration by hand):");
+    console.warn(
+      "Data the schema files install differs from the migrations' (add the statements to the migration by hand):",
+    );
     console.warn(`  migrations: ${JSON.stringify(dataFrom)}\n  schemas:    ${JSON.stringify(dataTo)}`);
   }
   if (raw.trim() === "") {

@@ -12,7 +12,10 @@ const apiUrl = `http://${config.host}:${config.apiPort}`;
 /** True when a gateway already answers on the API port (`npm run dev` in another terminal). */
 async function stackAlreadyUp(): Promise<boolean> {
   try {
-    const res = await fetch(`${apiUrl}/auth/v1/health`, { headers: { apikey: config.anonKey }, signal: AbortSignal.timeout(2000) });
+    const res = await fetch(`${apiUrl}/auth/v1/health`, {
+      headers: { apikey: config.anonKey },
+      signal: AbortSignal.timeout(2000),
+    });
     return res.ok;
   } catch {
     return false;
@@ -28,10 +31,16 @@ else {
 
 process.env.VITE_SUPABASE_URL = apiUrl;
 process.env.VITE_SUPABASE_ANON_KEY = config.anonKey;
-const vite = await createServer({ root: join(PARLEY_ROOT, "examples", "web"), configFile: join(PARLEY_ROOT, "examples", "web", "vite.config.ts"), server: { strictPort: false } });
+const vite = await createServer({
+  root: join(PARLEY_ROOT, "examples", "web"),
+  configFile: join(PARLEY_ROOT, "examples", "web", "vite.config.ts"),
+  server: { strictPort: false },
+});
 await vite.listen();
 const url = vite.resolvedUrls?.local[0] ?? "http://127.0.0.1:5173/";
-console.log(`\nParley demo is running.\n\n  App:     ${url}\n  API:     ${apiUrl}\n\nOpen the app in two browser windows (one private) and sign up two people. Ctrl-C stops.\n`);
+console.log(
+  `\nParley demo is running.\n\n  App:     ${url}\n  API:     ${apiUrl}\n\nOpen the app in two browser windows (one private) and sign up two people. Ctrl-C stops.\n`,
+);
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

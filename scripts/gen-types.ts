@@ -13,7 +13,13 @@ if (process.env.DATABASE_URL) {
 } else {
   const dataDir = mkdtempSync(join(tmpdir(), "parley-types-"));
   process.env.PARLEY_LOG_FILE ??= join(dataDir, "stack.log");
-  const stack = await startStack({ workdir: PARLEY_ROOT, dataDir, dbPort: await freePort(), reset: true, dbOnly: true });
+  const stack = await startStack({
+    workdir: PARLEY_ROOT,
+    dataDir,
+    dbPort: await freePort(),
+    reset: true,
+    dbOnly: true,
+  });
   try {
     writeFileSync(TYPES_FILE, formatTypes(generateTypes(stack.config.dbUrl)));
   } finally {

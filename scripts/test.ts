@@ -11,7 +11,12 @@ import type { LayerResult } from "./test/layer.ts";
 import { ensurePgtapInstalled } from "./test/pgtap-install.ts";
 import { runPgtap } from "./test/pgtap-run.ts";
 import { runVitest } from "./test/vitest-run.ts";
-import { PUSH_RECORDER_ENV, pointPushWebhookAt, startPushRecorder, type PushRecorder } from "../test/support/push-recorder.ts";
+import {
+  PUSH_RECORDER_ENV,
+  pointPushWebhookAt,
+  startPushRecorder,
+  type PushRecorder,
+} from "../test/support/push-recorder.ts";
 
 // `npm test -- <text>` runs only the test files whose path contains <text> (every layer); no argument runs all.
 const only = process.argv[2];
@@ -33,7 +38,14 @@ try {
   const [apiPort, dbPort] = [await freePort(), await freePort()];
   // push-dispatch is pointed at recorded push providers (FCM, APNs, Expo, Web Push) for the whole run.
   recorder = await startPushRecorder();
-  stack = await startStack({ workdir: PARLEY_ROOT, dataDir: runDir, apiPort, dbPort, reset: true, functionSecrets: recorder.secrets });
+  stack = await startStack({
+    workdir: PARLEY_ROOT,
+    dataDir: runDir,
+    apiPort,
+    dbPort,
+    reset: true,
+    functionSecrets: recorder.secrets,
+  });
   say(`stack up: API ${stack.gateway!.url}, database on port ${dbPort} (logs: ${logFile})`);
   const c = stack.config;
   await pointPushWebhookAt(c.dbUrl, stack.gateway!.url, c.serviceRoleKey);
@@ -49,20 +61,37 @@ try {
   };
 
   section("pgTAP (supabase/tests)");
-  results.push(await runPgtap({ dbUrl: c.dbUrl, testsDir: join(PARLEY_ROOT, "supabase", "tests"), root: PARLEY_ROOT, only, print: say }));
+  results.push(
+    await runPgtap({
+      dbUrl: c.dbUrl,
+      testsDir: join(PARLEY_ROOT, "supabase", "tests"),
+      root: PARLEY_ROOT,
+      only,
+      print: say,
+    }),
+  );
 
   section("advisors (supabase db advisors --level warn)");
   if (!only) results.push(await runAdvisors({ root: PARLEY_ROOT, dbUrl: c.dbUrl, print: say }));
   else say(`skipped: filter "${only}"`);
 
   section("Deno (functions)");
-  results.push(await runDeno({ root: PARLEY_ROOT, env: { SUPABASE_URL: stack.gateway!.url, SUPABASE_DB_URL: c.dbUrl }, only, print: say }));
+  results.push(
+    await runDeno({
+      root: PARLEY_ROOT,
+      env: { SUPABASE_URL: stack.gateway!.url, SUPABASE_DB_URL: c.dbUrl },
+      only,
+      print: say,
+    }),
+  );
 
   section("vitest (test/)");
   results.push(await runVitest({ root: PARLEY_ROOT, env, outFile: join(runDir, "vitest.json"), only, print: say }));
 
   section("browser (examples/web in headless Chromium)");
-  results.push(await runBrowser({ root: PARLEY_ROOT, apiUrl: stack.gateway!.url, anonKey: c.anonKey, runDir, only, print: say }));
+  results.push(
+    await runBrowser({ root: PARLEY_ROOT, apiUrl: stack.gateway!.url, anonKey: c.anonKey, runDir, only, print: say }),
+  );
 } catch (e) {
   say(`\nnpm test could not run: ${e instanceof Error ? e.message : String(e)}`);
   results.push({ name: "setup", passed: 0, failed: 1, failures: [String(e)] });

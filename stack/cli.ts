@@ -52,10 +52,32 @@ function port(value: string | undefined, flag: string): number | undefined {
 /** Rounded tables grouped as `supabase status` groups them. */
 function statusTables(status: Record<string, string>): string {
   const groups: Array<[string, Array<[string, string | undefined]>]> = [
-    ["APIs", [["Project URL", status.API_URL], ["REST", status.REST_URL], ["Edge Functions", status.FUNCTIONS_URL], ["Storage", status.STORAGE_URL], ["Realtime", status.REALTIME_URL]]],
+    [
+      "APIs",
+      [
+        ["Project URL", status.API_URL],
+        ["REST", status.REST_URL],
+        ["Edge Functions", status.FUNCTIONS_URL],
+        ["Storage", status.STORAGE_URL],
+        ["Realtime", status.REALTIME_URL],
+      ],
+    ],
     ["Database", [["URL", status.DB_URL]]],
-    ["Authentication Keys", [["Publishable", status.PUBLISHABLE_KEY], ["Secret", status.SECRET_KEY]]],
-    ["Legacy keys (JWT)", [["JWT secret", status.JWT_SECRET], ["anon key", status.ANON_KEY], ["service_role key", status.SERVICE_ROLE_KEY]]],
+    [
+      "Authentication Keys",
+      [
+        ["Publishable", status.PUBLISHABLE_KEY],
+        ["Secret", status.SECRET_KEY],
+      ],
+    ],
+    [
+      "Legacy keys (JWT)",
+      [
+        ["JWT secret", status.JWT_SECRET],
+        ["anon key", status.ANON_KEY],
+        ["service_role key", status.SERVICE_ROLE_KEY],
+      ],
+    ],
   ];
   const out: string[] = [];
   for (const [title, rows] of groups) {
@@ -63,7 +85,11 @@ function statusTables(status: Record<string, string>): string {
     if (!present.length) continue;
     const a = Math.max(...present.map(([k]) => k.length));
     const b = Math.max(title.length - a - 3, ...present.map(([, v]) => v.length));
-    out.push(`╭${"─".repeat(a + b + 5)}╮`, `│ ${title.padEnd(a + b + 3)} │`, `├${"─".repeat(a + 2)}┬${"─".repeat(b + 2)}┤`);
+    out.push(
+      `╭${"─".repeat(a + b + 5)}╮`,
+      `│ ${title.padEnd(a + b + 3)} │`,
+      `├${"─".repeat(a + 2)}┬${"─".repeat(b + 2)}┤`,
+    );
     for (const [k, v] of present) out.push(`│ ${k.padEnd(a)} │ ${v.padEnd(b)} │`);
     out.push(`╰${"─".repeat(a + 2)}┴${"─".repeat(b + 2)}╯`, "");
   }
@@ -119,7 +145,13 @@ for (const out of [process.stdout, process.stderr]) out.on("error", () => undefi
 
 const started = Date.now();
 try {
-  stack = await startStack({ workdir: values.workdir, reset: values.reset, dbOnly: values["db-only"], apiPort, dbPort });
+  stack = await startStack({
+    workdir: values.workdir,
+    reset: values.reset,
+    dbOnly: values["db-only"],
+    apiPort,
+    dbPort,
+  });
 } catch (e) {
   fail(e instanceof Error ? e.message : String(e));
 }
@@ -139,7 +171,9 @@ if (values["db-only"]) {
 }
 if (values.json) console.log(JSON.stringify(status, null, 2));
 else {
-  console.log(`\nParley local stack is running (${((Date.now() - started) / 1000).toFixed(1)} s) — serving ${stack.config.workdir}\n`);
+  console.log(
+    `\nParley local stack is running (${((Date.now() - started) / 1000).toFixed(1)} s) — serving ${stack.config.workdir}\n`,
+  );
   console.log(statusTables(status));
   console.log("Press Ctrl-C to stop.\n");
 }

@@ -127,7 +127,8 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
 
   const jwtSecret = (auth.jwt_secret as string | undefined) ?? process.env.JWT_SECRET ?? DEFAULT_JWT_SECRET;
   const keysPathSetting = auth.signing_keys_path ? String(auth.signing_keys_path) : undefined;
-  const signingKeysPath = keysPathSetting && (isAbsolute(keysPathSetting) ? keysPathSetting : join(workdir, "supabase", keysPathSetting));
+  const signingKeysPath =
+    keysPathSetting && (isAbsolute(keysPathSetting) ? keysPathSetting : join(workdir, "supabase", keysPathSetting));
   const apiPort = opts.apiPort ?? Number(process.env.PARLEY_API_PORT ?? api.port ?? 54321);
   const dbPort = opts.dbPort ?? Number(process.env.PARLEY_DB_PORT ?? db.port ?? 54322);
   const externalDb = Boolean(process.env.DATABASE_URL);
@@ -138,7 +139,9 @@ export function loadConfig(opts: LoadOptions = {}): StackConfig {
     const f = raw as Toml;
     functions[name] = {
       verifyJwt: f.verify_jwt !== false,
-      entrypoint: f.entrypoint ? join("supabase", String(f.entrypoint)) : join("supabase", "functions", name, "index.ts"),
+      entrypoint: f.entrypoint
+        ? join("supabase", String(f.entrypoint))
+        : join("supabase", "functions", name, "index.ts"),
       enabled: f.enabled !== false,
       ...(f.import_map ? { importMap: join("supabase", String(f.import_map)) } : {}),
     };

@@ -53,13 +53,17 @@ function checkKey(value: unknown, index: number): SigningJwk {
   if (!value || typeof value !== "object" || Array.isArray(value)) throw new Error(`${where} is not a JWK object`);
   const key = value as Record<string, unknown>;
   const kty = key.kty;
-  if (kty !== "EC" && kty !== "RSA") throw new Error(`${where}: kty ${JSON.stringify(kty)} is not supported (use EC with ES256 or RSA with RS256)`);
+  if (kty !== "EC" && kty !== "RSA")
+    throw new Error(`${where}: kty ${JSON.stringify(kty)} is not supported (use EC with ES256 or RSA with RS256)`);
   const { alg, fields } = REQUIRED[kty];
   if (key.alg !== alg) throw new Error(`${where}: a ${kty} key must have alg "${alg}", not ${JSON.stringify(key.alg)}`);
-  if (typeof key.kid !== "string" || !key.kid) throw new Error(`${where}: kid is missing (tokens name their key by kid)`);
-  if (kty === "EC" && key.crv !== "P-256") throw new Error(`${where}: ES256 needs crv "P-256", not ${JSON.stringify(key.crv)}`);
+  if (typeof key.kid !== "string" || !key.kid)
+    throw new Error(`${where}: kid is missing (tokens name their key by kid)`);
+  if (kty === "EC" && key.crv !== "P-256")
+    throw new Error(`${where}: ES256 needs crv "P-256", not ${JSON.stringify(key.crv)}`);
   const missing = fields.filter((f) => typeof key[f] !== "string" || !key[f]);
-  if (missing.length) throw new Error(`${where} (kid ${key.kid}): missing ${missing.join(", ")} — the file must hold private keys`);
+  if (missing.length)
+    throw new Error(`${where} (kid ${key.kid}): missing ${missing.join(", ")} — the file must hold private keys`);
   if (key.key_ops !== undefined && !(Array.isArray(key.key_ops) && key.key_ops.every((op) => typeof op === "string"))) {
     throw new Error(`${where} (kid ${key.kid}): key_ops must be a list of strings`);
   }
@@ -84,7 +88,10 @@ export function readSigningKeys(path: string): SigningJwk[] {
   } catch (e) {
     throw new Error(`failed to decode signing keys (${path}): ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (!Array.isArray(parsed)) throw new Error(`failed to decode signing keys (${path}): expected a JSON array of JWKs, as supabase gen signing-key writes`);
+  if (!Array.isArray(parsed))
+    throw new Error(
+      `failed to decode signing keys (${path}): expected a JSON array of JWKs, as supabase gen signing-key writes`,
+    );
   let keys: SigningJwk[];
   try {
     keys = parsed.map(checkKey);
@@ -92,7 +99,9 @@ export function readSigningKeys(path: string): SigningJwk[] {
     throw new Error(`failed to decode signing keys (${path}): ${e instanceof Error ? e.message : String(e)}`);
   }
   if (!keys.some(canSign)) {
-    throw new Error(`no signing key detected in ${path}: add one with \`supabase gen signing-key --append\` (key_ops must include "sign")`);
+    throw new Error(
+      `no signing key detected in ${path}: add one with \`supabase gen signing-key --append\` (key_ops must include "sign")`,
+    );
   }
   const kids = new Set<string>();
   for (const k of keys) {

@@ -51,7 +51,11 @@ export function statusOf(config: StackConfig): Record<string, string> {
 
 /** A port-in-use error that also names the process holding the port, when it can be told. */
 export class PortTakenError extends PortInUseError {
-  constructor(port: number, what: string, readonly owner: string | undefined) {
+  constructor(
+    port: number,
+    what: string,
+    readonly owner: string | undefined,
+  ) {
     super(port, what);
     if (owner) this.message = this.message.replace("is already in use.", `is already in use by ${owner}.`);
   }
@@ -119,7 +123,8 @@ async function stopLeftoverPostgres(dataDir: string, log: (line: string) => void
   }
   log(`stopping the PostgreSQL (pid ${pid}) an earlier stack left running on ${clusterDir}`);
   process.kill(pid, "SIGINT");
-  for (let i = 0; i < 300 && procRead(pid, "cmdline") !== undefined && !/\) Z/.test(procRead(pid, "stat") ?? ""); i++) await sleep(100);
+  for (let i = 0; i < 300 && procRead(pid, "cmdline") !== undefined && !/\) Z/.test(procRead(pid, "stat") ?? ""); i++)
+    await sleep(100);
 }
 
 export async function startStack(opts: StartStackOptions = {}): Promise<RunningStack> {
@@ -129,7 +134,13 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
   await assertPortsFree(config, opts);
   const pgLog = logFor("postgres");
   const fresh = !config.externalDb && (opts.reset || !existsSync(join(config.dataDir, "postgres", "PG_VERSION")));
-  const postgres = await startPostgres({ dataDir: config.dataDir, port: config.dbPort, externalUrl: config.externalDb ? config.dbUrl : undefined, reset: opts.reset, log: pgLog });
+  const postgres = await startPostgres({
+    dataDir: config.dataDir,
+    port: config.dbPort,
+    externalUrl: config.externalDb ? config.dbUrl : undefined,
+    reset: opts.reset,
+    log: pgLog,
+  });
   config.dbUrl = postgres.url;
   try {
     const migrateLog = logFor("migrate");
@@ -162,7 +173,9 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
     stop() {
       stopping ??= (async () => {
         await Promise.all([cron.close(), net.close()]);
-        await gateway.close().catch((e: unknown) => logFor("gateway")(`close failed: ${e instanceof Error ? e.message : String(e)}`));
+        await gateway
+          .close()
+          .catch((e: unknown) => logFor("gateway")(`close failed: ${e instanceof Error ? e.message : String(e)}`));
         await stopPostgres(postgres, config.dataDir);
       })();
       return stopping;

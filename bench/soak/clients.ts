@@ -84,12 +84,16 @@ export class Subscriber {
     return new Promise((resolveFirst) => {
       this.client
         .channel(`user:${this.userId}`, { config: { private: true } })
-        .on("broadcast", { event: "message_created" }, ({ payload }: { payload: { message?: { seq?: number; conversation_id?: string } } }) => {
-          const m = payload.message;
-          if (!m || m.conversation_id !== this.conversationId || typeof m.seq !== "number") return;
-          if (this.live.has(m.seq)) this.redelivered++;
-          this.live.add(m.seq);
-        })
+        .on(
+          "broadcast",
+          { event: "message_created" },
+          ({ payload }: { payload: { message?: { seq?: number; conversation_id?: string } } }) => {
+            const m = payload.message;
+            if (!m || m.conversation_id !== this.conversationId || typeof m.seq !== "number") return;
+            if (this.live.has(m.seq)) this.redelivered++;
+            this.live.add(m.seq);
+          },
+        )
         .subscribe((status) => {
           if (status === "SUBSCRIBED") {
             void this.catchUp().then(() => {
@@ -109,7 +113,11 @@ export class Subscriber {
   private async catchUp(): Promise<void> {
     this.catchUps++;
     for (;;) {
-      const { data, error } = await this.client.rpc("list_messages", { conversation_id: this.conversationId, after_seq: this.contiguous(), max_count: 200 });
+      const { data, error } = await this.client.rpc("list_messages", {
+        conversation_id: this.conversationId,
+        after_seq: this.contiguous(),
+        max_count: 200,
+      });
       if (error) {
         await sleep(250);
         continue;
@@ -148,7 +156,15 @@ export async function sendWithRetries(
         .abortSignal(AbortSignal.timeout(opts.timeoutMs));
       if (!error && data) {
         const row = data as { id: string; seq: number };
-        const sent: Sent = { clientId, conversationId, id: row.id, seq: row.seq, startedAt, endedAt: now(), attempts: attempt };
+        const sent: Sent = {
+          clientId,
+          conversationId,
+          id: row.id,
+          seq: row.seq,
+          startedAt,
+          endedAt: now(),
+          attempts: attempt,
+        };
         stats.committed.push(sent);
         return sent;
       }
@@ -169,7 +185,12 @@ export async function sendWithRetries(
 }
 
 /** How long to wait before retrying a failed attempt (counted in `stats.retries`), or undefined: do not retry. */
-function retryWait(status: number, error: { message?: string; code?: string; details?: string } | null, attempt: number, stats: SendStats): number | undefined {
+function retryWait(
+  status: number,
+  error: { message?: string; code?: string; details?: string } | null,
+  attempt: number,
+  stats: SendStats,
+): number | undefined {
   const backoff = Math.min(1000, 100 * 2 ** Math.min(attempt, 4));
   // supabase-js answers status 0 when fetch itself failed: aborted by our timeout, or no connection.
   if (status === 0) {

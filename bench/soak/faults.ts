@@ -42,7 +42,11 @@ async function functionAnswers(ctx: FaultContext): Promise<boolean> {
   try {
     const res = await fetch(`${ctx.stack.apiUrl}/functions/v1/call-token`, {
       method: "POST",
-      headers: { Authorization: `Bearer ${data.session?.access_token}`, apikey: ctx.stack.anonKey, "Content-Type": "application/json" },
+      headers: {
+        Authorization: `Bearer ${data.session?.access_token}`,
+        apikey: ctx.stack.anonKey,
+        "Content-Type": "application/json",
+      },
       body: "{}",
       signal: AbortSignal.timeout(10_000),
     });
@@ -58,14 +62,20 @@ async function servicesAnswer(ctx: FaultContext): Promise<boolean> {
   const { data } = await ctx.users[0]!.client.auth.getSession();
   const get = async (path: string, token: string) => {
     try {
-      const res = await fetch(`${ctx.stack.apiUrl}${path}`, { headers: { Authorization: `Bearer ${token}`, apikey: ctx.stack.anonKey }, signal: AbortSignal.timeout(5_000) });
+      const res = await fetch(`${ctx.stack.apiUrl}${path}`, {
+        headers: { Authorization: `Bearer ${token}`, apikey: ctx.stack.anonKey },
+        signal: AbortSignal.timeout(5_000),
+      });
       await res.arrayBuffer();
       return res.status === 200;
     } catch {
       return false;
     }
   };
-  return (await get("/auth/v1/user", data.session?.access_token ?? "")) && (await get("/storage/v1/bucket", ctx.stack.serviceRoleKey));
+  return (
+    (await get("/auth/v1/user", data.session?.access_token ?? "")) &&
+    (await get("/storage/v1/bucket", ctx.stack.serviceRoleKey))
+  );
 }
 
 /** Holds a lock every send needs (reads still work) for `ms`, so sends time out client-side and retry. */
@@ -103,7 +113,17 @@ export async function runFault(kind: FaultKind, ctx: FaultContext): Promise<Faul
       healthy = everyoneBackSince(injectedAt);
       break;
     case "kill-functions":
-      if (!(await functionAnswers(ctx))) return { kind, injectedAt, faultMs: 0, recoveryMs: -1, survived: false, recoveredAt: ctx.now(), note: "the function did not answer before the fault", detail };
+      if (!(await functionAnswers(ctx)))
+        return {
+          kind,
+          injectedAt,
+          faultMs: 0,
+          recoveryMs: -1,
+          survived: false,
+          recoveredAt: ctx.now(),
+          note: "the function did not answer before the fault",
+          detail,
+        };
       detail = await ctx.stack.command("kill-functions");
       healthy = () => functionAnswers(ctx);
       break;
@@ -117,7 +137,8 @@ export async function runFault(kind: FaultKind, ctx: FaultContext): Promise<Faul
   while (!(await healthy()) && ctx.now() - faultEnd < RECOVERY_LIMIT_MS) await sleep(50);
   const recoveredAt = ctx.now();
   const survived = recoveredAt - faultEnd < RECOVERY_LIMIT_MS;
-  if (kind === "slow-database") detail = { lockMs: ctx.slowMs, clientTimeouts: ctx.stats.retries.timeout - timeoutsBefore };
+  if (kind === "slow-database")
+    detail = { lockMs: ctx.slowMs, clientTimeouts: ctx.stats.retries.timeout - timeoutsBefore };
   return {
     kind,
     injectedAt,

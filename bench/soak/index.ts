@@ -14,11 +14,23 @@ import { startSoakStack } from "./stack.ts";
 
 const FLAGS = {
   clients: { type: "string", default: "50", help: "supabase-js clients, each a user sending and subscribed (N)" },
-  minutes: { type: "string", default: "2", help: "how long the clients send (M); starting the stack, signing the users in and the final check add about a minute" },
+  minutes: {
+    type: "string",
+    default: "2",
+    help: "how long the clients send (M); starting the stack, signing the users in and the final check add about a minute",
+  },
   "group-size": { type: "string", default: "10", help: "members per group conversation" },
   "send-interval-ms": { type: "string", default: "1000", help: "mean pause between one client's sends" },
-  "timeout-ms": { type: "string", default: "2000", help: "client-side timeout of one send attempt (then it is retried, same client_id)" },
-  faults: { type: "string", default: FAULT_KINDS.join(","), help: `comma-separated, injected in this order, evenly spread: ${FAULT_KINDS.join(", ")}` },
+  "timeout-ms": {
+    type: "string",
+    default: "2000",
+    help: "client-side timeout of one send attempt (then it is retried, same client_id)",
+  },
+  faults: {
+    type: "string",
+    default: FAULT_KINDS.join(","),
+    help: `comma-separated, injected in this order, evenly spread: ${FAULT_KINDS.join(", ")}`,
+  },
   "slow-ms": { type: "string", default: "6000", help: "how long the slow-database fault holds its lock" },
   json: { type: "boolean", default: false, help: "print only the JSON line" },
   "keep-logs": { type: "boolean", default: false, help: "keep the stack's data folder and log" },
@@ -27,13 +39,20 @@ const FLAGS = {
 
 function usage(): string {
   return `npm run soak -- [flags]\n${Object.entries(FLAGS)
-    .map(([name, f]) => `  --${name.padEnd(18)} ${f.help}${"default" in f && f.type === "string" ? ` (default ${f.default})` : ""}`)
+    .map(
+      ([name, f]) =>
+        `  --${name.padEnd(18)} ${f.help}${"default" in f && f.type === "string" ? ` (default ${f.default})` : ""}`,
+    )
     .join("\n")}`;
 }
 
 function flags(): Record<string, string | boolean> {
   try {
-    return parseArgs({ options: Object.fromEntries(Object.entries(FLAGS).map(([k, f]) => [k, { type: f.type, default: f.default }])) as never }).values as Record<string, string | boolean>;
+    return parseArgs({
+      options: Object.fromEntries(
+        Object.entries(FLAGS).map(([k, f]) => [k, { type: f.type, default: f.default }]),
+      ) as never,
+    }).values as Record<string, string | boolean>;
   } catch (e) {
     console.error(`${e instanceof Error ? e.message : String(e)}\n\n${usage()}`);
     process.exit(2);
@@ -58,7 +77,10 @@ const groupSize = Math.max(2, Math.round(positive("group-size")));
 const sendIntervalMs = positive("send-interval-ms");
 const timeoutMs = positive("timeout-ms");
 const slowMs = positive("slow-ms");
-const faults = String(v.faults).split(",").map((f) => f.trim()).filter(Boolean) as FaultKind[];
+const faults = String(v.faults)
+  .split(",")
+  .map((f) => f.trim())
+  .filter(Boolean) as FaultKind[];
 for (const f of faults) {
   if (!FAULT_KINDS.includes(f)) {
     console.error(`--faults: unknown fault "${f}" (known: ${FAULT_KINDS.join(", ")})`);
@@ -72,7 +94,9 @@ const epoch = performance.now();
 const now = () => performance.now() - epoch;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-say(`soak: ${clients} clients in groups of ${groupSize}, sending for ${minutes} min; faults: ${faults.join(", ") || "none"}`);
+say(
+  `soak: ${clients} clients in groups of ${groupSize}, sending for ${minutes} min; faults: ${faults.join(", ") || "none"}`,
+);
 const stack = await startSoakStack();
 say(`stack up: API ${stack.apiUrl} (log ${stack.logFile})`);
 const db = new pg.Pool({ connectionString: stack.dbUrl, max: 4 });
@@ -89,7 +113,12 @@ try {
     Array.from({ length: clients }, async (_, i) => {
       const email = `soak_${run}_${i}@example.test`;
       const password = `soak-${run}-Secret1`;
-      const created = await admin.auth.admin.createUser({ email, password, email_confirm: true, user_metadata: { username: `soak_${run}_${i}` } });
+      const created = await admin.auth.admin.createUser({
+        email,
+        password,
+        email_confirm: true,
+        user_metadata: { username: `soak_${run}_${i}` },
+      });
       if (created.error) throw new Error(`creating user ${i}: ${created.error.message}`);
       const client = soakClient(stack);
       const signedIn = await client.auth.signInWithPassword({ email, password });
@@ -115,7 +144,14 @@ try {
   say(`${users.length} users signed in, ${groups.length} groups, every client subscribed to its user:<id> channel`);
 
   // The load: every client sends at its own pace until the end, each message retried until acknowledged.
-  const stats: SendStats = { attempted: 0, committed: [], abandoned: [], retries: { timeout: 0, network: 0, server: 0, rateLimited: 0 }, refused: [], inFlight: new Map() };
+  const stats: SendStats = {
+    attempted: 0,
+    committed: [],
+    abandoned: [],
+    retries: { timeout: 0, network: 0, server: 0, rateLimited: 0 },
+    refused: [],
+    inFlight: new Map(),
+  };
   const runMs = minutes * 60_000;
   const loadStart = now();
   const loadEnd = loadStart + runMs;
@@ -138,29 +174,61 @@ try {
       say(`  ${(now() / 1000).toFixed(0).padStart(4)} s  injecting ${faults[k]}`);
       const r = await runFault(faults[k]!, faultCtx);
       results.push(r);
-      say(`  ${(now() / 1000).toFixed(0).padStart(4)} s  ${faults[k]}: ${r.survived ? `recovered in ${(r.recoveryMs / 1000).toFixed(1)} s` : `NOT recovered (${r.note})`}`);
+      say(
+        `  ${(now() / 1000).toFixed(0).padStart(4)} s  ${faults[k]}: ${r.survived ? `recovered in ${(r.recoveryMs / 1000).toFixed(1)} s` : `NOT recovered (${r.note})`}`,
+      );
     }
   })();
   await Promise.all([...senders, faultRunner]);
 
   // The check: one sentinel per group after everything else; once every subscriber has it, compare what
   // each saw (live or by catch-up after a reconnect) with what the database holds.
-  const sentinelStats: SendStats = { ...stats, attempted: 0, committed: [], abandoned: [], refused: [], inFlight: new Map() };
+  const sentinelStats: SendStats = {
+    ...stats,
+    attempted: 0,
+    committed: [],
+    abandoned: [],
+    refused: [],
+    inFlight: new Map(),
+  };
   const sentinels = new Map<string, number>();
   await Promise.all(
     groups.map(async (g, gi) => {
-      const sent = await sendWithRetries(users[gi * groupSize]!.client, g, sentinelStats, now, senderOpts, `soak sentinel ${run}`);
+      const sent = await sendWithRetries(
+        users[gi * groupSize]!.client,
+        g,
+        sentinelStats,
+        now,
+        senderOpts,
+        `soak sentinel ${run}`,
+      );
       if (sent) sentinels.set(g, sent.seq);
     }),
   );
   const missingSentinel = () => subscribers.filter((s) => !s.has(sentinels.get(s.conversationId) ?? -1));
   const deadline = now() + 60_000;
   while (missingSentinel().length && now() < deadline) await sleep(100);
-  const { rows: stored } = await db.query<{ conversation_id: string; seq: string; body: string | null; client_id: string | null }>(
+  const { rows: stored } = await db.query<{
+    conversation_id: string;
+    seq: string;
+    body: string | null;
+    client_id: string | null;
+  }>(
     "select conversation_id, seq::text, body, client_id::text from parley.messages where conversation_id = any($1::uuid[])",
     [groups],
   );
-  const summary = summarise({ stats, stored, subscribers, sentinelsMissing: missingSentinel().length, faults: results, clients, minutes, groupSize, timeoutMs, run });
+  const summary = summarise({
+    stats,
+    stored,
+    subscribers,
+    sentinelsMissing: missingSentinel().length,
+    faults: results,
+    clients,
+    minutes,
+    groupSize,
+    timeoutMs,
+    run,
+  });
   if (!quiet) console.log(`\n${renderTable(summary)}\n`);
   console.log(JSON.stringify(summary));
   exitCode = summary.ok ? 0 : 1;

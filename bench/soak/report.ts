@@ -38,11 +38,20 @@ export function summarise(input: SummaryInput) {
     }
   }
   // Latency outside faults: sends whose whole life lies outside every window from injection to recovery.
-  const outside = stats.committed.filter((s) => faults.every((f) => s.endedAt < f.injectedAt || s.startedAt > f.recoveredAt));
+  const outside = stats.committed.filter((s) =>
+    faults.every((f) => s.endedAt < f.injectedAt || s.startedAt > f.recoveredAt),
+  );
   const latencies = outside.map((s) => s.endedAt - s.startedAt);
   const survived = faults.filter((f) => f.survived).length;
   const duplicated = soakRows.length - bodies.size;
-  const ok = duplicated === 0 && lost === 0 && ackedMissing === 0 && stats.abandoned.length === 0 && stats.refused.length === 0 && survived === faults.length && input.sentinelsMissing === 0;
+  const ok =
+    duplicated === 0 &&
+    lost === 0 &&
+    ackedMissing === 0 &&
+    stats.abandoned.length === 0 &&
+    stats.refused.length === 0 &&
+    survived === faults.length &&
+    input.sentinelsMissing === 0;
   return {
     soak: input.run,
     clients: input.clients,
@@ -62,10 +71,22 @@ export function summarise(input: SummaryInput) {
     redelivered_live: subscribers.reduce((n, s) => n + s.redelivered, 0),
     reconnects: subscribers.reduce((n, s) => n + s.downs, 0),
     retries: stats.retries,
-    send_latency_ms: { p50: latencies.length ? round(percentile(latencies, 0.5), 1) : null, p99: latencies.length ? round(percentile(latencies, 0.99), 1) : null, samples: latencies.length },
+    send_latency_ms: {
+      p50: latencies.length ? round(percentile(latencies, 0.5), 1) : null,
+      p99: latencies.length ? round(percentile(latencies, 0.99), 1) : null,
+      samples: latencies.length,
+    },
     faults_injected: faults.length,
     faults_survived: survived,
-    faults: faults.map((f) => ({ kind: f.kind, at_s: round(f.injectedAt / 1000, 1), fault_ms: Math.round(f.faultMs), recovery_ms: Math.round(f.recoveryMs), survived: f.survived, ...(f.note ? { note: f.note } : {}), detail: f.detail })),
+    faults: faults.map((f) => ({
+      kind: f.kind,
+      at_s: round(f.injectedAt / 1000, 1),
+      fault_ms: Math.round(f.faultMs),
+      recovery_ms: Math.round(f.recoveryMs),
+      survived: f.survived,
+      ...(f.note ? { note: f.note } : {}),
+      detail: f.detail,
+    })),
     sentinels_missing: input.sentinelsMissing,
     ok,
   };
@@ -82,10 +103,19 @@ export function renderTable(s: Summary): string {
     ["lost to subscribers after catch-up (must be 0)", String(s.lost_after_catch_up)],
     ["delivered live / by catch-up", `${s.delivered_live} / ${s.delivered_by_catch_up}`],
     ["subscriber reconnects", String(s.reconnects)],
-    ["retries: timeout / network / 5xx / 429", `${s.retries.timeout} / ${s.retries.network} / ${s.retries.server} / ${s.retries.rateLimited}`],
-    ["send latency outside faults p50 / p99", `${s.send_latency_ms.p50} / ${s.send_latency_ms.p99} ms (${s.send_latency_ms.samples} sends)`],
+    [
+      "retries: timeout / network / 5xx / 429",
+      `${s.retries.timeout} / ${s.retries.network} / ${s.retries.server} / ${s.retries.rateLimited}`,
+    ],
+    [
+      "send latency outside faults p50 / p99",
+      `${s.send_latency_ms.p50} / ${s.send_latency_ms.p99} ms (${s.send_latency_ms.samples} sends)`,
+    ],
     ["faults injected / survived", `${s.faults_injected} / ${s.faults_survived}`],
-    ...s.faults.map((f): [string, string] => [`  ${f.kind} at ${f.at_s} s`, f.survived ? `fault ${f.fault_ms} ms, recovered ${f.recovery_ms} ms after` : `NOT survived: ${f.note ?? ""}`]),
+    ...s.faults.map((f): [string, string] => [
+      `  ${f.kind} at ${f.at_s} s`,
+      f.survived ? `fault ${f.fault_ms} ms, recovered ${f.recovery_ms} ms after` : `NOT survived: ${f.note ?? ""}`,
+    ]),
     ["verdict", s.ok ? "ok" : "FAILED"],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));

@@ -63,9 +63,21 @@ const commands: Record<string, () => Promise<Record<string, unknown>>> = {
 };
 
 try {
-  stack = await startStack({ workdir: workdir!, dataDir: dataDir!, apiPort: Number(apiPort), dbPort: Number(dbPort), reset: true });
+  stack = await startStack({
+    workdir: workdir!,
+    dataDir: dataDir!,
+    apiPort: Number(apiPort),
+    dbPort: Number(dbPort),
+    reset: true,
+  });
   const c = stack.config;
-  send({ event: "ready", apiUrl: stack.gateway!.url, dbUrl: c.dbUrl, anonKey: c.anonKey, serviceRoleKey: c.serviceRoleKey });
+  send({
+    event: "ready",
+    apiUrl: stack.gateway!.url,
+    dbUrl: c.dbUrl,
+    anonKey: c.anonKey,
+    serviceRoleKey: c.serviceRoleKey,
+  });
 } catch (e) {
   send({ event: "error", message: e instanceof Error ? e.message : String(e) });
   await stop(1);

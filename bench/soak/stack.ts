@@ -23,7 +23,15 @@ export async function startSoakStack(): Promise<SoakStack> {
   const logFile = join(dataDir, "stack.log");
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", join(PARLEY_ROOT, "bench", "soak", "stack-child.ts"), PARLEY_ROOT, dataDir, String(await freePort()), String(await freePort())],
+    [
+      "--import",
+      "tsx",
+      join(PARLEY_ROOT, "bench", "soak", "stack-child.ts"),
+      PARLEY_ROOT,
+      dataDir,
+      String(await freePort()),
+      String(await freePort()),
+    ],
     { cwd: PARLEY_ROOT, env: { ...process.env, PARLEY_LOG_FILE: logFile }, stdio: ["pipe", "pipe", "inherit"] },
   );
   const waiters: Array<(e: Record<string, unknown>) => void> = [];
@@ -36,7 +44,9 @@ export async function startSoakStack(): Promise<SoakStack> {
       /* not one of ours */
     }
   });
-  const exited = new Promise<void>((r) => child.once("exit", (code) => (push({ event: "exit", message: `the stack process exited with code ${code}` }), r())));
+  const exited = new Promise<void>((r) =>
+    child.once("exit", (code) => (push({ event: "exit", message: `the stack process exited with code ${code}` }), r())),
+  );
   const next = () => new Promise<Record<string, unknown>>((r) => (queue.length ? r(queue.shift()!) : waiters.push(r)));
   const first = await next();
   if (first.event !== "ready") {
@@ -59,7 +69,10 @@ export async function startSoakStack(): Promise<SoakStack> {
         if (e.event !== "done") throw new Error(`${name}: ${String(e.message)}`);
         return e.detail as Record<string, unknown>;
       });
-      chain = run.then(() => undefined, () => undefined);
+      chain = run.then(
+        () => undefined,
+        () => undefined,
+      );
       return run;
     },
     async stop({ keepLogs }) {

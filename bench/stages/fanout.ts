@@ -22,31 +22,52 @@ async function rowsOfOneSend(db: pg.Client, conversation: string, sender: string
      reset role;
      ${rowsAbout(conversation)};
      rollback;`)) as unknown as pg.QueryResult[];
-  const counts = res.filter((r) => r.command === "SELECT" && r.rows[0] && "n" in r.rows[0]).map((r) => (r.rows[0] as { n: number }).n);
+  const counts = res
+    .filter((r) => r.command === "SELECT" && r.rows[0] && "n" in r.rows[0])
+    .map((r) => (r.rows[0] as { n: number }).n);
   return counts[counts.length - 1]! - counts[counts.length - 2]!;
 }
 
-export async function rowsPerSend(ctx: StageContext, db: pg.Client): Promise<{ metrics: Metric[]; figures: Record<string, number> }> {
+export async function rowsPerSend(
+  ctx: StageContext,
+  db: pg.Client,
+): Promise<{ metrics: Metric[]; figures: Record<string, number> }> {
   const { seeded } = ctx;
-  const bound = (await db.query<{ n: number }>(`select (parley_internal.realtime_limits() ->> 'inbox_fanout_max')::int as n`)).rows[0]!.n;
+  const bound = (
+    await db.query<{ n: number }>(`select (parley_internal.realtime_limits() ->> 'inbox_fanout_max')::int as n`)
+  ).rows[0]!.n;
   const direct = await rowsOfOneSend(db, seeded.conversations.send[0]!, seeded.users.senders[0]!);
   const group10 = await rowsOfOneSend(db, seeded.conversations.send[1]!, seeded.users.senders[1]!);
   // A group of bound + 1 pool users, made inside the rolled-back transaction.
   const large = randomUUID();
   const members = `(select id from ${seeded.schema}.pool order by n limit ${bound + 1})`;
   const owner = (await db.query<{ id: string }>(`select id from ${seeded.schema}.pool order by n limit 1`)).rows[0]!.id;
-  const groupLarge = await rowsOfOneSend(db, large, owner, `
+  const groupLarge = await rowsOfOneSend(
+    db,
+    large,
+    owner,
+    `
      insert into parley.conversations (id, kind, title, created_by) values (${lit(large)}, 'group', 'bench fan-out', ${lit(owner)});
      insert into parley.conversation_members (conversation_id, user_id, role)
-       select ${lit(large)}, m.id, case when m.id = ${lit(owner)} then 'owner' else 'member' end from ${members} m;`);
+       select ${lit(large)}, m.id, case when m.id = ${lit(owner)} then 'owner' else 'member' end from ${members} m;`,
+  );
   const metric = (key: string, value: number, expected: number, what: string): Metric => ({
-    key, value, unit: "count", target: { op: "=", value: expected }, detail: what,
+    key,
+    value,
+    unit: "count",
+    target: { op: "=", value: expected },
+    detail: what,
   });
   return {
     metrics: [
       metric("realtime_rows_per_send_direct", direct, 2, "one row per member on user:<id> (2 members)"),
       metric("realtime_rows_per_send_group10", group10, 10, "one row per member on user:<id> (10 members)"),
-      metric(`realtime_rows_per_send_group${bound + 1}`, groupLarge, 1, `one notice on conversation:<id>:events (${bound + 1} members, above the fan-out bound)`),
+      metric(
+        `realtime_rows_per_send_group${bound + 1}`,
+        groupLarge,
+        1,
+        `one notice on conversation:<id>:events (${bound + 1} members, above the fan-out bound)`,
+      ),
     ],
     figures: { realtime_fanout_bound: bound },
   };

@@ -21,13 +21,30 @@ export async function runGrowth(ctx: StageContext): Promise<StageOutput> {
   const g1000 = groups.find((g) => g.size === 1000)?.id;
   if (!direct || !g100 || !g1000) {
     const v = notAvailable("the growth conversations were not seeded");
-    return { metrics: [{ key: "send_growth_100_vs_direct", value: v, unit: "ratio", detail: "" }, { key: "send_growth_1000_vs_100", value: v, unit: "ratio", detail: "" }], figures: {} };
+    return {
+      metrics: [
+        { key: "send_growth_100_vs_direct", value: v, unit: "ratio", detail: "" },
+        { key: "send_growth_1000_vs_100", value: v, unit: "ratio", detail: "" },
+      ],
+      figures: {},
+    };
   }
-  const send = (conversation: string) => asUser(seeded.users.grower, `select id from parley.send_message(${lit(conversation)}, ${lit(BODY)}, 'text', null, null, null, ${lit(randomUUID())})`);
+  const send = (conversation: string) =>
+    asUser(
+      seeded.users.grower,
+      `select id from parley.send_message(${lit(conversation)}, ${lit(BODY)}, 'text', null, null, null, ${lit(randomUUID())})`,
+    );
   const [client] = await connect(ctx.target.dbUrl, 1);
   try {
-    const [d, h, k] = await sampleRotating([direct, g100, g1000].map((c) => () => client!.query(send(c))), { iterations: opts.growthSamples, warmup: Math.min(opts.warmup, 20) });
-    const stat = (s: number[]) => ({ mean: round(mean(s)), p50: round(percentile(s, 0.5)), p99: round(percentile(s, 0.99)) });
+    const [d, h, k] = await sampleRotating(
+      [direct, g100, g1000].map((c) => () => client!.query(send(c))),
+      { iterations: opts.growthSamples, warmup: Math.min(opts.warmup, 20) },
+    );
+    const stat = (s: number[]) => ({
+      mean: round(mean(s)),
+      p50: round(percentile(s, 0.5)),
+      p99: round(percentile(s, 0.99)),
+    });
     const [sd, sh, sk] = [stat(d!), stat(h!), stat(k!)];
     if (opts.explain) await explainFunction(ctx, client!, "one send to the 1,000-member group", send(g1000));
     return {

@@ -29,14 +29,32 @@ export async function runHistory(ctx: StageContext): Promise<StageOutput> {
       order by m.seq ${order} limit ${count}`;
   const [client] = await connect(ctx.target.dbUrl, 1);
   try {
-    const { count } = (await ctx.admin.query<{ count: string }>(`select count(*) from parley.messages where conversation_id = $1`, [seeded.conversations.history])).rows[0]!;
+    const { count } = (
+      await ctx.admin.query<{ count: string }>(`select count(*) from parley.messages where conversation_id = $1`, [
+        seeded.conversations.history,
+      ])
+    ).rows[0]!;
     const total = (await ctx.admin.query<{ n: string }>(`select count(*) as n from parley.messages`)).rows[0]!.n;
     const table = await compare(ctx, client!, asUser(reader, page), asSuperuser(reader, page));
-    const viaRpc = await compare(ctx, client!, asUser(reader, rpc), asSuperuser(reader, samePage("m.seq < 9223372036854775807", "desc", 50)));
-    const { last_seq: lastSeq } = (await ctx.admin.query<{ last_seq: string }>(`select last_seq from parley.conversations where id = $1`, [seeded.conversations.history])).rows[0]!;
+    const viaRpc = await compare(
+      ctx,
+      client!,
+      asUser(reader, rpc),
+      asSuperuser(reader, samePage("m.seq < 9223372036854775807", "desc", 50)),
+    );
+    const { last_seq: lastSeq } = (
+      await ctx.admin.query<{ last_seq: string }>(`select last_seq from parley.conversations where id = $1`, [
+        seeded.conversations.history,
+      ])
+    ).rows[0]!;
     const afterSeq = Math.max(0, Number(lastSeq) - 1000);
     const catchUpRpc = `select * from parley.list_messages(${conversation}, after_seq => ${afterSeq}, max_count => 200)`;
-    const catchUp = await compare(ctx, client!, asUser(reader, catchUpRpc), asSuperuser(reader, samePage(`m.seq > ${afterSeq}`, "asc", 200)));
+    const catchUp = await compare(
+      ctx,
+      client!,
+      asUser(reader, catchUpRpc),
+      asSuperuser(reader, samePage(`m.seq > ${afterSeq}`, "asc", 200)),
+    );
     const large = await compare(ctx, client!, asUser(seeded.users.large, page), asSuperuser(reader, page));
     const reactions = await compareReactions(ctx, client!, reader);
     // The conversation row itself (get_group, from('conversations')…eq('id', …)), read by the large-inbox member.
@@ -45,9 +63,20 @@ export async function runHistory(ctx: StageContext): Promise<StageOutput> {
     if (ctx.opts.explain) {
       await explain(ctx, client!, "history page as a member (RLS)", asUser(reader, page), page);
       await explain(ctx, client!, "history page as superuser", asSuperuser(reader, page), page);
-      await explain(ctx, client!, "history page as a member in the large inbox (RLS)", asUser(seeded.users.large, page), page);
+      await explain(
+        ctx,
+        client!,
+        "history page as a member in the large inbox (RLS)",
+        asUser(seeded.users.large, page),
+        page,
+      );
       await explainFunction(ctx, client!, "list_messages (newest 50) as a member", asUser(reader, rpc));
-      await explainFunction(ctx, client!, "list_messages catch-up (200 after a seq) as a member", asUser(reader, catchUpRpc));
+      await explainFunction(
+        ctx,
+        client!,
+        "list_messages catch-up (200 after a seq) as a member",
+        asUser(reader, catchUpRpc),
+      );
     }
     return {
       metrics: [
@@ -115,14 +144,20 @@ export async function runHistory(ctx: StageContext): Promise<StageOutput> {
  */
 async function compareReactions(ctx: StageContext, client: pg.Client, reader: string) {
   const conversation = ctx.seeded.conversations.history;
-  const { last_seq: lastSeq } = (await ctx.admin.query<{ last_seq: string }>(`select last_seq from parley.conversations where id = $1`, [conversation])).rows[0]!;
-  const ids = (await ctx.admin.query<{ id: string }>(
-    `with page as (select id from parley.messages where conversation_id = $1 and seq > $2 - 50)
+  const { last_seq: lastSeq } = (
+    await ctx.admin.query<{ last_seq: string }>(`select last_seq from parley.conversations where id = $1`, [
+      conversation,
+    ])
+  ).rows[0]!;
+  const ids = (
+    await ctx.admin.query<{ id: string }>(
+      `with page as (select id from parley.messages where conversation_id = $1 and seq > $2 - 50)
      , counted as (update parley.messages m set reactions = '{"👍": 12, "❤️": 3, "😂": 1}' from page where m.id = page.id returning m.id)
      insert into parley.message_reactions (message_id, user_id, emoji, conversation_id)
      select id, $3, '👍', $1 from counted on conflict do nothing returning message_id as id`,
-    [conversation, lastSeq, reader],
-  )).rows.map((r) => r.id);
+      [conversation, lastSeq, reader],
+    )
+  ).rows.map((r) => r.id);
   await ctx.admin.query(`analyze parley.message_reactions`);
   const newest = `select * from parley.list_messages(${lit(conversation)})`;
   const mine = `select r.message_id, r.emoji from parley.message_reactions r

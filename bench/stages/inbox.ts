@@ -28,12 +28,29 @@ export async function runInbox(ctx: StageContext, sizes: { large: number; small:
   const { seeded } = ctx;
   const [client] = await connect(ctx.target.dbUrl, 1);
   try {
-    const c = await compare(ctx, client!, asUser(seeded.users.large, INBOX_PAGE), asUser(seeded.users.small, INBOX_PAGE));
-    const naive = await compare(ctx, client!, asUser(seeded.users.large, NAIVE_INBOX), asUser(seeded.users.large, INBOX_PAGE), ctx.opts.naiveSamples);
+    const c = await compare(
+      ctx,
+      client!,
+      asUser(seeded.users.large, INBOX_PAGE),
+      asUser(seeded.users.small, INBOX_PAGE),
+    );
+    const naive = await compare(
+      ctx,
+      client!,
+      asUser(seeded.users.large, NAIVE_INBOX),
+      asUser(seeded.users.large, INBOX_PAGE),
+      ctx.opts.naiveSamples,
+    );
     if (ctx.opts.explain) {
       // The RPC's inner query, as its definer function runs it, for the large user.
       await explainFunction(ctx, client!, "inbox page (large user)", asUser(seeded.users.large, INBOX_PAGE));
-      await explain(ctx, client!, "naive inbox page (large user, RLS)", asUser(seeded.users.large, NAIVE_INBOX), NAIVE_INBOX);
+      await explain(
+        ctx,
+        client!,
+        "naive inbox page (large user, RLS)",
+        asUser(seeded.users.large, NAIVE_INBOX),
+        NAIVE_INBOX,
+      );
     }
     return {
       metrics: [

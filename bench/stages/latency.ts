@@ -11,9 +11,19 @@ export interface Comparison {
 }
 
 /** p50(a) / p50(b), interleaved; `samples` overrides --samples (e.g. for a statement that takes 100 ms). */
-export async function compare(ctx: StageContext, client: pg.Client, a: string, b: string, samples = ctx.opts.samples): Promise<Comparison> {
+export async function compare(
+  ctx: StageContext,
+  client: pg.Client,
+  a: string,
+  b: string,
+  samples = ctx.opts.samples,
+): Promise<Comparison> {
   const warmup = Math.min(ctx.opts.warmup, samples);
-  const s = await sampleInterleaved(() => client.query(a), () => client.query(b), { iterations: samples, warmup });
+  const s = await sampleInterleaved(
+    () => client.query(a),
+    () => client.query(b),
+    { iterations: samples, warmup },
+  );
   const a50 = percentile(s.a, 0.5);
   const b50 = percentile(s.b, 0.5);
   return {
@@ -24,7 +34,13 @@ export async function compare(ctx: StageContext, client: pg.Client, a: string, b
 }
 
 /** `explain (analyze, buffers)` of a wrapped statement (asUser/asSuperuser shape), printed for the docs. */
-export async function explain(ctx: StageContext, client: pg.Client, title: string, wrapped: string, statement: string): Promise<void> {
+export async function explain(
+  ctx: StageContext,
+  client: pg.Client,
+  title: string,
+  wrapped: string,
+  statement: string,
+): Promise<void> {
   const sql = wrapped.replace(statement, `explain (analyze, buffers) ${statement}`).replace(/commit;$/, "rollback;");
   const res = (await client.query(sql)) as unknown as pg.QueryResult[];
   const plan = res[res.length - 2]!.rows.map((r: Record<string, string>) => r["QUERY PLAN"]).join("\n");
@@ -36,7 +52,12 @@ export async function explain(ctx: StageContext, client: pg.Client, title: strin
  * notices, nested statements included), in a rolled-back transaction; a plain `explain` of an RPC shows
  * only a Function Scan. Says so when auto_explain cannot be loaded.
  */
-export async function explainFunction(ctx: StageContext, client: pg.Client, title: string, wrapped: string): Promise<void> {
+export async function explainFunction(
+  ctx: StageContext,
+  client: pg.Client,
+  title: string,
+  wrapped: string,
+): Promise<void> {
   const notices: string[] = [];
   const onNotice = (n: { message?: string }) => notices.push(n.message ?? "");
   client.on("notice", onNotice);

@@ -41,16 +41,27 @@ export async function runPush(ctx: StageContext): Promise<StageOutput> {
      on conflict do nothing`,
   );
   await admin.query(`analyze parley.conversations, parley.conversation_members`);
-  const toggle = (on: boolean) => admin.query(`alter table parley.messages ${on ? "enable" : "disable"} trigger messages_enqueue_push`);
+  const toggle = (on: boolean) =>
+    admin.query(`alter table parley.messages ${on ? "enable" : "disable"} trigger messages_enqueue_push`);
   const senders = await connect(ctx.target.dbUrl, opts.sendConnections);
   const next = rotation.map(() => 0);
   const send = (i: number) => {
     const k = next[i] ?? 0;
     next[i] = k + 1;
     const conversation = rotation[i]![k % PER_CONNECTION]!;
-    return asUser(seeded.users.senders[i]!, `select id from parley.send_message(${lit(conversation)}, ${lit(BODY)}, 'text', null, null, null, ${lit(randomUUID())})`);
+    return asUser(
+      seeded.users.senders[i]!,
+      `select id from parley.send_message(${lit(conversation)}, ${lit(BODY)}, 'text', null, null, null, ${lit(randomUUID())})`,
+    );
   };
-  const jobs = async () => Number((await admin.query(`select count(*) as n from parley_internal.push_jobs where conversation_id in (select id from parley.conversations where title like ${lit(`${tag} %`)})`)).rows[0].n);
+  const jobs = async () =>
+    Number(
+      (
+        await admin.query(
+          `select count(*) as n from parley_internal.push_jobs where conversation_id in (select id from parley.conversations where title like ${lit(`${tag} %`)})`,
+        )
+      ).rows[0].n,
+    );
   const totals = { on: { count: 0, seconds: 0 }, off: { count: 0, seconds: 0 } };
   let jobsBefore = 0;
   let jobsAfter = 0;
@@ -67,7 +78,9 @@ export async function runPush(ctx: StageContext): Promise<StageOutput> {
         totals[which].seconds += p.seconds;
         rates[which] = p.count / p.seconds;
       }
-      ctx.say(`  round ${r + 1}/${opts.sendRounds}: send with push enqueueing ${Math.round(rates.on)} msg/s, without ${Math.round(rates.off)}`);
+      ctx.say(
+        `  round ${r + 1}/${opts.sendRounds}: send with push enqueueing ${Math.round(rates.on)} msg/s, without ${Math.round(rates.off)}`,
+      );
     }
     jobsAfter = await jobs();
     const t = performance.now();
@@ -76,7 +89,9 @@ export async function runPush(ctx: StageContext): Promise<StageOutput> {
   } finally {
     await toggle(true);
     await closeAll(senders);
-    await admin.query(`delete from parley_internal.push_jobs where conversation_id in (select id from parley.conversations where title like ${lit(`${tag} %`)})`);
+    await admin.query(
+      `delete from parley_internal.push_jobs where conversation_id in (select id from parley.conversations where title like ${lit(`${tag} %`)})`,
+    );
     await admin.query(`delete from parley.conversations where title like ${lit(`${tag} %`)}`);
     await admin.query(`delete from parley.push_devices where token like 'bench-%'`);
   }

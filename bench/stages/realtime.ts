@@ -51,7 +51,18 @@ function unavailable(reason: string, figures: Record<string, number | string> = 
 
 async function tokenFor(ctx: StageContext, userId: string): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return signJwt({ sub: userId, role: "authenticated", aud: "authenticated", iat: now, exp: now + 3600, aal: "aal1", is_anonymous: false }, ctx.target.jwtSecret);
+  return signJwt(
+    {
+      sub: userId,
+      role: "authenticated",
+      aud: "authenticated",
+      iat: now,
+      exp: now + 3600,
+      aal: "aal1",
+      is_anonymous: false,
+    },
+    ctx.target.jwtSecret,
+  );
 }
 
 function makeClient(ctx: StageContext): SupabaseClient {
@@ -80,7 +91,9 @@ async function topicPlan(ctx: StageContext, db: pg.Client): Promise<(userId: str
   const conv = ctx.seeded.conversations.realtime;
   const { rows } = await db.query<{ members: number; bound: number }>(
     `select (select count(*)::int from parley.conversation_members where conversation_id = $1) as members,
-            (parley_internal.realtime_limits() ->> 'inbox_fanout_max')::int as bound`, [conv]);
+            (parley_internal.realtime_limits() ->> 'inbox_fanout_max')::int as bound`,
+    [conv],
+  );
   const { members, bound } = rows[0]!;
   return members <= bound ? (userId) => `user:${userId}` : () => `conversation:${conv}:events`;
 }
@@ -172,7 +185,9 @@ export async function runRealtime(ctx: StageContext): Promise<StageOutput> {
       }),
     );
     const subscribed = statuses.filter((s) => s === "SUBSCRIBED").length;
-    ctx.say(`  ${subscribed}/${opts.realtimeClients} clients subscribed to ${mode} ${topicName} (${Math.round(performance.now() - t0)} ms)`);
+    ctx.say(
+      `  ${subscribed}/${opts.realtimeClients} clients subscribed to ${mode} ${topicName} (${Math.round(performance.now() - t0)} ms)`,
+    );
     if (subscribed === 0) return unavailable(`no client could subscribe (${statuses[0]})`);
 
     // 3. Send, one message at a time, through the real send path; note when each commit returned.
@@ -192,28 +207,51 @@ export async function runRealtime(ctx: StageContext): Promise<StageOutput> {
       await new Promise((r) => setTimeout(r, SEND_INTERVAL_MS));
     }
     const expected = opts.realtimeMessages * opts.realtimeClients;
-    const delivered = () => arrivals.reduce((n, a) => n + [...(a ?? new Map<string, number>()).keys()].filter((id) => sentAt.has(id)).length, 0);
+    const delivered = () =>
+      arrivals.reduce(
+        (n, a) => n + [...(a ?? new Map<string, number>()).keys()].filter((id) => sentAt.has(id)).length,
+        0,
+      );
     const drainEnd = performance.now() + DRAIN_MS;
     while (delivered() < expected && performance.now() < drainEnd) await new Promise((r) => setTimeout(r, 50));
 
     // 4. Latencies. An arrival handled before the sender saw its commit counts as 0 ms.
     const latencies: number[] = [];
-    for (const a of arrivals) for (const [id, t] of a ?? []) if (sentAt.has(id)) latencies.push(Math.max(0, t - sentAt.get(id)!));
+    for (const a of arrivals)
+      for (const [id, t] of a ?? []) if (sentAt.has(id)) latencies.push(Math.max(0, t - sentAt.get(id)!));
     const lost = expected - latencies.length;
     const p50 = round(percentile(latencies, 0.5), 1);
     const p99 = round(percentile(latencies, 0.99), 1);
     const detail = `${opts.realtimeMessages} messages × ${opts.realtimeClients} clients (${subscribed} subscribed), ${mode} ${topicName}`;
     // Each receiver's count for each sent message it got (a lost one shows in realtime_lost instead).
-    const perMessage = deliveries.flatMap((d) => [...(d ?? new Map<string, number>())].filter(([id]) => sentAt.has(id)).map(([, n]) => n));
+    const perMessage = deliveries.flatMap((d) =>
+      [...(d ?? new Map<string, number>())].filter(([id]) => sentAt.has(id)).map(([, n]) => n),
+    );
     const most = perMessage.length ? Math.max(...perMessage) : 0;
     const duplicated = perMessage.reduce((n, k) => n + Math.max(0, k - 1), 0);
     const fewest = perMessage.length ? Math.min(...perMessage) : 0;
     const fanout = await rowsPerSend(ctx, db!);
     return {
       metrics: [
-        { key: "realtime_delivery_p50_ms", value: latencies.length ? p50 : notAvailable("nothing arrived"), unit: "ms", detail },
-        { key: "realtime_delivery_p99_ms", value: latencies.length ? p99 : notAvailable("nothing arrived"), unit: "ms", detail },
-        { key: "realtime_lost", value: lost, unit: "count", target: { op: "=", value: 0 }, detail: `${latencies.length} of ${expected} deliveries arrived` },
+        {
+          key: "realtime_delivery_p50_ms",
+          value: latencies.length ? p50 : notAvailable("nothing arrived"),
+          unit: "ms",
+          detail,
+        },
+        {
+          key: "realtime_delivery_p99_ms",
+          value: latencies.length ? p99 : notAvailable("nothing arrived"),
+          unit: "ms",
+          detail,
+        },
+        {
+          key: "realtime_lost",
+          value: lost,
+          unit: "count",
+          target: { op: "=", value: 0 },
+          detail: `${latencies.length} of ${expected} deliveries arrived`,
+        },
         {
           key: "realtime_duplicated",
           value: perMessage.length ? duplicated : notAvailable("nothing arrived"),
@@ -232,7 +270,10 @@ export async function runRealtime(ctx: StageContext): Promise<StageOutput> {
       ],
       figures: {
         ...fanout.figures,
-        realtime_mode: mode === "private" ? `private ${topicName}, events from Parley's triggers` : `public topic fed by realtime.send from the bench (${why})`,
+        realtime_mode:
+          mode === "private"
+            ? `private ${topicName}, events from Parley's triggers`
+            : `public topic fed by realtime.send from the bench (${why})`,
         realtime_clients: opts.realtimeClients,
         realtime_subscribed: subscribed,
         realtime_messages: opts.realtimeMessages,

@@ -17,7 +17,11 @@ import { phase } from "./send.ts";
 export async function runSearch(ctx: StageContext): Promise<StageOutput> {
   const { seeded, admin, opts } = ctx;
   const reader = seeded.users.small;
-  const { last_seq: lastSeq } = (await admin.query<{ last_seq: string }>(`select last_seq from parley.conversations where id = $1`, [seeded.conversations.history])).rows[0]!;
+  const { last_seq: lastSeq } = (
+    await admin.query<{ last_seq: string }>(`select last_seq from parley.conversations where id = $1`, [
+      seeded.conversations.history,
+    ])
+  ).rows[0]!;
   const word = String(Math.max(1, Math.floor(Number(lastSeq) * 0.73)));
   const partial = word.slice(1, 6);
   const search = (q: string) => `select id, snippet from parley.search_messages(${lit(q)})`;
@@ -26,18 +30,30 @@ export async function runSearch(ctx: StageContext): Promise<StageOutput> {
     const byWord = await compare(ctx, client!, asUser(reader, search(word)), asSuperuser(reader, search(word)));
     const byPart = await compare(ctx, client!, asUser(reader, search(partial)), asSuperuser(reader, search(partial)));
     const found = async (q: string) =>
-      String(rowsOfStatement(await client!.query(asUser(reader, `select count(*) as n from parley.search_messages(${lit(q)}, max_count => 200)`)))[0]?.n ?? 0);
+      String(
+        rowsOfStatement(
+          await client!.query(
+            asUser(reader, `select count(*) as n from parley.search_messages(${lit(q)}, max_count => 200)`),
+          ),
+        )[0]?.n ?? 0,
+      );
     const [wordHits, partHits] = [await found(word), await found(partial)];
-    const sizes = (await admin.query<{ name: string; bytes: string }>(
-      `select c.relname as name, pg_relation_size(c.oid) as bytes from pg_class c
-        where c.relname in ('messages_body_fts_idx', 'messages_body_trgm_idx', 'messages_conversation_id_seq_idx', 'messages')`)).rows;
+    const sizes = (
+      await admin.query<{ name: string; bytes: string }>(
+        `select c.relname as name, pg_relation_size(c.oid) as bytes from pg_class c
+        where c.relname in ('messages_body_fts_idx', 'messages_body_trgm_idx', 'messages_conversation_id_seq_idx', 'messages')`,
+      )
+    ).rows;
     const bytes = (name: string) => Number(sizes.find((s) => s.name === name)?.bytes ?? 0);
     const indexBytes = bytes("messages_body_fts_idx") + bytes("messages_body_trgm_idx");
 
     // Send cost with and without the two indexes, same senders and conversations as the send stage.
     const senders = await connect(ctx.target.dbUrl, opts.sendConnections);
     const send = (i: number) =>
-      asUser(seeded.users.senders[i]!, `select id from parley.send_message(${lit(seeded.conversations.send[i]!)}, 'bench search send with a few words to index', 'text', null, null, null, ${lit(randomUUID())})`);
+      asUser(
+        seeded.users.senders[i]!,
+        `select id from parley.send_message(${lit(seeded.conversations.send[i]!)}, 'bench search send with a few words to index', 'text', null, null, null, ${lit(randomUUID())})`,
+      );
     let withIndex, without;
     try {
       await phase(senders, Math.min(opts.sendPhaseMs, 2000), send); // warm-up

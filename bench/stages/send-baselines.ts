@@ -81,7 +81,13 @@ export async function createBaselines(admin: pg.Client, schema: string, conversa
  * (activity, unhide, the sender's read cursor and last send), and one realtime row per member carrying
  * the row, on the run's own topics. For the superuser form of the wrapper (asSuperuser).
  */
-export function requiredWrites(schema: string, conversation: string, sender: string, body: string, clientId: string): string {
+export function requiredWrites(
+  schema: string,
+  conversation: string,
+  sender: string,
+  body: string,
+  clientId: string,
+): string {
   const s = schema;
   return `set local session_replication_role = replica;
     with c as (

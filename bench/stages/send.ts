@@ -30,7 +30,11 @@ import { createBaselines, patternInsert, requiredWrites } from "./send-baselines
 const BODY = "Hello from the bench: a message about as long as a typical chat line.";
 
 /** Runs `next(i)` on every connection in a loop until `ms` elapse; returns the count, per connection too. */
-export async function phase(clients: pg.Client[], ms: number, next: (i: number) => string): Promise<{ count: number; perConnection: number[]; seconds: number }> {
+export async function phase(
+  clients: pg.Client[],
+  ms: number,
+  next: (i: number) => string,
+): Promise<{ count: number; perConnection: number[]; seconds: number }> {
   const start = performance.now();
   const end = start + ms;
   const perConnection = clients.map(() => 0);
@@ -42,7 +46,11 @@ export async function phase(clients: pg.Client[], ms: number, next: (i: number) 
       }
     }),
   );
-  return { count: perConnection.reduce((a, b) => a + b, 0), perConnection, seconds: (performance.now() - start) / 1000 };
+  return {
+    count: perConnection.reduce((a, b) => a + b, 0),
+    perConnection,
+    seconds: (performance.now() - start) / 1000,
+  };
 }
 
 export async function runSend(ctx: StageContext): Promise<StageOutput> {
@@ -56,15 +64,20 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
   const plainInsert = (table: string, i: number, seq: number) =>
     `insert into ${table} (conversation_id, seq, sender_id, kind, body, metadata, client_id) values (${conversation(i)}, ${seq}, ${lit(sender(i))}, 'text', ${lit(BODY)}, '{}', ${lit(randomUUID())})`;
   const send = (i: number) =>
-    asUser(sender(i), `select id from parley.send_message(${conversation(i)}, ${lit(BODY)}, 'text', null, null, null, ${lit(randomUUID())})`);
+    asUser(
+      sender(i),
+      `select id from parley.send_message(${conversation(i)}, ${lit(BODY)}, 'text', null, null, null, ${lit(randomUUID())})`,
+    );
   const statement = {
     send,
     // The same send; the phase differs only in the senders' limit (see limits below).
     unlimited: send,
     raw: (i: number) => plainInsert(`${s}.raw_messages`, i, ++seqs.raw[i]!),
     user: (i: number) => asUser(sender(i), plainInsert(`${s}.user_messages`, i, ++seqs.user[i]!)),
-    ordered: (i: number) => asUser(sender(i), `select ${s}.ordered_insert(${conversation(i)}, ${lit(BODY)}, ${lit(randomUUID())})`),
-    required: (i: number) => asSuperuser(sender(i), requiredWrites(s, seeded.conversations.send[i]!, sender(i), BODY, randomUUID())),
+    ordered: (i: number) =>
+      asUser(sender(i), `select ${s}.ordered_insert(${conversation(i)}, ${lit(BODY)}, ${lit(randomUUID())})`),
+    required: (i: number) =>
+      asSuperuser(sender(i), requiredWrites(s, seeded.conversations.send[i]!, sender(i), BODY, randomUUID())),
     pattern: (i: number) => asUser(sender(i), patternInsert(s, seeded.conversations.send[i]!, BODY)),
   };
   const kinds = ["send", "raw", "user", "ordered", "unlimited", "required", "pattern"] as const;
@@ -83,11 +96,17 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
   try {
     // Warm-up: plans, caches, connections.
     for (const k of kinds) await run(k, Math.min(500, opts.sendPhaseMs));
-    const totals = Object.fromEntries(kinds.map((k) => [k, { count: 0, seconds: 0 }])) as Record<Kind, { count: number; seconds: number }>;
+    const totals = Object.fromEntries(kinds.map((k) => [k, { count: 0, seconds: 0 }])) as Record<
+      Kind,
+      { count: number; seconds: number }
+    >;
     const perRound: Record<Kind, number>[] = [];
     // Counts by conversation shape: even connections write to a direct conversation, odd ones to a
     // 10-member group (bench/seed.ts), so the fan-out's cost per member shows beside the total.
-    const by = Object.fromEntries(kinds.map((k) => [k, { direct: 0, group: 0 }])) as Record<Kind, { direct: number; group: number }>;
+    const by = Object.fromEntries(kinds.map((k) => [k, { direct: 0, group: 0 }])) as Record<
+      Kind,
+      { direct: number; group: number }
+    >;
     for (let r = 0; r < opts.sendRounds; r++) {
       const order = kinds.map((_, k) => kinds[(k + r) % kinds.length]!);
       const rates = Object.fromEntries(kinds.map((k) => [k, 0])) as Record<Kind, number>;
@@ -115,13 +134,18 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
     const rawRate = rate("raw");
     const vsRaw = (k: Kind) => round(rate(k) / rawRate);
     const perConnection = (sent: number, connections: number) =>
-      connections > 0 ? round(sent / connections / totals.send.seconds, 1) : notAvailable("no connection of this kind (--send-connections 1)");
+      connections > 0
+        ? round(sent / connections / totals.send.seconds, 1)
+        : notAvailable("no connection of this kind (--send-connections 1)");
     if (opts.explain) await explainSend(ctx);
     return {
       metrics: [
         {
           key: "send_vs_required_writes",
-          value: rate("required") > 0 ? round(rate("send") / rate("required")) : notAvailable("no required-writes transactions completed"),
+          value:
+            rate("required") > 0
+              ? round(rate("send") / rate("required"))
+              : notAvailable("no required-writes transactions completed"),
           unit: "ratio",
           target: { op: ">=", value: 0.8 },
           detail: `send_message ${Math.round(rate("send"))} msg/s / the required writes in plain SQL into the same tables ${Math.round(rate("required"))} msg/s, same connections and rounds`,
@@ -157,7 +181,10 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
         },
         {
           key: "rate_limit_overhead",
-          value: rate("send") > 0 && rate("unlimited") > 0 ? round((rate("unlimited") / rate("send") - 1) * 100, 1) : notAvailable("no sends completed"),
+          value:
+            rate("send") > 0 && rate("unlimited") > 0
+              ? round((rate("unlimited") / rate("send") - 1) * 100, 1)
+              : notAvailable("no sends completed"),
           unit: "percent",
           target: { op: "<=", value: 5 },
           detail: `send_message with the send_message limit on ${Math.round(rate("send"))} msg/s vs off (exempt) ${Math.round(rate("unlimited"))} msg/s, same rounds`,
@@ -183,7 +210,9 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
         send_vs_supabase_pattern_group10: shapeRatio("pattern", "group"),
         // The floor of send_vs_supabase_pattern: the required writes alone against the pattern.
         required_writes_vs_supabase_pattern_direct:
-          by.required.direct > 0 && by.pattern.direct > 0 ? round(by.required.direct / totals.required.seconds / (by.pattern.direct / totals.pattern.seconds)) : notAvailable("no direct connection"),
+          by.required.direct > 0 && by.pattern.direct > 0
+            ? round(by.required.direct / totals.required.seconds / (by.pattern.direct / totals.pattern.seconds))
+            : notAvailable("no direct connection"),
         send_vs_required_writes_per_round: perRound.map((p) => round(p.send / p.required)).join(" "),
         rate_limit_overhead_per_round: perRound.map((p) => round((p.unlimited / p.send - 1) * 100, 1)).join(" "),
       },
@@ -202,7 +231,12 @@ async function explainSend(ctx: StageContext): Promise<void> {
   const [c] = await connect(ctx.target.dbUrl, 1);
   try {
     const statement = `select id from parley.send_message(${lit(seeded.conversations.send[1] ?? seeded.conversations.send[0]!)}, 'explain', 'text', null, null, null, ${lit(randomUUID())})`;
-    await explainFunction(ctx, c!, "every statement of one send", asUser(seeded.users.senders[1] ?? seeded.users.senders[0]!, statement));
+    await explainFunction(
+      ctx,
+      c!,
+      "every statement of one send",
+      asUser(seeded.users.senders[1] ?? seeded.users.senders[0]!, statement),
+    );
   } finally {
     await closeAll([c!]);
   }

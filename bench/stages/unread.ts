@@ -6,11 +6,19 @@ import type { StageContext } from "./context.ts";
 import { INBOX_PAGE } from "./inbox.ts";
 import { compare } from "./latency.ts";
 
-export async function runUnread(ctx: StageContext, sizes: { conversations: number; unreadEach: number }): Promise<StageOutput> {
+export async function runUnread(
+  ctx: StageContext,
+  sizes: { conversations: number; unreadEach: number },
+): Promise<StageOutput> {
   const { seeded } = ctx;
   const [client] = await connect(ctx.target.dbUrl, 1);
   try {
-    const c = await compare(ctx, client!, asUser(seeded.users.unread, INBOX_PAGE), asUser(seeded.users.read, INBOX_PAGE));
+    const c = await compare(
+      ctx,
+      client!,
+      asUser(seeded.users.unread, INBOX_PAGE),
+      asUser(seeded.users.read, INBOX_PAGE),
+    );
     return {
       metrics: [
         {

@@ -33,7 +33,10 @@ export function injectedJwks(env: (name: string) => string | undefined): { keys:
   try {
     const parsed = JSON.parse(raw) as { keys?: unknown };
     const keys = (Array.isArray(parsed.keys) ? parsed.keys : [])
-      .filter((k): k is Record<string, unknown> => !!k && typeof k === "object" && typeof k.kid === "string" && k.kty !== "oct")
+      .filter(
+        (k): k is Record<string, unknown> =>
+          !!k && typeof k === "object" && typeof k.kid === "string" && k.kty !== "oct",
+      )
       .map((k) => ({ key_ops: ["verify"], ...k }) as JWK);
     return keys.length ? { keys } : undefined;
   } catch {
@@ -56,7 +59,8 @@ export function supabaseCallerVerifier(env: (name: string) => string | undefined
     if (!token) throw unauthorized("Send the user's JWT as Authorization: Bearer <token>.");
     const url = env("SUPABASE_URL");
     const key = env("SUPABASE_ANON_KEY") ?? env("SUPABASE_PUBLISHABLE_KEY");
-    if (!url || !key) throw new HttpError(503, "supabase_not_configured", "SUPABASE_URL and SUPABASE_ANON_KEY must be set.");
+    if (!url || !key)
+      throw new HttpError(503, "supabase_not_configured", "SUPABASE_URL and SUPABASE_ANON_KEY must be set.");
     auth ??= createClient(url, key, serverClientOptions).auth;
     const jwks = injectedJwks(env);
     let result: Awaited<ReturnType<SupabaseClient["auth"]["getClaims"]>>;
@@ -68,7 +72,11 @@ export function supabaseCallerVerifier(env: (name: string) => string | undefined
     }
     if (result.error) {
       if (isAuthRetryableFetchError(result.error)) {
-        throw new HttpError(502, "auth_unavailable", `Supabase Auth could not be reached to verify the JWT: ${result.error.message}`);
+        throw new HttpError(
+          502,
+          "auth_unavailable",
+          `Supabase Auth could not be reached to verify the JWT: ${result.error.message}`,
+        );
       }
       throw unauthorized(`The JWT is not valid: ${result.error.message}`);
     }

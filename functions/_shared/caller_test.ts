@@ -8,16 +8,23 @@ import { signHs256, testSigningKey, userClaims, type TestSigningKey } from "./te
 const SECRET = "super-secret-jwt-token-with-at-least-32-characters-long";
 
 /** A stand-in for the project's Auth: its JWKS, and GET /user answering as GoTrue (200 for a good HS256 token, 403 bad_jwt else). */
-async function withAuth(opts: { keys?: TestSigningKey[]; userOk?: (token: string) => boolean }, run: (url: string, seen: string[]) => Promise<void>) {
+async function withAuth(
+  opts: { keys?: TestSigningKey[]; userOk?: (token: string) => boolean },
+  run: (url: string, seen: string[]) => Promise<void>,
+) {
   const seen: string[] = [];
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => undefined }, (req) => {
     const path = new URL(req.url).pathname;
     seen.push(path);
-    if (path === "/auth/v1/.well-known/jwks.json") return Response.json({ keys: (opts.keys ?? []).map((k) => k.publicJwk) });
+    if (path === "/auth/v1/.well-known/jwks.json")
+      return Response.json({ keys: (opts.keys ?? []).map((k) => k.publicJwk) });
     if (path === "/auth/v1/user") {
       const token = (req.headers.get("Authorization") ?? "").replace(/^Bearer /, "");
       if (opts.userOk?.(token)) return Response.json({ id: "u", aud: "authenticated", role: "authenticated" });
-      return Response.json({ code: "bad_jwt", message: "invalid JWT: unable to parse or verify signature, token signature is invalid" }, { status: 403, headers: { "x-sb-error-code": "bad_jwt" } });
+      return Response.json(
+        { code: "bad_jwt", message: "invalid JWT: unable to parse or verify signature, token signature is invalid" },
+        { status: 403, headers: { "x-sb-error-code": "bad_jwt" } },
+      );
     }
     return new Response("404 page not found", { status: 404 });
   });
@@ -45,7 +52,9 @@ Deno.test("caller: ES256 and RS256 user tokens verify against SUPABASE_JWKS, wit
   const es = await testSigningKey("ES256");
   const rs = await testSigningKey("RS256");
   await withAuth({}, async (url, seen) => {
-    const verify = supabaseCallerVerifier(envOf({ SUPABASE_URL: url, SUPABASE_ANON_KEY: "anon", SUPABASE_JWKS: jwksEnv(es, rs) }));
+    const verify = supabaseCallerVerifier(
+      envOf({ SUPABASE_URL: url, SUPABASE_ANON_KEY: "anon", SUPABASE_JWKS: jwksEnv(es, rs) }),
+    );
     for (const key of [es, rs]) {
       const claims = userClaims();
       const token = await key.sign(claims);
@@ -72,7 +81,9 @@ Deno.test("caller: an HS256 token (legacy JWT secret) is accepted only when Auth
   const good = await signHs256(userClaims(), SECRET);
   const forged = await signHs256(userClaims(), "not-the-project-secret-but-long-enough-000");
   await withAuth({ userOk: (t) => t === good }, async (url, seen) => {
-    const verify = supabaseCallerVerifier(envOf({ SUPABASE_URL: url, SUPABASE_ANON_KEY: "anon", SUPABASE_JWKS: jwksEnv(await testSigningKey("ES256")) }));
+    const verify = supabaseCallerVerifier(
+      envOf({ SUPABASE_URL: url, SUPABASE_ANON_KEY: "anon", SUPABASE_JWKS: jwksEnv(await testSigningKey("ES256")) }),
+    );
     assert.equal((await verify(`Bearer ${good}`)).authorization, `Bearer ${good}`);
     const refused = await refusal(verify(`Bearer ${forged}`));
     assert.deepEqual([refused.status, refused.code], [401, "unauthorized"]);
@@ -86,7 +97,9 @@ Deno.test("caller: missing, malformed, forged, expired and user-less tokens are 
   const rs = await testSigningKey("RS256");
   const now = Math.floor(Date.now() / 1000);
   await withAuth({ keys: [es] }, async (url) => {
-    const verify = supabaseCallerVerifier(envOf({ SUPABASE_URL: url, SUPABASE_ANON_KEY: "anon", SUPABASE_JWKS: jwksEnv(es) }));
+    const verify = supabaseCallerVerifier(
+      envOf({ SUPABASE_URL: url, SUPABASE_ANON_KEY: "anon", SUPABASE_JWKS: jwksEnv(es) }),
+    );
     const cases: Array<[string, string | null]> = [
       ["no header", null],
       ["not Bearer", "Basic YTpi"],

@@ -35,7 +35,9 @@ const INVALID_REQUEST = { code: "invalid_request", status: 400 } as const;
 /** Anything else: nothing Parley's SQL raises on purpose (a function answers it 502). */
 const UNEXPECTED = { code: "database_error", status: 502 } as const;
 
-type Generic = (typeof GENERIC_BY_SQLSTATE)[keyof typeof GENERIC_BY_SQLSTATE]["code"] | (typeof UNAUTHORIZED | typeof INVALID_REQUEST | typeof UNEXPECTED)["code"];
+type Generic =
+  | (typeof GENERIC_BY_SQLSTATE)[keyof typeof GENERIC_BY_SQLSTATE]["code"]
+  | (typeof UNAUTHORIZED | typeof INVALID_REQUEST | typeof UNEXPECTED)["code"];
 
 /** A database refusal as Parley names it. */
 export interface DatabaseRefusal {
@@ -57,9 +59,11 @@ export function classifyDatabaseError(error: PostgrestLikeError, status?: number
   const parley = isParleyCode(error.hint) ? error.hint : undefined;
   const retryAfter = sqlstate === "PT429" ? retryAfterOf(error.details) : undefined;
   const withRetry = (refusal: DatabaseRefusal) => (retryAfter === undefined ? refusal : { ...refusal, retryAfter });
-  if (status === 401 || sqlstate.startsWith("PGRST3")) return { code: parley ?? UNAUTHORIZED.code, status: UNAUTHORIZED.status };
+  if (status === 401 || sqlstate.startsWith("PGRST3"))
+    return { code: parley ?? UNAUTHORIZED.code, status: UNAUTHORIZED.status };
   const generic = (GENERIC_BY_SQLSTATE as Record<string, { code: Generic; status: number }>)[sqlstate];
   if (generic) return withRetry({ code: parley ?? generic.code, status: generic.status });
-  if (sqlstate.startsWith("PGRST1")) return { code: parley ?? INVALID_REQUEST.code, status: status ?? INVALID_REQUEST.status };
+  if (sqlstate.startsWith("PGRST1"))
+    return { code: parley ?? INVALID_REQUEST.code, status: status ?? INVALID_REQUEST.status };
   return withRetry({ code: parley ?? UNEXPECTED.code, status: UNEXPECTED.status });
 }

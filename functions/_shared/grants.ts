@@ -19,9 +19,10 @@ export interface CallGrantInput {
  * gets `roomCreate`, `roomList` or `roomRecord`, and nobody may rewrite their own metadata.
  */
 export function callVideoGrant(input: CallGrantInput): VideoGrant {
-  const sources = input.media === "audio"
-    ? [TrackSource.MICROPHONE]
-    : [TrackSource.CAMERA, TrackSource.MICROPHONE, TrackSource.SCREEN_SHARE, TrackSource.SCREEN_SHARE_AUDIO];
+  const sources =
+    input.media === "audio"
+      ? [TrackSource.MICROPHONE]
+      : [TrackSource.CAMERA, TrackSource.MICROPHONE, TrackSource.SCREEN_SHARE, TrackSource.SCREEN_SHARE_AUDIO];
   const moderator = input.kind === "group" && (input.role === "owner" || input.role === "admin");
   return {
     room: input.roomName,

@@ -17,9 +17,16 @@ Deno.test("grant: joins, publishes, subscribes and sends data in that room only"
 });
 
 Deno.test("grant: an audio call publishes the microphone only; video adds camera and screen share", () => {
-  assert.deepEqual(callVideoGrant({ roomName: "r", media: "audio", kind: "group", role: "member" }).canPublishSources, [TrackSource.MICROPHONE]);
-  const video = callVideoGrant({ roomName: "r", media: "video", kind: "group", role: "member" }).canPublishSources ?? [];
-  assert.ok(video.includes(TrackSource.CAMERA) && video.includes(TrackSource.MICROPHONE) && video.includes(TrackSource.SCREEN_SHARE));
+  assert.deepEqual(callVideoGrant({ roomName: "r", media: "audio", kind: "group", role: "member" }).canPublishSources, [
+    TrackSource.MICROPHONE,
+  ]);
+  const video =
+    callVideoGrant({ roomName: "r", media: "video", kind: "group", role: "member" }).canPublishSources ?? [];
+  assert.ok(
+    video.includes(TrackSource.CAMERA) &&
+      video.includes(TrackSource.MICROPHONE) &&
+      video.includes(TrackSource.SCREEN_SHARE),
+  );
 });
 
 Deno.test("grant: group owners and admins moderate the room, members and direct calls do not", () => {

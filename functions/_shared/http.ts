@@ -41,17 +41,16 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 
 /** The error body for an HttpError: `{ error: { code, message } }`, plus `retryAfter` and a `Retry-After` header when it has one. */
 export function errorResponse(error: HttpError): Response {
-  if (error.retryAfter === undefined) return json({ error: { code: error.code, message: error.message } }, error.status);
-  return json(
-    { error: { code: error.code, message: error.message, retryAfter: error.retryAfter } },
-    error.status,
-    { "Retry-After": String(error.retryAfter) },
-  );
+  if (error.retryAfter === undefined)
+    return json({ error: { code: error.code, message: error.message } }, error.status);
+  return json({ error: { code: error.code, message: error.message, retryAfter: error.retryAfter } }, error.status, {
+    "Retry-After": String(error.retryAfter),
+  });
 }
 
 /** Turns anything thrown into a response: HttpErrors keep their status, the rest is a logged 500. */
 export function toErrorResponse(error: unknown, log: (message: string) => void = console.error): Response {
   if (error instanceof HttpError) return errorResponse(error);
-  log(`unexpected error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  log(`unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   return errorResponse(new HttpError(500, "internal_error", "The function failed unexpectedly; see its logs."));
 }

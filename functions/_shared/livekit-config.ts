@@ -46,12 +46,25 @@ export function readLiveKitConfig(env: (name: string) => string | undefined): Li
   const apiKey = env("LIVEKIT_API_KEY")?.trim() || undefined;
   const apiSecret = env("LIVEKIT_API_SECRET")?.trim() || undefined;
   if (url && apiKey && apiSecret) {
-    if (!/^(wss?|https?):\/\//i.test(url)) return { missing: ["LIVEKIT_URL (must start with wss://, ws://, https:// or http://)"] };
-    return { wsUrl: toScheme(url, "wss", "ws"), apiUrl: toScheme(url, "https", "http"), apiKey, apiSecret, devDefaults: false };
+    if (!/^(wss?|https?):\/\//i.test(url))
+      return { missing: ["LIVEKIT_URL (must start with wss://, ws://, https:// or http://)"] };
+    return {
+      wsUrl: toScheme(url, "wss", "ws"),
+      apiUrl: toScheme(url, "https", "http"),
+      apiKey,
+      apiSecret,
+      devDefaults: false,
+    };
   }
   if (!url && !apiKey && !apiSecret && isLocalRuntime(env)) {
     const d = LIVEKIT_DEV_DEFAULTS;
-    return { wsUrl: d.url, apiUrl: toScheme(d.url, "https", "http"), apiKey: d.apiKey, apiSecret: d.apiSecret, devDefaults: true };
+    return {
+      wsUrl: d.url,
+      apiUrl: toScheme(d.url, "https", "http"),
+      apiKey: d.apiKey,
+      apiSecret: d.apiSecret,
+      devDefaults: true,
+    };
   }
   const missing: string[] = [];
   if (!url) missing.push("LIVEKIT_URL");

@@ -1,6 +1,13 @@
 // Adapters over livekit-server-sdk: mint a call token, receive a signed webhook, close a room, disconnect
 // participants.
-import { AccessToken, RoomConfiguration, RoomServiceClient, WebhookReceiver, type VideoGrant, type WebhookEvent } from "./deps.ts";
+import {
+  AccessToken,
+  RoomConfiguration,
+  RoomServiceClient,
+  WebhookReceiver,
+  type VideoGrant,
+  type WebhookEvent,
+} from "./deps.ts";
 import type { LiveKitConfig } from "./livekit-config.ts";
 
 export interface MintInput {
@@ -30,7 +37,11 @@ export async function mintToken(config: LiveKitConfig, input: MintInput): Promis
 }
 
 /** Verifies a webhook's signature against the raw body and parses it; throws when forged. */
-export async function receiveWebhook(config: LiveKitConfig, rawBody: string, authorization: string | null): Promise<WebhookEvent> {
+export async function receiveWebhook(
+  config: LiveKitConfig,
+  rawBody: string,
+  authorization: string | null,
+): Promise<WebhookEvent> {
   const receiver = new WebhookReceiver(config.apiKey, config.apiSecret);
   return await receiver.receive(rawBody, authorization ?? undefined);
 }
@@ -51,7 +62,11 @@ export async function removeParticipant(config: LiveKitConfig, roomName: string,
  * Disconnects, of the given identities, those LiveKit has in the room (one ListParticipants, then one
  * RemoveParticipant each); answers whom it disconnected. Identities not in the room cost nothing.
  */
-export async function disconnectParticipants(config: LiveKitConfig, roomName: string, identities: string[]): Promise<string[]> {
+export async function disconnectParticipants(
+  config: LiveKitConfig,
+  roomName: string,
+  identities: string[],
+): Promise<string[]> {
   if (identities.length === 0) return [];
   const client = new RoomServiceClient(config.apiUrl, config.apiKey, config.apiSecret);
   const wanted = new Set(identities);

@@ -27,7 +27,10 @@ Deno.test("errors: SQLSTATEs map to their HTTP meaning and keep the Parley code 
 });
 
 Deno.test("errors: PT429 is a 429 carrying the Parley code and retry_after from details", () => {
-  const limited = toHttpError({ code: "PT429", hint: "rate_limited", message: "m", details: '{"retry_after": 12, "bucket": "call_token"}' }, 429);
+  const limited = toHttpError(
+    { code: "PT429", hint: "rate_limited", message: "m", details: '{"retry_after": 12, "bucket": "call_token"}' },
+    429,
+  );
   assert.equal(limited.status, 429);
   assert.equal(limited.code, "rate_limited");
   assert.equal(limited.retryAfter, 12);

@@ -25,7 +25,7 @@ export type CallTokenResponse = z.infer<typeof callTokenResponse>;
  */
 export const callEndRequest = z.object({
   callId: z.guid({ error: "callId must be a call id (a uuid string)" }),
-  scope: z.enum(["me", "everyone", "removed"], { error: "scope must be \"me\", \"everyone\" or \"removed\"" }).default("me"),
+  scope: z.enum(["me", "everyone", "removed"], { error: 'scope must be "me", "everyone" or "removed"' }).default("me"),
 });
 export type CallEndRequest = z.infer<typeof callEndRequest>;
 

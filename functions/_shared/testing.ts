@@ -28,7 +28,9 @@ export function webhookBody(fields: {
     id: fields.id,
     createdAt: String(fields.createdAt ?? Math.floor(Date.now() / 1000)),
     ...(fields.room ? { room: { sid: "RM_test", name: fields.room, emptyTimeout: 300, maxParticipants: 2 } } : {}),
-    ...(fields.identity ? { participant: { sid: "PA_test", identity: fields.identity, name: "Test", state: "ACTIVE" } } : {}),
+    ...(fields.identity
+      ? { participant: { sid: "PA_test", identity: fields.identity, name: "Test", state: "ACTIVE" } }
+      : {}),
     ...fields.extra,
   });
 }
@@ -43,20 +45,40 @@ export interface TestSigningKey {
   sign(claims: Record<string, unknown>): Promise<string>;
 }
 
-const b64url = (bytes: Uint8Array): string => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join("")).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const b64url = (bytes: Uint8Array): string =>
+  btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(""))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 const b64urlJson = (value: unknown): string => b64url(new TextEncoder().encode(JSON.stringify(value)));
 
 /** The JWS signing input and its signature (WebCrypto's ECDSA output is already JWS's r‖s form). */
-async function signCompact(header: Record<string, unknown>, claims: Record<string, unknown>, sign: (data: Uint8Array<ArrayBuffer>) => Promise<ArrayBuffer>): Promise<string> {
+async function signCompact(
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+  sign: (data: Uint8Array<ArrayBuffer>) => Promise<ArrayBuffer>,
+): Promise<string> {
   const input = `${b64urlJson(header)}.${b64urlJson(claims)}`;
   return `${input}.${b64url(new Uint8Array(await sign(new TextEncoder().encode(input))))}`;
 }
 
 /** Makes an ES256 (P-256) or RS256 (2048-bit) key as `supabase gen signing-key` would, with WebCrypto. */
-export async function testSigningKey(alg: "ES256" | "RS256", kid: string = crypto.randomUUID()): Promise<TestSigningKey> {
-  const params = alg === "ES256"
-    ? { generate: { name: "ECDSA", namedCurve: "P-256" }, sign: { name: "ECDSA", hash: "SHA-256" } }
-    : { generate: { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, sign: { name: "RSASSA-PKCS1-v1_5" } };
+export async function testSigningKey(
+  alg: "ES256" | "RS256",
+  kid: string = crypto.randomUUID(),
+): Promise<TestSigningKey> {
+  const params =
+    alg === "ES256"
+      ? { generate: { name: "ECDSA", namedCurve: "P-256" }, sign: { name: "ECDSA", hash: "SHA-256" } }
+      : {
+          generate: {
+            name: "RSASSA-PKCS1-v1_5",
+            modulusLength: 2048,
+            publicExponent: new Uint8Array([1, 0, 1]),
+            hash: "SHA-256",
+          },
+          sign: { name: "RSASSA-PKCS1-v1_5" },
+        };
   const pair = (await crypto.subtle.generateKey(params.generate, true, ["sign", "verify"])) as CryptoKeyPair;
   const exported = await crypto.subtle.exportKey("jwk", pair.publicKey);
   const { key_ops: _ops, ext: _ext, ...material } = exported;
@@ -64,20 +86,35 @@ export async function testSigningKey(alg: "ES256" | "RS256", kid: string = crypt
     alg,
     kid,
     publicJwk: { ...material, kid, alg, use: "sig", key_ops: ["verify"] },
-    sign: (claims) => signCompact({ alg, kid, typ: "JWT" }, claims, (data) => crypto.subtle.sign(params.sign, pair.privateKey, data)),
+    sign: (claims) =>
+      signCompact({ alg, kid, typ: "JWT" }, claims, (data) => crypto.subtle.sign(params.sign, pair.privateKey, data)),
   };
 }
 
 /** An HS256 JWT signed with a project's legacy JWT secret, header {alg, typ} as GoTrue's. */
 export async function signHs256(claims: Record<string, unknown>, secret: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   return signCompact({ alg: "HS256", typ: "JWT" }, claims, (data) => crypto.subtle.sign("HMAC", key, data));
 }
 
 /** Access-token claims of a signed-in user, valid for ten minutes unless overridden. */
 export function userClaims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const now = Math.floor(Date.now() / 1000);
-  return { sub: crypto.randomUUID(), aud: "authenticated", role: "authenticated", iat: now, exp: now + 600, session_id: crypto.randomUUID(), ...overrides };
+  return {
+    sub: crypto.randomUUID(),
+    aud: "authenticated",
+    role: "authenticated",
+    iat: now,
+    exp: now + 600,
+    session_id: crypto.randomUUID(),
+    ...overrides,
+  };
 }
 
 /**

@@ -7,6 +7,7 @@ import { serverClientOptions } from "./supabase-options.ts";
 export function userClient(env: (name: string) => string | undefined, authorization: string) {
   const url = env("SUPABASE_URL");
   const key = env("SUPABASE_ANON_KEY") ?? env("SUPABASE_PUBLISHABLE_KEY");
-  if (!url || !key) throw new HttpError(503, "supabase_not_configured", "SUPABASE_URL and SUPABASE_ANON_KEY must be set.");
+  if (!url || !key)
+    throw new HttpError(503, "supabase_not_configured", "SUPABASE_URL and SUPABASE_ANON_KEY must be set.");
   return createClient(url, key, { ...serverClientOptions, global: { headers: { Authorization: authorization } } });
 }

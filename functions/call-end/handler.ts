@@ -34,7 +34,11 @@ async function readBody(req: Request): Promise<CallEndRequest> {
   try {
     body = await req.json();
   } catch {
-    throw new HttpError(400, "invalid_body", 'The body must be JSON: {"callId": "<uuid>", "scope": "me" | "everyone" | "removed"}.');
+    throw new HttpError(
+      400,
+      "invalid_body",
+      'The body must be JSON: {"callId": "<uuid>", "scope": "me" | "everyone" | "removed"}.',
+    );
   }
   const parsed = callEndRequest.safeParse(body);
   if (!parsed.success) throw new HttpError(400, "invalid_body", describeZodError(parsed.error));
@@ -57,12 +61,16 @@ export function createCallEndHandler(deps: CallEndDeps): (req: Request) => Promi
     if (userIds.length > 0) {
       const config = readLiveKitConfig(deps.env);
       if (!isLiveKitConfig(config)) {
-        log(`call-end: ${userIds.length} former member(s) of call ${call.id} stay connected until their LiveKit session ends: LiveKit is not configured (${config.missing.join(", ")})`);
+        log(
+          `call-end: ${userIds.length} former member(s) of call ${call.id} stay connected until their LiveKit session ends: LiveKit is not configured (${config.missing.join(", ")})`,
+        );
       } else {
         try {
           removed = await disconnect(config, call.room_name, userIds);
         } catch (error) {
-          log(`call-end: could not disconnect former members from room ${call.room_name}: ${error instanceof Error ? error.message : String(error)}`);
+          log(
+            `call-end: could not disconnect former members from room ${call.room_name}: ${error instanceof Error ? error.message : String(error)}`,
+          );
         }
       }
     }
@@ -81,13 +89,17 @@ export function createCallEndHandler(deps: CallEndDeps): (req: Request) => Promi
       if (OVER.has(call.status)) {
         const config = readLiveKitConfig(deps.env);
         if (!isLiveKitConfig(config)) {
-          log(`call-end: call ${call.id} is over but LiveKit is not configured (${config.missing.join(", ")}); room ${call.room_name} closes at its empty timeout`);
+          log(
+            `call-end: call ${call.id} is over but LiveKit is not configured (${config.missing.join(", ")}); room ${call.room_name} closes at its empty timeout`,
+          );
         } else {
           try {
             await closeRoom(config, call.room_name);
             roomClosed = true;
           } catch (error) {
-            log(`call-end: could not delete room ${call.room_name}: ${error instanceof Error ? error.message : String(error)}`);
+            log(
+              `call-end: could not delete room ${call.room_name}: ${error instanceof Error ? error.message : String(error)}`,
+            );
           }
         }
       }

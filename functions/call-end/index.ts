@@ -5,4 +5,12 @@ import { createCallEndHandler } from "./handler.ts";
 
 const env = (name: string) => Deno.env.get(name);
 
-if (import.meta.main) Deno.serve(createCallEndHandler({ env, verifyCaller: supabaseCallerVerifier(env), endCall: supabaseCallEnder(env), readEvictions: supabaseEvictionReader(env) }));
+if (import.meta.main)
+  Deno.serve(
+    createCallEndHandler({
+      env,
+      verifyCaller: supabaseCallerVerifier(env),
+      endCall: supabaseCallEnder(env),
+      readEvictions: supabaseEvictionReader(env),
+    }),
+  );

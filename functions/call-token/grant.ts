@@ -10,7 +10,9 @@ export type LoadGrant = (authorization: string, callId: string) => Promise<CallG
 /** The production loader: supabase-js against SUPABASE_URL with the anon key and the user's JWT. */
 export function supabaseGrantLoader(env: (name: string) => string | undefined): LoadGrant {
   return async (authorization, callId) => {
-    const { data, error, status } = await userClient(env, authorization).rpc("get_call_grant", { call_id: callId }).single();
+    const { data, error, status } = await userClient(env, authorization)
+      .rpc("get_call_grant", { call_id: callId })
+      .single();
     if (error) throw toHttpError(error, status);
     const parsed = callGrantRow.safeParse(data);
     if (!parsed.success) throw new HttpError(502, "database_error", "get_call_grant returned an unexpected row.");

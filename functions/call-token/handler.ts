@@ -25,7 +25,7 @@ async function readBody(req: Request): Promise<string> {
   try {
     body = await req.json();
   } catch {
-    throw new HttpError(400, "invalid_body", "The body must be JSON: {\"callId\": \"<uuid>\"}.");
+    throw new HttpError(400, "invalid_body", 'The body must be JSON: {"callId": "<uuid>"}.');
   }
   const parsed = callTokenRequest.safeParse(body);
   if (!parsed.success) throw new HttpError(400, "invalid_body", describeZodError(parsed.error));
@@ -47,14 +47,23 @@ export function createCallTokenHandler(deps: CallTokenDeps): (req: Request) => P
       const callId = await readBody(req);
       const config = readLiveKitConfig(deps.env);
       if (!isLiveKitConfig(config)) {
-        throw new HttpError(503, "livekit_not_configured", `LiveKit is not configured: set ${config.missing.join(", ")} (supabase secrets set …).`);
+        throw new HttpError(
+          503,
+          "livekit_not_configured",
+          `LiveKit is not configured: set ${config.missing.join(", ")} (supabase secrets set …).`,
+        );
       }
       const grant = await deps.loadGrant(caller.authorization, callId);
       const issuedAt = now();
       const token = await mint(config, {
         identity: grant.user_id,
         name: grant.display_name ?? grant.user_id,
-        grant: callVideoGrant({ roomName: grant.room_name, media: grant.media, kind: grant.kind, role: grant.member_role }),
+        grant: callVideoGrant({
+          roomName: grant.room_name,
+          media: grant.media,
+          kind: grant.kind,
+          role: grant.member_role,
+        }),
         roomName: grant.room_name,
         maxParticipants: grant.max_participants,
         emptyTimeoutSeconds: ROOM_EMPTY_TIMEOUT_SECONDS,

@@ -5,4 +5,7 @@ import { createCallTokenHandler } from "./handler.ts";
 
 const env = (name: string) => Deno.env.get(name);
 
-if (import.meta.main) Deno.serve(createCallTokenHandler({ env, verifyCaller: supabaseCallerVerifier(env), loadGrant: supabaseGrantLoader(env) }));
+if (import.meta.main)
+  Deno.serve(
+    createCallTokenHandler({ env, verifyCaller: supabaseCallerVerifier(env), loadGrant: supabaseGrantLoader(env) }),
+  );

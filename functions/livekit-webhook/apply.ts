@@ -13,7 +13,8 @@ export function supabaseEventApplier(env: (name: string) => string | undefined):
   return async (input) => {
     const url = env("SUPABASE_URL");
     const key = env("SUPABASE_SERVICE_ROLE_KEY") ?? env("SUPABASE_SECRET_KEY");
-    if (!url || !key) throw new HttpError(503, "supabase_not_configured", "SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY must be set.");
+    if (!url || !key)
+      throw new HttpError(503, "supabase_not_configured", "SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY must be set.");
     const client = createClient(url, key, serverClientOptions);
     const { data, error } = await client.rpc("service_role_apply_livekit_event", {
       event_id: input.eventId,
@@ -24,7 +25,8 @@ export function supabaseEventApplier(env: (name: string) => string | undefined):
     });
     if (error) throw new HttpError(500, "database_error", `Could not record the event: ${error.message}`);
     const parsed = livekitEventResult.safeParse(data);
-    if (!parsed.success) throw new HttpError(500, "database_error", "service_role_apply_livekit_event returned an unexpected value.");
+    if (!parsed.success)
+      throw new HttpError(500, "database_error", "service_role_apply_livekit_event returned an unexpected value.");
     return parsed.data;
   };
 }

@@ -34,7 +34,11 @@ export function createWebhookHandler(deps: WebhookDeps): (req: Request) => Promi
       if (req.method !== "POST") throw new HttpError(405, "method_not_allowed", `Use POST, not ${req.method}.`);
       const config = readLiveKitConfig(deps.env);
       if (!isLiveKitConfig(config)) {
-        throw new HttpError(503, "livekit_not_configured", `LiveKit is not configured: set ${config.missing.join(", ")}.`);
+        throw new HttpError(
+          503,
+          "livekit_not_configured",
+          `LiveKit is not configured: set ${config.missing.join(", ")}.`,
+        );
       }
       // The signature covers the exact bytes LiveKit sent: never re-serialise before verifying.
       const rawBody = await req.text();
@@ -42,7 +46,11 @@ export function createWebhookHandler(deps: WebhookDeps): (req: Request) => Promi
       try {
         event = await receive(config, rawBody, req.headers.get("Authorization"));
       } catch (error) {
-        throw new HttpError(401, "invalid_signature", `Webhook signature rejected: ${error instanceof Error ? error.message : String(error)}`);
+        throw new HttpError(
+          401,
+          "invalid_signature",
+          `Webhook signature rejected: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
       const input = toCallEvent(event);
       if (!input) return json({ result: "ignored" });
@@ -52,7 +60,9 @@ export function createWebhookHandler(deps: WebhookDeps): (req: Request) => Promi
         try {
           await closeRoom(config, input.roomName);
         } catch (error) {
-          log(`livekit-webhook: could not delete room ${input.roomName}: ${error instanceof Error ? error.message : String(error)}`);
+          log(
+            `livekit-webhook: could not delete room ${input.roomName}: ${error instanceof Error ? error.message : String(error)}`,
+          );
         }
       }
       if (outcome.remove_participant && input.identity) {
@@ -60,7 +70,9 @@ export function createWebhookHandler(deps: WebhookDeps): (req: Request) => Promi
         try {
           await remove(config, input.roomName, input.identity);
         } catch (error) {
-          log(`livekit-webhook: could not disconnect ${input.identity} from room ${input.roomName}: ${error instanceof Error ? error.message : String(error)}`);
+          log(
+            `livekit-webhook: could not disconnect ${input.identity} from room ${input.roomName}: ${error instanceof Error ? error.message : String(error)}`,
+          );
         }
       }
       return json({ result: outcome.result });

@@ -24,19 +24,21 @@ export interface DrainDeps {
 
 /** Every device of one job, at once; a sender that throws counts as a retry. */
 export async function sendJob(job: PushJob, senders: DrainDeps["senders"]): Promise<PushOutcome[]> {
-  return await Promise.all(job.devices.map(async (device): Promise<PushOutcome> => {
-    const sender = senders[device.provider];
-    let outcome: DeviceOutcome;
-    if (!sender) outcome = { outcome: "failed", error: `${device.provider} is not configured for push-dispatch` };
-    else {
-      try {
-        outcome = await sender(job, device);
-      } catch (error) {
-        outcome = { outcome: "retry", error: error instanceof Error ? error.message : String(error) };
+  return await Promise.all(
+    job.devices.map(async (device): Promise<PushOutcome> => {
+      const sender = senders[device.provider];
+      let outcome: DeviceOutcome;
+      if (!sender) outcome = { outcome: "failed", error: `${device.provider} is not configured for push-dispatch` };
+      else {
+        try {
+          outcome = await sender(job, device);
+        } catch (error) {
+          outcome = { outcome: "retry", error: error instanceof Error ? error.message : String(error) };
+        }
       }
-    }
-    return { device_id: device.id, ...outcome };
-  }));
+      return { device_id: device.id, ...outcome };
+    }),
+  );
 }
 
 /** Drains due jobs; answers what happened to them. */
@@ -58,11 +60,14 @@ export async function drain(deps: DrainDeps, options: DrainOptions = {}): Promis
           else if (o.outcome === "retry") result.retried++;
           else if (o.outcome === "invalid") result.invalid++;
           else result.failed++;
-          if (o.outcome !== "sent") log(`push-dispatch: job ${job.id} device ${o.device_id}: ${o.outcome} ${o.error ?? ""}`);
+          if (o.outcome !== "sent")
+            log(`push-dispatch: job ${job.id} device ${o.device_id}: ${o.outcome} ${o.error ?? ""}`);
         }
         // A failure to record is logged and the lease runs out: the job comes back, and the devices it
         // reached are skipped only once their sends are on record — at least once, not exactly once.
-        await deps.store.finish(job.id, job.lease_id, outcomes).catch((e: unknown) => log(`push-dispatch: ${e instanceof Error ? e.message : String(e)}`));
+        await deps.store
+          .finish(job.id, job.lease_id, outcomes)
+          .catch((e: unknown) => log(`push-dispatch: ${e instanceof Error ? e.message : String(e)}`));
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));

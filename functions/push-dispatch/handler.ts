@@ -26,10 +26,16 @@ export function createDispatchHandler(deps: DispatchHandlerDeps): (req: Request)
     try {
       if (req.method !== "POST") throw new HttpError(405, "method_not_allowed", `Use POST, not ${req.method}.`);
       if (!(await isAuthorized(req.headers.get("Authorization"), deps.config.callerSecrets))) {
-        throw new HttpError(401, "unauthorized", "push-dispatch needs Authorization: Bearer <PUSH_DISPATCH_SECRET or the service role key>.");
+        throw new HttpError(
+          401,
+          "unauthorized",
+          "push-dispatch needs Authorization: Bearer <PUSH_DISPATCH_SECRET or the service role key>.",
+        );
       }
       await req.body?.cancel();
-      return json(await drain({ store: deps.store, senders: deps.senders, ...(deps.log ? { log: deps.log } : {}) }, deps.options));
+      return json(
+        await drain({ store: deps.store, senders: deps.senders, ...(deps.log ? { log: deps.log } : {}) }, deps.options),
+      );
     } catch (error) {
       return toErrorResponse(error);
     }

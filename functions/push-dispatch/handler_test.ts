@@ -4,7 +4,10 @@ import { constantTimeEqual } from "./auth.ts";
 import { readPushConfig } from "./config.ts";
 import { createDispatchHandler } from "./handler.ts";
 
-const ENV: Record<string, string> = { PUSH_DISPATCH_SECRET: "a-long-shared-dispatch-secret", SUPABASE_SERVICE_ROLE_KEY: "service-role-key-0123456789" };
+const ENV: Record<string, string> = {
+  PUSH_DISPATCH_SECRET: "a-long-shared-dispatch-secret",
+  SUPABASE_SERVICE_ROLE_KEY: "service-role-key-0123456789",
+};
 
 function setup(env: Record<string, string> = ENV) {
   let claims = 0;
@@ -17,11 +20,22 @@ function setup(env: Record<string, string> = ENV) {
   return { handler, claims: () => claims };
 }
 
-const post = (auth?: string) => new Request("http://localhost/push-dispatch", { method: "POST", headers: auth ? { Authorization: auth } : {}, body: "{}" });
+const post = (auth?: string) =>
+  new Request("http://localhost/push-dispatch", {
+    method: "POST",
+    headers: auth ? { Authorization: auth } : {},
+    body: "{}",
+  });
 
 Deno.test("handler: no, a wrong or a partial secret is 401 and leases nothing", async () => {
   const { handler, claims } = setup();
-  for (const auth of [undefined, "Bearer wrong", "Bearer a-long-shared-dispatch-secre", "a-long-shared-dispatch-secret", "Basic a-long-shared-dispatch-secret"]) {
+  for (const auth of [
+    undefined,
+    "Bearer wrong",
+    "Bearer a-long-shared-dispatch-secre",
+    "a-long-shared-dispatch-secret",
+    "Basic a-long-shared-dispatch-secret",
+  ]) {
     const res = await handler(post(auth));
     assert.equal(res.status, 401, String(auth));
     assert.equal((await res.json()).error.code, "unauthorized");
@@ -45,7 +59,21 @@ Deno.test("handler: without any secret configured nobody gets in; GET is 405", a
 });
 
 Deno.test("config: providers are on only with complete credentials; endpoints come from the environment", () => {
-  const c = readPushConfig((n) => ({ FCM_SERVICE_ACCOUNT: "{not json", APNS_KEY: "k", VAPID_PUBLIC_KEY: "p", VAPID_PRIVATE_KEY: "s", VAPID_SUBJECT: "mailto:a@b", WEB_PUSH_ALLOWED_HOSTS: "127.0.0.1:9, push.example", FCM_API_URL: "http://x", EXPO_PUSH_URL: "http://127.0.0.1:1/expo" } as Record<string, string>)[n]);
+  const c = readPushConfig(
+    (n) =>
+      (
+        ({
+          FCM_SERVICE_ACCOUNT: "{not json",
+          APNS_KEY: "k",
+          VAPID_PUBLIC_KEY: "p",
+          VAPID_PRIVATE_KEY: "s",
+          VAPID_SUBJECT: "mailto:a@b",
+          WEB_PUSH_ALLOWED_HOSTS: "127.0.0.1:9, push.example",
+          FCM_API_URL: "http://x",
+          EXPO_PUSH_URL: "http://127.0.0.1:1/expo",
+        }) as Record<string, string>
+      )[n],
+  );
   assert.equal(c.fcm, undefined);
   assert.equal(c.apns, undefined);
   assert.deepEqual(c.webpush?.allowedHosts, ["127.0.0.1:9", "push.example"]);

@@ -24,7 +24,10 @@ const unquote = (name: string) => name.replace(/"/g, "").toLowerCase();
  */
 function objectsOf(sql: string): { tables: string[]; functions: string[]; defined: Set<string>; touched: Set<string> } {
   const id = String.raw`((?:"?\w+"?\.)?"?\w+"?)`;
-  const all = (kind: string, re: string) => [...sql.matchAll(new RegExp(re, "gim"))].map((m) => `${kind}:${unquote(m[1]!)}${m[2] ? ` on ${unquote(m[2])}` : ""}`);
+  const all = (kind: string, re: string) =>
+    [...sql.matchAll(new RegExp(re, "gim"))].map(
+      (m) => `${kind}:${unquote(m[1]!)}${m[2] ? ` on ${unquote(m[2])}` : ""}`,
+    );
   const tables = all("table", String.raw`^create table (?:if not exists )?${id}`);
   const functions = all("function", String.raw`^create (?:or replace )?function ${id}\s*\(`);
   const defined = [
@@ -45,7 +48,12 @@ function objectsOf(sql: string): { tables: string[]; functions: string[]; define
     ...all("trigger", String.raw`^drop trigger (?:if exists )?${id}\s+on ${id}`),
   ];
   const bare = (names: string[]) => names.map((n) => n.slice(n.indexOf(":") + 1));
-  return { tables: bare(tables), functions: bare(functions), defined: new Set(defined), touched: new Set([...defined, ...changed]) };
+  return {
+    tables: bare(tables),
+    functions: bare(functions),
+    defined: new Set(defined),
+    touched: new Set([...defined, ...changed]),
+  };
 }
 
 /** The first sentence of a file's leading `--` comment. */
@@ -64,7 +72,9 @@ function summaryOf(sql: string): string {
 }
 
 function schemaFiles(root: string): SchemaFile[] {
-  const config = parse(readFileSync(join(root, "supabase/config.toml"), "utf8")) as { db?: { migrations?: { schema_paths?: string[] } } };
+  const config = parse(readFileSync(join(root, "supabase/config.toml"), "utf8")) as {
+    db?: { migrations?: { schema_paths?: string[] } };
+  };
   const paths = config.db?.migrations?.schema_paths ?? [];
   return paths.map((p) => {
     const path = join("supabase", p.replace(/^\.\//, ""));
@@ -86,7 +96,9 @@ const code = (names: string[]) => (names.length ? names.map((n) => `\`${n}\``).j
 /** The whole page. */
 export function formatSchemaMap(root: string): string {
   const files = schemaFiles(root);
-  const migrations = readdirSync(join(root, "supabase/migrations")).filter((f) => f.endsWith(".sql")).sort();
+  const migrations = readdirSync(join(root, "supabase/migrations"))
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
   const out: string[] = [
     "# Schema map",
     "",
@@ -113,8 +125,12 @@ export function formatSchemaMap(root: string): string {
   ];
   for (const m of migrations) {
     const { tables, touched } = objectsOf(readFileSync(join(root, "supabase/migrations", m), "utf8"));
-    const touches = files.filter((f) => [...touched].some((o) => f.objects.has(o))).map((f) => f.path.replace(/^supabase\/schemas\//, ""));
-    out.push(`| \`supabase/migrations/${m}\` | ${code(touches)} | ${code(tables.map((t) => t.replace(/^parley\./, "")))} |`);
+    const touches = files
+      .filter((f) => [...touched].some((o) => f.objects.has(o)))
+      .map((f) => f.path.replace(/^supabase\/schemas\//, ""));
+    out.push(
+      `| \`supabase/migrations/${m}\` | ${code(touches)} | ${code(tables.map((t) => t.replace(/^parley\./, "")))} |`,
+    );
   }
   return out.join("\n") + "\n";
 }

@@ -40,12 +40,16 @@ function matches(root: string, files: string[], patterns: RegExp[]): string[] {
 /** The codes each part of the project raises, sorted and without repeats. */
 export function scanRaisedCodes(root: string): RaisedCodes {
   const sql = filesUnder(root, "supabase/schemas", (p) => p.endsWith(".sql"));
-  const isSource = (p: string) => p.endsWith(".ts") && !p.endsWith("_test.ts") && !p.endsWith("testing.ts") && p !== ERROR_CODES_FILE;
+  const isSource = (p: string) =>
+    p.endsWith(".ts") && !p.endsWith("_test.ts") && !p.endsWith("testing.ts") && p !== ERROR_CODES_FILE;
   const fns = filesUnder(root, "functions", isSource);
   const client = filesUnder(root, "client", (p) => isSource(p) && !p.endsWith("database.types.ts"));
   return {
     database: matches(root, sql, [new RegExp(`\\bhint\\s*=\\s*'(${CODE})'`, "g")]),
-    functions: matches(root, fns, [new RegExp(`new HttpError\\(\\s*\\d+\\s*,\\s*"(${CODE})"`, "g"), new RegExp(`\\bcode:\\s*"(${CODE})"`, "g")]),
+    functions: matches(root, fns, [
+      new RegExp(`new HttpError\\(\\s*\\d+\\s*,\\s*"(${CODE})"`, "g"),
+      new RegExp(`\\bcode:\\s*"(${CODE})"`, "g"),
+    ]),
     client: matches(root, client, [new RegExp(`\\bcode:\\s*"(${CODE})"`, "g")]),
   };
 }

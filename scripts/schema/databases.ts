@@ -10,15 +10,22 @@ import { applyMigrations, applyPlatform, SUPABASE_CLI } from "../../stack/postgr
 /** The schema files `[db.migrations] schema_paths` names, in order (a `*` in a file name matches as the CLI's glob does). */
 export function schemaPaths(workdir: string): string[] {
   const supabaseDir = join(workdir, "supabase");
-  const toml = parse(readFileSync(join(supabaseDir, "config.toml"), "utf8")) as { db?: { migrations?: { schema_paths?: string[] } } };
+  const toml = parse(readFileSync(join(supabaseDir, "config.toml"), "utf8")) as {
+    db?: { migrations?: { schema_paths?: string[] } };
+  };
   const patterns = toml.db?.migrations?.schema_paths ?? ["./schemas/*.sql"];
   const files: string[] = [];
   for (const pattern of patterns) {
     const path = join(supabaseDir, pattern);
     const name = basename(path);
     const matches = name.includes("*")
-      ? readdirSync(dirname(path)).filter((f) => new RegExp(`^${name.split("*").map(escapeRegExp).join(".*")}$`).test(f)).sort().map((f) => join(dirname(path), f))
-      : existsSync(path) ? [path] : [];
+      ? readdirSync(dirname(path))
+          .filter((f) => new RegExp(`^${name.split("*").map(escapeRegExp).join(".*")}$`).test(f))
+          .sort()
+          .map((f) => join(dirname(path), f))
+      : existsSync(path)
+        ? [path]
+        : [];
     if (matches.length === 0) throw new Error(`supabase/config.toml schema_paths: nothing matches ${pattern}`);
     for (const m of matches) if (!files.includes(m)) files.push(m);
   }
@@ -120,20 +127,31 @@ export function diffDatabases(fromUrl: string, toUrl: string, outFile: string, c
  * to the Realtime publication. Compared separately, so that a change to them in the schema files
  * without the matching statement in a migration is drift too.
  */
-export async function installedData(url: string): Promise<{ buckets: unknown[]; rateLimitRules: unknown[]; publication: string[] }> {
+export async function installedData(
+  url: string,
+): Promise<{ buckets: unknown[]; rateLimitRules: unknown[]; publication: string[] }> {
   return withClient(url, async (c) => {
     const buckets = await c.query(
-      `select id, name, public, file_size_limit, allowed_mime_types from storage.buckets where id like 'parley%' order by id`);
+      `select id, name, public, file_size_limit, allowed_mime_types from storage.buckets where id like 'parley%' order by id`,
+    );
     // The default rate limits are rows too (supabase/schemas/rate_limits.sql); a database built by older
     // migrations has no such table yet.
-    const hasRules = (await c.query(`select to_regclass('parley.rate_limit_rules') is not null as t`)).rows[0].t === true;
+    const hasRules =
+      (await c.query(`select to_regclass('parley.rate_limit_rules') is not null as t`)).rows[0].t === true;
     const rules = hasRules
-      ? await c.query(`select bucket, burst, per_minute::text, enabled, description from parley.rate_limit_rules order by bucket`)
+      ? await c.query(
+          `select bucket, burst, per_minute::text, enabled, description from parley.rate_limit_rules order by bucket`,
+        )
       : { rows: [] };
     const publication = await c.query(
       `select schemaname || '.' || tablename as t from pg_catalog.pg_publication_tables
-        where pubname = 'supabase_realtime' and schemaname in ('parley', 'parley_internal') order by 1`);
-    return { buckets: buckets.rows, rateLimitRules: rules.rows, publication: publication.rows.map((r: { t: string }) => r.t) };
+        where pubname = 'supabase_realtime' and schemaname in ('parley', 'parley_internal') order by 1`,
+    );
+    return {
+      buckets: buckets.rows,
+      rateLimitRules: rules.rows,
+      publication: publication.rows.map((r: { t: string }) => r.t),
+    };
   });
 }
 

@@ -12,7 +12,8 @@ export type KeywordSet = ReadonlySet<string>;
 const IDENT = /^[a-z_][a-z0-9_$]*$/;
 
 /** Every privilege a table has (Postgres 17): pg-delta lists them one by one, `all` says the same. */
-const ALL_TABLE_PRIVILEGES = /^grant delete, insert, maintain, references, select, trigger, truncate, update on table /gm;
+const ALL_TABLE_PRIVILEGES =
+  /^grant delete, insert, maintain, references, select, trigger, truncate, update on table /gm;
 
 /**
  * The project's spelling of generated SQL. Also writes a grant of every table privilege as `grant all`,

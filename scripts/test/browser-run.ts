@@ -13,7 +13,9 @@ const APP = join("examples", "web");
 function e2eFiles(root: string): string[] {
   const dir = join(root, APP, "e2e");
   if (!existsSync(dir)) return [];
-  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".test.ts")).map((f) => relative(root, join(dir, f)));
+  return (readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => f.endsWith(".test.ts"))
+    .map((f) => relative(root, join(dir, f)));
 }
 
 export async function runBrowser(opts: {
@@ -43,14 +45,23 @@ export async function runBrowser(opts: {
   check("examples/web typecheck (tsc -p examples/web)", tsc.code === 0, `tsc exited ${tsc.code}`);
   const outDir = join(opts.runDir, "web");
   const env = { VITE_SUPABASE_URL: opts.apiUrl, VITE_SUPABASE_ANON_KEY: opts.anonKey };
-  const build = await run(bin("vite"), ["build", "--outDir", outDir, "--emptyOutDir", "--logLevel", "warn"], { cwd: appDir, env, print: opts.print });
+  const build = await run(bin("vite"), ["build", "--outDir", outDir, "--emptyOutDir", "--logLevel", "warn"], {
+    cwd: appDir,
+    env,
+    print: opts.print,
+  });
   check("examples/web build (vite build)", build.code === 0, `vite build exited ${build.code}`);
   if (build.code !== 0) return result;
 
   // 2. Served as a static site on its own origin (so every API call is cross-origin, as in production).
   const chromium = ensureChromium(opts.print);
   const port = await freePort();
-  const server = await preview({ root: appDir, logLevel: "warn", build: { outDir }, preview: { host: "127.0.0.1", port, strictPort: true, open: false } });
+  const server = await preview({
+    root: appDir,
+    logLevel: "warn",
+    build: { outDir },
+    preview: { host: "127.0.0.1", port, strictPort: true, open: false },
+  });
   const webUrl = `http://127.0.0.1:${port}`;
   opts.print(`app served at ${webUrl} (Chromium: ${chromium})`);
   try {

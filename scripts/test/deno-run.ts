@@ -11,7 +11,12 @@ function hasDenoTests(dir: string): boolean {
   });
 }
 
-export async function runDeno(opts: { root: string; env: Record<string, string>; only?: string | undefined; print: (l: string) => void }): Promise<LayerResult> {
+export async function runDeno(opts: {
+  root: string;
+  env: Record<string, string>;
+  only?: string | undefined;
+  print: (l: string) => void;
+}): Promise<LayerResult> {
   const result: LayerResult = { name: "Deno", passed: 0, failed: 0, failures: [] };
   const dir = join(opts.root, "functions");
   if (!hasDenoTests(dir)) {
@@ -35,7 +40,9 @@ export async function runDeno(opts: { root: string; env: Record<string, string>;
   }
   if (output.code !== 0) {
     if (!result.failed) result.failed = 1;
-    result.failures.push(`deno test exited ${output.code}${summary ? "" : " before reporting a summary (see output above)"}`);
+    result.failures.push(
+      `deno test exited ${output.code}${summary ? "" : " before reporting a summary (see output above)"}`,
+    );
   }
   return result;
 }

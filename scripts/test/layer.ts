@@ -8,7 +8,11 @@ export interface LayerResult {
 }
 
 /** Runs a command to completion, echoing each output line; resolves with its exit code and all it printed. */
-export function runEchoing(cmd: string, args: string[], opts: { cwd: string; env?: Record<string, string>; print: (l: string) => void }): Promise<{ code: number; text: string }> {
+export function runEchoing(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string>; print: (l: string) => void },
+): Promise<{ code: number; text: string }> {
   return new Promise((resolvePromise) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
     let text = "";
@@ -24,7 +28,8 @@ export function runEchoing(cmd: string, args: string[], opts: { cwd: string; env
 
 /** `apt-get <args>`, refreshing Debian's package lists once (apt-get update) when the first try fails. */
 export function aptGet(args: string[], cwd: string | undefined, log: (m: string) => void): void {
-  const once = () => execFileSync("apt-get", args, { cwd, stdio: "pipe", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  const once = () =>
+    execFileSync("apt-get", args, { cwd, stdio: "pipe", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
   try {
     once();
   } catch {

@@ -27,7 +27,8 @@ function findPgtapSource(log: (m: string) => void): string {
     );
   }
   const dir = join(work, "root", "usr", "share", "postgresql", "15", "extension");
-  if (!existsSync(join(dir, "pgtap.control"))) throw new Error(`the postgresql-15-pgtap package has no pgtap.control under ${dir}`);
+  if (!existsSync(join(dir, "pgtap.control")))
+    throw new Error(`the postgresql-15-pgtap package has no pgtap.control under ${dir}`);
   return dir;
 }
 

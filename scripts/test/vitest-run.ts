@@ -8,14 +8,21 @@ interface VitestJson {
   numPassedTests: number;
   numFailedTests: number;
   numTotalTests: number;
-  testResults: Array<{ name: string; status: string; message?: string; assertionResults: Array<{ fullName: string; status: string; failureMessages: string[] }> }>;
+  testResults: Array<{
+    name: string;
+    status: string;
+    message?: string;
+    assertionResults: Array<{ fullName: string; status: string; failureMessages: string[] }>;
+  }>;
 }
 
 /** The vitest files (`*.test.ts` under test/) as paths relative to the root. */
 function vitestFiles(root: string): string[] {
   const dir = join(root, "test");
   if (!existsSync(dir)) return [];
-  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".test.ts")).map((f) => relative(root, join(dir, f)));
+  return (readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => f.endsWith(".test.ts"))
+    .map((f) => relative(root, join(dir, f)));
 }
 
 export async function runVitest(opts: {
@@ -39,11 +46,22 @@ export async function runVitest(opts: {
   }
   const vitest = join(opts.root, "node_modules", ".bin", "vitest");
   const code = await new Promise<number>((resolvePromise) => {
-    const child = spawn(vitest, ["run", ...(opts.config ? ["--config", opts.config] : []), "--reporter=default", "--reporter=json", `--outputFile.json=${opts.outFile}`, ...(opts.only ? [opts.only] : [])], {
-      cwd: opts.root,
-      env: { ...process.env, ...opts.env },
-      stdio: ["ignore", "inherit", "inherit"],
-    });
+    const child = spawn(
+      vitest,
+      [
+        "run",
+        ...(opts.config ? ["--config", opts.config] : []),
+        "--reporter=default",
+        "--reporter=json",
+        `--outputFile.json=${opts.outFile}`,
+        ...(opts.only ? [opts.only] : []),
+      ],
+      {
+        cwd: opts.root,
+        env: { ...process.env, ...opts.env },
+        stdio: ["ignore", "inherit", "inherit"],
+      },
+    );
     child.on("close", (c) => resolvePromise(c ?? 1));
   });
   if (!existsSync(opts.outFile)) {
@@ -55,7 +73,8 @@ export async function runVitest(opts: {
   result.passed = report.numPassedTests;
   result.failed = report.numFailedTests;
   for (const file of report.testResults) {
-    for (const a of file.assertionResults) if (a.status === "failed") result.failures.push(`${a.fullName}: ${(a.failureMessages[0] ?? "").split("\n")[0]}`);
+    for (const a of file.assertionResults)
+      if (a.status === "failed") result.failures.push(`${a.fullName}: ${(a.failureMessages[0] ?? "").split("\n")[0]}`);
     // A file that failed outside its tests (it did not load, or a beforeAll threw and its tests were
     // skipped) is one failure of its own.
     if (file.status === "failed" && !file.assertionResults.some((a) => a.status === "failed")) {

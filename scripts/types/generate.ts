@@ -9,7 +9,10 @@ const DENO = join(PARLEY_ROOT, "node_modules", ".bin", "deno");
 
 /** Runs `supabase gen types` for schema parley against `url` and returns the TypeScript it prints. */
 export function generateTypes(url: string): string {
-  const gen = spawnSync(SUPABASE_CLI, ["gen", "types", `--remote=${url}`, "--schema", "parley"], { encoding: "utf8", env: { ...process.env, DO_NOT_TRACK: "1" } });
+  const gen = spawnSync(SUPABASE_CLI, ["gen", "types", `--remote=${url}`, "--schema", "parley"], {
+    encoding: "utf8",
+    env: { ...process.env, DO_NOT_TRACK: "1" },
+  });
   const start = gen.stdout.indexOf("export type Json");
   if (gen.status !== 0 || start < 0) throw new Error(`supabase gen types failed:\n${gen.stderr}${gen.stdout}`);
   // The CLI prints a notice about the local connection's missing TLS on stdout before the types.

@@ -93,13 +93,15 @@ export class Planner {
     }
     for (const j of active) {
       const st = stateOf(j.jobid);
-      if (j.parsed && "seconds" in j.parsed && st.pending === 0 && now - st.lastStart >= j.parsed.seconds * 1000) st.pending += 1;
+      if (j.parsed && "seconds" in j.parsed && st.pending === 0 && now - st.lastStart >= j.parsed.seconds * 1000)
+        st.pending += 1;
     }
     const minute = Math.floor(now / MINUTE) * MINUTE;
     if (this.lastMinute === 0) this.lastMinute = minute;
     const passed = (minute - this.lastMinute) / MINUTE;
     if (passed > 0) {
-      const minutes = passed <= 5 ? Array.from({ length: passed }, (_, i) => this.lastMinute + (i + 1) * MINUTE) : [minute];
+      const minutes =
+        passed <= 5 ? Array.from({ length: passed }, (_, i) => this.lastMinute + (i + 1) * MINUTE) : [minute];
       for (const j of active) {
         const st = stateOf(j.jobid);
         for (const m of minutes) if (j.parsed && namesMinute(j.parsed, m)) st.pending += 1;

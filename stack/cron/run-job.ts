@@ -25,7 +25,11 @@ export function returnMessage(result: pg.QueryResult | undefined): string {
   if (result.fields.length > 0) return `${result.rows.length} ${result.rows.length === 1 ? "row" : "rows"}`;
   const command = result.command ?? "";
   if (command === "INSERT") return `INSERT ${result.oid ?? 0} ${result.rowCount ?? 0}`;
-  if (result.rowCount !== null && result.rowCount !== undefined && /^(UPDATE|DELETE|MERGE|SELECT|MOVE|FETCH|COPY)$/.test(command)) {
+  if (
+    result.rowCount !== null &&
+    result.rowCount !== undefined &&
+    /^(UPDATE|DELETE|MERGE|SELECT|MOVE|FETCH|COPY)$/.test(command)
+  ) {
     return `${command} ${result.rowCount}`;
   }
   return command;
@@ -84,7 +88,10 @@ export async function runJob(job: CronJob, ctx: RunContext): Promise<void> {
     return;
   }
   try {
-    await ctx.record(`update cron.job_run_details set status = 'running', job_pid = $2, start_time = now() where runid = $1`, [runid, pid ?? null]);
+    await ctx.record(
+      `update cron.job_run_details set status = 'running', job_pid = $2, start_time = now() where runid = $1`,
+      [runid, pid ?? null],
+    );
     // No parameters: the simple query protocol, so a command may hold several statements.
     const out = (await client.query(job.command)) as pg.QueryResult | pg.QueryResult[];
     const last = Array.isArray(out) ? out[out.length - 1] : out;

@@ -73,7 +73,9 @@ export async function startCronScheduler(opts: CronSchedulerOptions): Promise<Cr
       }
       for (const job of planner.due(jobs, now())) {
         const run = runJob(job, { serverUrl: opts.url, record })
-          .catch((e: unknown) => opts.log(`pg_cron: job ${job.jobid} could not be recorded: ${e instanceof Error ? e.message : String(e)}`))
+          .catch((e: unknown) =>
+            opts.log(`pg_cron: job ${job.jobid} could not be recorded: ${e instanceof Error ? e.message : String(e)}`),
+          )
           .finally(() => {
             planner.finished(job.jobid);
             running.delete(run);
@@ -106,7 +108,15 @@ async function hasCron(client: pg.Client): Promise<boolean> {
 }
 
 async function loadJobs(client: pg.Client): Promise<CronJob[]> {
-  const r = await client.query<{ jobid: string; schedule: string; command: string; database: string; username: string; active: boolean; parsed: ParsedSchedule | null }>(
+  const r = await client.query<{
+    jobid: string;
+    schedule: string;
+    command: string;
+    database: string;
+    username: string;
+    active: boolean;
+    parsed: ParsedSchedule | null;
+  }>(
     `select jobid, schedule, command, database, username, active, cron._parse_schedule(schedule) as parsed from cron.job order by jobid`,
   );
   return r.rows.map((row) => ({ ...row, jobid: Number(row.jobid) }));

@@ -1,9 +1,26 @@
 // CORS as the CLI's Kong answers it: preflights answered by the gateway, exposed headers on every response.
 export const EXPOSED_HEADERS = [
-  "Content-Range", "Content-Location", "Content-Type", "Location", "Range-Unit", "Preference-Applied",
-  "X-Total-Count", "Link", "X-Supabase-Api-Version", "Content-Disposition", "ETag", "x-relay-error", "Content-Profile",
+  "Content-Range",
+  "Content-Location",
+  "Content-Type",
+  "Location",
+  "Range-Unit",
+  "Preference-Applied",
+  "X-Total-Count",
+  "Link",
+  "X-Supabase-Api-Version",
+  "Content-Disposition",
+  "ETag",
+  "x-relay-error",
+  "Content-Profile",
   // Storage's TUS resumable uploads: browsers' tus clients read these.
-  "Upload-Offset", "Upload-Length", "Upload-Metadata", "Tus-Resumable", "Tus-Version", "Tus-Extension", "Tus-Max-Size",
+  "Upload-Offset",
+  "Upload-Length",
+  "Upload-Metadata",
+  "Tus-Resumable",
+  "Tus-Version",
+  "Tus-Extension",
+  "Tus-Max-Size",
 ].join(", ");
 
 /** True for a CORS preflight (OPTIONS carrying Access-Control-Request-Method). */
@@ -27,6 +44,7 @@ export function preflightResponse(req: Request): Response {
 
 /** Adds the CORS headers of a normal response in place. */
 export function withCors(req: Request, headers: Headers): void {
-  if (!headers.has("access-control-allow-origin")) headers.set("Access-Control-Allow-Origin", req.headers.get("origin") ?? "*");
+  if (!headers.has("access-control-allow-origin"))
+    headers.set("Access-Control-Allow-Origin", req.headers.get("origin") ?? "*");
   if (!headers.has("access-control-expose-headers")) headers.set("Access-Control-Expose-Headers", EXPOSED_HEADERS);
 }

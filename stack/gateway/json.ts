@@ -25,7 +25,11 @@ type Frame =
 /** What JSON.stringify would write for `value` under `key`, or undefined when it skips it (undefined, functions, symbols). */
 function prepare(value: unknown, key: string): unknown {
   let v = value;
-  if (v !== null && (typeof v === "object" || typeof v === "bigint") && typeof (v as { toJSON?: unknown }).toJSON === "function") {
+  if (
+    v !== null &&
+    (typeof v === "object" || typeof v === "bigint") &&
+    typeof (v as { toJSON?: unknown }).toJSON === "function"
+  ) {
     v = (v as { toJSON(k: string): unknown }).toJSON(key);
   }
   if (v instanceof Number || v instanceof String || v instanceof Boolean) v = v.valueOf();

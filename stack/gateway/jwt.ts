@@ -1,13 +1,26 @@
 // JWT signing and verification shared by every gateway service: HS256 with the project's JWT secret, and
 // ES256 / RS256 with the keys of `[auth] signing_keys_path` when the project has them.
-import { createLocalJWKSet, errors, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWSHeaderParameters, type JWTPayload } from "jose";
-import { ASYMMETRIC_ALGORITHMS, currentSigningKey, privateKeyMaterial, publicJwks, type SigningJwk } from "../signing-keys.ts";
+import {
+  createLocalJWKSet,
+  errors,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type CryptoKey,
+  type JWSHeaderParameters,
+  type JWTPayload,
+} from "jose";
+import {
+  ASYMMETRIC_ALGORITHMS,
+  currentSigningKey,
+  privateKeyMaterial,
+  publicJwks,
+  type SigningJwk,
+} from "../signing-keys.ts";
 
 export type Claims = JWTPayload & Record<string, unknown>;
 
-export type VerifyResult =
-  | { ok: true; claims: Claims }
-  | { ok: false; reason: "expired" | "invalid"; message: string };
+export type VerifyResult = { ok: true; claims: Claims } | { ok: false; reason: "expired" | "invalid"; message: string };
 
 /** What verifying or signing needs: the JWT secret, and the project's signing keys (none: HS256 only). */
 export interface JwtKeys {
@@ -24,7 +37,10 @@ const keyOf = (secret: string): Uint8Array => {
 
 type PublicKeyLookup = ReturnType<typeof createLocalJWKSet>;
 /** Built once per key list (the config's array): the public key lookup and the imported signing key. */
-const derived = new WeakMap<readonly SigningJwk[], { lookup: PublicKeyLookup; signer?: Promise<{ jwk: SigningJwk; key: CryptoKey }> }>();
+const derived = new WeakMap<
+  readonly SigningJwk[],
+  { lookup: PublicKeyLookup; signer?: Promise<{ jwk: SigningJwk; key: CryptoKey }> }
+>();
 
 function derive(keys: readonly SigningJwk[]) {
   let d = derived.get(keys);
@@ -32,7 +48,9 @@ function derive(keys: readonly SigningJwk[]) {
     const jwk = currentSigningKey(keys);
     d = {
       lookup: createLocalJWKSet(publicJwks(keys)),
-      ...(jwk ? { signer: importJWK(privateKeyMaterial(jwk), jwk.alg).then((key) => ({ jwk, key: key as CryptoKey })) } : {}),
+      ...(jwk
+        ? { signer: importJWK(privateKeyMaterial(jwk), jwk.alg).then((key) => ({ jwk, key: key as CryptoKey })) }
+        : {}),
     };
     derived.set(keys, d);
   }
@@ -53,7 +71,9 @@ export function verificationKeys(keys: JwtKeys, hsAlgorithms: readonly string[])
   return {
     algorithms: [...hsAlgorithms, ...(asymmetric ? ASYMMETRIC_ALGORITHMS : [])],
     key: async (header: JWSHeaderParameters): Promise<CryptoKey | Uint8Array> =>
-      asymmetric && header.alg && !header.alg.startsWith("HS") ? derive(keys.signingKeys!).lookup(header) : keyOf(keys.jwtSecret),
+      asymmetric && header.alg && !header.alg.startsWith("HS")
+        ? derive(keys.signingKeys!).lookup(header)
+        : keyOf(keys.jwtSecret),
   };
 }
 
@@ -74,7 +94,9 @@ export async function verifyJwt(token: string, keys: JwtKeys): Promise<VerifyRes
 
 /** Signs claims as an HS256 JWT with header {alg, typ}. `kid` is optional. */
 export async function signJwt(claims: Claims, secret: string, kid?: string): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader(kid ? { alg: "HS256", typ: "JWT", kid } : { alg: "HS256", typ: "JWT" }).sign(keyOf(secret));
+  return new SignJWT(claims)
+    .setProtectedHeader(kid ? { alg: "HS256", typ: "JWT", kid } : { alg: "HS256", typ: "JWT" })
+    .sign(keyOf(secret));
 }
 
 /**

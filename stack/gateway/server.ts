@@ -102,7 +102,13 @@ function serviceName(service: Service, services: Record<string, Service>): strin
  * a failing call leaves a trace. Long paths are cut; bodies, headers and keys or tokens in the query
  * never appear.
  */
-async function logAccess(log: (line: string) => void, method: string, url: string, response: Response, started: number): Promise<void> {
+async function logAccess(
+  log: (line: string) => void,
+  method: string,
+  url: string,
+  response: Response,
+  started: number,
+): Promise<void> {
   const ms = Math.round(performance.now() - started);
   // Keys and tokens some clients put in the query (Realtime's REST broadcast: ?apikey=) never reach a log.
   const redacted = url.replace(/([?&](?:apikey|access_token|token|refresh_token)=)[^&]*/gi, "$1<redacted>");
@@ -154,14 +160,17 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       else if (!hit) response = json(404, { message: "no Route matched with those values" });
       else response = await hit[1].fetch(request, hit[0]);
     } catch (e) {
-      opts.logFor("gateway")(`${req.method} ${req.url} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      opts.logFor("gateway")(
+        `${req.method} ${req.url} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+      );
       response = json(500, { message: "An unexpected error occurred in the local gateway" });
     }
     withCors(request, response.headers);
     // Auth and the functions log their requests themselves (Auth with its own path, functions by name).
     const service = route(new URL(request.url).pathname);
     const name = service ? serviceName(service[1], services) : "gateway";
-    if (name !== "functions" && name !== "auth") void logAccess(opts.logFor(name), req.method ?? "GET", req.url ?? "/", response, started);
+    if (name !== "functions" && name !== "auth")
+      void logAccess(opts.logFor(name), req.method ?? "GET", req.url ?? "/", response, started);
     try {
       await writeResponse(res, response, req.method ?? "GET");
     } catch {

@@ -29,10 +29,13 @@ export const USER_AGENT = "pg_net/0.20.4";
 /** libcurl's curl_easy_strerror wording for the Node.js errors that correspond to its codes. */
 export function curlMessage(e: NodeJS.ErrnoException): string {
   const code = e.code ?? "";
-  if (code === "ECONNREFUSED" || code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EADDRNOTAVAIL") return "Couldn't connect to server";
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_FAIL" || code === "EAI_NONAME") return "Couldn't resolve host name";
+  if (code === "ECONNREFUSED" || code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EADDRNOTAVAIL")
+    return "Couldn't connect to server";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_FAIL" || code === "EAI_NONAME")
+    return "Couldn't resolve host name";
   if (code === "ECONNRESET" || code === "EPIPE") return "Failure when receiving data from the peer";
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) return "SSL peer certificate or SSH remote key was not OK";
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code))
+    return "SSL peer certificate or SSH remote key was not OK";
   if (code.startsWith("HPE_")) return "Weird server reply";
   return e.message;
 }
@@ -65,7 +68,12 @@ function timeoutMessage(timeoutMs: number, t: Timings, hostIsAddress: boolean): 
  */
 export function sendRequest(req: QueuedRequest): Promise<RecordedResponse> {
   const failed = (error_msg: string, timed_out = false): RecordedResponse => ({
-    status_code: null, content_type: null, headers: null, content: null, timed_out, error_msg,
+    status_code: null,
+    content_type: null,
+    headers: null,
+    content: null,
+    timed_out,
+    error_msg,
   });
   let url: URL;
   try {

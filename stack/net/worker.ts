@@ -84,7 +84,9 @@ export async function startNetWorker(opts: NetWorkerOptions): Promise<NetWorker>
         const client = conn.current;
         if (!client) return;
         try {
-          const present = await client.query<{ present: boolean }>(`select to_regclass('net.http_request_queue') is not null as present`);
+          const present = await client.query<{ present: boolean }>(
+            `select to_regclass('net.http_request_queue') is not null as present`,
+          );
           if (!present.rows[0]?.present) return;
           const { taken, batchSize } = await processBatch(client);
           if (taken >= batchSize && taken > 0) again = true;

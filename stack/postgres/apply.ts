@@ -23,7 +23,9 @@ export function applyPlatform(url: string, log: Log): Promise<void> {
 
 async function applyPlatformFiles(url: string, log: Log): Promise<void> {
   const dir = join(PARLEY_ROOT, "sql", "platform");
-  const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -48,7 +50,9 @@ function run(cmd: string, args: string[], cwd: string): Promise<string> {
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolvePromise(out) : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}:\n${out}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolvePromise(out) : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}:\n${out}`)),
+    );
   });
 }
 
@@ -62,7 +66,11 @@ export async function applyMigrations(url: string, workdir: string, log: Log): P
     log("no migrations to apply");
     return;
   }
-  const out = await run(SUPABASE_CLI, ["db", "push", `--remote=${url}`, "--yes", "--include-all", "--workdir", workdir], workdir);
+  const out = await run(
+    SUPABASE_CLI,
+    ["db", "push", `--remote=${url}`, "--yes", "--include-all", "--workdir", workdir],
+    workdir,
+  );
   const applied = out.split("\n").filter((l) => /^Applying migration/.test(l.trim()));
   log(applied.length ? applied.map((l) => l.trim()).join("\n") : "migrations up to date");
 }

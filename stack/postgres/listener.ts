@@ -63,7 +63,10 @@ export class ListeningConnection {
     client.removeAllListeners("end");
     client.end().catch(() => undefined);
     if (this.closed || this.retryTimer) return;
-    if (!this.down) this.opts.log(`${this.opts.applicationName}: connection lost${e instanceof Error ? ` (${e.message})` : ""}; retrying`);
+    if (!this.down)
+      this.opts.log(
+        `${this.opts.applicationName}: connection lost${e instanceof Error ? ` (${e.message})` : ""}; retrying`,
+      );
     this.down = true;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;

@@ -5,7 +5,21 @@
 // symlink at its usual place, so every path the stack prints and checks still works.
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 
 /** The uid and gid a spawned server runs as; empty when this process is not root. */
@@ -17,7 +31,8 @@ const SHARED_ROOT = existsSync("/var/tmp") ? "/var/tmp" : "/tmp";
 /** The `postgres` user's ids, creating the user when it does not exist (root only). */
 export function postgresUser(): RunAs {
   if (process.getuid?.() !== 0) return {};
-  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { stdio: ["ignore", "pipe", "ignore"] }).toString());
+  const id = (flag: string) =>
+    Number(execFileSync("id", [flag, "postgres"], { stdio: ["ignore", "pipe", "ignore"] }).toString());
   const ids = () => ({ uid: id("-u"), gid: id("-g") });
   try {
     return ids();
@@ -27,7 +42,9 @@ export function postgresUser(): RunAs {
       execFileSync("useradd", ["--system", "--gid", "postgres", "--no-create-home", "postgres"], { stdio: "ignore" });
       return ids();
     } catch (e) {
-      throw new Error(`PostgreSQL cannot run as root and no \`postgres\` user could be created (${e instanceof Error ? e.message : String(e)}): create one (useradd --system postgres) or run as another user.`);
+      throw new Error(
+        `PostgreSQL cannot run as root and no \`postgres\` user could be created (${e instanceof Error ? e.message : String(e)}): create one (useradd --system postgres) or run as another user.`,
+      );
     }
   }
 }
@@ -69,9 +86,13 @@ export function reachableBinaries(native: string, version: string, runAs: RunAs,
     return target;
   }
   if (existsSync(target) && !isOwnFolder(target)) {
-    throw new Error(`${target} exists but is not a root-owned folder writable only by root; remove it, so the PostgreSQL binaries can be copied there.`);
+    throw new Error(
+      `${target} exists but is not a root-owned folder writable only by root; remove it, so the PostgreSQL binaries can be copied there.`,
+    );
   }
-  log(`the postgres user cannot reach ${native} (${blockingAncestor(native, runAs) ?? "a parent folder"} is closed to it): copying the binaries to ${target}`);
+  log(
+    `the postgres user cannot reach ${native} (${blockingAncestor(native, runAs) ?? "a parent folder"} is closed to it): copying the binaries to ${target}`,
+  );
   const staging = mkdtempSync(join(SHARED_ROOT, `parley-postgres-${version}-`));
   cpSync(native, staging, { recursive: true, verbatimSymlinks: true });
   execFileSync("chmod", ["-R", "go-w,a+rX", staging]);
@@ -135,7 +156,10 @@ export function reachableCluster(clusterDir: string, runAs: RunAs, log: (line: s
   if (canReach(parent, runAs)) return clusterDir;
   const home = join(SHARED_ROOT, "parley-clusters");
   mkdirSync(home, { recursive: true, mode: 0o755 });
-  if (!isOwnFolder(home)) throw new Error(`${home} exists but is not a root-owned folder writable only by root; remove it, so clusters can be kept there.`);
+  if (!isOwnFolder(home))
+    throw new Error(
+      `${home} exists but is not a root-owned folder writable only by root; remove it, so clusters can be kept there.`,
+    );
   removeOrphanClusters(home);
   const real = join(home, createHash("sha256").update(clusterDir).digest("hex").slice(0, 16));
   // Which link the cluster belongs to, so that removeOrphanClusters can tell when it is orphaned.
@@ -148,12 +172,16 @@ export function reachableCluster(clusterDir: string, runAs: RunAs, log: (line: s
   }
   if (linked !== real) {
     if (linked === undefined && existsSync(join(clusterDir, "PG_VERSION"))) {
-      throw new Error(`the postgres user cannot reach ${clusterDir} (${blockingAncestor(clusterDir, runAs)} is closed to it): move the project to a folder others may traverse, or set PARLEY_DATA_DIR to one (e.g. /var/tmp/parley).`);
+      throw new Error(
+        `the postgres user cannot reach ${clusterDir} (${blockingAncestor(clusterDir, runAs)} is closed to it): move the project to a folder others may traverse, or set PARLEY_DATA_DIR to one (e.g. /var/tmp/parley).`,
+      );
     }
     rmSync(clusterDir, { recursive: true, force: true }); // an old link, or a folder an attempt left empty
     writeFileSync(origin, clusterDir);
     symlinkSync(real, clusterDir);
-    log(`the postgres user cannot reach ${parent} (${blockingAncestor(clusterDir, runAs)} is closed to it): the cluster lives in ${real}, linked from ${clusterDir}`);
+    log(
+      `the postgres user cannot reach ${parent} (${blockingAncestor(clusterDir, runAs)} is closed to it): the cluster lives in ${real}, linked from ${clusterDir}`,
+    );
   } else if (!existsSync(origin)) writeFileSync(origin, clusterDir);
   return real;
 }

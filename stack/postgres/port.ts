@@ -25,7 +25,12 @@ export function freePort(): Promise<number> {
 
 export class PortInUseError extends Error {
   readonly code = "port_in_use";
-  constructor(readonly port: number, what: string) {
-    super(`${what} cannot start: port ${port} on 127.0.0.1 is already in use. Stop whatever holds it (is another \`npm run dev\` running?) or choose another port.`);
+  constructor(
+    readonly port: number,
+    what: string,
+  ) {
+    super(
+      `${what} cannot start: port ${port} on 127.0.0.1 is already in use. Stop whatever holds it (is another \`npm run dev\` running?) or choose another port.`,
+    );
   }
 }

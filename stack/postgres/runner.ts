@@ -37,14 +37,22 @@ export interface StartPostgresOptions {
  * `synchronous_commit=off` it would forget the last ~0.6 s of them.
  */
 const SERVER_FLAGS = [
-  "-c", "listen_addresses=127.0.0.1",
-  "-c", "wal_level=logical",
-  "-c", "max_replication_slots=20",
-  "-c", "max_wal_senders=20",
-  "-c", "max_connections=200",
-  "-c", "shared_buffers=256MB",
-  "-c", "fsync=off",
-  "-c", "full_page_writes=off",
+  "-c",
+  "listen_addresses=127.0.0.1",
+  "-c",
+  "wal_level=logical",
+  "-c",
+  "max_replication_slots=20",
+  "-c",
+  "max_wal_senders=20",
+  "-c",
+  "max_connections=200",
+  "-c",
+  "shared_buffers=256MB",
+  "-c",
+  "fsync=off",
+  "-c",
+  "full_page_writes=off",
 ];
 
 async function waitForServer(url: string, timeoutMs: number): Promise<void> {
@@ -74,7 +82,13 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
   if (opts.externalUrl) {
     await waitForServer(opts.externalUrl, 10_000);
     log(`using existing server from DATABASE_URL`);
-    return { url: opts.externalUrl, owned: false, stop: async () => undefined, pid: () => undefined, restart: async () => undefined };
+    return {
+      url: opts.externalUrl,
+      owned: false,
+      stop: async () => undefined,
+      pid: () => undefined,
+      restart: async () => undefined,
+    };
   }
   const clusterDir = join(opts.dataDir, "postgres");
   if (opts.reset && existsSync(clusterDir)) {

@@ -30,7 +30,9 @@ function distribution(): { native: string; version: string } {
     // The package exports only its entry (dist/index.js); its package.json sits one folder up.
     pkg = join(dirname(require.resolve(name)), "..", "package.json");
   } catch {
-    throw new Error(`no PostgreSQL binaries for ${platform()}-${arch()}: ${name} is not installed (run npm install, or set DATABASE_URL to use your own server)`);
+    throw new Error(
+      `no PostgreSQL binaries for ${platform()}-${arch()}: ${name} is not installed (run npm install, or set DATABASE_URL to use your own server)`,
+    );
   }
   const version = (JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version;
   return { native: join(dirname(pkg), "native"), version };
@@ -39,11 +41,20 @@ function distribution(): { native: string; version: string } {
 /** Runs a binary to completion; rejects with its stderr on failure. */
 function runToEnd(cmd: string, args: string[], runAs: RunAs, cwd: string): Promise<void> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { ...runAs, cwd, env: { ...process.env, LC_MESSAGES: "C" }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(cmd, args, {
+      ...runAs,
+      cwd,
+      env: { ...process.env, LC_MESSAGES: "C" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", (e) => reject(new Error(`could not run ${cmd}: ${e.message}`)));
-    child.on("close", (code, signal) => (code === 0 ? resolvePromise() : reject(new Error(`${cmd} failed (${signal ?? `code ${code}`}): ${stderr.trim()}`))));
+    child.on("close", (code, signal) =>
+      code === 0
+        ? resolvePromise()
+        : reject(new Error(`${cmd} failed (${signal ?? `code ${code}`}): ${stderr.trim()}`)),
+    );
   });
 }
 
@@ -78,7 +89,13 @@ export class PostgresServer {
         chmodSync(this.dataDir, 0o700);
         chownSync(pwfile, this.runAs.uid, this.runAs.gid);
       }
-      const args = [`--pgdata=${this.dataDir}`, "--auth=scram-sha-256", `--username=${this.opts.user}`, `--pwfile=${pwfile}`, ...this.opts.initdbFlags];
+      const args = [
+        `--pgdata=${this.dataDir}`,
+        "--auth=scram-sha-256",
+        `--username=${this.opts.user}`,
+        `--pwfile=${pwfile}`,
+        ...this.opts.initdbFlags,
+      ];
       await runToEnd(join(this.bin, "initdb"), args, this.runAs, this.dataDir);
     } finally {
       rmSync(pwfile, { force: true });
@@ -89,7 +106,12 @@ export class PostgresServer {
   start(): Promise<void> {
     if (this.pid !== undefined) return Promise.resolve();
     const args = ["-D", this.dataDir, "-p", String(this.opts.port), ...this.opts.serverFlags];
-    const child = spawn(join(this.bin, "postgres"), args, { ...this.runAs, cwd: this.dataDir, env: { ...process.env, LC_MESSAGES: "C" }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(join(this.bin, "postgres"), args, {
+      ...this.runAs,
+      cwd: this.dataDir,
+      env: { ...process.env, LC_MESSAGES: "C" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     this.child = child;
     return new Promise((resolvePromise, reject) => {
       let ready = false;
@@ -98,7 +120,12 @@ export class PostgresServer {
         const text = d.toString();
         recent = (recent + text).slice(-2000);
         // The server's own failures; not the notices each connection gets when the server stops or dies.
-        for (const line of text.split("\n")) if (/FATAL|PANIC/.test(line) && !/terminating connection due to|the database system is (starting up|shutting down)/.test(line)) this.opts.log(line.trim());
+        for (const line of text.split("\n"))
+          if (
+            /FATAL|PANIC/.test(line) &&
+            !/terminating connection due to|the database system is (starting up|shutting down)/.test(line)
+          )
+            this.opts.log(line.trim());
         if (!ready && text.includes("database system is ready to accept connections")) {
           ready = true;
           resolvePromise();
@@ -106,7 +133,8 @@ export class PostgresServer {
       });
       child.on("error", (e) => reject(new Error(`could not run PostgreSQL: ${e.message}`)));
       child.on("exit", (code, signal) => {
-        if (!ready) reject(new Error(`PostgreSQL exited (${signal ?? `code ${code}`}) while starting: ${recent.trim()}`));
+        if (!ready)
+          reject(new Error(`PostgreSQL exited (${signal ?? `code ${code}`}) while starting: ${recent.trim()}`));
       });
     });
   }

@@ -9,10 +9,18 @@ describe("auth: admin users API", () => {
   it("creates a confirmed user with metadata", async () => {
     const { email, password } = credentials();
     const { data, error } = await admin().createUser({
-      email, password, email_confirm: true, user_metadata: { name: "Ada" }, app_metadata: { plan: "pro" },
+      email,
+      password,
+      email_confirm: true,
+      user_metadata: { name: "Ada" },
+      app_metadata: { plan: "pro" },
     });
     expect(error).toBeNull();
-    expect(data.user).toMatchObject({ email, user_metadata: { name: "Ada", email_verified: true }, app_metadata: { provider: "email", providers: ["email"], plan: "pro" } });
+    expect(data.user).toMatchObject({
+      email,
+      user_metadata: { name: "Ada", email_verified: true },
+      app_metadata: { provider: "email", providers: ["email"], plan: "pro" },
+    });
     expect(data.user?.email_confirmed_at).toBeTruthy();
   });
 
@@ -32,12 +40,20 @@ describe("auth: admin users API", () => {
   it("refuses a duplicate email: 422 email_exists", async () => {
     const { email } = await signedUp();
     const { error } = await admin().createUser({ email, password: "whatever-1" });
-    expect(error).toMatchObject({ status: 422, code: "email_exists", message: "A user with this email address has already been registered" });
+    expect(error).toMatchObject({
+      status: 422,
+      code: "email_exists",
+      message: "A user with this email address has already been registered",
+    });
   });
 
   it("refuses a user without email or phone: 400 validation_failed", async () => {
     const { error } = await admin().createUser({ password: "whatever-1" });
-    expect(error).toMatchObject({ status: 400, code: "validation_failed", message: "Cannot create a user without either an email or phone" });
+    expect(error).toMatchObject({
+      status: 400,
+      code: "validation_failed",
+      message: "Cannot create a user without either an email or phone",
+    });
   });
 
   it("refuses a user id that is not a UUID: 404 validation_failed", async () => {
@@ -60,7 +76,10 @@ describe("auth: admin users API", () => {
 
   it("updates metadata by id, null deleting a key", async () => {
     const { user } = await signedUp({ a: 1 });
-    const { data, error } = await admin().updateUserById(user.id, { user_metadata: { a: null, b: 2 }, app_metadata: { tier: "gold" } });
+    const { data, error } = await admin().updateUserById(user.id, {
+      user_metadata: { a: null, b: 2 },
+      app_metadata: { tier: "gold" },
+    });
     expect(error).toBeNull();
     expect(data.user?.user_metadata).toEqual({ b: 2, email_verified: true });
     expect(data.user?.app_metadata).toMatchObject({ provider: "email", tier: "gold" });
@@ -101,7 +120,9 @@ describe("auth: admin users API", () => {
     const { data } = await admin().getUserById(user.id);
     expect(data.user?.deleted_at).toBeTruthy();
     expect(data.user?.email).not.toBe(email);
-    expect((await client().auth.signInWithPassword({ email, password })).error).toMatchObject({ code: "invalid_credentials" });
+    expect((await client().auth.signInWithPassword({ email, password })).error).toMatchObject({
+      code: "invalid_credentials",
+    });
   });
 
   it("lists users a page at a time with total and last page", async () => {
@@ -123,7 +144,9 @@ describe("auth: admin users API", () => {
     expect(res.status).toBe(200);
     const total = Number(res.headers.get("x-total-count"));
     expect(total).toBeGreaterThanOrEqual(2);
-    expect(res.headers.get("link")).toBe(`</admin/users?page=2&per_page=1>; rel="next", </admin/users?page=${total}&per_page=1>; rel="last"`);
+    expect(res.headers.get("link")).toBe(
+      `</admin/users?page=2&per_page=1>; rel="next", </admin/users?page=${total}&per_page=1>; rel="last"`,
+    );
     expect((await res.json()).aud).toBe("authenticated");
   });
 

@@ -7,7 +7,14 @@ describe("auth: anonymous sign-in", () => {
     const { data, error } = await client().auth.signInAnonymously();
     expect(error).toBeNull();
     expect(data.session?.access_token).toBeTruthy();
-    expect(data.user).toMatchObject({ is_anonymous: true, email: "", phone: "", app_metadata: {}, identities: [], role: "authenticated" });
+    expect(data.user).toMatchObject({
+      is_anonymous: true,
+      email: "",
+      phone: "",
+      app_metadata: {},
+      identities: [],
+      role: "authenticated",
+    });
   });
 
   it("marks the token anonymous with amr method anonymous", async () => {
@@ -38,6 +45,10 @@ describe("auth: anonymous sign-in", () => {
     const c = client();
     await c.auth.signInAnonymously();
     const { error } = await c.auth.updateUser({ password: "long-enough-1" });
-    expect(error).toMatchObject({ status: 422, code: "validation_failed", message: "Updating password of an anonymous user without an email or phone is not allowed" });
+    expect(error).toMatchObject({
+      status: 422,
+      code: "validation_failed",
+      message: "Updating password of an anonymous user without an email or phone is not allowed",
+    });
   });
 });

@@ -6,7 +6,14 @@ import { PARLEY_ROOT } from "../../stack/postgres/apply.ts";
 import { createAuthService } from "../../stack/gateway/auth/index.ts";
 
 /** A pool that fails the test if the service touches the database. */
-const noDb = new Proxy({}, { get: () => () => { throw new Error("database touched"); } }) as unknown as pg.Pool;
+const noDb = new Proxy(
+  {},
+  {
+    get: () => () => {
+      throw new Error("database touched");
+    },
+  },
+) as unknown as pg.Pool;
 
 function service(auth: { enableSignup: boolean; enableAnonymousSignIns: boolean }) {
   const config = loadConfig({ workdir: PARLEY_ROOT });
@@ -22,13 +29,22 @@ const post = (body: unknown) =>
 
 describe("auth: configuration switches", () => {
   it("refuses anonymous sign-in when enable_anonymous_sign_ins is off: 422 anonymous_provider_disabled", async () => {
-    const res = await service({ enableSignup: true, enableAnonymousSignIns: false }).fetch(post({ data: {} }), "/signup");
+    const res = await service({ enableSignup: true, enableAnonymousSignIns: false }).fetch(
+      post({ data: {} }),
+      "/signup",
+    );
     expect(res.status).toBe(422);
-    expect(await res.json()).toEqual({ code: "anonymous_provider_disabled", message: "Anonymous sign-ins are disabled" });
+    expect(await res.json()).toEqual({
+      code: "anonymous_provider_disabled",
+      message: "Anonymous sign-ins are disabled",
+    });
   });
 
   it("refuses sign-up when enable_signup is off: 422 signup_disabled", async () => {
-    const res = await service({ enableSignup: false, enableAnonymousSignIns: false }).fetch(post({ email: "a@b.test", password: "long-enough" }), "/signup");
+    const res = await service({ enableSignup: false, enableAnonymousSignIns: false }).fetch(
+      post({ email: "a@b.test", password: "long-enough" }),
+      "/signup",
+    );
     expect(res.status).toBe(422);
     expect(await res.json()).toEqual({ code: "signup_disabled", message: "Signups not allowed for this instance" });
   });

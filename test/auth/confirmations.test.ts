@@ -18,7 +18,10 @@ let auth: Service;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "auth-confirm-"));
   mkdirSync(join(dir, "supabase"));
-  writeFileSync(join(dir, "supabase", "config.toml"), "[auth]\nenable_signup = true\n\n[auth.email]\nenable_signup = true\nenable_confirmations = true\n");
+  writeFileSync(
+    join(dir, "supabase", "config.toml"),
+    "[auth]\nenable_signup = true\n\n[auth.email]\nenable_signup = true\nenable_confirmations = true\n",
+  );
   pool = new pg.Pool({ connectionString: stackEnv.dbUrl, max: 2 });
   const config = loadConfig({ workdir: dir });
   auth = await createAuthService({ config: { ...config, jwtSecret: stackEnv.jwtSecret }, db: pool, log: () => {} });

@@ -6,7 +6,10 @@ describe("auth: health, settings and unsupported endpoints", () => {
   it("answers /health as GoTrue", async () => {
     const res = await authFetch("/health");
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ name: "GoTrue", description: "GoTrue is a user registration and authentication API" });
+    expect(await res.json()).toMatchObject({
+      name: "GoTrue",
+      description: "GoTrue is a user registration and authentication API",
+    });
   });
 
   it("reports the sign-in methods in /settings", async () => {

@@ -24,14 +24,19 @@ describe("auth: logout", () => {
     expect(error?.name).toBe("AuthSessionMissingError");
     const res = await authFetch("/user", { token: session.access_token });
     expect(res.status).toBe(403);
-    expect(await res.json()).toEqual({ code: "session_not_found", message: "Session from session_id claim in JWT does not exist" });
+    expect(await res.json()).toEqual({
+      code: "session_not_found",
+      message: "Session from session_id claim in JWT does not exist",
+    });
   });
 
   it("scope=global ends every session of the user", async () => {
     const { client: c, email, password } = await signedUp();
     const other = await client().auth.signInWithPassword({ email, password });
     await c.auth.signOut({ scope: "global" });
-    expect((await client().auth.refreshSession({ refresh_token: other.data.session!.refresh_token })).error).toMatchObject({ code: "refresh_token_not_found" });
+    expect(
+      (await client().auth.refreshSession({ refresh_token: other.data.session!.refresh_token })).error,
+    ).toMatchObject({ code: "refresh_token_not_found" });
   });
 
   it("scope=local ends only this session", async () => {
@@ -46,7 +51,9 @@ describe("auth: logout", () => {
     const other = await client().auth.signInWithPassword({ email, password });
     const res = await authFetch("/logout?scope=others", { token: session.access_token, body: "" });
     expect(res.status).toBe(204);
-    expect((await client().auth.refreshSession({ refresh_token: other.data.session!.refresh_token })).error).toMatchObject({ code: "refresh_token_not_found" });
+    expect(
+      (await client().auth.refreshSession({ refresh_token: other.data.session!.refresh_token })).error,
+    ).toMatchObject({ code: "refresh_token_not_found" });
     expect((await client().auth.refreshSession({ refresh_token: session.refresh_token })).error).toBeNull();
   });
 

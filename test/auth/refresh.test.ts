@@ -86,7 +86,11 @@ describe("auth: refresh tokens", () => {
     const second = await client().auth.refreshSession({ refresh_token: first.data.session!.refresh_token });
     await ageToken(session.refresh_token);
     const reuse = await client().auth.refreshSession({ refresh_token: session.refresh_token });
-    expect(reuse.error).toMatchObject({ status: 400, code: "refresh_token_already_used", message: "Invalid Refresh Token: Already Used" });
+    expect(reuse.error).toMatchObject({
+      status: 400,
+      code: "refresh_token_already_used",
+      message: "Invalid Refresh Token: Already Used",
+    });
     await ageToken(second.data.session!.refresh_token);
     const latest = await client().auth.refreshSession({ refresh_token: second.data.session!.refresh_token });
     expect(latest.error).toMatchObject({ status: 400, code: "refresh_token_already_used" });
@@ -106,6 +110,9 @@ describe("auth: refresh tokens", () => {
   it("refuses an unknown refresh token: 400 refresh_token_not_found", async () => {
     const res = await authFetch("/token?grant_type=refresh_token", { body: { refresh_token: "doesnotexist" } });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ code: "refresh_token_not_found", message: "Invalid Refresh Token: Refresh Token Not Found" });
+    expect(await res.json()).toEqual({
+      code: "refresh_token_not_found",
+      message: "Invalid Refresh Token: Refresh Token Not Found",
+    });
   });
 });

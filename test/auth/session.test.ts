@@ -12,7 +12,10 @@ describe("auth: client session calls", () => {
   it("adopts a session from its tokens (setSession)", async () => {
     const { session, user } = await signedUp();
     const c = client();
-    const { data, error } = await c.auth.setSession({ access_token: session.access_token, refresh_token: session.refresh_token });
+    const { data, error } = await c.auth.setSession({
+      access_token: session.access_token,
+      refresh_token: session.refresh_token,
+    });
     expect(error).toBeNull();
     expect(data.user?.id).toBe(user.id);
   });

@@ -12,7 +12,14 @@ import { stackEnv } from "../support/env.ts";
 import { generateSigningKeys, SIGNING_KEYS_FILE, withSigningKeysPath } from "../support/signing-keys.ts";
 
 /** A pool that fails the test if the service touches the database. */
-const noDb = new Proxy({}, { get: () => () => { throw new Error("database touched"); } }) as unknown as pg.Pool;
+const noDb = new Proxy(
+  {},
+  {
+    get: () => () => {
+      throw new Error("database touched");
+    },
+  },
+) as unknown as pg.Pool;
 
 const folders: string[] = [];
 afterAll(() => {
@@ -30,7 +37,10 @@ function project(keysFile?: string, toml = withSigningKeysPath('project_id = "ke
 }
 
 const jwksOf = async (config: StackConfig) => {
-  const res = await createAuthService({ config, db: noDb, log: () => {} }).fetch(new Request("http://local/auth/v1/.well-known/jwks.json"), "/.well-known/jwks.json");
+  const res = await createAuthService({ config, db: noDb, log: () => {} }).fetch(
+    new Request("http://local/auth/v1/.well-known/jwks.json"),
+    "/.well-known/jwks.json",
+  );
   expect(res.status).toBe(200);
   return (await res.json()) as { keys: Array<Record<string, unknown>> };
 };
@@ -44,8 +54,25 @@ describe("auth: signing keys from [auth] signing_keys_path", () => {
     expect(config.signingKeys).toEqual(written);
     const { keys } = await jwksOf(config);
     expect(keys.map((k) => [k.kid, k.alg])).toEqual(written.map((k) => [k.kid, k.alg]));
-    expect(keys[0]).toEqual({ kty: "RSA", kid: written[0]!.kid, alg: "RS256", use: "sig", key_ops: ["verify"], n: written[0]!.n, e: written[0]!.e });
-    expect(keys[1]).toEqual({ kty: "EC", kid: written[1]!.kid, alg: "ES256", use: "sig", key_ops: ["verify"], crv: "P-256", x: written[1]!.x, y: written[1]!.y });
+    expect(keys[0]).toEqual({
+      kty: "RSA",
+      kid: written[0]!.kid,
+      alg: "RS256",
+      use: "sig",
+      key_ops: ["verify"],
+      n: written[0]!.n,
+      e: written[0]!.e,
+    });
+    expect(keys[1]).toEqual({
+      kty: "EC",
+      kid: written[1]!.kid,
+      alg: "ES256",
+      use: "sig",
+      key_ops: ["verify"],
+      crv: "P-256",
+      x: written[1]!.x,
+      y: written[1]!.y,
+    });
   });
 
   it("refuses to start with a keys file GoTrue would refuse, naming what is wrong", () => {
@@ -55,12 +82,19 @@ describe("auth: signing keys from [auth] signing_keys_path", () => {
       ['{"keys": []}', /expected a JSON array of JWKs/],
       ["[]", /no signing key detected/],
       ['[{"kty":"oct","k":"c2VjcmV0","kid":"a"}]', /kty "oct" is not supported/],
-      ['[{"kty":"EC","kid":"a","alg":"ES256","crv":"P-256","x":"eA","y":"eQ"}]', /missing d — the file must hold private keys/],
+      [
+        '[{"kty":"EC","kid":"a","alg":"ES256","crv":"P-256","x":"eA","y":"eQ"}]',
+        /missing d — the file must hold private keys/,
+      ],
       ['[{"kty":"EC","alg":"ES256","crv":"P-256","x":"eA","y":"eQ","d":"ZA"}]', /kid is missing/],
       ['[{"kty":"RSA","kid":"a","alg":"ES256","n":"bg","e":"AQAB","d":"ZA"}]', /a RSA key must have alg "RS256"/],
-      ['[{"kty":"EC","kid":"a","alg":"ES256","crv":"P-256","x":"eA","y":"eQ","d":"ZA","key_ops":["verify"]}]', /no signing key detected/],
+      [
+        '[{"kty":"EC","kid":"a","alg":"ES256","crv":"P-256","x":"eA","y":"eQ","d":"ZA","key_ops":["verify"]}]',
+        /no signing key detected/,
+      ],
     ];
-    for (const [file, message] of cases) expect(() => loadConfig({ workdir: project(file) }), String(file)).toThrow(message);
+    for (const [file, message] of cases)
+      expect(() => loadConfig({ workdir: project(file) }), String(file)).toThrow(message);
   });
 
   it("leaves a project without signing_keys_path on HS256 alone: no keys and an empty JWKS, as before", async () => {

@@ -44,7 +44,10 @@ describe("auth: sign-up", () => {
     const db = new pg.Client({ connectionString: stackEnv.dbUrl });
     await db.connect();
     try {
-      const { rows } = await db.query<{ encrypted_password: string }>(`select encrypted_password from auth.users where id = $1`, [user.id]);
+      const { rows } = await db.query<{ encrypted_password: string }>(
+        `select encrypted_password from auth.users where id = $1`,
+        [user.id],
+      );
       expect(rows[0]?.encrypted_password).toMatch(/^\$2[aby]\$10\$/);
       expect(rows[0]?.encrypted_password).not.toContain(password);
     } finally {
@@ -58,7 +61,9 @@ describe("auth: sign-up", () => {
     const db = new pg.Client({ connectionString: stackEnv.dbUrl });
     await db.connect();
     try {
-      const { rows } = await db.query<{ username: string }>(`select username from parley.profiles where id = $1`, [user.id]);
+      const { rows } = await db.query<{ username: string }>(`select username from parley.profiles where id = $1`, [
+        user.id,
+      ]);
       expect(rows).toEqual([{ username }]);
     } finally {
       await db.end();
@@ -69,9 +74,31 @@ describe("auth: sign-up", () => {
     const { session, user } = await signedUp();
     const claims = jwtPayload(session.access_token);
     expect(Object.keys(claims)).toEqual([
-      "iss", "sub", "aud", "exp", "iat", "email", "phone", "app_metadata", "user_metadata", "role", "aal", "amr", "session_id", "is_anonymous",
+      "iss",
+      "sub",
+      "aud",
+      "exp",
+      "iat",
+      "email",
+      "phone",
+      "app_metadata",
+      "user_metadata",
+      "role",
+      "aal",
+      "amr",
+      "session_id",
+      "is_anonymous",
     ]);
-    expect(claims).toMatchObject({ iss: `${stackEnv.url}/auth/v1`, sub: user.id, aud: "authenticated", role: "authenticated", aal: "aal1", email: user.email, phone: "", is_anonymous: false });
+    expect(claims).toMatchObject({
+      iss: `${stackEnv.url}/auth/v1`,
+      sub: user.id,
+      aud: "authenticated",
+      role: "authenticated",
+      aal: "aal1",
+      email: user.email,
+      phone: "",
+      is_anonymous: false,
+    });
     expect(claims.amr).toEqual([{ method: "password", timestamp: expect.any(Number) }]);
     expect(Number(claims.exp) - Number(claims.iat)).toBe(3600);
     expect(session.expires_at).toBe(claims.exp);
@@ -87,7 +114,11 @@ describe("auth: sign-up", () => {
   it("refuses a short password: 422 weak_password with reasons", async () => {
     const { email } = credentials();
     const { error } = await client().auth.signUp({ email, password: "12345" });
-    expect(error).toMatchObject({ status: 422, code: "weak_password", message: "Password should be at least 6 characters." });
+    expect(error).toMatchObject({
+      status: 422,
+      code: "weak_password",
+      message: "Password should be at least 6 characters.",
+    });
     expect((error as unknown as { reasons: string[] }).reasons).toEqual(["length"]);
   });
 
@@ -95,12 +126,20 @@ describe("auth: sign-up", () => {
     const res = await authFetch("/signup", { body: { ...credentials(), password: "abc" } });
     expect(res.status).toBe(422);
     expect(res.headers.get("x-supabase-api-version")).toBe("2024-01-01");
-    expect(await res.json()).toEqual({ code: "weak_password", message: "Password should be at least 6 characters.", weak_password: { reasons: ["length"] } });
+    expect(await res.json()).toEqual({
+      code: "weak_password",
+      message: "Password should be at least 6 characters.",
+      weak_password: { reasons: ["length"] },
+    });
   });
 
   it("refuses a malformed email: 400 validation_failed", async () => {
     const { error } = await client().auth.signUp({ email: "not-an-email", password: "long-enough-1" });
-    expect(error).toMatchObject({ status: 400, code: "validation_failed", message: "Unable to validate email address: invalid format" });
+    expect(error).toMatchObject({
+      status: 400,
+      code: "validation_failed",
+      message: "Unable to validate email address: invalid format",
+    });
   });
 
   it("refuses a sign-up without a password: 400 validation_failed", async () => {
@@ -112,20 +151,31 @@ describe("auth: sign-up", () => {
   it("refuses a password longer than 72 bytes: 400 validation_failed", async () => {
     const res = await authFetch("/signup", { body: { email: credentials().email, password: "x".repeat(73) } });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ code: "validation_failed", message: "Password cannot be longer than 72 characters" });
+    expect(await res.json()).toEqual({
+      code: "validation_failed",
+      message: "Password cannot be longer than 72 characters",
+    });
   });
 
   it("refuses both an email and a phone: 400 validation_failed", async () => {
-    const res = await authFetch("/signup", { body: { email: credentials().email, phone: "15555550100", password: "long-enough-1" } });
+    const res = await authFetch("/signup", {
+      body: { email: credentials().email, phone: "15555550100", password: "long-enough-1" },
+    });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ code: "validation_failed", message: "Only an email address or phone number should be provided on signup." });
+    expect(await res.json()).toEqual({
+      code: "validation_failed",
+      message: "Only an email address or phone number should be provided on signup.",
+    });
   });
 
   it("answers weak_password in the legacy shape when no API version is sent", async () => {
     const res = await authFetch("/signup", { body: { ...credentials(), password: "abc" }, apiVersion: null });
     expect(res.status).toBe(422);
     expect(await res.json()).toEqual({
-      code: 422, error_code: "weak_password", msg: "Password should be at least 6 characters.", weak_password: { reasons: ["length"] },
+      code: 422,
+      error_code: "weak_password",
+      msg: "Password should be at least 6 characters.",
+      weak_password: { reasons: ["length"] },
     });
   });
 

@@ -7,7 +7,8 @@ import { checkPasswordStrength, hashPassword, verifyPassword } from "../../stack
 import { AuthError, errorResponse } from "../../stack/gateway/auth/errors.ts";
 import type { AuthSettings } from "../../stack/gateway/auth/settings.ts";
 
-const settings = (requiredCharacters: string[] = []) => ({ minimumPasswordLength: 6, requiredCharacters }) as AuthSettings;
+const settings = (requiredCharacters: string[] = []) =>
+  ({ minimumPasswordLength: 6, requiredCharacters }) as AuthSettings;
 
 describe("auth units: Go durations (ban_duration)", () => {
   it("parses compound durations into seconds", () => {

@@ -28,7 +28,9 @@ describe("auth: the user endpoint", () => {
     const next = `${password}-new`;
     expect((await c.auth.updateUser({ password: next })).error).toBeNull();
     expect((await client().auth.signInWithPassword({ email, password: next })).error).toBeNull();
-    expect((await client().auth.signInWithPassword({ email, password })).error).toMatchObject({ code: "invalid_credentials" });
+    expect((await client().auth.signInWithPassword({ email, password })).error).toMatchObject({
+      code: "invalid_credentials",
+    });
   });
 
   it("signs out the user's other sessions when the password changes", async () => {
@@ -42,7 +44,11 @@ describe("auth: the user endpoint", () => {
   it("refuses the same password: 422 same_password", async () => {
     const { client: c, password } = await signedUp();
     const { error } = await c.auth.updateUser({ password });
-    expect(error).toMatchObject({ status: 422, code: "same_password", message: "New password should be different from the old password." });
+    expect(error).toMatchObject({
+      status: 422,
+      code: "same_password",
+      message: "New password should be different from the old password.",
+    });
   });
 
   it("refuses a weak new password: 422 weak_password", async () => {
@@ -70,7 +76,11 @@ describe("auth: the user endpoint", () => {
 
   it("refuses app_metadata from the user: 403 not_admin", async () => {
     const { session } = await signedUp();
-    const res = await authFetch("/user", { method: "PUT", token: session.access_token, body: { app_metadata: { role: "admin" } } });
+    const res = await authFetch("/user", {
+      method: "PUT",
+      token: session.access_token,
+      body: { app_metadata: { role: "admin" } },
+    });
     expect(res.status).toBe(403);
     expect(await res.json()).toEqual({ code: "not_admin", message: "Updating app_metadata requires admin privileges" });
   });
@@ -78,7 +88,10 @@ describe("auth: the user endpoint", () => {
   it("refuses a request without a bearer token: 401 no_authorization", async () => {
     const res = await fetch(`${stackEnv.url}/auth/v1/user`, { headers: { "x-supabase-api-version": "2024-01-01" } });
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ code: "no_authorization", message: "This endpoint requires a valid Bearer token" });
+    expect(await res.json()).toEqual({
+      code: "no_authorization",
+      message: "This endpoint requires a valid Bearer token",
+    });
   });
 
   it("refuses a JWT signed with another secret: 403 bad_jwt", async () => {
@@ -86,22 +99,35 @@ describe("auth: the user endpoint", () => {
     const forged = await sign(jwtPayload(session.access_token), "not-the-project-secret-not-the-project-secret");
     const { data, error } = await client().auth.getUser(forged);
     expect(data.user).toBeNull();
-    expect(error).toMatchObject({ status: 403, code: "bad_jwt", message: "invalid JWT: unable to parse or verify signature, token signature is invalid: signature is invalid" });
+    expect(error).toMatchObject({
+      status: 403,
+      code: "bad_jwt",
+      message: "invalid JWT: unable to parse or verify signature, token signature is invalid: signature is invalid",
+    });
   });
 
   it("refuses an expired JWT: 403 bad_jwt", async () => {
     const { session } = await signedUp();
     const now = Math.floor(Date.now() / 1000);
-    const expired = await sign({ ...jwtPayload(session.access_token), iat: now - 7200, exp: now - 3600 }, stackEnv.jwtSecret);
+    const expired = await sign(
+      { ...jwtPayload(session.access_token), iat: now - 7200, exp: now - 3600 },
+      stackEnv.jwtSecret,
+    );
     const { error } = await client().auth.getUser(expired);
-    expect(error).toMatchObject({ status: 403, code: "bad_jwt", message: "invalid JWT: unable to parse or verify signature, token has invalid claims: token is expired" });
+    expect(error).toMatchObject({
+      status: 403,
+      code: "bad_jwt",
+      message: "invalid JWT: unable to parse or verify signature, token has invalid claims: token is expired",
+    });
   });
 
   it("refuses a token that is not a JWT: 403 bad_jwt (malformed)", async () => {
     const res = await authFetch("/user", { token: "not-a-jwt" });
     expect(res.status).toBe(403);
     expect(await res.json()).toEqual({
-      code: "bad_jwt", message: "invalid JWT: unable to parse or verify signature, token is malformed: token contains an invalid number of segments",
+      code: "bad_jwt",
+      message:
+        "invalid JWT: unable to parse or verify signature, token is malformed: token contains an invalid number of segments",
     });
   });
 

@@ -34,7 +34,13 @@ const lastLine = (text: string): string => text.trimEnd().split("\n").at(-1) ?? 
 describe("npm run bench -- --json when the run cannot start", () => {
   it("names the unreachable database on stderr and ends stdout with one {error} line", async () => {
     const port = await closedPort();
-    const run = await bench(["--json", "--db-url", `postgres://postgres:secret@127.0.0.1:${port}/postgres`, "--api-url", `http://127.0.0.1:${port}`]);
+    const run = await bench([
+      "--json",
+      "--db-url",
+      `postgres://postgres:secret@127.0.0.1:${port}/postgres`,
+      "--api-url",
+      `http://127.0.0.1:${port}`,
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`cannot connect to the database postgres://postgres:***@127.0.0.1:${port}/postgres`);
     expect(run.stderr).not.toContain("secret");

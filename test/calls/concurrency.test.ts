@@ -37,13 +37,22 @@ describe("calls under concurrency", () => {
   it("accepting and declining on two devices at once leaves one consistent outcome", async () => {
     const [a, b] = await Promise.all([newUser(), newUser()]);
     const ab = await direct(a, b);
-    const call = await parleyOf(a.client).rpc("start_call", { conversation_id: ab, media: "audio" }).single<{ id: string }>();
+    const call = await parleyOf(a.client)
+      .rpc("start_call", { conversation_id: ab, media: "audio" })
+      .single<{ id: string }>();
     const callId = call.data?.id ?? "";
-    await Promise.all([parleyOf(b.client).rpc("accept_call", { call_id: callId }), parleyOf(b.client).rpc("decline_call", { call_id: callId })]);
-    const row = await parleyOf(a.client).from("calls").select("status, call_participants(user_id, state)").eq("id", callId).single<{
-      status: string;
-      call_participants: Array<{ user_id: string; state: string }>;
-    }>();
+    await Promise.all([
+      parleyOf(b.client).rpc("accept_call", { call_id: callId }),
+      parleyOf(b.client).rpc("decline_call", { call_id: callId }),
+    ]);
+    const row = await parleyOf(a.client)
+      .from("calls")
+      .select("status, call_participants(user_id, state)")
+      .eq("id", callId)
+      .single<{
+        status: string;
+        call_participants: Array<{ user_id: string; state: string }>;
+      }>();
     const bState = row.data?.call_participants.find((p) => p.user_id === b.id)?.state;
     expect(["active/joined", "declined/declined"]).toContain(`${row.data?.status}/${bState}`);
   });

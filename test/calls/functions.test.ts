@@ -52,13 +52,17 @@ function event(fields: { event: string; id: string; room: string; identity?: str
 }
 
 /** Two fresh users with a direct conversation and a call from a to b. */
-async function directCall(media: "audio" | "video" = "video"): Promise<{ a: TestUser; b: TestUser; callId: string; room: string }> {
+async function directCall(
+  media: "audio" | "video" = "video",
+): Promise<{ a: TestUser; b: TestUser; callId: string; room: string }> {
   const a = await newUser();
   const b = await newUser({ displayName: "Bea Callee" });
   const conv = await parleyOf(a.client).rpc("get_or_create_direct_conversation", { other_user_id: b.id });
   if (conv.error) throw new Error(`get_or_create_direct_conversation: ${conv.error.message}`);
   const conversationId = typeof conv.data === "string" ? conv.data : (conv.data as { id: string }).id;
-  const call = await parleyOf(a.client).rpc("start_call", { conversation_id: conversationId, media }).single<{ id: string; room_name: string }>();
+  const call = await parleyOf(a.client)
+    .rpc("start_call", { conversation_id: conversationId, media })
+    .single<{ id: string; room_name: string }>();
   if (call.error) throw new Error(`start_call: ${call.error.message}`);
   return { a, b, callId: call.data.id, room: call.data.room_name };
 }
@@ -101,7 +105,13 @@ describe("call-token", () => {
     const claims = await new TokenVerifier(LIVEKIT_KEY, LIVEKIT_SECRET).verify(body.token);
     expect(claims.sub).toBe(b.id);
     expect(claims.name).toBe("Bea Callee");
-    expect(claims.video).toMatchObject({ room, roomJoin: true, canPublish: true, canSubscribe: true, canPublishData: true });
+    expect(claims.video).toMatchObject({
+      room,
+      roomJoin: true,
+      canPublish: true,
+      canSubscribe: true,
+      canPublishData: true,
+    });
     expect(claims.video?.roomCreate).not.toBe(true);
     expect(claims.roomConfig).toMatchObject({ name: room, maxParticipants: 2, emptyTimeout: 300 });
   });
@@ -109,20 +119,31 @@ describe("call-token", () => {
   it("refuses a member removed from the group mid-call: accept_call cannot bring them back, call-token is 403 not_a_member", async () => {
     const [owner, rita, ben] = [await newUser(), await newUser(), await newUser()];
     await acquaint(owner, [rita, ben]);
-    const group = await parleyOf(owner.client).rpc("create_group", { title: "Removal", member_ids: [rita.id, ben.id] }).single<{ id: string }>();
+    const group = await parleyOf(owner.client)
+      .rpc("create_group", { title: "Removal", member_ids: [rita.id, ben.id] })
+      .single<{ id: string }>();
     expect(group.error).toBeNull();
-    const call = await parleyOf(owner.client).rpc("start_call", { conversation_id: group.data!.id, media: "video" }).single<{ id: string }>();
+    const call = await parleyOf(owner.client)
+      .rpc("start_call", { conversation_id: group.data!.id, media: "video" })
+      .single<{ id: string }>();
     const callId = call.data!.id;
     expect((await parleyOf(rita.client).rpc("accept_call", { call_id: callId })).error).toBeNull();
     expect((await callToken({ callId }, rita.accessToken)).status).toBe(200);
 
-    expect((await parleyOf(owner.client).rpc("remove_member", { group_id: group.data!.id, user_id: rita.id })).error).toBeNull();
+    expect(
+      (await parleyOf(owner.client).rpc("remove_member", { group_id: group.data!.id, user_id: rita.id })).error,
+    ).toBeNull();
     const again = await parleyOf(rita.client).rpc("accept_call", { call_id: callId });
     expect([again.status, again.error?.hint]).toEqual([403, "not_a_member"]);
     const res = await callToken({ callId }, rita.accessToken);
     expect(res.status).toBe(403);
     expect((await res.json()).error.code).toBe("not_a_member");
-    const mine = await parleyOf(rita.client).from("call_participants").select("state").eq("call_id", callId).eq("user_id", rita.id).single();
+    const mine = await parleyOf(rita.client)
+      .from("call_participants")
+      .select("state")
+      .eq("call_id", callId)
+      .eq("user_id", rita.id)
+      .single();
     expect(mine.data).toEqual({ state: "left" });
   });
 
@@ -158,7 +179,11 @@ describe("livekit-webhook", () => {
     const replay = await webhook(body, auth);
     expect(replay.status).toBe(200);
     expect(await replay.json()).toEqual({ result: "duplicate" });
-    const after = await parleyOf(a.client).from("call_participants").select("user_id, state").eq("call_id", callId).order("user_id");
+    const after = await parleyOf(a.client)
+      .from("call_participants")
+      .select("user_id, state")
+      .eq("call_id", callId)
+      .order("user_id");
     expect(after.data?.map((p) => p.state)).toEqual(["left", "left"]);
   });
 

@@ -38,15 +38,28 @@ describe("client SDK: calls", () => {
       expect(token).toMatchObject({ roomName: call.room_name, identity: user.id });
       const claims = await verifier.verify(token.token);
       expect(claims.sub).toBe(user.id);
-      expect(claims.video).toMatchObject({ room: call.room_name, roomJoin: true, canPublish: true, canSubscribe: true });
+      expect(claims.video).toMatchObject({
+        room: call.room_name,
+        roomJoin: true,
+        canPublish: true,
+        canSubscribe: true,
+      });
       expect(claims.video?.roomCreate).toBeFalsy();
     }
 
     // No LiveKit server runs in tests: the call ends in the database all the same, and the room is reported not closed.
-    expect(await ann.parley.calls.end(call.id)).toMatchObject({ call: { id: call.id, status: "ended" }, roomClosed: false });
+    expect(await ann.parley.calls.end(call.id)).toMatchObject({
+      call: { id: call.id, status: "ended" },
+      roomClosed: false,
+    });
     expect(await bob.parley.calls.active()).toBeNull();
     const history = await bob.parley.calls.history();
-    expect(history.items[0]).toMatchObject({ id: call.id, direction: "incoming", outcome: "answered", status: "ended" });
+    expect(history.items[0]).toMatchObject({
+      id: call.id,
+      direction: "incoming",
+      outcome: "answered",
+      status: "ended",
+    });
     expect(history.items[0]!.participants.map((p) => p.user_id).sort()).toEqual([ann.id, bob.id].sort());
   });
 
@@ -85,7 +98,10 @@ describe("client SDK: calls", () => {
     expect(newest.next).toBe(newest.items[0]!.created_at);
     const older = await ann.parley.calls.history({ limit: 1, before: newest.next });
     expect(older.items.map((c) => c.id)).toEqual([first.id]);
-    expect(await refusal(ann.parley.calls.history({ limit: 201 }))).toMatchObject({ code: "invalid_page_size", status: 400 });
+    expect(await refusal(ann.parley.calls.history({ limit: 201 }))).toMatchObject({
+      code: "invalid_page_size",
+      status: 400,
+    });
   });
 
   it("a stranger can neither see a call nor get a token for it", async () => {

@@ -7,10 +7,20 @@ describe("client SDK: groups", () => {
   it("the creator owns the group and its members see it and its messages", async () => {
     const [owner, ana, ben] = await Promise.all([newParleyUser(), newParleyUser(), newParleyUser()]);
     await acquaint(owner, [ana, ben]);
-    const group = await owner.parley.groups.create({ title: "Team", description: "our team", memberIds: [ana.id, ben.id] });
+    const group = await owner.parley.groups.create({
+      title: "Team",
+      description: "our team",
+      memberIds: [ana.id, ben.id],
+    });
     expect(group).toMatchObject({ kind: "group", title: "Team" });
     const members = await ana.parley.conversations.members(group.id);
-    expect(members.map((m) => [m.user_id, m.role])).toEqual(expect.arrayContaining([[owner.id, "owner"], [ana.id, "member"], [ben.id, "member"]]));
+    expect(members.map((m) => [m.user_id, m.role])).toEqual(
+      expect.arrayContaining([
+        [owner.id, "owner"],
+        [ana.id, "member"],
+        [ben.id, "member"],
+      ]),
+    );
     expect(members[0]!.role).toBe("owner");
 
     await ben.parley.messages.send(group.id, { body: "hi all" });
@@ -19,7 +29,12 @@ describe("client SDK: groups", () => {
   });
 
   it("an admin manages members but cannot remove the owner; a member cannot manage anyone", async () => {
-    const [owner, admin, member, newcomer] = await Promise.all([newParleyUser(), newParleyUser(), newParleyUser(), newParleyUser()]);
+    const [owner, admin, member, newcomer] = await Promise.all([
+      newParleyUser(),
+      newParleyUser(),
+      newParleyUser(),
+      newParleyUser(),
+    ]);
     await acquaint(owner, [admin, member]);
     const group = await owner.parley.groups.create({ title: "Roles", memberIds: [admin.id, member.id] });
     await owner.parley.groups.setRole(group.id, admin.id, "admin");
@@ -50,7 +65,9 @@ describe("client SDK: groups", () => {
     // Strangers: the member joins from the invitation.
     const [invitation] = await member.parley.safety.invitations();
     await member.parley.safety.accept(invitation!.id);
-    expect((await refusal(member.parley.groups.update(group.id, { title: "Hijacked" }))).code).toBe("insufficient_role");
+    expect((await refusal(member.parley.groups.update(group.id, { title: "Hijacked" }))).code).toBe(
+      "insufficient_role",
+    );
     expect((await owner.parley.groups.update(group.id, { title: "After" })).title).toBe("After");
     expect((await refusal(member.parley.groups.remove(group.id))).code).toBe("insufficient_role");
     await owner.parley.groups.remove(group.id);

@@ -36,7 +36,6 @@ async function until(check: () => boolean, what: string, ms = 10_000): Promise<v
   }
 }
 
-
 /**
  * A large group's events are read through RLS after each notice: a burst of a dozen reads behind a
  * busy machine (two suites in parallel, the browser layer after) can take more than the usual 10 s.
@@ -44,10 +43,15 @@ async function until(check: () => boolean, what: string, ms = 10_000): Promise<v
 const LARGE_GROUP_WAIT_MS = 30_000;
 
 /** The topics the user's supabase-js client has channels on. */
-const topicsOf = (u: ParleyUser): string[] => u.client.getChannels().map((c) => c.subTopic).sort();
+const topicsOf = (u: ParleyUser): string[] =>
+  u.client
+    .getChannels()
+    .map((c) => c.subTopic)
+    .sort();
 
 /** Ids of the non-system messages among delivered message events. */
-const userMessages = (events: MessageEvent[]): string[] => events.filter((e) => e.message.kind !== "system").map((e) => e.message.id);
+const userMessages = (events: MessageEvent[]): string[] =>
+  events.filter((e) => e.message.kind !== "system").map((e) => e.message.id);
 
 describe("client SDK: live channels", () => {
   it("my inbox hears about a new message in any of my conversations, with the row, its preview and my unread count", async () => {
@@ -58,8 +62,16 @@ describe("client SDK: live channels", () => {
 
     const sent = await ann.parley.messages.send(conversation.id, { body: "are you there?" });
     const event = await created.promise;
-    expect(event).toMatchObject({ conversation_id: conversation.id, message: { id: sent.id, body: "are you there?", seq: sent.seq } });
-    expect(event.inbox).toMatchObject({ kind: "direct", unread_count: 1, last_seq: sent.seq, last_message: { id: sent.id, sender_id: ann.id, preview: "are you there?" } });
+    expect(event).toMatchObject({
+      conversation_id: conversation.id,
+      message: { id: sent.id, body: "are you there?", seq: sent.seq },
+    });
+    expect(event.inbox).toMatchObject({
+      kind: "direct",
+      unread_count: 1,
+      last_seq: sent.seq,
+      last_message: { id: sent.id, sender_id: ann.id, preview: "are you there?" },
+    });
   });
 
   it("an open conversation receives each message and edit once, sharing the one user:<me> channel with the inbox", async () => {
@@ -69,7 +81,12 @@ describe("client SDK: live channels", () => {
     const created: MessageEvent[] = [];
     const edited = firstOf<MessageEvent>();
     open.push(await bob.parley.live.inbox({ message_created: (e) => inboxSeen.push(e) }));
-    open.push(await bob.parley.live.conversation(conversation.id, { message_created: (e) => created.push(e), message_edited: edited.handler }));
+    open.push(
+      await bob.parley.live.conversation(conversation.id, {
+        message_created: (e) => created.push(e),
+        message_edited: edited.handler,
+      }),
+    );
     expect(topicsOf(bob)).toEqual([`conversation:${conversation.id}`, `user:${bob.id}`]);
 
     const sent = [];
@@ -79,7 +96,10 @@ describe("client SDK: live channels", () => {
     expect((await edited.promise).message).toMatchObject({ id: sent[0]!.id, body: "one, edited" });
     // A later message is the sentinel: a second delivery of any of them would have come before it.
     const sentinel = await ann.parley.messages.send(conversation.id, { body: "sentinel" });
-    await until(() => created.at(-1)?.message.id === sentinel.id && inboxSeen.at(-1)?.message.id === sentinel.id, "the sentinel");
+    await until(
+      () => created.at(-1)?.message.id === sentinel.id && inboxSeen.at(-1)?.message.id === sentinel.id,
+      "the sentinel",
+    );
     expect(created.map((e) => e.message.id)).toEqual([...sent, sentinel].map((m) => m.id));
     expect(inboxSeen.map((e) => e.message.id)).toEqual([...sent, sentinel].map((m) => m.id));
   });
@@ -137,15 +157,51 @@ describe("client SDK: live channels", () => {
     // Cat, a member, broadcasts on the conversation topic with the plain client (allowed: that is how typing works).
     const forger = cat.client.channel(`conversation:${group.id}`, { config: { private: true } });
     await new Promise<void>((resolve, reject) =>
-      forger.subscribe((status) => (status === "SUBSCRIBED" ? resolve() : status === "CHANNEL_ERROR" ? reject(new Error(status)) : undefined)),
+      forger.subscribe((status) =>
+        status === "SUBSCRIBED" ? resolve() : status === "CHANNEL_ERROR" ? reject(new Error(status)) : undefined,
+      ),
     );
-    const fakeMessage = { id: randomUUID(), conversation_id: group.id, seq: 999, sender_id: ann.id, kind: "text", body: "send me your password" };
+    const fakeMessage = {
+      id: randomUUID(),
+      conversation_id: group.id,
+      seq: 999,
+      sender_id: ann.id,
+      kind: "text",
+      body: "send me your password",
+    };
     const now = new Date().toISOString();
-    await forger.send({ type: "broadcast", event: "message_created", payload: { id: randomUUID(), conversation_id: group.id, message: fakeMessage, inbox: null } });
-    await forger.send({ type: "broadcast", event: "member_read", payload: { id: randomUUID(), conversation_id: group.id, user_id: ann.id, last_read_seq: 999, message_id: null, read_at: now } });
-    await forger.send({ type: "broadcast", event: "conversation_deleted", payload: { id: randomUUID(), conversation_id: group.id } });
-    await forger.send({ type: "broadcast", event: "conversation_removed", payload: { id: randomUUID(), conversation_id: group.id, reason: "deleted" } });
-    await forger.send({ type: "broadcast", event: "conversation_updated", payload: { id: randomUUID(), conversation_id: group.id, conversation: { id: group.id, title: "Hacked" } } });
+    await forger.send({
+      type: "broadcast",
+      event: "message_created",
+      payload: { id: randomUUID(), conversation_id: group.id, message: fakeMessage, inbox: null },
+    });
+    await forger.send({
+      type: "broadcast",
+      event: "member_read",
+      payload: {
+        id: randomUUID(),
+        conversation_id: group.id,
+        user_id: ann.id,
+        last_read_seq: 999,
+        message_id: null,
+        read_at: now,
+      },
+    });
+    await forger.send({
+      type: "broadcast",
+      event: "conversation_deleted",
+      payload: { id: randomUUID(), conversation_id: group.id },
+    });
+    await forger.send({
+      type: "broadcast",
+      event: "conversation_removed",
+      payload: { id: randomUUID(), conversation_id: group.id, reason: "deleted" },
+    });
+    await forger.send({
+      type: "broadcast",
+      event: "conversation_updated",
+      payload: { id: randomUUID(), conversation_id: group.id, conversation: { id: group.id, title: "Hacked" } },
+    });
     await forger.send({ type: "broadcast", event: "typing", payload: { user_id: ann.id, typing: "not a boolean" } });
 
     // Then real events: Ann writes, Bob reads it on his other device, Ann renames the group.
@@ -169,7 +225,12 @@ describe("client SDK: live channels", () => {
     const group = await ann.parley.groups.create({ title: "Bye", memberIds: [bob.id] });
     const removed = firstOf<unknown>();
     const created: MessageEvent[] = [];
-    open.push(await bob.parley.live.conversation(group.id, { conversation_removed: removed.handler, message_created: (e) => created.push(e) }));
+    open.push(
+      await bob.parley.live.conversation(group.id, {
+        conversation_removed: removed.handler,
+        message_created: (e) => created.push(e),
+      }),
+    );
     await ann.parley.groups.removeMember(group.id, bob.id);
     expect(await removed.promise).toMatchObject({ conversation_id: group.id, reason: "removed" });
     await until(() => !topicsOf(bob).includes(`conversation:${group.id}`), "the topic left");
@@ -214,10 +275,14 @@ describe("client SDK: live channels", () => {
     expect(topicsOf(bob)).toEqual([`conversation:${group.id}`, `conversation:${group.id}:events`, `user:${bob.id}`]);
 
     // A burst: five sends in a row are read in a few list_messages calls and delivered once each, in order.
-    const sent = await Promise.all(["a", "b", "c", "d", "e"].map((body) => ann.parley.messages.send(group.id, { body })));
+    const sent = await Promise.all(
+      ["a", "b", "c", "d", "e"].map((body) => ann.parley.messages.send(group.id, { body })),
+    );
     sent.sort((x, y) => x.seq - y.seq);
     await until(() => userMessages(created).length === 5, "the burst", LARGE_GROUP_WAIT_MS);
-    expect(created.filter((e) => e.message.kind !== "system").map((e) => [e.message.id, e.message.body])).toEqual(sent.map((m) => [m.id, m.body]));
+    expect(created.filter((e) => e.message.kind !== "system").map((e) => [e.message.id, e.message.body])).toEqual(
+      sent.map((m) => [m.id, m.body]),
+    );
     expect(created.every((e) => e.inbox === null)).toBe(true);
     await until(() => userMessages(inboxSeen).length === 5, "the inbox's copy", LARGE_GROUP_WAIT_MS);
 
@@ -233,15 +298,27 @@ describe("client SDK: live channels", () => {
     await ann.parley.groups.addMembers(group.id, [dan.id]);
     await ann.parley.groups.update(group.id, { title: "Crowd, renamed" });
     expect((await updated.promise).conversation).toMatchObject({ id: group.id, title: "Crowd, renamed" });
-    await until(() => added.length > 0 && gone.length > 0 && changed.length >= 2 && reads.some((r) => r.user_id === cat.id), "the other events", LARGE_GROUP_WAIT_MS);
+    await until(
+      () => added.length > 0 && gone.length > 0 && changed.length >= 2 && reads.some((r) => r.user_id === cat.id),
+      "the other events",
+      LARGE_GROUP_WAIT_MS,
+    );
     expect(changed.map((e) => [e.message.id, e.message.body, e.message.deleted_at !== null])).toEqual([
       [sent[0]!.id, "a, edited", false],
       [sent[1]!.id, null, true],
     ]);
-    expect(reads.find((r) => r.user_id === cat.id)).toMatchObject({ conversation_id: group.id, last_read_seq: expect.any(Number) });
+    expect(reads.find((r) => r.user_id === cat.id)).toMatchObject({
+      conversation_id: group.id,
+      last_read_seq: expect.any(Number),
+    });
     expect(roles).toEqual([expect.objectContaining({ user_id: cat.id, role: "admin", previous_role: "member" })]);
     expect(gone).toEqual([expect.objectContaining({ user_ids: [cat.id], member_count: INBOX_FANOUT_MAX + 1 })]);
-    expect(added).toEqual([expect.objectContaining({ members: [expect.objectContaining({ user_id: dan.id, role: "member" })], member_count: INBOX_FANOUT_MAX + 2 })]);
+    expect(added).toEqual([
+      expect.objectContaining({
+        members: [expect.objectContaining({ user_id: dan.id, role: "member" })],
+        member_count: INBOX_FANOUT_MAX + 2,
+      }),
+    ]);
   }, 60_000);
 
   it("follows a group across the fan-out bound: one delivery per message before, during and after the switch", async () => {
@@ -266,7 +343,10 @@ describe("client SDK: live channels", () => {
     await until(() => userMessages(created).includes(after.id), "the message after");
 
     await ann.parley.groups.removeMember(group.id, cat.id); // back at the bound
-    await until(() => switched.length === 2 && !topicsOf(bob).includes(`conversation:${group.id}:events`), "back to user:<me>");
+    await until(
+      () => switched.length === 2 && !topicsOf(bob).includes(`conversation:${group.id}:events`),
+      "back to user:<me>",
+    );
     const back = await ann.parley.messages.send(group.id, { body: "back" });
     await until(() => userMessages(created).includes(back.id), "the message back");
     // A later message is the sentinel: a repeat of any earlier one would have come before it.

@@ -72,7 +72,8 @@ describe("client SDK: direct messages", () => {
   it("blank bodies of any whitespace or invisible characters, too-deep metadata and lone surrogates are refused (issue 23)", async () => {
     const [ann, bob] = await Promise.all([newParleyUser(), newParleyUser()]);
     const conversation = await ann.parley.conversations.direct(bob.id);
-    const send = (body: string, metadata?: { [key: string]: Json }) => ann.parley.messages.send(conversation.id, { body, metadata });
+    const send = (body: string, metadata?: { [key: string]: Json }) =>
+      ann.parley.messages.send(conversation.id, { body, metadata });
     for (const body of ["\n", "\t", "\u00a0", "\u200b", " \r\n\u2060\ufeff\u200d\u2800 "]) {
       expect(await refusal(send(body)), JSON.stringify(body)).toMatchObject({ code: "body_required", status: 400 });
     }
@@ -87,15 +88,28 @@ describe("client SDK: direct messages", () => {
     // 5,000 levels (supabase-js cannot even stringify it, so plain fetch): a clean 400, not the gateway's 500.
     const res = await fetch(`${stackEnv.url}/rest/v1/rpc/send_message`, {
       method: "POST",
-      headers: { apikey: stackEnv.anonKey, authorization: `Bearer ${ann.accessToken}`, "content-profile": "parley", "content-type": "application/json" },
+      headers: {
+        apikey: stackEnv.anonKey,
+        authorization: `Bearer ${ann.accessToken}`,
+        "content-profile": "parley",
+        "content-type": "application/json",
+      },
       body: `{"conversation_id":"${conversation.id}","body":"x","metadata":{"d":${"[".repeat(5000)}${"]".repeat(5000)}}}`,
     });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: "22023", hint: "metadata_too_large" });
 
     // A lone surrogate is refused as PostgREST refuses it, not stored as U+FFFD.
-    expect(await refusal(send("hi \ud800"))).toMatchObject({ code: "invalid_request", sqlstate: "PGRST102", status: 400 });
-    expect(await refusal(ann.parley.messages.edit(kept.id, "\udc00"))).toMatchObject({ code: "invalid_request", sqlstate: "PGRST102", status: 400 });
+    expect(await refusal(send("hi \ud800"))).toMatchObject({
+      code: "invalid_request",
+      sqlstate: "PGRST102",
+      status: 400,
+    });
+    expect(await refusal(ann.parley.messages.edit(kept.id, "\udc00"))).toMatchObject({
+      code: "invalid_request",
+      sqlstate: "PGRST102",
+      status: 400,
+    });
 
     const history = await bob.parley.messages.list(conversation.id);
     expect(history.items.map((m) => m.body)).toEqual(["kept"]);
@@ -105,7 +119,9 @@ describe("client SDK: direct messages", () => {
     const [ann, bob, eve] = await Promise.all([newParleyUser(), newParleyUser(), newParleyUser()]);
     const sent = await ann.parley.messages.sendDirect(bob.id, { body: "private" });
     expect((await refusal(eve.parley.messages.list(sent.conversation_id))).code).toBe("conversation_not_found");
-    expect((await refusal(eve.parley.messages.send(sent.conversation_id, { body: "hi" }))).code).toBe("conversation_not_found");
+    expect((await refusal(eve.parley.messages.send(sent.conversation_id, { body: "hi" }))).code).toBe(
+      "conversation_not_found",
+    );
     const { data } = await eve.parley.db.from("messages").select("id").eq("conversation_id", sent.conversation_id);
     expect(data).toEqual([]);
   });

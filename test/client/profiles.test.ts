@@ -27,9 +27,13 @@ describe("client SDK: profiles", () => {
     const seen = async () => (await bob.parley.profiles.get(ann.id))?.last_seen_at ?? null;
     const before = Date.parse((await seen()) ?? "1970-01-01T00:00:00Z");
     const stop = ann.parley.profiles.heartbeat({ everyMs: 1_000 });
-    await expect.poll(async () => Date.parse((await seen()) ?? "1970-01-01T00:00:00Z"), { timeout: 5_000, interval: 100 }).toBeGreaterThan(before);
+    await expect
+      .poll(async () => Date.parse((await seen()) ?? "1970-01-01T00:00:00Z"), { timeout: 5_000, interval: 100 })
+      .toBeGreaterThan(before);
     const first = Date.parse((await seen())!);
-    await expect.poll(async () => Date.parse((await seen())!), { timeout: 5_000, interval: 100 }).toBeGreaterThan(first);
+    await expect
+      .poll(async () => Date.parse((await seen())!), { timeout: 5_000, interval: 100 })
+      .toBeGreaterThan(first);
     stop();
     await new Promise((r) => setTimeout(r, 300)); // a touch already on its way lands
     const last = await seen();
@@ -37,7 +41,11 @@ describe("client SDK: profiles", () => {
     expect(await seen()).toBe(last);
 
     // RLS: only its owner moves last_seen_at (the update matches no row of someone else's).
-    const { data } = await bob.parley.db.from("profiles").update({ last_seen_at: new Date().toISOString() }).eq("id", ann.id).select("id");
+    const { data } = await bob.parley.db
+      .from("profiles")
+      .update({ last_seen_at: new Date().toISOString() })
+      .eq("id", ann.id)
+      .select("id");
     expect(data).toEqual([]);
     expect(await seen()).toBe(last);
   });

@@ -10,10 +10,22 @@ describe("client SDK: push", () => {
   it("registers a device once however often, lists it, and unregisters it", async () => {
     const ann = await newParleyUser();
     const t = token();
-    const first = await ann.parley.push.register({ provider: "fcm", token: t, platform: "android", appId: "com.example.chat" });
-    const again = await ann.parley.push.register({ provider: "fcm", token: t, platform: "android", appId: "com.example.chat" });
+    const first = await ann.parley.push.register({
+      provider: "fcm",
+      token: t,
+      platform: "android",
+      appId: "com.example.chat",
+    });
+    const again = await ann.parley.push.register({
+      provider: "fcm",
+      token: t,
+      platform: "android",
+      appId: "com.example.chat",
+    });
     expect(again.id).toBe(first.id);
-    expect((await ann.parley.push.devices()).map((d) => [d.provider, d.token, d.app_id])).toEqual([["fcm", t, "com.example.chat"]]);
+    expect((await ann.parley.push.devices()).map((d) => [d.provider, d.token, d.app_id])).toEqual([
+      ["fcm", t, "com.example.chat"],
+    ]);
     expect(await ann.parley.push.unregister(t)).toBe(true);
     expect(await ann.parley.push.unregister(t)).toBe(false);
     expect(await ann.parley.push.devices()).toEqual([]);
@@ -21,8 +33,17 @@ describe("client SDK: push", () => {
 
   it("refuses a malformed token or subscription with its code", async () => {
     const ann = await newParleyUser();
-    expect(await refusal(ann.parley.push.register({ provider: "apns", token: "not-hex", platform: "ios", appId: "com.x" }))).toMatchObject({ code: "push_token_invalid", status: 400 });
-    expect(await refusal(ann.parley.push.registerWebPush({ endpoint: "https://push.example.test/x", keys: { p256dh: "short", auth: "x" } }))).toMatchObject({ code: "push_subscription_invalid", status: 400 });
+    expect(
+      await refusal(ann.parley.push.register({ provider: "apns", token: "not-hex", platform: "ios", appId: "com.x" })),
+    ).toMatchObject({ code: "push_token_invalid", status: 400 });
+    expect(
+      await refusal(
+        ann.parley.push.registerWebPush({
+          endpoint: "https://push.example.test/x",
+          keys: { p256dh: "short", auth: "x" },
+        }),
+      ),
+    ).toMatchObject({ code: "push_subscription_invalid", status: 400 });
   });
 
   it("private previews are mine to set and read", async () => {
@@ -44,9 +65,24 @@ describe("client SDK: push", () => {
 
   it("reads a notification's data, FCM's string values too, and nothing else", async () => {
     const ann = await newParleyUser();
-    expect(ann.parley.push.parseNotification({ type: "message", conversation_id: "c", count: "3", unread_count: "5", mention: "true", seq: "9" }))
-      .toEqual({ type: "message", conversation_id: "c", count: 3, unread_count: 5, mention: true, seq: 9 });
-    expect(ann.parley.push.parseNotification({ type: "call_cancel", call_id: "k", conversation_id: "c", reason: "answered" })).toMatchObject({ type: "call_cancel" });
+    expect(
+      ann.parley.push.parseNotification({
+        type: "message",
+        conversation_id: "c",
+        count: "3",
+        unread_count: "5",
+        mention: "true",
+        seq: "9",
+      }),
+    ).toEqual({ type: "message", conversation_id: "c", count: 3, unread_count: 5, mention: true, seq: 9 });
+    expect(
+      ann.parley.push.parseNotification({
+        type: "call_cancel",
+        call_id: "k",
+        conversation_id: "c",
+        reason: "answered",
+      }),
+    ).toMatchObject({ type: "call_cancel" });
     expect(ann.parley.push.parseNotification({ type: "promo" })).toBeNull();
   });
 });

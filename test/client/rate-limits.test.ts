@@ -12,13 +12,17 @@ type Bucket = "send_message" | "new_direct" | "create_group" | "add_member" | "s
 
 /** Gives a user their own limit for one bucket (the service role's job). */
 async function limit(user: TestUser, bucket: Bucket, burst: number, perMinute: number): Promise<void> {
-  const { error } = await parleyOf(serviceClient()).from("rate_limit_overrides").upsert({ user_id: user.id, bucket, burst, per_minute: perMinute });
+  const { error } = await parleyOf(serviceClient())
+    .from("rate_limit_overrides")
+    .upsert({ user_id: user.id, bucket, burst, per_minute: perMinute });
   if (error) throw new Error(`rate_limit_overrides: ${error.message}`);
 }
 
 async function group(owner: TestUser, members: TestUser[]): Promise<string> {
   await acquaint(owner, members);
-  const { data, error } = await parleyOf(owner.client).rpc("create_group", { title: "Limits", member_ids: members.map((m) => m.id) }).single<{ id: string }>();
+  const { data, error } = await parleyOf(owner.client)
+    .rpc("create_group", { title: "Limits", member_ids: members.map((m) => m.id) })
+    .single<{ id: string }>();
   if (error || !data) throw new Error(`create_group: ${error?.message}`);
   return data.id;
 }
@@ -35,7 +39,9 @@ describe("rate limits", () => {
     const conversationId = await group(ann, [bob]);
     await limit(ann, "send_message", 5, 0.01);
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => parleyOf(ann.client).rpc("send_message", { conversation_id: conversationId, body: `burst ${i}` })),
+      Array.from({ length: 20 }, (_, i) =>
+        parleyOf(ann.client).rpc("send_message", { conversation_id: conversationId, body: `burst ${i}` }),
+      ),
     );
     const sent = results.filter((r) => r.error === null);
     const refused = results.filter((r) => r.error !== null);
@@ -47,7 +53,12 @@ describe("rate limits", () => {
       expect(r.error?.hint).toBe("rate_limited");
       expect(retryAfter(r.error?.details)).toBeGreaterThan(0);
     }
-    const { data: rows } = await parleyOf(bob.client).from("messages").select("body").eq("conversation_id", conversationId).eq("sender_id", ann.id).eq("kind", "text");
+    const { data: rows } = await parleyOf(bob.client)
+      .from("messages")
+      .select("body")
+      .eq("conversation_id", conversationId)
+      .eq("sender_id", ann.id)
+      .eq("kind", "text");
     expect(rows).toHaveLength(5);
   });
 
@@ -56,11 +67,18 @@ describe("rate limits", () => {
     const conversationId = await group(ann, [bob]);
     await limit(ann, "send_message", 1, 6);
     const clientId = crypto.randomUUID();
-    const first = await parleyOf(ann.client).rpc("send_message", { conversation_id: conversationId, body: "once", client_id: clientId }).single<{ id: string }>();
+    const first = await parleyOf(ann.client)
+      .rpc("send_message", { conversation_id: conversationId, body: "once", client_id: clientId })
+      .single<{ id: string }>();
     expect(first.error).toBeNull();
     const res = await fetch(`${stackEnv.url}/rest/v1/rpc/send_message`, {
       method: "POST",
-      headers: { apikey: stackEnv.anonKey, Authorization: `Bearer ${ann.accessToken}`, "Content-Type": "application/json", "Content-Profile": "parley" },
+      headers: {
+        apikey: stackEnv.anonKey,
+        Authorization: `Bearer ${ann.accessToken}`,
+        "Content-Type": "application/json",
+        "Content-Profile": "parley",
+      },
       body: JSON.stringify({ conversation_id: conversationId, body: "twice" }),
     });
     expect(res.status).toBe(429);
@@ -69,7 +87,9 @@ describe("rate limits", () => {
     expect(body.code).toBe("PT429");
     expect(body.hint).toBe("rate_limited");
     expect(JSON.parse(body.details as string)).toEqual({ retry_after: 10, bucket: "send_message" });
-    const replay = await parleyOf(ann.client).rpc("send_message", { conversation_id: conversationId, body: "once", client_id: clientId }).single<{ id: string }>();
+    const replay = await parleyOf(ann.client)
+      .rpc("send_message", { conversation_id: conversationId, body: "once", client_id: clientId })
+      .single<{ id: string }>();
     expect(replay.error).toBeNull();
     expect(replay.data?.id).toBe(first.data?.id);
   });
@@ -84,13 +104,21 @@ describe("rate limits", () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect(error).toMatchObject({ name: "ParleyError", code: "rate_limited", status: 429, sqlstate: "PT429", retryAfter: 60 });
+    expect(error).toMatchObject({
+      name: "ParleyError",
+      code: "rate_limited",
+      status: 429,
+      sqlstate: "PT429",
+      retryAfter: 60,
+    });
   });
 
   it("slow mode: a member waits between messages (429 slow_mode with retryAfter), the owner does not", async () => {
     const [owner, member] = await Promise.all([newUser(), newUser()]);
     const conversationId = await group(owner, [member]);
-    const set = await parleyOf(owner.client).rpc("set_slow_mode", { group_id: conversationId, seconds: 60 }).single<{ slow_mode_seconds: number }>();
+    const set = await parleyOf(owner.client)
+      .rpc("set_slow_mode", { group_id: conversationId, seconds: 60 })
+      .single<{ slow_mode_seconds: number }>();
     expect(set.data?.slow_mode_seconds).toBe(60);
     const parley = createParley(member.client);
     await parley.messages.send(conversationId, { body: "first" });
@@ -108,24 +136,36 @@ describe("rate limits", () => {
 
   it("call-token answers 429 with Retry-After and the usual error body; the SDK gives retryAfter", async () => {
     const [ann, bob] = await Promise.all([newUser(), newUser()]);
-    const { data: conversation } = await parleyOf(ann.client).rpc("get_or_create_direct_conversation", { other_user_id: bob.id }).single<{ id: string }>();
-    const { data: call } = await parleyOf(ann.client).rpc("start_call", { conversation_id: conversation!.id, media: "audio" }).single<{ id: string }>();
+    const { data: conversation } = await parleyOf(ann.client)
+      .rpc("get_or_create_direct_conversation", { other_user_id: bob.id })
+      .single<{ id: string }>();
+    const { data: call } = await parleyOf(ann.client)
+      .rpc("start_call", { conversation_id: conversation!.id, media: "audio" })
+      .single<{ id: string }>();
     await limit(ann, "call_token", 1, 2);
     const token = (accessToken: string) =>
       fetch(`${stackEnv.url}/functions/v1/call-token`, {
         method: "POST",
-        headers: { "Content-Type": "application/json", apikey: stackEnv.anonKey, Authorization: `Bearer ${accessToken}` },
+        headers: {
+          "Content-Type": "application/json",
+          apikey: stackEnv.anonKey,
+          Authorization: `Bearer ${accessToken}`,
+        },
         body: JSON.stringify({ callId: call!.id }),
       });
     expect((await token(ann.accessToken)).status).toBe(200);
     const res = await token(ann.accessToken);
     expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).toBe("30");
-    expect(await res.json()).toEqual({ error: { code: "rate_limited", message: expect.stringContaining("call_token") as unknown, retryAfter: 30 } });
-    const error = await createParley(ann.client).calls.token(call!.id).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    expect(await res.json()).toEqual({
+      error: { code: "rate_limited", message: expect.stringContaining("call_token") as unknown, retryAfter: 30 },
+    });
+    const error = await createParley(ann.client)
+      .calls.token(call!.id)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).toMatchObject({ name: "ParleyError", code: "rate_limited", status: 429, retryAfter: 30 });
   });
 

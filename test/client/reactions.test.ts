@@ -25,7 +25,12 @@ describe("client SDK: reactions, pins, edit history, delete for me", () => {
 
     const state = await bob.parley.reactions.add(sent.id, "👍");
     expect(state).toEqual({ message_id: sent.id, reactions: { "👍": 1 }, mine: ["👍"] });
-    expect(await added.promise).toMatchObject({ message_id: sent.id, user_id: bob.id, emoji: "👍", reactions: { "👍": 1 } });
+    expect(await added.promise).toMatchObject({
+      message_id: sent.id,
+      user_id: bob.id,
+      emoji: "👍",
+      reactions: { "👍": 1 },
+    });
 
     await ann.parley.reactions.add(sent.id, "🎉");
     const page = await bob.parley.messages.list(conversation.id);
@@ -74,10 +79,13 @@ describe("client SDK: mentions and forwarding", () => {
     await bob.parley.conversations.mute(group.id, new Date(Date.now() + 86_400_000));
     await owner.parley.messages.send(group.id, { body: "@bob can you look?", mentions: [bob.id] });
     await owner.parley.messages.send(group.id, { body: "@everyone release at 5", mentions: ["everyone"] });
-    const entry = async (u: typeof bob) => (await u.parley.conversations.inbox()).items.find((c) => c.conversation_id === group.id)!;
+    const entry = async (u: typeof bob) =>
+      (await u.parley.conversations.inbox()).items.find((c) => c.conversation_id === group.id)!;
     expect((await entry(bob)).mention_count).toBe(2);
     expect((await entry(cat)).mention_count).toBe(1);
-    expect((await refusal(cat.parley.messages.send(group.id, { body: "@everyone", mentions: ["everyone"] }))).code).toBe("mention_everyone_not_allowed");
+    expect(
+      (await refusal(cat.parley.messages.send(group.id, { body: "@everyone", mentions: ["everyone"] }))).code,
+    ).toBe("mention_everyone_not_allowed");
     await bob.parley.messages.markRead(group.id);
     expect((await entry(bob)).mention_count).toBe(0);
   });
@@ -86,11 +94,25 @@ describe("client SDK: mentions and forwarding", () => {
     const [ann, bob, dan] = await Promise.all([newParleyUser(), newParleyUser(), newParleyUser()]);
     await acquaint(ann, [bob]);
     const group = await ann.parley.groups.create({ title: "Photos", memberIds: [bob.id] });
-    const png = Uint8Array.from(Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64"));
-    const photo = await ann.parley.attachments.send(group.id, "image", { data: png, contentType: "image/png", name: "dot.png" });
+    const png = Uint8Array.from(
+      Buffer.from(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+        "base64",
+      ),
+    );
+    const photo = await ann.parley.attachments.send(group.id, "image", {
+      data: png,
+      contentType: "image/png",
+      name: "dot.png",
+    });
     const withDan = await bob.parley.conversations.direct(dan.id);
     const forwarded = await bob.parley.messages.forward(photo.id, withDan.id);
-    expect(forwarded).toMatchObject({ conversation_id: withDan.id, sender_id: bob.id, kind: "image", attachment: { path: photo.attachment!.path } });
+    expect(forwarded).toMatchObject({
+      conversation_id: withDan.id,
+      sender_id: bob.id,
+      kind: "image",
+      attachment: { path: photo.attachment!.path },
+    });
     expect(forwarded.metadata).toMatchObject({ forwarded_from: { message_id: photo.id, sender_id: ann.id } });
     const bytes = new Uint8Array(await (await dan.parley.attachments.download(forwarded.attachment!)).arrayBuffer());
     expect(bytes).toEqual(png);

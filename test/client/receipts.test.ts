@@ -1,7 +1,13 @@
 // Delivery and read receipts through the SDK: the live inbox acknowledges arrivals by itself, senders
 // see the ticks move live (direct) or as counts (groups), and a member can keep their reading private.
 import { afterEach, describe, expect, it } from "vitest";
-import { createParley, receiptStatus, type LiveChannel, type MemberDeliveredEvent, type MemberReadEvent } from "../../client/index.ts";
+import {
+  createParley,
+  receiptStatus,
+  type LiveChannel,
+  type MemberDeliveredEvent,
+  type MemberReadEvent,
+} from "../../client/index.ts";
 import { anotherDevice } from "../support/clients.ts";
 import { acquaint } from "../support/contacts.ts";
 import { newParleyUser } from "./parley.ts";
@@ -24,18 +30,37 @@ describe("client SDK: delivery and read receipts", () => {
     const conversation = await ann.parley.conversations.direct(bob.id);
     const delivered = waitFor<MemberDeliveredEvent>();
     const read = waitFor<MemberReadEvent>();
-    open.push(await ann.parley.live.conversation(conversation.id, { member_delivered: delivered.handler, member_read: read.handler }));
+    open.push(
+      await ann.parley.live.conversation(conversation.id, {
+        member_delivered: delivered.handler,
+        member_read: read.handler,
+      }),
+    );
     open.push(await bob.parley.live.inbox());
 
     const sent = await ann.parley.messages.send(conversation.id, { body: "did you get this?" });
-    expect(await delivered.promise).toMatchObject({ conversation_id: conversation.id, user_id: bob.id, last_delivered_seq: sent.seq });
+    expect(await delivered.promise).toMatchObject({
+      conversation_id: conversation.id,
+      user_id: bob.id,
+      last_delivered_seq: sent.seq,
+    });
     const receipts = await ann.parley.receipts.list(conversation.id);
     expect(receiptStatus(sent, receipts)).toBe("delivered");
 
     await bob.parley.messages.markRead(conversation.id);
-    expect(await read.promise).toMatchObject({ user_id: bob.id, last_read_seq: sent.seq, last_delivered_seq: sent.seq, message_id: sent.id });
+    expect(await read.promise).toMatchObject({
+      user_id: bob.id,
+      last_read_seq: sent.seq,
+      last_delivered_seq: sent.seq,
+      message_id: sent.id,
+    });
     expect(receiptStatus(sent, await ann.parley.receipts.list(conversation.id))).toBe("read");
-    expect(await ann.parley.receipts.forMessage(sent.id)).toMatchObject({ status: "read", recipient_count: 1, delivered_count: 1, read_count: 1 });
+    expect(await ann.parley.receipts.forMessage(sent.id)).toMatchObject({
+      status: "read",
+      recipient_count: 1,
+      delivered_count: 1,
+      read_count: 1,
+    });
   });
 
   it("with deliveryReceipts off a device acknowledges nothing (another device of the same user still does)", async () => {
@@ -71,9 +96,16 @@ describe("client SDK: delivery and read receipts", () => {
     const group = await owner.parley.groups.create({ title: "Ticks", memberIds: [bob.id, cat.id] });
     open.push(await bob.parley.live.inbox(), await cat.parley.live.inbox());
     const sent = await owner.parley.messages.send(group.id, { body: "all here?" });
-    await expect.poll(async () => (await owner.parley.receipts.forMessage(sent.id)).delivered_count, { timeout: 15_000 }).toBe(2);
+    await expect
+      .poll(async () => (await owner.parley.receipts.forMessage(sent.id)).delivered_count, { timeout: 15_000 })
+      .toBe(2);
     await cat.parley.messages.markRead(group.id);
-    expect(await owner.parley.receipts.forMessage(sent.id)).toMatchObject({ recipient_count: 2, delivered_count: 2, read_count: 1, status: "delivered" });
+    expect(await owner.parley.receipts.forMessage(sent.id)).toMatchObject({
+      recipient_count: 2,
+      delivered_count: 2,
+      read_count: 1,
+      status: "delivered",
+    });
     await bob.parley.messages.markRead(group.id);
     expect((await owner.parley.receipts.forMessage(sent.id)).status).toBe("read");
   });
@@ -106,7 +138,10 @@ describe("client SDK: delivery and read receipts", () => {
     expect(heard).toEqual(["member_delivered"]);
 
     const receipts = await ann.parley.receipts.list(conversation.id);
-    expect(receipts.find((r) => r.user_id === bob.id)).toMatchObject({ last_delivered_seq: sent.seq, last_read_seq: null });
+    expect(receipts.find((r) => r.user_id === bob.id)).toMatchObject({
+      last_delivered_seq: sent.seq,
+      last_read_seq: null,
+    });
     expect(receiptStatus(sent, receipts)).toBe("delivered");
     const own = await bob.parley.receipts.list(conversation.id);
     expect(own.find((r) => r.user_id === bob.id)?.last_read_seq).toBe(sent.seq);
@@ -119,9 +154,15 @@ describe("client SDK: delivery and read receipts", () => {
     const [ann, bob] = await Promise.all([newParleyUser(), newParleyUser()]);
     const conversation = await ann.parley.conversations.direct(bob.id);
     await ann.parley.conversations.mute(conversation.id, new Date(Date.now() + 3_600_000));
-    const leak = await bob.parley.db.from("conversation_members").select("user_id, muted_until").eq("conversation_id", conversation.id);
+    const leak = await bob.parley.db
+      .from("conversation_members")
+      .select("user_id, muted_until")
+      .eq("conversation_id", conversation.id);
     expect(leak.error?.code).toBe("42501");
-    const members = await bob.parley.db.from("conversation_members").select("user_id, role").eq("conversation_id", conversation.id);
+    const members = await bob.parley.db
+      .from("conversation_members")
+      .select("user_id, role")
+      .eq("conversation_id", conversation.id);
     expect(members.error).toBeNull();
     expect(members.data?.map((m) => m.user_id).sort()).toEqual([ann.id, bob.id].sort());
     // My own settings reach me through the inbox.

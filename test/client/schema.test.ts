@@ -15,7 +15,9 @@ const options = {
 } satisfies SupabaseClientOptions<"parley">;
 
 /** A brand-new user signed in on a client made by `make`. */
-async function signedIn<C extends { auth: { signInWithPassword(c: { email: string; password: string }): Promise<{ error: unknown }> } }>(make: () => C) {
+async function signedIn<
+  C extends { auth: { signInWithPassword(c: { email: string; password: string }): Promise<{ error: unknown }> } },
+>(make: () => C) {
   const user = await newUser();
   const client = make();
   const { error } = await client.auth.signInWithPassword({ email: user.email, password: user.password });
@@ -26,7 +28,9 @@ async function signedIn<C extends { auth: { signInWithPassword(c: { email: strin
 describe("client SDK: the client it runs on", () => {
   it("works on a typed client whose default schema is parley", async () => {
     const bob = await newParleyUser();
-    const ann = await signedIn(() => createClient<Database>(stackEnv.url, stackEnv.anonKey, { ...options, db: { schema: "parley" } }));
+    const ann = await signedIn(() =>
+      createClient<Database>(stackEnv.url, stackEnv.anonKey, { ...options, db: { schema: "parley" } }),
+    );
     const parley = createParley(ann.client);
     const sent = await parley.messages.sendDirect(bob.id, { body: "from a parley-schema client" });
     expect((await bob.parley.messages.list(sent.conversation_id)).items.map((m) => m.id)).toEqual([sent.id]);
@@ -35,7 +39,11 @@ describe("client SDK: the client it runs on", () => {
     expect(error).toBeNull();
     expect(data).toEqual({ id: sent.id, body: "from a parley-schema client" });
     // Storage stays on the root client.
-    const file = await parley.attachments.send(sent.conversation_id, "file", { data: new TextEncoder().encode("notes"), contentType: "text/plain", name: "notes.txt" });
+    const file = await parley.attachments.send(sent.conversation_id, "file", {
+      data: new TextEncoder().encode("notes"),
+      contentType: "text/plain",
+      name: "notes.txt",
+    });
     expect(file.attachment).toMatchObject({ bucket: "parley-attachments", size: 5, mime_type: "text/plain" });
   });
 
@@ -48,6 +56,8 @@ describe("client SDK: the client it runs on", () => {
     const [invitation] = await bob.parley.safety.invitations();
     await bob.parley.safety.accept(invitation!.id);
     expect((await bob.parley.conversations.inbox()).items.map((e) => e.conversation_id)).toEqual([group.id]);
-    expect((await parley.db.from("conversation_members").select("user_id").eq("conversation_id", group.id)).data).toHaveLength(2);
+    expect(
+      (await parley.db.from("conversation_members").select("user_id").eq("conversation_id", group.id)).data,
+    ).toHaveLength(2);
   });
 });

@@ -9,7 +9,9 @@ describe("client SDK: search", () => {
     await acquaint(ann, [bob]);
     const tag = `zq${Date.now().toString(36)}`;
     const group = await ann.parley.groups.create({ title: `Search ${tag}`, memberIds: [bob.id] });
-    const first = await ann.parley.messages.send(group.id, { body: `the ${tag}alpha plan is at https://example.com/${tag}` });
+    const first = await ann.parley.messages.send(group.id, {
+      body: `the ${tag}alpha plan is at https://example.com/${tag}`,
+    });
     const second = await bob.parley.messages.send(group.id, { body: `${tag}alpha again` });
 
     const byWord = await ann.parley.search.messages(`${tag}alpha`);
@@ -20,11 +22,13 @@ describe("client SDK: search", () => {
     const fromBob = await ann.parley.search.messages(`${tag}alpha`, { fromUserId: bob.id });
     expect(fromBob.items.map((m) => m.id)).toEqual([second.id]);
     const paged = await ann.parley.search.messages(`${tag}alpha`, { limit: 1 });
-    expect((await ann.parley.search.messages(`${tag}alpha`, { limit: 1, cursor: paged.next })).items.map((m) => m.id)).toEqual([first.id]);
+    expect(
+      (await ann.parley.search.messages(`${tag}alpha`, { limit: 1, cursor: paged.next })).items.map((m) => m.id),
+    ).toEqual([first.id]);
 
     expect((await stranger.parley.search.messages(`${tag}alpha`)).items).toEqual([]);
     expect((await ann.parley.search.conversations(tag)).map((c) => c.conversation_id)).toEqual([group.id]);
-    expect((await stranger.parley.search.conversations(tag))).toEqual([]);
+    expect(await stranger.parley.search.conversations(tag)).toEqual([]);
     expect((await refusal(ann.parley.search.messages("x"))).code).toBe("query_invalid");
   });
 });

@@ -5,17 +5,31 @@ import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PARLEY_ROOT } from "../../stack/postgres/apply.ts";
 
-const DOCS = ["README.md", "examples/web/README.md", ...readdirSync(join(PARLEY_ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const DOCS = [
+  "README.md",
+  "examples/web/README.md",
+  ...readdirSync(join(PARLEY_ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 const TOP = ["supabase", "docs", "test", "scripts", "client", "functions", "stack", "bench", "sql", "examples"];
 
 /** Files a project creates itself (secrets, its own seed, the CLI's default function folder), named as such. */
 const CREATED_BY_YOU = new Set([".env", ".env.local", "seed.sql", "import_map.json"]);
 /** Upstream repositories named as sources (`supabase/auth` is GoTrue's repository, not a folder here). */
-const UPSTREAM = new Set(["supabase/auth", "supabase/storage", "supabase/realtime", "supabase/cli", "supabase/supabase-js", "supabase/functions"]);
+const UPSTREAM = new Set([
+  "supabase/auth",
+  "supabase/storage",
+  "supabase/realtime",
+  "supabase/cli",
+  "supabase/supabase-js",
+  "supabase/functions",
+]);
 
 function pathsIn(text: string): string[] {
   const found: string[] = [];
-  for (const m of text.matchAll(new RegExp("`((?:" + TOP.join("|") + ")/[A-Za-z0-9_./-]*)`", "g"))) found.push(m[1]!.replace(/[.]$/, ""));
+  for (const m of text.matchAll(new RegExp("`((?:" + TOP.join("|") + ")/[A-Za-z0-9_./-]*)`", "g")))
+    found.push(m[1]!.replace(/[.]$/, ""));
   return found;
 }
 
@@ -27,7 +41,8 @@ describe("docs name only what exists", () => {
       for (const path of pathsIn(readFileSync(join(PARLEY_ROOT, doc), "utf8"))) {
         checked++;
         const trimmed = path.replace(/\/$/, "");
-        if (UPSTREAM.has(trimmed) || CREATED_BY_YOU.has(basename(trimmed)) || trimmed.startsWith("supabase/functions/")) continue;
+        if (UPSTREAM.has(trimmed) || CREATED_BY_YOU.has(basename(trimmed)) || trimmed.startsWith("supabase/functions/"))
+          continue;
         if (!existsSync(join(PARLEY_ROOT, trimmed))) missing.push(`${doc}: ${path}`);
       }
     }
@@ -36,14 +51,24 @@ describe("docs name only what exists", () => {
   });
 
   it("every `npm run` they show is a script of its package", () => {
-    const scriptsOf = (dir: string) => Object.keys((JSON.parse(readFileSync(join(PARLEY_ROOT, dir, "package.json"), "utf8")) as { scripts?: Record<string, string> }).scripts ?? {});
+    const scriptsOf = (dir: string) =>
+      Object.keys(
+        (
+          JSON.parse(readFileSync(join(PARLEY_ROOT, dir, "package.json"), "utf8")) as {
+            scripts?: Record<string, string>;
+          }
+        ).scripts ?? {},
+      );
     const unknown: string[] = [];
     let checked = 0;
     for (const doc of DOCS) {
-      for (const m of readFileSync(join(PARLEY_ROOT, doc), "utf8").matchAll(/npm run (?:-s )?([a-z][a-z:-]*)(?: -w ([a-z/]+))?/g)) {
+      for (const m of readFileSync(join(PARLEY_ROOT, doc), "utf8").matchAll(
+        /npm run (?:-s )?([a-z][a-z:-]*)(?: -w ([a-z/]+))?/g,
+      )) {
         const [, script, workspace] = m;
         checked++;
-        if (!scriptsOf(workspace ?? ".").includes(script!)) unknown.push(`${doc}: npm run ${script}${workspace ? ` -w ${workspace}` : ""}`);
+        if (!scriptsOf(workspace ?? ".").includes(script!))
+          unknown.push(`${doc}: npm run ${script}${workspace ? ` -w ${workspace}` : ""}`);
       }
     }
     expect(unknown).toEqual([]);

@@ -14,7 +14,9 @@ describe("call:<id> channels", () => {
     const name = `call:${call.id}`;
 
     const refused = await trySubscribe(listen(stranger, name).channel);
-    expect(refused.error?.message).toBe(`Unauthorized: You do not have permissions to read from this Channel topic: ${name}`);
+    expect(refused.error?.message).toBe(
+      `Unauthorized: You do not have permissions to read from this Channel topic: ${name}`,
+    );
 
     const alice = await live(a, name, { presence: { key: a.id }, broadcast: { ack: true } });
     const bob = await live(b, name, { presence: { key: b.id } });
@@ -22,10 +24,17 @@ describe("call:<id> channels", () => {
     await expect.poll(() => Object.keys(alice.channel.presenceState())).toContain(b.id);
 
     await rpc(b, "accept_call", { call_id: call.id });
-    expect((await alice.events.next(byEvent("participant_joined"))).payload).toMatchObject({ participant: { user_id: b.id, state: "joined" } });
+    expect((await alice.events.next(byEvent("participant_joined"))).payload).toMatchObject({
+      participant: { user_id: b.id, state: "joined" },
+    });
 
     // Call events cannot be forged: the write policy refuses broadcasts on call topics, unacknowledged.
-    expect(await alice.channel.send({ type: "broadcast", event: "call_ended", payload: { forged: true } }, { timeout: 1500 })).toBe("timed out");
+    expect(
+      await alice.channel.send(
+        { type: "broadcast", event: "call_ended", payload: { forged: true } },
+        { timeout: 1500 },
+      ),
+    ).toBe("timed out");
   });
 
   it("refuses the call topic to a participant removed from the group", async () => {
@@ -41,8 +50,12 @@ describe("call:<id> channels", () => {
 
     const watching = await live(owner, name);
     await rpc(owner, "remove_member", { group_id: group.id, user_id: rita.id });
-    expect((await watching.events.next(byEvent("participant_left"))).payload).toMatchObject({ participant: { user_id: rita.id, state: "left" } });
+    expect((await watching.events.next(byEvent("participant_left"))).payload).toMatchObject({
+      participant: { user_id: rita.id, state: "left" },
+    });
     const after = await trySubscribe(listen(rita, name).channel);
-    expect(after.error?.message).toBe(`Unauthorized: You do not have permissions to read from this Channel topic: ${name}`);
+    expect(after.error?.message).toBe(
+      `Unauthorized: You do not have permissions to read from this Channel topic: ${name}`,
+    );
   });
 });

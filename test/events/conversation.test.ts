@@ -12,7 +12,9 @@ describe("conversation:<id> channels (signals only)", () => {
     const dm = await rpc<Row>(a, "get_or_create_direct_conversation", { other_user_id: b.id });
     const out = await trySubscribe(listen(stranger, `conversation:${dm.id}`).channel);
     expect(out.status).toBe("CHANNEL_ERROR");
-    expect(out.error?.message).toBe(`Unauthorized: You do not have permissions to read from this Channel topic: conversation:${dm.id}`);
+    expect(out.error?.message).toBe(
+      `Unauthorized: You do not have permissions to read from this Channel topic: conversation:${dm.id}`,
+    );
   });
 
   it("carries typing between two members (client broadcast)", async () => {
@@ -20,7 +22,11 @@ describe("conversation:<id> channels (signals only)", () => {
     const dm = await rpc<Row>(a, "get_or_create_direct_conversation", { other_user_id: b.id });
     const alice = await live(a, `conversation:${dm.id}`, { broadcast: { ack: true } });
     const bob = await live(b, `conversation:${dm.id}`);
-    const status = await alice.channel.send({ type: "broadcast", event: "typing", payload: { user_id: a.id, typing: true } });
+    const status = await alice.channel.send({
+      type: "broadcast",
+      event: "typing",
+      payload: { user_id: a.id, typing: true },
+    });
     expect(status).toBe("ok");
     expect((await bob.events.next(byEvent("typing"))).payload).toEqual({ user_id: a.id, typing: true });
   });
@@ -45,7 +51,9 @@ describe("conversation:<id> channels (signals only)", () => {
     await rpc(b, "mark_read", { conversation_id: group.id });
     await rpc(owner, "update_group", { group_id: group.id, title: "Renamed" });
     await inbox.events.next(byEvent("conversation_updated"));
-    expect(inbox.events.items.map((m) => m.event)).toEqual(expect.arrayContaining(["message_created", "message_edited", "member_read", "conversation_updated"]));
+    expect(inbox.events.items.map((m) => m.event)).toEqual(
+      expect.arrayContaining(["message_created", "message_edited", "member_read", "conversation_updated"]),
+    );
     // A database broadcast after those writes reaches the signals topic; none of their events came before it.
     expect(await receivedBeforeSentinel(signals)).toEqual([]);
   });

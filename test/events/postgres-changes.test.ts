@@ -14,9 +14,13 @@ async function watchMessages(u: TestUser): Promise<{ channel: RealtimeChannel; c
   const channel = u.client.channel(`messages-${u.id}`);
   const changes = new Inbox<Change>();
   const system = new Inbox<Record<string, unknown>>();
-  channel.on("postgres_changes" as never, { event: "*", schema: "parley", table: "messages" } as never, (p: Change) => changes.push(p));
+  channel.on("postgres_changes" as never, { event: "*", schema: "parley", table: "messages" } as never, (p: Change) =>
+    changes.push(p),
+  );
   channel.on("system", {}, (p: Record<string, unknown>) => system.push(p));
-  await new Promise<void>((resolve, reject) => channel.subscribe((s, e) => (s === "SUBSCRIBED" ? resolve() : reject(new Error(`${s}: ${e?.message}`)))));
+  await new Promise<void>((resolve, reject) =>
+    channel.subscribe((s, e) => (s === "SUBSCRIBED" ? resolve() : reject(new Error(`${s}: ${e?.message}`)))),
+  );
   const ok = await system.next((p) => p.extension === "postgres_changes");
   expect(ok).toMatchObject({ status: "ok" });
   return { channel, changes };

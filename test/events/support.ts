@@ -3,7 +3,17 @@ import { randomUUID } from "node:crypto";
 import type { RealtimeChannel } from "@supabase/supabase-js";
 import { afterEach } from "vitest";
 import { makeClient, newUser, parleyOf, type TestUser } from "../support/clients.ts";
-import { beforeSentinel, Inbox, isSentinel, joined, newRtUser, sendSentinel, subscribe, tokenFor, type SubscribeOutcome } from "../realtime/support.ts";
+import {
+  beforeSentinel,
+  Inbox,
+  isSentinel,
+  joined,
+  newRtUser,
+  sendSentinel,
+  subscribe,
+  tokenFor,
+  type SubscribeOutcome,
+} from "../realtime/support.ts";
 import { acquaint } from "../support/contacts.ts";
 
 export interface Broadcast {
@@ -66,7 +76,10 @@ export async function rpc<T>(u: TestUser, fn: string, args: Record<string, unkno
   return data as T;
 }
 
-export const byEvent = (event: string) => (m: Broadcast): boolean => m.event === event;
+export const byEvent =
+  (event: string) =>
+  (m: Broadcast): boolean =>
+    m.event === event;
 
 /** `count` users made directly in the database (no Auth round trip): fillers to grow a group past the fan-out bound. */
 export async function fillers(count: number): Promise<string[]> {
@@ -85,7 +98,6 @@ export async function largeGroup(owner: TestUser, members: TestUser[], title = "
 
 /** A fresh access token for `u` (a later `iat`), as a token refresh would hand Realtime. */
 export const refreshedToken = (u: TestUser): Promise<string> => tokenFor(u.id, 3600, { session_id: randomUUID() });
-
 
 /**
  * Everything `l` received before a sentinel sent now on its topic as a database broadcast (the path and

@@ -2,7 +2,16 @@
 // `supabase gen signing-key`): Parley's own config, migrations and functions served by `npm run dev --
 // --workdir <copy>`. Users' access tokens are ES256; call-token and call-end verify them themselves
 // (verify_jwt = false), accept tokens of either project key and legacy HS256 ones, and refuse the rest.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  chmodSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
@@ -22,7 +31,10 @@ function parleyProjectWithSigningKeys(): { root: string; keys: SigningJwk[] } {
   const root = mkdtempSync(join(tmpdir(), "parley-keys-project-"));
   chmodSync(root, 0o755); // Postgres runs as its own user and must reach <root>/.parley
   mkdirSync(join(root, "supabase"));
-  writeFileSync(join(root, "supabase", "config.toml"), withSigningKeysPath(readFileSync(join(PARLEY_ROOT, "supabase", "config.toml"), "utf8")));
+  writeFileSync(
+    join(root, "supabase", "config.toml"),
+    withSigningKeysPath(readFileSync(join(PARLEY_ROOT, "supabase", "config.toml"), "utf8")),
+  );
   for (const entry of ["migrations", "schemas", "seed.sql"]) {
     const target = join(PARLEY_ROOT, "supabase", entry);
     if (existsSync(target)) symlinkSync(target, join(root, "supabase", entry));
@@ -37,7 +49,15 @@ let keys: SigningJwk[];
 
 beforeAll(async () => {
   ({ root: project, keys } = parleyProjectWithSigningKeys());
-  dev = await startDev(["--workdir", project, "--json", "--api-port", String(await freePort()), "--db-port", String(await freePort())]);
+  dev = await startDev([
+    "--workdir",
+    project,
+    "--json",
+    "--api-port",
+    String(await freePort()),
+    "--db-port",
+    String(await freePort()),
+  ]);
 }, START_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -48,7 +68,14 @@ afterAll(async () => {
 const LIVEKIT_KEY = process.env.LIVEKIT_API_KEY ?? "devkey";
 const LIVEKIT_SECRET = process.env.LIVEKIT_API_SECRET ?? "secret";
 const now = () => Math.floor(Date.now() / 1000);
-const userClaims = (sub: string, extra: Record<string, unknown> = {}) => ({ sub, role: "authenticated", aud: "authenticated", iat: now(), exp: now() + 600, ...extra });
+const userClaims = (sub: string, extra: Record<string, unknown> = {}) => ({
+  sub,
+  role: "authenticated",
+  aud: "authenticated",
+  iat: now(),
+  exp: now() + 600,
+  ...extra,
+});
 
 interface User {
   id: string;
@@ -79,7 +106,9 @@ async function acceptedCall(): Promise<{ a: User; b: User; callId: string; room:
   const conv = await a.parley.rpc("get_or_create_direct_conversation", { other_user_id: b.id });
   if (conv.error) throw new Error(`get_or_create_direct_conversation: ${conv.error.message}`);
   const conversationId = typeof conv.data === "string" ? conv.data : (conv.data as { id: string }).id;
-  const call = await a.parley.rpc("start_call", { conversation_id: conversationId, media: "audio" }).single<{ id: string; room_name: string }>();
+  const call = await a.parley
+    .rpc("start_call", { conversation_id: conversationId, media: "audio" })
+    .single<{ id: string; room_name: string }>();
   if (call.error) throw new Error(`start_call: ${call.error.message}`);
   const accepted = await b.parley.rpc("accept_call", { call_id: call.data.id });
   if (accepted.error) throw new Error(`accept_call: ${accepted.error.message}`);
@@ -89,7 +118,11 @@ async function acceptedCall(): Promise<{ a: User; b: User; callId: string; room:
 const invoke = (name: "call-token" | "call-end", body: unknown, token?: string) =>
   fetch(`${dev.status.FUNCTIONS_URL}/${name}`, {
     method: "POST",
-    headers: { "content-type": "application/json", apikey: dev.status.PUBLISHABLE_KEY!, ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      "content-type": "application/json",
+      apikey: dev.status.PUBLISHABLE_KEY!,
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify(body),
   });
 
@@ -111,7 +144,11 @@ describe("Parley's functions in a project with asymmetric signing keys", () => {
 
   it("call-token mints a LiveKit token for a user's ES256 session token, an RS256 token of the second key and a legacy HS256 one", async () => {
     const { b, callId, room } = await acceptedCall();
-    const tokens = [b.token, await signWithKey(keys[1]!, userClaims(b.id)), await signJwt(userClaims(b.id), dev.status.JWT_SECRET!)];
+    const tokens = [
+      b.token,
+      await signWithKey(keys[1]!, userClaims(b.id)),
+      await signJwt(userClaims(b.id), dev.status.JWT_SECRET!),
+    ];
     for (const token of tokens) {
       const res = await invoke("call-token", { callId }, token);
       expect(res.status, decodeProtectedHeader(token).alg).toBe(200);

@@ -13,14 +13,22 @@ const now = () => Math.floor(Date.now() / 1000);
 const token = (claims: Record<string, unknown> = {}, secret = stackEnv.jwtSecret) =>
   signJwt({ sub: randomUUID(), role: "authenticated", aud: "authenticated", exp: now() + 600, ...claims }, secret);
 const invoke = (name: string, headers: Record<string, string>, body: unknown) =>
-  fetch(fn(name), { method: "POST", headers: { "content-type": "application/json", apikey: stackEnv.anonKey, ...headers }, body: JSON.stringify(body) });
+  fetch(fn(name), {
+    method: "POST",
+    headers: { "content-type": "application/json", apikey: stackEnv.anonKey, ...headers },
+    body: JSON.stringify(body),
+  });
 
 const BODIES = { "call-token": { callId: randomUUID() }, "call-end": { callId: randomUUID(), scope: "me" } } as const;
 type Caller = { error: { code: string; message: string } };
 
 describe.each(["call-token", "call-end"] as const)("%s verifies the caller itself (verify_jwt = false)", (name) => {
   it("answers 401 unauthorized, in its own error shape, without a JWT or with one that is not Bearer", async () => {
-    const variants: Array<Record<string, string>> = [{}, { Authorization: `Basic ${Buffer.from("a:b").toString("base64")}` }, { Authorization: "Bearer not-a-jwt" }];
+    const variants: Array<Record<string, string>> = [
+      {},
+      { Authorization: `Basic ${Buffer.from("a:b").toString("base64")}` },
+      { Authorization: "Bearer not-a-jwt" },
+    ];
     for (const headers of variants) {
       const res = await invoke(name, headers, BODIES[name]);
       expect(res.status).toBe(401);
@@ -80,7 +88,11 @@ describe("call-token through supabase.functions.invoke", () => {
 
 describe("livekit-webhook (verify_jwt = false)", () => {
   it("reaches the function without any Supabase key, which checks LiveKit's signature itself", async () => {
-    const res = await fetch(fn("livekit-webhook"), { method: "POST", headers: { "content-type": "application/webhook+json" }, body: "{}" });
+    const res = await fetch(fn("livekit-webhook"), {
+      method: "POST",
+      headers: { "content-type": "application/webhook+json" },
+      body: "{}",
+    });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("invalid_signature");
   });
@@ -88,7 +100,9 @@ describe("livekit-webhook (verify_jwt = false)", () => {
 
 describe("routing", () => {
   it("answers an unknown function with the runtime's 404", async () => {
-    const res = await fetch(fn("no-such-function"), { headers: { apikey: stackEnv.anonKey, Authorization: `Bearer ${stackEnv.anonKey}` } });
+    const res = await fetch(fn("no-such-function"), {
+      headers: { apikey: stackEnv.anonKey, Authorization: `Bearer ${stackEnv.anonKey}` },
+    });
     expect(res.status).toBe(404);
     expect(await res.text()).toBe("Function not found");
   });

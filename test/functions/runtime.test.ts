@@ -31,9 +31,12 @@ let fn: (path: string) => string;
 
 beforeAll(async () => {
   project = writeFixtureProject();
-  dev = await startDev(["--workdir", project, "--json", "--api-port", String(await freePort()), "--db-port", String(await freePort())], {
-    PARLEY_FIXTURE_SHELL_VALUE: "from the shell via env()",
-  });
+  dev = await startDev(
+    ["--workdir", project, "--json", "--api-port", String(await freePort()), "--db-port", String(await freePort())],
+    {
+      PARLEY_FIXTURE_SHELL_VALUE: "from the shell via env()",
+    },
+  );
   fn = (path) => `${dev.status.API_URL}/functions/v1/${path}`;
 }, START_TIMEOUT_MS);
 
@@ -44,7 +47,13 @@ afterAll(async () => {
 
 const userToken = (claims: Record<string, unknown> = {}, secret?: string) =>
   signJwt(
-    { sub: randomUUID(), role: "authenticated", aud: "authenticated", exp: Math.floor(Date.now() / 1000) + 600, ...claims },
+    {
+      sub: randomUUID(),
+      role: "authenticated",
+      aud: "authenticated",
+      exp: Math.floor(Date.now() / 1000) + 600,
+      ...claims,
+    },
     secret ?? dev.status.JWT_SECRET!,
   );
 
@@ -55,7 +64,8 @@ const clientWith = (key: string): SupabaseClient =>
     realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
   });
 
-const post = (path: string, headers: Record<string, string> = {}) => fetch(fn(path), { method: "POST", headers, body: "{}" });
+const post = (path: string, headers: Record<string, string> = {}) =>
+  fetch(fn(path), { method: "POST", headers, body: "{}" });
 
 describe("verify_jwt = true (the default)", () => {
   it("refuses a request without Authorization as the edge runtime does", async () => {
@@ -94,7 +104,11 @@ describe("verify_jwt = true (the default)", () => {
     const { generateKeyPairSync } = await import("node:crypto");
     const key = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
     const { SignJWT } = await import("jose");
-    const asymmetric = await new SignJWT({ sub: randomUUID(), role: "authenticated", exp: Math.floor(Date.now() / 1000) + 600 })
+    const asymmetric = await new SignJWT({
+      sub: randomUUID(),
+      role: "authenticated",
+      exp: Math.floor(Date.now() / 1000) + 600,
+    })
       .setProtectedHeader({ alg: "ES256", kid: randomUUID(), typ: "JWT" })
       .sign(key);
     const res = await post("echo", { Authorization: `Bearer ${asymmetric}` });
@@ -143,7 +157,9 @@ describe("environment", () => {
       SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: dev.status.PUBLISHABLE_KEY }),
       SUPABASE_SECRET_KEYS: JSON.stringify({ default: dev.status.SECRET_KEY }),
       // No signing keys: the CLI's JWKS is the JWT secret as an oct key.
-      SUPABASE_JWKS: JSON.stringify({ keys: [{ kty: "oct", k: Buffer.from(dev.status.JWT_SECRET!).toString("base64url") }] }),
+      SUPABASE_JWKS: JSON.stringify({
+        keys: [{ kty: "oct", k: Buffer.from(dev.status.JWT_SECRET!).toString("base64url") }],
+      }),
       FIXTURE_SECRET: "from-dotenv",
       FIXTURE_QUOTED: "two words",
       FIXTURE_FROM_CONFIG: "from the shell via env()",
@@ -159,7 +175,13 @@ describe("environment", () => {
   it("refuses SUPABASE_ names from .env and hides the runtime's own variables", async () => {
     const res = await post("echo", { Authorization: `Bearer ${dev.status.ANON_KEY}` });
     const { env } = (await res.json()) as Echo;
-    expect(env).toMatchObject({ SUPABASE_FIXTURE: null, HOME: null, PATH: null, DENO_DIR: null, PARLEY_WORKER_TOKEN: null });
+    expect(env).toMatchObject({
+      SUPABASE_FIXTURE: null,
+      HOME: null,
+      PATH: null,
+      DENO_DIR: null,
+      PARLEY_WORKER_TOKEN: null,
+    });
   });
 });
 
@@ -168,18 +190,31 @@ describe("pass-through", () => {
     const body = randomBytes(300_000);
     const res = await fetch(fn("echo/deep/path?x=1&y=two%20words"), {
       method: "PUT",
-      headers: { Authorization: `Bearer ${dev.status.ANON_KEY}`, "content-type": "application/octet-stream", "x-custom": "kept as is" },
+      headers: {
+        Authorization: `Bearer ${dev.status.ANON_KEY}`,
+        "content-type": "application/octet-stream",
+        "x-custom": "kept as is",
+      },
       body,
     });
     expect(res.status).toBe(200);
     const echo = (await res.json()) as Echo;
-    expect(echo).toMatchObject({ method: "PUT", path: "/echo/deep/path", search: "?x=1&y=two%20words", bodyLength: body.length, main: true });
+    expect(echo).toMatchObject({
+      method: "PUT",
+      path: "/echo/deep/path",
+      search: "?x=1&y=two%20words",
+      bodyLength: body.length,
+      main: true,
+    });
     expect(echo.bodySha256).toBe(createHash("sha256").update(body).digest("hex"));
     expect(echo.headers).toMatchObject({ "x-custom": "kept as is", "content-type": "application/octet-stream" });
   });
 
   it("returns the function's status and headers as they are", async () => {
-    const res = await fetch(fn("echo?status=418"), { method: "DELETE", headers: { Authorization: `Bearer ${dev.status.ANON_KEY}` } });
+    const res = await fetch(fn("echo?status=418"), {
+      method: "DELETE",
+      headers: { Authorization: `Bearer ${dev.status.ANON_KEY}` },
+    });
     expect(res.status).toBe(418);
     expect(res.headers.get("x-fixture")).toBe("echo");
     expect(res.headers.getSetCookie()).toEqual(["a=1"]);
@@ -197,7 +232,8 @@ describe("pass-through", () => {
 
   it("cancels the function's stream when the caller goes away", async () => {
     const auth = { Authorization: `Bearer ${dev.status.ANON_KEY}` };
-    const cancelled = async () => ((await (await post("echo/cancelled", auth)).json()) as { cancelledStreams: number }).cancelledStreams;
+    const cancelled = async () =>
+      ((await (await post("echo/cancelled", auth)).json()) as { cancelledStreams: number }).cancelledStreams;
     const before = await cancelled();
     const caller = new AbortController();
     const res = await fetch(fn("echo/forever"), { headers: auth, signal: caller.signal });
@@ -216,7 +252,11 @@ describe("pass-through", () => {
   it("answers a CORS preflight at the gateway and forwards a plain OPTIONS unchecked", async () => {
     const preflight = await fetch(fn("echo"), {
       method: "OPTIONS",
-      headers: { origin: "http://localhost:3000", "access-control-request-method": "POST", "access-control-request-headers": "authorization,x-client-info,apikey,content-type" },
+      headers: {
+        origin: "http://localhost:3000",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,x-client-info,apikey,content-type",
+      },
     });
     expect(preflight.status).toBe(200);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
@@ -244,7 +284,10 @@ describe("function discovery and failures", () => {
   it("answers 500 WORKER_ERROR when the handler throws", async () => {
     const res = await post("echo/throw", { Authorization: `Bearer ${dev.status.ANON_KEY}` });
     expect(res.status).toBe(500);
-    expect(await res.json()).toEqual({ code: "WORKER_ERROR", message: "Function exited due to an error (please check logs)" });
+    expect(await res.json()).toEqual({
+      code: "WORKER_ERROR",
+      message: "Function exited due to an error (please check logs)",
+    });
   });
 
   it("restarts a function whose process died, on the next request", async () => {

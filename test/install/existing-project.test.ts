@@ -26,7 +26,8 @@ async function signUp(id: string, meta: Record<string, string>, createdAt: strin
   await db.query(
     `insert into auth.users (instance_id, id, aud, role, email, raw_user_meta_data, raw_app_meta_data, created_at, updated_at)
      values ('00000000-0000-0000-0000-000000000000', $1, 'authenticated', 'authenticated', $2, $3, '{}', $4, $4)`,
-    [id, `${id.slice(-4)}@example.test`, meta, createdAt]);
+    [id, `${id.slice(-4)}@example.test`, meta, createdAt],
+  );
 }
 
 /** Everything of the app's that Parley must not change: definitions, triggers, policies, rows. */
@@ -37,8 +38,11 @@ async function appState(): Promise<unknown> {
                          join pg_namespace n on n.oid = p.pronamespace where n.nspname in ('public', 'private') order by 1`),
     tables: await q(`select table_schema, table_name, column_name, data_type from information_schema.columns
                       where table_schema in ('public', 'private') order by 1, 2, 3`),
-    policies: await q(`select tablename, policyname, qual, with_check from pg_policies where schemaname = 'public' order by 1, 2`),
-    appTriggers: await q(`select tgname, tgfoid::regproc::text as fn from pg_trigger where tgrelid = 'auth.users'::regclass
+    policies: await q(
+      `select tablename, policyname, qual, with_check from pg_policies where schemaname = 'public' order by 1, 2`,
+    ),
+    appTriggers:
+      await q(`select tgname, tgfoid::regproc::text as fn from pg_trigger where tgrelid = 'auth.users'::regclass
                            and not tgisinternal and tgname not like 'parley%' order by 1`),
     profiles: await q(`select id, username, full_name from public.profiles order by id`),
   };
@@ -50,7 +54,8 @@ async function parleyState(): Promise<unknown> {
   return {
     objects: await q(`select c.relname, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace
                        where n.nspname in ('parley', 'parley_internal') order by 1`),
-    functions: await q(`select p.oid::regprocedure::text as sig from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+    functions:
+      await q(`select p.oid::regprocedure::text as sig from pg_proc p join pg_namespace n on n.oid = p.pronamespace
                          where n.nspname in ('parley', 'parley_internal') order by 1`),
     profiles: await q(`select id, username, display_name from parley.profiles order by id`),
     triggers: await q(`select tgname from pg_trigger where tgrelid = 'auth.users'::regclass and tgname like 'parley%'`),
@@ -85,16 +90,22 @@ describe("installing Parley into an existing project", () => {
   let before: unknown;
   let installed: unknown;
 
-  it("applies with supabase db push and leaves the app's profiles, trigger, private helpers and data untouched", { timeout: 120_000 }, async () => {
-    before = await appState();
-    const files = addParleyMigrations(project);
-    log.length = 0;
-    await push();
-    for (const f of files) expect(log.join("\n")).toContain(`Applying migration ${f}`);
-    expect(await appState()).toEqual(before);
-    const app = await db.query(`select private.require_user() as id, (select count(*) from public.profiles)::int as profiles`);
-    expect(app.rows[0]).toEqual({ id: "00000000-0000-0000-0000-0000000000aa", profiles: 3 });
-  });
+  it(
+    "applies with supabase db push and leaves the app's profiles, trigger, private helpers and data untouched",
+    { timeout: 120_000 },
+    async () => {
+      before = await appState();
+      const files = addParleyMigrations(project);
+      log.length = 0;
+      await push();
+      for (const f of files) expect(log.join("\n")).toContain(`Applying migration ${f}`);
+      expect(await appState()).toEqual(before);
+      const app = await db.query(
+        `select private.require_user() as id, (select count(*) from public.profiles)::int as profiles`,
+      );
+      expect(app.rows[0]).toEqual({ id: "00000000-0000-0000-0000-0000000000aa", profiles: 3 });
+    },
+  );
 
   it("gives the users who existed before a Parley profile, oldest first, with free usernames", async () => {
     const { rows } = await db.query(`select id, username, display_name from parley.profiles order by id`);
@@ -102,7 +113,11 @@ describe("installing Parley into an existing project", () => {
       { id: ids.ann, username: "ann", display_name: "Ann Archer" },
       { id: ids.bob, username: `user_${ids.bob.replaceAll("-", "").slice(-12)}`, display_name: "Bob Baker" },
       // "ANN" is "ann" ignoring case, taken by the older account.
-      { id: ids.annUpper, username: `user_${ids.annUpper.replaceAll("-", "").slice(-12)}`, display_name: "Another Ann" },
+      {
+        id: ids.annUpper,
+        username: `user_${ids.annUpper.replaceAll("-", "").slice(-12)}`,
+        display_name: "Another Ann",
+      },
     ]);
   });
 
@@ -118,7 +133,9 @@ describe("installing Parley into an existing project", () => {
   it("makes both profiles for someone who signs up afterwards", async () => {
     await signUp(ids.later, { username: "carol", full_name: "Carol Cook" }, "2026-01-01T10:00:00Z");
     const { rows } = await db.query(
-      `select (select full_name from public.profiles where id = $1) as app, (select username from parley.profiles where id = $1) as parley`, [ids.later]);
+      `select (select full_name from public.profiles where id = $1) as app, (select username from parley.profiles where id = $1) as parley`,
+      [ids.later],
+    );
     expect(rows[0]).toEqual({ app: "Carol Cook", parley: "carol" });
   });
 });
@@ -128,7 +145,9 @@ describe("uninstalling Parley", () => {
 
   it("refuses while the bucket exists, saying to empty it with the Storage API, and changes nothing", async () => {
     const state = await parleyState();
-    await expect(uninstall()).rejects.toThrow(/bucket parley-attachments still exists: empty and delete it with the Storage API/);
+    await expect(uninstall()).rejects.toThrow(
+      /bucket parley-attachments still exists: empty and delete it with the Storage API/,
+    );
     await db.query("rollback");
     expect(await parleyState()).toEqual(state);
   });
@@ -136,16 +155,26 @@ describe("uninstalling Parley", () => {
   it("removes every Parley object and history row, and the app keeps working", { timeout: 60_000 }, async () => {
     const app = await appState();
     // What the Storage API's deleteBucket does once the bucket is empty.
-    await db.query(`begin; set local storage.allow_delete_query = 'true'; delete from storage.buckets where id = 'parley-attachments'; commit;`);
+    await db.query(
+      `begin; set local storage.allow_delete_query = 'true'; delete from storage.buckets where id = 'parley-attachments'; commit;`,
+    );
     await uninstall();
     const left = await db.query(`select nspname from pg_namespace where nspname like 'parley%'`);
     expect(left.rows).toEqual([]);
     expect(await db.query(`select tgname from pg_trigger where tgname like 'parley%'`)).toMatchObject({ rows: [] });
     expect((await db.query(`select policyname from pg_policies where policyname like '%parley%'`)).rows).toEqual([]);
-    expect((await db.query(`select version from supabase_migrations.schema_migrations where name in ('install_parley', 'schedule_call_sweep')`)).rows).toEqual([]);
+    expect(
+      (
+        await db.query(
+          `select version from supabase_migrations.schema_migrations where name in ('install_parley', 'schedule_call_sweep')`,
+        )
+      ).rows,
+    ).toEqual([]);
     expect(await appState()).toEqual(app);
     await signUp(ids.afterUninstall, { full_name: "Dan Dale" }, "2026-02-01T10:00:00Z");
-    expect((await db.query(`select full_name from public.profiles where id = $1`, [ids.afterUninstall])).rows).toEqual([{ full_name: "Dan Dale" }]);
+    expect((await db.query(`select full_name from public.profiles where id = $1`, [ids.afterUninstall])).rows).toEqual([
+      { full_name: "Dan Dale" },
+    ]);
   });
 
   it("can be installed again afterwards", { timeout: 120_000 }, async () => {

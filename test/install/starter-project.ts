@@ -57,7 +57,9 @@ export function makeStarterProject(): string {
 /** Copies Parley's migrations into the project, as its install steps say. */
 export function addParleyMigrations(projectDir: string): string[] {
   const from = join(PARLEY_ROOT, "supabase", "migrations");
-  const files = readdirSync(from).filter((f) => f.endsWith(".sql")).sort();
+  const files = readdirSync(from)
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
   for (const f of files) copyFileSync(join(from, f), join(projectDir, "supabase", "migrations", f));
   return files;
 }

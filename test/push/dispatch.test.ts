@@ -11,7 +11,10 @@ import type { RecordedPush } from "../support/push-recorder.ts";
 import { db } from "../realtime/support.ts";
 
 const recorder = stackEnv.pushRecorderUrl;
-if (!recorder) throw new Error("test/push needs the recorded push providers: run it through npm test or vitest's global setup (PARLEY_TEST_PUSH_RECORDER_URL)");
+if (!recorder)
+  throw new Error(
+    "test/push needs the recorded push providers: run it through npm test or vitest's global setup (PARLEY_TEST_PUSH_RECORDER_URL)",
+  );
 
 /** What the outbox's Database Webhook does: POST push-dispatch with the service key. */
 async function dispatch(): Promise<{ jobs: number; sent: number; retried: number; invalid: number; failed: number }> {
@@ -34,7 +37,8 @@ async function untilRecorded(key: string, count: number, timeoutMs = 20_000): Pr
   for (;;) {
     const got = await recorded(key);
     if (got.length >= count) return got;
-    if (Date.now() > deadline) throw new Error(`${key}: ${got.length} of ${count} pushes arrived within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`${key}: ${got.length} of ${count} pushes arrived within ${timeoutMs} ms`);
     await dispatch();
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -42,7 +46,12 @@ async function untilRecorded(key: string, count: number, timeoutMs = 20_000): Pr
 
 const fcmToken = (prefix = "") => `${prefix}e2e-${randomUUID()}`;
 
-interface Phone { parley: ReturnType<typeof createParley>; fcm: string; web?: Awaited<ReturnType<typeof testSubscription>>; webKey?: string }
+interface Phone {
+  parley: ReturnType<typeof createParley>;
+  fcm: string;
+  web?: Awaited<ReturnType<typeof testSubscription>>;
+  webKey?: string;
+}
 
 /** B's phone (FCM) and, optionally, B's browser (a Web Push subscription on the recorded push service). */
 async function devicesOf(user: TestUser, opts: { fcmPrefix?: string; web?: boolean } = {}): Promise<Phone> {
@@ -57,52 +66,100 @@ async function devicesOf(user: TestUser, opts: { fcmPrefix?: string; web?: boole
 }
 
 const fcmMessage = (r: RecordedPush) => (r.body as { message: Record<string, any> }).message;
-const webPayload = async (r: RecordedPush, phone: Phone) => JSON.parse(await decryptWebPush(Buffer.from(r.body as string, "base64"), phone.web!));
+const webPayload = async (r: RecordedPush, phone: Phone) =>
+  JSON.parse(await decryptWebPush(Buffer.from(r.body as string, "base64"), phone.web!));
 
-async function jobsOf(userId: string): Promise<Array<{ id: string; kind: string; status: string; attempts: number; due_at: Date; last_error: string | null }>> {
-  return (await db().query(`select id, kind, status, attempts, due_at, last_error from parley_internal.push_jobs where user_id = $1 order by created_at`, [userId])).rows;
+async function jobsOf(
+  userId: string,
+): Promise<
+  Array<{ id: string; kind: string; status: string; attempts: number; due_at: Date; last_error: string | null }>
+> {
+  return (
+    await db().query(
+      `select id, kind, status, attempts, due_at, last_error from parley_internal.push_jobs where user_id = $1 order by created_at`,
+      [userId],
+    )
+  ).rows;
 }
 
 describe("push: messages to an offline member", () => {
   it("B's FCM and Web Push endpoints each receive exactly one notification per message, with what B may see", async () => {
     const [a, b] = await Promise.all([newUser({ displayName: "Ann Push" }), newUser()]);
     const phone = await devicesOf(b, { web: true });
-    const { data: msg, error } = await parleyOf(a.client).rpc("send_direct_message", { recipient_id: b.id, body: "Hello B" });
+    const { data: msg, error } = await parleyOf(a.client).rpc("send_direct_message", {
+      recipient_id: b.id,
+      body: "Hello B",
+    });
     expect(error).toBeNull();
     await Promise.all([untilRecorded(phone.fcm, 1), untilRecorded(phone.webKey!, 1)]);
     // The sentinel: a second message after the first arrived; anything repeated would be in between.
     await parleyOf(a.client).rpc("send_direct_message", { recipient_id: b.id, body: "sentinel" });
     const [fcm, web] = await Promise.all([untilRecorded(phone.fcm, 2), untilRecorded(phone.webKey!, 2)]);
 
-    expect(fcm.map((r) => [r.status, fcmMessage(r).notification?.body])).toEqual([[200, "Hello B"], [200, "sentinel"]]);
+    expect(fcm.map((r) => [r.status, fcmMessage(r).notification?.body])).toEqual([
+      [200, "Hello B"],
+      [200, "sentinel"],
+    ]);
     const first = fcmMessage(fcm[0]!);
     expect(first.notification).toEqual({ title: "Ann Push", body: "Hello B" });
-    expect(first.data).toMatchObject({ type: "message", conversation_id: msg.conversation_id, message_id: msg.id, count: "1", mention: "false" });
+    expect(first.data).toMatchObject({
+      type: "message",
+      conversation_id: msg.conversation_id,
+      message_id: msg.id,
+      count: "1",
+      mention: "false",
+    });
     expect(first.android).toMatchObject({ priority: "NORMAL", collapse_key: msg.conversation_id });
     // The recorder answers 200 only to an access token it issued for a valid service-account assertion.
     expect(fcm[0]!.headers.authorization).toMatch(/^Bearer ya29\./);
 
     expect(web.map((r) => r.status)).toEqual([201, 201]);
-    expect(web[0]!.headers).toMatchObject({ "content-encoding": "aes128gcm", urgency: "normal", topic: msg.conversation_id.replaceAll("-", "") });
+    expect(web[0]!.headers).toMatchObject({
+      "content-encoding": "aes128gcm",
+      urgency: "normal",
+      topic: msg.conversation_id.replaceAll("-", ""),
+    });
     const payload = await webPayload(web[0]!, phone);
-    expect(payload).toMatchObject({ title: "Ann Push", body: "Hello B", tag: msg.conversation_id, data: { type: "message", message_id: msg.id } });
+    expect(payload).toMatchObject({
+      title: "Ann Push",
+      body: "Hello B",
+      tag: msg.conversation_id,
+      data: { type: "message", message_id: msg.id },
+    });
     expect((await webPayload(web[1]!, phone)).body).toBe("sentinel");
-    expect(phone.parley.push.parseNotification(payload.data)).toMatchObject({ type: "message", conversation_id: msg.conversation_id, count: 1 });
+    expect(phone.parley.push.parseNotification(payload.data)).toMatchObject({
+      type: "message",
+      conversation_id: msg.conversation_id,
+      count: 1,
+    });
   }, 60_000);
 
   it("muted: nothing; a mention in the muted conversation: one", async () => {
     const [a, b] = await Promise.all([newUser(), newUser()]);
     const phone = await devicesOf(b);
-    const { data: conversation } = await parleyOf(a.client).rpc("get_or_create_direct_conversation", { other_user_id: b.id }).single<{ id: string }>();
+    const { data: conversation } = await parleyOf(a.client)
+      .rpc("get_or_create_direct_conversation", { other_user_id: b.id })
+      .single<{ id: string }>();
     await phone.parley.conversations.mute(conversation!.id, new Date(Date.now() + 3_600_000));
     await parleyOf(a.client).rpc("send_message", { conversation_id: conversation!.id, body: "quiet" });
     expect(await dispatch()).toBeTruthy();
-    await parleyOf(a.client).rpc("send_message", { conversation_id: conversation!.id, body: "look at this", metadata: { mentions: [b.id] } });
+    await parleyOf(a.client).rpc("send_message", {
+      conversation_id: conversation!.id,
+      body: "look at this",
+      metadata: { mentions: [b.id] },
+    });
     const got = await untilRecorded(phone.fcm, 1);
-    await parleyOf(a.client).rpc("send_message", { conversation_id: conversation!.id, body: "and this", metadata: { mentions: [b.id] } });
+    await parleyOf(a.client).rpc("send_message", {
+      conversation_id: conversation!.id,
+      body: "and this",
+      metadata: { mentions: [b.id] },
+    });
     const all = await untilRecorded(phone.fcm, 2);
     expect(got[0] && fcmMessage(got[0]).notification.body).toBe("Mentioned you: look at this");
-    expect(all.map((r) => fcmMessage(r).notification.body)).toEqual(["Mentioned you: look at this", "Mentioned you: and this"]);
+    expect(all.map((r) => fcmMessage(r).notification.body)).toEqual([
+      "Mentioned you: look at this",
+      "Mentioned you: and this",
+    ]);
     expect(fcmMessage(all[0]!).data.mention).toBe("true");
   }, 60_000);
 
@@ -125,8 +182,12 @@ describe("push: calls", () => {
   it("a call rings B's devices at high priority until the deadline, and a cancel follows when B answers elsewhere", async () => {
     const [a, b] = await Promise.all([newUser({ displayName: "Ann Caller" }), newUser()]);
     const phone = await devicesOf(b, { web: true });
-    const { data: conversation } = await parleyOf(a.client).rpc("get_or_create_direct_conversation", { other_user_id: b.id }).single<{ id: string }>();
-    const { data: call, error } = await parleyOf(a.client).rpc("start_call", { conversation_id: conversation!.id, media: "video" }).single<{ id: string }>();
+    const { data: conversation } = await parleyOf(a.client)
+      .rpc("get_or_create_direct_conversation", { other_user_id: b.id })
+      .single<{ id: string }>();
+    const { data: call, error } = await parleyOf(a.client)
+      .rpc("start_call", { conversation_id: conversation!.id, media: "video" })
+      .single<{ id: string }>();
     expect(error).toBeNull();
     const [ring] = await untilRecorded(phone.fcm, 1);
     const ringMessage = fcmMessage(ring!);
@@ -136,7 +197,11 @@ describe("push: calls", () => {
     expect(ringMessage.data).toMatchObject({ type: "call", call_id: call!.id, media: "video", caller_id: a.id });
     const [webRing] = await untilRecorded(phone.webKey!, 1);
     expect(webRing!.headers.urgency).toBe("high");
-    expect(await webPayload(webRing!, phone)).toMatchObject({ title: "Ann Caller", body: "Incoming video call", data: { type: "call", call_id: call!.id } });
+    expect(await webPayload(webRing!, phone)).toMatchObject({
+      title: "Ann Caller",
+      body: "Incoming video call",
+      data: { type: "call", call_id: call!.id },
+    });
 
     // B answers on another device (this client, as the web app would).
     const { error: acceptError } = await parleyOf(b.client).rpc("accept_call", { call_id: call!.id });
@@ -145,7 +210,12 @@ describe("push: calls", () => {
     const cancel = fcmMessage(fcm[1]!);
     expect(cancel.notification).toBeUndefined();
     expect(cancel.android.priority).toBe("HIGH");
-    expect(cancel.data).toEqual({ type: "call_cancel", call_id: call!.id, conversation_id: conversation!.id, reason: "answered" });
+    expect(cancel.data).toEqual({
+      type: "call_cancel",
+      call_id: call!.id,
+      conversation_id: conversation!.id,
+      reason: "answered",
+    });
     const web = await untilRecorded(phone.webKey!, 2);
     expect((await webPayload(web[1]!, phone)).data).toEqual(cancel.data);
     await parleyOf(b.client).rpc("end_call", { call_id: call!.id });
@@ -160,7 +230,8 @@ describe("push: provider errors", () => {
     await parleyOf(a.client).rpc("send_direct_message", { recipient_id: b.id, body: "anyone there?" });
     const [answer] = await untilRecorded(phone.fcm, 1);
     expect(answer!.status).toBe(404);
-    for (const deadline = Date.now() + 10_000; (await phone.parley.push.devices()).length > 0 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 100));
+    for (const deadline = Date.now() + 10_000; (await phone.parley.push.devices()).length > 0 && Date.now() < deadline;)
+      await new Promise((r) => setTimeout(r, 100));
     expect(await phone.parley.push.devices()).toEqual([]);
     expect((await jobsOf(b.id)).map((j) => j.status)).toEqual(["failed"]);
   }, 60_000);
@@ -174,7 +245,8 @@ describe("push: provider errors", () => {
     const all = await untilRecorded(phone.fcm, 2);
     expect(all[1]!.status).toBe(200);
     expect(all[1]!.at - first!.at).toBeGreaterThanOrEqual(1_000 - 50);
-    for (const deadline = Date.now() + 10_000; (await jobsOf(b.id))[0]?.status !== "sent" && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 100));
+    for (const deadline = Date.now() + 10_000; (await jobsOf(b.id))[0]?.status !== "sent" && Date.now() < deadline;)
+      await new Promise((r) => setTimeout(r, 100));
     expect((await jobsOf(b.id)).map((j) => [j.status, j.attempts])).toEqual([["sent", 2]]);
   }, 60_000);
 
@@ -186,7 +258,10 @@ describe("push: provider errors", () => {
     for (let attempt = 1; attempt <= 5; attempt++) {
       await untilRecorded(phone.fcm, attempt);
       let job = (await jobsOf(b.id))[0]!;
-      for (const deadline = Date.now() + 10_000; (job.status === "sending" || job.attempts < attempt) && Date.now() < deadline;) {
+      for (
+        const deadline = Date.now() + 10_000;
+        (job.status === "sending" || job.attempts < attempt) && Date.now() < deadline;
+      ) {
         await new Promise((r) => setTimeout(r, 100));
         job = (await jobsOf(b.id))[0]!;
       }

@@ -112,7 +112,11 @@ describe("realtime broadcast", () => {
   it("answers the batch endpoint with 202, 422 for a missing payload, 401 for a bad token", async () => {
     const url = `${stackEnv.url}/realtime/v1/api/broadcast`;
     const post = (body: unknown, key = stackEnv.anonKey) =>
-      fetch(url, { method: "POST", headers: { apikey: key, "content-type": "application/json" }, body: JSON.stringify(body) });
+      fetch(url, {
+        method: "POST",
+        headers: { apikey: key, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     expect((await post({ messages: [{ topic: topic(), event: "e", payload: { a: 1 } }] })).status).toBe(202);
     expect((await post({ messages: [{ topic: topic(), event: "e" }] })).status).toBe(422);
     const bad = await post({ messages: [{ topic: topic(), event: "e", payload: {} }] }, "BAD");
@@ -129,7 +133,12 @@ describe("realtime broadcast", () => {
       body: JSON.stringify({ messages: [{ topic: name, event: "with-id", payload: { z: 1 }, id: "msg-1" }] }),
     });
     expect(res.status).toBe(202);
-    expect(await rx.inbox.next()).toEqual({ type: "broadcast", event: "with-id", payload: { z: 1 }, meta: { id: "msg-1" } });
+    expect(await rx.inbox.next()).toEqual({
+      type: "broadcast",
+      event: "with-id",
+      payload: { z: 1 },
+      meta: { id: "msg-1" },
+    });
   });
 
   it("keeps public and private rooms of the same name apart", async () => {

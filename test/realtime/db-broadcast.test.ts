@@ -1,13 +1,37 @@
 // Broadcast from the database: realtime.send / send_binary / broadcast_changes rows reach subscribers once, in commit order.
 import { beforeAll, describe, expect, it } from "vitest";
 import { stackEnv } from "../support/env.ts";
-import { beforeSentinel, client, db, grant, Inbox, installTopicPolicies, isSentinel, joined, newRtUser, sendSentinel, topic } from "./support.ts";
+import {
+  beforeSentinel,
+  client,
+  db,
+  grant,
+  Inbox,
+  installTopicPolicies,
+  isSentinel,
+  joined,
+  newRtUser,
+  sendSentinel,
+  topic,
+} from "./support.ts";
 
-type Msg = { type: string; event: string; payload: Record<string, unknown> | ArrayBuffer; meta?: { id?: string; replayed?: boolean } };
+type Msg = {
+  type: string;
+  event: string;
+  payload: Record<string, unknown> | ArrayBuffer;
+  meta?: { id?: string; replayed?: boolean };
+};
 
 beforeAll(installTopicPolicies);
 
-async function subscriber(opts: { name: string; private: boolean; token?: string; key?: string; vsn?: "1.0.0" | "2.0.0"; config?: Record<string, unknown> }) {
+async function subscriber(opts: {
+  name: string;
+  private: boolean;
+  token?: string;
+  key?: string;
+  vsn?: "1.0.0" | "2.0.0";
+  config?: Record<string, unknown>;
+}) {
   const c = await client({ token: opts.token, key: opts.key, vsn: opts.vsn });
   const ch = c.channel(opts.name, { config: { private: opts.private, ...opts.config } });
   const inbox = new Inbox<Msg>();
@@ -20,7 +44,13 @@ async function subscriber(opts: { name: string; private: boolean; token?: string
 
 /** Waits until the replication stream is up for this channel, so later commits are certainly seen. */
 async function replicationReady(name: string, isPrivate: boolean, token?: string) {
-  const s = await subscriber({ name, private: isPrivate, token, key: isPrivate && !token ? stackEnv.serviceRoleKey : undefined, config: { broadcast: { replication_ready: true } } });
+  const s = await subscriber({
+    name,
+    private: isPrivate,
+    token,
+    key: isPrivate && !token ? stackEnv.serviceRoleKey : undefined,
+    config: { broadcast: { replication_ready: true } },
+  });
   await s.system.next((p) => p.message === "Replication connection established");
   return s;
 }
@@ -28,7 +58,11 @@ async function replicationReady(name: string, isPrivate: boolean, token?: string
 describe("realtime broadcast from the database", () => {
   it("announces replication readiness when asked", async () => {
     const s = await replicationReady(topic(), false);
-    expect(s.system.items[0]).toMatchObject({ extension: "system", status: "ok", message: "Replication connection established" });
+    expect(s.system.items[0]).toMatchObject({
+      extension: "system",
+      status: "ok",
+      message: "Replication connection established",
+    });
   });
 
   it("delivers realtime.send to a member of a private topic with the row id in meta", async () => {
@@ -52,8 +86,12 @@ describe("realtime broadcast from the database", () => {
     await db().query(`select realtime.send('{"k":"private"}'::jsonb, 'e', $1, true)`, [name]);
     // A sentinel of each kind after them: what each subscriber got before it is all it will get of the two.
     const [pubEnd, privEnd] = [await sendSentinel(name, false), await sendSentinel(name, true)];
-    expect((await beforeSentinel(pub.inbox, isSentinel(pubEnd))).map((m) => (m.payload as Record<string, unknown>).k)).toEqual(["public"]);
-    expect((await beforeSentinel(priv.inbox, isSentinel(privEnd))).map((m) => (m.payload as Record<string, unknown>).k)).toEqual(["private"]);
+    expect(
+      (await beforeSentinel(pub.inbox, isSentinel(pubEnd))).map((m) => (m.payload as Record<string, unknown>).k),
+    ).toEqual(["public"]);
+    expect(
+      (await beforeSentinel(priv.inbox, isSentinel(privEnd))).map((m) => (m.payload as Record<string, unknown>).k),
+    ).toEqual(["private"]);
     expect(pub.inbox.items.filter(isSentinel(privEnd))).toEqual([]);
   });
 
@@ -74,7 +112,9 @@ describe("realtime broadcast from the database", () => {
       c.release();
     }
     const end = await sendSentinel(name, false);
-    expect((await beforeSentinel(s.inbox, isSentinel(end))).map((m) => (m.payload as Record<string, unknown>).n)).toEqual([1, 2, 3]);
+    expect(
+      (await beforeSentinel(s.inbox, isSentinel(end))).map((m) => (m.payload as Record<string, unknown>).n),
+    ).toEqual([1, 2, 3]);
   });
 
   it("orders by commit, not by insert: a later-started transaction that commits first arrives first", async () => {
@@ -93,7 +133,10 @@ describe("realtime broadcast from the database", () => {
       t2.release();
     }
     await s.inbox.next((m) => (m.payload as Record<string, unknown>).who === "first-started");
-    expect(s.inbox.items.map((m) => (m.payload as Record<string, unknown>).who)).toEqual(["first-committed", "first-started"]);
+    expect(s.inbox.items.map((m) => (m.payload as Record<string, unknown>).who)).toEqual([
+      "first-committed",
+      "first-started",
+    ]);
   });
 
   it("delivers nothing when realtime.send is called by a role the policies do not let insert", async () => {
@@ -104,7 +147,9 @@ describe("realtime broadcast from the database", () => {
     try {
       await c.query("begin");
       await c.query("set local role authenticated");
-      await c.query("select set_config('request.jwt.claims', $1, true)", [JSON.stringify({ sub: a.id, role: "authenticated" })]);
+      await c.query("select set_config('request.jwt.claims', $1, true)", [
+        JSON.stringify({ sub: a.id, role: "authenticated" }),
+      ]);
       await c.query(`select realtime.send('{"forged":true}'::jsonb, 'e', $1, true)`, [name]);
       await c.query("commit");
     } finally {
@@ -162,7 +207,13 @@ describe("realtime broadcast from the database", () => {
     await db().query(`update rt_test.${table} set title = 'uno' where id = 1`);
     await db().query(`delete from rt_test.${table} where id = 1`);
     const ins = await s.inbox.next((m) => m.event === "INSERT");
-    expect(ins.payload).toMatchObject({ operation: "INSERT", table, schema: "rt_test", record: { id: 1, title: "one" }, old_record: null });
+    expect(ins.payload).toMatchObject({
+      operation: "INSERT",
+      table,
+      schema: "rt_test",
+      record: { id: 1, title: "one" },
+      old_record: null,
+    });
     expect((ins.payload as Record<string, unknown>).id).toBe(ins.meta?.id);
     const upd = await s.inbox.next((m) => m.event === "UPDATE");
     expect(upd.payload).toMatchObject({ record: { title: "uno" }, old_record: { title: "one" } });
@@ -175,12 +226,18 @@ describe("realtime broadcast from the database", () => {
     const a = await newRtUser();
     await grant(name, a.id);
     const since = Date.now() - 1000;
-    for (const n of [1, 2, 3]) await db().query(`select realtime.send(jsonb_build_object('n', $2::int), 'e', $1, true)`, [name, n]);
+    for (const n of [1, 2, 3])
+      await db().query(`select realtime.send(jsonb_build_object('n', $2::int), 'e', $1, true)`, [name, n]);
     // A marker committed after the three rows: once it arrives, they have passed the live stream.
     const marker = await replicationReady(topic(), false);
     await db().query(`select realtime.send('{}'::jsonb, 'marker', $1, false)`, [marker.ch.subTopic]);
     await marker.inbox.next();
-    const s = await subscriber({ name, private: true, token: a.token, config: { broadcast: { replay: { since, limit: 2 } } } });
+    const s = await subscriber({
+      name,
+      private: true,
+      token: a.token,
+      config: { broadcast: { replay: { since, limit: 2 } } },
+    });
     await s.inbox.next((m) => (m.payload as Record<string, unknown>).n === 3);
     expect(s.inbox.items.map((m) => (m.payload as Record<string, unknown>).n)).toEqual([2, 3]);
     expect(s.inbox.items.every((m) => m.meta?.replayed === true && typeof m.meta.id === "string")).toBe(true);

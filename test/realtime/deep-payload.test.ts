@@ -51,7 +51,11 @@ describe("realtime REST broadcast of a deeply nested payload", () => {
     const v2 = await listener(name, "2.0.0");
     const res = await fetch(`${stackEnv.url}/realtime/v1/api/broadcast/${encodeURIComponent(name)}/events/deep`, {
       method: "POST",
-      headers: { apikey: stackEnv.anonKey, authorization: `Bearer ${stackEnv.anonKey}`, "content-type": "application/json" },
+      headers: {
+        apikey: stackEnv.anonKey,
+        authorization: `Bearer ${stackEnv.anonKey}`,
+        "content-type": "application/json",
+      },
       body: `{"d":${nested}}`,
     });
     expect(res.status).toBe(202);

@@ -3,7 +3,15 @@ import type { RealtimeChannel, SupabaseClient } from "@supabase/supabase-js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { client, db, Inbox, newRtUser } from "./support.ts";
 
-type Change = { eventType: string; new: Record<string, unknown>; old: Record<string, unknown>; errors: unknown; commit_timestamp: string; table: string; schema: string };
+type Change = {
+  eventType: string;
+  new: Record<string, unknown>;
+  old: Record<string, unknown>;
+  errors: unknown;
+  commit_timestamp: string;
+  table: string;
+  schema: string;
+};
 
 const T = `rt_pc_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
 const NOTES = `${T}_notes`;
@@ -48,7 +56,10 @@ let nextSentinel = 2_000_000 + Math.floor(Math.random() * 1e6) * 10;
 const isSentinelRow = (p: Change) => Number(p.new.id) >= 2_000_000;
 
 /** Subscribes and waits for "Subscribed to PostgreSQL" (or an error system message). */
-async function watch(filter: { event: string; table: string; filter?: string; schema?: string }, token?: string): Promise<Sub> {
+async function watch(
+  filter: { event: string; table: string; filter?: string; schema?: string },
+  token?: string,
+): Promise<Sub> {
   const c = await client({ token });
   const ch = c.channel(`pc:${Math.random()}`);
   const changes = new Inbox<Change>();
@@ -58,8 +69,12 @@ async function watch(filter: { event: string; table: string; filter?: string; sc
   ch.on("system", {}, (p: Record<string, unknown>) => system.push(p));
   const sentinelId = nextSentinel++;
   const sentinels = new Inbox<Change>();
-  ch.on("postgres_changes", { event: "INSERT", schema: "public", table: T, filter: `id=eq.${sentinelId}` }, (p) => sentinels.push(p as unknown as Change));
-  await new Promise<void>((resolve, reject) => ch.subscribe((s, e) => (s === "SUBSCRIBED" ? resolve() : reject(new Error(`${s}: ${e?.message}`)))));
+  ch.on("postgres_changes", { event: "INSERT", schema: "public", table: T, filter: `id=eq.${sentinelId}` }, (p) =>
+    sentinels.push(p as unknown as Change),
+  );
+  await new Promise<void>((resolve, reject) =>
+    ch.subscribe((s, e) => (s === "SUBSCRIBED" ? resolve() : reject(new Error(`${s}: ${e?.message}`)))),
+  );
   await system.next((p) => p.extension === "postgres_changes");
   const sentinel = async () => {
     await db().query(`insert into public.${T} (id, title) values ($1, 'sentinel')`, [sentinelId]);
@@ -73,11 +88,25 @@ const sql = (text: string, params: unknown[] = []) => db().query(text, params);
 describe("realtime postgres changes", () => {
   it("delivers an INSERT after Subscribed to PostgreSQL, with typed values", async () => {
     const s = await watch({ event: "INSERT", table: T });
-    expect(s.system.items[0]).toMatchObject({ extension: "postgres_changes", status: "ok", message: "Subscribed to PostgreSQL" });
+    expect(s.system.items[0]).toMatchObject({
+      extension: "postgres_changes",
+      status: "ok",
+      message: "Subscribed to PostgreSQL",
+    });
     const n = id();
-    await sql(`insert into public.${T} (id, title, done, meta, tags) values ($1, 'hello', true, '{"x":[1]}', '{a,b}')`, [n]);
+    await sql(
+      `insert into public.${T} (id, title, done, meta, tags) values ($1, 'hello', true, '{"x":[1]}', '{a,b}')`,
+      [n],
+    );
     const c = await s.changes.next((p) => p.new.id === n);
-    expect(c).toMatchObject({ eventType: "INSERT", schema: "public", table: T, old: {}, errors: null, new: { id: n, title: "hello", done: true, meta: { x: [1] }, tags: ["a", "b"] } });
+    expect(c).toMatchObject({
+      eventType: "INSERT",
+      schema: "public",
+      table: T,
+      old: {},
+      errors: null,
+      new: { id: n, title: "hello", done: true, meta: { x: [1] }, tags: ["a", "b"] },
+    });
     expect(c.commit_timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
@@ -104,7 +133,11 @@ describe("realtime postgres changes", () => {
     await s.changes.next((p) => p.eventType === "UPDATE" && p.new.id === n);
     await sql(`delete from public.${T} where id = $1`, [n]);
     await s.changes.next((p) => p.eventType === "DELETE" && p.old.id === n);
-    expect(s.changes.items.filter((p) => p.new.id === n || p.old.id === n).map((p) => p.eventType)).toEqual(["INSERT", "UPDATE", "DELETE"]);
+    expect(s.changes.items.filter((p) => p.new.id === n || p.old.id === n).map((p) => p.eventType)).toEqual([
+      "INSERT",
+      "UPDATE",
+      "DELETE",
+    ]);
   });
 
   it.each([
@@ -118,14 +151,23 @@ describe("realtime postgres changes", () => {
   ])("filters with %s", async (filter, expected, inserted) => {
     const base = (nextId += 10);
     nextId += 10;
-    const s = await watch({ event: "INSERT", table: T, filter: filter.replace("VAL2", String(base + 2)).replace("VAL", String(base)) });
+    const s = await watch({
+      event: "INSERT",
+      table: T,
+      filter: filter.replace("VAL2", String(base + 2)).replace("VAL", String(base)),
+    });
     const rows = inserted(base);
     for (const r of rows) await sql(`insert into public.${T} (id, title) values ($1, 'f')`, [r]);
     const marker = 1_000_000 + id();
     await sql(`insert into public.${T} (id, title) values ($1, 'marker')`, [marker]);
     const want = expected(base);
     await s.sentinel();
-    expect(s.changes.items.filter((p) => !isSentinelRow(p)).map((p) => p.new.id).filter((x) => x !== marker)).toEqual(want);
+    expect(
+      s.changes.items
+        .filter((p) => !isSentinelRow(p))
+        .map((p) => p.new.id)
+        .filter((x) => x !== marker),
+    ).toEqual(want);
   });
 
   it("filters text columns with eq and in", async () => {
@@ -137,7 +179,11 @@ describe("realtime postgres changes", () => {
   });
 
   it("ANDs comma-separated conditions and supports like, is and not", async () => {
-    const s = await watch({ event: "INSERT", table: T, filter: "title=like.%keep%,deleted_at=is.null,status=not.in.(draft)" });
+    const s = await watch({
+      event: "INSERT",
+      table: T,
+      filter: "title=like.%keep%,deleted_at=is.null,status=not.in.(draft)",
+    });
     const [a, b, c, d] = [id(), id(), id(), id()];
     await sql(
       `insert into public.${T} (id, title, status, deleted_at) values
@@ -157,7 +203,11 @@ describe("realtime postgres changes", () => {
     const changes = new Inbox<Change>();
     const system = new Inbox<Record<string, unknown>>();
     // `select` is sent as given; realtime-js 2.109's filter type does not declare it yet.
-    ch.on("postgres_changes", { event: "INSERT", schema: "public", table: T, select: ["title"] } as never, (p: Change) => changes.push(p));
+    ch.on(
+      "postgres_changes",
+      { event: "INSERT", schema: "public", table: T, select: ["title"] } as never,
+      (p: Change) => changes.push(p),
+    );
     ch.on("system", {}, (p: Record<string, unknown>) => system.push(p));
     await new Promise<void>((r) => ch.subscribe((st) => st === "SUBSCRIBED" && r()));
     await system.next();
@@ -177,12 +227,19 @@ describe("realtime postgres changes", () => {
     expect((await system.next()).status).toBe("ok");
     const n = id();
     await sql(`insert into public.${T} (id, title) values ($1, 'schema-wide')`, [n]);
-    expect(await changes.next((p) => p.table === T && p.new.id === n)).toMatchObject({ schema: "public", new: { title: "schema-wide" } });
+    expect(await changes.next((p) => p.table === T && p.new.id === n)).toMatchObject({
+      schema: "public",
+      new: { title: "schema-wide" },
+    });
   });
 
   it("reports a bad filter operator as a system error", async () => {
     const s = await watch({ event: "INSERT", table: T, filter: "id=foo.1" });
-    expect(s.system.items[0]).toMatchObject({ extension: "postgres_changes", status: "error", message: 'Error parsing `filter` params: ["foo","1"]' });
+    expect(s.system.items[0]).toMatchObject({
+      extension: "postgres_changes",
+      status: "error",
+      message: 'Error parsing `filter` params: ["foo","1"]',
+    });
   });
 
   it("reports a filter on an unknown column as a system error", async () => {
@@ -218,7 +275,12 @@ describe("realtime postgres changes", () => {
     const sa = await watch({ event: "DELETE", table: NOTES }, a.token);
     const sb = await watch({ event: "DELETE", table: NOTES }, b.token);
     await sql(`delete from public.${NOTES} where id = $1`, [n]);
-    for (const s of [sa, sb]) expect(await s.changes.next((p) => p.old.id === n)).toMatchObject({ eventType: "DELETE", new: {}, old: { id: n } });
+    for (const s of [sa, sb])
+      expect(await s.changes.next((p) => p.old.id === n)).toMatchObject({
+        eventType: "DELETE",
+        new: {},
+        old: { id: n },
+      });
     expect(Object.keys(sb.changes.items[0]!.old)).toEqual(["id"]);
   });
 
@@ -256,8 +318,12 @@ describe("realtime postgres changes", () => {
     const ch = c.channel(`pc:${Math.random()}`);
     const inserts = new Inbox<Change>();
     const updates = new Inbox<Change>();
-    ch.on("postgres_changes", { event: "INSERT", schema: "public", table: T }, (p) => inserts.push(p as unknown as Change));
-    ch.on("postgres_changes", { event: "UPDATE", schema: "public", table: T }, (p) => updates.push(p as unknown as Change));
+    ch.on("postgres_changes", { event: "INSERT", schema: "public", table: T }, (p) =>
+      inserts.push(p as unknown as Change),
+    );
+    ch.on("postgres_changes", { event: "UPDATE", schema: "public", table: T }, (p) =>
+      updates.push(p as unknown as Change),
+    );
     const system = new Inbox<Record<string, unknown>>();
     ch.on("system", {}, (p: Record<string, unknown>) => system.push(p));
     await new Promise<void>((r) => ch.subscribe((s) => s === "SUBSCRIBED" && r()));

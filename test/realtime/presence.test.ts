@@ -3,7 +3,12 @@ import type { RealtimeChannel } from "@supabase/supabase-js";
 import { describe, expect, it } from "vitest";
 import { client, Inbox, joined, topic } from "./support.ts";
 
-type PresenceEvent = { event: string; key?: string; newPresences?: Array<Record<string, unknown>>; leftPresences?: Array<Record<string, unknown>> };
+type PresenceEvent = {
+  event: string;
+  key?: string;
+  newPresences?: Array<Record<string, unknown>>;
+  leftPresences?: Array<Record<string, unknown>>;
+};
 
 async function member(name: string, key: string, vsn?: "1.0.0" | "2.0.0") {
   const c = await client({ vsn });
@@ -105,7 +110,11 @@ describe("realtime presence", () => {
     const b = await member(name, "B");
     await a1.ch.track({ tab: 1 });
     await a2.ch.track({ tab: 2 });
-    await expect.poll(() => (b.ch.presenceState().A ?? []).map((m) => (m as Record<string, unknown>).tab).sort(), { timeout: 10_000 }).toEqual([1, 2]);
+    await expect
+      .poll(() => (b.ch.presenceState().A ?? []).map((m) => (m as Record<string, unknown>).tab).sort(), {
+        timeout: 10_000,
+      })
+      .toEqual([1, 2]);
   });
 });
 
@@ -120,7 +129,12 @@ describe("realtime presence limits and refusals", () => {
     expect(await a.ch.track({ same: 1 })).toBe("ok");
     await a.ch.track({ marker: true });
     await b.events.next((e) => e.event === "join" && e.newPresences?.[0]?.marker === true);
-    expect(b.events.items.slice(seen).filter((e) => e.event === "join").map((e) => e.newPresences?.[0])).toEqual([expect.objectContaining({ marker: true })]);
+    expect(
+      b.events.items
+        .slice(seen)
+        .filter((e) => e.event === "join")
+        .map((e) => e.newPresences?.[0]),
+    ).toEqual([expect.objectContaining({ marker: true })]);
   });
 
   it("refuses a track whose payload is not an object", async () => {
@@ -138,7 +152,11 @@ describe("realtime presence limits and refusals", () => {
     await new Promise<void>((r) => ch.subscribe((s) => (statuses.push(s), s === "SUBSCRIBED" && r())));
     for (let i = 0; i < 5; i++) expect(await ch.track({ i })).toBe("ok");
     void ch.track({ i: 6 });
-    expect(await system.next()).toMatchObject({ extension: "system", status: "error", message: "Client presence rate limit exceeded" });
+    expect(await system.next()).toMatchObject({
+      extension: "system",
+      status: "error",
+      message: "Client presence rate limit exceeded",
+    });
     await expect.poll(() => statuses, { timeout: 10_000 }).toContain("CLOSED");
   });
 });

@@ -1,7 +1,19 @@
 // Private channels: RLS policies on realtime.messages decide who joins, who may send, and refreshes re-check.
 import { beforeAll, describe, expect, it } from "vitest";
 import { stackEnv } from "../support/env.ts";
-import { beforeSentinel, client, grant, Inbox, installTopicPolicies, joined, newRtUser, revoke, subscribe, tokenFor, topic } from "./support.ts";
+import {
+  beforeSentinel,
+  client,
+  grant,
+  Inbox,
+  installTopicPolicies,
+  joined,
+  newRtUser,
+  revoke,
+  subscribe,
+  tokenFor,
+  topic,
+} from "./support.ts";
 
 type Msg = { event: string; payload: unknown };
 
@@ -40,14 +52,18 @@ describe("realtime private channels", () => {
     const { ch } = await privateChannel(stranger.token, name);
     const out = await subscribe(ch);
     expect(out.status).toBe("CHANNEL_ERROR");
-    expect(out.error?.message).toBe(`Unauthorized: You do not have permissions to read from this Channel topic: ${name}`);
+    expect(out.error?.message).toBe(
+      `Unauthorized: You do not have permissions to read from this Channel topic: ${name}`,
+    );
   });
 
   it("refuses the anon key on a private channel", async () => {
     const name = topic();
     const c = await client();
     const out = await subscribe(c.channel(name, { config: { private: true } }));
-    expect(out.error?.message).toBe(`Unauthorized: You do not have permissions to read from this Channel topic: ${name}`);
+    expect(out.error?.message).toBe(
+      `Unauthorized: You do not have permissions to read from this Channel topic: ${name}`,
+    );
   });
 
   it("lets the service role join any private channel", async () => {
@@ -124,12 +140,18 @@ describe("realtime private channels", () => {
     await joined(pm.ch);
     const res = await fetch(`${stackEnv.url}/realtime/v1/api/broadcast`, {
       method: "POST",
-      headers: { apikey: stackEnv.anonKey, authorization: `Bearer ${stranger.token}`, "content-type": "application/json" },
+      headers: {
+        apikey: stackEnv.anonKey,
+        authorization: `Bearer ${stranger.token}`,
+        "content-type": "application/json",
+      },
       body: JSON.stringify({ messages: [{ topic: name, event: "forged", payload: {}, private: true }] }),
     });
     expect(res.status).toBe(202);
     const sc = await client({ token: stranger.token });
-    await expect(sc.channel(name, { config: { private: true } }).httpSend("forged", {})).rejects.toThrow("Unauthorized");
+    await expect(sc.channel(name, { config: { private: true } }).httpSend("forged", {})).rejects.toThrow(
+      "Unauthorized",
+    );
     const ok = await client({ token: member.token });
     expect(await ok.channel(name, { config: { private: true } }).httpSend("real", { n: 1 })).toEqual({ success: true });
     expect(await pm.inbox.next()).toMatchObject({ event: "real", payload: { n: 1 } });
@@ -154,7 +176,11 @@ describe("realtime private channels: presence and reads split by extension", () 
     await pb.ch.send({ type: "broadcast", event: "hidden", payload: {} });
     // The sentinel a presence-only reader can receive: b's presence changes after the broadcast.
     expect(await pb.ch.track({ here: false })).toBe("ok");
-    await expect.poll(() => ((pa.ch.presenceState()[b.id] ?? []) as Array<{ here?: boolean }>).map((m) => m.here), { timeout: 10_000 }).toContain(false);
+    await expect
+      .poll(() => ((pa.ch.presenceState()[b.id] ?? []) as Array<{ here?: boolean }>).map((m) => m.here), {
+        timeout: 10_000,
+      })
+      .toContain(false);
     expect(pa.inbox.items).toHaveLength(0);
   });
 

@@ -21,7 +21,10 @@ export interface RtUser {
 /** Signs an access token as Auth would: sub, role authenticated, aud, exp (seconds from now). */
 export function tokenFor(id: string, expiresInSeconds = 3600, extra: Record<string, unknown> = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return signJwt({ sub: id, role: "authenticated", aud: "authenticated", iat: now, exp: now + expiresInSeconds, ...extra }, stackEnv.jwtSecret);
+  return signJwt(
+    { sub: id, role: "authenticated", aud: "authenticated", iat: now, exp: now + expiresInSeconds, ...extra },
+    stackEnv.jwtSecret,
+  );
 }
 
 /** Inserts a fresh auth.users row (the profile trigger runs) and signs its token. */
@@ -141,7 +144,11 @@ export async function installTopicPolicies(): Promise<void> {
 }
 
 /** Grants a user read/write on a test topic for the given extensions. */
-export async function grant(topicName: string, userId: string, opts: { extensions?: string[]; read?: boolean; write?: boolean } = {}): Promise<void> {
+export async function grant(
+  topicName: string,
+  userId: string,
+  opts: { extensions?: string[]; read?: boolean; write?: boolean } = {},
+): Promise<void> {
   for (const ext of opts.extensions ?? ["broadcast", "presence"]) {
     await db().query(
       `insert into rt_test.grants (topic, user_id, extension, can_read, can_write) values ($1, $2, $3, $4, $5)
@@ -171,10 +178,16 @@ export async function beforeSentinel<T>(inbox: Inbox<T>, isSentinel: (t: T) => b
  */
 export async function sendSentinel(topicName: string, isPrivate = true): Promise<string> {
   const id = randomUUID();
-  await db().query("select realtime.send(jsonb_build_object('sentinel', $1::text), 'sentinel', $2, $3)", [id, topicName, isPrivate]);
+  await db().query("select realtime.send(jsonb_build_object('sentinel', $1::text), 'sentinel', $2, $3)", [
+    id,
+    topicName,
+    isPrivate,
+  ]);
   return id;
 }
 
 /** Matches the broadcast of sentinel `id`. */
-export const isSentinel = (id: string) => (m: { event?: string; payload?: unknown }): boolean =>
-  m.event === "sentinel" && (m.payload as { sentinel?: unknown } | undefined)?.sentinel === id;
+export const isSentinel =
+  (id: string) =>
+  (m: { event?: string; payload?: unknown }): boolean =>
+    m.event === "sentinel" && (m.payload as { sentinel?: unknown } | undefined)?.sentinel === id;

@@ -76,7 +76,10 @@ describe("realtime transport", () => {
 
   it("refuses a join whose token lacks the role claim", async () => {
     const { SignJWT } = await import("jose");
-    const noRole = await new SignJWT({ sub: crypto.randomUUID() }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("1h").sign(new TextEncoder().encode(stackEnv.jwtSecret));
+    const noRole = await new SignJWT({ sub: crypto.randomUUID() })
+      .setProtectedHeader({ alg: "HS256" })
+      .setExpirationTime("1h")
+      .sign(new TextEncoder().encode(stackEnv.jwtSecret));
     const c = await client({ token: noRole });
     const out = await subscribe(c.channel(topic()));
     expect(out.error?.message).toBe("InvalidJWTToken: Fields `role` and `exp` are required in JWT");

@@ -38,12 +38,22 @@ describe("rest auth", () => {
   });
 
   it("maps the publishable key to anon like the CLI's gateway", async () => {
-    const res = await fetch(`${stackEnv.url}/rest/v1/rpc/${fx.fn("whoami")}`, { headers: { apikey: stackEnv.publishableKey, authorization: `Bearer ${stackEnv.publishableKey}`, "accept-profile": FIXTURE_SCHEMA } });
+    const res = await fetch(`${stackEnv.url}/rest/v1/rpc/${fx.fn("whoami")}`, {
+      headers: {
+        apikey: stackEnv.publishableKey,
+        authorization: `Bearer ${stackEnv.publishableKey}`,
+        "accept-profile": FIXTURE_SCHEMA,
+      },
+    });
     expect(((await res.json()) as { user: string }).user).toBe("anon");
   });
 
   it("sets request.method, request.path, request.headers and search_path as PostgREST does", async () => {
-    const res = await rest(`/rpc/${fx.fn("whoami")}`, { method: "POST", headers: { "x-rest-test": "hello", "content-type": "application/json" }, body: "{}" });
+    const res = await rest(`/rpc/${fx.fn("whoami")}`, {
+      method: "POST",
+      headers: { "x-rest-test": "hello", "content-type": "application/json" },
+      body: "{}",
+    });
     const body = (await res.json()) as Record<string, string>;
     expect(body.method).toBe("POST");
     expect(body.path).toBe(`/rpc/${fx.fn("whoami")}`);
@@ -78,14 +88,20 @@ describe("rest auth", () => {
 
   it("refuses a JWT issued in the future with 401 PGRST303", async () => {
     const now = Math.floor(Date.now() / 1000);
-    const t = await signJwt({ sub: "00000000-0000-0000-0000-000000000003", role: "authenticated", iat: now + 600, exp: now + 3600 }, stackEnv.jwtSecret);
+    const t = await signJwt(
+      { sub: "00000000-0000-0000-0000-000000000003", role: "authenticated", iat: now + 600, exp: now + 3600 },
+      stackEnv.jwtSecret,
+    );
     const res = await rest(`/${fx.authors}`, { token: t });
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ code: "PGRST303", message: "JWT issued at future" });
   });
 
   it("refuses a JWT signed with another secret with 401 PGRST301", async () => {
-    const forged = await signJwt({ sub: "00000000-0000-0000-0000-000000000001", role: "service_role", exp: Math.floor(Date.now() / 1000) + 60 }, "not-the-project-secret-but-long-enough-123");
+    const forged = await signJwt(
+      { sub: "00000000-0000-0000-0000-000000000001", role: "service_role", exp: Math.floor(Date.now() / 1000) + 60 },
+      "not-the-project-secret-but-long-enough-123",
+    );
     const { data, error, status } = await client(forged, FIXTURE_SCHEMA).from(fx.authors).select("*");
     expect(data).toBeNull();
     expect(status).toBe(401);

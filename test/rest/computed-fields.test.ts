@@ -40,7 +40,8 @@ grant execute on function ${S}.${p}_blurb, ${S}.${p}_words, ${S}.${p}_user_posts
   );
 });
 afterAll(async () => {
-  await db().query(`drop table if exists ${S}.${p}_posts, ${S}.${p}_users, ${S}.${p}_items cascade; drop domain if exists ${S}.${p}_level;
+  await db()
+    .query(`drop table if exists ${S}.${p}_posts, ${S}.${p}_users, ${S}.${p}_items cascade; drop domain if exists ${S}.${p}_level;
     notify pgrst, 'reload schema';`);
   await closeDb();
 });
@@ -59,9 +60,16 @@ describe("computed fields", () => {
   });
 
   it("filters and orders by a computed field, with an alias and a cast", async () => {
-    const { data, error } = await sb.from(`${p}_posts`).select(`id, n:${p}_words::text`).gt(`${p}_words`, 2).order(`${p}_words`, { ascending: false });
+    const { data, error } = await sb
+      .from(`${p}_posts`)
+      .select(`id, n:${p}_words::text`)
+      .gt(`${p}_words`, 2)
+      .order(`${p}_words`, { ascending: false });
     expect(error).toBeNull();
-    expect(data).toEqual([{ id: 3, n: "5" }, { id: 1, n: "3" }]);
+    expect(data).toEqual([
+      { id: 3, n: "5" },
+      { id: 1, n: "3" },
+    ]);
   });
 
   it("selects a computed field inside an embed and on an RPC's rows", async () => {
@@ -70,11 +78,18 @@ describe("computed fields", () => {
     expect(embedded.data).toEqual({ name: "Brian", [`${p}_posts`]: [{ id: 2, [`${p}_words`]: 2 }] });
     const rpc = await sb.rpc(`${p}_user_posts`, { uid: 1 }).select(`id, ${p}_blurb`).order("id");
     expect(rpc.error).toBeNull();
-    expect(rpc.data).toEqual([{ id: 1, [`${p}_blurb`]: "the a…" }, { id: 3, [`${p}_blurb`]: "on nu…" }]);
+    expect(rpc.data).toEqual([
+      { id: 1, [`${p}_blurb`]: "the a…" },
+      { id: 3, [`${p}_blurb`]: "on nu…" },
+    ]);
   });
 
   it("returns a computed field in a write's representation", async () => {
-    const { data, error } = await sb.from(`${p}_posts`).update({ body: "rewritten text" }).eq("id", 2).select(`id, ${p}_words`);
+    const { data, error } = await sb
+      .from(`${p}_posts`)
+      .update({ body: "rewritten text" })
+      .eq("id", 2)
+      .select(`id, ${p}_words`);
     expect(error).toBeNull();
     expect(data).toEqual([{ id: 2, [`${p}_words`]: 2 }]);
   });

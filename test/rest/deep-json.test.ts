@@ -26,7 +26,8 @@ beforeAll(async () => {
   sb = client(undefined, FIXTURE_SCHEMA);
 });
 afterAll(async () => {
-  await db().query(`drop table if exists ${S}.${p}_docs; drop function if exists ${S}.${p}_doc_size, ${S}.${p}_echo_text;
+  await db()
+    .query(`drop table if exists ${S}.${p}_docs; drop function if exists ${S}.${p}_doc_size, ${S}.${p}_echo_text;
                     notify pgrst, 'reload schema';`);
   await closeDb();
 });
@@ -50,7 +51,10 @@ describe("JSON nested 5,000 levels deep (a 10 KB body)", () => {
     const { rows } = await db().query<{ id: number; size: number }>(
       `select id, octet_length(doc::text) as size from ${S}.${p}_docs where id in (1, 2) order by id`,
     );
-    expect(rows).toEqual([{ id: 1, size: 10_010 }, { id: 2, size: 10_000 }]);
+    expect(rows).toEqual([
+      { id: 1, size: 10_010 },
+      { id: 2, size: 10_000 },
+    ]);
     const read = await rest(`/${p}_docs?id=eq.2&select=doc`);
     expect(read.status).toBe(200);
     expect((await read.text()).replaceAll(" ", "")).toBe(`[{"doc":${nested(5000)}}]`);

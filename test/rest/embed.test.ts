@@ -23,7 +23,11 @@ describe("embedding", () => {
   });
 
   it("embeds through a constraint-name hint and gives null when the FK is null", async () => {
-    const { data } = await sb.from(fx.books).select(`id,editor:${fx.authors}!${fx.books}_editor_fkey(name)`).in("id", [1, 3]).order("id");
+    const { data } = await sb
+      .from(fx.books)
+      .select(`id,editor:${fx.authors}!${fx.books}_editor_fkey(name)`)
+      .in("id", [1, 3])
+      .order("id");
     expect(data).toEqual([
       { id: 1, editor: { name: "Grace" } },
       { id: 3, editor: null },
@@ -39,7 +43,9 @@ describe("embedding", () => {
     const { error, status } = await sb.from(fx.books).select(`id,${fx.authors}(name)`);
     expect(status).toBe(300);
     expect(error?.code).toBe("PGRST201");
-    expect(error?.message).toBe(`Could not embed because more than one relationship was found for '${fx.books}' and '${fx.authors}'`);
+    expect(error?.message).toBe(
+      `Could not embed because more than one relationship was found for '${fx.books}' and '${fx.authors}'`,
+    );
     const details = error?.details as unknown as Array<{ cardinality: string; relationship: string }>;
     expect(details.map((d) => d.cardinality)).toEqual(["many-to-one", "many-to-one"]);
     expect(error?.hint).toContain(`'${fx.authors}!${fx.books}_author_fkey'`);
@@ -49,11 +55,17 @@ describe("embedding", () => {
     const { error, status } = await sb.from(fx.authors).select(`id,${fx.genres}(name)`);
     expect(status).toBe(400);
     expect(error?.code).toBe("PGRST200");
-    expect(error?.message).toBe(`Could not find a relationship between '${fx.authors}' and '${fx.genres}' in the schema cache`);
+    expect(error?.message).toBe(
+      `Could not find a relationship between '${fx.authors}' and '${fx.genres}' in the schema cache`,
+    );
   });
 
   it("embeds to-many children as an array (empty when none)", async () => {
-    const { data } = await sb.from(fx.authors).select(`id,written:${fx.books}!author_id(id)`).in("id", [2, 4]).order("id");
+    const { data } = await sb
+      .from(fx.authors)
+      .select(`id,written:${fx.books}!author_id(id)`)
+      .in("id", [2, 4])
+      .order("id");
     expect(data).toEqual([
       { id: 2, written: [{ id: 2 }, { id: 3 }] },
       { id: 4, written: [] },
@@ -61,13 +73,30 @@ describe("embedding", () => {
   });
 
   it("embeds many-to-many through a junction table", async () => {
-    const { data } = await sb.from(fx.books).select(`id,${fx.genres}(name)`).eq("id", 1).order("name", { referencedTable: fx.genres });
+    const { data } = await sb
+      .from(fx.books)
+      .select(`id,${fx.genres}(name)`)
+      .eq("id", 1)
+      .order("name", { referencedTable: fx.genres });
     expect(data).toEqual([{ id: 1, [fx.genres]: [{ name: "history" }, { name: "science" }] }]);
   });
 
   it("nests embeds", async () => {
-    const { data } = await sb.from(fx.authors).select(`name,${fx.books}!author_id(title,${fx.genres}(name))`).eq("id", 1);
-    expect(data).toEqual([{ name: "Ada", [fx.books]: [{ title: "Notes on the Engine", [fx.genres]: expect.arrayContaining([{ name: "science" }, { name: "history" }]) }] }]);
+    const { data } = await sb
+      .from(fx.authors)
+      .select(`name,${fx.books}!author_id(title,${fx.genres}(name))`)
+      .eq("id", 1);
+    expect(data).toEqual([
+      {
+        name: "Ada",
+        [fx.books]: [
+          {
+            title: "Notes on the Engine",
+            [fx.genres]: expect.arrayContaining([{ name: "science" }, { name: "history" }]),
+          },
+        ],
+      },
+    ]);
   });
 
   it("filters, orders and limits inside an embed", async () => {
@@ -82,12 +111,19 @@ describe("embedding", () => {
   });
 
   it("drops parents without a matching child with !inner", async () => {
-    const { data } = await sb.from(fx.authors).select(`id,${fx.books}!author_id!inner(id)`).eq(`${fx.books}.title`, "Compilers");
+    const { data } = await sb
+      .from(fx.authors)
+      .select(`id,${fx.books}!author_id!inner(id)`)
+      .eq(`${fx.books}.title`, "Compilers");
     expect(data).toEqual([{ id: 3, [fx.books]: [{ id: 4 }] }]);
   });
 
   it("keeps parents with an empty embed with the default left join", async () => {
-    const { data } = await sb.from(fx.authors).select(`id,${fx.books}!author_id(id)`).eq(`${fx.books}.title`, "Compilers").order("id");
+    const { data } = await sb
+      .from(fx.authors)
+      .select(`id,${fx.books}!author_id(id)`)
+      .eq(`${fx.books}.title`, "Compilers")
+      .order("id");
     expect((data as unknown as Array<{ id: number }>).map((r) => r.id)).toEqual([1, 2, 3, 4]);
   });
 
@@ -114,7 +150,11 @@ describe("embedding", () => {
   });
 
   it("embeds in the representation returned by a write", async () => {
-    const { data } = await sb.from(fx.books).update({ pages: 51 }).eq("id", 1).select(`id,pages,author:${fx.authors}!author_id(name)`);
+    const { data } = await sb
+      .from(fx.books)
+      .update({ pages: 51 })
+      .eq("id", 1)
+      .select(`id,pages,author:${fx.authors}!author_id(name)`);
     expect(data).toEqual([{ id: 1, pages: 51, author: { name: "Ada" } }]);
   });
 
@@ -130,7 +170,11 @@ describe("embedding", () => {
   });
 
   it("embeds a view under a table and a view under a view", async () => {
-    const { data } = await sb.from(fx.people).select(`name,${fx.bookTitles}(title)`).eq("id", 2).order("title", { referencedTable: fx.bookTitles });
+    const { data } = await sb
+      .from(fx.people)
+      .select(`name,${fx.bookTitles}(title)`)
+      .eq("id", 2)
+      .order("title", { referencedTable: fx.bookTitles });
     expect(data).toEqual([{ name: "Brian", [fx.bookTitles]: [{ title: "The C Book" }, { title: "Unix Tales" }] }]);
     const { data: up } = await sb.from(fx.bookTitles).select(`id,${fx.people}(name)`).eq("id", 4);
     expect(up).toEqual([{ id: 4, [fx.people]: { name: "Grace" } }]);
@@ -147,7 +191,11 @@ describe("embedding", () => {
   });
 
   it("counts related rows with rel(count)", async () => {
-    const { data, error } = await sb.from(fx.authors).select(`id,${fx.books}!author_id(count)`).in("id", [2, 4]).order("id");
+    const { data, error } = await sb
+      .from(fx.authors)
+      .select(`id,${fx.books}!author_id(count)`)
+      .in("id", [2, 4])
+      .order("id");
     expect(error).toBeNull();
     expect(data).toEqual([
       { id: 2, [fx.books]: [{ count: 2 }] },

@@ -27,8 +27,19 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await db().query("alter role authenticator reset pgrst.db_pre_request; alter role authenticator reset pgrst.db_tx_end; alter role authenticator reset pgrst.db_aggregates_enabled");
-  await reloadUntil(async () => (await rest(`/rpc/${fx.fn("add")}`, { method: "POST", body: '{"a":1}', headers: { "content-type": "application/json" } })).status === 200);
+  await db().query(
+    "alter role authenticator reset pgrst.db_pre_request; alter role authenticator reset pgrst.db_tx_end; alter role authenticator reset pgrst.db_aggregates_enabled",
+  );
+  await reloadUntil(
+    async () =>
+      (
+        await rest(`/rpc/${fx.fn("add")}`, {
+          method: "POST",
+          body: '{"a":1}',
+          headers: { "content-type": "application/json" },
+        })
+      ).status === 200,
+  );
   await db().query(`drop function if exists ${FIXTURE_SCHEMA}.${pre}()`);
   await fx.drop();
   await closeDb();
@@ -38,7 +49,8 @@ describe("in-database configuration", () => {
   it("calls pgrst.db_pre_request in the request's transaction before the statement", async () => {
     await db().query(`alter role authenticator set pgrst.db_pre_request = '${FIXTURE_SCHEMA}.${pre}'`);
     // whoami is declared without a pinned search_path, so it can read the setting the pre-request made.
-    await db().query(`create or replace function ${FIXTURE_SCHEMA}.${fx.fn("pre_seen")}() returns text language sql stable as $f$ select current_setting('request.rf_pre_ran', true) $f$;
+    await db()
+      .query(`create or replace function ${FIXTURE_SCHEMA}.${fx.fn("pre_seen")}() returns text language sql stable as $f$ select current_setting('request.rf_pre_ran', true) $f$;
       grant execute on function ${FIXTURE_SCHEMA}.${fx.fn("pre_seen")}() to anon`);
     await reloadUntil(async () => (await (await rest(`/rpc/${fx.fn("pre_seen")}`)).json()) === "yes");
     expect(await (await rest(`/rpc/${fx.fn("pre_seen")}`)).json()).toBe("yes");
@@ -54,12 +66,25 @@ describe("in-database configuration", () => {
     // Until the service has read the setting, each attempt commits; a fresh id per attempt keeps them apart.
     await reloadUntil(async () => {
       id++;
-      const res = await rest(`/${fx.authors}`, { method: "POST", body: JSON.stringify({ id, name: "Ghost" }), headers: { "content-type": "application/json", prefer: "tx=rollback, return=representation" } });
-      return res.status === 201 && (await db().query(`select 1 from ${FIXTURE_SCHEMA}.${fx.authors} where id = $1`, [id])).rowCount === 0;
+      const res = await rest(`/${fx.authors}`, {
+        method: "POST",
+        body: JSON.stringify({ id, name: "Ghost" }),
+        headers: { "content-type": "application/json", prefer: "tx=rollback, return=representation" },
+      });
+      return (
+        res.status === 201 &&
+        (await db().query(`select 1 from ${FIXTURE_SCHEMA}.${fx.authors} where id = $1`, [id])).rowCount === 0
+      );
     });
-    const committed = await rest(`/${fx.authors}`, { method: "POST", body: JSON.stringify({ id: 999, name: "Real" }), headers: { "content-type": "application/json" } });
+    const committed = await rest(`/${fx.authors}`, {
+      method: "POST",
+      body: JSON.stringify({ id: 999, name: "Real" }),
+      headers: { "content-type": "application/json" },
+    });
     expect(committed.status).toBe(201);
-    expect((await db().query(`select name from ${FIXTURE_SCHEMA}.${fx.authors} where id = 999`)).rows).toEqual([{ name: "Real" }]);
+    expect((await db().query(`select name from ${FIXTURE_SCHEMA}.${fx.authors} where id = 999`)).rows).toEqual([
+      { name: "Real" },
+    ]);
   });
 
   it("refuses aggregates with 400 PGRST123 while db_aggregates_enabled is off (Supabase's default)", async () => {
@@ -74,7 +99,9 @@ describe("in-database configuration", () => {
     await reloadUntil(async () => (await rest(`/${fx.books}?select=pages.sum()`)).status === 200);
     const total = await rest(`/${fx.books}?select=pages.sum(),count()`);
     expect(await total.json()).toEqual([{ sum: 742, count: 4 }]);
-    const grouped = await rest(`/${fx.books}?select=author_id,pages:pages.max(),n:count()&author_id=not.is.null&order=author_id`);
+    const grouped = await rest(
+      `/${fx.books}?select=author_id,pages:pages.max(),n:count()&author_id=not.is.null&order=author_id`,
+    );
     expect(await grouped.json()).toEqual([
       { author_id: 1, pages: 50, n: 1 },
       { author_id: 2, pages: 272, n: 2 },

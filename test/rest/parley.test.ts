@@ -17,13 +17,20 @@ describe("Parley through /rest/v1", () => {
   it("sends a direct message and lists it in both inboxes", async () => {
     const alice = await sqlUser();
     const bob = await sqlUser();
-    const { data: msg, error } = await alice.client.rpc("send_direct_message", { recipient_id: bob.id, body: "Hello!", client_id: randomUUID() });
+    const { data: msg, error } = await alice.client.rpc("send_direct_message", {
+      recipient_id: bob.id,
+      body: "Hello!",
+      client_id: randomUUID(),
+    });
     expect(error).toBeNull();
     expect(msg).toMatchObject({ body: "Hello!", sender_id: alice.id, kind: "text" });
     const { data: inbox } = await bob.client.rpc("list_conversations", { max_count: 10 });
     expect(inbox).toHaveLength(1);
     expect(inbox[0]).toMatchObject({ conversation_id: msg.conversation_id, unread_count: 1 });
-    const { data: page } = await bob.client.rpc("list_messages", { conversation_id: msg.conversation_id, max_count: 5 });
+    const { data: page } = await bob.client.rpc("list_messages", {
+      conversation_id: msg.conversation_id,
+      max_count: 5,
+    });
     expect(page.map((m: { id: string }) => m.id)).toEqual([msg.id]);
   });
 
@@ -43,7 +50,11 @@ describe("Parley through /rest/v1", () => {
     const alice = await sqlUser();
     const bob = await sqlUser();
     const { data: msg } = await alice.client.rpc("send_direct_message", { recipient_id: bob.id, body: "with profile" });
-    const { data, error } = await bob.client.from("messages").select("body,sender:profiles(id)").eq("id", msg.id).single();
+    const { data, error } = await bob.client
+      .from("messages")
+      .select("body,sender:profiles(id)")
+      .eq("id", msg.id)
+      .single();
     expect(error).toBeNull();
     expect(data).toEqual({ body: "with profile", sender: { id: alice.id } });
   });
@@ -52,10 +63,18 @@ describe("Parley through /rest/v1", () => {
     const alice = await sqlUser();
     const bob = await sqlUser();
     const { data: first } = await alice.client.rpc("send_direct_message", { recipient_id: bob.id, body: "question" });
-    const { data: reply } = await bob.client.rpc("send_message", { conversation_id: first.conversation_id, body: "answer", reply_to_id: first.id });
+    const { data: reply } = await bob.client.rpc("send_message", {
+      conversation_id: first.conversation_id,
+      body: "answer",
+      reply_to_id: first.id,
+    });
     const parent = await bob.client.from("messages").select("body,reply_to_id(body)").eq("id", reply.id).single();
     expect(parent.data).toEqual({ body: "answer", reply_to_id: { body: "question" } });
-    const children = await bob.client.from("messages").select("body,replies:messages!reply_to_id(body)").eq("id", first.id).single();
+    const children = await bob.client
+      .from("messages")
+      .select("body,replies:messages!reply_to_id(body)")
+      .eq("id", first.id)
+      .single();
     expect(children.data).toEqual({ body: "question", replies: [{ body: "answer" }] });
   });
 
@@ -97,7 +116,10 @@ describe("Parley through /rest/v1", () => {
     const alice = await sqlUser();
     const bob = await sqlUser();
     const { data: msg } = await alice.client.rpc("send_direct_message", { recipient_id: bob.id, body: "calling" });
-    const { data: call, error } = await alice.client.rpc("start_call", { conversation_id: msg.conversation_id, media: "video" });
+    const { data: call, error } = await alice.client.rpc("start_call", {
+      conversation_id: msg.conversation_id,
+      media: "video",
+    });
     expect(error).toBeNull();
     expect(call).toMatchObject({ conversation_id: msg.conversation_id, media: "video" });
     const { data: active } = await bob.client.rpc("get_active_call");

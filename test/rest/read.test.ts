@@ -21,7 +21,16 @@ describe("select lists", () => {
   it("returns every column for *", async () => {
     const { data, error } = await sb.from(fx.authors).select("*").eq("id", 1);
     expect(error).toBeNull();
-    expect(data).toEqual([{ id: 1, name: "Ada", born: "1815-12-10", tags: ["math", "poetry"], meta: { country: "UK", langs: { first: "en" }, n: 1 }, bio: "first programmer" }]);
+    expect(data).toEqual([
+      {
+        id: 1,
+        name: "Ada",
+        born: "1815-12-10",
+        tags: ["math", "poetry"],
+        meta: { country: "UK", langs: { first: "en" }, n: 1 },
+        bio: "first programmer",
+      },
+    ]);
   });
 
   it("renames with alias:col and casts with col::type", async () => {
@@ -30,7 +39,10 @@ describe("select lists", () => {
   });
 
   it("selects JSON paths with -> and ->>, named by the last key", async () => {
-    const { data } = await sb.from(fx.authors).select("id,meta->langs->>first,country:meta->>country,n:meta->n").eq("id", 1);
+    const { data } = await sb
+      .from(fx.authors)
+      .select("id,meta->langs->>first,country:meta->>country,n:meta->n")
+      .eq("id", 1);
     expect(data).toEqual([{ id: 1, first: "en", country: "UK", n: 1 }]);
   });
 
@@ -70,43 +82,87 @@ describe("filters", () => {
   it("like and ilike with * wildcards, and their any/all forms", async () => {
     expect(ids((await sb.from(fx.books).select("id").like("title", "*Book*")).data)).toEqual([2]);
     expect(ids((await sb.from(fx.books).select("id").ilike("title", "*book*")).data)).toEqual([2]);
-    expect(ids((await sb.from(fx.books).select("id").likeAnyOf("title", ["Unix*", "Comp*"]).order("id")).data)).toEqual([3, 4]);
+    expect(ids((await sb.from(fx.books).select("id").likeAnyOf("title", ["Unix*", "Comp*"]).order("id")).data)).toEqual(
+      [3, 4],
+    );
     expect(ids((await sb.from(fx.books).select("id").ilikeAllOf("title", ["*the*", "*engine*"])).data)).toEqual([1]);
   });
 
   it("match and imatch (regular expressions)", async () => {
     expect(ids((await sb.from(fx.authors).select("id").match({ id: 3 })).data)).toEqual([3]);
-    expect(ids((await sb.from(fx.authors).select("id").filter("name", "match", "^[AB]").order("id")).data)).toEqual([1, 2]);
+    expect(ids((await sb.from(fx.authors).select("id").filter("name", "match", "^[AB]").order("id")).data)).toEqual([
+      1, 2,
+    ]);
     expect(ids((await sb.from(fx.authors).select("id").filter("name", "imatch", "^g")).data)).toEqual([3]);
   });
 
   it("is null / not null / true, and in with quoted items", async () => {
     expect(ids((await sb.from(fx.authors).select("id").is("bio", null).order("id")).data)).toEqual([2, 4]);
     expect(ids((await sb.from(fx.authors).select("id").not("bio", "is", null).order("id")).data)).toEqual([1, 3]);
-    expect(ids((await sb.from(fx.authors).select("id").in("name", ["Ada", "Grace", "x,y"]).order("id")).data)).toEqual([1, 3]);
+    expect(ids((await sb.from(fx.authors).select("id").in("name", ["Ada", "Grace", "x,y"]).order("id")).data)).toEqual([
+      1, 3,
+    ]);
     expect(ids((await sb.from(fx.authors).select("id").not("id", "in", "(1,2)").order("id")).data)).toEqual([3, 4]);
   });
 
   it("cs, cd, ov on arrays and jsonb", async () => {
     expect(ids((await sb.from(fx.authors).select("id").contains("tags", ["unix"])).data)).toEqual([2]);
-    expect(ids((await sb.from(fx.authors).select("id").containedBy("tags", ["c", "unix", "cobol"]).order("id")).data)).toEqual([2, 3, 4]);
-    expect(ids((await sb.from(fx.authors).select("id").overlaps("tags", ["math", "cobol"]).order("id")).data)).toEqual([1, 3]);
+    expect(
+      ids((await sb.from(fx.authors).select("id").containedBy("tags", ["c", "unix", "cobol"]).order("id")).data),
+    ).toEqual([2, 3, 4]);
+    expect(ids((await sb.from(fx.authors).select("id").overlaps("tags", ["math", "cobol"]).order("id")).data)).toEqual([
+      1, 3,
+    ]);
     expect(ids((await sb.from(fx.authors).select("id").contains("meta", { country: "CA" })).data)).toEqual([2]);
   });
 
   it("range operators sl, sr, nxl, nxr, adj", async () => {
-    expect(ids((await sb.from(fx.books).select("id").rangeLt("during", "[1960,1970)").order("id")).data)).toEqual([1, 4]);
-    expect(ids((await sb.from(fx.books).select("id").rangeGt("during", "[1960,1970)").order("id")).data)).toEqual([2, 3]);
+    expect(ids((await sb.from(fx.books).select("id").rangeLt("during", "[1960,1970)").order("id")).data)).toEqual([
+      1, 4,
+    ]);
+    expect(ids((await sb.from(fx.books).select("id").rangeGt("during", "[1960,1970)").order("id")).data)).toEqual([
+      2, 3,
+    ]);
     expect(ids((await sb.from(fx.books).select("id").rangeGte("during", "[1980,1981)").order("id")).data)).toEqual([3]);
     expect(ids((await sb.from(fx.books).select("id").rangeLte("during", "[1841,1846)").order("id")).data)).toEqual([1]);
-    expect(ids((await sb.from(fx.books).select("id").rangeAdjacent("during", "[1979,1983)").order("id")).data)).toEqual([2, 3]);
+    expect(ids((await sb.from(fx.books).select("id").rangeAdjacent("during", "[1979,1983)").order("id")).data)).toEqual(
+      [2, 3],
+    );
   });
 
   it("full-text search fts, plfts, phfts, wfts with a configuration", async () => {
     expect(ids((await sb.from(fx.books).select("id").textSearch("tsv", "unix & stories")).data)).toEqual([3]);
-    expect(ids((await sb.from(fx.books).select("id").textSearch("tsv", "compiler programs", { type: "plain", config: "english" })).data)).toEqual([4]);
-    expect(ids((await sb.from(fx.books).select("id").textSearch("tsv", "programming language", { type: "phrase", config: "english" })).data)).toEqual([2]);
-    expect(ids((await sb.from(fx.books).select("id").textSearch("summary", "unix or engine", { type: "websearch", config: "english" }).order("id")).data)).toEqual([1, 3]);
+    expect(
+      ids(
+        (
+          await sb
+            .from(fx.books)
+            .select("id")
+            .textSearch("tsv", "compiler programs", { type: "plain", config: "english" })
+        ).data,
+      ),
+    ).toEqual([4]);
+    expect(
+      ids(
+        (
+          await sb
+            .from(fx.books)
+            .select("id")
+            .textSearch("tsv", "programming language", { type: "phrase", config: "english" })
+        ).data,
+      ),
+    ).toEqual([2]);
+    expect(
+      ids(
+        (
+          await sb
+            .from(fx.books)
+            .select("id")
+            .textSearch("summary", "unix or engine", { type: "websearch", config: "english" })
+            .order("id")
+        ).data,
+      ),
+    ).toEqual([1, 3]);
   });
 
   it("filters on JSON paths", async () => {
@@ -115,7 +171,11 @@ describe("filters", () => {
   });
 
   it("or=(…) with nested and(…) and not.", async () => {
-    const { data } = await sb.from(fx.books).select("id").or("pages.lt.100,and(author_id.eq.2,rating.not.is.null)").order("id");
+    const { data } = await sb
+      .from(fx.books)
+      .select("id")
+      .or("pages.lt.100,and(author_id.eq.2,rating.not.is.null)")
+      .order("id");
     expect(ids(data)).toEqual([1, 2]);
   });
 
@@ -141,13 +201,21 @@ describe("filters", () => {
 
 describe("order and paging", () => {
   it("orders desc with nulls first/last", async () => {
-    expect(ids((await sb.from(fx.books).select("id").order("rating", { ascending: false, nullsFirst: false })).data)).toEqual([2, 1, 4, 3]);
-    expect(ids((await sb.from(fx.books).select("id").order("rating", { ascending: true, nullsFirst: true })).data)).toEqual([3, 4, 1, 2]);
+    expect(
+      ids((await sb.from(fx.books).select("id").order("rating", { ascending: false, nullsFirst: false })).data),
+    ).toEqual([2, 1, 4, 3]);
+    expect(
+      ids((await sb.from(fx.books).select("id").order("rating", { ascending: true, nullsFirst: true })).data),
+    ).toEqual([3, 4, 1, 2]);
   });
 
   it("orders by several columns and by a JSON path", async () => {
-    expect(ids((await sb.from(fx.books).select("id").order("author_id").order("pages", { ascending: false })).data)).toEqual([1, 2, 3, 4]);
-    expect(ids((await sb.from(fx.authors).select("id").not("meta", "is", null).order("meta->>country")).data)).toEqual([2, 1, 3]);
+    expect(
+      ids((await sb.from(fx.books).select("id").order("author_id").order("pages", { ascending: false })).data),
+    ).toEqual([1, 2, 3, 4]);
+    expect(ids((await sb.from(fx.authors).select("id").not("meta", "is", null).order("meta->>country")).data)).toEqual([
+      2, 1, 3,
+    ]);
   });
 
   it("limits and offsets with range()", async () => {
@@ -231,7 +299,9 @@ describe("media types", () => {
   });
 
   it("sets the transaction time zone from Prefer: timezone", async () => {
-    const tz = async (prefer: string) => ((await (await rest(`/rpc/${fx.fn("whoami")}`, { headers: { prefer } })).json()) as { timezone: string }).timezone;
+    const tz = async (prefer: string) =>
+      ((await (await rest(`/rpc/${fx.fn("whoami")}`, { headers: { prefer } })).json()) as { timezone: string })
+        .timezone;
     expect(await tz("timezone=Asia/Tokyo")).toBe("Asia/Tokyo");
     // An unknown zone is ignored (PostgREST v14), leaving the server's.
     expect(await tz("timezone=Not/AZone")).toBe(await tz(""));

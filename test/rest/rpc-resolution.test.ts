@@ -69,7 +69,12 @@ describe("rpc arguments", () => {
   });
 
   it("reads a JSON array of objects into an array-of-rows parameter, in order", async () => {
-    const { data, error } = await sb.rpc(fn("roll_call"), { people: [{ id: 2, name: "Brian" }, { id: 1, name: "Ada", tags: ["x"] }] });
+    const { data, error } = await sb.rpc(fn("roll_call"), {
+      people: [
+        { id: 2, name: "Brian" },
+        { id: 1, name: "Ada", tags: ["x"] },
+      ],
+    });
     expect(error).toBeNull();
     expect(data).toBe("Brian#2, Ada#1");
   });
@@ -112,7 +117,9 @@ describe("rpc resolution", () => {
   it("answers 300 PGRST203 when two single unnamed json/jsonb overloads could take the body", async () => {
     const { error, status } = await sb.rpc(fn("twin"), { any: 1 });
     expect(status).toBe(300);
-    expect(error?.message).toBe(`Could not choose the best candidate function between: ${S}.${fn("twin")}( => json), ${S}.${fn("twin")}( => jsonb)`);
+    expect(error?.message).toBe(
+      `Could not choose the best candidate function between: ${S}.${fn("twin")}( => json), ${S}.${fn("twin")}( => jsonb)`,
+    );
   });
 
   it("words PGRST202 for a GET call without the json/jsonb fallback, and hints the closest parameter list", async () => {
@@ -129,14 +136,23 @@ describe("rpc resolution", () => {
   it("does not call, nor suggest, a function with two unnamed parameters", async () => {
     const { error, status } = await sb.rpc(fn("unnamed2"), {});
     expect(status).toBe(404);
-    expect(error).toMatchObject({ code: "PGRST202", message: `Could not find the function ${S}.${fn("unnamed2")} without parameters in the schema cache` });
+    expect(error).toMatchObject({
+      code: "PGRST202",
+      message: `Could not find the function ${S}.${fn("unnamed2")} without parameters in the schema cache`,
+    });
     expect(error?.hint ?? "").not.toContain(fn("unnamed2"));
   });
 
   it("words PGRST202 for a POST body and a text/plain body as PostgREST does", async () => {
     const json = await sb.rpc(fn("area"), { q: 1 });
-    expect(json.error?.details).toBe(`Searched for the function ${S}.${fn("area")} with parameter q or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.`);
-    const res = await rest(`/rpc/${fn("area")}`, { method: "POST", body: "hi", headers: { "content-type": "text/plain" } });
+    expect(json.error?.details).toBe(
+      `Searched for the function ${S}.${fn("area")} with parameter q or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.`,
+    );
+    const res = await rest(`/rpc/${fn("area")}`, {
+      method: "POST",
+      body: "hi",
+      headers: { "content-type": "text/plain" },
+    });
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({
       code: "PGRST202",
@@ -161,7 +177,11 @@ describe("rpc results", () => {
   it("refuses with 400 PGRST124 a set-returning result over max-affected, and rolls the call back", async () => {
     const { error, status } = await maxAffected(sb.rpc(fn("rename_all"), { suffix: "!" }), 2);
     expect(status).toBe(400);
-    expect(error).toMatchObject({ code: "PGRST124", message: "Query result exceeds max-affected preference constraint", details: "The query affects 3 rows" });
+    expect(error).toMatchObject({
+      code: "PGRST124",
+      message: "Query result exceeds max-affected preference constraint",
+      details: "The query affects 3 rows",
+    });
     const { data } = await sb.from(`${p}_people`).select("name").order("id");
     expect(data).toEqual([{ name: "Ada" }, { name: "Brian" }, { name: "Grace" }]);
   });
@@ -176,6 +196,9 @@ describe("rpc results", () => {
   it("answers 400 PGRST128 for max-affected on a function that returns one value", async () => {
     const { error, status } = await maxAffected(sb.rpc(fn("answer")), 1);
     expect(status).toBe(400);
-    expect(error).toMatchObject({ code: "PGRST128", message: "Function must return SETOF or TABLE when max-affected preference is used with handling=strict" });
+    expect(error).toMatchObject({
+      code: "PGRST128",
+      message: "Function must return SETOF or TABLE when max-affected preference is used with handling=strict",
+    });
   });
 });

@@ -76,9 +76,17 @@ describe("rpc", () => {
   });
 
   it("passes a text/plain body to a single unnamed text parameter and octet-stream to bytea", async () => {
-    const text = await rest(`/rpc/${fx.fn("shout")}`, { method: "POST", body: "hello, world", headers: { "content-type": "text/plain" } });
+    const text = await rest(`/rpc/${fx.fn("shout")}`, {
+      method: "POST",
+      body: "hello, world",
+      headers: { "content-type": "text/plain" },
+    });
     expect(await text.json()).toBe("HELLO, WORLD");
-    const bytes = await rest(`/rpc/${fx.fn("size")}`, { method: "POST", body: new Uint8Array([0, 1, 2, 255]), headers: { "content-type": "application/octet-stream" } });
+    const bytes = await rest(`/rpc/${fx.fn("size")}`, {
+      method: "POST",
+      body: new Uint8Array([0, 1, 2, 255]),
+      headers: { "content-type": "application/octet-stream" },
+    });
     expect(await bytes.json()).toBe(4);
   });
 
@@ -96,14 +104,27 @@ describe("rpc", () => {
   });
 
   it("lets SQL shape the whole error with RAISE SQLSTATE 'PGRST'", async () => {
-    const res = await rest(`/rpc/${fx.fn("payment_required")}`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+    const res = await rest(`/rpc/${fx.fn("payment_required")}`, {
+      method: "POST",
+      body: "{}",
+      headers: { "content-type": "application/json" },
+    });
     expect(res.status).toBe(402);
     expect(res.headers.get("x-powered-by")).toBe("Nerd Rage");
-    expect(await res.json()).toEqual({ code: "123", message: "Payment Required", details: "Quota exceeded", hint: "Upgrade your plan" });
+    expect(await res.json()).toEqual({
+      code: "123",
+      message: "Payment Required",
+      details: "Quota exceeded",
+      hint: "Upgrade your plan",
+    });
   });
 
   it("applies response.status and response.headers set by the function", async () => {
-    const res = await rest(`/rpc/${fx.fn("created")}`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+    const res = await rest(`/rpc/${fx.fn("created")}`, {
+      method: "POST",
+      body: "{}",
+      headers: { "content-type": "application/json" },
+    });
     expect(res.status).toBe(202);
     expect(res.headers.get("x-rest-test")).toBe("yes");
     expect(await res.json()).toEqual({ ok: true });
@@ -115,7 +136,9 @@ describe("rpc", () => {
     expect(a.error?.code).toBe("PGRST202");
     expect(a.error?.hint).toBe(`Perhaps you meant to call the function ${FIXTURE_SCHEMA}.${fx.fn("add")}`);
     const b = await sb.rpc(fx.fn("add"), { z: 1 });
-    expect(b.error?.message).toBe(`Could not find the function ${FIXTURE_SCHEMA}.${fx.fn("add")}(z) in the schema cache`);
+    expect(b.error?.message).toBe(
+      `Could not find the function ${FIXTURE_SCHEMA}.${fx.fn("add")}(z) in the schema cache`,
+    );
   });
 
   it("runs GET calls read-only: a volatile write fails with 405", async () => {
@@ -129,7 +152,9 @@ describe("rpc", () => {
 
   it("calls a volatile set-returning function once even when a count is asked for", async () => {
     const u = await sqlUser(FIXTURE_SCHEMA);
-    const { data, count, error } = await u.client.rpc(fx.fn("spawn_notes"), { n: 2 }, { count: "exact" }).select("body");
+    const { data, count, error } = await u.client
+      .rpc(fx.fn("spawn_notes"), { n: 2 }, { count: "exact" })
+      .select("body");
     expect(error).toBeNull();
     expect(count).toBe(2);
     expect(data).toEqual([{ body: "spawned 1" }, { body: "spawned 2" }]);
@@ -138,7 +163,11 @@ describe("rpc", () => {
   });
 
   it("refuses other methods on /rpc with 405 PGRST101", async () => {
-    const res = await rest(`/rpc/${fx.fn("add")}`, { method: "PATCH", body: "{}", headers: { "content-type": "application/json" } });
+    const res = await rest(`/rpc/${fx.fn("add")}`, {
+      method: "PATCH",
+      body: "{}",
+      headers: { "content-type": "application/json" },
+    });
     expect(res.status).toBe(405);
     expect(((await res.json()) as { code: string }).code).toBe("PGRST101");
   });

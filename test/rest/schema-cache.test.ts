@@ -13,7 +13,9 @@ describe("schema cache", () => {
   it("serves a table created after start-up without waiting for a notification", async () => {
     const t = `${uniquePrefix()}_fresh`;
     created.push(t);
-    await db().query(`create table ${FIXTURE_SCHEMA}.${t} (id int primary key); insert into ${FIXTURE_SCHEMA}.${t} values (7); grant select on ${FIXTURE_SCHEMA}.${t} to anon, service_role`);
+    await db().query(
+      `create table ${FIXTURE_SCHEMA}.${t} (id int primary key); insert into ${FIXTURE_SCHEMA}.${t} values (7); grant select on ${FIXTURE_SCHEMA}.${t} to anon, service_role`,
+    );
     const res = await rest(`/${t}?select=id`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual([{ id: 7 }]);
@@ -22,9 +24,13 @@ describe("schema cache", () => {
   it("picks up a new column after NOTIFY pgrst, 'reload schema'", async () => {
     const t = `${uniquePrefix()}_grow`;
     created.push(t);
-    await db().query(`create table ${FIXTURE_SCHEMA}.${t} (id int primary key); grant select on ${FIXTURE_SCHEMA}.${t} to anon, service_role`);
+    await db().query(
+      `create table ${FIXTURE_SCHEMA}.${t} (id int primary key); grant select on ${FIXTURE_SCHEMA}.${t} to anon, service_role`,
+    );
     expect((await rest(`/${t}`)).status).toBe(200);
-    await db().query(`alter table ${FIXTURE_SCHEMA}.${t} add column label text default 'x'; insert into ${FIXTURE_SCHEMA}.${t} values (1)`);
+    await db().query(
+      `alter table ${FIXTURE_SCHEMA}.${t} add column label text default 'x'; insert into ${FIXTURE_SCHEMA}.${t} values (1)`,
+    );
     await db().query("notify pgrst, 'reload schema'");
     let last: Response | undefined;
     for (let i = 0; i < 50; i++) {

@@ -38,7 +38,11 @@ export function client(token?: string, schema = "public"): SupabaseClient {
 }
 
 export const serviceClient = (schema = "public"): SupabaseClient =>
-  createClient(stackEnv.url, stackEnv.serviceRoleKey, { db: { schema }, auth: noSession, realtime }) as unknown as SupabaseClient;
+  createClient(stackEnv.url, stackEnv.serviceRoleKey, {
+    db: { schema },
+    auth: noSession,
+    realtime,
+  }) as unknown as SupabaseClient;
 
 export interface SqlUser {
   id: string;
@@ -48,10 +52,20 @@ export interface SqlUser {
 }
 
 /** Signs an access token like GoTrue's for `sub` (role authenticated unless given). */
-export async function tokenFor(sub: string, opts: { email?: string; role?: string; expiresIn?: number } = {}): Promise<string> {
+export async function tokenFor(
+  sub: string,
+  opts: { email?: string; role?: string; expiresIn?: number } = {},
+): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return signJwt(
-    { sub, role: opts.role ?? "authenticated", aud: "authenticated", email: opts.email, iat: now, exp: now + (opts.expiresIn ?? 3600) },
+    {
+      sub,
+      role: opts.role ?? "authenticated",
+      aud: "authenticated",
+      email: opts.email,
+      iat: now,
+      exp: now + (opts.expiresIn ?? 3600),
+    },
     stackEnv.jwtSecret,
   );
 }

@@ -20,7 +20,9 @@ afterAll(async () => {
   await closeDb();
 });
 
-const authorRow = async (id: number) => (await db().query(`select * from ${FIXTURE_SCHEMA}.${fx.authors} where id = $1`, [id])).rows[0] as Record<string, unknown> | undefined;
+const authorRow = async (id: number) =>
+  (await db().query(`select * from ${FIXTURE_SCHEMA}.${fx.authors} where id = $1`, [id])).rows[0] as
+    Record<string, unknown> | undefined;
 
 describe("insert", () => {
   it("inserts one row and answers 201 with no body by default", async () => {
@@ -34,22 +36,41 @@ describe("insert", () => {
 
   it("returns the inserted rows shaped by select() with return=representation", async () => {
     const id = newId();
-    const { data } = await sb.from(fx.authors).insert({ id, name: "Ken", tags: ["b"] }).select("id,name,tags");
+    const { data } = await sb
+      .from(fx.authors)
+      .insert({ id, name: "Ken", tags: ["b"] })
+      .select("id,name,tags");
     expect(data).toEqual([{ id, name: "Ken", tags: ["b"] }]);
   });
 
   it("inserts many rows with the union of their keys as columns", async () => {
     const [a, b] = [newId(), newId()];
-    const { data, error } = await sb.from(fx.authors).insert([{ id: a, name: "One" }, { id: b, name: "Two", bio: "has bio" }]).select("id,bio").order("id");
+    const { data, error } = await sb
+      .from(fx.authors)
+      .insert([
+        { id: a, name: "One" },
+        { id: b, name: "Two", bio: "has bio" },
+      ])
+      .select("id,bio")
+      .order("id");
     expect(error).toBeNull();
-    expect(data).toEqual([{ id: a, bio: null }, { id: b, bio: "has bio" }]);
+    expect(data).toEqual([
+      { id: a, bio: null },
+      { id: b, bio: "has bio" },
+    ]);
   });
 
   it("fills absent keys with column defaults when defaultToNull is false (missing=default)", async () => {
     const u = await sqlUser(FIXTURE_SCHEMA);
-    const { data, error } = await u.client.from(fx.notes).insert([{ body: "a", status: "sent" }, { body: "b" }], { defaultToNull: false }).select("body,status,owner_id");
+    const { data, error } = await u.client
+      .from(fx.notes)
+      .insert([{ body: "a", status: "sent" }, { body: "b" }], { defaultToNull: false })
+      .select("body,status,owner_id");
     expect(error).toBeNull();
-    expect(data).toEqual([{ body: "a", status: "sent", owner_id: u.id }, { body: "b", status: "draft", owner_id: u.id }]);
+    expect(data).toEqual([
+      { body: "a", status: "sent", owner_id: u.id },
+      { body: "b", status: "draft", owner_id: u.id },
+    ]);
   });
 
   it("answers 409 with the SQLSTATE for a duplicate key", async () => {
@@ -79,14 +100,22 @@ describe("insert", () => {
   });
 
   it("answers 400 PGRST102 for a body that is not JSON", async () => {
-    const res = await rest(`/${fx.authors}`, { method: "POST", body: "{oops", headers: { "content-type": "application/json" } });
+    const res = await rest(`/${fx.authors}`, {
+      method: "POST",
+      body: "{oops",
+      headers: { "content-type": "application/json" },
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { code: string }).code).toBe("PGRST102");
   });
 
   it("adds a Location header with return=headers-only", async () => {
     const id = newId();
-    const res = await rest(`/${fx.authors}`, { method: "POST", body: JSON.stringify({ id, name: "Loc" }), headers: { "content-type": "application/json", prefer: "return=headers-only" } });
+    const res = await rest(`/${fx.authors}`, {
+      method: "POST",
+      body: JSON.stringify({ id, name: "Loc" }),
+      headers: { "content-type": "application/json", prefer: "return=headers-only" },
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get("location")).toBe(`/${fx.authors}?id=eq.${id}`);
   });
@@ -120,14 +149,23 @@ describe("upsert", () => {
   it("answers 201 when a merging upsert inserted at least one row", async () => {
     const id = newId();
     await sb.from(fx.authors).insert({ id, name: "Exists" });
-    const { status } = await sb.from(fx.authors).upsert([{ id, name: "Exists" }, { id: id + 2000, name: "Brand new" }]);
+    const { status } = await sb.from(fx.authors).upsert([
+      { id, name: "Exists" },
+      { id: id + 2000, name: "Brand new" },
+    ]);
     expect(status).toBe(201);
   });
 
   it("ignores duplicates with ignoreDuplicates", async () => {
     const id = newId();
     await sb.from(fx.authors).insert({ id, name: "Original" });
-    const { error } = await sb.from(fx.authors).upsert([{ id, name: "Ignored" }, { id: id + 1000, name: "New" }], { ignoreDuplicates: true });
+    const { error } = await sb.from(fx.authors).upsert(
+      [
+        { id, name: "Ignored" },
+        { id: id + 1000, name: "New" },
+      ],
+      { ignoreDuplicates: true },
+    );
     expect(error).toBeNull();
     expect((await authorRow(id))?.name).toBe("Original");
     expect((await authorRow(id + 1000))?.name).toBe("New");
@@ -136,7 +174,10 @@ describe("upsert", () => {
   it("resolves conflicts on the columns named by onConflict", async () => {
     const gid = newId();
     await sb.from(fx.genres).insert({ id: gid, name: `g${gid}` });
-    const { data, error } = await sb.from(fx.genres).upsert({ id: gid, name: `g${gid}` }, { onConflict: "name" }).select("id,name");
+    const { data, error } = await sb
+      .from(fx.genres)
+      .upsert({ id: gid, name: `g${gid}` }, { onConflict: "name" })
+      .select("id,name");
     expect(error).toBeNull();
     expect(data).toEqual([{ id: gid, name: `g${gid}` }]);
   });
@@ -162,7 +203,10 @@ describe("update and delete", () => {
 
   it("answers 204 without select() and counts affected rows with count: exact", async () => {
     const [a, b] = [newId(), newId()];
-    await sb.from(fx.authors).insert([{ id: a, name: "c1" }, { id: b, name: "c1" }]);
+    await sb.from(fx.authors).insert([
+      { id: a, name: "c1" },
+      { id: b, name: "c1" },
+    ]);
     const { status, count } = await sb.from(fx.authors).update({ bio: "counted" }, { count: "exact" }).in("id", [a, b]);
     expect(status).toBe(204);
     expect(count).toBe(2);
@@ -179,9 +223,16 @@ describe("update and delete", () => {
   it("updates and deletes only the first rows with order and limit", async () => {
     const ids = [newId(), newId(), newId()];
     await sb.from(fx.authors).insert(ids.map((id) => ({ id, name: "batch" })));
-    const upd = await rest(`/${fx.authors}?name=eq.batch&order=id.desc&limit=2`, { method: "PATCH", body: JSON.stringify({ bio: "top two" }), headers: { "content-type": "application/json", prefer: "return=representation" } });
+    const upd = await rest(`/${fx.authors}?name=eq.batch&order=id.desc&limit=2`, {
+      method: "PATCH",
+      body: JSON.stringify({ bio: "top two" }),
+      headers: { "content-type": "application/json", prefer: "return=representation" },
+    });
     expect(((await upd.json()) as Array<{ id: number }>).map((r) => r.id).sort()).toEqual([ids[1], ids[2]]);
-    const del = await rest(`/${fx.authors}?name=eq.batch&order=id&limit=1`, { method: "DELETE", headers: { prefer: "return=representation" } });
+    const del = await rest(`/${fx.authors}?name=eq.batch&order=id&limit=1`, {
+      method: "DELETE",
+      headers: { prefer: "return=representation" },
+    });
     expect(((await del.json()) as Array<{ id: number }>).map((r) => r.id)).toEqual([ids[0]]);
   });
 
@@ -207,7 +258,10 @@ describe("update and delete", () => {
 
   it("rolls back and answers 400 PGRST124 when more rows than max-affected would change", async () => {
     const [a, b] = [newId(), newId()];
-    await sb.from(fx.authors).insert([{ id: a, name: "m" }, { id: b, name: "m" }]);
+    await sb.from(fx.authors).insert([
+      { id: a, name: "m" },
+      { id: b, name: "m" },
+    ]);
     // What postgrest-js's maxAffected(1) sends (its types only offer it for PostgREST 13+ schemas).
     const res = await rest(`/${fx.authors}?id=in.(${a},${b})`, {
       method: "PATCH",
@@ -246,13 +300,21 @@ describe("other bodies and PUT", () => {
   it("updates from an x-www-form-urlencoded body", async () => {
     const id = newId();
     await sb.from(fx.authors).insert({ id, name: "Form" });
-    const res = await rest(`/${fx.authors}?id=eq.${id}`, { method: "PATCH", body: "bio=from+a+form", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const res = await rest(`/${fx.authors}?id=eq.${id}`, {
+      method: "PATCH",
+      body: "bio=from+a+form",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(res.status).toBe(204);
     expect((await authorRow(id))?.bio).toBe("from a form");
   });
 
   it("refuses an unsupported body type with 400 PGRST102", async () => {
-    const res = await rest(`/${fx.authors}`, { method: "POST", body: "<a/>", headers: { "content-type": "application/xml" } });
+    const res = await rest(`/${fx.authors}`, {
+      method: "POST",
+      body: "<a/>",
+      headers: { "content-type": "application/xml" },
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { code: string }).code).toBe("PGRST102");
   });
@@ -260,7 +322,11 @@ describe("other bodies and PUT", () => {
   it("PUT creates (201) then replaces (200) the row named by its primary key", async () => {
     const id = newId();
     const put = (name: string) =>
-      rest(`/${fx.authors}?id=eq.${id}`, { method: "PUT", body: JSON.stringify({ id, name }), headers: { "content-type": "application/json", prefer: "return=representation" } });
+      rest(`/${fx.authors}?id=eq.${id}`, {
+        method: "PUT",
+        body: JSON.stringify({ id, name }),
+        headers: { "content-type": "application/json", prefer: "return=representation" },
+      });
     const created = await put("Put one");
     expect(created.status).toBe(201);
     const replaced = await put("Put two");
@@ -270,10 +336,18 @@ describe("other bodies and PUT", () => {
 
   it("refuses PUT whose body disagrees with the URL's primary key (PGRST115) or without a pk filter (PGRST105)", async () => {
     const id = newId();
-    const mismatch = await rest(`/${fx.authors}?id=eq.${id}`, { method: "PUT", body: JSON.stringify({ id: id + 1, name: "x" }), headers: { "content-type": "application/json" } });
+    const mismatch = await rest(`/${fx.authors}?id=eq.${id}`, {
+      method: "PUT",
+      body: JSON.stringify({ id: id + 1, name: "x" }),
+      headers: { "content-type": "application/json" },
+    });
     expect(mismatch.status).toBe(400);
     expect(((await mismatch.json()) as { code: string }).code).toBe("PGRST115");
-    const noPk = await rest(`/${fx.authors}?name=eq.x`, { method: "PUT", body: JSON.stringify({ id, name: "x" }), headers: { "content-type": "application/json" } });
+    const noPk = await rest(`/${fx.authors}?name=eq.x`, {
+      method: "PUT",
+      body: JSON.stringify({ id, name: "x" }),
+      headers: { "content-type": "application/json" },
+    });
     expect(noPk.status).toBe(405);
     expect(((await noPk.json()) as { code: string }).code).toBe("PGRST105");
   });

@@ -5,7 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PARLEY_ROOT } from "../../stack/postgres/apply.ts";
-import { buildFromMigrations, buildFromSchemas, diffDatabases, dropDatabase, installedData, schemaPaths } from "../../scripts/schema/databases.ts";
+import {
+  buildFromMigrations,
+  buildFromSchemas,
+  diffDatabases,
+  dropDatabase,
+  installedData,
+  schemaPaths,
+} from "../../scripts/schema/databases.ts";
 import { stackEnv } from "../support/env.ts";
 
 // Databases of their own in the stack's cluster: other suites create fixture tables in `public` while
@@ -45,7 +52,9 @@ describe("the schema as source", () => {
     const seen = new Map<string, string>();
     const twice: string[] = [];
     for (const file of schemaPaths(PARLEY_ROOT)) {
-      for (const m of readFileSync(file, "utf8").matchAll(/^create (?:or replace )?function ([a-z_]+\.[a-z_]+)\s*\(/gm)) {
+      for (const m of readFileSync(file, "utf8").matchAll(
+        /^create (?:or replace )?function ([a-z_]+\.[a-z_]+)\s*\(/gm,
+      )) {
         const name = m[1]!;
         if (seen.has(name)) twice.push(`${name} (${seen.get(name)} and ${file})`);
         seen.set(name, file);
@@ -59,7 +68,9 @@ describe("the schema as source", () => {
     const outside: string[] = [];
     for (const file of schemaPaths(PARLEY_ROOT)) {
       const sql = readFileSync(file, "utf8");
-      for (const m of sql.matchAll(/^create (?:or replace )?(?:function|table|view|type|sequence|(?:unique )?index \w+ on)\s+([a-z_]+)\./gm)) {
+      for (const m of sql.matchAll(
+        /^create (?:or replace )?(?:function|table|view|type|sequence|(?:unique )?index \w+ on)\s+([a-z_]+)\./gm,
+      )) {
         if (m[1] !== "parley" && m[1] !== "parley_internal") outside.push(`${file}: ${m[0]}`);
       }
     }

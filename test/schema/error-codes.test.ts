@@ -15,14 +15,23 @@ describe("ParleyErrorCode", () => {
   });
 
   it("finds codes in every source (a broken scan must not pass by finding nothing)", () => {
-    expect(raised.database).toEqual(expect.arrayContaining(["conversation_not_found", "body_too_long", "rate_limited", "slow_mode"]));
-    expect(raised.functions).toEqual(expect.arrayContaining(["invalid_body", "livekit_not_configured", "not_found", "database_error"]));
-    expect(raised.client).toEqual(expect.arrayContaining(["signed_url_too_long", "function_unreachable", "channel_refused"]));
+    expect(raised.database).toEqual(
+      expect.arrayContaining(["conversation_not_found", "body_too_long", "rate_limited", "slow_mode"]),
+    );
+    expect(raised.functions).toEqual(
+      expect.arrayContaining(["invalid_body", "livekit_not_configured", "not_found", "database_error"]),
+    );
+    expect(raised.client).toEqual(
+      expect.arrayContaining(["signed_url_too_long", "function_unreachable", "channel_refused"]),
+    );
   });
 
   it("every code the database raises is in the README's table of error codes", () => {
     const readme = readFileSync(join(PARLEY_ROOT, "README.md"), "utf8");
-    const table = readme.slice(readme.indexOf("### Error codes"), readme.indexOf("\n## ", readme.indexOf("### Error codes")));
+    const table = readme.slice(
+      readme.indexOf("### Error codes"),
+      readme.indexOf("\n## ", readme.indexOf("### Error codes")),
+    );
     expect(raised.database.filter((code) => !table.includes(`\`${code}\``))).toEqual([]);
   });
 });

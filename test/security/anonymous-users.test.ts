@@ -19,7 +19,11 @@ describe("anonymous sign-ins", () => {
 
     const dm = await anon.db.rpc("get_or_create_direct_conversation", { other_user_id: stranger.id });
     expect([dm.status, dm.error?.hint]).toEqual([403, "anonymous_not_allowed"]);
-    const sent = await anon.db.rpc("send_direct_message", { recipient_id: stranger.id, body: "spam", client_id: randomUUID() });
+    const sent = await anon.db.rpc("send_direct_message", {
+      recipient_id: stranger.id,
+      body: "spam",
+      client_id: randomUUID(),
+    });
     expect([sent.status, sent.error?.hint]).toEqual([403, "anonymous_not_allowed"]);
     const group = await anon.db.rpc("create_group", { title: "Spam", member_ids: [stranger.id] });
     expect([group.status, group.error?.hint]).toEqual([403, "anonymous_not_allowed"]);
@@ -30,10 +34,14 @@ describe("anonymous sign-ins", () => {
 
   it("talks in a conversation a registered user started with them", async () => {
     const [anon, host] = await Promise.all([anonymousUser(), newUser()]);
-    const hello = await parleyOf(host.client).rpc("send_direct_message", { recipient_id: anon.id, body: "How can I help?", client_id: randomUUID() }).single<{ conversation_id: string }>();
+    const hello = await parleyOf(host.client)
+      .rpc("send_direct_message", { recipient_id: anon.id, body: "How can I help?", client_id: randomUUID() })
+      .single<{ conversation_id: string }>();
     expect(hello.error).toBeNull();
 
-    const reply = await anon.db.rpc("send_direct_message", { recipient_id: host.id, body: "My order is late", client_id: randomUUID() }).single<{ conversation_id: string }>();
+    const reply = await anon.db
+      .rpc("send_direct_message", { recipient_id: host.id, body: "My order is late", client_id: randomUUID() })
+      .single<{ conversation_id: string }>();
     expect(reply.error).toBeNull();
     expect(reply.data!.conversation_id).toBe(hello.data!.conversation_id);
     const seen = await anon.db.from("profiles").select("id").order("id");
@@ -47,9 +55,17 @@ describe("users without a profile", () => {
     const service = parleyOf(serviceClient());
     expect((await service.from("profiles").delete().eq("id", lost.id)).error).toBeNull();
 
-    const toLost = await parleyOf(other.client).rpc("send_direct_message", { recipient_id: lost.id, body: "still there?", client_id: randomUUID() });
+    const toLost = await parleyOf(other.client).rpc("send_direct_message", {
+      recipient_id: lost.id,
+      body: "still there?",
+      client_id: randomUUID(),
+    });
     expect(toLost.error).toBeNull();
-    const back = await parleyOf(lost.client).rpc("send_direct_message", { recipient_id: other.id, body: "yes", client_id: randomUUID() });
+    const back = await parleyOf(lost.client).rpc("send_direct_message", {
+      recipient_id: other.id,
+      body: "yes",
+      client_id: randomUUID(),
+    });
     expect(back.error).toBeNull();
     const profile = await parleyOf(other.client).from("profiles").select("username").eq("id", lost.id).single();
     expect(profile.data).toEqual({ username: lost.username });

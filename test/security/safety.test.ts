@@ -11,16 +11,33 @@ const db = (u: TestUser) => parleyOf(u.client);
 describe("blocking", () => {
   it("a blocked caller cannot message or call the blocker, and hears what a missing user answers", async () => {
     const [alice, bob] = [await user(), await user()];
-    const hello = await db(bob).rpc("send_direct_message", { recipient_id: alice.id, body: "hi", client_id: randomUUID() }).single<{ conversation_id: string }>();
+    const hello = await db(bob)
+      .rpc("send_direct_message", { recipient_id: alice.id, body: "hi", client_id: randomUUID() })
+      .single<{ conversation_id: string }>();
     expect(hello.error).toBeNull();
     const blocked = await db(alice).rpc("block_user", { user_id: bob.id }).single();
     expect(blocked.error).toBeNull();
 
-    const dm = await db(bob).rpc("send_direct_message", { recipient_id: alice.id, body: "hello?", client_id: randomUUID() });
-    const nobody = await db(bob).rpc("send_direct_message", { recipient_id: randomUUID(), body: "hello?", client_id: randomUUID() });
+    const dm = await db(bob).rpc("send_direct_message", {
+      recipient_id: alice.id,
+      body: "hello?",
+      client_id: randomUUID(),
+    });
+    const nobody = await db(bob).rpc("send_direct_message", {
+      recipient_id: randomUUID(),
+      body: "hello?",
+      client_id: randomUUID(),
+    });
     expect([dm.status, dm.error?.hint]).toEqual([404, "user_not_found"]);
-    expect([dm.status, dm.error?.code, dm.error?.hint]).toEqual([nobody.status, nobody.error?.code, nobody.error?.hint]);
-    const inThread = await db(bob).rpc("send_message", { conversation_id: hello.data!.conversation_id, body: "still there?" });
+    expect([dm.status, dm.error?.code, dm.error?.hint]).toEqual([
+      nobody.status,
+      nobody.error?.code,
+      nobody.error?.hint,
+    ]);
+    const inThread = await db(bob).rpc("send_message", {
+      conversation_id: hello.data!.conversation_id,
+      body: "still there?",
+    });
     expect([inThread.status, inThread.error?.hint]).toEqual([404, "user_not_found"]);
     const call = await db(bob).rpc("start_call", { conversation_id: hello.data!.conversation_id, media: "audio" });
     expect([call.status, call.error?.hint]).toEqual([404, "user_not_found"]);
@@ -34,7 +51,10 @@ describe("blocking", () => {
     expect(messages.data?.map((m: { body: string }) => m.body)).toEqual(["hi"]);
 
     expect((await db(alice).rpc("unblock_user", { user_id: bob.id })).data).toBe(true);
-    const again = await db(bob).rpc("send_message", { conversation_id: hello.data!.conversation_id, body: "friends again" });
+    const again = await db(bob).rpc("send_message", {
+      conversation_id: hello.data!.conversation_id,
+      body: "friends again",
+    });
     expect(again.error).toBeNull();
   });
 });
@@ -43,21 +63,31 @@ describe("consent for group adds", () => {
   it("adding a stranger makes an invitation, which the invitee sees live and accepts from the inbox", async () => {
     const [owner, invitee] = [await user(), await user()];
     const inbox = await live(invitee, `user:${invitee.id}`);
-    const group = await db(owner).rpc("create_group", { title: "Book club", member_ids: [invitee.id] }).single<{ id: string }>();
+    const group = await db(owner)
+      .rpc("create_group", { title: "Book club", member_ids: [invitee.id] })
+      .single<{ id: string }>();
     expect(group.error).toBeNull();
 
     // Not a member yet: the group is not theirs to read.
     expect((await db(invitee).rpc("list_conversations", {})).data).toEqual([]);
     const received = await inbox.events.next(byEvent("invitation_received"));
-    expect(received.payload.invitation).toMatchObject({ conversation_id: group.data!.id, title: "Book club", inviter: { id: owner.id } });
+    expect(received.payload.invitation).toMatchObject({
+      conversation_id: group.data!.id,
+      title: "Book club",
+      inviter: { id: owner.id },
+    });
 
     const pending = await db(invitee).rpc("list_invitations", {});
-    expect(pending.data).toMatchObject([{ conversation_id: group.data!.id, title: "Book club", member_count: 1, inviter: { id: owner.id } }]);
+    expect(pending.data).toMatchObject([
+      { conversation_id: group.data!.id, title: "Book club", member_count: 1, inviter: { id: owner.id } },
+    ]);
     const invitationId = (pending.data as { id: string }[])[0]!.id;
     const accepted = await db(invitee).rpc("accept_invitation", { invitation_id: invitationId }).single();
     expect(accepted.error).toBeNull();
     expect(accepted.data).toMatchObject({ conversation_id: group.data!.id, user_id: invitee.id, role: "member" });
-    expect((await inbox.events.next(byEvent("conversation_added"))).payload).toMatchObject({ conversation_id: group.data!.id });
+    expect((await inbox.events.next(byEvent("conversation_added"))).payload).toMatchObject({
+      conversation_id: group.data!.id,
+    });
 
     const retried = await db(invitee).rpc("accept_invitation", { invitation_id: invitationId }).single();
     expect(retried.data).toEqual(accepted.data);
@@ -78,8 +108,15 @@ describe("consent for group adds", () => {
     const [forBen] = await ben.parley.safety.invitations();
     expect((await ben.parley.safety.decline(forBen!.id)).status).toBe("declined");
     const statuses = (await owner.parley.groups.invitations(group.id)).map((i) => [i.invitee_id, i.status]);
-    expect(statuses).toEqual(expect.arrayContaining([[ana.id, "accepted"], [ben.id, "declined"]]));
-    expect((await owner.parley.conversations.members(group.id)).map((m) => m.user_id).sort()).toEqual([owner.id, ana.id].sort());
+    expect(statuses).toEqual(
+      expect.arrayContaining([
+        [ana.id, "accepted"],
+        [ben.id, "declined"],
+      ]),
+    );
+    expect((await owner.parley.conversations.members(group.id)).map((m) => m.user_id).sort()).toEqual(
+      [owner.id, ana.id].sort(),
+    );
   });
 });
 

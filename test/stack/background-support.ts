@@ -16,7 +16,11 @@ export const uniqueName = (prefix: string): string => `${prefix}_${randomUUID().
  * Resolves with the first truthy value `probe` returns, checking every 50 ms: the scheduler and the
  * worker act on their own time, so a test waits for their effect, up to `timeoutMs`.
  */
-export async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -37,13 +41,23 @@ export interface Received {
 /** A local HTTP server that records every request and answers through `answer` (default 200 "ok"). */
 export async function recordingServer(
   answer: (req: Received, res: http.ServerResponse) => void = (_req, res) => res.end("ok"),
-): Promise<{ url: string; received: Received[]; next: (match: (r: Received) => boolean, timeoutMs?: number) => Promise<Received>; close: () => Promise<void> }> {
+): Promise<{
+  url: string;
+  received: Received[];
+  next: (match: (r: Received) => boolean, timeoutMs?: number) => Promise<Received>;
+  close: () => Promise<void>;
+}> {
   const received: Received[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const r = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+      const r = {
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+      };
       received.push(r);
       answer(r, res);
     });
@@ -53,10 +67,12 @@ export async function recordingServer(
   return {
     url,
     received,
-    next: (match, timeoutMs = 10_000) => until("a request at the recording server", async () => received.find(match), timeoutMs),
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    next: (match, timeoutMs = 10_000) =>
+      until("a request at the recording server", async () => received.find(match), timeoutMs),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

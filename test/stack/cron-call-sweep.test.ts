@@ -13,19 +13,34 @@ describe("the call sweep under Supabase Cron", () => {
     const dm = await parleyOf(a.client).rpc("get_or_create_direct_conversation", { other_user_id: b.id });
     expect(dm.error).toBeNull();
     const conversationId = typeof dm.data === "string" ? dm.data : (dm.data as { id: string }).id;
-    const call = await parleyOf(a.client).rpc("start_call", { conversation_id: conversationId, media: "audio" }).single<{ id: string; status: string }>();
+    const call = await parleyOf(a.client)
+      .rpc("start_call", { conversation_id: conversationId, media: "audio" })
+      .single<{ id: string; status: string }>();
     expect(call.data?.status).toBe("ringing");
     const callId = call.data!.id;
     // B's phone rang 46 s ago (the ring timeout is 45 s); from here on nobody calls an RPC.
-    await pool.query(`update parley.call_participants set invited_at = invited_at - interval '46 seconds' where call_id = $1 and state = 'ringing'`, [callId]);
+    await pool.query(
+      `update parley.call_participants set invited_at = invited_at - interval '46 seconds' where call_id = $1 and state = 'ringing'`,
+      [callId],
+    );
     const since = new Date();
 
-    const ended = await until("the call to be swept", async () => {
-      const r = await pool.query<{ status: string; end_reason: string | null }>(`select status, end_reason from parley.calls where id = $1`, [callId]);
-      return r.rows[0]?.status !== "ringing" ? r.rows[0] : undefined;
-    }, 30_000);
+    const ended = await until(
+      "the call to be swept",
+      async () => {
+        const r = await pool.query<{ status: string; end_reason: string | null }>(
+          `select status, end_reason from parley.calls where id = $1`,
+          [callId],
+        );
+        return r.rows[0]?.status !== "ringing" ? r.rows[0] : undefined;
+      },
+      30_000,
+    );
     expect(ended.status).toBe("missed");
-    const participant = await pool.query(`select state from parley.call_participants where call_id = $1 and user_id = $2`, [callId, b.id]);
+    const participant = await pool.query(
+      `select state from parley.call_participants where call_id = $1 and user_id = $2`,
+      [callId, b.id],
+    );
     expect(participant.rows).toEqual([{ state: "missed" }]);
     // It was a run of the cron job that did it: the call was settled while that run ran.
     const runs = await pool.query(

@@ -9,8 +9,18 @@ const pool = newPool();
 afterAll(() => pool.end());
 
 async function job(jobid: number, schedule: string): Promise<CronJob> {
-  const { rows } = await pool.query<{ parsed: ParsedSchedule | null }>(`select cron._parse_schedule($1) as parsed`, [schedule]);
-  return { jobid, schedule, command: "select 1", database: "postgres", username: "postgres", active: true, parsed: rows[0]!.parsed };
+  const { rows } = await pool.query<{ parsed: ParsedSchedule | null }>(`select cron._parse_schedule($1) as parsed`, [
+    schedule,
+  ]);
+  return {
+    jobid,
+    schedule,
+    command: "select 1",
+    database: "postgres",
+    username: "postgres",
+    active: true,
+    parsed: rows[0]!.parsed,
+  };
 }
 
 const at = (iso: string) => Date.parse(iso);
@@ -36,7 +46,9 @@ describe("the pg_cron scheduler's planner", () => {
     // Thursday 2026-04-30 08:00 to Sunday 2026-05-03 00:00, ticking every 20 s.
     const runs = simulate(jobs, at("2026-04-30T08:00:00Z"), at("2026-05-03T00:00:00Z"), 20 * SECOND);
     expect(runs.get(1)).toEqual(
-      ["2026-04-30", "2026-05-01"].flatMap((d) => ["09:00", "09:15", "09:30", "09:45", "10:00", "10:15", "10:30", "10:45"].map((h) => `${d}T${h}:00.000Z`)),
+      ["2026-04-30", "2026-05-01"].flatMap((d) =>
+        ["09:00", "09:15", "09:30", "09:45", "10:00", "10:15", "10:30", "10:45"].map((h) => `${d}T${h}:00.000Z`),
+      ),
     );
     // Day of month 13 or a Friday (both day fields restricted: either matches, as in Vixie cron).
     expect(runs.get(3)).toEqual(["2026-05-01T12:30:00.000Z"]);

@@ -19,7 +19,8 @@ export interface DevProcess {
 /** The environment of a dev process: nothing from the test stack's own settings leaks in. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra, NO_COLOR: "1" };
-  for (const name of ["PARLEY_LOG_FILE", "PARLEY_API_PORT", "PARLEY_DB_PORT", "DATABASE_URL", "PARLEY_QUIET"]) delete env[name];
+  for (const name of ["PARLEY_LOG_FILE", "PARLEY_API_PORT", "PARLEY_DB_PORT", "DATABASE_URL", "PARLEY_QUIET"])
+    delete env[name];
   return env;
 }
 

@@ -146,7 +146,10 @@ export function writeFixtureProject(): string {
  * The fixture project with `[auth] signing_keys_path` and one generated key per algorithm (the first signs
  * access tokens); returns the folder and the keys as written.
  */
-export function writeFixtureProjectWithSigningKeys(algorithms: Array<"ES256" | "RS256">): { root: string; keys: SigningJwk[] } {
+export function writeFixtureProjectWithSigningKeys(algorithms: Array<"ES256" | "RS256">): {
+  root: string;
+  keys: SigningJwk[];
+} {
   const root = writeProject(withSigningKeysPath(CONFIG));
   return { root, keys: generateSigningKeys(root, algorithms) };
 }

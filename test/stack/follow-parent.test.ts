@@ -54,26 +54,42 @@ afterAll(async () => {
 
 describe("npm run dev follows npm", () => {
   for (const signal of ["SIGTERM", "SIGKILL"] as const) {
-    it(`${signal} to the npm process alone stops Postgres, the Deno workers and the gateway`, async () => {
-      const project = writeFixtureProject();
-      projects.push(project);
-      const apiPort = await freePort();
-      const dbPort = await freePort();
-      const dev = await startDev(["--workdir", project, "--json", "--api-port", String(apiPort), "--db-port", String(dbPort)]);
-      started.push(dev);
-      // A Deno worker is running (the echo function reports its pid).
-      const echo = await fetch(`${dev.status.FUNCTIONS_URL}/echo`, { headers: { Authorization: `Bearer ${dev.status.ANON_KEY}` } });
-      const denoPid = ((await echo.json()) as { pid: number }).pid;
-      const below = descendants(dev.child.pid!);
-      expect(below.map((p) => p.pid)).toContain(denoPid);
-      expect(below.some((p) => /\/postgres -D /.test(p.cmd))).toBe(true);
+    it(
+      `${signal} to the npm process alone stops Postgres, the Deno workers and the gateway`,
+      async () => {
+        const project = writeFixtureProject();
+        projects.push(project);
+        const apiPort = await freePort();
+        const dbPort = await freePort();
+        const dev = await startDev([
+          "--workdir",
+          project,
+          "--json",
+          "--api-port",
+          String(apiPort),
+          "--db-port",
+          String(dbPort),
+        ]);
+        started.push(dev);
+        // A Deno worker is running (the echo function reports its pid).
+        const echo = await fetch(`${dev.status.FUNCTIONS_URL}/echo`, {
+          headers: { Authorization: `Bearer ${dev.status.ANON_KEY}` },
+        });
+        const denoPid = ((await echo.json()) as { pid: number }).pid;
+        const below = descendants(dev.child.pid!);
+        expect(below.map((p) => p.pid)).toContain(denoPid);
+        expect(below.some((p) => /\/postgres -D /.test(p.cmd))).toBe(true);
 
-      process.kill(dev.child.pid!, signal); // npm only, not its process group
+        process.kill(dev.child.pid!, signal); // npm only, not its process group
 
-      expect(await survivorsAfter(below, 30_000)).toEqual([]);
-      expect(await isPortFree(apiPort)).toBe(true);
-      expect(await isPortFree(dbPort)).toBe(true);
-      expect(dev.logs()).toMatch(/the process that started the stack \(pid \d+\) exited: stopping the stack…[\s\S]*\nstopped\.\n/);
-    }, START_TIMEOUT_MS);
+        expect(await survivorsAfter(below, 30_000)).toEqual([]);
+        expect(await isPortFree(apiPort)).toBe(true);
+        expect(await isPortFree(dbPort)).toBe(true);
+        expect(dev.logs()).toMatch(
+          /the process that started the stack \(pid \d+\) exited: stopping the stack…[\s\S]*\nstopped\.\n/,
+        );
+      },
+      START_TIMEOUT_MS,
+    );
   }
 });

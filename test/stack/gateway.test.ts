@@ -19,10 +19,19 @@ describe("local gateway", () => {
   });
 
   it("answers a browser's CORS preflight for every service path", async () => {
-    for (const path of ["/rest/v1/messages", "/auth/v1/token", "/storage/v1/object/list/attachments", "/functions/v1/call-token"]) {
+    for (const path of [
+      "/rest/v1/messages",
+      "/auth/v1/token",
+      "/storage/v1/object/list/attachments",
+      "/functions/v1/call-token",
+    ]) {
       const res = await fetch(`${stackEnv.url}${path}`, {
         method: "OPTIONS",
-        headers: { origin: "http://localhost:3000", "access-control-request-method": "POST", "access-control-request-headers": "authorization,apikey,content-type" },
+        headers: {
+          origin: "http://localhost:3000",
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "authorization,apikey,content-type",
+        },
       });
       expect(res.status).toBe(200);
       expect(res.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");

@@ -9,8 +9,17 @@ describe("stringifyJson", () => {
   it("writes JSON.stringify's text for ordinary values", () => {
     const date = new Date(Date.UTC(2030, 0, 1));
     const samples: unknown[] = [
-      null, true, 0, -1.5, 1e21, Number.NaN, "é\n\"\u2028", [], {}, [1, "a", null, undefined, () => 1],
-      { a: 1, b: undefined, c: [{ d: "x" }], e: date, "k\"": Symbol("s") },
+      null,
+      true,
+      0,
+      -1.5,
+      1e21,
+      Number.NaN,
+      'é\n"\u2028',
+      [],
+      {},
+      [1, "a", null, undefined, () => 1],
+      { a: 1, b: undefined, c: [{ d: "x" }], e: date, 'k"': Symbol("s") },
     ];
     for (const v of samples) expect(stringifyJson(v)).toBe(JSON.stringify(v));
   });

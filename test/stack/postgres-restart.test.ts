@@ -15,11 +15,19 @@ let stack: RunningStack;
 let project: string;
 beforeAll(async () => {
   project = writeFixtureProject();
-  stack = await startStack({ workdir: project, dataDir: join(project, ".parley"), apiPort: await freePort(), dbPort: await freePort(), reset: true });
+  stack = await startStack({
+    workdir: project,
+    dataDir: join(project, ".parley"),
+    apiPort: await freePort(),
+    dbPort: await freePort(),
+    reset: true,
+  });
   const c = new pg.Client({ connectionString: stack.config.dbUrl });
   await c.connect();
   // A REST call that holds a gateway connection while the server is killed.
-  await c.query("create function public.nap() returns int language sql as 'select 1 from pg_sleep(10)'; grant execute on function public.nap() to service_role");
+  await c.query(
+    "create function public.nap() returns int language sql as 'select 1 from pg_sleep(10)'; grant execute on function public.nap() to service_role",
+  );
   await c.end();
 }, 120_000);
 afterAll(async () => {
@@ -102,7 +110,11 @@ describe("Postgres killed (kill -9) and restarted under the running gateway", ()
     const notes = await supabase.from("notes").insert({ body: "after the restart" }).select("body");
     expect(notes.error).toBeNull();
     expect(notes.data).toEqual([{ body: "after the restart" }]);
-    const user = await supabase.auth.admin.createUser({ email: `restart-${Date.now()}@example.test`, password: "restart-Secret1", email_confirm: true });
+    const user = await supabase.auth.admin.createUser({
+      email: `restart-${Date.now()}@example.test`,
+      password: "restart-Secret1",
+      email_confirm: true,
+    });
     expect(user.error).toBeNull();
     const buckets = await supabase.storage.listBuckets();
     expect(buckets.error).toBeNull();

@@ -1,7 +1,17 @@
 // As root, PostgreSQL runs as the `postgres` OS user, who cannot traverse a 0700 folder (root's home, most
 // containers and CI runners): a project cloned there still gets a working database, and a cluster that
 // cannot be moved is a one-line error naming the folder and the fix.
-import { existsSync, mkdirSync, mkdtempSync, readlinkSync, realpathSync, rmSync, writeFileSync, chmodSync, lstatSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+  chmodSync,
+  lstatSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -56,19 +66,22 @@ describe("a data folder under a 0700 folder", () => {
     }
   }, 120_000);
 
-  it.runIf(isRoot)("that already holds a cluster the postgres user cannot reach is refused in one line naming the folder", async () => {
-    const closed = closedFolder();
-    const clusterDir = join(closed, ".parley", "postgres");
-    mkdirSync(clusterDir, { recursive: true });
-    writeFileSync(join(clusterDir, "PG_VERSION"), "17\n");
-    const error = await startPostgres({ dataDir: join(closed, ".parley"), port: await freePort() }).then(
-      () => undefined,
-      (e: unknown) => e as Error,
-    );
-    // Looking for a place, it removed the cluster whose data folder (and link) the first test removed.
-    if (relocated) expect(existsSync(relocated)).toBe(false);
-    expect(error?.message).toBe(
-      `the postgres user cannot reach ${clusterDir} (${closed} is closed to it): move the project to a folder others may traverse, or set PARLEY_DATA_DIR to one (e.g. /var/tmp/parley).`,
-    );
-  });
+  it.runIf(isRoot)(
+    "that already holds a cluster the postgres user cannot reach is refused in one line naming the folder",
+    async () => {
+      const closed = closedFolder();
+      const clusterDir = join(closed, ".parley", "postgres");
+      mkdirSync(clusterDir, { recursive: true });
+      writeFileSync(join(clusterDir, "PG_VERSION"), "17\n");
+      const error = await startPostgres({ dataDir: join(closed, ".parley"), port: await freePort() }).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      // Looking for a place, it removed the cluster whose data folder (and link) the first test removed.
+      if (relocated) expect(existsSync(relocated)).toBe(false);
+      expect(error?.message).toBe(
+        `the postgres user cannot reach ${clusterDir} (${closed} is closed to it): move the project to a folder others may traverse, or set PARLEY_DATA_DIR to one (e.g. /var/tmp/parley).`,
+      );
+    },
+  );
 });

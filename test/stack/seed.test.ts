@@ -34,7 +34,9 @@ function project(config: string, files: string[]): string {
 }
 
 async function seed(dir: string): Promise<{ ran: string[]; log: string[] }> {
-  await pool.query(`create schema if not exists ${schema}; create table if not exists ${schema}.ran (n serial, file text); truncate ${schema}.ran`);
+  await pool.query(
+    `create schema if not exists ${schema}; create table if not exists ${schema}.ran (n serial, file text); truncate ${schema}.ran`,
+  );
   const log: string[] = [];
   await applySeed(stackEnv.dbUrl, dir, loadConfig({ workdir: dir }).seed, (line) => log.push(line));
   const { rows } = await pool.query<{ file: string }>(`select file from ${schema}.ran order by n`);
@@ -48,20 +50,31 @@ describe("seeding (the CLI's [db.seed])", () => {
   });
 
   it("runs sql_paths in the declared order, each glob's matches sorted, a file matched twice once", async () => {
-    const dir = project(`[db.seed]\nenabled = true\nsql_paths = ["./seeds/late/*.sql", "seed.sql", "./seeds/*.sql", "./seeds/late/b.sql"]\n`, [
-      "seeds/late/b.sql",
-      "seeds/late/a.sql",
-      "seeds/02_users.sql",
-      "seeds/01_base.sql",
-      "seeds/readme.txt",
-      "seed.sql",
-    ]);
+    const dir = project(
+      `[db.seed]\nenabled = true\nsql_paths = ["./seeds/late/*.sql", "seed.sql", "./seeds/*.sql", "./seeds/late/b.sql"]\n`,
+      [
+        "seeds/late/b.sql",
+        "seeds/late/a.sql",
+        "seeds/02_users.sql",
+        "seeds/01_base.sql",
+        "seeds/readme.txt",
+        "seed.sql",
+      ],
+    );
     const { ran } = await seed(dir);
-    expect(ran).toEqual(["seeds/late/a.sql", "seeds/late/b.sql", "seed.sql", "seeds/01_base.sql", "seeds/02_users.sql"]);
+    expect(ran).toEqual([
+      "seeds/late/a.sql",
+      "seeds/late/b.sql",
+      "seed.sql",
+      "seeds/01_base.sql",
+      "seeds/02_users.sql",
+    ]);
   });
 
   it("warns about a pattern that matches nothing, as the CLI does, and runs the rest", async () => {
-    const { ran, log } = await seed(project(`[db.seed]\nsql_paths = ["./missing/*.sql", "./seed.sql"]\n`, ["seed.sql"]));
+    const { ran, log } = await seed(
+      project(`[db.seed]\nsql_paths = ["./missing/*.sql", "./seed.sql"]\n`, ["seed.sql"]),
+    );
     expect(ran).toEqual(["seed.sql"]);
     expect(log).toContain("WARN: no seed files matched pattern: supabase/missing/*.sql");
   });

@@ -44,9 +44,12 @@ beforeAll(async () => {
   ({ root: project, keys } = writeFixtureProjectWithSigningKeys(["ES256", "RS256"]));
   writeFileSync(join(project, "supabase", "migrations", "20260102000000_diary.sql"), MIGRATION);
   // No Realtime back-off before a join error (5 s by default, as Realtime's): the refusals are asserted, not timed.
-  dev = await startDev(["--workdir", project, "--json", "--api-port", String(await freePort()), "--db-port", String(await freePort())], {
-    REALTIME_CHANNEL_ERROR_BACKOFF_MS: "0",
-  });
+  dev = await startDev(
+    ["--workdir", project, "--json", "--api-port", String(await freePort()), "--db-port", String(await freePort())],
+    {
+      REALTIME_CHANNEL_ERROR_BACKOFF_MS: "0",
+    },
+  );
   api = dev.status.API_URL!;
 }, START_TIMEOUT_MS);
 
@@ -63,12 +66,22 @@ const clientWith = (key: string): SupabaseClient =>
   });
 
 const now = () => Math.floor(Date.now() / 1000);
-const claimsFor = (sub: string, extra: Record<string, unknown> = {}) => ({ sub, role: "authenticated", aud: "authenticated", iat: now(), exp: now() + 600, ...extra });
+const claimsFor = (sub: string, extra: Record<string, unknown> = {}) => ({
+  sub,
+  role: "authenticated",
+  aud: "authenticated",
+  iat: now(),
+  exp: now() + 600,
+  ...extra,
+});
 
 /** A fresh user signed up through auth-js: their client and the access token Auth issued. */
 async function signUp(): Promise<{ client: SupabaseClient; id: string; token: string }> {
   const client = clientWith(dev.status.ANON_KEY!);
-  const { data, error } = await client.auth.signUp({ email: `keys_${crypto.randomUUID().slice(0, 8)}@example.test`, password: "a-long-password-1" });
+  const { data, error } = await client.auth.signUp({
+    email: `keys_${crypto.randomUUID().slice(0, 8)}@example.test`,
+    password: "a-long-password-1",
+  });
   if (error || !data.session || !data.user) throw new Error(`sign-up failed: ${error?.message ?? "no session"}`);
   return { client, id: data.user.id, token: data.session.access_token };
 }
@@ -78,8 +91,11 @@ describe("Auth with signing keys", () => {
     const res = await fetch(`${api}/auth/v1/.well-known/jwks.json`);
     expect(res.status).toBe(200);
     const { keys: published } = (await res.json()) as { keys: Array<Record<string, unknown>> };
-    expect(published.map((k) => [k.kid, k.alg, k.kty, k.use, k.key_ops])).toEqual(keys.map((k) => [k.kid, k.alg, k.kty, "sig", ["verify"]]));
-    for (const k of published) for (const field of ["d", "p", "q", "dp", "dq", "qi", "k"]) expect(k).not.toHaveProperty(field);
+    expect(published.map((k) => [k.kid, k.alg, k.kty, k.use, k.key_ops])).toEqual(
+      keys.map((k) => [k.kid, k.alg, k.kty, "sig", ["verify"]]),
+    );
+    for (const k of published)
+      for (const field of ["d", "p", "q", "dp", "dq", "qi", "k"]) expect(k).not.toHaveProperty(field);
   });
 
   it("signs a new session's access token with the first key: ES256, its kid, verifiable with the published JWKS", async () => {
@@ -103,12 +119,17 @@ describe("Auth with signing keys", () => {
 
   it("accepts a token signed by the other key of the file and refuses one from a key it does not have", async () => {
     const { id } = await signUp();
-    const user = (token: string) => fetch(`${api}/auth/v1/user`, { headers: { apikey: dev.status.ANON_KEY!, Authorization: `Bearer ${token}` } });
+    const user = (token: string) =>
+      fetch(`${api}/auth/v1/user`, { headers: { apikey: dev.status.ANON_KEY!, Authorization: `Bearer ${token}` } });
     expect((await user(await signWithKey(keys[1]!, claimsFor(id)))).status).toBe(200);
     const stranger = strangerOf(keys[0]!);
     const refused = await user(await signWithKey(stranger, claimsFor(id)));
     expect(refused.status).toBe(403);
-    expect(await refused.json()).toMatchObject({ code: 403, error_code: "bad_jwt", msg: expect.stringContaining(`invalid kid: ${stranger.kid}`) });
+    expect(await refused.json()).toMatchObject({
+      code: 403,
+      error_code: "bad_jwt",
+      msg: expect.stringContaining(`invalid kid: ${stranger.kid}`),
+    });
   });
 });
 
@@ -125,7 +146,10 @@ describe("REST with signing keys", () => {
 
   it("accepts RS256 tokens of the second key and the legacy HS256 keys; refuses forged and unknown-key tokens with PGRST301", async () => {
     const { id } = await signUp();
-    const rest = (token: string) => fetch(`${api}/rest/v1/diary?select=owner`, { headers: { apikey: dev.status.ANON_KEY!, Authorization: `Bearer ${token}` } });
+    const rest = (token: string) =>
+      fetch(`${api}/rest/v1/diary?select=owner`, {
+        headers: { apikey: dev.status.ANON_KEY!, Authorization: `Bearer ${token}` },
+      });
     expect((await rest(await signWithKey(keys[1]!, claimsFor(id)))).status).toBe(200);
     expect((await rest(dev.status.SERVICE_ROLE_KEY!)).status).toBe(200); // HS256, the JWT secret
     expect((await rest(await signJwt(claimsFor(id), dev.status.JWT_SECRET!))).status).toBe(200);
@@ -153,7 +177,10 @@ describe("Storage with signing keys", () => {
 
     // The authenticated route needs a valid JWT (the plain one falls back to anon, as Storage's does).
     const forged = await fetch(`${api}/storage/v1/object/authenticated/diary/${path}`, {
-      headers: { apikey: dev.status.ANON_KEY!, Authorization: `Bearer ${await signWithKey(impostorOf(keys[0]!), claimsFor(id))}` },
+      headers: {
+        apikey: dev.status.ANON_KEY!,
+        Authorization: `Bearer ${await signWithKey(impostorOf(keys[0]!), claimsFor(id))}`,
+      },
     });
     expect(forged.status).toBe(400);
     expect(await forged.json()).toMatchObject({ statusCode: "403", error: "Unauthorized" });
@@ -169,7 +196,8 @@ describe("Realtime with signing keys", () => {
       const channel = client.channel(topic, { config: { private: true } });
       return await new Promise((resolve) => {
         channel.subscribe((status, err) => {
-          if (status === "SUBSCRIBED" || status === "CHANNEL_ERROR" || status === "TIMED_OUT") resolve({ status, ...(err ? { message: err.message } : {}) });
+          if (status === "SUBSCRIBED" || status === "CHANNEL_ERROR" || status === "TIMED_OUT")
+            resolve({ status, ...(err ? { message: err.message } : {}) });
         });
       });
     } finally {
@@ -195,7 +223,8 @@ describe("Realtime with signing keys", () => {
 });
 
 describe("Functions with signing keys", () => {
-  const echo = (authorization: string) => fetch(`${api}/functions/v1/echo`, { method: "POST", headers: { Authorization: authorization }, body: "{}" });
+  const echo = (authorization: string) =>
+    fetch(`${api}/functions/v1/echo`, { method: "POST", headers: { Authorization: authorization }, body: "{}" });
 
   it("lets ES256 and RS256 tokens of the project through the verify_jwt gate, and the legacy HS256 keys", async () => {
     const { id, token } = await signUp();

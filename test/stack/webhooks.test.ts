@@ -29,8 +29,13 @@ afterAll(async () => {
   await pool.end();
 });
 
-const payloadOf = (r: Received) => JSON.parse(r.body) as { type: string; table: string; schema: string; record: unknown; old_record: unknown };
-const forRow = (id: number, type: string) => (r: Received) => r.url.startsWith("/hook") && r.body !== "" && payloadOf(r).type === type && (payloadOf(r).record as { id?: number } | null)?.id === id;
+const payloadOf = (r: Received) =>
+  JSON.parse(r.body) as { type: string; table: string; schema: string; record: unknown; old_record: unknown };
+const forRow = (id: number, type: string) => (r: Received) =>
+  r.url.startsWith("/hook") &&
+  r.body !== "" &&
+  payloadOf(r).type === type &&
+  (payloadOf(r).record as { id?: number } | null)?.id === id;
 
 describe("Database Webhooks (supabase_functions.http_request)", () => {
   it("posts an insert after commit with type, table, schema, record and old_record, and records the hook", async () => {
@@ -39,7 +44,13 @@ describe("Database Webhooks (supabase_functions.http_request)", () => {
     expect(got.method).toBe("POST");
     expect(got.url).toBe("/hook?source=items");
     expect(got.headers).toMatchObject({ "content-type": "application/json", "x-webhook-secret": "s3cret" });
-    expect(payloadOf(got)).toEqual({ type: "INSERT", table: "items", schema, record: { id: 1, name: "first" }, old_record: null });
+    expect(payloadOf(got)).toEqual({
+      type: "INSERT",
+      table: "items",
+      schema,
+      record: { id: 1, name: "first" },
+      old_record: null,
+    });
 
     const { rows } = await pool.query<{ hook_name: string; request_id: string; table_name: string }>(
       `select h.hook_name, h.request_id, h.hook_table_id::regclass::text as table_name from supabase_functions.hooks h
@@ -48,8 +59,11 @@ describe("Database Webhooks (supabase_functions.http_request)", () => {
     );
     expect(rows).toHaveLength(1);
     expect(rows[0]!.table_name).toBe(`${schema}.items`);
-    const response = await until("the webhook's recorded response", async () =>
-      (await pool.query(`select status_code from net._http_response where id = $1`, [rows[0]!.request_id])).rows[0]);
+    const response = await until(
+      "the webhook's recorded response",
+      async () =>
+        (await pool.query(`select status_code from net._http_response where id = $1`, [rows[0]!.request_id])).rows[0],
+    );
     expect(response).toEqual({ status_code: 200 });
   });
 
@@ -72,9 +86,26 @@ describe("Database Webhooks (supabase_functions.http_request)", () => {
       c.release();
     }
     const updated = await server.next(forRow(2, "UPDATE"));
-    expect(payloadOf(updated)).toEqual({ type: "UPDATE", table: "items", schema, record: { id: 2, name: "after" }, old_record: { id: 2, name: "before" } });
-    const deleted = await server.next((r) => r.url.startsWith("/hook") && payloadOf(r).type === "DELETE" && (payloadOf(r).old_record as { id: number }).id === 2);
-    expect(payloadOf(deleted)).toEqual({ type: "DELETE", table: "items", schema, record: null, old_record: { id: 2, name: "after" } });
+    expect(payloadOf(updated)).toEqual({
+      type: "UPDATE",
+      table: "items",
+      schema,
+      record: { id: 2, name: "after" },
+      old_record: { id: 2, name: "before" },
+    });
+    const deleted = await server.next(
+      (r) =>
+        r.url.startsWith("/hook") &&
+        payloadOf(r).type === "DELETE" &&
+        (payloadOf(r).old_record as { id: number }).id === 2,
+    );
+    expect(payloadOf(deleted)).toEqual({
+      type: "DELETE",
+      table: "items",
+      schema,
+      record: null,
+      old_record: { id: 2, name: "after" },
+    });
   });
 
   it("sends nothing for a change that rolls back", async () => {

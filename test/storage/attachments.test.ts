@@ -28,12 +28,20 @@ describe("parley-attachments bucket", () => {
     const alice = await newStorageUser();
     const conversation = await newConversation([alice]);
     const path = `${conversation}/${randomUUID()}.png`;
-    const up = await alice.client.storage.from(BUCKET).upload(path, new Blob([pngBytes(100)], { type: "image/png" }), { cacheControl: "60" });
+    const up = await alice.client.storage
+      .from(BUCKET)
+      .upload(path, new Blob([pngBytes(100)], { type: "image/png" }), { cacheControl: "60" });
     expect(up.error).toBeNull();
 
     const row = await objectRow(BUCKET, path);
     expect(row).toMatchObject({ owner: alice.id, owner_id: alice.id });
-    expect(row!.metadata).toMatchObject({ size: 100, mimetype: "image/png", cacheControl: "max-age=60", contentLength: 100, httpStatusCode: 200 });
+    expect(row!.metadata).toMatchObject({
+      size: 100,
+      mimetype: "image/png",
+      cacheControl: "max-age=60",
+      contentLength: 100,
+      httpStatusCode: 200,
+    });
     expect((row!.metadata as { eTag: string }).eTag).toMatch(/^"[0-9a-f]{32}"$/);
   });
 
@@ -41,7 +49,9 @@ describe("parley-attachments bucket", () => {
     const [alice, mallory] = [await newStorageUser(), await newStorageUser()];
     const conversation = await newConversation([alice]);
     const path = `${conversation}/${randomUUID()}.png`;
-    expect((await alice.client.storage.from(BUCKET).upload(path, new Blob([pngBytes()], { type: "image/png" }))).error).toBeNull();
+    expect(
+      (await alice.client.storage.from(BUCKET).upload(path, new Blob([pngBytes()], { type: "image/png" }))).error,
+    ).toBeNull();
 
     const down = await mallory.client.storage.from(BUCKET).download(path);
     expect(down.data).toBeNull();
@@ -51,7 +61,13 @@ describe("parley-attachments bucket", () => {
   it("does not let a non-member list a conversation's folder", async () => {
     const [alice, mallory] = [await newStorageUser(), await newStorageUser()];
     const conversation = await newConversation([alice]);
-    expect((await alice.client.storage.from(BUCKET).upload(`${conversation}/a.png`, new Blob([pngBytes()], { type: "image/png" }))).error).toBeNull();
+    expect(
+      (
+        await alice.client.storage
+          .from(BUCKET)
+          .upload(`${conversation}/a.png`, new Blob([pngBytes()], { type: "image/png" }))
+      ).error,
+    ).toBeNull();
 
     const mine = await alice.client.storage.from(BUCKET).list(conversation);
     expect(mine.data!.map((o) => o.name)).toEqual(["a.png"]);
@@ -67,7 +83,11 @@ describe("parley-attachments bucket", () => {
 
     const up = await mallory.client.storage.from(BUCKET).upload(path, new Blob([pngBytes()], { type: "image/png" }));
     expect(up.data).toBeNull();
-    expect(up.error).toMatchObject({ message: "new row violates row-level security policy", statusCode: "403", status: 400 });
+    expect(up.error).toMatchObject({
+      message: "new row violates row-level security policy",
+      statusCode: "403",
+      status: 400,
+    });
     expect(await objectRow(BUCKET, path)).toBeUndefined();
   });
 
@@ -124,7 +144,9 @@ describe("parley-attachments bucket", () => {
     const [alice, bob] = [await newStorageUser(), await newStorageUser()];
     const conversation = await newConversation([alice, bob]);
     const path = `${conversation}/${randomUUID()}.png`;
-    expect((await alice.client.storage.from(BUCKET).upload(path, new Blob([pngBytes()], { type: "image/png" }))).error).toBeNull();
+    expect(
+      (await alice.client.storage.from(BUCKET).upload(path, new Blob([pngBytes()], { type: "image/png" }))).error,
+    ).toBeNull();
 
     const removed = await bob.client.storage.from(BUCKET).remove([path]);
     expect(removed.error).toBeNull();

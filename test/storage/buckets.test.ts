@@ -6,7 +6,11 @@ describe("buckets", () => {
   it("creates a bucket and reads it back with Storage's bucket fields", async () => {
     const storage = serviceClient().storage;
     const id = bucketName("create");
-    const created = await storage.createBucket(id, { public: false, fileSizeLimit: "1mb", allowedMimeTypes: ["image/*"] });
+    const created = await storage.createBucket(id, {
+      public: false,
+      fileSizeLimit: "1mb",
+      allowedMimeTypes: ["image/*"],
+    });
     expect(created).toEqual({ data: { name: id }, error: null });
 
     const got = await storage.getBucket(id);
@@ -14,7 +18,13 @@ describe("buckets", () => {
     expect(Object.keys(got.data!).sort()).toEqual(
       ["allowed_mime_types", "created_at", "file_size_limit", "id", "name", "owner", "public", "updated_at"].sort(),
     );
-    expect(got.data).toMatchObject({ id, name: id, public: false, file_size_limit: 1000000, allowed_mime_types: ["image/*"] });
+    expect(got.data).toMatchObject({
+      id,
+      name: id,
+      public: false,
+      file_size_limit: 1000000,
+      allowed_mime_types: ["image/*"],
+    });
     expect(got.data!.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
@@ -38,8 +48,13 @@ describe("buckets", () => {
 
   it("refuses an invalid bucket name and an unparsable size", async () => {
     const storage = serviceClient().storage;
-    expect((await storage.createBucket(" spaced ")).error).toMatchObject({ message: "Bucket name invalid", statusCode: "400" });
-    expect((await storage.createBucket(bucketName("size"), { public: false, fileSizeLimit: "ten megs" })).error).toMatchObject({
+    expect((await storage.createBucket(" spaced ")).error).toMatchObject({
+      message: "Bucket name invalid",
+      statusCode: "400",
+    });
+    expect(
+      (await storage.createBucket(bucketName("size"), { public: false, fileSizeLimit: "ten megs" })).error,
+    ).toMatchObject({
       message: "Invalid file size format, hint: use 20GB / 20MB / 30KB / 3B",
     });
   });
@@ -47,22 +62,40 @@ describe("buckets", () => {
   it("does not let a signed-in user create a bucket (no bucket policy allows it)", async () => {
     const user = await newStorageUser();
     const res = await user.client.storage.createBucket(bucketName("user"));
-    expect(res.error).toMatchObject({ message: "new row violates row-level security policy", statusCode: "403", status: 400 });
+    expect(res.error).toMatchObject({
+      message: "new row violates row-level security policy",
+      statusCode: "403",
+      status: 400,
+    });
   });
 
   it("updates a bucket's public flag and limits", async () => {
     const storage = serviceClient().storage;
     const id = bucketName("upd");
     await storage.createBucket(id);
-    const updated = await storage.updateBucket(id, { public: true, fileSizeLimit: 2048, allowedMimeTypes: ["text/plain"] });
+    const updated = await storage.updateBucket(id, {
+      public: true,
+      fileSizeLimit: 2048,
+      allowedMimeTypes: ["text/plain"],
+    });
     expect(updated).toEqual({ data: { message: "Successfully updated" }, error: null });
-    expect((await storage.getBucket(id)).data).toMatchObject({ public: true, file_size_limit: 2048, allowed_mime_types: ["text/plain"] });
+    expect((await storage.getBucket(id)).data).toMatchObject({
+      public: true,
+      file_size_limit: 2048,
+      allowed_mime_types: ["text/plain"],
+    });
   });
 
   it("answers Bucket not found for a bucket that does not exist", async () => {
     const storage = serviceClient().storage;
-    expect((await storage.getBucket(bucketName("nope"))).error).toMatchObject({ message: "Bucket not found", statusCode: "404", status: 400 });
-    expect((await storage.updateBucket(bucketName("nope"), { public: true })).error).toMatchObject({ message: "Bucket not found" });
+    expect((await storage.getBucket(bucketName("nope"))).error).toMatchObject({
+      message: "Bucket not found",
+      statusCode: "404",
+      status: 400,
+    });
+    expect((await storage.updateBucket(bucketName("nope"), { public: true })).error).toMatchObject({
+      message: "Bucket not found",
+    });
     expect((await storage.deleteBucket(bucketName("nope"))).error).toMatchObject({ message: "Bucket not found" });
   });
 
@@ -76,7 +109,10 @@ describe("buckets", () => {
     expect(refused.error).toMatchObject({ message: "The bucket you tried to delete is not empty", statusCode: "409" });
 
     const emptied = await storage.emptyBucket(id);
-    expect(emptied).toEqual({ data: { message: "Empty bucket has been queued. Completion may take up to an hour." }, error: null });
+    expect(emptied).toEqual({
+      data: { message: "Empty bucket has been queued. Completion may take up to an hour." },
+      error: null,
+    });
     expect(await objectRow(id, "a/b.txt")).toBeUndefined();
     expect(await storage.deleteBucket(id)).toEqual({ data: { message: "Successfully deleted" }, error: null });
     expect((await storage.getBucket(id)).error).toMatchObject({ message: "Bucket not found" });
@@ -99,10 +135,18 @@ describe("bucket limits", () => {
     const storage = serviceClient().storage;
     const id = bucketName("small");
     await storage.createBucket(id, { public: false, fileSizeLimit: 100 });
-    const big = await storage.from(id).upload("big.bin", new Blob([new Uint8Array(101)], { type: "application/octet-stream" }));
-    expect(big.error).toMatchObject({ message: "The object exceeded the maximum allowed size", statusCode: "413", status: 400 });
+    const big = await storage
+      .from(id)
+      .upload("big.bin", new Blob([new Uint8Array(101)], { type: "application/octet-stream" }));
+    expect(big.error).toMatchObject({
+      message: "The object exceeded the maximum allowed size",
+      statusCode: "413",
+      status: 400,
+    });
     expect(await objectRow(id, "big.bin")).toBeUndefined();
-    const fits = await storage.from(id).upload("fits.bin", new Blob([new Uint8Array(100)], { type: "application/octet-stream" }));
+    const fits = await storage
+      .from(id)
+      .upload("fits.bin", new Blob([new Uint8Array(100)], { type: "application/octet-stream" }));
     expect(fits.error).toBeNull();
   });
 
@@ -123,7 +167,11 @@ describe("bucket limits", () => {
     expect((await files.upload("a.webp", new Blob(["x"], { type: "image/webp" }))).error).toBeNull();
     expect((await files.upload("b.pdf", new Blob(["x"], { type: "application/pdf" }))).error).toBeNull();
     const refused = await files.upload("c.mp4", new Blob(["x"], { type: "video/mp4" }));
-    expect(refused.error).toMatchObject({ message: "mime type video/mp4 is not supported", statusCode: "415", status: 400 });
+    expect(refused.error).toMatchObject({
+      message: "mime type video/mp4 is not supported",
+      statusCode: "415",
+      status: 400,
+    });
   });
 
   it("refuses a bucket limit above the global [storage] file_size_limit", async () => {

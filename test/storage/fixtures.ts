@@ -36,7 +36,10 @@ const clientOptions = {
 
 /** A client with the given bearer token (the anon key as apikey, as an app would send). */
 export function clientWithToken(token: string): SupabaseClient {
-  return createClient(stackEnv.url, stackEnv.anonKey, { ...clientOptions, global: { headers: { Authorization: `Bearer ${token}` } } });
+  return createClient(stackEnv.url, stackEnv.anonKey, {
+    ...clientOptions,
+    global: { headers: { Authorization: `Bearer ${token}` } },
+  });
 }
 
 /** supabase-js with the service_role key. */
@@ -58,7 +61,16 @@ export async function newStorageUser(): Promise<StorageUser> {
   );
   const now = Math.floor(Date.now() / 1000);
   const token = await signJwt(
-    { sub: id, role: "authenticated", aud: "authenticated", email, iat: now, exp: now + 3600, aal: "aal1", is_anonymous: false },
+    {
+      sub: id,
+      role: "authenticated",
+      aud: "authenticated",
+      email,
+      iat: now,
+      exp: now + 3600,
+      aal: "aal1",
+      is_anonymous: false,
+    },
     stackEnv.jwtSecret,
   );
   return { id, email, token, client: clientWithToken(token) };
@@ -73,7 +85,11 @@ export async function newConversation(members: StorageUser[]): Promise<string> {
   );
   const id = rows[0]!.id;
   for (const [i, m] of members.entries()) {
-    await db().query("insert into parley.conversation_members (conversation_id, user_id, role) values ($1, $2, $3)", [id, m.id, i === 0 ? "owner" : "member"]);
+    await db().query("insert into parley.conversation_members (conversation_id, user_id, role) values ($1, $2, $3)", [
+      id,
+      m.id,
+      i === 0 ? "owner" : "member",
+    ]);
   }
   return id;
 }

@@ -18,12 +18,23 @@ describe("a message with an attachment", () => {
 
     const up = await alice.client.storage.from("parley-attachments").upload(path, bytes, { contentType: "image/png" });
     expect(up.error).toBeNull();
-    const sent = await parleyOf(alice.client).rpc("send_message", { conversation_id: conversation, kind: "image", attachment: { path, width: 8, height: 8 } });
+    const sent = await parleyOf(alice.client).rpc("send_message", {
+      conversation_id: conversation,
+      kind: "image",
+      attachment: { path, width: 8, height: 8 },
+    });
     expect(sent.error).toBeNull();
     // send_message takes size and mime type from what Storage recorded.
-    expect(sent.data).toMatchObject({ kind: "image", attachment: { bucket: "parley-attachments", path, size: 512, mime_type: "image/png" } });
+    expect(sent.data).toMatchObject({
+      kind: "image",
+      attachment: { bucket: "parley-attachments", path, size: 512, mime_type: "image/png" },
+    });
 
-    const read = await parleyOf(bob.client).from("messages").select("attachment").eq("conversation_id", conversation).single();
+    const read = await parleyOf(bob.client)
+      .from("messages")
+      .select("attachment")
+      .eq("conversation_id", conversation)
+      .single();
     expect(read.error).toBeNull();
     const attachment = read.data!.attachment as { bucket: string; path: string };
     const down = await bob.client.storage.from(attachment.bucket).download(attachment.path);
@@ -32,7 +43,9 @@ describe("a message with an attachment", () => {
 
     const spy = await parleyOf(mallory.client).from("messages").select("id").eq("conversation_id", conversation);
     expect(spy.data).toEqual([]);
-    expect((await mallory.client.storage.from("parley-attachments").download(path)).error).toMatchObject({ message: "Object not found" });
+    expect((await mallory.client.storage.from("parley-attachments").download(path)).error).toMatchObject({
+      message: "Object not found",
+    });
   });
 });
 
@@ -42,14 +55,22 @@ async function sentImage() {
   const conversation = await newConversation([alice, bob]);
   const path = `${conversation}/${randomUUID()}.png`;
   const bytes = pngBytes(70);
-  expect((await alice.client.storage.from("parley-attachments").upload(path, bytes, { contentType: "image/png" })).error).toBeNull();
-  const sent = await parleyOf(alice.client).rpc("send_message", { conversation_id: conversation, kind: "image", attachment: { path } }).single<{ id: string }>();
+  expect(
+    (await alice.client.storage.from("parley-attachments").upload(path, bytes, { contentType: "image/png" })).error,
+  ).toBeNull();
+  const sent = await parleyOf(alice.client)
+    .rpc("send_message", { conversation_id: conversation, kind: "image", attachment: { path } })
+    .single<{ id: string }>();
   expect(sent.error).toBeNull();
   return { alice, bob, conversation, path, bytes, messageId: sent.data!.id };
 }
 
 async function messageOf(client: Parameters<typeof parleyOf>[0], id: string) {
-  const { data, error } = await parleyOf(client).from("messages").select("attachment, edited_at, deleted_at").eq("id", id).single();
+  const { data, error } = await parleyOf(client)
+    .from("messages")
+    .select("attachment, edited_at, deleted_at")
+    .eq("id", id)
+    .single();
   expect(error).toBeNull();
   return data as { attachment: Record<string, unknown>; edited_at: string | null; deleted_at: string | null };
 }
@@ -72,7 +93,11 @@ describe("a sent attachment is immutable", () => {
     expect(after).toMatchObject({ owner_id: alice.id, version: before!.version, metadata: before!.metadata });
     const down = await bob.client.storage.from("parley-attachments").download(path);
     expect(new Uint8Array(await down.data!.arrayBuffer())).toEqual(bytes);
-    expect((await messageOf(bob.client, messageId)).attachment).toMatchObject({ path, size: 70, mime_type: "image/png" });
+    expect((await messageOf(bob.client, messageId)).attachment).toMatchObject({
+      path,
+      size: 70,
+      mime_type: "image/png",
+    });
   });
 
   it("its own sender cannot swap it for 11 MB of application/octet-stream, nor move it", async () => {
@@ -81,11 +106,20 @@ describe("a sent attachment is immutable", () => {
     const big = new Uint8Array(11 * 1024 * 1024);
 
     const upsert = await files.upload(path, big, { contentType: "application/octet-stream", upsert: true });
-    expect(upsert.error).toMatchObject({ statusCode: "403", message: expect.stringContaining("belongs to a sent message") });
+    expect(upsert.error).toMatchObject({
+      statusCode: "403",
+      message: expect.stringContaining("belongs to a sent message"),
+    });
     const update = await files.update(path, big, { contentType: "application/octet-stream" });
-    expect(update.error).toMatchObject({ statusCode: "403", message: expect.stringContaining("belongs to a sent message") });
+    expect(update.error).toMatchObject({
+      statusCode: "403",
+      message: expect.stringContaining("belongs to a sent message"),
+    });
     const move = await files.move(path, `${path}.moved.png`);
-    expect(move.error).toMatchObject({ statusCode: "403", message: expect.stringContaining("belongs to a sent message") });
+    expect(move.error).toMatchObject({
+      statusCode: "403",
+      message: expect.stringContaining("belongs to a sent message"),
+    });
 
     expect((await objectRow("parley-attachments", path))!.metadata).toMatchObject({ size: 70, mimetype: "image/png" });
     const down = await files.download(path);
@@ -104,16 +138,35 @@ describe("a sent attachment is immutable", () => {
     expect(seen.deleted_at).toBeNull();
     expect(seen.edited_at).not.toBeNull();
     expect(seen.attachment).toMatchObject({ path, size: 70, mime_type: "image/png", removed_at: expect.any(String) });
-    expect((await bob.client.storage.from("parley-attachments").download(path)).error).toMatchObject({ message: "Object not found" });
+    expect((await bob.client.storage.from("parley-attachments").download(path)).error).toMatchObject({
+      message: "Object not found",
+    });
 
-    const again = await alice.client.storage.from("parley-attachments").upload(path, new Uint8Array(11 * 1024 * 1024), { contentType: "application/octet-stream" });
-    expect(again.error).toMatchObject({ statusCode: "403", message: expect.stringContaining("belongs to a sent message") });
+    const again = await alice.client.storage
+      .from("parley-attachments")
+      .upload(path, new Uint8Array(11 * 1024 * 1024), { contentType: "application/octet-stream" });
+    expect(again.error).toMatchObject({
+      statusCode: "403",
+      message: expect.stringContaining("belongs to a sent message"),
+    });
     const other = `${path}.other.bin`;
-    expect((await alice.client.storage.from("parley-attachments").upload(other, new Uint8Array(100), { contentType: "application/octet-stream" })).error).toBeNull();
+    expect(
+      (
+        await alice.client.storage
+          .from("parley-attachments")
+          .upload(other, new Uint8Array(100), { contentType: "application/octet-stream" })
+      ).error,
+    ).toBeNull();
     const moved = await alice.client.storage.from("parley-attachments").move(other, path);
-    expect(moved.error).toMatchObject({ statusCode: "403", message: expect.stringContaining("belongs to a sent message") });
+    expect(moved.error).toMatchObject({
+      statusCode: "403",
+      message: expect.stringContaining("belongs to a sent message"),
+    });
     const copied = await alice.client.storage.from("parley-attachments").copy(other, path);
-    expect(copied.error).toMatchObject({ statusCode: "403", message: expect.stringContaining("belongs to a sent message") });
+    expect(copied.error).toMatchObject({
+      statusCode: "403",
+      message: expect.stringContaining("belongs to a sent message"),
+    });
     expect(await objectRow("parley-attachments", path)).toBeUndefined();
   });
 
@@ -122,29 +175,53 @@ describe("a sent attachment is immutable", () => {
     const conversation = await newConversation([alice, bob]);
     const upload = async () => {
       const path = `${conversation}/${randomUUID()}.png`;
-      expect((await alice.client.storage.from("parley-attachments").upload(path, pngBytes(70), { contentType: "image/png" })).error).toBeNull();
+      expect(
+        (await alice.client.storage.from("parley-attachments").upload(path, pngBytes(70), { contentType: "image/png" }))
+          .error,
+      ).toBeNull();
       return path;
     };
     // The superuser write with which Storage completes an upsert (src/storage/uploader.ts completeUpload).
     const completeUpsert = (c: pg.Client, path: string) =>
-      c.query(`update storage.objects set metadata = '{"size": 11534336, "mimetype": "application/octet-stream"}', version = gen_random_uuid()::text
-                where bucket_id = 'parley-attachments' and name = $1`, [path]);
-    const [first, second, monitor] = [new pg.Client(stackEnv.dbUrl), new pg.Client(stackEnv.dbUrl), new pg.Client(stackEnv.dbUrl)];
+      c.query(
+        `update storage.objects set metadata = '{"size": 11534336, "mimetype": "application/octet-stream"}', version = gen_random_uuid()::text
+                where bucket_id = 'parley-attachments' and name = $1`,
+        [path],
+      );
+    const [first, second, monitor] = [
+      new pg.Client(stackEnv.dbUrl),
+      new pg.Client(stackEnv.dbUrl),
+      new pg.Client(stackEnv.dbUrl),
+    ];
     await Promise.all([first.connect(), second.connect(), monitor.connect()]);
     const firstPid = Number((await first.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid);
     // Resolves once another backend waits for a lock `first` holds: the racing statement is queued behind it.
     const blockedBehindFirst = async () => {
-      const waiting = async () => (await monitor.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))", [firstPid])).rows[0]!.n > 0;
+      const waiting = async () =>
+        (
+          await monitor.query<{ n: number }>(
+            "select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))",
+            [firstPid],
+          )
+        ).rows[0]!.n > 0;
       await expect.poll(waiting, { timeout: 10_000, interval: 20 }).toBe(true);
     };
     try {
       // The send commits first: the upsert waits for it, then is refused.
       const p1 = await upload();
       await first.query("begin");
-      await first.query(`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`,
-        [JSON.stringify({ sub: alice.id, role: "authenticated" })]);
-      await first.query(`select parley.send_message($1, null, 'image', jsonb_build_object('path', $2::text))`, [conversation, p1]);
-      const racing = completeUpsert(second, p1).then(() => "written", (e: { hint?: string }) => e.hint);
+      await first.query(
+        `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`,
+        [JSON.stringify({ sub: alice.id, role: "authenticated" })],
+      );
+      await first.query(`select parley.send_message($1, null, 'image', jsonb_build_object('path', $2::text))`, [
+        conversation,
+        p1,
+      ]);
+      const racing = completeUpsert(second, p1).then(
+        () => "written",
+        (e: { hint?: string }) => e.hint,
+      );
       await blockedBehindFirst();
       await first.query("commit");
       expect(await racing).toBe("attachment_immutable");
@@ -155,7 +232,9 @@ describe("a sent attachment is immutable", () => {
       await first.query("begin");
       await completeUpsert(first, p2);
       // (.then starts the request now: a supabase-js builder sends nothing until it is awaited.)
-      const sending = parleyOf(alice.client).rpc("send_message", { conversation_id: conversation, kind: "image", attachment: { path: p2 } }).then((r) => r);
+      const sending = parleyOf(alice.client)
+        .rpc("send_message", { conversation_id: conversation, kind: "image", attachment: { path: p2 } })
+        .then((r) => r);
       await blockedBehindFirst();
       await first.query("commit");
       const sent = await sending;

@@ -17,7 +17,11 @@ const text = async (blob: Blob | null) => (blob ? await blob.text() : null);
 describe("objects", () => {
   it("stores a raw-body upload with its content type, cache control and user metadata", async () => {
     const { id, files } = await bucket();
-    const up = await files.upload("docs/readme.txt", Buffer.from("hello raw"), { contentType: "text/markdown", cacheControl: "120", metadata: { k: "v" } });
+    const up = await files.upload("docs/readme.txt", Buffer.from("hello raw"), {
+      contentType: "text/markdown",
+      cacheControl: "120",
+      metadata: { k: "v" },
+    });
     expect(up.error).toBeNull();
     expect(await objectRow(id, "docs/readme.txt")).toMatchObject({
       metadata: { mimetype: "text/markdown", cacheControl: "max-age=120", size: 9 },
@@ -41,7 +45,13 @@ describe("objects", () => {
     await files.upload("i/info.txt", "12345", { contentType: "text/plain", metadata: { tag: "x" } });
     const info = await files.info("i/info.txt");
     expect(info.error).toBeNull();
-    expect(info.data).toMatchObject({ name: "i/info.txt", size: 5, contentType: "text/plain", cacheControl: "max-age=3600", metadata: { tag: "x" } });
+    expect(info.data).toMatchObject({
+      name: "i/info.txt",
+      size: 5,
+      contentType: "text/plain",
+      cacheControl: "max-age=3600",
+      metadata: { tag: "x" },
+    });
     expect(info.data!.etag).toMatch(/^"[0-9a-f]{32}"$/);
     expect((await files.exists("i/info.txt")).data).toBe(true);
     expect((await files.exists("i/missing.txt")).data).toBe(false);
@@ -63,13 +73,19 @@ describe("objects", () => {
     await files.upload("secret.txt", "private");
     const res = await fetch(anonClient().storage.from(id).getPublicUrl("secret.txt").data.publicUrl);
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ statusCode: "404", error: "Bucket not found", message: "Bucket not found" });
+    expect(await res.json()).toMatchObject({
+      statusCode: "404",
+      error: "Bucket not found",
+      message: "Bucket not found",
+    });
   });
 
   it("serves a byte range", async () => {
     const { id, files } = await bucket({ public: true });
     await files.upload("r.txt", "0123456789");
-    const res = await fetch(anonClient().storage.from(id).getPublicUrl("r.txt").data.publicUrl, { headers: { range: "bytes=2-5" } });
+    const res = await fetch(anonClient().storage.from(id).getPublicUrl("r.txt").data.publicUrl, {
+      headers: { range: "bytes=2-5" },
+    });
     expect(res.status).toBe(206);
     expect(res.headers.get("content-range")).toBe("bytes 2-5/10");
     expect(await res.text()).toBe("2345");
@@ -79,7 +95,10 @@ describe("objects", () => {
     const { files } = await bucket();
     for (const p of ["f/a.txt", "f/b.txt", "f/sub/c.txt", "g/d.txt"]) await files.upload(p, "x");
     const root = await files.list();
-    expect(root.data!.map((o) => [o.name, o.id === null])).toEqual([["f", true], ["g", true]]);
+    expect(root.data!.map((o) => [o.name, o.id === null])).toEqual([
+      ["f", true],
+      ["g", true],
+    ]);
     const inF = await files.list("f");
     expect(inF.data!.map((o) => o.name)).toEqual(["a.txt", "b.txt", "sub"]);
     expect(inF.data![0]!.metadata).toMatchObject({ size: 1 });
@@ -149,7 +168,9 @@ describe("objects", () => {
     await files.upload("svc.txt", "s");
     expect(await objectRow(id, "svc.txt")).toMatchObject({ owner: null, owner_id: null });
     const user = await newStorageUser();
-    expect((await user.client.storage.from(id).upload("u.txt", "u")).error).toMatchObject({ message: "new row violates row-level security policy" });
+    expect((await user.client.storage.from(id).upload("u.txt", "u")).error).toMatchObject({
+      message: "new row violates row-level security policy",
+    });
   });
 
   it("refuses a key with characters Storage does not accept", async () => {
@@ -175,7 +196,10 @@ describe("objects", () => {
     const stored = await text((await files.download("race.txt")).data);
     expect(bodies).toContain(stored);
     const row = await objectRow(id, "race.txt");
-    expect(row!.metadata).toMatchObject({ size: Buffer.byteLength(stored!), eTag: `"${createHash("md5").update(stored!).digest("hex")}"` });
+    expect(row!.metadata).toMatchObject({
+      size: Buffer.byteLength(stored!),
+      eTag: `"${createHash("md5").update(stored!).digest("hex")}"`,
+    });
   });
 
   it("lists with listV2, folded at '/' into folders and objects", async () => {
@@ -184,7 +208,10 @@ describe("objects", () => {
     const res = await files.listV2({ prefix: "v/", with_delimiter: true });
     expect(res.error).toBeNull();
     expect(res.data!.folders.map((f) => f.name)).toEqual(["v/sub/"]);
-    expect(res.data!.objects.map((o) => [o.name, o.key])).toEqual([["v/a.txt", "a.txt"], ["v/b.txt", "b.txt"]]);
+    expect(res.data!.objects.map((o) => [o.name, o.key])).toEqual([
+      ["v/a.txt", "a.txt"],
+      ["v/b.txt", "b.txt"],
+    ]);
     expect(res.data!.hasNext).toBe(false);
   });
 
@@ -193,15 +220,31 @@ describe("objects", () => {
     for (const p of ["w/sub/c.txt", "w/sub/d.txt", "w/z.txt"]) await files.upload(p, "x");
     const byName = await files.listV2({ prefix: "w/", with_delimiter: true });
     expect(byName.error).toBeNull();
-    expect(byName.data!.folders).toEqual([{ key: "sub", name: "w/sub/", id: null, updated_at: null, created_at: null, last_accessed_at: null, metadata: null }]);
-    const byTime = await files.listV2({ prefix: "w/", with_delimiter: true, sortBy: { column: "created_at", order: "asc" } });
+    expect(byName.data!.folders).toEqual([
+      {
+        key: "sub",
+        name: "w/sub/",
+        id: null,
+        updated_at: null,
+        created_at: null,
+        last_accessed_at: null,
+        metadata: null,
+      },
+    ]);
+    const byTime = await files.listV2({
+      prefix: "w/",
+      with_delimiter: true,
+      sortBy: { column: "created_at", order: "asc" },
+    });
     expect(byTime.error).toBeNull();
     const [folder] = byTime.data!.folders as unknown as Array<Record<string, unknown>>;
     expect(folder).toMatchObject({ key: "sub", name: "w/sub/", id: null, last_accessed_at: null, metadata: null });
     expect(typeof folder!.created_at).toBe("string");
     expect(folder!.updated_at).toBe(folder!.created_at);
     const root = await files.listV2({ with_delimiter: true });
-    expect(root.data!.folders).toEqual([{ key: "w", name: "w/", id: null, updated_at: null, created_at: null, last_accessed_at: null, metadata: null }]);
+    expect(root.data!.folders).toEqual([
+      { key: "w", name: "w/", id: null, updated_at: null, created_at: null, last_accessed_at: null, metadata: null },
+    ]);
   });
 
   it("pages listV2 with its cursor until hasNext is false", async () => {

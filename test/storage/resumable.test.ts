@@ -13,7 +13,13 @@ function headers(user: StorageUser, extra: Record<string, string> = {}): Record<
   return { apikey: stackEnv.anonKey, authorization: `Bearer ${user.token}`, "tus-resumable": "1.0.0", ...extra };
 }
 
-async function createUpload(user: StorageUser, bucket: string, name: string, size: number, contentType = "image/png"): Promise<Response> {
+async function createUpload(
+  user: StorageUser,
+  bucket: string,
+  name: string,
+  size: number,
+  contentType = "image/png",
+): Promise<Response> {
   return fetch(ENDPOINT(), {
     method: "POST",
     headers: headers(user, {
@@ -23,7 +29,12 @@ async function createUpload(user: StorageUser, bucket: string, name: string, siz
   });
 }
 
-async function patch(user: StorageUser, location: string, offset: number, chunk: Uint8Array<ArrayBuffer>): Promise<Response> {
+async function patch(
+  user: StorageUser,
+  location: string,
+  offset: number,
+  chunk: Uint8Array<ArrayBuffer>,
+): Promise<Response> {
   return fetch(location, {
     method: "PATCH",
     headers: headers(user, { "upload-offset": String(offset), "content-type": "application/offset+octet-stream" }),
@@ -54,7 +65,10 @@ describe("resumable uploads (TUS)", () => {
     expect(last.status).toBe(204);
     expect(last.headers.get("upload-offset")).toBe("3000");
 
-    expect(await objectRow("parley-attachments", path)).toMatchObject({ owner_id: alice.id, metadata: { size: 3000, mimetype: "image/png", cacheControl: "max-age=3600" } });
+    expect(await objectRow("parley-attachments", path)).toMatchObject({
+      owner_id: alice.id,
+      metadata: { size: 3000, mimetype: "image/png", cacheControl: "max-age=3600" },
+    });
     const down = await bob.client.storage.from("parley-attachments").download(path);
     expect(new Uint8Array(await down.data!.arrayBuffer())).toEqual(bytes);
   });
@@ -88,22 +102,37 @@ describe("resumable uploads (TUS)", () => {
     const signed = await alice.client.storage.from("parley-attachments").createSignedUploadUrl(path);
     expect(signed.error).toBeNull();
     const bytes = pngBytes(500);
-    const tus = (extra: Record<string, string>) => ({ apikey: stackEnv.anonKey, "tus-resumable": "1.0.0", "x-signature": signed.data!.token, ...extra });
+    const tus = (extra: Record<string, string>) => ({
+      apikey: stackEnv.anonKey,
+      "tus-resumable": "1.0.0",
+      "x-signature": signed.data!.token,
+      ...extra,
+    });
 
     const elsewhere = await fetch(`${ENDPOINT()}/sign`, {
       method: "POST",
-      headers: tus({ "upload-length": "500", "upload-metadata": `bucketName ${b64("parley-attachments")},objectName ${b64(`${conversation}/other.png`)},contentType ${b64("image/png")}` }),
+      headers: tus({
+        "upload-length": "500",
+        "upload-metadata": `bucketName ${b64("parley-attachments")},objectName ${b64(`${conversation}/other.png`)},contentType ${b64("image/png")}`,
+      }),
     });
     expect(elsewhere.status).toBe(400);
 
     const created = await fetch(`${ENDPOINT()}/sign`, {
       method: "POST",
-      headers: tus({ "upload-length": "500", "upload-metadata": `bucketName ${b64("parley-attachments")},objectName ${b64(path)},contentType ${b64("image/png")}` }),
+      headers: tus({
+        "upload-length": "500",
+        "upload-metadata": `bucketName ${b64("parley-attachments")},objectName ${b64(path)},contentType ${b64("image/png")}`,
+      }),
     });
     expect(created.status).toBe(201);
     const location = created.headers.get("location")!;
     expect(location).toContain("/upload/resumable/sign/");
-    const done = await fetch(location, { method: "PATCH", headers: tus({ "upload-offset": "0", "content-type": "application/offset+octet-stream" }), body: bytes });
+    const done = await fetch(location, {
+      method: "PATCH",
+      headers: tus({ "upload-offset": "0", "content-type": "application/offset+octet-stream" }),
+      body: bytes,
+    });
     expect(done.status).toBe(204);
     expect(await objectRow("parley-attachments", path)).toMatchObject({ owner_id: alice.id, metadata: { size: 500 } });
   });

@@ -12,7 +12,11 @@ async function startOfNextSecond(): Promise<void> {
   await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
 }
 
-async function uploaded(): Promise<{ path: string; bytes: Uint8Array<ArrayBuffer>; user: Awaited<ReturnType<typeof newStorageUser>> }> {
+async function uploaded(): Promise<{
+  path: string;
+  bytes: Uint8Array<ArrayBuffer>;
+  user: Awaited<ReturnType<typeof newStorageUser>>;
+}> {
   const user = await newStorageUser();
   const conversation = await newConversation([user]);
   const path = `${conversation}/${randomUUID()}.png`;
@@ -42,7 +46,11 @@ describe("signed URLs", () => {
     await new Promise((r) => setTimeout(r, Math.max(0, exp * 1000 - Date.now()) + 50));
     const expired = await fetch(url);
     expect(expired.status).toBe(400);
-    expect(await expired.json()).toMatchObject({ statusCode: "400", error: "InvalidJWT", message: '"exp" claim timestamp check failed' });
+    expect(await expired.json()).toMatchObject({
+      statusCode: "400",
+      error: "InvalidJWT",
+      message: '"exp" claim timestamp check failed',
+    });
   });
 
   it("is a JWT signed with the stack's secret carrying url, iat and exp", async () => {
@@ -62,7 +70,11 @@ describe("signed URLs", () => {
     other.searchParams.set("token", token);
     const res = await fetch(other);
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ statusCode: "400", error: "InvalidSignature", message: "Invalid signature" });
+    expect(await res.json()).toMatchObject({
+      statusCode: "400",
+      error: "InvalidSignature",
+      message: "Invalid signature",
+    });
   });
 
   it("adds a Content-Disposition when asked to download under a name", async () => {
@@ -70,7 +82,9 @@ describe("signed URLs", () => {
     const signed = await user.client.storage.from(BUCKET).createSignedUrl(path, 60, { download: "photo 1.png" });
     const res = await fetch(signed.data!.signedUrl);
     expect(res.status).toBe(200);
-    expect(res.headers.get("content-disposition")).toBe("attachment; filename=photo%201.png; filename*=UTF-8''photo%201.png");
+    expect(res.headers.get("content-disposition")).toBe(
+      "attachment; filename=photo%201.png; filename*=UTF-8''photo%201.png",
+    );
     expect(res.headers.get("expires")).toBeTruthy();
   });
 
@@ -89,7 +103,11 @@ describe("signed URLs", () => {
     expect(signed.error).toBeNull();
     expect(signed.data).toHaveLength(2);
     expect(signed.data![0]).toMatchObject({ path, error: null });
-    expect(signed.data![1]).toMatchObject({ path: missing, error: "Either the object does not exist or you do not have access to it", signedUrl: null });
+    expect(signed.data![1]).toMatchObject({
+      path: missing,
+      error: "Either the object does not exist or you do not have access to it",
+      signedUrl: null,
+    });
     const res = await fetch(signed.data![0]!.signedUrl as string);
     expect(res.status).toBe(200);
   });
@@ -102,11 +120,15 @@ describe("signed URLs", () => {
     expect(created.error).toBeNull();
     expect(created.data!.path).toBe(path);
 
-    const up = await anonClient().storage.from(BUCKET).uploadToSignedUrl(path, created.data!.token, new Blob([pngBytes(50)], { type: "image/png" }));
+    const up = await anonClient()
+      .storage.from(BUCKET)
+      .uploadToSignedUrl(path, created.data!.token, new Blob([pngBytes(50)], { type: "image/png" }));
     expect(up.error).toBeNull();
     expect(up.data!.fullPath).toBe(`${BUCKET}/${path}`);
     expect(await objectRow(BUCKET, path)).toMatchObject({ owner_id: user.id });
-    const again = await anonClient().storage.from(BUCKET).uploadToSignedUrl(path, created.data!.token, new Blob([pngBytes(50)], { type: "image/png" }));
+    const again = await anonClient()
+      .storage.from(BUCKET)
+      .uploadToSignedUrl(path, created.data!.token, new Blob([pngBytes(50)], { type: "image/png" }));
     expect(again.error).toMatchObject({ message: "The resource already exists", statusCode: "409" });
   });
 

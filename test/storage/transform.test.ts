@@ -8,7 +8,9 @@ import { anonClient, bucketName, newConversation, newStorageUser, serviceClient 
 
 /** A 40×20 PNG: two colours side by side, so crops and stretches are visible in the size. */
 const wide = (): Promise<Buffer> =>
-  sharp({ create: { width: 40, height: 20, channels: 3, background: { r: 200, g: 10, b: 10 } } }).png().toBuffer();
+  sharp({ create: { width: 40, height: 20, channels: 3, background: { r: 200, g: 10, b: 10 } } })
+    .png()
+    .toBuffer();
 
 const sizeOf = async (blob: Blob | ArrayBuffer) => {
   const m = await sharp(Buffer.from(blob instanceof Blob ? await blob.arrayBuffer() : blob)).metadata();
@@ -42,17 +44,28 @@ describe("image transformations", () => {
 
   it("renders the current bytes after an object is replaced", async () => {
     const { files, path } = await bucketWithImage(false);
-    expect(await sizeOf((await files.download(path, { transform: { width: 30 } })).data!)).toMatchObject({ width: 30, height: 15 });
-    const square = await sharp({ create: { width: 60, height: 60, channels: 3, background: "white" } }).png().toBuffer();
+    expect(await sizeOf((await files.download(path, { transform: { width: 30 } })).data!)).toMatchObject({
+      width: 30,
+      height: 15,
+    });
+    const square = await sharp({ create: { width: 60, height: 60, channels: 3, background: "white" } })
+      .png()
+      .toBuffer();
     expect((await files.update(path, square, { contentType: "image/png" })).error).toBeNull();
-    expect(await sizeOf((await files.download(path, { transform: { width: 30 } })).data!)).toMatchObject({ width: 30, height: 30 });
+    expect(await sizeOf((await files.download(path, { transform: { width: 30 } })).data!)).toMatchObject({
+      width: 30,
+      height: 30,
+    });
   });
 
   it("never enlarges, and answers Storage's headers with X-Transformations", async () => {
     const { id, path } = await bucketWithImage(false);
-    const res = await fetch(`${stackEnv.url}/storage/v1/render/image/authenticated/${id}/${path}?width=400&height=100&quality=50`, {
-      headers: { authorization: `Bearer ${stackEnv.serviceRoleKey}`, apikey: stackEnv.anonKey },
-    });
+    const res = await fetch(
+      `${stackEnv.url}/storage/v1/render/image/authenticated/${id}/${path}?width=400&height=100&quality=50`,
+      {
+        headers: { authorization: `Bearer ${stackEnv.serviceRoleKey}`, apikey: stackEnv.anonKey },
+      },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get("x-transformations")).toBe("height:100,width:400,resizing_type:fill,quality:50");
     expect(res.headers.get("content-type")).toBe("image/png");
@@ -74,7 +87,9 @@ describe("image transformations", () => {
 
   it("renders public URLs of public buckets only", async () => {
     const pub = await bucketWithImage(true);
-    const { data } = anonClient().storage.from(pub.id).getPublicUrl(pub.path, { transform: { width: 4, height: 4 } });
+    const { data } = anonClient()
+      .storage.from(pub.id)
+      .getPublicUrl(pub.path, { transform: { width: 4, height: 4 } });
     expect(data.publicUrl).toContain("/render/image/public/");
     const res = await fetch(data.publicUrl);
     expect(res.status).toBe(200);
@@ -103,11 +118,18 @@ describe("image transformations", () => {
   it("refuses invalid options as Storage validates them, and a source that is not an image", async () => {
     const { id, path, files } = await bucketWithImage(false);
     const auth = { authorization: `Bearer ${stackEnv.serviceRoleKey}`, apikey: stackEnv.anonKey };
-    const low = await fetch(`${stackEnv.url}/storage/v1/render/image/authenticated/${id}/${path}?width=5&quality=10`, { headers: auth });
+    const low = await fetch(`${stackEnv.url}/storage/v1/render/image/authenticated/${id}/${path}?width=5&quality=10`, {
+      headers: auth,
+    });
     expect(low.status).toBe(400);
     expect(await low.json()).toMatchObject({ statusCode: "400", message: "querystring/quality must be >= 20" });
-    const mode = await fetch(`${stackEnv.url}/storage/v1/render/image/authenticated/${id}/${path}?width=5&resize=squash`, { headers: auth });
-    expect(await mode.json()).toMatchObject({ message: "querystring/resize must be equal to one of the allowed values" });
+    const mode = await fetch(
+      `${stackEnv.url}/storage/v1/render/image/authenticated/${id}/${path}?width=5&resize=squash`,
+      { headers: auth },
+    );
+    expect(await mode.json()).toMatchObject({
+      message: "querystring/resize must be equal to one of the allowed values",
+    });
     await files.upload("notes.txt", "not an image", { contentType: "text/plain" });
     const text = await files.download("notes.txt", { transform: { width: 5 } });
     expect(text.error).toMatchObject({ message: "The source image is invalid or unsupported for rendering" });
@@ -120,7 +142,13 @@ describe("image transformations of private attachments", () => {
     const conversation = await newConversation([alice, bob]);
     const path = `${conversation}/${randomUUID()}.png`;
     const bucket = "parley-attachments";
-    expect((await alice.client.storage.from(bucket).upload(path, new Blob([new Uint8Array(await wide())], { type: "image/png" }))).error).toBeNull();
+    expect(
+      (
+        await alice.client.storage
+          .from(bucket)
+          .upload(path, new Blob([new Uint8Array(await wide())], { type: "image/png" }))
+      ).error,
+    ).toBeNull();
 
     const seen = await bob.client.storage.from(bucket).download(path, { transform: { width: 10, height: 10 } });
     expect(seen.error).toBeNull();
@@ -132,7 +160,9 @@ describe("image transformations of private attachments", () => {
     const unsigned = await mallory.client.storage.from(bucket).createSignedUrl(path, 60, { transform: { width: 10 } });
     expect(unsigned.data).toBeNull();
     expect(unsigned.error).toMatchObject({ message: "Object not found" });
-    const anonymous = await fetch(`${stackEnv.url}/storage/v1/render/image/authenticated/${bucket}/${path}?width=10`, { headers: { apikey: stackEnv.anonKey } });
+    const anonymous = await fetch(`${stackEnv.url}/storage/v1/render/image/authenticated/${bucket}/${path}?width=10`, {
+      headers: { apikey: stackEnv.anonKey },
+    });
     expect(anonymous.status).toBe(400);
     expect(await anonymous.json()).toMatchObject({ statusCode: "404" });
   });

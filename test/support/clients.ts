@@ -16,7 +16,10 @@ export function makeClient(opts: ClientOptions = {}): SupabaseClient {
   return createClient(stackEnv.url, opts.key ?? stackEnv.anonKey, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     // Node 20 has no global WebSocket: hand realtime-js the `ws` implementation.
-    realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket, ...(opts.vsn ? { vsn: opts.vsn } : {}) },
+    realtime: {
+      transport: WebSocket as unknown as typeof globalThis.WebSocket,
+      ...(opts.vsn ? { vsn: opts.vsn } : {}),
+    },
   });
 }
 
@@ -49,7 +52,8 @@ export async function newUser(opts: { username?: string; displayName?: string } 
     password,
     options: { data: { username, display_name: opts.displayName ?? `User ${tag}` } },
   });
-  if (error || !data.session || !data.user) throw new Error(`newUser: sign-up failed: ${error?.message ?? "no session returned"}`);
+  if (error || !data.session || !data.user)
+    throw new Error(`newUser: sign-up failed: ${error?.message ?? "no session returned"}`);
   await client.realtime.setAuth(data.session.access_token);
   return { id: data.user.id, email, password, username, client, accessToken: data.session.access_token };
 }
@@ -58,7 +62,8 @@ export async function newUser(opts: { username?: string; displayName?: string } 
 export async function anotherDevice(user: Pick<TestUser, "email" | "password">): Promise<SupabaseClient> {
   const client = makeClient();
   const { data, error } = await client.auth.signInWithPassword({ email: user.email, password: user.password });
-  if (error || !data.session) throw new Error(`anotherDevice: sign-in failed: ${error?.message ?? "no session returned"}`);
+  if (error || !data.session)
+    throw new Error(`anotherDevice: sign-in failed: ${error?.message ?? "no session returned"}`);
   await client.realtime.setAuth(data.session.access_token);
   return client;
 }

@@ -34,7 +34,14 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   process.env.PARLEY_LOG_FILE ??= join(dataDir, "stack.log");
   // push-dispatch talks to recorded providers, never the real ones.
   const recorder = await startPushRecorder();
-  const stack = await startStack({ workdir: PARLEY_ROOT, dataDir, apiPort: await freePort(), dbPort: await freePort(), reset: true, functionSecrets: recorder.secrets });
+  const stack = await startStack({
+    workdir: PARLEY_ROOT,
+    dataDir,
+    apiPort: await freePort(),
+    dbPort: await freePort(),
+    reset: true,
+    functionSecrets: recorder.secrets,
+  });
   const c = stack.config;
   await pointPushWebhookAt(c.dbUrl, stack.gateway!.url, c.serviceRoleKey);
   project.provide("stack", {

@@ -11,7 +11,13 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import pg from "pg";
-import { testApnsKey, testServiceAccount, testVapidKeys, vapidPublicKey, verifyJwt } from "../../functions/push-dispatch/testing.ts";
+import {
+  testApnsKey,
+  testServiceAccount,
+  testVapidKeys,
+  vapidPublicKey,
+  verifyJwt,
+} from "../../functions/push-dispatch/testing.ts";
 
 /** One request a provider endpoint received, as the test reads it back. */
 export interface RecordedPush {
@@ -46,7 +52,9 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 const flatHeaders = (req: IncomingMessage): Record<string, string> =>
-  Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : String(v ?? "")]));
+  Object.fromEntries(
+    Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : String(v ?? "")]),
+  );
 
 /** The scripted answer for a key: how many times it was seen decides "ratelimited-". */
 function scripted(key: string, seen: number): "ok" | "invalid" | "ratelimited" | "down" {
@@ -77,10 +85,14 @@ export async function startPushRecorder(): Promise<PushRecorder> {
       const headers = flatHeaders(req);
       const record = (provider: RecordedPush["provider"], key: string, status: number, body: unknown) =>
         recorded.push({ provider, key, status, headers, body, at: Date.now() });
-      const seen = (provider: string, key: string) => recorded.filter((r) => r.provider === provider && r.key === key).length;
+      const seen = (provider: string, key: string) =>
+        recorded.filter((r) => r.provider === provider && r.key === key).length;
 
       if (req.method === "GET" && url.pathname === "/_recorded") {
-        return send(200, recorded.filter((r) => r.key === url.searchParams.get("key")));
+        return send(
+          200,
+          recorded.filter((r) => r.key === url.searchParams.get("key")),
+        );
       }
       if (req.method !== "POST") return send(405, { error: "POST only" });
 
@@ -89,8 +101,12 @@ export async function startPushRecorder(): Promise<PushRecorder> {
         const form = new URLSearchParams(raw.toString("utf8"));
         try {
           const { claims } = await verifyJwt(form.get("assertion") ?? "", account.publicKey);
-          if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer" || claims.iss !== account.clientEmail
-              || claims.aud !== `${base}/fcm/token` || claims.scope !== "https://www.googleapis.com/auth/firebase.messaging") {
+          if (
+            form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer" ||
+            claims.iss !== account.clientEmail ||
+            claims.aud !== `${base}/fcm/token` ||
+            claims.scope !== "https://www.googleapis.com/auth/firebase.messaging"
+          ) {
             return send(400, { error: "invalid_grant", error_description: "unexpected claims" });
           }
         } catch (e) {
@@ -106,13 +122,28 @@ export async function startPushRecorder(): Promise<PushRecorder> {
         const key = body.message?.token ?? "";
         if (fcm[1] !== "parley-push-test" || !accessTokens.has((headers.authorization ?? "").replace(/^Bearer /, ""))) {
           record("fcm", key, 401, body);
-          return send(401, { error: { code: 401, status: "UNAUTHENTICATED", message: "Request had invalid authentication credentials." } });
+          return send(401, {
+            error: { code: 401, status: "UNAUTHENTICATED", message: "Request had invalid authentication credentials." },
+          });
         }
         const answer = scripted(key, seen("fcm", key));
         const status = { ok: 200, invalid: 404, ratelimited: 429, down: 503 }[answer];
         record("fcm", key, status, body);
-        if (answer === "invalid") return send(404, { error: { code: 404, status: "NOT_FOUND", message: "Requested entity was not found.", details: [{ "@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", errorCode: "UNREGISTERED" }] } });
-        if (answer === "ratelimited") return send(429, { error: { code: 429, status: "RESOURCE_EXHAUSTED", details: [{ errorCode: "QUOTA_EXCEEDED" }] } }, { "Retry-After": "1" });
+        if (answer === "invalid")
+          return send(404, {
+            error: {
+              code: 404,
+              status: "NOT_FOUND",
+              message: "Requested entity was not found.",
+              details: [{ "@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", errorCode: "UNREGISTERED" }],
+            },
+          });
+        if (answer === "ratelimited")
+          return send(
+            429,
+            { error: { code: 429, status: "RESOURCE_EXHAUSTED", details: [{ errorCode: "QUOTA_EXCEEDED" }] } },
+            { "Retry-After": "1" },
+          );
         if (answer === "down") return send(503, { error: { code: 503, status: "UNAVAILABLE" } });
         return send(200, { name: `projects/parley-push-test/messages/${randomUUID()}` });
       }
@@ -123,7 +154,10 @@ export async function startPushRecorder(): Promise<PushRecorder> {
         const key = decodeURIComponent(apns[1]!);
         const body = JSON.parse(raw.toString("utf8")) as unknown;
         try {
-          const { header, claims } = await verifyJwt((headers.authorization ?? "").replace(/^bearer /, ""), apnsKey.publicKey);
+          const { header, claims } = await verifyJwt(
+            (headers.authorization ?? "").replace(/^bearer /, ""),
+            apnsKey.publicKey,
+          );
           if (header.kid !== apnsKeyId || claims.iss !== apnsTeam) throw new Error("wrong key id or team");
         } catch {
           record("apns", key, 403, body);
@@ -133,7 +167,11 @@ export async function startPushRecorder(): Promise<PushRecorder> {
         const status = { ok: 200, invalid: 410, ratelimited: 429, down: 503 }[answer];
         record("apns", key, status, body);
         if (answer === "ok") return send(200, undefined, { "apns-id": headers["apns-id"] ?? randomUUID() });
-        return send(status, { reason: { invalid: "Unregistered", ratelimited: "TooManyRequests", down: "ServiceUnavailable" }[answer] }, answer === "ratelimited" ? { "Retry-After": "1" } : {});
+        return send(
+          status,
+          { reason: { invalid: "Unregistered", ratelimited: "TooManyRequests", down: "ServiceUnavailable" }[answer] },
+          answer === "ratelimited" ? { "Retry-After": "1" } : {},
+        );
       }
 
       // Expo: an array of messages, one ticket each.
@@ -143,8 +181,19 @@ export async function startPushRecorder(): Promise<PushRecorder> {
         const answer = scripted(key, seen("expo", key));
         const status = answer === "ratelimited" ? 429 : answer === "down" ? 503 : 200;
         record("expo", key, status, body);
-        if (status !== 200) return send(status, { errors: [{ code: "TOO_MANY_REQUESTS" }] }, answer === "ratelimited" ? { "Retry-After": "1" } : {});
-        return send(200, { data: [answer === "invalid" ? { status: "error", message: "not registered", details: { error: "DeviceNotRegistered" } } : { status: "ok", id: randomUUID() }] });
+        if (status !== 200)
+          return send(
+            status,
+            { errors: [{ code: "TOO_MANY_REQUESTS" }] },
+            answer === "ratelimited" ? { "Retry-After": "1" } : {},
+          );
+        return send(200, {
+          data: [
+            answer === "invalid"
+              ? { status: "error", message: "not registered", details: { error: "DeviceNotRegistered" } }
+              : { status: "ok", id: randomUUID() },
+          ],
+        });
       }
 
       // A Web Push service: POST /webpush/<id> with the VAPID JWT for this origin and an aes128gcm body.
@@ -156,7 +205,8 @@ export async function startPushRecorder(): Promise<PushRecorder> {
         try {
           if (!match || match[2] !== vapid.publicKey) throw new Error("no VAPID key");
           const { claims } = await verifyJwt(match[1]!, await vapidPublicKey(match[2]!));
-          if (claims.aud !== base || Number(claims.exp) * 1000 < Date.now()) throw new Error("wrong audience or expired");
+          if (claims.aud !== base || Number(claims.exp) * 1000 < Date.now())
+            throw new Error("wrong audience or expired");
         } catch {
           record("webpush", key, 403, body);
           return send(403, { error: "VAPID check failed" });
@@ -164,7 +214,15 @@ export async function startPushRecorder(): Promise<PushRecorder> {
         const answer = scripted(key, seen("webpush", key));
         const status = { ok: 201, invalid: 410, ratelimited: 429, down: 503 }[answer];
         record("webpush", key, status, body);
-        return send(status, undefined, answer === "ok" ? { Location: `${base}/webpush/messages/${randomUUID()}` } : answer === "ratelimited" ? { "Retry-After": "1" } : {});
+        return send(
+          status,
+          undefined,
+          answer === "ok"
+            ? { Location: `${base}/webpush/messages/${randomUUID()}` }
+            : answer === "ratelimited"
+              ? { "Retry-After": "1" }
+              : {},
+        );
       }
       return send(404, { error: `no recorded provider at ${url.pathname}` });
     })().catch((e: unknown) => {

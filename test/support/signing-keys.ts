@@ -25,19 +25,26 @@ export function generateSigningKeys(project: string, algorithms: Array<"ES256" |
   const file = join(project, "supabase", SIGNING_KEYS_FILE);
   writeFileSync(file, "[]\n"); // --append reads the file first
   for (const algorithm of algorithms) {
-    execFileSync(SUPABASE_CLI, ["gen", "signing-key", "--algorithm", algorithm, "--append", "--workdir", project], { stdio: "pipe" });
+    execFileSync(SUPABASE_CLI, ["gen", "signing-key", "--algorithm", algorithm, "--append", "--workdir", project], {
+      stdio: "pipe",
+    });
   }
   return JSON.parse(readFileSync(file, "utf8")) as SigningJwk[];
 }
 
 /** Signs claims with one of the project's keys, header {alg, kid, typ} as Auth signs access tokens. */
 export async function signWithKey(key: SigningJwk, claims: JWTPayload): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "JWT" }).sign(await importJWK(privateKeyMaterial(key), key.alg));
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "JWT" })
+    .sign(await importJWK(privateKeyMaterial(key), key.alg));
 }
 
 /** A private key of the same kind that the project does not have, under a kid it does have: a forgery. */
 export function impostorOf(key: SigningJwk): SigningJwk {
-  const pair = key.kty === "EC" ? generateKeyPairSync("ec", { namedCurve: "P-256" }) : generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const pair =
+    key.kty === "EC"
+      ? generateKeyPairSync("ec", { namedCurve: "P-256" })
+      : generateKeyPairSync("rsa", { modulusLength: 2048 });
   return { ...(pair.privateKey.export({ format: "jwk" }) as object), kid: key.kid, alg: key.alg } as SigningJwk;
 }
 

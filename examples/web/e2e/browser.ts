@@ -8,7 +8,10 @@ import { beforeEach } from "vitest";
 
 const env = process.env;
 export const webUrl = env.PARLEY_WEB_URL ?? "";
-if (!webUrl) throw new Error("PARLEY_WEB_URL is not set: run the browser suites with `npm test -- examples/web` (it builds and serves the app).");
+if (!webUrl)
+  throw new Error(
+    "PARLEY_WEB_URL is not set: run the browser suites with `npm test -- examples/web` (it builds and serves the app).",
+  );
 
 /** How long a person waits for something to appear before the test fails (an upper bound, not a timing assertion). */
 export const PATIENCE_MS = 20_000;
@@ -40,7 +43,13 @@ export async function signUp(browser: Browser, first: string): Promise<Person> {
   const page = await context.newPage();
   page.setDefaultTimeout(PATIENCE_MS);
   const t = tag();
-  const person = { context, page, email: `${first.toLowerCase()}.${runTag}${t}@example.com`, username: `${first.toLowerCase()}_${runTag}${t}`, displayName: `${first} ${runTag}` };
+  const person = {
+    context,
+    page,
+    email: `${first.toLowerCase()}.${runTag}${t}@example.com`,
+    username: `${first.toLowerCase()}_${runTag}${t}`,
+    displayName: `${first} ${runTag}`,
+  };
   await page.goto(webUrl);
   await page.getByRole("tab", { name: "Create account" }).click();
   await page.getByLabel("Email").fill(person.email);
@@ -56,10 +65,11 @@ export async function signUp(browser: Browser, first: string): Promise<Person> {
 export function screenshotsOnFailure(people: () => Person[]): void {
   beforeEach(({ onTestFailed }) =>
     onTestFailed(async ({ task }) => {
-    const dir = env.PARLEY_SCREENSHOT_DIR ?? join(process.cwd(), ".parley", "screenshots");
-    mkdirSync(dir, { recursive: true });
-    const name = task.name.replace(/[^\w-]+/g, "_").slice(0, 60);
-    for (const p of people()) await p.page.screenshot({ path: join(dir, `${name}-${p.username}.png`) }).catch(() => undefined);
+      const dir = env.PARLEY_SCREENSHOT_DIR ?? join(process.cwd(), ".parley", "screenshots");
+      mkdirSync(dir, { recursive: true });
+      const name = task.name.replace(/[^\w-]+/g, "_").slice(0, 60);
+      for (const p of people())
+        await p.page.screenshot({ path: join(dir, `${name}-${p.username}.png`) }).catch(() => undefined);
     }),
   );
 }
@@ -85,5 +95,10 @@ export function png(width: number, height: number, rgb: [number, number, number]
   header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
   const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: width }, () => rgb).flat())]);
   const pixels = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", header), chunk("IDAT", pixels), chunk("IEND", Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", pixels),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }

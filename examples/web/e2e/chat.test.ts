@@ -70,9 +70,15 @@ describe("the web app in a browser", () => {
   });
 
   it("an image Ann uploads appears for both, with a preview", async () => {
-    await ann.page.getByLabel("Attach a file").setInputFiles({ name: "sunset.png", mimeType: "image/png", buffer: png(160, 96, [240, 140, 60]) });
+    await ann.page
+      .getByLabel("Attach a file")
+      .setInputFiles({ name: "sunset.png", mimeType: "image/png", buffer: png(160, 96, [240, 140, 60]) });
     const loaded = (page: Page) =>
-      page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>("img[data-testid=photo]")].some((img) => img.complete && img.naturalWidth === 160));
+      page.waitForFunction(() =>
+        [...document.querySelectorAll<HTMLImageElement>("img[data-testid=photo]")].some(
+          (img) => img.complete && img.naturalWidth === 160,
+        ),
+      );
     await Promise.all([loaded(ann.page), loaded(bob.page)]);
     await waitForText(row(bob, ann.displayName), "Photo");
     await docsShot(ann.page, "conversation.png");

@@ -19,7 +19,12 @@ export function App() {
     const { data } = supabase.auth.onAuthStateChange((_event, s) => setSession(s));
     return () => data.subscription.unsubscribe();
   }, []);
-  if (configProblem) return <main className="auth"><div className="card state error">{configProblem}</div></main>;
+  if (configProblem)
+    return (
+      <main className="auth">
+        <div className="card state error">{configProblem}</div>
+      </main>
+    );
   if (session === undefined) return <Loading label="Starting…" />;
   if (!session) return <Auth />;
   return <Shell key={session.user.id} me={session.user.id} />;
@@ -28,7 +33,10 @@ export function App() {
 function Shell({ me }: { me: string }) {
   const profile = useAsync(() => parley.profiles.me(), [me]);
   const [rows, setRows] = useState<InboxRow[]>([]);
-  const [inboxState, setInboxState] = useState<{ loading: boolean; error: unknown }>({ loading: true, error: undefined });
+  const [inboxState, setInboxState] = useState<{ loading: boolean; error: unknown }>({
+    loading: true,
+    error: undefined,
+  });
   const [openId, setOpenId] = useState<string | undefined>(undefined);
   const [tab, setTab] = useState<"chats" | "calls">("chats");
   const [dialog, setDialog] = useState<"chat" | "group" | "group-info" | undefined>(undefined);
@@ -71,21 +79,32 @@ function Shell({ me }: { me: string }) {
           void loadInbox(); // a conversation this list has not seen yet
           return rs;
         }
-        return byActivity(rs.map((r) => (r.id === e.conversation_id ? withMessage(r, e.message, e.inbox, openRef.current) : r)));
+        return byActivity(
+          rs.map((r) => (r.id === e.conversation_id ? withMessage(r, e.message, e.inbox, openRef.current) : r)),
+        );
       });
     void parley.live
       .inbox({
         message_created: onMessage,
         message_edited: onMessage,
         message_deleted: onMessage,
-        membership_updated: (e) => setRows((rs) => rs.map((r) => (r.id === e.conversation_id ? { ...r, unread: e.unread_count, role: e.role } : r))),
+        membership_updated: (e) =>
+          setRows((rs) =>
+            rs.map((r) => (r.id === e.conversation_id ? { ...r, unread: e.unread_count, role: e.role } : r)),
+          ),
         conversation_added: () => void loadInbox(),
-        conversation_updated: (e) => setRows((rs) => rs.map((r) => (r.id === e.conversation_id && r.kind === "group" ? { ...r, title: e.conversation.title ?? r.title } : r))),
+        conversation_updated: (e) =>
+          setRows((rs) =>
+            rs.map((r) =>
+              r.id === e.conversation_id && r.kind === "group" ? { ...r, title: e.conversation.title ?? r.title } : r,
+            ),
+          ),
         conversation_removed: (e) => {
           setRows((rs) => rs.filter((r) => r.id !== e.conversation_id));
           setOpenId((id) => (id === e.conversation_id ? undefined : id));
         },
-        member_role_changed: (e) => e.user_id === me && setRows((rs) => rs.map((r) => (r.id === e.conversation_id ? { ...r, role: e.role } : r))),
+        member_role_changed: (e) =>
+          e.user_id === me && setRows((rs) => rs.map((r) => (r.id === e.conversation_id ? { ...r, role: e.role } : r))),
         invitation_received: () => void loadInvitations(),
         block_changed: () => void loadInvitations(),
       })
@@ -107,7 +126,11 @@ function Shell({ me }: { me: string }) {
     if (openId) setRows((rs) => rs.map((r) => (r.id === openId ? { ...r, unread: 0 } : r)));
   }, [openId]);
 
-  const calls = useCalls(me, rows, useCallback(() => setCallsVersion((v) => v + 1), []));
+  const calls = useCalls(
+    me,
+    rows,
+    useCallback(() => setCallsVersion((v) => v + 1), []),
+  );
   const open = rows.find((r) => r.id === openId);
   const titles = useMemo(() => new Map(rows.map((r) => [r.id, r.title])), [rows]);
   const opened = (id: string) => {
@@ -162,7 +185,14 @@ function Shell({ me }: { me: string }) {
             <ErrorNote error={liveError} />
             <Invitations invitations={invitations} onAnswer={(i, accept) => void answer(i, accept)} />
             <ErrorNote error={invitationError} />
-            <Inbox rows={rows} loading={inboxState.loading} error={inboxState.error} openId={openId} onOpen={setOpenId} onRetry={() => void loadInbox()} />
+            <Inbox
+              rows={rows}
+              loading={inboxState.loading}
+              error={inboxState.error}
+              openId={openId}
+              onOpen={setOpenId}
+              onRetry={() => void loadInbox()}
+            />
           </>
         ) : (
           <CallHistory me={me} version={callsVersion} titles={titles} />
@@ -170,7 +200,13 @@ function Shell({ me }: { me: string }) {
       </aside>
       <main className="main">
         {open ? (
-          <Conversation key={open.id} row={open} me={me} onManageGroup={() => setDialog("group-info")} onCall={(media) => void calls.start(open, media)} />
+          <Conversation
+            key={open.id}
+            row={open}
+            me={me}
+            onManageGroup={() => setDialog("group-info")}
+            onCall={(media) => void calls.start(open, media)}
+          />
         ) : openId && inboxState.loading ? (
           <Loading />
         ) : (

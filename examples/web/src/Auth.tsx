@@ -57,17 +57,35 @@ export function Auth() {
         </label>
         <label>
           Password
-          <input type="password" autoComplete={mode === "sign-up" ? "new-password" : "current-password"} required minLength={6} value={password} onChange={(e) => setPassword(e.target.value)} />
+          <input
+            type="password"
+            autoComplete={mode === "sign-up" ? "new-password" : "current-password"}
+            required
+            minLength={6}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
         </label>
         {mode === "sign-up" ? (
           <>
             <label>
               Username
-              <input required pattern="[A-Za-z0-9_.]{3,32}" title="3–32 letters, digits, _ or ." value={username} onChange={(e) => setUsername(e.target.value)} />
+              <input
+                required
+                pattern="[A-Za-z0-9_.]{3,32}"
+                title="3–32 letters, digits, _ or ."
+                value={username}
+                onChange={(e) => setUsername(e.target.value)}
+              />
             </label>
             <label>
               Display name
-              <input maxLength={64} value={displayName} onChange={(e) => setDisplayName(e.target.value)} placeholder={username || "optional"} />
+              <input
+                maxLength={64}
+                value={displayName}
+                onChange={(e) => setDisplayName(e.target.value)}
+                placeholder={username || "optional"}
+              />
             </label>
           </>
         ) : null}

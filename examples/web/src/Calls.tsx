@@ -56,7 +56,10 @@ export function useCalls(me: string, rows: InboxRow[], onCallOver: () => void) {
       leaveRoom();
       room.current = await parley.live.call(call.id, {
         participant_joined: (e) => {
-          if (e.participant?.user_id !== me) setView((v) => (v && v.call.id === call.id && v.phase === "ringing" ? { ...v, call: e.call, phase: "in-call" } : v));
+          if (e.participant?.user_id !== me)
+            setView((v) =>
+              v && v.call.id === call.id && v.phase === "ringing" ? { ...v, call: e.call, phase: "in-call" } : v,
+            );
         },
         call_ended: (e) => ended(e.call),
       });
@@ -71,12 +74,24 @@ export function useCalls(me: string, rows: InboxRow[], onCallOver: () => void) {
       .inbox({
         call_incoming: (e) => {
           if (current.current && current.current.phase !== "ended") return; // busy here: the database decides who rings
-          setView({ call: e.call, direction: "incoming", phase: "ringing", title: titles.current.get(e.call.conversation_id) ?? "Someone" });
+          setView({
+            call: e.call,
+            direction: "incoming",
+            phase: "ringing",
+            title: titles.current.get(e.call.conversation_id) ?? "Someone",
+          });
         },
         call_state: (e) => {
           // Answered or declined on another of my devices: stop ringing here.
           const v = current.current;
-          if (v && v.call.id === e.call.id && v.direction === "incoming" && v.phase === "ringing" && e.participant?.state !== "ringing") setView(undefined);
+          if (
+            v &&
+            v.call.id === e.call.id &&
+            v.direction === "incoming" &&
+            v.phase === "ringing" &&
+            e.participant?.state !== "ringing"
+          )
+            setView(undefined);
         },
         call_ended: (e) => ended(e.call),
       })
@@ -91,7 +106,13 @@ export function useCalls(me: string, rows: InboxRow[], onCallOver: () => void) {
   // A ring stops on its own when nobody answers (the database turns it missed at the same time).
   useEffect(() => {
     if (view?.phase !== "ringing" || view.direction !== "incoming") return;
-    const timer = setTimeout(() => setView((v) => (v?.call.id === view.call.id && v.phase === "ringing" ? { ...v, phase: "ended", outcome: "missed" } : v)), 45_000);
+    const timer = setTimeout(
+      () =>
+        setView((v) =>
+          v?.call.id === view.call.id && v.phase === "ringing" ? { ...v, phase: "ended", outcome: "missed" } : v,
+        ),
+      45_000,
+    );
     return () => clearTimeout(timer);
   }, [view]);
 
@@ -104,7 +125,12 @@ export function useCalls(me: string, rows: InboxRow[], onCallOver: () => void) {
       setStartError(undefined);
       try {
         const call = await parley.calls.start(row.id, media);
-        setView({ call, direction: "outgoing", phase: call.status === "active" ? "in-call" : "ringing", title: row.title });
+        setView({
+          call,
+          direction: "outgoing",
+          phase: call.status === "active" ? "in-call" : "ringing",
+          title: row.title,
+        });
         await joinRoom(call);
       } catch (error) {
         setStartError(error);
@@ -212,7 +238,11 @@ export function CallOverlay({ controls }: { controls: ReturnType<typeof useCalls
 
 /** The media: a LiveKit room joined with the token call-token mints; a clear message when no LiveKit server answers. */
 function LiveKitRoom({ call }: { call: Call }) {
-  const [status, setStatus] = useState<{ phase: "token" | "connecting" | "connected" } | { phase: "unreachable"; wsUrl: string; detail: string } | { phase: "error"; error: unknown }>({ phase: "token" });
+  const [status, setStatus] = useState<
+    | { phase: "token" | "connecting" | "connected" }
+    | { phase: "unreachable"; wsUrl: string; detail: string }
+    | { phase: "error"; error: unknown }
+  >({ phase: "token" });
   const media = useRef<HTMLDivElement>(null);
   useEffect(() => {
     let stopped = false;
@@ -265,8 +295,9 @@ function LiveKitRoom({ call }: { call: Call }) {
             connected in Parley.
           </p>
           <p>
-            To talk locally, install LiveKit and run <code>livekit-server --dev</code> (it listens on ws://127.0.0.1:7880 with the
-            dev keys <code>devkey</code> / <code>secret</code> that <code>npm run dev</code> uses), then call again.
+            To talk locally, install LiveKit and run <code>livekit-server --dev</code> (it listens on
+            ws://127.0.0.1:7880 with the dev keys <code>devkey</code> / <code>secret</code> that{" "}
+            <code>npm run dev</code> uses), then call again.
           </p>
           <p className="muted">{status.detail}</p>
         </div>

@@ -30,12 +30,25 @@ function merge(current: Message[], incoming: Message[]): Message[] {
   return [...map.values()].sort(bySeq);
 }
 
-export function Conversation({ row, me, onManageGroup, onCall }: { row: InboxRow; me: string; onManageGroup: () => void; onCall: (media: "audio" | "video") => void }) {
+export function Conversation({
+  row,
+  me,
+  onManageGroup,
+  onCall,
+}: {
+  row: InboxRow;
+  me: string;
+  onManageGroup: () => void;
+  onCall: (media: "audio" | "video") => void;
+}) {
   const id = row.id;
   const [messages, setMessages] = useState<Message[]>([]);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>(undefined);
-  const [older, setOlder] = useState<{ next: number | undefined; loading: boolean; error?: unknown }>({ next: undefined, loading: false });
+  const [older, setOlder] = useState<{ next: number | undefined; loading: boolean; error?: unknown }>({
+    next: undefined,
+    loading: false,
+  });
   const [members, setMembers] = useState<MemberProfile[]>([]);
   const [typing, setTyping] = useState<Record<string, number>>({});
   const [online, setOnline] = useState<string[]>([]);
@@ -96,7 +109,10 @@ export function Conversation({ row, me, onManageGroup, onCall }: { row: InboxRow
       });
     (async () => {
       try {
-        const [page, people] = await Promise.all([parley.messages.list(id, { limit: PAGE }), parley.conversations.members(id)]);
+        const [page, people] = await Promise.all([
+          parley.messages.list(id, { limit: PAGE }),
+          parley.conversations.members(id),
+        ]);
         if (closed) return;
         setMembers(people);
         setOlder({ next: page.next, loading: false });
@@ -109,7 +125,12 @@ export function Conversation({ row, me, onManageGroup, onCall }: { row: InboxRow
           },
           message_edited: (e) => take([e.message]),
           message_deleted: (e) => take([e.message]),
-          member_read: (e) => setMembers((ms) => ms.map((m) => (m.user_id === e.user_id ? { ...m, last_read_seq: Math.max(m.last_read_seq, e.last_read_seq) } : m))),
+          member_read: (e) =>
+            setMembers((ms) =>
+              ms.map((m) =>
+                m.user_id === e.user_id ? { ...m, last_read_seq: Math.max(m.last_read_seq, e.last_read_seq) } : m,
+              ),
+            ),
           members_added: reloadMembers,
           members_removed: reloadMembers,
           member_role_changed: reloadMembers,
@@ -217,8 +238,14 @@ export function Conversation({ row, me, onManageGroup, onCall }: { row: InboxRow
     setReplyTo(undefined);
     stickToBottom.current = true;
     for (const file of files) {
-      const upload: Upload = { id: crypto.randomUUID(), name: file.name, progress: 0, preview: file.type.startsWith("image/") ? URL.createObjectURL(file) : undefined };
-      const patch = (p: Partial<Upload>) => setUploads((us) => us.map((u) => (u.id === upload.id ? { ...u, ...p } : u)));
+      const upload: Upload = {
+        id: crypto.randomUUID(),
+        name: file.name,
+        progress: 0,
+        preview: file.type.startsWith("image/") ? URL.createObjectURL(file) : undefined,
+      };
+      const patch = (p: Partial<Upload>) =>
+        setUploads((us) => us.map((u) => (u.id === upload.id ? { ...u, ...p } : u)));
       setUploads((us) => [...us, upload]);
       sendFile(id, file, (progress) => patch({ progress }), reply ? { replyToId: reply.id } : {}).then(
         (message) => {
@@ -293,16 +320,23 @@ export function Conversation({ row, me, onManageGroup, onCall }: { row: InboxRow
       <div className="messages" ref={list} onScroll={onScroll} data-testid="messages">
         {older.loading ? <Loading label="Loading earlier messages…" /> : null}
         {older.error ? <ErrorNote error={older.error} onRetry={() => void loadOlder()} /> : null}
-        {!loading && older.next === undefined && messages.length > 0 ? <div className="state">This is the beginning of the conversation.</div> : null}
+        {!loading && older.next === undefined && messages.length > 0 ? (
+          <div className="state">This is the beginning of the conversation.</div>
+        ) : null}
         {loading ? <Loading label="Loading messages…" /> : null}
         {error ? <ErrorNote error={error} /> : null}
-        {!loading && !error && messages.length === 0 && uploads.length === 0 ? <Empty>No messages yet. Say hello!</Empty> : null}
+        {!loading && !error && messages.length === 0 && uploads.length === 0 ? (
+          <Empty>No messages yet. Say hello!</Empty>
+        ) : null}
         {messages.map((m) => {
           const mine = m.sender_id === me;
           const sender = m.sender_id ? people.get(m.sender_id) : undefined;
           const readBy = others.filter((o) => o.last_read_seq >= m.seq);
           const replied = m.reply_to_id ? byId.get(m.reply_to_id) : undefined;
-          const canDelete = !m.deleted_at && m.kind !== "system" && (mine || (row.kind === "group" && (myRole === "owner" || myRole === "admin")));
+          const canDelete =
+            !m.deleted_at &&
+            m.kind !== "system" &&
+            (mine || (row.kind === "group" && (myRole === "owner" || myRole === "admin")));
           if (m.kind === "system") {
             return (
               <div key={m.id} className="system-line">
@@ -313,12 +347,23 @@ export function Conversation({ row, me, onManageGroup, onCall }: { row: InboxRow
           return (
             <article key={m.id} className={`bubble ${mine ? "mine" : ""}`} data-testid="message" data-seq={m.seq}>
               {row.kind === "group" && !mine ? <div className="sender">{nameOf(sender)}</div> : null}
-              {m.reply_to_id ? <blockquote className="reply-quote">{replied ? `${nameOf(replied.sender_id ? people.get(replied.sender_id) : undefined)}: ${snippet(replied)}` : "Reply to an earlier message"}</blockquote> : null}
+              {m.reply_to_id ? (
+                <blockquote className="reply-quote">
+                  {replied
+                    ? `${nameOf(replied.sender_id ? people.get(replied.sender_id) : undefined)}: ${snippet(replied)}`
+                    : "Reply to an earlier message"}
+                </blockquote>
+              ) : null}
               {m.deleted_at ? (
                 <em className="deleted">This message was deleted</em>
               ) : editing?.id === m.id ? (
                 <form onSubmit={saveEdit} className="edit-form">
-                  <input aria-label="Edit message" value={editing.body} onChange={(e) => setEditing({ id: m.id, body: e.target.value })} autoFocus />
+                  <input
+                    aria-label="Edit message"
+                    value={editing.body}
+                    onChange={(e) => setEditing({ id: m.id, body: e.target.value })}
+                    autoFocus
+                  />
                   <button type="submit">Save</button>
                   <button type="button" onClick={() => setEditing(undefined)}>
                     Cancel
@@ -334,7 +379,12 @@ export function Conversation({ row, me, onManageGroup, onCall }: { row: InboxRow
                 {m.edited_at && !m.deleted_at ? <span>edited · </span> : null}
                 <time dateTime={m.created_at}>{timeOf(m.created_at)}</time>
                 {mine && !m.deleted_at ? (
-                  <span className={`tick ${readBy.length ? "read" : ""}`} data-testid="tick" aria-label={readBy.length ? "Read" : "Sent"} title={readBy.length ? `Read by ${readBy.map(nameOf).join(", ")}` : "Sent"}>
+                  <span
+                    className={`tick ${readBy.length ? "read" : ""}`}
+                    data-testid="tick"
+                    aria-label={readBy.length ? "Read" : "Sent"}
+                    title={readBy.length ? `Read by ${readBy.map(nameOf).join(", ")}` : "Sent"}
+                  >
                     {readBy.length ? (row.kind === "group" ? ` ✓✓ ${readBy.length}` : " ✓✓") : " ✓"}
                   </span>
                 ) : null}
@@ -365,7 +415,11 @@ export function Conversation({ row, me, onManageGroup, onCall }: { row: InboxRow
             {u.error ? (
               <div className="upload-error">
                 <ErrorNote error={u.error} />
-                <button type="button" className="link" onClick={() => setUploads((us) => us.filter((x) => x.id !== u.id))}>
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() => setUploads((us) => us.filter((x) => x.id !== u.id))}
+                >
                   Dismiss
                 </button>
               </div>
@@ -452,7 +506,14 @@ function AttachmentView({ message }: { message: Message }) {
     case "image":
       return (
         <a href={url} target="_blank" rel="noreferrer">
-          <img className="photo" src={url} alt={a.name ?? "photo"} width={a.width} height={a.height} data-testid="photo" />
+          <img
+            className="photo"
+            src={url}
+            alt={a.name ?? "photo"}
+            width={a.width}
+            height={a.height}
+            data-testid="photo"
+          />
         </a>
       );
     case "video":

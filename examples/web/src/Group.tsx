@@ -7,7 +7,17 @@ import { parley } from "./parley.ts";
 import { PeoplePicker } from "./People.tsx";
 import { Avatar, ErrorNote, Loading, nameOf, useAsync } from "./ui.tsx";
 
-export function GroupPanel({ row, me, onClose, onLeft }: { row: InboxRow; me: string; onClose: () => void; onLeft: () => void }) {
+export function GroupPanel({
+  row,
+  me,
+  onClose,
+  onLeft,
+}: {
+  row: InboxRow;
+  me: string;
+  onClose: () => void;
+  onLeft: () => void;
+}) {
   const members = useAsync(() => parley.conversations.members(row.id), [row.id]);
   const [error, setError] = useState<unknown>(undefined);
   const [adding, setAdding] = useState(false);
@@ -53,7 +63,12 @@ export function GroupPanel({ row, me, onClose, onLeft }: { row: InboxRow; me: st
     void act(() => parley.groups.update(row.id, { title }));
   };
   const leave = async () => {
-    if (!confirm(myRole === "owner" ? "Leave the group? Ownership passes to the longest-standing admin." : "Leave the group?")) return;
+    if (
+      !confirm(
+        myRole === "owner" ? "Leave the group? Ownership passes to the longest-standing admin." : "Leave the group?",
+      )
+    )
+      return;
     try {
       await parley.groups.leave(row.id);
       onLeft();
@@ -83,7 +98,11 @@ export function GroupPanel({ row, me, onClose, onLeft }: { row: InboxRow; me: st
               {nameOf(m)} {m.user_id === me ? <span className="muted">(you)</span> : null}
             </span>
             {myRole === "owner" && m.user_id !== me ? (
-              <select aria-label={`Role of ${m.username}`} value={m.role} onChange={(e) => void act(() => parley.groups.setRole(row.id, m.user_id, e.target.value as MemberRole))}>
+              <select
+                aria-label={`Role of ${m.username}`}
+                value={m.role}
+                onChange={(e) => void act(() => parley.groups.setRole(row.id, m.user_id, e.target.value as MemberRole))}
+              >
                 <option value="member">member</option>
                 <option value="admin">admin</option>
                 <option value="owner">owner</option>
@@ -94,7 +113,12 @@ export function GroupPanel({ row, me, onClose, onLeft }: { row: InboxRow; me: st
               </span>
             )}
             {manager && m.user_id !== me && m.role !== "owner" ? (
-              <button type="button" className="link" onClick={() => void act(() => parley.groups.removeMember(row.id, m.user_id))} aria-label={`Remove ${m.username}`}>
+              <button
+                type="button"
+                className="link"
+                onClick={() => void act(() => parley.groups.removeMember(row.id, m.user_id))}
+                aria-label={`Remove ${m.username}`}
+              >
                 Remove
               </button>
             ) : null}
@@ -105,7 +129,11 @@ export function GroupPanel({ row, me, onClose, onLeft }: { row: InboxRow; me: st
         adding ? (
           <>
             <PeoplePicker me={me} exclude={list.map((m) => m.user_id)} onPick={add} actionLabel="Add" />
-            {notice ? <p className="muted" role="status">{notice}</p> : null}
+            {notice ? (
+              <p className="muted" role="status">
+                {notice}
+              </p>
+            ) : null}
           </>
         ) : (
           <button type="button" onClick={() => setAdding(true)}>

@@ -6,8 +6,21 @@ import { parley } from "./parley.ts";
 import { PeoplePicker } from "./People.tsx";
 import { Avatar, Empty, ErrorNote, Loading, nameOf, seenRecently, timeOf } from "./ui.tsx";
 
-
-export function Inbox({ rows, loading, error, openId, onOpen, onRetry }: { rows: InboxRow[]; loading: boolean; error: unknown; openId: string | undefined; onOpen: (id: string) => void; onRetry: () => void }) {
+export function Inbox({
+  rows,
+  loading,
+  error,
+  openId,
+  onOpen,
+  onRetry,
+}: {
+  rows: InboxRow[];
+  loading: boolean;
+  error: unknown;
+  openId: string | undefined;
+  onOpen: (id: string) => void;
+  onRetry: () => void;
+}) {
   if (loading && !rows.length) return <Loading label="Loading conversations…" />;
   if (error) return <ErrorNote error={error} onRetry={onRetry} />;
   if (!rows.length) return <Empty>No conversations yet. Start one with “New chat”.</Empty>;
@@ -17,7 +30,13 @@ export function Inbox({ rows, loading, error, openId, onOpen, onRetry }: { rows:
         const online = seenRecently(r.otherLastSeen);
         return (
           <li key={r.id}>
-            <button type="button" className={`inbox-row ${r.id === openId ? "open" : ""}`} onClick={() => onOpen(r.id)} data-testid="inbox-row" data-conversation={r.id}>
+            <button
+              type="button"
+              className={`inbox-row ${r.id === openId ? "open" : ""}`}
+              onClick={() => onOpen(r.id)}
+              data-testid="inbox-row"
+              data-conversation={r.id}
+            >
               <Avatar name={r.title} online={r.kind === "direct" && online} />
               <span className="grow">
                 <span className="row-top">
@@ -42,7 +61,13 @@ export function Inbox({ rows, loading, error, openId, onOpen, onRetry }: { rows:
 }
 
 /** Group invitations from people I share no conversation with (consent for group adds): join or decline. */
-export function Invitations({ invitations, onAnswer }: { invitations: PendingInvitation[]; onAnswer: (invitation: PendingInvitation, accept: boolean) => void }) {
+export function Invitations({
+  invitations,
+  onAnswer,
+}: {
+  invitations: PendingInvitation[];
+  onAnswer: (invitation: PendingInvitation, accept: boolean) => void;
+}) {
   if (!invitations.length) return null;
   return (
     <section className="invitations" aria-label="Invitations">
@@ -70,7 +95,15 @@ export function Invitations({ invitations, onAnswer }: { invitations: PendingInv
   );
 }
 
-export function NewChat({ me, onOpened, onClose }: { me: string; onOpened: (conversationId: string) => void; onClose: () => void }) {
+export function NewChat({
+  me,
+  onOpened,
+  onClose,
+}: {
+  me: string;
+  onOpened: (conversationId: string) => void;
+  onClose: () => void;
+}) {
   const [error, setError] = useState<unknown>(undefined);
   const start = async (p: ProfileMatch) => {
     try {
@@ -88,7 +121,15 @@ export function NewChat({ me, onOpened, onClose }: { me: string; onOpened: (conv
   );
 }
 
-export function NewGroup({ me, onOpened, onClose }: { me: string; onOpened: (conversationId: string) => void; onClose: () => void }) {
+export function NewGroup({
+  me,
+  onOpened,
+  onClose,
+}: {
+  me: string;
+  onOpened: (conversationId: string) => void;
+  onClose: () => void;
+}) {
   const [title, setTitle] = useState("");
   const [picked, setPicked] = useState<ProfileMatch[]>([]);
   const [error, setError] = useState<unknown>(undefined);
@@ -115,13 +156,23 @@ export function NewGroup({ me, onOpened, onClose }: { me: string; onOpened: (con
           {picked.map((p) => (
             <span key={p.id} className="chip">
               {nameOf(p)}
-              <button type="button" className="link" aria-label={`Remove ${p.username}`} onClick={() => setPicked((ps) => ps.filter((x) => x.id !== p.id))}>
+              <button
+                type="button"
+                className="link"
+                aria-label={`Remove ${p.username}`}
+                onClick={() => setPicked((ps) => ps.filter((x) => x.id !== p.id))}
+              >
                 ×
               </button>
             </span>
           ))}
         </div>
-        <PeoplePicker me={me} exclude={picked.map((p) => p.id)} onPick={(p) => setPicked((ps) => [...ps, p])} actionLabel="Add" />
+        <PeoplePicker
+          me={me}
+          exclude={picked.map((p) => p.id)}
+          onPick={(p) => setPicked((ps) => [...ps, p])}
+          actionLabel="Add"
+        />
         <ErrorNote error={error} />
         <button type="submit" className="primary" disabled={busy}>
           {busy ? "Creating…" : "Create group"}
@@ -131,7 +182,15 @@ export function NewGroup({ me, onOpened, onClose }: { me: string; onOpened: (con
   );
 }
 
-export function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: React.ReactNode }) {
+export function Dialog({
+  title,
+  onClose,
+  children,
+}: {
+  title: string;
+  onClose: () => void;
+  children: React.ReactNode;
+}) {
   return (
     <div className="overlay" onClick={onClose}>
       <div className="dialog card" role="dialog" aria-label={title} onClick={(e) => e.stopPropagation()}>

@@ -4,7 +4,17 @@ import type { ProfileMatch } from "../../../client/index.ts";
 import { parley } from "./parley.ts";
 import { Avatar, Empty, ErrorNote, Loading, nameOf } from "./ui.tsx";
 
-export function PeoplePicker({ me, exclude = [], onPick, actionLabel }: { me: string; exclude?: string[]; onPick: (p: ProfileMatch) => void; actionLabel: string }) {
+export function PeoplePicker({
+  me,
+  exclude = [],
+  onPick,
+  actionLabel,
+}: {
+  me: string;
+  exclude?: string[];
+  onPick: (p: ProfileMatch) => void;
+  actionLabel: string;
+}) {
   const [query, setQuery] = useState("");
   const [results, setResults] = useState<ProfileMatch[] | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
@@ -29,10 +39,19 @@ export function PeoplePicker({ me, exclude = [], onPick, actionLabel }: { me: st
   const shown = (results ?? []).filter((p) => p.id !== me && !exclude.includes(p.id));
   return (
     <div className="picker">
-      <input type="search" aria-label="Search people" placeholder="Search by username" value={query} onChange={(e) => setQuery(e.target.value)} autoFocus />
+      <input
+        type="search"
+        aria-label="Search people"
+        placeholder="Search by username"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        autoFocus
+      />
       {loading ? <Loading label="Searching…" /> : null}
       <ErrorNote error={error} />
-      {!loading && results && shown.length === 0 ? <Empty>Nobody with a username starting “{query.trim()}”.</Empty> : null}
+      {!loading && results && shown.length === 0 ? (
+        <Empty>Nobody with a username starting “{query.trim()}”.</Empty>
+      ) : null}
       <ul className="people">
         {shown.map((p) => (
           <li key={p.id}>

@@ -14,10 +14,23 @@ export interface InboxRow {
   unread: number;
 }
 
-const ICONS: Record<MessageKind, string> = { text: "", image: "Photo", video: "Video", audio: "Audio", file: "File", system: "" };
+const ICONS: Record<MessageKind, string> = {
+  text: "",
+  image: "Photo",
+  video: "Video",
+  audio: "Audio",
+  file: "File",
+  system: "",
+};
 
 /** The one-line preview of a message, from a full row or from an event's inbox summary. */
-export function previewOf(m: Pick<Message, "kind" | "deleted_at"> & { body?: string | null; preview?: string | null; attachment?: { name?: string | null } | null }): string {
+export function previewOf(
+  m: Pick<Message, "kind" | "deleted_at"> & {
+    body?: string | null;
+    preview?: string | null;
+    attachment?: { name?: string | null } | null;
+  },
+): string {
   if (m.deleted_at) return "Message deleted";
   if (m.kind === "system") return "Group updated";
   const text = m.body ?? m.preview ?? "";
@@ -31,7 +44,8 @@ export function rowOf(e: InboxEntry): InboxRow {
   return {
     id: e.conversation_id,
     kind: e.kind,
-    title: e.kind === "group" ? e.title || "Untitled group" : other?.display_name || other?.username || "Deleted account",
+    title:
+      e.kind === "group" ? e.title || "Untitled group" : other?.display_name || other?.username || "Deleted account",
     otherUserId: other?.id,
     otherLastSeen: other?.last_seen_at ?? null,
     role: e.role,
@@ -45,7 +59,12 @@ export function rowOf(e: InboxEntry): InboxRow {
 export const byActivity = (rows: InboxRow[]): InboxRow[] => [...rows].sort((a, b) => b.lastAt.localeCompare(a.lastAt));
 
 /** A message event applied to its row (the event's inbox summary carries my unread count). */
-export function withMessage(row: InboxRow, message: Message, inbox: { last_message: InboxMessageSummary; unread_count: number; last_seq: number } | null, openId: string | undefined): InboxRow {
+export function withMessage(
+  row: InboxRow,
+  message: Message,
+  inbox: { last_message: InboxMessageSummary; unread_count: number; last_seq: number } | null,
+  openId: string | undefined,
+): InboxRow {
   if (!inbox) return message.seq >= row.lastSeq ? { ...row, preview: previewOf(message) } : row;
   return {
     ...row,

@@ -10,7 +10,9 @@ const key = import.meta.env.VITE_SUPABASE_ANON_KEY as string | undefined;
 
 /** What is missing from the configuration, if anything (the app then says how to fix it). */
 export const configProblem: string | undefined =
-  !url || !key ? "Set VITE_SUPABASE_URL and VITE_SUPABASE_ANON_KEY (npm run demo does it for you; for a hosted project put them in examples/web/.env.local)." : undefined;
+  !url || !key
+    ? "Set VITE_SUPABASE_URL and VITE_SUPABASE_ANON_KEY (npm run demo does it for you; for a hosted project put them in examples/web/.env.local)."
+    : undefined;
 
 export const supabase = createClient<Database>(url ?? "http://127.0.0.1:54321", key ?? "missing-key", {
   db: { schema: "parley" },

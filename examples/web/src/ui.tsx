@@ -31,7 +31,15 @@ export function ErrorNote({ error, onRetry }: { error: unknown; onRetry?: () => 
 }
 
 export function Avatar({ name, online }: { name: string; online?: boolean }) {
-  const initials = name.replace(/[^\p{L}\p{N}]+/gu, " ").trim().split(/\s+/).map((w) => w[0] ?? "").join("").slice(0, 2).toUpperCase() || "?";
+  const initials =
+    name
+      .replace(/[^\p{L}\p{N}]+/gu, " ")
+      .trim()
+      .split(/\s+/)
+      .map((w) => w[0] ?? "")
+      .join("")
+      .slice(0, 2)
+      .toUpperCase() || "?";
   let hue = 0;
   for (const ch of name) hue = (hue * 31 + ch.charCodeAt(0)) % 360;
   return (
@@ -80,8 +88,11 @@ export const nameOf = (p: { display_name?: string | null; username?: string | nu
 export const timeOf = (iso: string): string => {
   const d = new Date(iso);
   const today = new Date().toDateString() === d.toDateString();
-  return today ? d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : d.toLocaleDateString([], { month: "short", day: "numeric" });
+  return today
+    ? d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+    : d.toLocaleDateString([], { month: "short", day: "numeric" });
 };
 
 /** Seen within two heartbeats (the app beats every 30 s): shown as online. `last_seen_at` only its owner can move. */
-export const seenRecently = (lastSeenAt: string | null | undefined): boolean => !!lastSeenAt && Date.now() - Date.parse(lastSeenAt) < 75_000;
+export const seenRecently = (lastSeenAt: string | null | undefined): boolean =>
+  !!lastSeenAt && Date.now() - Date.parse(lastSeenAt) < 75_000;

@@ -1,7 +1,13 @@
 // Attachments with upload progress: the same Storage request supabase-js makes (POST /storage/v1/object/…,
 // as the signed-in user so the bucket's RLS decides), sent with XMLHttpRequest because fetch cannot
 // report upload progress. Then the message that points at the object, through the SDK.
-import { attachmentPath, ATTACHMENTS_BUCKET, ParleyError, type Attachment, type MessageKind } from "../../../client/index.ts";
+import {
+  attachmentPath,
+  ATTACHMENTS_BUCKET,
+  ParleyError,
+  type Attachment,
+  type MessageKind,
+} from "../../../client/index.ts";
 import { parley, projectKey, projectUrl, supabase } from "./parley.ts";
 
 export type AttachmentKind = Exclude<MessageKind, "text" | "system">;
@@ -15,7 +21,10 @@ export function kindOf(mime: string): AttachmentKind {
 }
 
 /** Width and height of an image or video, duration of audio or video: the facts the database keeps beside the object. */
-async function mediaFacts(file: File, kind: AttachmentKind): Promise<Pick<Attachment, "width" | "height" | "duration_ms">> {
+async function mediaFacts(
+  file: File,
+  kind: AttachmentKind,
+): Promise<Pick<Attachment, "width" | "height" | "duration_ms">> {
   const src = URL.createObjectURL(file);
   try {
     if (kind === "image") {
@@ -34,7 +43,8 @@ async function mediaFacts(file: File, kind: AttachmentKind): Promise<Pick<Attach
       });
       const facts: Pick<Attachment, "width" | "height" | "duration_ms"> = {};
       if (Number.isFinite(el.duration)) facts.duration_ms = Math.round(el.duration * 1000);
-      if (el instanceof HTMLVideoElement && el.videoWidth) Object.assign(facts, { width: el.videoWidth, height: el.videoHeight });
+      if (el instanceof HTMLVideoElement && el.videoWidth)
+        Object.assign(facts, { width: el.videoWidth, height: el.videoHeight });
       return facts;
     }
     return {};
@@ -66,13 +76,21 @@ function put(path: string, file: File, onProgress: (fraction: number) => void, t
       }
       reject(new ParleyError({ code: "upload_refused", message, status: xhr.status }));
     };
-    xhr.onerror = () => reject(new ParleyError({ code: "upload_refused", message: "The upload could not reach Storage.", status: undefined }));
+    xhr.onerror = () =>
+      reject(
+        new ParleyError({ code: "upload_refused", message: "The upload could not reach Storage.", status: undefined }),
+      );
     xhr.send(file);
   });
 }
 
 /** Uploads a file with progress, then sends it as a message (optionally a reply, with a caption). */
-export async function sendFile(conversationId: string, file: File, onProgress: (fraction: number) => void, options: { replyToId?: string; body?: string } = {}) {
+export async function sendFile(
+  conversationId: string,
+  file: File,
+  onProgress: (fraction: number) => void,
+  options: { replyToId?: string; body?: string } = {},
+) {
   const { data } = await supabase.auth.getSession();
   const token = data.session?.access_token;
   if (!token) throw new ParleyError({ code: "not_authenticated", message: "Sign in first.", status: 401 });

@@ -41,7 +41,11 @@ export function statusOutcome(res: Response, error: string): DeviceOutcome {
 }
 
 /** Sends a built request with a timeout; a network failure is a retry, never a throw. */
-export async function send(fetchFn: Fetch, request: ProviderRequest, read: (res: Response) => Promise<DeviceOutcome>): Promise<DeviceOutcome> {
+export async function send(
+  fetchFn: Fetch,
+  request: ProviderRequest,
+  read: (res: Response) => Promise<DeviceOutcome>,
+): Promise<DeviceOutcome> {
   let res: Response;
   try {
     res = await fetchFn(request.url, { ...request.init, signal: AbortSignal.timeout(10_000) });

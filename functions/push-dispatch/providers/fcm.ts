@@ -2,7 +2,17 @@
 // projects/<id>/messages:send per device.
 import { importPKCS8, SignJWT } from "../../_shared/deps.ts";
 import type { PushDevice, PushJob } from "../../_shared/schemas.ts";
-import { type DeviceOutcome, type Fetch, isVisible, type ProviderRequest, send, type Sender, statusOutcome, stringData, ttlSeconds } from "./common.ts";
+import {
+  type DeviceOutcome,
+  type Fetch,
+  isVisible,
+  type ProviderRequest,
+  send,
+  type Sender,
+  statusOutcome,
+  stringData,
+  ttlSeconds,
+} from "./common.ts";
 
 /** The fields of a Google service-account key file FCM needs. */
 export interface ServiceAccount {
@@ -24,10 +34,17 @@ export interface FcmConfig {
 export const FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging";
 
 /** The signed assertion of Google's JWT-bearer grant (RFC 7523): iss/sub the service account, aud the token URI, one hour. */
-export async function fcmAssertion(account: ServiceAccount, nowSeconds: number = Math.floor(Date.now() / 1000)): Promise<string> {
+export async function fcmAssertion(
+  account: ServiceAccount,
+  nowSeconds: number = Math.floor(Date.now() / 1000),
+): Promise<string> {
   const key = await importPKCS8(account.private_key, "RS256");
   return await new SignJWT({ scope: FCM_SCOPE })
-    .setProtectedHeader({ alg: "RS256", typ: "JWT", ...(account.private_key_id ? { kid: account.private_key_id } : {}) })
+    .setProtectedHeader({
+      alg: "RS256",
+      typ: "JWT",
+      ...(account.private_key_id ? { kid: account.private_key_id } : {}),
+    })
     .setIssuer(account.client_email)
     .setSubject(account.client_email)
     .setAudience(account.token_uri)
@@ -52,7 +69,13 @@ export function fcmTokenRequest(account: ServiceAccount, assertion: string): Pro
  * The message for one device: notification + data; data only for a cancel, and for a ring to an Android
  * device (high priority, so the app wakes and shows its own call screen, as calling apps do).
  */
-export function fcmRequest(config: FcmConfig, accessToken: string, job: PushJob, device: PushDevice, now: number = Date.now()): ProviderRequest {
+export function fcmRequest(
+  config: FcmConfig,
+  accessToken: string,
+  job: PushJob,
+  device: PushDevice,
+  now: number = Date.now(),
+): ProviderRequest {
   const high = job.priority === "high";
   const ttl = ttlSeconds(job, now);
   const visible = isVisible(job) && !(job.kind === "call" && device.platform === "android");
@@ -76,21 +99,30 @@ export function fcmRequest(config: FcmConfig, accessToken: string, job: PushJob,
         "apns-expiration": String(Math.floor(now / 1000) + ttl),
         "apns-push-type": visible ? "alert" : "background",
       },
-      payload: { aps: visible ? { sound: "default", "thread-id": job.data.conversation_id } : { "content-available": 1 } },
+      payload: {
+        aps: visible ? { sound: "default", "thread-id": job.data.conversation_id } : { "content-available": 1 },
+      },
     };
   } else {
-    message.webpush = { headers: { Urgency: high ? "high" : "normal", TTL: String(ttl), Topic: job.collapse_id.replaceAll("-", "") } };
+    message.webpush = {
+      headers: { Urgency: high ? "high" : "normal", TTL: String(ttl), Topic: job.collapse_id.replaceAll("-", "") },
+    };
   }
   return {
     url: `${config.apiUrl.replace(/\/$/, "")}/v1/projects/${encodeURIComponent(config.account.project_id)}/messages:send`,
-    init: { method: "POST", headers: { Authorization: `Bearer ${accessToken}`, "Content-Type": "application/json" }, body: JSON.stringify({ message }) },
+    init: {
+      method: "POST",
+      headers: { Authorization: `Bearer ${accessToken}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ message }),
+    },
   };
 }
 
 /** FCM's answer: 200 {name}; UNREGISTERED, a bad token or another sender's token → invalid; 429/5xx → retry. */
 export async function fcmOutcome(res: Response): Promise<DeviceOutcome> {
   const text = await res.text();
-  let body: { name?: string; error?: { status?: string; message?: string; details?: Array<{ errorCode?: string }> } } = {};
+  let body: { name?: string; error?: { status?: string; message?: string; details?: Array<{ errorCode?: string }> } } =
+    {};
   try {
     body = text ? JSON.parse(text) : {};
   } catch {
@@ -99,8 +131,10 @@ export async function fcmOutcome(res: Response): Promise<DeviceOutcome> {
   if (res.ok) return { outcome: "sent", ...(body.name ? { provider_message_id: body.name } : {}) };
   const code = body.error?.details?.find((d) => d.errorCode)?.errorCode ?? body.error?.status ?? "";
   const error = `fcm ${res.status} ${code} ${body.error?.message ?? ""}`.trim();
-  if (code === "UNREGISTERED" || code === "SENDER_ID_MISMATCH" || res.status === 404) return { outcome: "invalid", error };
-  if (code === "INVALID_ARGUMENT" && /registration token/i.test(body.error?.message ?? "")) return { outcome: "invalid", error };
+  if (code === "UNREGISTERED" || code === "SENDER_ID_MISMATCH" || res.status === 404)
+    return { outcome: "invalid", error };
+  if (code === "INVALID_ARGUMENT" && /registration token/i.test(body.error?.message ?? ""))
+    return { outcome: "invalid", error };
   // An expired access token: the next attempt fetches a new one.
   if (res.status === 401) return { outcome: "retry", error };
   return statusOutcome(res, error);

@@ -2,7 +2,15 @@
 // Urgency, Topic); it is sent here, to an endpoint on a known push service only.
 import { webpush } from "../../_shared/deps.ts";
 import type { PushDevice, PushJob } from "../../_shared/schemas.ts";
-import { type DeviceOutcome, type Fetch, type ProviderRequest, send, type Sender, statusOutcome, ttlSeconds } from "./common.ts";
+import {
+  type DeviceOutcome,
+  type Fetch,
+  type ProviderRequest,
+  send,
+  type Sender,
+  statusOutcome,
+  ttlSeconds,
+} from "./common.ts";
 
 export interface WebPushConfig {
   /** VAPID contact: mailto: or https: URL. */
@@ -14,7 +22,13 @@ export interface WebPushConfig {
 }
 
 /** The push services of Chrome/Edge (FCM), Firefox (Mozilla autopush), Safari (Apple) and legacy Edge (WNS). */
-export const DEFAULT_WEB_PUSH_HOSTS = ["fcm.googleapis.com", "updates.push.services.mozilla.com", "*.push.services.mozilla.com", "web.push.apple.com", "*.notify.windows.com"];
+export const DEFAULT_WEB_PUSH_HOSTS = [
+  "fcm.googleapis.com",
+  "updates.push.services.mozilla.com",
+  "*.push.services.mozilla.com",
+  "web.push.apple.com",
+  "*.notify.windows.com",
+];
 
 /** Is the endpoint on an allowed host? Subscriptions are user input: never POST to anywhere else. */
 export function endpointAllowed(endpoint: string, allowedHosts: string[]): boolean {
@@ -32,11 +46,22 @@ export function endpointAllowed(endpoint: string, allowedHosts: string[]): boole
 
 /** What the service worker receives (decrypted): the notification and its data. */
 export function webPushPayload(job: PushJob): string {
-  return JSON.stringify({ title: job.title, body: job.body, tag: job.collapse_id, priority: job.priority, data: job.data });
+  return JSON.stringify({
+    title: job.title,
+    body: job.body,
+    tag: job.collapse_id,
+    priority: job.priority,
+    data: job.data,
+  });
 }
 
 /** The encrypted request. Topic (the collapse id, 32 URL-safe characters) lets the service replace an undelivered one. */
-export function webPushRequest(config: WebPushConfig, job: PushJob, device: PushDevice, now: number = Date.now()): ProviderRequest {
+export function webPushRequest(
+  config: WebPushConfig,
+  job: PushJob,
+  device: PushDevice,
+  now: number = Date.now(),
+): ProviderRequest {
   if (!device.keys) throw new Error("a Web Push device without keys");
   const details = webpush.generateRequestDetails({ endpoint: device.token, keys: device.keys }, webPushPayload(job), {
     vapidDetails: { subject: config.subject, publicKey: config.publicKey, privateKey: config.privateKey },
@@ -53,7 +78,11 @@ export function webPushRequest(config: WebPushConfig, job: PushJob, device: Push
 /** The push service's answer: 201 Created; 404/410 → the subscription is gone; 429/5xx → retry. */
 export function webPushOutcome(res: Response): Promise<DeviceOutcome> {
   void res.body?.cancel();
-  if (res.status >= 200 && res.status < 300) return Promise.resolve({ outcome: "sent", ...(res.headers.get("Location") ? { provider_message_id: res.headers.get("Location")! } : {}) });
+  if (res.status >= 200 && res.status < 300)
+    return Promise.resolve({
+      outcome: "sent",
+      ...(res.headers.get("Location") ? { provider_message_id: res.headers.get("Location")! } : {}),
+    });
   const error = `webpush ${res.status}`;
   if (res.status === 404 || res.status === 410) return Promise.resolve({ outcome: "invalid", error });
   return Promise.resolve(statusOutcome(res, error));
@@ -62,7 +91,10 @@ export function webPushOutcome(res: Response): Promise<DeviceOutcome> {
 export function webPushSender(config: WebPushConfig, fetchFn: Fetch = fetch): Sender {
   return (job, device) => {
     if (!endpointAllowed(device.token, config.allowedHosts)) {
-      return Promise.resolve({ outcome: "failed", error: `webpush endpoint host not allowed (WEB_PUSH_ALLOWED_HOSTS): ${new URL(device.token).host}` });
+      return Promise.resolve({
+        outcome: "failed",
+        error: `webpush endpoint host not allowed (WEB_PUSH_ALLOWED_HOSTS): ${new URL(device.token).host}`,
+      });
     }
     return send(fetchFn, webPushRequest(config, job, device), webPushOutcome);
   };

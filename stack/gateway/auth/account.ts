@@ -8,7 +8,15 @@ import { checkPasswordStrength, hashPassword, verifyPassword } from "./passwords
 import { obj, readJson, requireUser, str } from "./request.ts";
 import { logout } from "./sessions.ts";
 import type { AuthSettings } from "./settings.ts";
-import { confirmEmail, emailTaken, findUserById, insertIdentity, mergeMetadata, updateIdentityData, userJson } from "./users.ts";
+import {
+  confirmEmail,
+  emailTaken,
+  findUserById,
+  insertIdentity,
+  mergeMetadata,
+  updateIdentityData,
+  userJson,
+} from "./users.ts";
 
 /** GET /user: the caller's user object. */
 export async function getUser(req: Request, db: pg.Pool, settings: AuthSettings): Promise<Response> {
@@ -37,7 +45,10 @@ export async function updateUser(req: Request, db: pg.Pool, settings: AuthSettin
   if (appData) throw forbidden("not_admin", "Updating app_metadata requires admin privileges");
   const user = caller.user;
   if (user.is_anonymous && password && email === "") {
-    throw unprocessable("validation_failed", "Updating password of an anonymous user without an email or phone is not allowed");
+    throw unprocessable(
+      "validation_failed",
+      "Updating password of an anonymous user without an email or phone is not allowed",
+    );
   }
   const changingEmail = email !== "" && email !== (user.email ?? "");
   if (changingEmail && (await emailTaken(db, email, user.id))) {
@@ -68,9 +79,18 @@ export async function updateUser(req: Request, db: pg.Pool, settings: AuthSettin
     if (changingEmail) {
       if (user.is_anonymous && settings.mailerAutoconfirm) {
         // emailChangeVerify: the anonymous user becomes an email user straight away.
-        await client.query(`update auth.users set email = $2, email_change = '', is_anonymous = false, updated_at = now() where id = $1`, [user.id, email]);
+        await client.query(
+          `update auth.users set email = $2, email_change = '', is_anonymous = false, updated_at = now() where id = $1`,
+          [user.id, email],
+        );
         const had = await updateIdentityData(client, user.id, "email", { email, email_verified: true });
-        if (!had) await insertIdentity(client, user.id, "email", { sub: user.id, email, email_verified: true, phone_verified: false });
+        if (!had)
+          await insertIdentity(client, user.id, "email", {
+            sub: user.id,
+            email,
+            email_verified: true,
+            phone_verified: false,
+          });
         // GoTrue's PUT /user path does not refresh app_metadata.providers here (only /verify does).
         if (!user.email_confirmed_at) await confirmEmail(client, user.id);
       } else {

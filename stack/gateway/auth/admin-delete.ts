@@ -9,16 +9,29 @@ import { logout } from "./sessions.ts";
 import type { JsonMap } from "./users.ts";
 
 /** obfuscateValue: base64url(sha256(user id + value)), what a soft delete leaves in unique columns. */
-const obfuscate = (id: string, value: string): string => createHash("sha256").update(id + value).digest("base64url");
+const obfuscate = (id: string, value: string): string =>
+  createHash("sha256")
+    .update(id + value)
+    .digest("base64url");
 
 /** DELETE /admin/users/:id → `{}`; `should_soft_delete` scrubs the row instead of removing it. */
 export async function deleteUser(req: Request, actor: Actor, id: string, db: pg.Pool): Promise<Response> {
   // The body is optional here (api/admin.go reads it only when present).
   const text = await req.text();
-  const soft = text.trim() === "" ? false : bool(parseJson(text, "adminUserDeleteParams"), "should_soft_delete", "adminUserDeleteParams");
+  const soft =
+    text.trim() === ""
+      ? false
+      : bool(parseJson(text, "adminUserDeleteParams"), "should_soft_delete", "adminUserDeleteParams");
   await transaction(db, async (client) => {
-    const { rows: who } = await client.query<{ email: string | null; phone: string | null }>(`select email, phone from auth.users where id = $1`, [id]);
-    await audit(client, actor, "user_deleted", { user_id: id, user_email: who[0]?.email ?? "", user_phone: who[0]?.phone ?? "" });
+    const { rows: who } = await client.query<{ email: string | null; phone: string | null }>(
+      `select email, phone from auth.users where id = $1`,
+      [id],
+    );
+    await audit(client, actor, "user_deleted", {
+      user_id: id,
+      user_email: who[0]?.email ?? "",
+      user_phone: who[0]?.phone ?? "",
+    });
     if (!soft) {
       try {
         await client.query(`delete from auth.users where id = $1`, [id]);

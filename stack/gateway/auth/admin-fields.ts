@@ -11,7 +11,8 @@ export const NIL = "00000000-0000-0000-0000-000000000000";
 /** validatePhone: digits only, E.164 length. */
 export function validatePhone(phone: string): string {
   const digits = phone.replace(/[\s()+-]/g, "");
-  if (!/^[1-9]\d{1,14}$/.test(digits)) throw badRequest("validation_failed", "Invalid phone number format (E.164 required)");
+  if (!/^[1-9]\d{1,14}$/.test(digits))
+    throw badRequest("validation_failed", "Invalid phone number format (E.164 required)");
   return digits;
 }
 
@@ -20,7 +21,8 @@ export function banSeconds(raw: string): number | undefined {
   if (raw === "") return undefined;
   if (raw === "none") return 0;
   const s = parseGoDuration(raw);
-  if (s === undefined) throw badRequest("validation_failed", `invalid format for ban duration: time: invalid duration "${raw}"`);
+  if (s === undefined)
+    throw badRequest("validation_failed", `invalid format for ban duration: time: invalid duration "${raw}"`);
   return s;
 }
 
@@ -35,7 +37,9 @@ export async function applyBan(db: Db, id: string, seconds: number | undefined):
 
 /** Whether another user already has this phone. */
 export async function phoneTaken(db: Db, phone: string, exceptUserId?: string): Promise<boolean> {
-  const { rows } = await db.query(`select 1 from auth.users where phone = $1 and id is distinct from $2::uuid`, [phone, exceptUserId ?? null]);
+  const { rows } = await db.query(`select 1 from auth.users where phone = $1 and id is distinct from $2::uuid`, [
+    phone,
+    exceptUserId ?? null,
+  ]);
   return rows.length > 0;
 }
-

@@ -8,7 +8,11 @@ const DEFAULT_PER_PAGE = 50;
 
 function uint(raw: string | null, fallback: number): number {
   if (raw === null || raw === "") return fallback;
-  if (!/^\d+$/.test(raw)) throw badRequest("validation_failed", `Bad Pagination Parameters: strconv.ParseUint: parsing "${raw}": invalid syntax`);
+  if (!/^\d+$/.test(raw))
+    throw badRequest(
+      "validation_failed",
+      `Bad Pagination Parameters: strconv.ParseUint: parsing "${raw}": invalid syntax`,
+    );
   return Number(raw);
 }
 
@@ -29,7 +33,11 @@ export async function listUsers(url: URL, db: pg.Pool, settings: AuthSettings): 
   const like = `%${filter}%`;
   const where = `coalesce(u.instance_id, '00000000-0000-0000-0000-000000000000') = '00000000-0000-0000-0000-000000000000'
     and u.aud = $1 and ($2 = '' or u.email like $3 or u.raw_user_meta_data ->> 'full_name' ilike $3)`;
-  const count = await db.query<{ n: string }>(`select count(*) as n from auth.users u where ${where}`, [settings.aud, filter, like]);
+  const count = await db.query<{ n: string }>(`select count(*) as n from auth.users u where ${where}`, [
+    settings.aud,
+    filter,
+    like,
+  ]);
   const total = Number(count.rows[0]?.n ?? 0);
   const ids = await db.query<{ id: string }>(
     `select u.id from auth.users u where ${where} order by u.created_at desc, u.id limit $4 offset $5`,
@@ -51,5 +59,9 @@ export async function listUsers(url: URL, db: pg.Pool, settings: AuthSettings): 
   }
   link.set("page", String(totalPages));
   header += `</admin/users?${encodeQuery(link)}>; rel="last"`;
-  return jsonResponse(200, { users: users.map(userJson), aud: settings.aud }, { link: header, "x-total-count": String(total) });
+  return jsonResponse(
+    200,
+    { users: users.map(userJson), aud: settings.aud },
+    { link: header, "x-total-count": String(total) },
+  );
 }

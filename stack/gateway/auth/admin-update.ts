@@ -8,11 +8,25 @@ import { checkPasswordStrength, hashPassword } from "./passwords.ts";
 import { bool, obj, readJson, str } from "./request.ts";
 import { logout } from "./sessions.ts";
 import type { AuthSettings } from "./settings.ts";
-import { confirmEmail, emailTaken, findUserById, insertIdentity, mergeMetadata, updateIdentityData, userJson } from "./users.ts";
+import {
+  confirmEmail,
+  emailTaken,
+  findUserById,
+  insertIdentity,
+  mergeMetadata,
+  updateIdentityData,
+  userJson,
+} from "./users.ts";
 import { applyBan, banSeconds, phoneTaken, validatePhone, WHAT } from "./admin-fields.ts";
 
 /** PUT /admin/users/:id: role, email, phone, password (checked; signs the user out everywhere), metadata, ban. */
-export async function updateUser(req: Request, actor: Actor, id: string, db: pg.Pool, settings: AuthSettings): Promise<Response> {
+export async function updateUser(
+  req: Request,
+  actor: Actor,
+  id: string,
+  db: pg.Pool,
+  settings: AuthSettings,
+): Promise<Response> {
   const body = await readJson(req, WHAT);
   let email = str(body, "email", WHAT);
   let phone = str(body, "phone", WHAT);
@@ -30,33 +44,62 @@ export async function updateUser(req: Request, actor: Actor, id: string, db: pg.
     checkPasswordStrength(password, settings);
     hash = await hashPassword(password);
   }
-  if (email !== "" && (await emailTaken(db, email, id))) throw unprocessable("email_exists", "A user with this email address has already been registered");
-  if (phone !== "" && (await phoneTaken(db, phone, id))) throw unprocessable("phone_exists", "A user with this phone number has already been registered");
+  if (email !== "" && (await emailTaken(db, email, id)))
+    throw unprocessable("email_exists", "A user with this email address has already been registered");
+  if (phone !== "" && (await phoneTaken(db, phone, id)))
+    throw unprocessable("phone_exists", "A user with this phone number has already been registered");
 
   try {
     const user = await transaction(db, async (client) => {
-      if (role !== "") await client.query(`update auth.users set role = $2, updated_at = now() where id = $1`, [id, role.trim()]);
+      if (role !== "")
+        await client.query(`update auth.users set role = $2, updated_at = now() where id = $1`, [id, role.trim()]);
       if (emailConfirm) await confirmEmail(client, id);
-      if (phoneConfirm) await client.query(`update auth.users set phone_confirmed_at = now(), updated_at = now() where id = $1`, [id]);
+      if (phoneConfirm)
+        await client.query(`update auth.users set phone_confirmed_at = now(), updated_at = now() where id = $1`, [id]);
       if (hash !== undefined) {
-        await client.query(`update auth.users set encrypted_password = $2, recovery_token = '', confirmation_token = '', updated_at = now() where id = $1`, [id, hash]);
+        await client.query(
+          `update auth.users set encrypted_password = $2, recovery_token = '', confirmation_token = '', updated_at = now() where id = $1`,
+          [id, hash],
+        );
         await logout(client, id, undefined, "global");
       }
       if (email !== "") {
         const had = await updateIdentityData(client, id, "email", { email, email_verified: emailConfirm });
-        if (!had) await insertIdentity(client, id, "email", { sub: id, email, email_verified: emailConfirm, phone_verified: false });
-        await client.query(`update auth.users set email = $2, is_anonymous = is_anonymous and not $3, updated_at = now() where id = $1`, [id, email, emailConfirm]);
+        if (!had)
+          await insertIdentity(client, id, "email", {
+            sub: id,
+            email,
+            email_verified: emailConfirm,
+            phone_verified: false,
+          });
+        await client.query(
+          `update auth.users set email = $2, is_anonymous = is_anonymous and not $3, updated_at = now() where id = $1`,
+          [id, email, emailConfirm],
+        );
       }
       if (phone !== "") {
         const had = await updateIdentityData(client, id, "phone", { phone, phone_verified: phoneConfirm });
-        if (!had) await insertIdentity(client, id, "phone", { sub: id, phone, email_verified: false, phone_verified: phoneConfirm });
-        await client.query(`update auth.users set phone = $2, is_anonymous = is_anonymous and not $3, updated_at = now() where id = $1`, [id, phone, phoneConfirm]);
+        if (!had)
+          await insertIdentity(client, id, "phone", {
+            sub: id,
+            phone,
+            email_verified: false,
+            phone_verified: phoneConfirm,
+          });
+        await client.query(
+          `update auth.users set phone = $2, is_anonymous = is_anonymous and not $3, updated_at = now() where id = $1`,
+          [id, phone, phoneConfirm],
+        );
       }
       if (appMetadata) await mergeMetadata(client, id, "raw_app_meta_data", appMetadata);
       if (userMetadata) await mergeMetadata(client, id, "raw_user_meta_data", userMetadata);
       await applyBan(client, id, ban);
       const after = await findUserById(client, id);
-      await audit(client, actor, "user_modified", { user_id: id, user_email: after?.email ?? "", user_phone: after?.phone ?? "" });
+      await audit(client, actor, "user_modified", {
+        user_id: id,
+        user_email: after?.email ?? "",
+        user_phone: after?.phone ?? "",
+      });
       return after;
     });
     if (!user) throw internal("Error updating user");
@@ -68,4 +111,3 @@ export async function updateUser(req: Request, actor: Actor, id: string, db: pg.
     throw err;
   }
 }
-

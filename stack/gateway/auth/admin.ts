@@ -12,7 +12,13 @@ import { listUsers } from "./admin-list.ts";
 import { updateUser } from "./admin-update.ts";
 
 /** Answers an /admin request, or undefined when the path is not an admin route this stack serves. */
-export async function adminRoutes(req: Request, url: URL, path: string, db: pg.Pool, settings: AuthSettings): Promise<Response | undefined> {
+export async function adminRoutes(
+  req: Request,
+  url: URL,
+  path: string,
+  db: pg.Pool,
+  settings: AuthSettings,
+): Promise<Response | undefined> {
   const factors = /^\/admin\/users\/([^/]+)\/factors$/.exec(path);
   if (factors && req.method === "GET") {
     // adminUserGetFactors: MFA is not offered locally, so every user has none.
@@ -29,7 +35,8 @@ export async function adminRoutes(req: Request, url: URL, path: string, db: pg.P
   if (id !== undefined && !["GET", "PUT", "DELETE"].includes(req.method)) return undefined;
   const claims = await requireAdmin(req, db, settings);
   const actor = adminActor(String(claims.role));
-  if (id === undefined) return req.method === "GET" ? listUsers(url, db, settings) : createUser(req, actor, db, settings);
+  if (id === undefined)
+    return req.method === "GET" ? listUsers(url, db, settings) : createUser(req, actor, db, settings);
   // loadUser
   if (!UUID.test(id)) throw notFound("validation_failed", "user_id must be an UUID");
   const user = await findUserById(db, id);
@@ -38,4 +45,3 @@ export async function adminRoutes(req: Request, url: URL, path: string, db: pg.P
   if (req.method === "PUT") return updateUser(req, actor, id, db, settings);
   return deleteUser(req, actor, id, db);
 }
-

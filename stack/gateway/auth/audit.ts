@@ -4,8 +4,16 @@ import type { Db } from "./db.ts";
 import { NIL_UUID, type JsonMap, type UserRecord } from "./users.ts";
 
 export type AuditAction =
-  | "login" | "logout" | "user_signedup" | "user_deleted" | "user_modified" | "user_repeated_signup"
-  | "user_updated_password" | "user_confirmation_requested" | "token_revoked" | "token_refreshed";
+  | "login"
+  | "logout"
+  | "user_signedup"
+  | "user_deleted"
+  | "user_modified"
+  | "user_repeated_signup"
+  | "user_updated_password"
+  | "user_confirmation_requested"
+  | "token_revoked"
+  | "token_refreshed";
 
 const LOG_TYPE: Record<AuditAction, string> = {
   login: "account",
@@ -29,7 +37,12 @@ export interface Actor {
 }
 
 /** The actor for a user row. */
-export const actorOf = (u: UserRecord): Actor => ({ id: u.id, email: u.email, phone: u.phone, userMetadata: u.raw_user_meta_data });
+export const actorOf = (u: UserRecord): Actor => ({
+  id: u.id,
+  email: u.email,
+  phone: u.phone,
+  userMetadata: u.raw_user_meta_data,
+});
 
 /** The admin actor GoTrue builds from a service_role token. */
 export const adminActor = (role: string): Actor => ({ id: NIL_UUID, email: role });

@@ -1,6 +1,6 @@
 // Go's time.ParseDuration for `ban_duration` ("300ms", "1.5h", "2h45m"), in seconds.
 
-const UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, "µs": 1e-6, "μs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+const UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, μs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
 
 /** Parses a Go duration string into seconds; undefined when it is not one. */
 export function parseGoDuration(text: string): number | undefined {

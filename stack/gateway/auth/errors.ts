@@ -22,7 +22,8 @@ export const unprocessable = (code: string, message: string) => new AuthError(42
 export const internal = (message: string) => new AuthError(500, "unexpected_failure", message);
 
 /** `weak_password` is always 422 and carries the reasons (api/password.go). */
-export const weakPassword = (message: string, reasons: string[]) => new AuthError(422, "weak_password", message, reasons);
+export const weakPassword = (message: string, reasons: string[]) =>
+  new AuthError(422, "weak_password", message, reasons);
 
 const API_VERSION_HEADER = "X-Supabase-Api-Version";
 const API_VERSION_2024 = "2024-01-01";

@@ -16,7 +16,16 @@ const UNSUPPORTED =
   /^\/(otp|magiclink|verify|recover|resend|reauthenticate|factors|passkeys|authorize|callback|sso|invite|admin\/generate_link|admin\/sso|admin\/audit|admin\/oauth|admin\/users\/[^/]+\/(factors|passkeys)|user\/identities|\.well-known\/openid-configuration)(\/|$)/;
 
 /** Paths this service serves, for chi's 405 on a known path with another method. */
-const KNOWN = new Set(["/health", "/settings", "/.well-known/jwks.json", "/signup", "/token", "/user", "/logout", "/admin/users"]);
+const KNOWN = new Set([
+  "/health",
+  "/settings",
+  "/.well-known/jwks.json",
+  "/signup",
+  "/token",
+  "/user",
+  "/logout",
+  "/admin/users",
+]);
 
 /**
  * Creates the /auth/v1 service the gateway mounts; settings come from the stack config and
@@ -30,7 +39,10 @@ export function createAuthService(ctx: ServiceContext): Service {
   const settings = authSettings(ctx.config);
   const { db, log } = ctx;
   const signer = currentSigningKey(settings.signingKeys);
-  if (signer) log(`signing access tokens with ${signer.alg} key ${signer.kid} (${ctx.config.signingKeysPath}); HS256 tokens with the JWT secret stay valid`);
+  if (signer)
+    log(
+      `signing access tokens with ${signer.alg} key ${signer.kid} (${ctx.config.signingKeysPath}); HS256 tokens with the JWT secret stay valid`,
+    );
 
   async function route(req: Request, path: string): Promise<Response> {
     const url = new URL(req.url);
@@ -44,8 +56,10 @@ export function createAuthService(ctx: ServiceContext): Service {
     if (p === "/token" && m === "POST") {
       const grant = url.searchParams.get("grant_type");
       if (grant === "password") return passwordGrant(req, await readJson(req, "PasswordGrantParams"), db, settings);
-      if (grant === "refresh_token") return refreshTokenGrant(req, await readJson(req, "RefreshTokenGrantParams"), db, settings);
-      if (grant === "pkce" || grant === "id_token" || grant === "web3") throw notFound("feature_disabled", `grant_type=${grant} is not supported by the local stack`);
+      if (grant === "refresh_token")
+        return refreshTokenGrant(req, await readJson(req, "RefreshTokenGrantParams"), db, settings);
+      if (grant === "pkce" || grant === "id_token" || grant === "web3")
+        throw notFound("feature_disabled", `grant_type=${grant} is not supported by the local stack`);
       throw badRequest("invalid_credentials", "unsupported_grant_type");
     }
     if (p === "/user" && m === "GET") return getUser(req, db, settings);
@@ -56,8 +70,12 @@ export function createAuthService(ctx: ServiceContext): Service {
       if (r) return r;
     }
     if (KNOWN.has(p) || /^\/admin\/users\/[^/]+$/.test(p)) return new Response(null, { status: 405 });
-    if (UNSUPPORTED.test(p)) throw notFound("feature_disabled", `${p} is not supported by the local stack (see docs/local-stack-auth.md)`);
-    return new Response("404 page not found\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
+    if (UNSUPPORTED.test(p))
+      throw notFound("feature_disabled", `${p} is not supported by the local stack (see docs/local-stack-auth.md)`);
+    return new Response("404 page not found\n", {
+      status: 404,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    });
   }
 
   return {

@@ -4,12 +4,36 @@ import type { AuthSettings } from "./settings.ts";
 
 /** GoTrue's health body; the version names this stand-in rather than a GoTrue release. */
 export function health(): Response {
-  return jsonResponse(200, { version: "parley-local", name: "GoTrue", description: "GoTrue is a user registration and authentication API" });
+  return jsonResponse(200, {
+    version: "parley-local",
+    name: "GoTrue",
+    description: "GoTrue is a user registration and authentication API",
+  });
 }
 
 const OAUTH_PROVIDERS = [
-  "apple", "azure", "bitbucket", "discord", "facebook", "snapchat", "figma", "fly", "github", "gitlab", "google",
-  "keycloak", "kakao", "linkedin", "linkedin_oidc", "notion", "spotify", "slack", "slack_oidc", "workos", "twitch", "twitter",
+  "apple",
+  "azure",
+  "bitbucket",
+  "discord",
+  "facebook",
+  "snapchat",
+  "figma",
+  "fly",
+  "github",
+  "gitlab",
+  "google",
+  "keycloak",
+  "kakao",
+  "linkedin",
+  "linkedin_oidc",
+  "notion",
+  "spotify",
+  "slack",
+  "slack_oidc",
+  "workos",
+  "twitch",
+  "twitter",
 ];
 
 /** Which sign-in methods are on: email and anonymous per config; phone and every OAuth provider off locally. */

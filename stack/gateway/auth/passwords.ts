@@ -39,7 +39,9 @@ export function checkPasswordStrength(password: string, settings: AuthSettings):
   for (const set of settings.requiredCharacters) {
     if (set && ![...password].some((ch) => set.includes(ch))) {
       reasons.push("characters");
-      messages.push(`Password should contain at least one character of each: ${settings.requiredCharacters.join(", ")}.`);
+      messages.push(
+        `Password should contain at least one character of each: ${settings.requiredCharacters.join(", ")}.`,
+      );
       break;
     }
   }

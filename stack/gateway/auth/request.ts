@@ -24,7 +24,10 @@ export function parseJson(text: string, what: string): JsonMap {
   }
   if (value === null) return {};
   if (typeof value !== "object" || Array.isArray(value)) {
-    throw badRequest("bad_json", `Could not parse request body as JSON: json: cannot unmarshal ${Array.isArray(value) ? "array" : typeof value} into Go value of type api.${what}`);
+    throw badRequest(
+      "bad_json",
+      `Could not parse request body as JSON: json: cannot unmarshal ${Array.isArray(value) ? "array" : typeof value} into Go value of type api.${what}`,
+    );
   }
   return value as JsonMap;
 }
@@ -33,7 +36,11 @@ export function parseJson(text: string, what: string): JsonMap {
 export function str(body: JsonMap, key: string, what: string): string {
   const v = body[key];
   if (v === undefined || v === null) return "";
-  if (typeof v !== "string") throw badRequest("bad_json", `Could not parse request body as JSON: json: cannot unmarshal ${jsonType(v)} into Go struct field ${what}.${key} of type string`);
+  if (typeof v !== "string")
+    throw badRequest(
+      "bad_json",
+      `Could not parse request body as JSON: json: cannot unmarshal ${jsonType(v)} into Go struct field ${what}.${key} of type string`,
+    );
   return v;
 }
 
@@ -42,7 +49,10 @@ export function obj(body: JsonMap, key: string, what: string): JsonMap | undefin
   const v = body[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "object" || Array.isArray(v)) {
-    throw badRequest("bad_json", `Could not parse request body as JSON: json: cannot unmarshal ${jsonType(v)} into Go struct field ${what}.${key} of type map[string]interface {}`);
+    throw badRequest(
+      "bad_json",
+      `Could not parse request body as JSON: json: cannot unmarshal ${jsonType(v)} into Go struct field ${what}.${key} of type map[string]interface {}`,
+    );
   }
   return v as JsonMap;
 }
@@ -51,7 +61,11 @@ export function obj(body: JsonMap, key: string, what: string): JsonMap | undefin
 export function bool(body: JsonMap, key: string, what: string): boolean {
   const v = body[key];
   if (v === undefined || v === null) return false;
-  if (typeof v !== "boolean") throw badRequest("bad_json", `Could not parse request body as JSON: json: cannot unmarshal ${jsonType(v)} into Go struct field ${what}.${key} of type bool`);
+  if (typeof v !== "boolean")
+    throw badRequest(
+      "bad_json",
+      `Could not parse request body as JSON: json: cannot unmarshal ${jsonType(v)} into Go struct field ${what}.${key} of type bool`,
+    );
   return v;
 }
 
@@ -102,11 +116,13 @@ function goJwtReason(token: string, reason: "expired" | "invalid", message: stri
   const { alg, kid } = header;
   // GOTRUE_JWT_VALID_METHODS: HS256 alone, or HS256,RS256,ES256 once the CLI passes signing keys.
   const valid = hasSigningKeys(settings) ? ["HS256", "RS256", "ES256"] : ["HS256"];
-  if (typeof alg !== "string" || !valid.includes(alg)) return `token signature is invalid: signing method ${String(alg)} is invalid`;
+  if (typeof alg !== "string" || !valid.includes(alg))
+    return `token signature is invalid: signing method ${String(alg)} is invalid`;
   if (alg !== "HS256") {
     // GoTrue's keyfunc finds the public key by kid (conf.FindPublicKeyByKid).
     if (typeof kid !== "string") return "token is unverifiable: error while executing keyfunc: missing kid";
-    if (!settings.signingKeys.some((k) => k.kid === kid)) return `token is unverifiable: error while executing keyfunc: invalid kid: ${kid}`;
+    if (!settings.signingKeys.some((k) => k.kid === kid))
+      return `token is unverifiable: error while executing keyfunc: invalid kid: ${kid}`;
     return `token signature is invalid: crypto/${alg === "ES256" ? "ecdsa" : "rsa"}: verification error`;
   }
   if (/signature/i.test(message)) return "token signature is invalid: signature is invalid";
@@ -134,7 +150,8 @@ export async function loadCaller(db: Db, claims: Claims): Promise<Caller> {
   let sessionId: string | undefined;
   if (sid && sid !== NIL) {
     if (!UUID.test(sid)) throw forbidden("bad_jwt", "invalid claim: session_id claim must be a UUID");
-    if (!(await sessionExists(db, sid))) throw forbidden("session_not_found", "Session from session_id claim in JWT does not exist");
+    if (!(await sessionExists(db, sid)))
+      throw forbidden("session_not_found", "Session from session_id claim in JWT does not exist");
     sessionId = sid;
   }
   return { claims, user, sessionId };
@@ -152,6 +169,7 @@ export async function requireAdmin(req: Request, db: Db, settings: AuthSettings)
   const claims = await requireClaims(req, settings);
   const sid = typeof claims.session_id === "string" ? claims.session_id : "";
   if (sid && sid !== NIL) await loadCaller(db, claims);
-  if (typeof claims.role !== "string" || !settings.adminRoles.includes(claims.role)) throw forbidden("not_admin", "User not allowed");
+  if (typeof claims.role !== "string" || !settings.adminRoles.includes(claims.role))
+    throw forbidden("not_admin", "User not allowed");
   return claims;
 }

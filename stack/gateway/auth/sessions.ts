@@ -48,7 +48,12 @@ async function insertRefreshToken(db: Db, userId: string, sessionId: string, par
  * Starts a session (IssueRefreshToken): a session row, its first refresh token, the amr claim for
  * `method` ("password", "anonymous", …) and the user's last_sign_in_at.
  */
-export async function startSession(db: Db, userId: string, method: string, grant: GrantParams): Promise<{ sessionId: string; refreshToken: string }> {
+export async function startSession(
+  db: Db,
+  userId: string,
+  method: string,
+  grant: GrantParams,
+): Promise<{ sessionId: string; refreshToken: string }> {
   const sessionId = randomUUID();
   await db.query(
     `insert into auth.sessions (id, user_id, created_at, updated_at, aal, user_agent, ip)
@@ -119,7 +124,11 @@ export interface RefreshOptions {
  * active token returns that child; a revoked token reused within the reuse interval gets another
  * child; otherwise the whole session family is revoked (committed) and the grant fails.
  */
-export async function refreshSession(client: pg.PoolClient, token: string, opts: RefreshOptions): Promise<RefreshResult> {
+export async function refreshSession(
+  client: pg.PoolClient,
+  token: string,
+  opts: RefreshOptions,
+): Promise<RefreshResult> {
   const { rows } = await client.query<TokenRow>(
     `select rt.id, rt.token, rt.user_id, rt.revoked, rt.parent, rt.session_id,
        (s.id is not null) as session_found, coalesce(s.not_after < now(), false) as session_expired,
@@ -150,7 +159,10 @@ export async function refreshSession(client: pg.PoolClient, token: string, opts:
       issued = current.token;
     } else if (rt.age_seconds > opts.reuseIntervalSeconds) {
       if (opts.rotation) {
-        await client.query(`update auth.refresh_tokens set revoked = true, updated_at = now() where session_id = $1 and revoked = false`, [sessionId]);
+        await client.query(
+          `update auth.refresh_tokens set revoked = true, updated_at = now() where session_id = $1 and revoked = false`,
+          [sessionId],
+        );
       }
       const err: AuthError = badRequest("refresh_token_already_used", "Invalid Refresh Token: Already Used");
       throw new CommitThenThrow(err);
@@ -172,8 +184,14 @@ export async function refreshSession(client: pg.PoolClient, token: string, opts:
 }
 
 /** Logout scopes (api/logout.go): every session of the user, this one, or all but this one. */
-export async function logout(db: Db, userId: string, sessionId: string | undefined, scope: "global" | "local" | "others"): Promise<void> {
+export async function logout(
+  db: Db,
+  userId: string,
+  sessionId: string | undefined,
+  scope: "global" | "local" | "others",
+): Promise<void> {
   if (sessionId && scope === "local") await db.query(`delete from auth.sessions where id = $1`, [sessionId]);
-  else if (sessionId && scope === "others") await db.query(`delete from auth.sessions where id <> $1 and user_id = $2`, [sessionId, userId]);
+  else if (sessionId && scope === "others")
+    await db.query(`delete from auth.sessions where id <> $1 and user_id = $2`, [sessionId, userId]);
   else await db.query(`delete from auth.sessions where user_id = $1`, [userId]);
 }

@@ -10,7 +10,17 @@ import { grantParams, obj, str } from "./request.ts";
 import { startSession } from "./sessions.ts";
 import type { AuthSettings } from "./settings.ts";
 import { sessionResponse } from "./tokens.ts";
-import { confirmEmail, emailTaken, findUserByEmail, findUserById, insertIdentity, insertUser, userJson, type JsonMap, type UserRecord } from "./users.ts";
+import {
+  confirmEmail,
+  emailTaken,
+  findUserByEmail,
+  findUserById,
+  insertIdentity,
+  insertUser,
+  userJson,
+  type JsonMap,
+  type UserRecord,
+} from "./users.ts";
 
 const WHAT = "SignupParams";
 
@@ -19,7 +29,8 @@ function saveError(e: unknown, message: string): Error {
   if (e instanceof AuthError) return e;
   // A concurrent sign-up with the same email lost the race on the unique email index: same answer as a repeat.
   const pgErr = e as { code?: string; constraint?: string };
-  if (pgErr.code === "23505" && pgErr.constraint === "users_email_partial_key") return unprocessable("user_already_exists", "User already registered");
+  if (pgErr.code === "23505" && pgErr.constraint === "users_email_partial_key")
+    return unprocessable("user_already_exists", "User already registered");
   const err = internal(message);
   err.cause = e;
   return err;
@@ -55,7 +66,8 @@ export async function signup(req: Request, body: JsonMap, db: pg.Pool, settings:
   const phone = str(body, "phone", WHAT);
   const data = obj(body, "data", WHAT) ?? {};
   if (email === "" && phone === "") {
-    if (!settings.enableAnonymousSignIns) throw unprocessable("anonymous_provider_disabled", "Anonymous sign-ins are disabled");
+    if (!settings.enableAnonymousSignIns)
+      throw unprocessable("anonymous_provider_disabled", "Anonymous sign-ins are disabled");
     return signupAnonymously(req, data, db, settings);
   }
   if (!settings.enableSignup) throw unprocessable("signup_disabled", "Signups not allowed for this instance");
@@ -63,7 +75,8 @@ export async function signup(req: Request, body: JsonMap, db: pg.Pool, settings:
   const password = str(body, "password", WHAT);
   if (password === "") throw badRequest("validation_failed", "Signup requires a valid password");
   checkPasswordStrength(password, settings);
-  if (email !== "" && phone !== "") throw badRequest("validation_failed", "Only an email address or phone number should be provided on signup.");
+  if (email !== "" && phone !== "")
+    throw badRequest("validation_failed", "Only an email address or phone number should be provided on signup.");
   if (email === "") throw badRequest("phone_provider_disabled", "Phone signups are disabled");
   if (!settings.emailEnabled) throw badRequest("email_provider_disabled", "Email signups are disabled");
   const address = validateEmail(email);
@@ -73,7 +86,10 @@ export async function signup(req: Request, body: JsonMap, db: pg.Pool, settings:
   if (existing || (await emailTaken(db, address))) {
     // GoTrue records the attempt, then says so with autoconfirm; with confirmations on it answers a
     // look-alike user so that sign-up does not reveal which emails are registered.
-    if (existing) await transaction(db, (client) => audit(client, actorOf(existing), "user_repeated_signup", { provider: "email" }));
+    if (existing)
+      await transaction(db, (client) =>
+        audit(client, actorOf(existing), "user_repeated_signup", { provider: "email" }),
+      );
     if (!settings.mailerAutoconfirm && existing) return jsonResponse(200, sanitizedUser(existing, data, settings));
     throw unprocessable("user_already_exists", "User already registered");
   }

@@ -11,7 +11,12 @@ import { userJson, type UserRecord } from "./users.ts";
  * iss, sub, aud, exp, iat, email, phone, app_metadata, user_metadata, role, aal, amr, session_id, is_anonymous.
  * Signed with the project's signing key (`kid` in the header) when it has one, else HS256 with the JWT secret.
  */
-export async function accessToken(db: Db, user: UserRecord, sessionId: string, settings: AuthSettings): Promise<{ token: string; expiresAt: number }> {
+export async function accessToken(
+  db: Db,
+  user: UserRecord,
+  sessionId: string,
+  settings: AuthSettings,
+): Promise<{ token: string; expiresAt: number }> {
   const session = await sessionInfo(db, sessionId);
   if (!session) throw internal("Session is required to issue access token");
   const iat = Math.floor(Date.now() / 1000);

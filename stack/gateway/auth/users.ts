@@ -121,7 +121,18 @@ export async function insertUser(db: Db, u: NewUser): Promise<string> {
        email_change_token_current, email_change_confirm_status, phone_change, phone_change_token,
        reauthentication_token, created_at, updated_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, false, '', '', '', '', '', 0, '', '', '', now(), now())`,
-    [NIL_UUID, id, u.aud, u.role, u.email, u.phone ?? null, u.encryptedPassword, u.appMetadata, u.userMetadata, u.isAnonymous],
+    [
+      NIL_UUID,
+      id,
+      u.aud,
+      u.role,
+      u.email,
+      u.phone ?? null,
+      u.encryptedPassword,
+      u.appMetadata,
+      u.userMetadata,
+      u.isAnonymous,
+    ],
   );
   return id;
 }
@@ -161,7 +172,12 @@ export async function confirmEmail(db: Db, userId: string): Promise<void> {
  * Merges metadata as GoTrue's UpdateUserMetaData/UpdateAppMetaData: keys with null values are deleted.
  * `column` is a fixed identifier chosen by the caller, never user input.
  */
-export async function mergeMetadata(db: Db, userId: string, column: "raw_user_meta_data" | "raw_app_meta_data", updates: JsonMap): Promise<void> {
+export async function mergeMetadata(
+  db: Db,
+  userId: string,
+  column: "raw_user_meta_data" | "raw_app_meta_data",
+  updates: JsonMap,
+): Promise<void> {
   const set: JsonMap = {};
   const remove: string[] = [];
   for (const [k, v] of Object.entries(updates)) {

@@ -26,7 +26,8 @@ const SLUG = /^[A-Za-z][A-Za-z0-9_-]*$/;
 function importMapOf(workdir: string, name: string, configured: string | undefined): string | undefined {
   if (configured) return resolve(workdir, configured);
   const dir = join(workdir, "supabase", "functions", name);
-  for (const file of ["deno.json", "deno.jsonc", "import_map.json"]) if (existsSync(join(dir, file))) return join(dir, file);
+  for (const file of ["deno.json", "deno.jsonc", "import_map.json"])
+    if (existsSync(join(dir, file))) return join(dir, file);
   const fallback = join(workdir, "supabase", "functions", "import_map.json");
   return existsSync(fallback) ? fallback : undefined;
 }
@@ -38,7 +39,8 @@ export function discoverFunctions(config: Pick<StackConfig, "workdir" | "functio
   const folder = join(workdir, "supabase", "functions");
   if (existsSync(folder)) {
     for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      if (entry.isDirectory() && SLUG.test(entry.name) && existsSync(join(folder, entry.name, "index.ts"))) names.add(entry.name);
+      if (entry.isDirectory() && SLUG.test(entry.name) && existsSync(join(folder, entry.name, "index.ts")))
+        names.add(entry.name);
     }
   }
   for (const name of Object.keys(config.functions)) names.add(name);
@@ -49,7 +51,12 @@ export function discoverFunctions(config: Pick<StackConfig, "workdir" | "functio
     if (configured?.enabled === false) continue;
     const entrypoint = resolve(workdir, configured?.entrypoint ?? join("supabase", "functions", name, "index.ts"));
     const importMap = importMapOf(workdir, name, configured?.importMap);
-    found.set(name, { name, entrypoint, verifyJwt: configured?.verifyJwt ?? true, ...(importMap ? { importMap } : {}) });
+    found.set(name, {
+      name,
+      entrypoint,
+      verifyJwt: configured?.verifyJwt ?? true,
+      ...(importMap ? { importMap } : {}),
+    });
   }
   return found;
 }

@@ -8,7 +8,11 @@ import { publicJwks, type SigningJwk } from "../../signing-keys.ts";
 import type { Log } from "../types.ts";
 
 /** `livekit-server --dev` credentials, used when neither a .env nor the shell sets any LIVEKIT_ variable. */
-export const LIVEKIT_DEV_ENV = { LIVEKIT_URL: "ws://127.0.0.1:7880", LIVEKIT_API_KEY: "devkey", LIVEKIT_API_SECRET: "secret" } as const;
+export const LIVEKIT_DEV_ENV = {
+  LIVEKIT_URL: "ws://127.0.0.1:7880",
+  LIVEKIT_API_KEY: "devkey",
+  LIVEKIT_API_SECRET: "secret",
+} as const;
 
 /**
  * Parses a dotenv file the way godotenv (the CLI's parser) reads the common cases: `NAME=value`,
@@ -29,10 +33,12 @@ export function parseDotenv(text: string): Record<string, string> {
     if (quote === '"' || quote === "'") {
       // A quoted value may span lines until its closing quote.
       let body = value.slice(1);
-      while (!new RegExp(`(^|[^\\\\])${quote}\\s*(#.*)?$`).test(body) && i + 1 < lines.length) body += `\n${lines[++i]}`;
+      while (!new RegExp(`(^|[^\\\\])${quote}\\s*(#.*)?$`).test(body) && i + 1 < lines.length)
+        body += `\n${lines[++i]}`;
       const end = body.lastIndexOf(quote);
       value = end >= 0 ? body.slice(0, end) : body;
-      if (quote === '"') value = value.replace(/\\([nrt"\\])/g, (_, c: string) => ({ n: "\n", r: "\r", t: "\t" })[c] ?? c);
+      if (quote === '"')
+        value = value.replace(/\\([nrt"\\])/g, (_, c: string) => ({ n: "\n", r: "\r", t: "\t" })[c] ?? c);
     } else {
       value = value.replace(/\s+#.*$/, "").trim();
     }
@@ -53,14 +59,19 @@ const warned = new Set<string>();
  * Reads the project's secrets as the CLI lists them: `[edge_runtime.secrets]` from config.toml, then the
  * .env files over them. Names starting with SUPABASE_ are skipped, as `supabase secrets` refuses them.
  */
-export function readSecrets(workdir: string, configured: Record<string, string> = {}, log?: Log): Record<string, string> {
+export function readSecrets(
+  workdir: string,
+  configured: Record<string, string> = {},
+  log?: Log,
+): Record<string, string> {
   const sources: Array<[string, Record<string, string>]> = [["config.toml [edge_runtime.secrets]", configured]];
   for (const file of secretFiles(workdir)) sources.push([file, parseDotenv(readFileSync(file, "utf8"))]);
   const secrets: Record<string, string> = {};
   for (const [source, values] of sources) {
     for (const [name, value] of Object.entries(values)) {
       if (name.startsWith("SUPABASE_")) {
-        if (!warned.has(`${source}:${name}`)) log?.(`${source}: env name cannot start with SUPABASE_, skipping: ${name}`);
+        if (!warned.has(`${source}:${name}`))
+          log?.(`${source}: env name cannot start with SUPABASE_, skipping: ${name}`);
         warned.add(`${source}:${name}`);
         continue;
       }
@@ -84,7 +95,10 @@ function jwksOf(jwtSecret: string, signingKeys: readonly SigningJwk[]): string {
  * `shell` is the stack's own environment, from which only LIVEKIT_* is taken (so `LIVEKIT_URL=… npm run dev` works).
  */
 export function functionEnv(
-  config: Pick<StackConfig, "workdir" | "anonKey" | "serviceRoleKey" | "publishableKey" | "secretKey" | "jwtSecret" | "dbUrl"> &
+  config: Pick<
+    StackConfig,
+    "workdir" | "anonKey" | "serviceRoleKey" | "publishableKey" | "secretKey" | "jwtSecret" | "dbUrl"
+  > &
     Partial<Pick<StackConfig, "functionSecrets" | "signingKeys">>,
   gatewayUrl: string,
   shell: NodeJS.ProcessEnv = process.env,

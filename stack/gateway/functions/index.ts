@@ -13,9 +13,12 @@ const json = (status: number, body: unknown): Response =>
   new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 
 // The edge runtime's answers (CLI main worker, templates/main.ts).
-const notFound = (): Response => new Response("Function not found", { status: 404, headers: { "Content-Type": "text/plain" } });
-const bootError = (): Response => json(503, { code: "BOOT_ERROR", message: "Worker failed to boot (please check logs)" });
-const workerError = (): Response => json(500, { code: "WORKER_ERROR", message: "Function exited due to an error (please check logs)" });
+const notFound = (): Response =>
+  new Response("Function not found", { status: 404, headers: { "Content-Type": "text/plain" } });
+const bootError = (): Response =>
+  json(503, { code: "BOOT_ERROR", message: "Worker failed to boot (please check logs)" });
+const workerError = (): Response =>
+  json(500, { code: "WORKER_ERROR", message: "Function exited due to an error (please check logs)" });
 
 export interface FunctionsService extends Service {
   /** The functions the runtime serves right now, by name. */
@@ -64,7 +67,10 @@ export function createFunctionsService(ctx: ServiceContext): FunctionsService {
       for (const spec of specs.values()) {
         Promise.resolve()
           .then(() => workerFor(spec).ready())
-          .catch((e: unknown) => closing || log(`${spec.name}: failed to boot: ${e instanceof Error ? e.message : String(e)}`));
+          .catch(
+            (e: unknown) =>
+              closing || log(`${spec.name}: failed to boot: ${e instanceof Error ? e.message : String(e)}`),
+          );
       }
     });
   }
@@ -75,7 +81,11 @@ export function createFunctionsService(ctx: ServiceContext): FunctionsService {
   const unwatch = watchSources(roots, (files) => {
     const running = [...workers.values()];
     if (closing || !running.length) return;
-    const shown = files.slice(0, 3).map((f) => relative(config.workdir, f)).join(", ") + (files.length > 3 ? ", …" : "");
+    const shown =
+      files
+        .slice(0, 3)
+        .map((f) => relative(config.workdir, f))
+        .join(", ") + (files.length > 3 ? ", …" : "");
     log(`source changed (${shown}): reloading ${running.map((w) => w.spec.name).join(", ")}`);
     specs = discoverFunctions(config);
     for (const w of running) void w.recycle();
@@ -124,4 +134,3 @@ export function createFunctionsService(ctx: ServiceContext): FunctionsService {
     },
   };
 }
-

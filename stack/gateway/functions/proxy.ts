@@ -3,7 +3,15 @@ import { Agent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 
 /** Connection-level headers that belong to one hop, never forwarded. */
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "trailer",
+]);
 
 /** Raised when the worker could not be reached or dropped the connection before answering. */
 export class WorkerUnreachableError extends Error {}

@@ -31,21 +31,30 @@ const token = Deno.env.get("PARLEY_WORKER_TOKEN") ?? "";
 const parent = Number(Deno.env.get("PARLEY_WORKER_PARENT") ?? Deno.ppid);
 // Variables Deno itself needed (HOME, PATH, DENO_DIR, …) are removed so the function sees only its own
 // environment, as the edge runtime removes HOME, HOSTNAME, PATH and PWD.
-for (const name of [...(Deno.env.get("PARLEY_WORKER_HIDE") ?? "").split(","), "PARLEY_WORKER_HIDE", "PARLEY_WORKER_TOKEN", "PARLEY_WORKER_PARENT"]) {
+for (const name of [
+  ...(Deno.env.get("PARLEY_WORKER_HIDE") ?? "").split(","),
+  "PARLEY_WORKER_HIDE",
+  "PARLEY_WORKER_TOKEN",
+  "PARLEY_WORKER_PARENT",
+]) {
   if (name) Deno.env.delete(name);
 }
 
 /** The edge runtime's answer when a function throws instead of returning a Response. */
 const workerError = (): Response =>
-  new Response(JSON.stringify({ code: "WORKER_ERROR", message: "Function exited due to an error (please check logs)" }), {
-    status: 500,
-    headers: { "Content-Type": "application/json" },
-  });
+  new Response(
+    JSON.stringify({ code: "WORKER_ERROR", message: "Function exited due to an error (please check logs)" }),
+    {
+      status: 500,
+      headers: { "Content-Type": "application/json" },
+    },
+  );
 
 const originalServe = Deno.serve.bind(Deno);
 let announced = false;
 (Deno as { serve: unknown }).serve = (first: ServeOptions | Handler, second?: Handler | ServeOptions): unknown => {
-  const options: ServeOptions = typeof first === "function" ? (typeof second === "object" ? { ...second } : {}) : { ...first };
+  const options: ServeOptions =
+    typeof first === "function" ? (typeof second === "object" ? { ...second } : {}) : { ...first };
   const handler = typeof first === "function" ? first : typeof second === "function" ? second : first.handler;
   if (!handler) throw new TypeError("Deno.serve needs a handler");
   delete options.path;

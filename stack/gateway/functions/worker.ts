@@ -13,8 +13,21 @@ const PRELOAD = join(dirname(fileURLToPath(import.meta.url)), "worker-preload.ts
 
 /** Variables of the stack's own environment Deno needs to run and to reach the npm registry; hidden from the function. */
 const DENO_NEEDS = [
-  "HOME", "PATH", "DENO_DIR", "DENO_AUTH_TOKENS", "DENO_CERT", "DENO_TLS_CA_STORE", "NPM_CONFIG_REGISTRY",
-  "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "XDG_CACHE_HOME", "SSL_CERT_FILE",
+  "HOME",
+  "PATH",
+  "DENO_DIR",
+  "DENO_AUTH_TOKENS",
+  "DENO_CERT",
+  "DENO_TLS_CA_STORE",
+  "NPM_CONFIG_REGISTRY",
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+  "XDG_CACHE_HOME",
+  "SSL_CERT_FILE",
 ];
 
 /** Finds the Deno binary of the `deno` npm package, from the project served or from Parley's own install. */
@@ -63,7 +76,9 @@ export class FunctionWorker {
   private boot(): Promise<number> {
     const { spec, opts } = this;
     const token = randomBytes(8).toString("hex");
-    const shell = Object.fromEntries(DENO_NEEDS.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]!]));
+    const shell = Object.fromEntries(
+      DENO_NEEDS.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]!]),
+    );
     const functionEnv = opts.env();
     const hidden = Object.keys(shell).filter((n) => !(n in functionEnv));
     const env = {
@@ -76,7 +91,11 @@ export class FunctionWorker {
       PARLEY_WORKER_HIDE: [...hidden, "NO_COLOR", "DENO_NO_UPDATE_CHECK"].join(","),
     };
     // A deno.json is a whole config (imports, nodeModulesDir, …); anything else is a plain import map.
-    const mapArgs = !spec.importMap ? [] : /deno\.jsonc?$/.test(spec.importMap) ? ["--config", spec.importMap] : ["--import-map", spec.importMap];
+    const mapArgs = !spec.importMap
+      ? []
+      : /deno\.jsonc?$/.test(spec.importMap)
+        ? ["--config", spec.importMap]
+        : ["--import-map", spec.importMap];
     const args = ["run", "--allow-all", "--no-prompt", "--no-check", ...mapArgs, "--preload", PRELOAD, spec.entrypoint];
     const started = Date.now();
     const child = spawn(opts.deno, args, { cwd: workingDirOf(spec), env, stdio: ["ignore", "pipe", "pipe"] });
@@ -93,7 +112,10 @@ export class FunctionWorker {
         if (child.exitCode === null) child.kill("SIGKILL");
         reject(new BootError(why));
       };
-      const timer = setTimeout(() => fail(`did not start serving within ${(opts.bootTimeoutMs ?? 60_000) / 1000} s`), opts.bootTimeoutMs ?? 60_000);
+      const timer = setTimeout(
+        () => fail(`did not start serving within ${(opts.bootTimeoutMs ?? 60_000) / 1000} s`),
+        opts.bootTimeoutMs ?? 60_000,
+      );
       createInterface({ input: child.stdout! }).on("line", (line) => {
         if (line.startsWith(marker)) {
           this.port = Number(line.slice(marker.length));
@@ -116,7 +138,8 @@ export class FunctionWorker {
         }
         const how = signal ? `signal ${signal}` : `code ${code}`;
         if (!settled) fail(`exited (${how}) before calling Deno.serve`);
-        else if (!this.stopped && !this.retired.has(child)) opts.log(`${spec.name}: Deno exited (${how}); it restarts on the next request`);
+        else if (!this.stopped && !this.retired.has(child))
+          opts.log(`${spec.name}: Deno exited (${how}); it restarts on the next request`);
       });
     });
   }
@@ -130,7 +153,9 @@ export class FunctionWorker {
     this.child = undefined;
     this.port = undefined;
     child.kill("SIGTERM");
-    await this.ready().catch((e: unknown) => this.opts.log(`${this.spec.name}: failed to boot: ${e instanceof Error ? e.message : String(e)}`));
+    await this.ready().catch((e: unknown) =>
+      this.opts.log(`${this.spec.name}: failed to boot: ${e instanceof Error ? e.message : String(e)}`),
+    );
   }
 
   /** Stops the process: SIGTERM, then SIGKILL if it has not exited after `graceMs`. */

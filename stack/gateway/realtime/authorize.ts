@@ -27,7 +27,13 @@ async function setContext(client: pg.PoolClient, ctx: AuthContext): Promise<void
     `select set_config('realtime.topic', $1, true), set_config('request.jwt.claims', $2, true),
             set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $4, true),
             set_config('request.headers', $5, true)`,
-    [ctx.topic, JSON.stringify(ctx.claims), typeof ctx.claims.sub === "string" ? ctx.claims.sub : "", ctx.claims.role, JSON.stringify(ctx.headers)],
+    [
+      ctx.topic,
+      JSON.stringify(ctx.claims),
+      typeof ctx.claims.sub === "string" ? ctx.claims.sub : "",
+      ctx.claims.role,
+      JSON.stringify(ctx.headers),
+    ],
   );
 }
 
@@ -43,7 +49,8 @@ async function inRolledBackTransaction<T>(db: pg.Pool, fn: (c: pg.PoolClient) =>
     await client.query("begin");
     return await fn(client);
   } catch (e) {
-    if ((e as { code?: string }).code === "23514" && /no partition/i.test(String((e as Error).message))) throw new MissingPartitionError(String(e));
+    if ((e as { code?: string }).code === "23514" && /no partition/i.test(String((e as Error).message)))
+      throw new MissingPartitionError(String(e));
     throw e;
   } finally {
     await client.query("rollback").catch(() => {
@@ -57,16 +64,25 @@ async function inRolledBackTransaction<T>(db: pg.Pool, fn: (c: pg.PoolClient) =>
  * Read permission per extension (spec §8.2): the admin inserts one probe row per extension, then the
  * JWT role selects them; a visible probe means read is allowed. A policy error counts as denied.
  */
-export async function readPermissions(db: pg.Pool, ctx: AuthContext, extensions: Extension[]): Promise<Record<Extension, boolean | undefined>> {
+export async function readPermissions(
+  db: pg.Pool,
+  ctx: AuthContext,
+  extensions: Extension[],
+): Promise<Record<Extension, boolean | undefined>> {
   const result: Record<Extension, boolean | undefined> = { broadcast: undefined, presence: undefined };
   const probes = extensions.map((extension) => ({ id: randomUUID(), extension }));
   try {
     await inRolledBackTransaction(db, async (c) => {
       for (const p of probes) {
-        await c.query(`insert into realtime.messages (id, topic, extension, inserted_at, updated_at) values ($1, $2, $3, now(), now())`, [p.id, ctx.topic, p.extension]);
+        await c.query(
+          `insert into realtime.messages (id, topic, extension, inserted_at, updated_at) values ($1, $2, $3, now(), now())`,
+          [p.id, ctx.topic, p.extension],
+        );
       }
       await setContext(c, ctx);
-      const seen = await c.query<{ id: string }>(`select id from realtime.messages where id = any($1::uuid[])`, [probes.map((p) => p.id)]);
+      const seen = await c.query<{ id: string }>(`select id from realtime.messages where id = any($1::uuid[])`, [
+        probes.map((p) => p.id),
+      ]);
       const ids = new Set(seen.rows.map((r) => r.id));
       for (const p of probes) result[p.extension] = ids.has(p.id);
     });
@@ -85,7 +101,10 @@ export async function writePermission(db: pg.Pool, ctx: AuthContext, extension: 
   try {
     return await inRolledBackTransaction(db, async (c) => {
       await setContext(c, ctx);
-      await c.query(`insert into realtime.messages (topic, extension, inserted_at, updated_at) values ($1, $2, now(), now())`, [ctx.topic, extension]);
+      await c.query(
+        `insert into realtime.messages (topic, extension, inserted_at, updated_at) values ($1, $2, now(), now())`,
+        [ctx.topic, extension],
+      );
       return true;
     });
   } catch {

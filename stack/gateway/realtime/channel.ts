@@ -34,7 +34,8 @@ export interface ChannelSettings {
   read: Record<Extension, boolean | undefined>;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 
 export class Channel implements RoomMember, PgSubscriber {
   readonly topic: string;
@@ -88,9 +89,14 @@ export class Channel implements RoomMember, PgSubscriber {
     if (this.presenceEnabled && this.mayReadPresence()) this.pushPresenceState();
     if (pgSubscribed) this.system("postgres_changes", "ok", "Subscribed to PostgreSQL");
     else if (this.bindings.length) {
-      this.core.pgChanges.subscribe(this).catch((e: unknown) => this.core.log(`postgres_changes subscribe failed: ${e instanceof Error ? e.message : String(e)}`));
+      this.core.pgChanges
+        .subscribe(this)
+        .catch((e: unknown) =>
+          this.core.log(`postgres_changes subscribe failed: ${e instanceof Error ? e.message : String(e)}`),
+        );
     }
-    if (replicationReady) this.core.replication.onReady(() => this.system("system", "ok", "Replication connection established"));
+    if (replicationReady)
+      this.core.replication.onReady(() => this.system("system", "ok", "Replication connection established"));
   }
 
   private mayReadPresence(): boolean {
@@ -117,7 +123,8 @@ export class Channel implements RoomMember, PgSubscriber {
   deliverBroadcast(b: Broadcast, fromSelf: boolean): void {
     if (this.closed || (fromSelf && !this.self)) return;
     if (this.isPrivate && this.read.broadcast !== true) return;
-    if (this.replayedIds.size && b.kind === "user" && typeof b.meta?.id === "string" && this.replayedIds.has(b.meta.id)) return;
+    if (this.replayedIds.size && b.kind === "user" && typeof b.meta?.id === "string" && this.replayedIds.has(b.meta.id))
+      return;
     const frame = encodeBroadcast(this.socket.vsn, this.topic, b);
     if (frame !== undefined) this.socket.send(frame);
   }
@@ -141,7 +148,13 @@ export class Channel implements RoomMember, PgSubscriber {
 
   deliverChange(ids: number[], data: Record<string, unknown>): void {
     if (this.closed) return;
-    this.socket.sendMessage({ join_ref: null, ref: null, topic: this.topic, event: "postgres_changes", payload: { ids, data } });
+    this.socket.sendMessage({
+      join_ref: null,
+      ref: null,
+      topic: this.topic,
+      event: "postgres_changes",
+      payload: { ids, data },
+    });
   }
 
   /** Write permission for an extension, checked once per token (spec §8.3); public channels always may. */
@@ -153,7 +166,8 @@ export class Channel implements RoomMember, PgSubscriber {
   /** A client broadcast: dropped silently when the channel may not write; acknowledged when asked. */
   async handleBroadcast(b: Broadcast, ref: string | null): Promise<void> {
     if (!(await this.mayWrite("broadcast")) || this.closed) return;
-    const size = b.kind === "user" ? (b.binary?.byteLength ?? stringifyJson(b.json ?? null).length) : stringifyJson(b.map).length;
+    const size =
+      b.kind === "user" ? (b.binary?.byteLength ?? stringifyJson(b.json ?? null).length) : stringifyJson(b.map).length;
     if (size > this.core.options.maxPayloadBytes) {
       if (this.ack) this.reply(ref, "error", "payload_size_exceeded");
       return;
@@ -175,7 +189,9 @@ export class Channel implements RoomMember, PgSubscriber {
       if (!isObject(p.payload)) return this.reply(m.ref, "error", { reason: "Presence track payload must be a map" });
       if (this.isPrivate) {
         if (this.read.presence === undefined) {
-          const read = await readPermissions(this.core.db, this.authContext(), ["presence"]).catch(() => ({ presence: false }));
+          const read = await readPermissions(this.core.db, this.authContext(), ["presence"]).catch(() => ({
+            presence: false,
+          }));
           this.read.presence = read.presence === true;
         }
         if (!(await this.mayWrite("presence"))) return this.reply(m.ref, "error", {});
@@ -211,12 +227,19 @@ export class Channel implements RoomMember, PgSubscriber {
     this.write = {};
     if (this.isPrivate) {
       const exts: Extension[] = before.presence === undefined ? ["broadcast"] : ["broadcast", "presence"];
-      const read = await readPermissions(this.core.db, this.authContext(), exts).catch(() => ({ broadcast: false, presence: false }));
+      const read = await readPermissions(this.core.db, this.authContext(), exts).catch(() => ({
+        broadcast: false,
+        presence: false,
+      }));
       if (this.closed) return;
       this.read = { broadcast: read.broadcast, presence: read.presence };
       if (!read.broadcast && !read.presence) {
         const had = before.broadcast === true || before.presence === true;
-        return this.stop(had ? `You no longer have permission to read from this Channel topic: ${this.subTopic}` : `You do not have permissions to read from this Channel topic: ${this.subTopic}`);
+        return this.stop(
+          had
+            ? `You no longer have permission to read from this Channel topic: ${this.subTopic}`
+            : `You do not have permissions to read from this Channel topic: ${this.subTopic}`,
+        );
       }
     }
     // Postgres Changes read `claims` from the channel at each change, so its subscriptions now run
@@ -228,11 +251,14 @@ export class Channel implements RoomMember, PgSubscriber {
     clearTimeout(this.expiryTimer);
     const ms = Math.max(0, this.claims.exp * 1000 - Date.now());
     // Timers cap at ~24.8 days; a longer-lived token is simply re-armed then.
-    this.expiryTimer = setTimeout(() => {
-      const left = this.claims.exp * 1000 - Date.now();
-      if (left > 0) return this.armExpiry();
-      this.stop(`Token has expired ${Math.max(0, Math.floor(Date.now() / 1000) - this.claims.exp)} seconds ago`);
-    }, Math.min(ms, 2 ** 31 - 1));
+    this.expiryTimer = setTimeout(
+      () => {
+        const left = this.claims.exp * 1000 - Date.now();
+        if (left > 0) return this.armExpiry();
+        this.stop(`Token has expired ${Math.max(0, Math.floor(Date.now() / 1000) - this.claims.exp)} seconds ago`);
+      },
+      Math.min(ms, 2 ** 31 - 1),
+    );
     this.expiryTimer.unref();
   }
 

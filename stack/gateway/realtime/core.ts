@@ -23,7 +23,8 @@ export interface RealtimeOptions {
 }
 
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): RealtimeOptions {
-  const n = (v: string | undefined, d: number) => (v !== undefined && v !== "" && Number.isFinite(Number(v)) ? Number(v) : d);
+  const n = (v: string | undefined, d: number) =>
+    v !== undefined && v !== "" && Number.isFinite(Number(v)) ? Number(v) : d;
   return {
     channelErrorBackoffMs: n(env.REALTIME_CHANNEL_ERROR_BACKOFF_MS, 5000),
     connectErrorBackoffMs: n(env.REALTIME_CONNECT_ERROR_BACKOFF_MS, 2000),

@@ -5,7 +5,9 @@ import type { Change } from "./replication.ts";
 
 /** bytea text output (`\x0a0b…`) to bytes. */
 function byteaToBytes(text: string): Uint8Array {
-  return text.startsWith("\\x") ? new Uint8Array(Buffer.from(text.slice(2), "hex")) : new Uint8Array(Buffer.from(text, "latin1"));
+  return text.startsWith("\\x")
+    ? new Uint8Array(Buffer.from(text.slice(2), "hex"))
+    : new Uint8Array(Buffer.from(text, "latin1"));
 }
 
 /**
@@ -15,7 +17,8 @@ function byteaToBytes(text: string): Uint8Array {
  */
 export function databaseBroadcast(rooms: Rooms): (ch: Change) => void {
   return (ch) => {
-    if (ch.type !== "INSERT" || ch.relation.schema !== "realtime" || ch.relation.table !== "messages" || !ch.record) return;
+    if (ch.type !== "INSERT" || ch.relation.schema !== "realtime" || ch.relation.table !== "messages" || !ch.record)
+      return;
     const r = ch.record;
     if (r.extension !== "broadcast" || !r.event || !r.id || !r.topic || r.private == null || !r.inserted_at) return;
     const key = roomKey(r.topic, r.private === "t");

@@ -17,7 +17,11 @@ export interface Extensions {
 
 export function startExtensions(ctx: ServiceContext, rooms: Rooms): Extensions {
   const stopPartitions = startPartitionUpkeep(ctx.db, ctx.log);
-  const poller = new ReplicationPoller({ dbUrl: ctx.config.dbUrl, log: ctx.log, intervalMs: Number(process.env.REALTIME_POLL_INTERVAL_MS ?? 50) });
+  const poller = new ReplicationPoller({
+    dbUrl: ctx.config.dbUrl,
+    log: ctx.log,
+    intervalMs: Number(process.env.REALTIME_POLL_INTERVAL_MS ?? 50),
+  });
   poller.onChange(databaseBroadcast(rooms));
   const pgChanges = new PostgresChanges(ctx.db, poller, ctx.log);
   poller.start();

@@ -1,8 +1,23 @@
 // Postgres Changes bindings: ids, the `filter` grammar (eq, neq, lt, lte, gt, gte, in, like, ilike, is, match, imatch, isdistinct) and its evaluation.
 import { createHash } from "node:crypto";
 
-export type Op = "eq" | "neq" | "lt" | "lte" | "gt" | "gte" | "in" | "like" | "ilike" | "is" | "match" | "imatch" | "isdistinct";
-const OPS = new Set<string>(["eq", "neq", "lt", "lte", "gt", "gte", "in", "like", "ilike", "is", "match", "imatch", "isdistinct"]);
+export type Op =
+  "eq" | "neq" | "lt" | "lte" | "gt" | "gte" | "in" | "like" | "ilike" | "is" | "match" | "imatch" | "isdistinct";
+const OPS = new Set<string>([
+  "eq",
+  "neq",
+  "lt",
+  "lte",
+  "gt",
+  "gte",
+  "in",
+  "like",
+  "ilike",
+  "is",
+  "match",
+  "imatch",
+  "isdistinct",
+]);
 
 export interface Condition {
   column: string;
@@ -27,7 +42,11 @@ export interface Binding {
 
 /** A stable non-zero id per filter object (the real server uses `:erlang.phash2`, 0 … 2^27-1). */
 export function bindingId(raw: Record<string, unknown>): number {
-  const stable = JSON.stringify(Object.keys(raw).sort().map((k) => [k, raw[k]]));
+  const stable = JSON.stringify(
+    Object.keys(raw)
+      .sort()
+      .map((k) => [k, raw[k]]),
+  );
   const n = createHash("sha1").update(stable).digest().readUInt32BE(0);
   return (n % (2 ** 27 - 1)) + 1;
 }
@@ -60,7 +79,8 @@ function splitTop(s: string): string[] {
   return parts;
 }
 
-const unquote = (v: string): string => (v.length >= 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1).replace(/\\(.)/g, "$1") : v);
+const unquote = (v: string): string =>
+  v.length >= 2 && v.startsWith('"') && v.endsWith('"') ? v.slice(1, -1).replace(/\\(.)/g, "$1") : v;
 
 /** Parses a `filter` string; throws FilterError with Realtime's message. */
 export function parseFilter(filter: string | undefined): Condition[] {
@@ -81,13 +101,15 @@ export function parseFilter(filter: string | undefined): Condition[] {
     const raw = rest.slice(dot + 1);
     if (!OPS.has(op)) throw new FilterError(`Error parsing \`filter\` params: ${JSON.stringify([op, raw])}`);
     if (op === "in") {
-      if (!raw.startsWith("(") || !raw.endsWith(")")) throw new FilterError("`in` filter value must be wrapped by parentheses");
+      if (!raw.startsWith("(") || !raw.endsWith(")"))
+        throw new FilterError("`in` filter value must be wrapped by parentheses");
       const inner = raw.slice(1, -1);
       const values = inner === "" ? [] : splitTop(inner).map((v) => unquote(v.trim()));
       if (values.length > 100) throw new FilterError("too many values for `in` filter. Maximum is 100");
       return { column, op, value: values, negate };
     }
-    if (op === "is" && !["null", "true", "false", "unknown"].includes(raw.toLowerCase())) throw new FilterError(`Error parsing \`filter\` params: ${JSON.stringify([op, raw])}`);
+    if (op === "is" && !["null", "true", "false", "unknown"].includes(raw.toLowerCase()))
+      throw new FilterError(`Error parsing \`filter\` params: ${JSON.stringify([op, raw])}`);
     if (op === "match" || op === "imatch") {
       try {
         new RegExp(unquote(raw));
@@ -106,7 +128,8 @@ function compare(type: string, a: string, b: string): number {
   if (NUMERIC.has(type)) {
     const x = Number(a);
     const y = Number(b);
-    if (Number.isNaN(x) || Number.isNaN(y)) throw new FilterError(`invalid input syntax for type ${type}: "${Number.isNaN(x) ? a : b}"`);
+    if (Number.isNaN(x) || Number.isNaN(y))
+      throw new FilterError(`invalid input syntax for type ${type}: "${Number.isNaN(x) ? a : b}"`);
     return x - y;
   }
   if (type === "bool") return Number(boolOf(a)) - Number(boolOf(b));
@@ -154,17 +177,39 @@ export function matches(c: Condition, type: string, value: string | null | undef
   if (value === null) return false;
   let r: boolean;
   switch (c.op) {
-    case "eq": r = compare(type, value, c.value as string) === 0; break;
-    case "neq": r = compare(type, value, c.value as string) !== 0; break;
-    case "lt": r = compare(type, value, c.value as string) < 0; break;
-    case "lte": r = compare(type, value, c.value as string) <= 0; break;
-    case "gt": r = compare(type, value, c.value as string) > 0; break;
-    case "gte": r = compare(type, value, c.value as string) >= 0; break;
-    case "in": r = (c.value as string[]).some((v) => compare(type, value, v) === 0); break;
-    case "like": r = likeToRegex(c.value as string, "").test(value); break;
-    case "ilike": r = likeToRegex(c.value as string, "i").test(value); break;
-    case "match": r = new RegExp(c.value as string).test(value); break;
-    case "imatch": r = new RegExp(c.value as string, "i").test(value); break;
+    case "eq":
+      r = compare(type, value, c.value as string) === 0;
+      break;
+    case "neq":
+      r = compare(type, value, c.value as string) !== 0;
+      break;
+    case "lt":
+      r = compare(type, value, c.value as string) < 0;
+      break;
+    case "lte":
+      r = compare(type, value, c.value as string) <= 0;
+      break;
+    case "gt":
+      r = compare(type, value, c.value as string) > 0;
+      break;
+    case "gte":
+      r = compare(type, value, c.value as string) >= 0;
+      break;
+    case "in":
+      r = (c.value as string[]).some((v) => compare(type, value, v) === 0);
+      break;
+    case "like":
+      r = likeToRegex(c.value as string, "").test(value);
+      break;
+    case "ilike":
+      r = likeToRegex(c.value as string, "i").test(value);
+      break;
+    case "match":
+      r = new RegExp(c.value as string).test(value);
+      break;
+    case "imatch":
+      r = new RegExp(c.value as string, "i").test(value);
+      break;
   }
   return c.negate ? !r : r;
 }

@@ -11,18 +11,26 @@ import { connectRefusal, legacyTokenFor, verifyToken } from "./token.ts";
 import type { Vsn } from "./serializer.ts";
 import { startExtensions } from "./extensions.ts";
 
-const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 500: "Internal Server Error" };
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  404: "Not Found",
+  500: "Internal Server Error",
+};
 
 /** Answers a refused upgrade with an HTTP error and `{"error": …}`, as Realtime's socket endpoint does. */
 function refuse(socket: Duplex, status: number, error: string): void {
   const body = JSON.stringify({ error });
-  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Error"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Error"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** The connection's `x-*` headers, which policies can read through `request.headers`. */
 function xHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (k.startsWith("x-") && v !== undefined) out[k] = Array.isArray(v) ? v.join(",") : v;
+  for (const [k, v] of Object.entries(req.headers))
+    if (k.startsWith("x-") && v !== undefined) out[k] = Array.isArray(v) ? v.join(",") : v;
   return out;
 }
 
@@ -38,7 +46,15 @@ export function createRealtimeService(ctx: ServiceContext, overrides: Partial<Re
   const rooms = new Rooms();
   const options = { ...optionsFromEnv(), ...overrides };
   const ext = startExtensions(ctx, rooms);
-  const core: Core = { config: ctx.config, db: ctx.db, log: ctx.log, rooms, options, pgChanges: ext.pgChanges, replication: ext.replication };
+  const core: Core = {
+    config: ctx.config,
+    db: ctx.db,
+    log: ctx.log,
+    rooms,
+    options,
+    pgChanges: ext.pgChanges,
+    replication: ext.replication,
+  };
   const wss = new WebSocketServer({ noServer: true, maxPayload: 5_000_000 });
   const connections = new Set<Connection>();
 
@@ -47,7 +63,8 @@ export function createRealtimeService(ctx: ServiceContext, overrides: Partial<Re
     if (path !== "/websocket" && path !== "/socket/websocket") return refuse(socket, 404, "Not Found");
     const url = new URL(req.url ?? "/", "http://localhost");
     const vsnParam = url.searchParams.get("vsn") ?? "1.0.0";
-    if (vsnParam !== "1.0.0" && vsnParam !== "2.0.0") return refuse(socket, 400, `Unsupported serializer version: ${vsnParam}`);
+    if (vsnParam !== "1.0.0" && vsnParam !== "2.0.0")
+      return refuse(socket, 400, `Unsupported serializer version: ${vsnParam}`);
     const headerKey = req.headers["x-api-key"];
     const given = (Array.isArray(headerKey) ? headerKey[0] : headerKey) ?? url.searchParams.get("apikey");
     const delayed = async (status: number, error: string) => {
@@ -81,7 +98,8 @@ export function createRealtimeService(ctx: ServiceContext, overrides: Partial<Re
   // restarting server closes it: the clients reconnect, rejoin, and catch up by seq.
   ext.onReplicationResumed(() => {
     const n = disconnectAll("restart");
-    if (n) ctx.log(`closed ${n} WebSocket(s) with 1012 after the replication stream broke: clients reconnect and catch up`);
+    if (n)
+      ctx.log(`closed ${n} WebSocket(s) with 1012 after the replication stream broke: clients reconnect and catch up`);
   });
 
   return {

@@ -8,15 +8,26 @@ import type { Broadcast, Message } from "./serializer.ts";
 import { verifyToken } from "./token.ts";
 
 export type JoinResult =
-  | { ok: true; channel: Channel; response: { postgres_changes: Array<Record<string, unknown>> }; replayed: Extract<Broadcast, { kind: "user" }>[]; replicationReady: boolean; pgSubscribed: boolean }
+  | {
+      ok: true;
+      channel: Channel;
+      response: { postgres_changes: Array<Record<string, unknown>> };
+      replayed: Extract<Broadcast, { kind: "user" }>[];
+      replicationReady: boolean;
+      pgSubscribed: boolean;
+    }
   | { ok: false; reason: string };
 
-const obj = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const obj = (v: unknown): Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 /** Booleans may also arrive as the strings "true"/"false" in any case. */
 const bool = (v: unknown): boolean => v === true || (typeof v === "string" && v.toLowerCase() === "true");
 
 function toBinding(raw: Record<string, unknown>): Binding {
-  const event = typeof raw.event === "string" && ["INSERT", "UPDATE", "DELETE"].includes(raw.event.toUpperCase()) ? raw.event.toUpperCase() : "*";
+  const event =
+    typeof raw.event === "string" && ["INSERT", "UPDATE", "DELETE"].includes(raw.event.toUpperCase())
+      ? raw.event.toUpperCase()
+      : "*";
   const str = (v: unknown) => (typeof v === "string" ? v : undefined);
   let schema = str(raw.schema);
   const table = str(raw.table);
@@ -33,10 +44,16 @@ function toBinding(raw: Record<string, unknown>): Binding {
 }
 
 /** Runs a join for `socket`; `channelCount` is how many other channels the socket holds. */
-export async function join(core: Core, socket: ChannelSocket & { connectToken: string }, m: Message, channelCount: number): Promise<JoinResult> {
+export async function join(
+  core: Core,
+  socket: ChannelSocket & { connectToken: string },
+  m: Message,
+  channelCount: number,
+): Promise<JoinResult> {
   const subTopic = m.topic.slice("realtime:".length);
   if (subTopic === "") return { ok: false, reason: "TopicNameRequired: You must provide a topic name" };
-  if (channelCount >= core.options.maxChannelsPerClient) return { ok: false, reason: "ChannelRateLimitReached: Too many channels" };
+  if (channelCount >= core.options.maxChannelsPerClient)
+    return { ok: false, reason: "ChannelRateLimitReached: Too many channels" };
 
   const payload = obj(m.payload);
   const config = obj(payload.config);
@@ -50,25 +67,47 @@ export async function join(core: Core, socket: ChannelSocket & { connectToken: s
   if (!verified.ok) return { ok: false, reason: `${verified.code}: ${verified.message}` };
 
   const presenceKeyRaw = presence.key;
-  const presenceKey = typeof presenceKeyRaw === "string" && presenceKeyRaw !== "" ? presenceKeyRaw : presenceKeyRaw === undefined || presenceKeyRaw === "" || presenceKeyRaw === null ? crypto.randomUUID() : JSON.stringify(presenceKeyRaw);
+  const presenceKey =
+    typeof presenceKeyRaw === "string" && presenceKeyRaw !== ""
+      ? presenceKeyRaw
+      : presenceKeyRaw === undefined || presenceKeyRaw === "" || presenceKeyRaw === null
+        ? crypto.randomUUID()
+        : JSON.stringify(presenceKeyRaw);
   const presenceEnabled = bool(presence.enabled);
 
   let read: Record<Extension, boolean | undefined> = { broadcast: true, presence: presenceEnabled ? true : undefined };
   if (isPrivate) {
     try {
-      read = await readPermissions(core.db, { claims: verified.claims, topic: subTopic, headers: socket.headers }, presenceEnabled ? ["broadcast", "presence"] : ["broadcast"]);
+      read = await readPermissions(
+        core.db,
+        { claims: verified.claims, topic: subTopic, headers: socket.headers },
+        presenceEnabled ? ["broadcast", "presence"] : ["broadcast"],
+      );
     } catch (e) {
-      if (e instanceof MissingPartitionError) return { ok: false, reason: "MissingPartition: Realtime was unable to find the expected messages partition" };
-      if (e instanceof DatabaseUnavailableError) return { ok: false, reason: "UnableToConnectToProject: Realtime was unable to connect to the project database" };
+      if (e instanceof MissingPartitionError)
+        return { ok: false, reason: "MissingPartition: Realtime was unable to find the expected messages partition" };
+      if (e instanceof DatabaseUnavailableError)
+        return {
+          ok: false,
+          reason: "UnableToConnectToProject: Realtime was unable to connect to the project database",
+        };
       throw e;
     }
-    if (!read.broadcast && !read.presence) return { ok: false, reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${subTopic}` };
+    if (!read.broadcast && !read.presence)
+      return {
+        ok: false,
+        reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${subTopic}`,
+      };
   }
 
   let replayed: Extract<Broadcast, { kind: "user" }>[] = [];
   if (broadcast.replay !== undefined) {
     if (!isPrivate) return { ok: false, reason: "UnableToReplayMessages: Replay is not allowed for public channels" };
-    if (!read.broadcast) return { ok: false, reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${subTopic}` };
+    if (!read.broadcast)
+      return {
+        ok: false,
+        reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${subTopic}`,
+      };
     try {
       replayed = await replayMessages(core.db, subTopic, broadcast.replay);
     } catch (e) {
@@ -77,7 +116,9 @@ export async function join(core: Core, socket: ChannelSocket & { connectToken: s
     }
   }
 
-  const rawBindings = (Array.isArray(config.postgres_changes) ? config.postgres_changes : []).filter((b): b is Record<string, unknown> => typeof b === "object" && b !== null && !Array.isArray(b));
+  const rawBindings = (Array.isArray(config.postgres_changes) ? config.postgres_changes : []).filter(
+    (b): b is Record<string, unknown> => typeof b === "object" && b !== null && !Array.isArray(b),
+  );
   const bindings = rawBindings.map(toBinding);
   const channel = new Channel(core, socket, {
     topic: m.topic,
@@ -98,7 +139,10 @@ export async function join(core: Core, socket: ChannelSocket & { connectToken: s
   const pgOptions = obj(config.postgres_changes_options);
   let pgSubscribed = false;
   if (bool(pgOptions.wait) && bindings.length) {
-    const timeoutMs = Math.min(typeof pgOptions.timeout === "number" && pgOptions.timeout > 0 ? pgOptions.timeout : 15_000, 20_000);
+    const timeoutMs = Math.min(
+      typeof pgOptions.timeout === "number" && pgOptions.timeout > 0 ? pgOptions.timeout : 15_000,
+      20_000,
+    );
     const outcome = await Promise.race([
       core.pgChanges.subscribe(channel, { quiet: true }),
       new Promise<"timeout">((r) => setTimeout(() => r("timeout"), timeoutMs).unref()),
@@ -107,7 +151,10 @@ export async function join(core: Core, socket: ChannelSocket & { connectToken: s
       channel.release();
       return {
         ok: false,
-        reason: outcome === "timeout" ? `PostgresChangesSubscribeTimeout: Timed out after ${timeoutMs}ms waiting for the postgres_changes subscription` : `RealtimeDisabledForConfiguration: ${outcome.message}`,
+        reason:
+          outcome === "timeout"
+            ? `PostgresChangesSubscribeTimeout: Timed out after ${timeoutMs}ms waiting for the postgres_changes subscription`
+            : `RealtimeDisabledForConfiguration: ${outcome.message}`,
       };
     }
     pgSubscribed = true;

@@ -33,7 +33,10 @@ export async function maintainPartitions(db: pg.Pool): Promise<void> {
 
 /** Runs maintainPartitions now and every hour; returns a stop function. */
 export function startPartitionUpkeep(db: pg.Pool, log: Log): () => void {
-  const run = () => maintainPartitions(db).catch((e: unknown) => log(`partition upkeep failed: ${e instanceof Error ? e.message : String(e)}`));
+  const run = () =>
+    maintainPartitions(db).catch((e: unknown) =>
+      log(`partition upkeep failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
   void run();
   const timer = setInterval(run, HOUR);
   timer.unref();

@@ -22,7 +22,12 @@ export async function tableInfo(db: pg.Pool, schema: string, table: string): Pro
 }
 
 /** Columns the role may SELECT (column privileges), as Realtime filters them per role. */
-export async function selectableColumns(db: pg.Pool, role: string, schema: string, table: string): Promise<Set<string>> {
+export async function selectableColumns(
+  db: pg.Pool,
+  role: string,
+  schema: string,
+  table: string,
+): Promise<Set<string>> {
   const { rows } = await db.query<{ name: string }>(
     `select a.attname::text as name from pg_attribute a
       where a.attrelid = format('%I.%I', $2::text, $3::text)::regclass and a.attnum > 0 and not a.attisdropped
@@ -33,19 +38,28 @@ export async function selectableColumns(db: pg.Pool, role: string, schema: strin
 }
 
 /** Whether the row with these key values is visible to the subscriber's claims right now. */
-export async function visible(db: pg.Pool, claims: Record<string, unknown>, schema: string, table: string, pk: string[], row: Row): Promise<boolean> {
+export async function visible(
+  db: pg.Pool,
+  claims: Record<string, unknown>,
+  schema: string,
+  table: string,
+  pk: string[],
+  row: Row,
+): Promise<boolean> {
   const client = await db.connect();
   let broken = false;
   try {
     await client.query("begin");
     await client.query(`set local role ${quoteIdent(String(claims.role))}`);
-    await client.query(`select set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', $2, true), set_config('request.jwt.claim.role', $3, true)`, [
-      JSON.stringify(claims),
-      typeof claims.sub === "string" ? claims.sub : "",
-      String(claims.role),
-    ]);
+    await client.query(
+      `select set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', $2, true), set_config('request.jwt.claim.role', $3, true)`,
+      [JSON.stringify(claims), typeof claims.sub === "string" ? claims.sub : "", String(claims.role)],
+    );
     const where = pk.map((c, i) => `${quoteIdent(c)} = $${i + 1}`).join(" and ");
-    const { rows } = await client.query<{ visible: boolean }>(`select exists(select 1 from ${quoteIdent(schema)}.${quoteIdent(table)} where ${where}) as visible`, pk.map((c) => row[c] ?? null));
+    const { rows } = await client.query<{ visible: boolean }>(
+      `select exists(select 1 from ${quoteIdent(schema)}.${quoteIdent(table)} where ${where}) as visible`,
+      pk.map((c) => row[c] ?? null),
+    );
     return rows[0]?.visible === true;
   } catch {
     return false;

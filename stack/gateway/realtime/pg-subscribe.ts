@@ -23,8 +23,14 @@ function describe(b: Binding, conditions: string): string {
 
 /** Validates one binding as Realtime's subscription insert does, and finds the published tables it covers. */
 export async function prepareSubscription(db: pg.Pool, s: PgSubscriber, b: Binding): Promise<Subscription> {
-  if (b.schema === "" && b.table === "*") throw new SubscribeError(`No subscription params provided. Please provide at least a \`schema\` or \`table\` to subscribe to: ${describe(b, "[]")}`);
-  if (b.select && (b.schema === "*" || b.table === "*")) throw new SubscribeError("Column selection is not supported for wildcard subscriptions. Provide an explicit schema and table name.");
+  if (b.schema === "" && b.table === "*")
+    throw new SubscribeError(
+      `No subscription params provided. Please provide at least a \`schema\` or \`table\` to subscribe to: ${describe(b, "[]")}`,
+    );
+  if (b.select && (b.schema === "*" || b.table === "*"))
+    throw new SubscribeError(
+      "Column selection is not supported for wildcard subscriptions. Provide an explicit schema and table name.",
+    );
   let conditions: Condition[];
   try {
     conditions = parseFilter(b.filter);
@@ -37,7 +43,10 @@ export async function prepareSubscription(db: pg.Pool, s: PgSubscriber, b: Bindi
     `select schemaname, tablename from pg_publication_tables where pubname = 'supabase_realtime' and schemaname like $1 and tablename like $2`,
     [likePattern(b.schema), likePattern(b.table)],
   );
-  if (rows.length === 0) throw new SubscribeError(`Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: ${describe(b, shown)}`);
+  if (rows.length === 0)
+    throw new SubscribeError(
+      `Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: ${describe(b, shown)}`,
+    );
   try {
     const role = await db.query(`select 1 from pg_roles where rolname = $1`, [s.claims.role]);
     if (role.rowCount === 0) throw new Error(`role "${s.claims.role}" does not exist`);
@@ -50,12 +59,24 @@ export async function prepareSubscription(db: pg.Pool, s: PgSubscriber, b: Bindi
         );
         if (!col.rows[0]) throw new Error(`invalid column for filter ${c.column}`);
         // The value must cast to the column's type, as in Realtime's subscription check.
-        const values = Array.isArray(c.value) ? c.value : ["is", "like", "ilike", "match", "imatch"].includes(c.op) ? [] : [c.value];
+        const values = Array.isArray(c.value)
+          ? c.value
+          : ["is", "like", "ilike", "match", "imatch"].includes(c.op)
+            ? []
+            : [c.value];
         for (const v of values) await db.query(`select $1::text::${col.rows[0].type}`, [v]);
       }
     }
   } catch (e) {
-    throw new SubscribeError(`Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: ${describe(b, shown)}. Exception: ${e instanceof Error ? e.message : String(e)}`);
+    throw new SubscribeError(
+      `Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: ${describe(b, shown)}. Exception: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
-  return { subscriber: s, binding: b, conditions, tables: new Set(rows.map((r) => `${r.schemaname}.${r.tablename}`)), fromLsn: 0n };
+  return {
+    subscriber: s,
+    binding: b,
+    conditions,
+    tables: new Set(rows.map((r) => `${r.schemaname}.${r.tablename}`)),
+    fromLsn: 0n,
+  };
 }

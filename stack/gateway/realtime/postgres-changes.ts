@@ -23,7 +23,10 @@ export class PostgresChanges implements PgChanges {
   /** Subscribes being set up: the poller must already read `supabase_realtime` for them. */
   private pending = 0;
 
-  async subscribe(s: PgSubscriber, opts: { quiet?: boolean } = {}): Promise<{ ok: true } | { ok: false; message: string }> {
+  async subscribe(
+    s: PgSubscriber,
+    opts: { quiet?: boolean } = {},
+  ): Promise<{ ok: true } | { ok: false; message: string }> {
     const created: Subscription[] = [];
     try {
       for (const b of s.bindings) created.push(await prepareSubscription(this.db, s, b));
@@ -53,7 +56,9 @@ export class PostgresChanges implements PgChanges {
   }
 
   /** Catalog facts per table and role, read once per transaction. */
-  private cache: { commitLsn: bigint; infos: Map<string, TableInfo | undefined>; columns: Map<string, Map<string, Set<string>>> } | undefined;
+  private cache:
+    | { commitLsn: bigint; infos: Map<string, TableInfo | undefined>; columns: Map<string, Map<string, Set<string>>> }
+    | undefined;
 
   private async dispatch(change: Change, tx: CommitInfo): Promise<void> {
     if (this.subs.size === 0) return;
@@ -70,7 +75,8 @@ export class PostgresChanges implements PgChanges {
       }
     }
     if (hits.size === 0) return;
-    if (this.cache?.commitLsn !== tx.commitLsn) this.cache = { commitLsn: tx.commitLsn, infos: new Map(), columns: new Map() };
+    if (this.cache?.commitLsn !== tx.commitLsn)
+      this.cache = { commitLsn: tx.commitLsn, infos: new Map(), columns: new Map() };
     const { infos, columns: columnsByTable } = this.cache;
     let info = infos.get(key);
     if (!infos.has(key)) infos.set(key, (info = await tableInfo(this.db, schema, table)));
@@ -83,7 +89,13 @@ export class PostgresChanges implements PgChanges {
       let selectable = columnsByRole.get(role);
       if (!selectable) columnsByRole.set(role, (selectable = await selectableColumns(this.db, role, schema, table)));
       const errors = this.errorsFor(change, info, selectable);
-      if (!errors && info.rls && change.type !== "DELETE" && !(await visible(this.db, subscriber.claims, schema, table, info.pk, change.record ?? {}))) continue;
+      if (
+        !errors &&
+        info.rls &&
+        change.type !== "DELETE" &&
+        !(await visible(this.db, subscriber.claims, schema, table, info.pk, change.record ?? {}))
+      )
+        continue;
       // Bindings with different `select` lists get their own payloads, as Realtime fans out per selected columns.
       const bySelect = new Map<string, Subscription[]>();
       for (const s of subs) {
@@ -91,8 +103,13 @@ export class PostgresChanges implements PgChanges {
         bySelect.set(k, [...(bySelect.get(k) ?? []), s]);
       }
       for (const group of bySelect.values()) {
-        const data = errors ? { schema, table, type: change.type, errors } : this.payload(tx, change, info, selectable, group[0]!.binding.select);
-        subscriber.deliverChange(group.map((s) => s.binding.id), data);
+        const data = errors
+          ? { schema, table, type: change.type, errors }
+          : this.payload(tx, change, info, selectable, group[0]!.binding.select);
+        subscriber.deliverChange(
+          group.map((s) => s.binding.id),
+          data,
+        );
       }
     }
   }
@@ -107,7 +124,8 @@ export class PostgresChanges implements PgChanges {
 
   private passes(sub: Subscription, change: Change): boolean {
     if (sub.conditions.length === 0) return true;
-    const typeOf = (col: string) => change.typeNames[change.relation.columns.findIndex((c) => c.name === col)] ?? "text";
+    const typeOf = (col: string) =>
+      change.typeNames[change.relation.columns.findIndex((c) => c.name === col)] ?? "text";
     const test = (row: Row | undefined) => {
       if (!row) return false;
       try {
@@ -120,9 +138,16 @@ export class PostgresChanges implements PgChanges {
     return test(change.record) || (change.type === "DELETE" && test(change.old));
   }
 
-  private payload(tx: CommitInfo, change: Change, info: TableInfo, selectable: Set<string>, select: string[] | undefined): Record<string, unknown> {
+  private payload(
+    tx: CommitInfo,
+    change: Change,
+    info: TableInfo,
+    selectable: Set<string>,
+    select: string[] | undefined,
+  ): Record<string, unknown> {
     const cols = change.relation.columns.map((c, i) => ({ name: c.name, type: change.typeNames[i] ?? "text" }));
-    const shown = (name: string) => selectable.has(name) && (!select || select.includes(name) || info.pk.includes(name));
+    const shown = (name: string) =>
+      selectable.has(name) && (!select || select.includes(name) || info.pk.includes(name));
     const typeOf = new Map(cols.map((c) => [c.name, c.type]));
     const convert = (row: Row, keep: (name: string) => boolean): Record<string, unknown> | null => {
       const out: Record<string, unknown> = {};
@@ -145,7 +170,8 @@ export class PostgresChanges implements PgChanges {
     if (change.type === "INSERT" || change.type === "UPDATE") {
       const row: Row = { ...change.record };
       // Unchanged TOAST values come from the old image when it has them.
-      for (const [k, v] of Object.entries(row)) if (v === undefined && change.old?.[k] !== undefined) row[k] = change.old[k];
+      for (const [k, v] of Object.entries(row))
+        if (v === undefined && change.old?.[k] !== undefined) row[k] = change.old[k];
       data.record = convert(row, shown) ?? {};
     }
     if (change.type === "UPDATE") {

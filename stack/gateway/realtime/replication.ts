@@ -116,11 +116,16 @@ export class ReplicationPoller implements Replication {
   }
 
   private async connect(): Promise<{ client: pg.Client; slot: string }> {
-    const client = new pg.Client({ connectionString: this.opts.dbUrl, application_name: "parley-realtime-replication" });
+    const client = new pg.Client({
+      connectionString: this.opts.dbUrl,
+      application_name: "parley-realtime-replication",
+    });
     client.on("error", (e) => this.opts.log(`replication connection error: ${e.message}`));
     await client.connect();
     // Text output of timestamps and numbers as the real server's decoding session sees them.
-    await client.query("set timezone = 'UTC'; set datestyle = 'ISO, MDY'; set statement_timeout = 0; set extra_float_digits = 1");
+    await client.query(
+      "set timezone = 'UTC'; set datestyle = 'ISO, MDY'; set statement_timeout = 0; set extra_float_digits = 1",
+    );
     const slot = `parley_realtime_${process.pid}_${randomBytes(4).toString("hex")}`;
     await client.query("select pg_create_logical_replication_slot($1, 'pgoutput', true)", [slot]);
     return { client, slot };
@@ -148,7 +153,8 @@ export class ReplicationPoller implements Replication {
       } catch (e) {
         this.ready = false;
         if (!this.closed) {
-          if (!this.broken) this.opts.log(`replication stopped (${e instanceof Error ? e.message : String(e)}); reconnecting`);
+          if (!this.broken)
+            this.opts.log(`replication stopped (${e instanceof Error ? e.message : String(e)}); reconnecting`);
           this.broken = true;
           await sleep(this.opts.retryMs ?? 250);
         }
@@ -242,7 +248,10 @@ export class ReplicationPoller implements Replication {
     }
   }
 
-  private async emit(relationOid: number, c: { type: Change["type"]; record?: Tuple; old?: Tuple; oldKind?: "key" | "full" }): Promise<void> {
+  private async emit(
+    relationOid: number,
+    c: { type: Change["type"]; record?: Tuple; old?: Tuple; oldKind?: "key" | "full" },
+  ): Promise<void> {
     const relation = this.relations.get(relationOid);
     const tx = this.current;
     if (!relation || !tx) return;
@@ -257,7 +266,14 @@ export class ReplicationPoller implements Replication {
       return row;
     };
     const typeNames = relation.columns.map((col) => this.typeNames.get(col.typeOid) ?? "text");
-    const change: Change = { relation, typeNames, type: c.type, record: toRow(c.record), old: toRow(c.old), oldKind: c.oldKind };
+    const change: Change = {
+      relation,
+      typeNames,
+      type: c.type,
+      record: toRow(c.record),
+      old: toRow(c.old),
+      oldKind: c.oldKind,
+    };
     for (const h of this.handlers) {
       try {
         await h(change, tx);
@@ -270,7 +286,10 @@ export class ReplicationPoller implements Replication {
   private async resolveTypes(client: pg.Client, relation: Relation): Promise<void> {
     const missing = relation.columns.map((c) => c.typeOid).filter((oid) => !this.typeNames.has(oid));
     if (!missing.length) return;
-    const { rows } = await client.query<{ oid: string; typname: string }>("select oid::int8 as oid, typname from pg_type where oid = any($1::oid[])", [missing]);
+    const { rows } = await client.query<{ oid: string; typname: string }>(
+      "select oid::int8 as oid, typname from pg_type where oid = any($1::oid[])",
+      [missing],
+    );
     for (const r of rows) this.typeNames.set(Number(r.oid), r.typname);
   }
 

@@ -5,14 +5,19 @@ import type { Core } from "./core.ts";
 import { roomKey } from "./rooms.ts";
 import { legacyTokenFor, verifyToken, type Claims } from "./token.ts";
 
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 const accepted = () => new Response(null, { status: 202 });
 const unauthorized = () => json(401, { message: "Unauthorized" });
 
 /** The request's JWT: `Authorization` (the gateway passes a bare apikey through unprefixed) or the `apikey` header. */
 async function claimsOf(core: Core, req: Request): Promise<Claims | undefined> {
   const auth = req.headers.get("authorization");
-  const raw = bearerToken(auth) ?? (auth && auth.split(".").length === 3 ? auth.trim() : undefined) ?? req.headers.get("apikey") ?? undefined;
+  const raw =
+    bearerToken(auth) ??
+    (auth && auth.split(".").length === 3 ? auth.trim() : undefined) ??
+    req.headers.get("apikey") ??
+    undefined;
   if (!raw) return undefined;
   const verified = await verifyToken(legacyTokenFor(raw, core.config), core.config);
   return verified.ok ? verified.claims : undefined;
@@ -32,7 +37,9 @@ async function batch(core: Core, req: Request, claims: Claims): Promise<Response
   const problems = messages.map((m) => {
     const errors: Record<string, string[]> = {};
     const r = isObject(m) ? m : {};
-    for (const field of ["topic", "event"]) if (typeof r[field] !== "string" || r[field] === "") errors[field] = [r[field] === undefined || r[field] === "" ? "can't be blank" : "is invalid"];
+    for (const field of ["topic", "event"])
+      if (typeof r[field] !== "string" || r[field] === "")
+        errors[field] = [r[field] === undefined || r[field] === "" ? "can't be blank" : "is invalid"];
     if (r.payload === undefined || r.payload === null) errors.payload = ["can't be blank"];
     else if (!isObject(r.payload)) errors.payload = ["is invalid"];
     return errors;
@@ -46,7 +53,8 @@ async function batch(core: Core, req: Request, claims: Claims): Promise<Response
     const isPrivate = raw.private === true || raw.private === "true";
     if (isPrivate) {
       let ok = writable.get(topic);
-      if (!ok) writable.set(topic, (ok = writePermission(core.db, { claims, topic, headers: headersOf(req) }, "broadcast")));
+      if (!ok)
+        writable.set(topic, (ok = writePermission(core.db, { claims, topic, headers: headersOf(req) }, "broadcast")));
       if (!(await ok)) continue; // refused private messages are skipped silently, still 202
     }
     const map: Record<string, unknown> = { type: "broadcast", event, payload: raw.payload };
@@ -70,7 +78,8 @@ async function single(core: Core, req: Request, claims: Claims, topic: string, e
     }
   } else return json(415, { error: "Unsupported Media Type. Use application/json or application/octet-stream" });
   const isPrivate = new URL(req.url).searchParams.get("private") === "true";
-  if (isPrivate && !(await writePermission(core.db, { claims, topic, headers: headersOf(req) }, "broadcast"))) return json(403, { message: "Unauthorized" });
+  if (isPrivate && !(await writePermission(core.db, { claims, topic, headers: headersOf(req) }, "broadcast")))
+    return json(403, { message: "Unauthorized" });
   core.rooms.broadcast(roomKey(topic, isPrivate), { kind: "user", event, ...b });
   return accepted();
 }

@@ -15,7 +15,8 @@ export interface Room {
 }
 
 /** Public and private channels with the same sub-topic are separate rooms (spec §3.1). */
-export const roomKey = (subTopic: string, isPrivate: boolean): string => `${isPrivate ? "private" : "public"}:${subTopic}`;
+export const roomKey = (subTopic: string, isPrivate: boolean): string =>
+  `${isPrivate ? "private" : "public"}:${subTopic}`;
 
 export class Rooms {
   private readonly rooms = new Map<string, Room>();

@@ -73,14 +73,20 @@ export function decode(vsn: Vsn, data: Buffer, isBinary: boolean): Decoded {
     if (typeof topic !== "string" || typeof event !== "string") throw new FrameError("topic and event must be strings");
     return { type: "message", message: { join_ref: asRef(joinRef), ref: asRef(ref), topic, event, payload } };
   }
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new FrameError("frame is not a JSON object");
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new FrameError("frame is not a JSON object");
   const o = parsed as Record<string, unknown>;
-  if (typeof o.topic !== "string" || typeof o.event !== "string") throw new FrameError("topic and event must be strings");
-  return { type: "message", message: { join_ref: asRef(o.join_ref), ref: asRef(o.ref), topic: o.topic, event: o.event, payload: o.payload } };
+  if (typeof o.topic !== "string" || typeof o.event !== "string")
+    throw new FrameError("topic and event must be strings");
+  return {
+    type: "message",
+    message: { join_ref: asRef(o.join_ref), ref: asRef(o.ref), topic: o.topic, event: o.event, payload: o.payload },
+  };
 }
 
 function decodeUserBroadcastPush(buf: Buffer): UserBroadcastPush {
-  if (buf.length < 7 || buf[0] !== KIND_USER_BROADCAST_PUSH) throw new FrameError(`unknown binary frame kind ${buf[0]}`);
+  if (buf.length < 7 || buf[0] !== KIND_USER_BROADCAST_PUSH)
+    throw new FrameError(`unknown binary frame kind ${buf[0]}`);
   const [j, r, t, e, m, encoding] = [buf[1]!, buf[2]!, buf[3]!, buf[4]!, buf[5]!, buf[6]!];
   let at = 7;
   const take = (n: number): Uint8Array => {
@@ -95,7 +101,8 @@ function decodeUserBroadcastPush(buf: Buffer): UserBroadcastPush {
   const event = headerString(take(e));
   take(m); // metadata (e.g. `persist`): decoded and ignored, as the server does
   const body = buf.subarray(at);
-  if (encoding === 0) return { join_ref: joinRef, ref, topic, broadcast: { kind: "user", event, binary: new Uint8Array(body) } };
+  if (encoding === 0)
+    return { join_ref: joinRef, ref, topic, broadcast: { kind: "user", event, binary: new Uint8Array(body) } };
   if (encoding !== 1) throw new FrameError(`unknown payload encoding ${encoding}`);
   let json: unknown;
   try {

@@ -6,7 +6,8 @@ import { join } from "./join.ts";
 import { decode, encode, FrameError, type Message, type Vsn } from "./serializer.ts";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const obj = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const obj = (v: unknown): Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 export class Connection {
   private readonly channels = new Map<string, Channel>();
@@ -23,7 +24,12 @@ export class Connection {
     readonly connectToken: string,
     readonly headers: Record<string, string>,
   ) {
-    ws.on("message", (data, isBinary) => this.onFrame(Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]), isBinary));
+    ws.on("message", (data, isBinary) =>
+      this.onFrame(
+        Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]),
+        isBinary,
+      ),
+    );
     ws.on("close", () => this.onClose());
     ws.on("error", () => this.onClose());
     this.touch();
@@ -70,12 +76,20 @@ export class Connection {
   }
 
   private reply(m: Message, status: "ok" | "error", response: unknown, joinRef = m.join_ref): void {
-    this.sendMessage({ join_ref: joinRef, ref: m.ref, topic: m.topic, event: "phx_reply", payload: { status, response } });
+    this.sendMessage({
+      join_ref: joinRef,
+      ref: m.ref,
+      topic: m.topic,
+      event: "phx_reply",
+      payload: { status, response },
+    });
   }
 
   private enqueue(topic: string, work: () => Promise<void>): void {
     const prev = this.queues.get(topic) ?? Promise.resolve();
-    const next = prev.then(work).catch((e: unknown) => this.core.log(`${topic}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+    const next = prev
+      .then(work)
+      .catch((e: unknown) => this.core.log(`${topic}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
     this.queues.set(topic, next);
     void next.then(() => {
       if (this.queues.get(topic) === next) this.queues.delete(topic);
@@ -95,7 +109,12 @@ export class Connection {
       const { push } = decoded;
       return this.enqueue(push.topic, async () => {
         const ch = this.channels.get(push.topic);
-        if (!ch) return this.reply({ join_ref: push.join_ref, ref: push.ref, topic: push.topic, event: "broadcast", payload: null }, "error", { reason: "unmatched topic" });
+        if (!ch)
+          return this.reply(
+            { join_ref: push.join_ref, ref: push.ref, topic: push.topic, event: "broadcast", payload: null },
+            "error",
+            { reason: "unmatched topic" },
+          );
         await ch.handleBroadcast(push.broadcast, push.ref);
       });
     }

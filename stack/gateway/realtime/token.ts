@@ -42,7 +42,12 @@ export async function verifyToken(raw: string, keys: JwtKeys, now = Date.now()):
   }
   const signerError = (): TokenResult => {
     const suffix = typeof header.kid === "string" ? ` for key ID (kid) "${header.kid}"` : "";
-    return { ok: false, code: "JwtSignerError", kind: "signer", message: `Failed to generate JWT signer${suffix}, check your JWT secret or JWKS configuration` };
+    return {
+      ok: false,
+      code: "JwtSignerError",
+      kind: "signer",
+      message: `Failed to generate JWT signer${suffix}, check your JWT secret or JWKS configuration`,
+    };
   };
   const { algorithms, key: keyFor } = verificationKeys(keys, HS);
   if (!header.alg || !algorithms.includes(header.alg)) return signerError();
@@ -57,16 +62,26 @@ export async function verifyToken(raw: string, keys: JwtKeys, now = Date.now()):
   try {
     await compactVerify(token, key, { algorithms: [header.alg] });
   } catch (e) {
-    if (e instanceof errors.JWSSignatureVerificationFailed) return { ok: false, code: "JwtSignatureError", kind: "signature", message: "Failed to validate JWT signature" };
+    if (e instanceof errors.JWSSignatureVerificationFailed)
+      return { ok: false, code: "JwtSignatureError", kind: "signature", message: "Failed to validate JWT signature" };
     return { ok: false, code: "MalformedJWT", kind: "malformed", message: "The token provided is not a valid JWT" };
   }
   const claims = peeked as Record<string, unknown>;
-  if (claims.iat !== undefined && typeof claims.iat !== "number") return { ok: false, code: "InvalidJWTToken", kind: "claims", message: "Invalid token" };
-  if (typeof claims.role !== "string" || typeof claims.exp !== "number") return { ok: false, code: "InvalidJWTToken", kind: "claims", message: MISSING_CLAIMS };
+  if (claims.iat !== undefined && typeof claims.iat !== "number")
+    return { ok: false, code: "InvalidJWTToken", kind: "claims", message: "Invalid token" };
+  if (typeof claims.role !== "string" || typeof claims.exp !== "number")
+    return { ok: false, code: "InvalidJWTToken", kind: "claims", message: MISSING_CLAIMS };
   const nowSec = Math.floor(now / 1000);
   const exp = Math.round(claims.exp);
-  if (exp < nowSec) return { ok: false, code: "InvalidJWTToken", kind: "expired", message: `Token has expired ${nowSec - exp} seconds ago` };
-  if (exp === nowSec) return { ok: false, code: "InvalidJWTToken", kind: "expired", message: "Token expiration time is invalid" };
+  if (exp < nowSec)
+    return {
+      ok: false,
+      code: "InvalidJWTToken",
+      kind: "expired",
+      message: `Token has expired ${nowSec - exp} seconds ago`,
+    };
+  if (exp === nowSec)
+    return { ok: false, code: "InvalidJWTToken", kind: "expired", message: "Token expiration time is invalid" };
   return { ok: true, claims: { ...claims, exp } as Claims };
 }
 
@@ -90,7 +105,10 @@ export function connectRefusal(e: TokenError): { status: number; error: string }
  * The hosted gateway turns `sb_` API keys into the matching legacy JWT before Realtime sees them;
  * the local stack does the same here. Other strings pass through unchanged.
  */
-export function legacyTokenFor(key: string, config: Pick<StackConfig, "publishableKey" | "secretKey" | "anonKey" | "serviceRoleKey">): string {
+export function legacyTokenFor(
+  key: string,
+  config: Pick<StackConfig, "publishableKey" | "secretKey" | "anonKey" | "serviceRoleKey">,
+): string {
   if (key === config.publishableKey) return config.anonKey;
   if (key === config.secretKey) return config.serviceRoleKey;
   return key;

@@ -17,7 +17,8 @@ const SKEW_SECONDS = 30;
  * when the project has them.
  */
 export async function identify(authorization: string | null, keys: JwtKeys, anonRole: string): Promise<Identity> {
-  if (!authorization || !/^bearer(\s|$)/i.test(authorization.trim())) return { role: anonRole, claims: { role: anonRole } };
+  if (!authorization || !/^bearer(\s|$)/i.test(authorization.trim()))
+    return { role: anonRole, claims: { role: anonRole } };
   const token = bearerToken(authorization);
   if (!token) throw errors.jwt("Empty JWT is sent in Authorization header");
   const parts = token.split(".").length;
@@ -33,12 +34,14 @@ export async function identify(authorization: string | null, keys: JwtKeys, anon
       if (e.claim === "nbf") throw errors.jwt("JWT not yet valid", "PGRST303");
       throw errors.jwt(`The JWT '${e.claim}' claim must be a number`, "PGRST303");
     }
-    if (e instanceof joseErrors.JOSEAlgNotAllowed || e instanceof joseErrors.JOSENotSupported) throw errors.jwt("Wrong or unsupported encoding algorithm");
+    if (e instanceof joseErrors.JOSEAlgNotAllowed || e instanceof joseErrors.JOSENotSupported)
+      throw errors.jwt("Wrong or unsupported encoding algorithm");
     // No key of the JWKS has the token's kid (PostgREST's KeyError).
     if (e instanceof joseErrors.JWKSNoMatchingKey) throw errors.jwt("No suitable key or wrong key type");
     throw errors.jwt("JWT cryptographic operation failed");
   }
-  if (typeof claims.iat === "number" && claims.iat > Date.now() / 1000 + SKEW_SECONDS) throw errors.jwt("JWT issued at future", "PGRST303");
+  if (typeof claims.iat === "number" && claims.iat > Date.now() / 1000 + SKEW_SECONDS)
+    throw errors.jwt("JWT issued at future", "PGRST303");
   const role = typeof claims.role === "string" && claims.role ? claims.role : anonRole;
   claims.role = role;
   return { role, claims };

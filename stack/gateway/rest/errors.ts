@@ -27,7 +27,11 @@ export interface PgErrorLike {
 }
 
 export function isPgError(e: unknown): e is PgErrorLike & Error {
-  return e instanceof Error && typeof (e as PgErrorLike).code === "string" && /^[0-9A-Z]{5}$/.test((e as PgErrorLike).code ?? "");
+  return (
+    e instanceof Error &&
+    typeof (e as PgErrorLike).code === "string" &&
+    /^[0-9A-Z]{5}$/.test((e as PgErrorLike).code ?? "")
+  );
 }
 
 /** HTTP status for a SQLSTATE, as PostgREST v14 maps it; `anon` decides 42501's 401 vs 403. */
@@ -107,7 +111,8 @@ function fromRaisedPgrst(e: PgErrorLike): ApiError {
     if (typeof detail.status !== "number") throw new Error("status");
     const headers: Record<string, string> = {};
     if (detail.headers && typeof detail.headers === "object") {
-      for (const [k, v] of Object.entries(detail.headers as Record<string, unknown>)) headers[k.toLowerCase()] = String(v);
+      for (const [k, v] of Object.entries(detail.headers as Record<string, unknown>))
+        headers[k.toLowerCase()] = String(v);
     }
     return new ApiError(
       detail.status,
@@ -130,7 +135,11 @@ function fromRaisedPgrst(e: PgErrorLike): ApiError {
 
 /** Builds the HTTP response for an ApiError. */
 export function errorResponse(err: ApiError, extra: Record<string, string> = {}): Response {
-  const headers = new Headers({ "content-type": "application/json; charset=utf-8", "proxy-status": `PostgREST; error=${err.code}`, ...extra });
+  const headers = new Headers({
+    "content-type": "application/json; charset=utf-8",
+    "proxy-status": `PostgREST; error=${err.code}`,
+    ...extra,
+  });
   for (const [k, v] of Object.entries(err.headers)) headers.set(k, v);
   return new Response(JSON.stringify(err.body()), { status: err.status, headers });
 }
@@ -141,27 +150,79 @@ export const errors = {
   invalidBody: (message: string) => new ApiError(400, "PGRST102", message),
   range: (details: string | null) => new ApiError(416, "PGRST103", "Requested range not satisfiable", details),
   invalidSchema: (schema: string, exposed: string[]) =>
-    new ApiError(406, "PGRST106", `Invalid schema: ${schema}`, null, `Only the following schemas are exposed: ${exposed.join(", ")}`),
-  notAcceptable: (accept: string) => new ApiError(406, "PGRST107", `None of these media types are available: ${accept}`),
+    new ApiError(
+      406,
+      "PGRST106",
+      `Invalid schema: ${schema}`,
+      null,
+      `Only the following schemas are exposed: ${exposed.join(", ")}`,
+    ),
+  notAcceptable: (accept: string) =>
+    new ApiError(406, "PGRST107", `None of these media types are available: ${accept}`),
   notEmbedded: (name: string) =>
-    new ApiError(400, "PGRST108", `'${name}' is not an embedded resource in this request`, null, `Verify that '${name}' is included in the 'select' query parameter.`),
-  singular: (n: number) => new ApiError(406, "PGRST116", "Cannot coerce the result to a single JSON object", `The result contains ${n} rows`),
+    new ApiError(
+      400,
+      "PGRST108",
+      `'${name}' is not an embedded resource in this request`,
+      null,
+      `Verify that '${name}' is included in the 'select' query parameter.`,
+    ),
+  singular: (n: number) =>
+    new ApiError(406, "PGRST116", "Cannot coerce the result to a single JSON object", `The result contains ${n} rows`),
   unsupportedMethod: (method: string) => new ApiError(405, "PGRST117", `Unsupported HTTP method: ${method}`),
   rpcMethod: (method: string) => new ApiError(405, "PGRST101", `Cannot use the ${method} method on RPC`),
   orderRelation: (name: string) =>
-    new ApiError(400, "PGRST118", `A related order on '${name}' is not possible`, `'${name}' is not a to-one relationship`),
-  badEmbedOperator: (name: string) => new ApiError(400, "PGRST120", `Bad operator on the '${name}' embedded resource`, "Only is null or not is null filters are allowed on embedded resources"),
-  strictPrefs: (invalid: string[]) => new ApiError(400, "PGRST122", "Invalid preferences given with handling=strict", `Invalid preferences: ${invalid.join(", ")}`),
+    new ApiError(
+      400,
+      "PGRST118",
+      `A related order on '${name}' is not possible`,
+      `'${name}' is not a to-one relationship`,
+    ),
+  badEmbedOperator: (name: string) =>
+    new ApiError(
+      400,
+      "PGRST120",
+      `Bad operator on the '${name}' embedded resource`,
+      "Only is null or not is null filters are allowed on embedded resources",
+    ),
+  strictPrefs: (invalid: string[]) =>
+    new ApiError(
+      400,
+      "PGRST122",
+      "Invalid preferences given with handling=strict",
+      `Invalid preferences: ${invalid.join(", ")}`,
+    ),
   aggregates: () => new ApiError(400, "PGRST123", "Use of aggregate functions is not allowed"),
-  maxAffectedRpc: () => new ApiError(400, "PGRST128", "Function must return SETOF or TABLE when max-affected preference is used with handling=strict"),
-  maxAffected: (n: number) => new ApiError(400, "PGRST124", "Query result exceeds max-affected preference constraint", `The query affects ${n} rows`),
+  maxAffectedRpc: () =>
+    new ApiError(
+      400,
+      "PGRST128",
+      "Function must return SETOF or TABLE when max-affected preference is used with handling=strict",
+    ),
+  maxAffected: (n: number) =>
+    new ApiError(
+      400,
+      "PGRST124",
+      "Query result exceeds max-affected preference constraint",
+      `The query affects ${n} rows`,
+    ),
   invalidPath: () => new ApiError(404, "PGRST125", "Invalid path specified in request URL"),
   notImplemented: (what: string) => new ApiError(400, "PGRST127", "Feature not implemented", what),
-  columnNotFound: (column: string, table: string) => new ApiError(400, "PGRST204", `Could not find the '${column}' column of '${table}' in the schema cache`),
+  columnNotFound: (column: string, table: string) =>
+    new ApiError(400, "PGRST204", `Could not find the '${column}' column of '${table}' in the schema cache`),
   tableNotFound: (qualified: string, suggestion: string | null) =>
-    new ApiError(404, "PGRST205", `Could not find the table '${qualified}' in the schema cache`, null, suggestion ? `Perhaps you meant the table '${suggestion}'` : null),
+    new ApiError(
+      404,
+      "PGRST205",
+      `Could not find the table '${qualified}' in the schema cache`,
+      null,
+      suggestion ? `Perhaps you meant the table '${suggestion}'` : null,
+    ),
   jwt: (message: string, code = "PGRST301") =>
-    new ApiError(401, code, message, null, null, { "www-authenticate": `Bearer error="invalid_token", error_description="${message.replaceAll('"', "'")}"` }),
+    new ApiError(401, code, message, null, null, {
+      "www-authenticate": `Bearer error="invalid_token", error_description="${message.replaceAll('"', "'")}"`,
+    }),
   /** PostgreSQL's own wording for an unknown column, as PostgREST lets PostgreSQL report it. */
-  undefinedColumn: (table: string, column: string) => new ApiError(400, "42703", `column ${table}.${column} does not exist`),
+  undefinedColumn: (table: string, column: string) =>
+    new ApiError(400, "42703", `column ${table}.${column} does not exist`),
 };

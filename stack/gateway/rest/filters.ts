@@ -17,10 +17,32 @@ export interface FilterScope {
 }
 
 const COMPARE: Record<string, string> = {
-  eq: "=", neq: "<>", gt: ">", gte: ">=", lt: "<", lte: "<=", like: "like", ilike: "ilike", match: "~", imatch: "~*",
-  cs: "@>", cd: "<@", ov: "&&", sl: "<<", sr: ">>", nxr: "&<", nxl: "&>", adj: "-|-", isdistinct: "is distinct from",
+  eq: "=",
+  neq: "<>",
+  gt: ">",
+  gte: ">=",
+  lt: "<",
+  lte: "<=",
+  like: "like",
+  ilike: "ilike",
+  match: "~",
+  imatch: "~*",
+  cs: "@>",
+  cd: "<@",
+  ov: "&&",
+  sl: "<<",
+  sr: ">>",
+  nxr: "&<",
+  nxl: "&>",
+  adj: "-|-",
+  isdistinct: "is distinct from",
 };
-const TSQUERY: Record<string, string> = { fts: "to_tsquery", plfts: "plainto_tsquery", phfts: "phraseto_tsquery", wfts: "websearch_to_tsquery" };
+const TSQUERY: Record<string, string> = {
+  fts: "to_tsquery",
+  plfts: "plainto_tsquery",
+  phfts: "phraseto_tsquery",
+  wfts: "websearch_to_tsquery",
+};
 const JSON_TYPES = new Set(["json", "jsonb"]);
 
 export function findColumn(scope: FilterScope, name: string): Column {
@@ -34,7 +56,8 @@ export function fieldSql(alias: string, f: Field, col: Column, params: Params): 
   let sql = columnSql(alias, col);
   if (!f.json.length) return sql;
   if (!JSON_TYPES.has(col.base)) sql = `to_jsonb(${sql})`;
-  for (const step of f.json) sql += `${step.arrow}${step.index ? String(Number(step.key)) : params.add(step.key, "text")}`;
+  for (const step of f.json)
+    sql += `${step.arrow}${step.index ? String(Number(step.key)) : params.add(step.key, "text")}`;
   return sql;
 }
 
@@ -80,7 +103,8 @@ function operationSql(lhs: string, op: Operation, col: Column | null, params: Pa
 export function filterSql(scope: FilterScope, filter: Filter, params: Params): string {
   const embed = filter.field.json.length ? undefined : scope.embeds.get(filter.field.name);
   if (embed !== undefined && !scope.columns.some((c) => c.name === filter.field.name)) {
-    if (filter.op.op !== "is" || (filter.op.value !== "null" && filter.op.value !== "not_null")) throw errors.badEmbedOperator(filter.field.name);
+    if (filter.op.op !== "is" || (filter.op.value !== "null" && filter.op.value !== "not_null"))
+      throw errors.badEmbedOperator(filter.field.name);
     const isNull = (filter.op.value === "null") !== filter.op.negated;
     return `${embed} is ${isNull ? "" : "not "}null`;
   }
@@ -90,7 +114,13 @@ export function filterSql(scope: FilterScope, filter: Filter, params: Params): s
 
 /** An `or=(…)` / `and=(…)` tree. */
 export function logicSql(scope: FilterScope, tree: LogicTree, params: Params): string {
-  const parts = tree.children.map((c) => (c.type === "logic" ? logicSql(scope, c, params) : filterSql(scope, c, params)));
-  const joined = parts.length ? `(${parts.join(tree.kind === "and" ? " and " : " or ")})` : tree.kind === "and" ? "true" : "false";
+  const parts = tree.children.map((c) =>
+    c.type === "logic" ? logicSql(scope, c, params) : filterSql(scope, c, params),
+  );
+  const joined = parts.length
+    ? `(${parts.join(tree.kind === "and" ? " and " : " or ")})`
+    : tree.kind === "and"
+      ? "true"
+      : "false";
   return tree.negated ? `not ${joined}` : joined;
 }

@@ -95,7 +95,9 @@ export function createRestService(ctx: ServiceContext): Service {
       if (closed) await client.end();
       else if (again) {
         log("listening for schema reloads again");
-        await reload().catch((e: unknown) => log(`schema reload failed: ${e instanceof Error ? e.message : String(e)}`));
+        await reload().catch((e: unknown) =>
+          log(`schema reload failed: ${e instanceof Error ? e.message : String(e)}`),
+        );
       }
     } catch (e) {
       if (!again) log(`could not listen for schema reloads: ${e instanceof Error ? e.message : String(e)}`);
@@ -139,7 +141,10 @@ export function createRestService(ctx: ServiceContext): Service {
     const isRpc = segments.length === 2 && segments[0] === "rpc";
     if (segments.length > 1 && !isRpc) throw errors.invalidPath();
     if (method === "OPTIONS") {
-      return new Response(null, { status: 200, headers: { allow: isRpc ? "OPTIONS,GET,HEAD,POST" : "OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE" } });
+      return new Response(null, {
+        status: 200,
+        headers: { allow: isRpc ? "OPTIONS,GET,HEAD,POST" : "OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE" },
+      });
     }
 
     const wanted = isRpc ? qualified(schema, segments[1]!) : qualified(schema, segments[0]!);
@@ -153,7 +158,19 @@ export function createRestService(ctx: ServiceContext): Service {
       db,
       cache: schemaCache,
       config,
-      rc: { role, claims, method, path, headers, cookies, schema, extraSearchPath: config.extraSearchPath, anonRole: ANON_ROLE, timezone: prefs.timezone, tx: prefs.tx },
+      rc: {
+        role,
+        claims,
+        method,
+        path,
+        headers,
+        cookies,
+        schema,
+        extraSearchPath: config.extraSearchPath,
+        anonRole: ANON_ROLE,
+        timezone: prefs.timezone,
+        tx: prefs.tx,
+      },
       prefs,
       media: accept.media,
       stripNulls: accept.stripNulls,
@@ -166,11 +183,21 @@ export function createRestService(ctx: ServiceContext): Service {
       if (method !== "GET" && method !== "HEAD" && method !== "POST") throw errors.rpcMethod(method);
       // text/plain, text/xml and octet-stream bodies go whole to a function's single unnamed text/xml/bytea parameter.
       const raw = method === "POST" ? rawRpcBody(req.headers.get("content-type")) : undefined;
-      if (raw) return handleRpc(h, segments[1]!, { type: raw, value: raw === "bytea" ? Buffer.from(await req.arrayBuffer()) : await req.text() }, false);
-      const json = method === "POST" ? bodyAsJson(req.headers.get("content-type"), new Uint8Array(await req.arrayBuffer())) : "";
+      if (raw)
+        return handleRpc(
+          h,
+          segments[1]!,
+          { type: raw, value: raw === "bytea" ? Buffer.from(await req.arrayBuffer()) : await req.text() },
+          false,
+        );
+      const json =
+        method === "POST" ? bodyAsJson(req.headers.get("content-type"), new Uint8Array(await req.arrayBuffer())) : "";
       return handleRpc(h, segments[1]!, json, method === "HEAD");
     }
-    const body = method === "GET" || method === "HEAD" ? "" : bodyAsJson(req.headers.get("content-type"), new Uint8Array(await req.arrayBuffer()));
+    const body =
+      method === "GET" || method === "HEAD"
+        ? ""
+        : bodyAsJson(req.headers.get("content-type"), new Uint8Array(await req.arrayBuffer()));
     const name = segments[0]!;
     const table = schemaCache.tables.get(qualified(schema, name));
     if (!table) {

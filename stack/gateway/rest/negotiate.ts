@@ -77,7 +77,10 @@ export type Media = "json" | "object" | "csv";
 /** First acceptable media type of `Accept`, or PGRST107. */
 export function negotiate(accept: string | null): { media: Media; stripNulls: boolean } {
   if (!accept || !accept.trim()) return { media: "json", stripNulls: false };
-  const items = accept.split(",").map((s) => s.trim()).filter(Boolean);
+  const items = accept
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const item of items) {
     const [typeRaw, ...paramList] = item.split(";").map((s) => s.trim());
     const type = (typeRaw ?? "").toLowerCase();

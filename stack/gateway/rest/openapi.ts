@@ -2,12 +2,26 @@
 import type { SchemaCache } from "./schema-cache.ts";
 
 export function openApi(cache: SchemaCache, schema: string, url: URL): Response {
-  const paths: Record<string, unknown> = { "/": { get: { produces: ["application/openapi+json", "application/json"], responses: { "200": { description: "OK" } }, tags: ["Introspection"], summary: "OpenAPI description (this document)" } } };
+  const paths: Record<string, unknown> = {
+    "/": {
+      get: {
+        produces: ["application/openapi+json", "application/json"],
+        responses: { "200": { description: "OK" } },
+        tags: ["Introspection"],
+        summary: "OpenAPI description (this document)",
+      },
+    },
+  };
   const definitions: Record<string, unknown> = {};
   for (const t of cache.tables.values()) {
     if (t.schema !== schema) continue;
     const ops: Record<string, unknown> = { get: { tags: [t.name], responses: { "200": { description: "OK" } } } };
-    if (t.kind !== "m") Object.assign(ops, { post: { tags: [t.name], responses: { "201": { description: "Created" } } }, patch: { tags: [t.name], responses: { "204": { description: "No Content" } } }, delete: { tags: [t.name], responses: { "204": { description: "No Content" } } } });
+    if (t.kind !== "m")
+      Object.assign(ops, {
+        post: { tags: [t.name], responses: { "201": { description: "Created" } } },
+        patch: { tags: [t.name], responses: { "204": { description: "No Content" } } },
+        delete: { tags: [t.name], responses: { "204": { description: "No Content" } } },
+      });
     paths[`/${t.name}`] = ops;
     definitions[t.name] = {
       type: "object",
@@ -18,8 +32,33 @@ export function openApi(cache: SchemaCache, schema: string, url: URL): Response 
   for (const [key, fns] of cache.functions) {
     const f = fns.find((x) => x.callable);
     if (!key.startsWith(`${schema}.`) || !f) continue;
-    paths[`/rpc/${f.name}`] = { post: { tags: ["(rpc) " + f.name], parameters: [{ in: "body", name: "args", schema: { type: "object", properties: Object.fromEntries(f.args.map((a) => [a.name, { format: a.type }])) } }], responses: { "200": { description: "OK" } } } };
+    paths[`/rpc/${f.name}`] = {
+      post: {
+        tags: ["(rpc) " + f.name],
+        parameters: [
+          {
+            in: "body",
+            name: "args",
+            schema: { type: "object", properties: Object.fromEntries(f.args.map((a) => [a.name, { format: a.type }])) },
+          },
+        ],
+        responses: { "200": { description: "OK" } },
+      },
+    };
   }
-  const doc = { swagger: "2.0", info: { title: "standard public schema", version: "local" }, host: url.host, basePath: "/", schemes: [url.protocol.replace(":", "")], consumes: ["application/json"], produces: ["application/json"], paths, definitions };
-  return new Response(JSON.stringify(doc), { status: 200, headers: { "content-type": "application/openapi+json; charset=utf-8" } });
+  const doc = {
+    swagger: "2.0",
+    info: { title: "standard public schema", version: "local" },
+    host: url.host,
+    basePath: "/",
+    schemes: [url.protocol.replace(":", "")],
+    consumes: ["application/json"],
+    produces: ["application/json"],
+    paths,
+    definitions,
+  };
+  return new Response(JSON.stringify(doc), {
+    status: 200,
+    headers: { "content-type": "application/openapi+json; charset=utf-8" },
+  });
 }

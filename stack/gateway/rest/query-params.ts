@@ -13,7 +13,11 @@ export type * from "./query-grammar/ast.ts";
 const RESERVED_LEAF = new Set(["order", "limit", "offset", "or", "and"]);
 
 function nonNegativeInt(key: string, value: string): number {
-  if (!/^\d+$/.test(value)) throw errors.parse(`"failed to parse ${key} parameter (${value})" (line 1, column 1)`, "unexpected input expecting digit");
+  if (!/^\d+$/.test(value))
+    throw errors.parse(
+      `"failed to parse ${key} parameter (${value})" (line 1, column 1)`,
+      "unexpected input expecting digit",
+    );
   return Number(value);
 }
 

@@ -2,11 +2,24 @@
 import type { Handling } from "./respond.ts";
 import { execute, readResponse } from "./respond.ts";
 import type { Table } from "./schema-cache.ts";
-import { buildLevel, checkConsumed, countQuery, levelQuery, newContext, wrapRows, type BodyShape, type LevelSql, type Source } from "./select.ts";
+import {
+  buildLevel,
+  checkConsumed,
+  countQuery,
+  levelQuery,
+  newContext,
+  wrapRows,
+  type BodyShape,
+  type LevelSql,
+  type Source,
+} from "./select.ts";
 import { ident, Params, qident } from "./sql.ts";
 
 /** Top-level offset and limit from `offset`/`limit`, the Range header and max_rows. */
-export function paging(h: Handling, level: Pick<LevelSql, "limit" | "offset">): { offset: number; limit: number | undefined } {
+export function paging(
+  h: Handling,
+  level: Pick<LevelSql, "limit" | "offset">,
+): { offset: number; limit: number | undefined } {
   const offset = level.offset ?? h.range?.offset ?? 0;
   let limit = level.limit;
   if (h.range?.limit !== undefined) limit = limit === undefined ? h.range.limit : Math.min(limit, h.range.limit);
@@ -47,16 +60,31 @@ export async function readFrom(
   const max = h.config.maxRows;
   // exact: count(*); planned: the planner's estimate; estimated: exact up to max_rows, planned beyond.
   const mode = h.prefs.count;
-  const count = mode === "exact" ? countQuery(level, from) : mode === "estimated" ? countQuery(level, from, max > 0 ? max + 1 : undefined) : null;
+  const count =
+    mode === "exact"
+      ? countQuery(level, from)
+      : mode === "estimated"
+        ? countQuery(level, from, max > 0 ? max + 1 : undefined)
+        : null;
   const cte = opts.cte ?? "";
-  const plan = mode === "planned" || (mode === "estimated" && max > 0) ? { sql: cte + levelQuery(level, from), when: (total: number | null) => mode === "planned" || (total ?? 0) > max } : undefined;
+  const plan =
+    mode === "planned" || (mode === "estimated" && max > 0)
+      ? { sql: cte + levelQuery(level, from), when: (total: number | null) => mode === "planned" || (total ?? 0) > max }
+      : undefined;
   const singular = h.media === "object" || opts.singularResult === true;
   const sql = wrapRows(rows, count, shapeFor(h, head, singular), h.stripNulls, cte);
-  const { rows: result, overrides } = await execute(h, sql, params, { readOnly: opts.readOnly, singular: h.media === "object", plan, maxAffected: opts.maxAffected });
+  const { rows: result, overrides } = await execute(h, sql, params, {
+    readOnly: opts.readOnly,
+    singular: h.media === "object",
+    plan,
+    maxAffected: opts.maxAffected,
+  });
   return readResponse(h, result, overrides, offset, head, opts.applied);
 }
 
 export async function readTable(h: Handling, table: Table, head: boolean): Promise<Response> {
   const src: Source = { alias: table.name, relationName: table.name, columns: table.columns, table };
-  return readFrom(h, src, `${qident(table.schema, table.name)} as ${ident(table.name)}`, new Params(), head, { readOnly: true });
+  return readFrom(h, src, `${qident(table.schema, table.name)} as ${ident(table.name)}`, new Params(), head, {
+    readOnly: true,
+  });
 }

@@ -40,27 +40,45 @@ export interface ExecOptions {
 }
 
 /** Executes the statement in the request's transaction, enforcing the singular and max-affected rules. */
-export async function execute(h: Handling, sql: string, params: Params, opts: ExecOptions): Promise<{ rows: RowsResult; overrides: ResponseOverrides }> {
+export async function execute(
+  h: Handling,
+  sql: string,
+  params: Params,
+  opts: ExecOptions,
+): Promise<{ rows: RowsResult; overrides: ResponseOverrides }> {
   let violation: Error | undefined;
-  const { result, overrides } = await inRequestTransaction(h.db, h.cache, h.rc, {
-    readOnly: opts.readOnly,
-    rollbackIf: () => violation !== undefined,
-  }, async (client) => {
-    const r = await client.query<{ total: string | null; page_total: string; body: string | null }>(sql, params.values);
-    const row = r.rows[0];
-    const rows: RowsResult = {
-      total: row?.total == null ? null : Number(row.total),
-      pageTotal: Number(row?.page_total ?? 0),
-      body: row?.body ?? null,
-    };
-    if (opts.plan && opts.plan.when(rows.total)) {
-      const explained = await client.query<{ "QUERY PLAN": Array<{ Plan: { "Plan Rows": number } }> }>(`explain (format json) ${opts.plan.sql}`, params.values);
-      rows.total = Math.round(explained.rows[0]?.["QUERY PLAN"][0]?.Plan["Plan Rows"] ?? 0);
-    }
-    if (opts.singular && rows.pageTotal !== 1) violation = errors.singular(rows.pageTotal);
-    else if (opts.maxAffected !== undefined && rows.pageTotal > opts.maxAffected) violation = errors.maxAffected(rows.pageTotal);
-    return rows;
-  });
+  const { result, overrides } = await inRequestTransaction(
+    h.db,
+    h.cache,
+    h.rc,
+    {
+      readOnly: opts.readOnly,
+      rollbackIf: () => violation !== undefined,
+    },
+    async (client) => {
+      const r = await client.query<{ total: string | null; page_total: string; body: string | null }>(
+        sql,
+        params.values,
+      );
+      const row = r.rows[0];
+      const rows: RowsResult = {
+        total: row?.total == null ? null : Number(row.total),
+        pageTotal: Number(row?.page_total ?? 0),
+        body: row?.body ?? null,
+      };
+      if (opts.plan && opts.plan.when(rows.total)) {
+        const explained = await client.query<{ "QUERY PLAN": Array<{ Plan: { "Plan Rows": number } }> }>(
+          `explain (format json) ${opts.plan.sql}`,
+          params.values,
+        );
+        rows.total = Math.round(explained.rows[0]?.["QUERY PLAN"][0]?.Plan["Plan Rows"] ?? 0);
+      }
+      if (opts.singular && rows.pageTotal !== 1) violation = errors.singular(rows.pageTotal);
+      else if (opts.maxAffected !== undefined && rows.pageTotal > opts.maxAffected)
+        violation = errors.maxAffected(rows.pageTotal);
+      return rows;
+    },
+  );
   if (violation) throw violation;
   return { rows: result, overrides };
 }
@@ -97,16 +115,24 @@ export function applyOverrides(status: number, headers: Headers, o: ResponseOver
 }
 
 /** A read's response: 200, 206 when partial, 416 when the offset is past the total. */
-export function readResponse(h: Handling, rows: RowsResult, overrides: ResponseOverrides, offset: number, head: boolean, extra: string[] = []): Response {
+export function readResponse(
+  h: Handling,
+  rows: RowsResult,
+  overrides: ResponseOverrides,
+  offset: number,
+  head: boolean,
+  extra: string[] = [],
+): Response {
   const applied = [...(h.prefs.count ? [`count=${h.prefs.count}`] : []), ...extra];
   const headers = baseHeaders(h, applied);
   headers.set("content-range", contentRange(offset, rows.pageTotal, rows.total));
   headers.set("content-type", contentType(h.media));
   let status = 200;
   if (rows.total !== null) {
-    if (offset > rows.total && offset > 0) throw errors.range(`An offset of ${offset} was requested, but there are only ${rows.total} rows.`);
+    if (offset > rows.total && offset > 0)
+      throw errors.range(`An offset of ${offset} was requested, but there are only ${rows.total} rows.`);
     if (rows.pageTotal < rows.total) status = 206;
   }
   status = applyOverrides(status, headers, overrides);
-  return new Response(head ? null : rows.body ?? "", { status, headers });
+  return new Response(head ? null : (rows.body ?? ""), { status, headers });
 }

@@ -24,8 +24,18 @@ function notFound(h: Handling, name: string, keys: string[], media: BodyMedia, o
   const onlySingle = media !== null && media !== "json";
   const message = `Could not find the function ${q}${onlySingle ? "" : fmt(`(${prms})`)} in the schema cache`;
   const withPrms = fmt(` with parameter${sorted.length > 1 ? "s" : ""} ${prms}`);
-  const searched = onlySingle ? ` with a single unnamed ${ONLY_SINGLE[media]} parameter` : media === "json" ? `${withPrms} or with a single unnamed json/jsonb parameter` : withPrms;
-  return new ApiError(404, "PGRST202", message, `Searched for the function ${q}${searched}, but no matches were found in the schema cache.`, onlySingle ? null : noRpcHint(h, name, sorted, overloads));
+  const searched = onlySingle
+    ? ` with a single unnamed ${ONLY_SINGLE[media]} parameter`
+    : media === "json"
+      ? `${withPrms} or with a single unnamed json/jsonb parameter`
+      : withPrms;
+  return new ApiError(
+    404,
+    "PGRST202",
+    message,
+    `Searched for the function ${q}${searched}, but no matches were found in the schema cache.`,
+    onlySingle ? null : noRpcHint(h, name, sorted, overloads),
+  );
 }
 
 /** "Perhaps you meant …": the closest function name, or (when the name exists) the closest parameter list. */
@@ -33,7 +43,9 @@ function noRpcHint(h: Handling, name: string, keys: string[], overloads: DbFunct
   const prefix = `Perhaps you meant to call the function ${h.rc.schema}.`;
   if (!overloads.length) {
     // Uncallable functions are not in PostgREST's routine cache, so they are never suggested.
-    const names = [...h.cache.functions].filter(([k, fns]) => k.startsWith(`${h.rc.schema}.`) && fns.some((f) => f.callable)).map(([k]) => k.slice(h.rc.schema.length + 1));
+    const names = [...h.cache.functions]
+      .filter(([k, fns]) => k.startsWith(`${h.rc.schema}.`) && fns.some((f) => f.callable))
+      .map(([k]) => k.slice(h.rc.schema.length + 1));
     const suggestion = closest(name, names);
     return suggestion ? prefix + suggestion : null;
   }
@@ -63,7 +75,11 @@ function byOverloadOrder(a: DbFunction, b: DbFunction): number {
   for (let i = 0; i < a.args.length; i++) {
     const p = a.args[i]!;
     const q = b.args[i]!;
-    const c = cmp(p.name, q.name) || cmp(p.type, q.type) || Number(!p.hasDefault) - Number(!q.hasDefault) || Number(p.variadic) - Number(q.variadic);
+    const c =
+      cmp(p.name, q.name) ||
+      cmp(p.type, q.type) ||
+      Number(!p.hasDefault) - Number(!q.hasDefault) ||
+      Number(p.variadic) - Number(q.variadic);
     if (c) return c;
   }
   return 0;
@@ -85,7 +101,9 @@ function takesBody(f: DbFunction, media: BodyMedia): boolean {
 
 /** PostgREST's findProc: the overload whose parameter names fit the keys, else the single-unnamed-parameter one; 300 when several fit. */
 function resolve(h: Handling, name: string, keys: string[], media: BodyMedia): { fn: DbFunction; single: boolean } {
-  const fns = (h.cache.functions.get(qualified(h.rc.schema, name)) ?? []).filter((f) => f.callable).sort(byOverloadOrder);
+  const fns = (h.cache.functions.get(qualified(h.rc.schema, name)) ?? [])
+    .filter((f) => f.callable)
+    .sort(byOverloadOrder);
   const named = fns.filter((f) => matchesParams(f, keys, media));
   const single = fns.filter((f) => !matchesParams(f, keys, media) && takesBody(f, media));
   const chosen = named.length ? named : single;
@@ -96,7 +114,13 @@ function resolve(h: Handling, name: string, keys: string[], media: BodyMedia): {
 
 function ambiguous(fns: DbFunction[]): ApiError {
   const sig = (f: DbFunction) => `${f.schema}.${f.name}(${f.args.map((a) => `${a.name} => ${a.type}`).join(", ")})`;
-  return new ApiError(300, "PGRST203", `Could not choose the best candidate function between: ${fns.map(sig).join(", ")}`, null, "Try renaming the parameters or the function itself in the database so function overloading can be resolved");
+  return new ApiError(
+    300,
+    "PGRST203",
+    `Could not choose the best candidate function between: ${fns.map(sig).join(", ")}`,
+    null,
+    "Try renaming the parameters or the function itself in the database so function overloading can be resolved",
+  );
 }
 
 /** A JSON value as the text PostgreSQL parses for the parameter's type (at any depth, as PostgREST passes it on). */
@@ -131,26 +155,36 @@ function rowArgument(type: string, v: object, params: Params): string {
 /** `"schema"."fn"("a" := $1::type, …)`. */
 function callSql(fn: DbFunction, args: Args, single: boolean, rawBody: string | RawBody, params: Params): string {
   const target = qident(fn.schema, fn.name);
-  if (single) return `${target}(${params.add(typeof rawBody === "string" ? rawBody || "{}" : rawBody.value, fn.args[0]!.type)})`;
+  if (single)
+    return `${target}(${params.add(typeof rawBody === "string" ? rawBody || "{}" : rawBody.value, fn.args[0]!.type)})`;
   const parts: string[] = [];
   for (const a of fn.args) {
     if (!args.has(a.name)) continue;
     const v = args.get(a.name);
     // A JSON object for a row-typed parameter is read field by field (nested objects and arrays too), as PostgREST's json_to_record does.
-    const value = a.composite && v !== null && typeof v === "object" ? rowArgument(a.type, v, params) : params.add(toText(v, a.type), a.type);
+    const value =
+      a.composite && v !== null && typeof v === "object"
+        ? rowArgument(a.type, v, params)
+        : params.add(toText(v, a.type), a.type);
     parts.push(`${a.variadic ? "variadic " : ""}${ident(a.name)} := ${value}`);
   }
   return `${target}(${parts.join(", ")})`;
 }
 
-export async function handleRpc(h: Handling, name: string, rawBody: string | RawBody, head: boolean): Promise<Response> {
+export async function handleRpc(
+  h: Handling,
+  name: string,
+  rawBody: string | RawBody,
+  head: boolean,
+): Promise<Response> {
   const post = h.method === "POST";
   const args: Args = new Map();
   if (typeof rawBody !== "string") {
     // Raw bodies carry no named arguments.
   } else if (post) {
     const body: unknown = rawBody.trim() ? parseJsonBody(rawBody) : {};
-    if (body && typeof body === "object" && !Array.isArray(body)) for (const [k, v] of Object.entries(body)) args.set(k, v);
+    if (body && typeof body === "object" && !Array.isArray(body))
+      for (const [k, v] of Object.entries(body)) args.set(k, v);
   } else {
     for (const [k, v] of h.query.args) {
       const prev = args.get(k);
@@ -162,29 +196,46 @@ export async function handleRpc(h: Handling, name: string, rawBody: string | Raw
   // max-affected counts the rows a function returns; with handling=strict it needs a set-returning function.
   const maxAffected = h.prefs.handling === "strict" ? h.prefs.maxAffected : undefined;
   if (maxAffected !== undefined && !fn.setof) throw errors.maxAffectedRpc();
-  const applied = [...(h.prefs.handling ? [`handling=${h.prefs.handling}`] : []), ...(maxAffected !== undefined ? [`max-affected=${maxAffected}`] : [])];
+  const applied = [
+    ...(h.prefs.handling ? [`handling=${h.prefs.handling}`] : []),
+    ...(maxAffected !== undefined ? [`max-affected=${maxAffected}`] : []),
+  ];
   // Repeated GET parameters feed a variadic/array parameter.
-  for (const a of fn.args) if (Array.isArray(args.get(a.name)) && !post && !a.type.endsWith("[]")) throw errors.parse(`"failed to parse rpc parameter ${a.name}"`);
+  for (const a of fn.args)
+    if (Array.isArray(args.get(a.name)) && !post && !a.type.endsWith("[]"))
+      throw errors.parse(`"failed to parse rpc parameter ${a.name}"`);
   const params = new Params();
   const call = callSql(fn, args, single, rawBody, params);
   const readOnly = !post || fn.volatility !== "v";
   const ret = fn.returns;
 
   if (ret.kind === "composite") {
-    const table = ret.relation ? h.cache.tables.get(qualified(ret.relation.schema, ret.relation.name)) ?? null : null;
+    const table = ret.relation ? (h.cache.tables.get(qualified(ret.relation.schema, ret.relation.name)) ?? null) : null;
     const alias = fn.name;
     // The call runs once in a materialized CTE, so a count (or EXPLAIN) never calls a volatile function twice.
-    return readFrom(h, { alias, relationName: fn.name, columns: ret.columns, table }, `pgrst_call as ${ident(alias)}`, params, head, {
-      readOnly,
-      singularResult: !fn.setof,
-      maxAffected,
-      applied,
-      cte: `with pgrst_call as materialized (select * from ${call}) `,
-    });
+    return readFrom(
+      h,
+      { alias, relationName: fn.name, columns: ret.columns, table },
+      `pgrst_call as ${ident(alias)}`,
+      params,
+      head,
+      {
+        readOnly,
+        singularResult: !fn.setof,
+        maxAffected,
+        applied,
+        cte: `with pgrst_call as materialized (select * from ${call}) `,
+      },
+    );
   }
 
   if (ret.kind === "void") {
-    const { overrides } = await execute(h, `select null::int8 as total, 0::int8 as page_total, null::text as body from (select ${call}) as _v`, params, { readOnly, singular: false });
+    const { overrides } = await execute(
+      h,
+      `select null::int8 as total, 0::int8 as page_total, null::text as body from (select ${call}) as _v`,
+      params,
+      { readOnly, singular: false },
+    );
     const headers = baseHeaders(h, []);
     const status = applyOverrides(204, headers, overrides);
     return new Response(null, { status, headers });

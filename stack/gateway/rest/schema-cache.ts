@@ -217,7 +217,8 @@ export async function loadSchemaCache(db: pg.Pool, schemas: string[]): Promise<S
     const roles = (await client.query<{ role: string; config: string[] }>(ROLE_SETTINGS_SQL)).rows;
     const viewCols = (await client.query<ViewColumnRow>(VIEW_COLUMNS_SQL, [schemas])).rows;
     const switchable = (await client.query<{ rolname: string }>(SWITCHABLE_ROLES_SQL)).rows;
-    const hasAuthenticator = (await client.query("select 1 from pg_catalog.pg_roles where rolname = 'authenticator'")).rowCount === 1;
+    const hasAuthenticator =
+      (await client.query("select 1 from pg_catalog.pg_roles where rolname = 'authenticator'")).rowCount === 1;
     await client.query("commit");
 
     const tables = new Map<string, Table>();
@@ -225,7 +226,15 @@ export async function loadSchemaCache(db: pg.Pool, schemas: string[]): Promise<S
     for (const r of rels) {
       byOid.set(String(r.oid), r);
       if (!schemas.includes(r.schema) || r.kind === "c") continue;
-      tables.set(qualified(r.schema, r.name), { schema: r.schema, name: r.name, kind: r.kind, columns: r.columns, pk: r.pk ?? [], uniques: r.uniques ?? [], computed: new Map() });
+      tables.set(qualified(r.schema, r.name), {
+        schema: r.schema,
+        name: r.name,
+        kind: r.kind,
+        columns: r.columns,
+        pk: r.pk ?? [],
+        uniques: r.uniques ?? [],
+        computed: new Map(),
+      });
     }
 
     const foreignKeys: ForeignKey[] = fks.map((f) => ({
@@ -275,7 +284,14 @@ function addComputedField(tables: Map<string, Table>, fn: DbFunction): void {
   const t = tables.get(fn.argRelation);
   if (!t || t.schema !== fn.schema || t.columns.some((c) => c.name === fn.name)) return;
   const type = fn.returns.type;
-  t.computed.set(fn.name, { name: fn.name, type, base: type, nullable: true, default: null, computed: { schema: fn.schema, name: fn.name, rowType: { schema: t.schema, name: t.name } } });
+  t.computed.set(fn.name, {
+    name: fn.name,
+    type,
+    base: type,
+    nullable: true,
+    default: null,
+    computed: { schema: fn.schema, name: fn.name, rowType: { schema: t.schema, name: t.name } },
+  });
 }
 
 interface ViewColumnRow {
@@ -340,24 +356,52 @@ function addViewKeys(tables: Map<string, Table>, foreignKeys: ForeignKey[], rows
 function toFunction(f: FunctionRow, byOid: Map<string, RelationRow>): DbFunction {
   const args: FunctionArg[] = [];
   const outs: Column[] = [];
-  const inputs = f.argtypes.map((type, i) => ({ type, name: f.argnames[i] ?? "", mode: f.modes[i] ?? "i", composite: f.argcomposite[i] ?? false }));
+  const inputs = f.argtypes.map((type, i) => ({
+    type,
+    name: f.argnames[i] ?? "",
+    mode: f.modes[i] ?? "i",
+    composite: f.argcomposite[i] ?? false,
+  }));
   const inputCount = inputs.filter((a) => a.mode === "i" || a.mode === "b" || a.mode === "v").length;
   let inputIndex = 0;
   for (const a of inputs) {
     if (a.mode === "i" || a.mode === "b" || a.mode === "v") {
-      args.push({ name: a.name, type: a.type, hasDefault: inputIndex >= inputCount - f.ndefaults, variadic: a.mode === "v", composite: a.composite });
+      args.push({
+        name: a.name,
+        type: a.type,
+        hasDefault: inputIndex >= inputCount - f.ndefaults,
+        variadic: a.mode === "v",
+        composite: a.composite,
+      });
       inputIndex++;
     }
-    if (a.mode === "o" || a.mode === "b" || a.mode === "t") outs.push({ name: a.name, type: a.type, base: a.type, nullable: true, default: null });
+    if (a.mode === "o" || a.mode === "b" || a.mode === "t")
+      outs.push({ name: a.name, type: a.type, base: a.type, nullable: true, default: null });
   }
   let returns: ReturnShape;
   const rel = f.retrelid !== "0" ? byOid.get(String(f.retrelid)) : undefined;
   if (f.rettypname === "void") returns = { kind: "void" };
-  else if (rel) returns = { kind: "composite", columns: rel.columns, relation: rel.kind === "c" ? null : { schema: rel.schema, name: rel.name } };
+  else if (rel)
+    returns = {
+      kind: "composite",
+      columns: rel.columns,
+      relation: rel.kind === "c" ? null : { schema: rel.schema, name: rel.name },
+    };
   else if (f.rettypname === "record" && outs.length) returns = { kind: "composite", columns: outs, relation: null };
   else returns = { kind: "scalar", type: f.rettype };
   // proargnames is absent when no parameter is named; a '' name in it counts as named, as in PostgREST's query.
   const unnamed = f.argnames.length ? 0 : args.length;
-  const callable = unnamed === 0 || (unnamed === 1 && ["bytea", "json", "jsonb", "text", "xml"].includes(args[0]!.type));
-  return { schema: f.schema, name: f.name, args, returns, setof: f.setof, volatility: f.volatility, argRelation: f.arg_relation, rows: Number(f.rows), callable };
+  const callable =
+    unnamed === 0 || (unnamed === 1 && ["bytea", "json", "jsonb", "text", "xml"].includes(args[0]!.type));
+  return {
+    schema: f.schema,
+    name: f.name,
+    args,
+    returns,
+    setof: f.setof,
+    volatility: f.volatility,
+    argRelation: f.arg_relation,
+    rows: Number(f.rows),
+    callable,
+  };
 }

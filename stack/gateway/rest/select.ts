@@ -54,7 +54,9 @@ interface EmbedBuild {
 }
 
 export function newContext(cache: SchemaCache, params: Params, query: ParsedQuery): BuildContext {
-  const aggregates = cache.roleSettings.get("authenticator")?.some(([k, v]) => k === "pgrst.db_aggregates_enabled" && v === "true") ?? false;
+  const aggregates =
+    cache.roleSettings.get("authenticator")?.some(([k, v]) => k === "pgrst.db_aggregates_enabled" && v === "true") ??
+    false;
   return { cache, params, query, consumed: new Set(), aliasCount: 0, aggregates };
 }
 
@@ -65,7 +67,16 @@ export function buildLevel(ctx: BuildContext, src: Source, items: SelectItem[], 
   const key = path.join(".");
   ctx.consumed.add(key);
   const scoped = ctx.query.scopes.get(key);
-  const out: LevelSql = { columns: [], names: [], joins: [], where: [], order: [], limit: scoped?.limit, offset: scoped?.offset, uses: new Set() };
+  const out: LevelSql = {
+    columns: [],
+    names: [],
+    joins: [],
+    where: [],
+    order: [],
+    limit: scoped?.limit,
+    offset: scoped?.offset,
+    uses: new Set(),
+  };
   const embeds: EmbedBuild[] = [];
   const nullTests = new Map<string, string>();
   /** Non-aggregate select expressions: the GROUP BY when the level aggregates. */
@@ -85,7 +96,12 @@ export function buildLevel(ctx: BuildContext, src: Source, items: SelectItem[], 
         if (item.aggregate && !ctx.aggregates) throw errors.aggregates();
         // `rel(count)`: inside an embed, a bare `count` on a table without such a column counts the related rows
         // (the form Supabase documents: `select('*, cities(count)')` → `cities: [{ count: 3 }]`).
-        if (path.length > 0 && item.field.name === "count" && !item.field.json.length && !src.columns.some((c) => c.name === "count")) {
+        if (
+          path.length > 0 &&
+          item.field.name === "count" &&
+          !item.field.json.length &&
+          !src.columns.some((c) => c.name === "count")
+        ) {
           out.columns.push(`count(*)${item.cast ? `::${item.cast}` : ""} as ${ident(item.alias ?? "count")}`);
           out.names.push(item.alias ?? "count");
           break;
@@ -105,7 +121,8 @@ export function buildLevel(ctx: BuildContext, src: Source, items: SelectItem[], 
           out.groupBy ??= [];
           break;
         }
-        const name = item.alias ?? (item.field.json.length ? item.field.json[item.field.json.length - 1]!.key : col.name);
+        const name =
+          item.alias ?? (item.field.json.length ? item.field.json[item.field.json.length - 1]!.key : col.name);
         out.columns.push(`${expr} as ${ident(name)}`);
         out.names.push(name);
         plain.push(expr);
@@ -126,10 +143,21 @@ export function buildLevel(ctx: BuildContext, src: Source, items: SelectItem[], 
         const outName = item.alias ?? item.name;
         const childPath = [...path, outName];
         // Filters may still address an aliased embed by its table name (PostgREST's legacy target names).
-        if (item.alias && !ctx.query.scopes.has(childPath.join(".")) && ctx.query.scopes.has([...path, item.name].join("."))) childPath[childPath.length - 1] = item.name;
-        const child = buildLevel(ctx, { alias, relationName: rel.target.name, columns: rel.target.columns, table: rel.target }, item.select, childPath);
+        if (
+          item.alias &&
+          !ctx.query.scopes.has(childPath.join(".")) &&
+          ctx.query.scopes.has([...path, item.name].join("."))
+        )
+          childPath[childPath.length - 1] = item.name;
+        const child = buildLevel(
+          ctx,
+          { alias, relationName: rel.target.name, columns: rel.target.columns, table: rel.target },
+          item.select,
+          childPath,
+        );
         const e: EmbedBuild = { item, rel, alias, outName, child, orderColumns: [] };
-        for (const [oc] of rel.junction ? rel.junction.toOrigin.map(([jc, oc2]) => [oc2, jc]) : rel.pairs) out.uses.add(oc!);
+        for (const [oc] of rel.junction ? rel.junction.toOrigin.map(([jc, oc2]) => [oc2, jc]) : rel.pairs)
+          out.uses.add(oc!);
         // A computed relationship's function may read any column of the parent row.
         if (rel.computed) for (const c of src.columns) out.uses.add(c.name);
         embeds.push(e);
@@ -153,7 +181,8 @@ export function buildLevel(ctx: BuildContext, src: Source, items: SelectItem[], 
   }
 
   if (out.groupBy) {
-    if (embeds.length || items.some((i) => i.type === "star")) throw errors.notImplemented("Aggregates together with '*' or embedded resources at the same level");
+    if (embeds.length || items.some((i) => i.type === "star"))
+      throw errors.notImplemented("Aggregates together with '*' or embedded resources at the same level");
     out.groupBy = plain;
   }
   const fscope = filterScope(src, nullTests);
@@ -165,7 +194,13 @@ export function buildLevel(ctx: BuildContext, src: Source, items: SelectItem[], 
 }
 
 function filterScope(src: Source, embeds: Map<string, string>): FilterScope {
-  return { alias: src.alias, relationName: src.relationName, columns: src.columns, embeds, computed: src.table?.computed };
+  return {
+    alias: src.alias,
+    relationName: src.relationName,
+    columns: src.columns,
+    embeds,
+    computed: src.table?.computed,
+  };
 }
 
 /** Records a column the level reads; a computed field reads the whole row. */
@@ -180,7 +215,16 @@ function orderSql(ctx: BuildContext, src: Source, term: OrderTerm, embeds: Embed
     const e = embeds.find((x) => x.outName === term.relation) ?? embeds.find((x) => x.item.name === term.relation);
     if (!e) throw errors.notEmbedded(term.relation);
     if (!isToOne(e.rel)) throw errors.orderRelation(term.relation);
-    const col = findColumn({ alias: e.alias, relationName: e.rel.target.name, columns: e.rel.target.columns, embeds: new Map(), computed: e.rel.target.computed }, term.field.name);
+    const col = findColumn(
+      {
+        alias: e.alias,
+        relationName: e.rel.target.name,
+        columns: e.rel.target.columns,
+        embeds: new Map(),
+        computed: e.rel.target.computed,
+      },
+      term.field.name,
+    );
     const hidden = `pgrst_o${e.orderColumns.length}`;
     e.orderColumns.push(`${fieldSql(e.alias, term.field, col, ctx.params)} as ${hidden}`);
     expr = `${ident(joinedAlias(e.alias))}.${hidden}`;
@@ -207,7 +251,8 @@ function lateralJoin(e: EmbedBuild, parentAlias: string): string {
   } else if (rel.junction) {
     const jt = `${alias}_jt`;
     from += ` join ${qident(rel.junction.table.schema, rel.junction.table.name)} as ${ident(jt)} on ${rel.junction.toTarget.map(([jc, tc]) => `${ident(jt)}.${ident(jc)} = ${ident(alias)}.${ident(tc)}`).join(" and ")}`;
-    for (const [jc, oc] of rel.junction.toOrigin) cond.push(`${ident(jt)}.${ident(jc)} = ${ident(parentAlias)}.${ident(oc)}`);
+    for (const [jc, oc] of rel.junction.toOrigin)
+      cond.push(`${ident(jt)}.${ident(jc)} = ${ident(parentAlias)}.${ident(oc)}`);
   } else {
     for (const [oc, tc] of rel.pairs) cond.push(`${ident(alias)}.${ident(tc)} = ${ident(parentAlias)}.${ident(oc)}`);
   }
@@ -262,7 +307,8 @@ export function countQuery(level: LevelSql, from: string, cap?: number): string 
     return !m || whereText.includes(m[1]!);
   });
   if (level.groupBy) return `select count(*) from (${levelQuery(level, from, cap)}) as _c`;
-  if (cap !== undefined) return `select count(*) from (select 1 from ${from} ${joins.join(" ")}${where} limit ${cap}) as _c`;
+  if (cap !== undefined)
+    return `select count(*) from (select 1 from ${from} ${joins.join(" ")}${where} limit ${cap}) as _c`;
   return `select count(*) from ${from} ${joins.join(" ")}${where}`;
 }
 
@@ -272,7 +318,9 @@ export function bodyExpr(shape: BodyShape, stripNulls = false): string {
     case "array":
       return stripNulls ? "json_strip_nulls(coalesce(json_agg(_t), '[]'))::text" : "coalesce(json_agg(_t), '[]')::text";
     case "object":
-      return stripNulls ? "coalesce(json_strip_nulls(json_agg(_t) -> 0)::text, 'null')" : "coalesce((json_agg(_t) -> 0)::text, 'null')";
+      return stripNulls
+        ? "coalesce(json_strip_nulls(json_agg(_t) -> 0)::text, 'null')"
+        : "coalesce((json_agg(_t) -> 0)::text, 'null')";
     case "csv":
       return `coalesce((select string_agg(k, ',') from json_object_keys(json_agg(_t) -> 0) as k), '') || chr(10) || coalesce(string_agg(substring(_t::text, 2, length(_t::text) - 2), chr(10)), '')`;
     case "none":
@@ -281,6 +329,12 @@ export function bodyExpr(shape: BodyShape, stripNulls = false): string {
 }
 
 /** The final statement: total (or null), rows on this page, body text. */
-export function wrapRows(rowsSql: string, countSql: string | null, shape: BodyShape, stripNulls = false, prefix = ""): string {
+export function wrapRows(
+  rowsSql: string,
+  countSql: string | null,
+  shape: BodyShape,
+  stripNulls = false,
+  prefix = "",
+): string {
   return `${prefix}select ${countSql ? `(${countSql})` : "null"}::int8 as total, count(*)::int8 as page_total, ${bodyExpr(shape, stripNulls)} as body from (${rowsSql}) as _t`;
 }

@@ -42,7 +42,10 @@ export function endsInRollback(cache: SchemaCache, tx: "commit" | "rollback" | u
 function preRequestCall(cache: SchemaCache): string | undefined {
   const name = inDatabaseSetting(cache, "db_pre_request");
   if (!name) return undefined;
-  return `select ${name.split(".").map((p) => ident(p.replace(/^"|"$/g, ""))).join(".")}()`;
+  return `select ${name
+    .split(".")
+    .map((p) => ident(p.replace(/^"|"$/g, "")))
+    .join(".")}()`;
 }
 
 /** GUCs a function may set to shape the response (`response.status`, `response.headers`). */
@@ -68,20 +71,28 @@ export async function inRequestTransaction<T>(
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<{ result: T; overrides: ResponseOverrides }> {
   // A role that exists but is not granted to authenticator cannot be assumed on Supabase either (42501 there).
-  if (cache.switchableRoles && !cache.switchableRoles.has(rc.role) && rc.role !== rc.anonRole && (await roleExists(db, rc.role))) {
+  if (
+    cache.switchableRoles &&
+    !cache.switchableRoles.has(rc.role) &&
+    rc.role !== rc.anonRole &&
+    (await roleExists(db, rc.role))
+  ) {
     throw new ApiError(403, "42501", `permission denied to set role "${rc.role}"`);
   }
   const client = await db.connect();
   let broken = false;
   try {
-    const begin = opts.readOnly ? "begin isolation level read committed read only" : "begin isolation level read committed";
+    const begin = opts.readOnly
+      ? "begin isolation level read committed read only"
+      : "begin isolation level read committed";
     try {
       // BEGIN and every setting in one round trip: values are escaped literals (client.escapeLiteral), never raw text.
       const lit = (v: string) => client.escapeLiteral(v);
       const searchPath = [rc.schema, ...rc.extraSearchPath.filter((s) => s !== rc.schema)].map(ident).join(", ");
       const calls = [`set_config('search_path', ${lit(searchPath)}, true)`];
       // The login role's settings (PostgREST gets them by logging in as authenticator), then the impersonated role's.
-      for (const [k, v] of cache.roleSettings.get("authenticator") ?? []) if (!k.startsWith("pgrst.")) calls.push(`set_config(${lit(k)}, ${lit(v)}, true)`);
+      for (const [k, v] of cache.roleSettings.get("authenticator") ?? [])
+        if (!k.startsWith("pgrst.")) calls.push(`set_config(${lit(k)}, ${lit(v)}, true)`);
       for (const [k, v] of cache.roleSettings.get(rc.role) ?? []) calls.push(`set_config(${lit(k)}, ${lit(v)}, true)`);
       calls.push(
         `set_config('role', ${lit(rc.role)}, true)`,
@@ -92,7 +103,9 @@ export async function inRequestTransaction<T>(
         `set_config('request.cookies', ${lit(JSON.stringify(rc.cookies))}, true)`,
       );
       if (rc.timezone) {
-        calls.push(`set_config('timezone', coalesce((select name from pg_catalog.pg_timezone_names where name = ${lit(rc.timezone)}), current_setting('timezone')), true)`);
+        calls.push(
+          `set_config('timezone', coalesce((select name from pg_catalog.pg_timezone_names where name = ${lit(rc.timezone)}), current_setting('timezone')), true)`,
+        );
       }
       await client.query(`${begin}; select ${calls.join(", ")}`);
       const pre = preRequestCall(cache);
@@ -103,7 +116,11 @@ export async function inRequestTransaction<T>(
         "select nullif(current_setting('response.status', true), '') as status, nullif(current_setting('response.headers', true), '') as headers, " +
           `nullif(current_setting('pgrst.inserted', true), '') as inserted; ${opts.rollbackIf?.(result) || endsInRollback(cache, rc.tx) ? "rollback" : "commit"}`,
       );
-      const gucs = ((end as unknown as pg.QueryResult[])[0]?.rows[0] ?? {}) as { status?: string | null; headers?: string | null; inserted?: string | null };
+      const gucs = ((end as unknown as pg.QueryResult[])[0]?.rows[0] ?? {}) as {
+        status?: string | null;
+        headers?: string | null;
+        inserted?: string | null;
+      };
       const overrides = parseOverrides(gucs.status ?? null, gucs.headers ?? null);
       if (gucs.inserted != null) overrides.inserted = Number(gucs.inserted);
       return { result, overrides };
@@ -126,16 +143,28 @@ function parseOverrides(status: string | null, headers: string | null): Response
   const out: ResponseOverrides = { headers: [] };
   if (status !== null) {
     const n = Number(status);
-    if (!Number.isInteger(n) || n < 100 || n > 599) throw new ApiError(500, "PGRST112", "Invalid response status", `response.status must be a number between 100 and 599, got ${status}`);
+    if (!Number.isInteger(n) || n < 100 || n > 599)
+      throw new ApiError(
+        500,
+        "PGRST112",
+        "Invalid response status",
+        `response.status must be a number between 100 and 599, got ${status}`,
+      );
     out.status = n;
   }
   if (headers !== null) {
     try {
       const parsed = JSON.parse(headers) as unknown;
       if (!Array.isArray(parsed)) throw new Error("not an array");
-      for (const obj of parsed) for (const [k, v] of Object.entries(obj as Record<string, unknown>)) out.headers.push([k, String(v)]);
+      for (const obj of parsed)
+        for (const [k, v] of Object.entries(obj as Record<string, unknown>)) out.headers.push([k, String(v)]);
     } catch {
-      throw new ApiError(500, "PGRST111", "Invalid response.headers", "response.headers guc must be a JSON array composed of objects with a single key and a string value");
+      throw new ApiError(
+        500,
+        "PGRST111",
+        "Invalid response.headers",
+        "response.headers guc must be a JSON array composed of objects with a single key and a string value",
+      );
     }
   }
   return out;

@@ -24,7 +24,8 @@ function sizeLimit(deps: StorageDeps, value: unknown): number | null | undefined
 
 function mimeList(value: unknown): string[] | null | undefined {
   if (value === undefined || value === null) return value;
-  if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) throw ERRORS.invalidRequest("body/allowed_mime_types must be array");
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "string"))
+    throw ERRORS.invalidRequest("body/allowed_mime_types must be array");
   const list = (value as string[]).filter((m) => m);
   assertValidMimeList(list);
   return list;
@@ -43,13 +44,18 @@ export async function listBuckets(deps: StorageDeps, ctx: RequestContext): Promi
   let order = "";
   const sortColumn = ctx.query("sortColumn");
   if (sortColumn) {
-    if (!SORT_COLUMNS.has(sortColumn)) throw ERRORS.invalidRequest("querystring/sortColumn must be equal to one of the allowed values");
+    if (!SORT_COLUMNS.has(sortColumn))
+      throw ERRORS.invalidRequest("querystring/sortColumn must be equal to one of the allowed values");
     const dir = (ctx.query("sortOrder") ?? "asc").toLowerCase();
-    if (dir !== "asc" && dir !== "desc") throw ERRORS.invalidRequest("querystring/sortOrder must be equal to one of the allowed values");
+    if (dir !== "asc" && dir !== "desc")
+      throw ERRORS.invalidRequest("querystring/sortOrder must be equal to one of the allowed values");
     order = ` order by ${sortColumn} ${dir}`;
   }
   let page = "";
-  for (const [param, min] of [["limit", 1], ["offset", 0]] as const) {
+  for (const [param, min] of [
+    ["limit", 1],
+    ["offset", 0],
+  ] as const) {
     const raw = ctx.query(param);
     if (raw === undefined) continue;
     const n = Number(raw);
@@ -58,7 +64,10 @@ export async function listBuckets(deps: StorageDeps, ctx: RequestContext): Promi
     page += ` ${param} $${values.length}`;
   }
   const rows = await deps.db.asUser(ctx.scope("storage.bucket.list"), (q) =>
-    q(`select ${LIST_COLUMNS} from storage.buckets${where.length ? ` where ${where.join(" and ")}` : ""}${order}${page}`, values),
+    q(
+      `select ${LIST_COLUMNS} from storage.buckets${where.length ? ` where ${where.join(" and ")}` : ""}${order}${page}`,
+      values,
+    ),
   );
   return json(rows);
 }
@@ -82,9 +91,14 @@ export async function createBucket(deps: StorageDeps, ctx: RequestContext): Prom
   assertValidBucketName(name);
   assertValidBucketName(id);
   if (body.type !== undefined && body.type !== "STANDARD") {
-    throw new StorageError({ code: "FeatureNotEnabled", status: 409, message: "The feature iceberg_catalog is not enabled for this resource" });
+    throw new StorageError({
+      code: "FeatureNotEnabled",
+      status: 409,
+      message: "The feature iceberg_catalog is not enabled for this resource",
+    });
   }
-  if (body.public !== undefined && typeof body.public !== "boolean") throw ERRORS.invalidRequest("body/public must be boolean");
+  if (body.public !== undefined && typeof body.public !== "boolean")
+    throw ERRORS.invalidRequest("body/public must be boolean");
   const limit = sizeLimit(deps, body.file_size_limit);
   const mimes = mimeList(body.allowed_mime_types);
   const owner = ctx.caller.owner;
@@ -97,7 +111,8 @@ export async function createBucket(deps: StorageDeps, ctx: RequestContext): Prom
       ),
     );
   } catch (err) {
-    if (err instanceof Error && "code" in err && err.code === "ResourceAlreadyExists") throw ERRORS.bucketAlreadyExists();
+    if (err instanceof Error && "code" in err && err.code === "ResourceAlreadyExists")
+      throw ERRORS.bucketAlreadyExists();
     throw err;
   }
   return json({ name });
@@ -108,7 +123,8 @@ export async function updateBucket(deps: StorageDeps, ctx: RequestContext, id: s
   await ctx.authenticate();
   const body = await ctx.json();
   assertValidBucketName(id);
-  if (body.public !== undefined && typeof body.public !== "boolean") throw ERRORS.invalidRequest("body/public must be boolean");
+  if (body.public !== undefined && typeof body.public !== "boolean")
+    throw ERRORS.invalidRequest("body/public must be boolean");
   const fields: Array<[string, unknown]> = [
     ["public", body.public],
     ["file_size_limit", sizeLimit(deps, body.file_size_limit)],
@@ -151,7 +167,9 @@ export async function emptyBucket(deps: StorageDeps, ctx: RequestContext, id: st
     const [row] = await q("select name from storage.buckets where id = $1 limit 1", [id]);
     if (!row) throw ERRORS.noSuchBucket();
   });
-  const names = await deps.db.asUser(scope, (q) => q<{ name: string }>("delete from storage.objects where bucket_id = $1 returning name", [id]));
+  const names = await deps.db.asUser(scope, (q) =>
+    q<{ name: string }>("delete from storage.objects where bucket_id = $1 returning name", [id]),
+  );
   for (const { name } of names) await deps.files.withLock([`${id}/${name}`], () => deps.files.remove(id, name));
   return json({ message: "Empty bucket has been queued. Completion may take up to an hour." });
 }

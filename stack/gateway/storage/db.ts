@@ -61,7 +61,9 @@ export class StorageDb {
   /** One or more reads as the superuser outside a transaction (Storage's bucket and signed-URL lookups). */
   async superRead<T>(fn: (q: Query) => Promise<T>): Promise<T> {
     try {
-      return await fn(async <R>(text: string, values?: unknown[]) => (await this.pool.query({ text, values, types })).rows as R[]);
+      return await fn(
+        async <R>(text: string, values?: unknown[]) => (await this.pool.query({ text, values, types })).rows as R[],
+      );
     } catch (err) {
       throw fromDbError(err);
     }
@@ -91,7 +93,8 @@ export class StorageDb {
                 set_config('storage.operation', ${lit(scope?.operation ?? "")}, true),
                 set_config('storage.allow_delete_query', 'true', true)`,
       );
-      const q: Query = async <R>(text: string, values?: unknown[]) => (await client.query({ text, values, types })).rows as R[];
+      const q: Query = async <R>(text: string, values?: unknown[]) =>
+        (await client.query({ text, values, types })).rows as R[];
       const result = await fn(q);
       await client.query(rollback ? "rollback" : "commit");
       return result;

@@ -20,11 +20,13 @@ export class FileStore {
 
   /** Where the bytes of `bucket/name` live. Throws if the name would leave the bucket's folder. */
   path(bucket: string, name: string): string {
-    if (!bucket || bucket === "." || bucket === ".." || /[/\\]/.test(bucket)) throw new Error(`bucket id cannot be a folder name: ${bucket}`);
+    if (!bucket || bucket === "." || bucket === ".." || /[/\\]/.test(bucket))
+      throw new Error(`bucket id cannot be a folder name: ${bucket}`);
     const bucketDir = join(this.root, bucket);
     const p = join(bucketDir, ...name.split("/"));
     const rel = relative(bucketDir, p);
-    if (!rel || rel.startsWith("..") || rel.split(sep).includes("..")) throw new Error(`object name escapes its bucket: ${name}`);
+    if (!rel || rel.startsWith("..") || rel.split(sep).includes(".."))
+      throw new Error(`object name escapes its bucket: ${name}`);
     return p;
   }
 
@@ -46,7 +48,11 @@ export class FileStore {
   async assertPlaceable(bucket: string, name: string): Promise<void> {
     const target = this.path(bucket, name);
     const conflict = () =>
-      new StorageError({ code: "InvalidKey", status: 409, message: `The local stack cannot store ${name}: a file and a folder would share a name` });
+      new StorageError({
+        code: "InvalidKey",
+        status: 409,
+        message: `The local stack cannot store ${name}: a file and a folder would share a name`,
+      });
     try {
       await mkdir(dirname(target), { recursive: true });
     } catch (e) {

@@ -27,7 +27,8 @@ function bucketAndKey(rest: string): [string, string] {
  */
 function route(method: string, path: string, transforms: boolean): Handler | undefined {
   const m = method === "HEAD" ? "GET" : method;
-  const after = (prefix: string): string | undefined => (path.startsWith(prefix) ? path.slice(prefix.length) : undefined);
+  const after = (prefix: string): string | undefined =>
+    path.startsWith(prefix) ? path.slice(prefix.length) : undefined;
   let rest: string | undefined;
 
   if (path === RESUMABLE_PATH || path.startsWith(`${RESUMABLE_PATH}/`)) {
@@ -67,12 +68,17 @@ function route(method: string, path: string, transforms: boolean): Handler | und
   }
   if ((rest = after("/object/sign/")) !== undefined && rest) {
     const [b, k] = bucketAndKey(rest);
-    if (m === "POST") return k ? (d, c) => signed.createSignedUrl(d, c, b, k) : (d, c) => signed.createSignedUrls(d, c, b);
+    if (m === "POST")
+      return k ? (d, c) => signed.createSignedUrl(d, c, b, k) : (d, c) => signed.createSignedUrls(d, c, b);
     if (m === "GET" && k) return (d, c) => signed.getSignedObject(d, c, b, k);
   }
   // Image transformations: registered only when `[storage.image_transformation] enabled` (else Storage's 404).
   if (transforms && (rest = after("/render/image/")) !== undefined && m === "GET") {
-    for (const [mode, handler] of [["authenticated", render.renderAuthenticated], ["public", render.renderPublic], ["sign", render.renderSigned]] as const) {
+    for (const [mode, handler] of [
+      ["authenticated", render.renderAuthenticated],
+      ["public", render.renderPublic],
+      ["sign", render.renderSigned],
+    ] as const) {
       if (rest.startsWith(`${mode}/`) && rest.slice(mode.length + 1).includes("/")) {
         const [b, k] = bucketAndKey(rest.slice(mode.length + 1));
         return (d, c) => handler(d, c, b, k);
@@ -108,9 +114,16 @@ function route(method: string, path: string, transforms: boolean): Handler | und
 }
 
 export function createStorageService(ctx: ServiceContext): Service {
-  const deps: StorageDeps = { db: new StorageDb(ctx.db), files: new FileStore(ctx.config.dataDir), config: ctx.config, log: ctx.log };
+  const deps: StorageDeps = {
+    db: new StorageDb(ctx.db),
+    files: new FileStore(ctx.config.dataDir),
+    config: ctx.config,
+    log: ctx.log,
+  };
   // Nothing can be uploading yet: temp files present now are leftovers of an interrupted run.
-  const ready = deps.files.clearTemp().catch((e: unknown) => ctx.log(`could not clear storage temp files: ${String(e)}`));
+  const ready = deps.files
+    .clearTemp()
+    .catch((e: unknown) => ctx.log(`could not clear storage temp files: ${String(e)}`));
   return {
     async fetch(req, path) {
       await ready;

@@ -48,7 +48,8 @@ export async function listV2(deps: StorageDeps, ctx: RequestContext, bucketId: s
   const body = await ctx.json();
   const prefix = typeof body.prefix === "string" ? body.prefix : "";
   const rawLimit = body.limit ?? 1000;
-  if (typeof rawLimit !== "number" || !Number.isInteger(rawLimit) || rawLimit < 1) throw ERRORS.invalidRequest("body/limit must be >= 1");
+  if (typeof rawLimit !== "number" || !Number.isInteger(rawLimit) || rawLimit < 1)
+    throw ERRORS.invalidRequest("body/limit must be >= 1");
   const limit = Math.min(rawLimit, 1000);
   const delimited = body.with_delimiter === true;
   const sortBy = (body.sortBy ?? {}) as { column?: unknown; order?: unknown };
@@ -56,7 +57,10 @@ export async function listV2(deps: StorageDeps, ctx: RequestContext, bucketId: s
     throw ERRORS.invalidRequest("body/sortBy/column must be equal to one of the allowed values");
   }
   const cursor = typeof body.cursor === "string" && body.cursor ? decodeCursor(body.cursor) : undefined;
-  const order = (cursor?.sortOrder || (typeof sortBy.order === "string" ? sortBy.order : "asc")).toLowerCase() === "desc" ? "desc" : "asc";
+  const order =
+    (cursor?.sortOrder || (typeof sortBy.order === "string" ? sortBy.order : "asc")).toLowerCase() === "desc"
+      ? "desc"
+      : "asc";
   const requested = cursor?.sortColumn || (typeof sortBy.column === "string" ? sortBy.column : "name");
   const column = requested === "updated_at" || requested === "created_at" ? requested : "name";
   const op = order === "asc" ? ">" : "<";
@@ -109,7 +113,15 @@ export async function listV2(deps: StorageDeps, ctx: RequestContext, bucketId: s
     if (r.id === null) {
       const bare = r.name.replace(/\/$/, "");
       const at = column === "name" ? null : r.created_at;
-      folders.push({ key: keyOf(bare), name: `${bare}/`, id: null, updated_at: at, created_at: at, last_accessed_at: null, metadata: null });
+      folders.push({
+        key: keyOf(bare),
+        name: `${bare}/`,
+        id: null,
+        updated_at: at,
+        created_at: at,
+        last_accessed_at: null,
+        metadata: null,
+      });
     } else objects.push(delimited ? { key: keyOf(r.name), ...r } : { ...r });
   }
   let nextCursor: string | undefined;

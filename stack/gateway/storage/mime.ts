@@ -44,7 +44,8 @@ export function assertValidKey(key: string): void {
 
 /** Refuses bucket names Storage refuses (1–100 S3-safe characters, no surrounding spaces). */
 export function assertValidBucketName(name: string | undefined): asserts name is string {
-  if (!name || name.length > 100 || name.trim() !== name || !VALID_BUCKET_NAME.test(name)) throw ERRORS.invalidBucketName();
+  if (!name || name.length > 100 || name.trim() !== name || !VALID_BUCKET_NAME.test(name))
+    throw ERRORS.invalidBucketName();
   if (name === "." || name === "..") throw ERRORS.invalidBucketName();
 }
 

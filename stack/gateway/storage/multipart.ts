@@ -36,7 +36,8 @@ function parseHeaders(raw: string): { name?: string; filename?: string; contentT
     const value = line.slice(i + 1).trim();
     if (key === "content-disposition") {
       const name = /(?:^|;)\s*name="((?:[^"\\]|\\.)*)"/i.exec(value) ?? /(?:^|;)\s*name=([^;\s]*)/i.exec(value);
-      const filename = /(?:^|;)\s*filename="((?:[^"\\]|\\.)*)"/i.exec(value) ?? /(?:^|;)\s*filename=([^;\s]*)/i.exec(value);
+      const filename =
+        /(?:^|;)\s*filename="((?:[^"\\]|\\.)*)"/i.exec(value) ?? /(?:^|;)\s*filename=([^;\s]*)/i.exec(value);
       if (name) out.name = name[1]!.replace(/\\(.)/g, "$1");
       if (filename) out.filename = filename[1]!.replace(/\\(.)/g, "$1");
     } else if (key === "content-type") {
@@ -50,7 +51,11 @@ function parseHeaders(raw: string): { name?: string; filename?: string; contentT
  * Reads `body` as multipart/form-data with `boundary`. Returns whether a file part was found.
  * Parts after the first file are read and discarded.
  */
-export async function readMultipart(body: ReadableStream<Uint8Array>, boundary: string, handlers: MultipartHandlers): Promise<boolean> {
+export async function readMultipart(
+  body: ReadableStream<Uint8Array>,
+  boundary: string,
+  handlers: MultipartHandlers,
+): Promise<boolean> {
   const delimiter = Buffer.from(`\r\n--${boundary}`);
   // The first delimiter has no leading CRLF; pretend it has one so a single search finds every delimiter.
   let buf: Buffer = Buffer.from("\r\n");
@@ -127,7 +132,11 @@ export async function readMultipart(body: ReadableStream<Uint8Array>, boundary: 
         buf = buf.subarray(headerEnd === 0 ? 2 : headerEnd + 4);
         if (headers.filename !== undefined && !sawFile) {
           sawFile = true;
-          sink = await handlers.file({ fieldName: headers.name ?? "", filename: headers.filename, mimeType: headers.contentType ?? "text/plain" });
+          sink = await handlers.file({
+            fieldName: headers.name ?? "",
+            filename: headers.filename,
+            mimeType: headers.contentType ?? "text/plain",
+          });
           state = "file";
         } else if (headers.filename === undefined && !sawFile && fields < MAX_FIELDS) {
           fields++;

@@ -7,7 +7,12 @@ import { findBucket, findObject, tryUploadWrite, upsertObject, type ObjectRow } 
 import { serveObject, uploadFromRequest, type StorageDeps } from "./service.ts";
 
 /** POST /object/:bucket/* (x-upsert) and PUT /object/:bucket/* (always upsert). */
-export async function upload(deps: StorageDeps, ctx: RequestContext, bucketId: string, name: string): Promise<Response> {
+export async function upload(
+  deps: StorageDeps,
+  ctx: RequestContext,
+  bucketId: string,
+  name: string,
+): Promise<Response> {
   await ctx.authenticate();
   const isPut = ctx.method === "PUT";
   const row = await uploadFromRequest(deps, ctx, {
@@ -26,7 +31,14 @@ export async function upload(deps: StorageDeps, ctx: RequestContext, bucketId: s
  * ones read as the caller so SELECT policies decide.
  */
 /** The object a read of `bucket/name` may see: public buckets without RLS, private ones as the caller. */
-export async function objectForRead(deps: StorageDeps, ctx: RequestContext, bucketId: string, name: string, operation: string, publicRoute = false): Promise<ObjectRow> {
+export async function objectForRead(
+  deps: StorageDeps,
+  ctx: RequestContext,
+  bucketId: string,
+  name: string,
+  operation: string,
+  publicRoute = false,
+): Promise<ObjectRow> {
   const bucket = await deps.db.superRead((q) => findBucket(q, bucketId, { mustExist: false }));
   if (!bucket || (!ctx.caller.isAuthenticated && !bucket.public)) throw ERRORS.noSuchBucket();
   if (bucket.public || publicRoute) return (await deps.db.superRead((q) => findObject(q, bucketId, name)))!;
@@ -34,7 +46,13 @@ export async function objectForRead(deps: StorageDeps, ctx: RequestContext, buck
 }
 
 /** GET|HEAD /object/:bucket/* (a bad or missing JWT reads as anon) and /object/authenticated/:bucket/*. */
-export async function download(deps: StorageDeps, ctx: RequestContext, bucketId: string, name: string, opts: { authenticatedRoute: boolean }): Promise<Response> {
+export async function download(
+  deps: StorageDeps,
+  ctx: RequestContext,
+  bucketId: string,
+  name: string,
+  opts: { authenticatedRoute: boolean },
+): Promise<Response> {
   await ctx.authenticate({ allowInvalid: !opts.authenticatedRoute });
   const operation = ctx.method === "HEAD" ? "object.head_authenticated_info" : "storage.object.get_authenticated";
   const row = await objectForRead(deps, ctx, bucketId, name, operation);
@@ -42,7 +60,12 @@ export async function download(deps: StorageDeps, ctx: RequestContext, bucketId:
 }
 
 /** GET|HEAD /object/public/:bucket/* — no JWT; the bucket must be public. */
-export async function publicDownload(deps: StorageDeps, ctx: RequestContext, bucketId: string, name: string): Promise<Response> {
+export async function publicDownload(
+  deps: StorageDeps,
+  ctx: RequestContext,
+  bucketId: string,
+  name: string,
+): Promise<Response> {
   const row = await publicObject(deps, bucketId, name);
   return serveObject(deps, ctx, row, { download: ctx.query("download") });
 }
@@ -59,13 +82,23 @@ export async function publicObject(deps: StorageDeps, bucketId: string, name: st
 }
 
 /** GET /object/info/[authenticated/|public/]:bucket/* — the object's details as JSON. */
-export async function info(deps: StorageDeps, ctx: RequestContext, bucketId: string, name: string, mode: "default" | "authenticated" | "public"): Promise<Response> {
+export async function info(
+  deps: StorageDeps,
+  ctx: RequestContext,
+  bucketId: string,
+  name: string,
+  mode: "default" | "authenticated" | "public",
+): Promise<Response> {
   if (mode === "public") ctx.anonymous();
   else await ctx.authenticate({ allowInvalid: mode === "default" });
   const row = await objectForRead(deps, ctx, bucketId, name, "object.get_authenticated_info", mode === "public");
   const stat = await deps.files.stat(row.bucket_id, row.name);
   const meta = row.metadata ?? {};
-  if (!stat) return json({ error: "Not found", message: "The resource was not found", statusCode: "404", code: "NoSuchKey" }, 400);
+  if (!stat)
+    return json(
+      { error: "Not found", message: "The resource was not found", statusCode: "404", code: "NoSuchKey" },
+      400,
+    );
   const res = json({
     id: row.id,
     name: row.name,
@@ -128,13 +161,17 @@ export async function list(deps: StorageDeps, ctx: RequestContext, bucketId: str
   let prefix = requireString(body, "prefix");
   const limit = body.limit ?? 100;
   const offset = body.offset ?? 0;
-  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) throw ERRORS.invalidRequest("body/limit must be >= 1");
-  if (typeof offset !== "number" || !Number.isInteger(offset) || offset < 0) throw ERRORS.invalidRequest("body/offset must be >= 0");
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1)
+    throw ERRORS.invalidRequest("body/limit must be >= 1");
+  if (typeof offset !== "number" || !Number.isInteger(offset) || offset < 0)
+    throw ERRORS.invalidRequest("body/offset must be >= 0");
   const sortBy = (body.sortBy ?? {}) as { column?: unknown; order?: unknown };
   const column = sortBy.column ?? "name";
   const order = typeof sortBy.order === "string" ? sortBy.order.toLowerCase() : "asc";
-  if (typeof column !== "string" || !LIST_SORT_COLUMNS.has(column)) throw ERRORS.invalidRequest("body/sortBy/column must be equal to one of the allowed values");
-  if (order !== "asc" && order !== "desc") throw ERRORS.invalidRequest("body/sortBy/order must be equal to one of the allowed values");
+  if (typeof column !== "string" || !LIST_SORT_COLUMNS.has(column))
+    throw ERRORS.invalidRequest("body/sortBy/column must be equal to one of the allowed values");
+  if (order !== "asc" && order !== "desc")
+    throw ERRORS.invalidRequest("body/sortBy/order must be equal to one of the allowed values");
   const search = typeof body.search === "string" ? body.search : "";
   // Storage treats the prefix as a folder.
   if (prefix.length > 0 && !prefix.endsWith("/")) prefix = `${prefix}/`;
@@ -147,9 +184,11 @@ export async function list(deps: StorageDeps, ctx: RequestContext, bucketId: str
 /** Deletes the bytes of rows a committed DELETE returned. */
 async function removeFiles(deps: StorageDeps, rows: Array<{ bucket_id: string; name: string }>): Promise<void> {
   for (const r of rows) {
-    await deps.files.withLock([`${r.bucket_id}/${r.name}`], () => deps.files.remove(r.bucket_id, r.name)).catch((err: unknown) => {
-      deps.log(`remove ${r.bucket_id}/${r.name}: row deleted but the bytes were not: ${String(err)}`);
-    });
+    await deps.files
+      .withLock([`${r.bucket_id}/${r.name}`], () => deps.files.remove(r.bucket_id, r.name))
+      .catch((err: unknown) => {
+        deps.log(`remove ${r.bucket_id}/${r.name}: row deleted but the bytes were not: ${String(err)}`);
+      });
   }
 }
 
@@ -161,16 +200,25 @@ export async function removeMany(deps: StorageDeps, ctx: RequestContext, bucketI
   if (!Array.isArray(prefixes) || prefixes.length === 0 || prefixes.some((p) => typeof p !== "string")) {
     throw ERRORS.invalidRequest("body/prefixes must NOT have fewer than 1 items");
   }
-  if (prefixes.length > 1000) throw ERRORS.invalidRequest("Bulk object requests are limited to 1000 objects per request.");
+  if (prefixes.length > 1000)
+    throw ERRORS.invalidRequest("Bulk object requests are limited to 1000 objects per request.");
   const rows = await deps.db.asUser(ctx.scope("storage.object.delete_many"), (q) =>
-    q<ObjectRow>("delete from storage.objects where bucket_id = $1 and name = any($2::text[]) returning *", [bucketId, prefixes]),
+    q<ObjectRow>("delete from storage.objects where bucket_id = $1 and name = any($2::text[]) returning *", [
+      bucketId,
+      prefixes,
+    ]),
   );
   await removeFiles(deps, rows);
   return json(rows);
 }
 
 /** DELETE /object/:bucket/* — one object; an existing row the caller may not delete is AccessDenied. */
-export async function removeOne(deps: StorageDeps, ctx: RequestContext, bucketId: string, name: string): Promise<Response> {
+export async function removeOne(
+  deps: StorageDeps,
+  ctx: RequestContext,
+  bucketId: string,
+  name: string,
+): Promise<Response> {
   await ctx.authenticate();
   assertValidKey(name);
   await deps.db.superRead((q) => findObject(q, bucketId, name));
@@ -189,7 +237,8 @@ export async function move(deps: StorageDeps, ctx: RequestContext): Promise<Resp
   const bucketId = requireString(body, "bucketId");
   const sourceKey = requireString(body, "sourceKey");
   const destinationKey = requireString(body, "destinationKey");
-  const destBucket = typeof body.destinationBucket === "string" && body.destinationBucket ? body.destinationBucket : bucketId;
+  const destBucket =
+    typeof body.destinationBucket === "string" && body.destinationBucket ? body.destinationBucket : bucketId;
   assertValidKey(destinationKey);
   const owner = ctx.caller.owner;
   const version = randomUUID();
@@ -231,7 +280,8 @@ export async function copy(deps: StorageDeps, ctx: RequestContext): Promise<Resp
   const bucketId = requireString(body, "bucketId");
   const sourceKey = requireString(body, "sourceKey");
   const destinationKey = requireString(body, "destinationKey");
-  const destBucket = typeof body.destinationBucket === "string" && body.destinationBucket ? body.destinationBucket : bucketId;
+  const destBucket =
+    typeof body.destinationBucket === "string" && body.destinationBucket ? body.destinationBucket : bucketId;
   assertValidKey(destinationKey);
   const owner = ctx.caller.owner;
   const upsert = ctx.header("x-upsert") === "true";
@@ -249,7 +299,9 @@ export async function copy(deps: StorageDeps, ctx: RequestContext): Promise<Resp
   if (!copyMetadata) {
     const header = ctx.header("x-metadata");
     try {
-      userMetadata = header ? (JSON.parse(Buffer.from(header, "base64").toString("utf8")) as Record<string, unknown>) : undefined;
+      userMetadata = header
+        ? (JSON.parse(Buffer.from(header, "base64").toString("utf8")) as Record<string, unknown>)
+        : undefined;
     } catch {
       userMetadata = undefined;
     }
@@ -265,7 +317,11 @@ export async function copy(deps: StorageDeps, ctx: RequestContext): Promise<Resp
       await deps.files.assertPlaceable(destBucket, destinationKey);
       const r = await deps.db.asSuperUser(async (q) => {
         await findObject(q, destBucket, destinationKey, { forUpdate: true, mustExist: false });
-        return await upsertObject(q, { ...write, version: randomUUID(), metadata: { ...metadata, lastModified: new Date().toISOString() } });
+        return await upsertObject(q, {
+          ...write,
+          version: randomUUID(),
+          metadata: { ...metadata, lastModified: new Date().toISOString() },
+        });
       });
       await deps.files.commit(tmp, destBucket, destinationKey);
       return r;

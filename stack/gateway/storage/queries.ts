@@ -49,7 +49,11 @@ export interface ObjectWrite {
   version?: string;
 }
 
-export async function findBucket(q: Query, id: string, opts: { mustExist?: boolean } = {}): Promise<BucketRow | undefined> {
+export async function findBucket(
+  q: Query,
+  id: string,
+  opts: { mustExist?: boolean } = {},
+): Promise<BucketRow | undefined> {
   const [row] = await q<BucketRow>(
     "select id, name, public, file_size_limit, allowed_mime_types from storage.buckets where id = $1 limit 1",
     [id],
@@ -58,7 +62,12 @@ export async function findBucket(q: Query, id: string, opts: { mustExist?: boole
   return row;
 }
 
-export async function findObject(q: Query, bucketId: string, name: string, opts: { forUpdate?: boolean; mustExist?: boolean } = {}): Promise<ObjectRow | undefined> {
+export async function findObject(
+  q: Query,
+  bucketId: string,
+  name: string,
+  opts: { forUpdate?: boolean; mustExist?: boolean } = {},
+): Promise<ObjectRow | undefined> {
   const [row] = await q<ObjectRow>(
     `select * from storage.objects where name = $1 and bucket_id = $2 limit 1${opts.forUpdate ? " for update" : ""}`,
     [name, bucketId],
@@ -69,7 +78,10 @@ export async function findObject(q: Query, bucketId: string, name: string, opts:
 
 export async function findObjectNames(q: Query, bucketId: string, names: string[]): Promise<Set<string>> {
   if (names.length === 0) return new Set();
-  const rows = await q<{ name: string }>("select name from storage.objects where bucket_id = $1 and name = any($2::text[])", [bucketId, names]);
+  const rows = await q<{ name: string }>(
+    "select name from storage.objects where bucket_id = $1 and name = any($2::text[])",
+    [bucketId, names],
+  );
   return new Set(rows.map((r) => r.name));
 }
 

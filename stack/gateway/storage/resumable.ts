@@ -100,18 +100,33 @@ function decodeId(id: string): { bucketId: string; name: string; version: string
 async function maxSizeFor(deps: StorageDeps, bucketId: string): Promise<{ max: number; allowed: string[] | null }> {
   const bucket = (await deps.db.superRead((q) => findBucket(q, bucketId)))!;
   const global = deps.config.storage.fileSizeLimit;
-  return { max: typeof bucket.file_size_limit === "number" ? Math.min(bucket.file_size_limit, global) : global, allowed: bucket.allowed_mime_types };
+  return {
+    max: typeof bucket.file_size_limit === "number" ? Math.min(bucket.file_size_limit, global) : global,
+    allowed: bucket.allowed_mime_types,
+  };
 }
 
 /** Storage's canUpload for a TUS request: as the caller, or as the superuser under a signed upload token. */
 async function checkPermission(deps: StorageDeps, ctx: RequestContext, s: UploadState, signed: boolean): Promise<void> {
-  const write = { bucketId: s.bucketId, name: s.name, owner: s.owner, version: "1", metadata: { mimetype: s.contentType, contentLength: s.size }, userMetadata: s.userMetadata };
+  const write = {
+    bucketId: s.bucketId,
+    name: s.name,
+    owner: s.owner,
+    version: "1",
+    metadata: { mimetype: s.contentType, contentLength: s.size },
+    userMetadata: s.userMetadata,
+  };
   if (signed) await deps.db.testAsSuperUser((q) => tryUploadWrite(q, write, s.upsert));
   else await deps.db.testPermission(ctx.scope("storage.object.upload"), (q) => tryUploadWrite(q, write, s.upsert));
 }
 
 /** Signed TUS requests carry the signed upload token in `x-signature`; it names the one object they may write. */
-async function signedGrant(deps: StorageDeps, ctx: RequestContext, bucketId: string, name: string): Promise<{ owner?: string; upsert: boolean }> {
+async function signedGrant(
+  deps: StorageDeps,
+  ctx: RequestContext,
+  bucketId: string,
+  name: string,
+): Promise<{ owner?: string; upsert: boolean }> {
   const signature = ctx.header("x-signature");
   if (!signature) throw ERRORS.invalidSignature("Missing x-signature header");
   const payload = await verify(deps.config.jwtSecret, signature, bucketId, name, "upload");
@@ -128,7 +143,8 @@ async function append(deps: StorageDeps, ctx: RequestContext, state: UploadState
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (state.offset + value.length > state.size) throw new StorageError({ code: "TusError", status: 413, message: "Upload size exceeded" });
+      if (state.offset + value.length > state.size)
+        throw new StorageError({ code: "TusError", status: 413, message: "Upload size exceeded" });
       await handle.write(value);
       state.offset += value.length;
     }
@@ -153,7 +169,15 @@ async function finish(deps: StorageDeps, state: UploadState): Promise<void> {
   await completeUpload(
     deps,
     { bucketId: state.bucketId, name: state.name, owner: state.owner },
-    { tmp, size: s.size, eTag: await md5File(tmp), mimeType: state.contentType, cacheControl: state.cacheControl, userMetadata: state.userMetadata, lastModified: s.mtime },
+    {
+      tmp,
+      size: s.size,
+      eTag: await md5File(tmp),
+      mimeType: state.contentType,
+      cacheControl: state.cacheControl,
+      userMetadata: state.userMetadata,
+      lastModified: s.mtime,
+    },
     undefined,
   );
   await store.remove(state.version);
@@ -161,7 +185,11 @@ async function finish(deps: StorageDeps, state: UploadState): Promise<void> {
 
 /** OPTIONS (non-preflight): the server's TUS capabilities. */
 function options(deps: StorageDeps): Response {
-  return reply(204, { "tus-version": TUS_VERSION, "tus-extension": EXTENSIONS, "tus-max-size": String(deps.config.storage.fileSizeLimit) });
+  return reply(204, {
+    "tus-version": TUS_VERSION,
+    "tus-extension": EXTENSIONS,
+    "tus-max-size": String(deps.config.storage.fileSizeLimit),
+  });
 }
 
 /** POST /upload/resumable[/sign]: creates an upload (and takes its first bytes when sent along). */
@@ -185,7 +213,9 @@ async function create(deps: StorageDeps, ctx: RequestContext, signed: boolean): 
   } catch {
     userMetadata = undefined;
   }
-  const grant = signed ? await signedGrant(deps, ctx, bucketId, name) : { owner: ctx.caller.owner, upsert: ctx.header("x-upsert") === "true" };
+  const grant = signed
+    ? await signedGrant(deps, ctx, bucketId, name)
+    : { owner: ctx.caller.owner, upsert: ctx.header("x-upsert") === "true" };
   const state: UploadState = {
     bucketId,
     name,
@@ -219,9 +249,15 @@ async function existing(deps: StorageDeps, ctx: RequestContext, id: string, sign
   const ref = decodeId(id);
   if (ref && signed) await signedGrant(deps, ctx, ref.bucketId, ref.name);
   const state = ref ? await storeOf(deps).load(ref.version) : undefined;
-  if (!ref || !state || state.bucketId !== ref.bucketId || state.name !== ref.name) return reply(404, {}, "The file for this url was not found");
+  if (!ref || !state || state.bucketId !== ref.bucketId || state.name !== ref.name)
+    return reply(404, {}, "The file for this url was not found");
   if (ctx.method === "HEAD") {
-    return reply(200, { "upload-offset": String(state.offset), "upload-length": String(state.size), "upload-metadata": state.uploadMetadata, "cache-control": "no-store" });
+    return reply(200, {
+      "upload-offset": String(state.offset),
+      "upload-length": String(state.size),
+      "upload-metadata": state.uploadMetadata,
+      "cache-control": "no-store",
+    });
   }
   if (ctx.method === "DELETE") {
     await storeOf(deps).remove(state.version);
@@ -231,7 +267,8 @@ async function existing(deps: StorageDeps, ctx: RequestContext, id: string, sign
   if (ctx.header("content-type") !== "application/offset+octet-stream") return reply(415, {}, "Unsupported Media Type");
   return deps.files.withLock([`tus:${state.version}`], async () => {
     const current = (await storeOf(deps).load(state.version)) ?? state;
-    if (Number(ctx.header("upload-offset")) !== current.offset) return reply(409, {}, "Upload-Offset header does not match current offset");
+    if (Number(ctx.header("upload-offset")) !== current.offset)
+      return reply(409, {}, "Upload-Offset header does not match current offset");
     await checkPermission(deps, ctx, current, signed);
     await append(deps, ctx, current);
     if (current.offset === current.size) await finish(deps, current);

@@ -32,7 +32,11 @@ export interface UploadOptions {
 }
 
 /** Storage's uploadFromRequest + Uploader.upload: refuses before bytes are kept, places bytes after commit. */
-export async function uploadFromRequest(deps: StorageDeps, ctx: RequestContext, opts: UploadOptions): Promise<ObjectRow> {
+export async function uploadFromRequest(
+  deps: StorageDeps,
+  ctx: RequestContext,
+  opts: UploadOptions,
+): Promise<ObjectRow> {
   const { db, files } = deps;
   const bucket = (await db.superRead((q) => findBucket(q, opts.bucketId)))!;
   const global = deps.config.storage.fileSizeLimit;
@@ -117,7 +121,10 @@ export interface ServeOptions {
 /** Storage's renderer for a missing asset (HTTP 400, statusCode "404"). */
 function assetNotFound(): Response {
   const body = { error: "Not found", message: "The resource was not found", statusCode: "404", code: "NoSuchKey" };
-  return new Response(JSON.stringify(body), { status: 400, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" } });
+  return new Response(JSON.stringify(body), {
+    status: 400,
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+  });
 }
 
 /** Parses a single `bytes=a-b` range against `size`; undefined = whole file. */
@@ -139,7 +146,12 @@ function parseRange(header: string | null, size: number): { start: number; end: 
 }
 
 /** Serves an object's bytes with Storage's headers (Content-Type, ETag, Last-Modified, Cache-Control, ranges, download). */
-export async function serveObject(deps: StorageDeps, ctx: RequestContext, row: ObjectRow, opts: ServeOptions = {}): Promise<Response> {
+export async function serveObject(
+  deps: StorageDeps,
+  ctx: RequestContext,
+  row: ObjectRow,
+  opts: ServeOptions = {},
+): Promise<Response> {
   const stat = await deps.files.stat(row.bucket_id, row.name);
   if (!stat) return assetNotFound();
   const meta = row.metadata ?? {};
@@ -155,7 +167,10 @@ export async function serveObject(deps: StorageDeps, ctx: RequestContext, row: O
   else if (meta.cacheControl) headers.set("cache-control", meta.cacheControl);
   if (opts.download !== undefined) {
     const enc = encodeURIComponent(opts.download);
-    headers.set("content-disposition", opts.download === "" ? "attachment;" : `attachment; filename=${enc}; filename*=UTF-8''${enc}`);
+    headers.set(
+      "content-disposition",
+      opts.download === "" ? "attachment;" : `attachment; filename=${enc}; filename*=UTF-8''${enc}`,
+    );
   }
 
   if (meta.eTag && ctx.header("if-none-match") === meta.eTag) return new Response(null, { status: 304, headers });

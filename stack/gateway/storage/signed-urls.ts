@@ -30,16 +30,27 @@ const key = (secret: string) => new TextEncoder().encode(secret);
 function assertExpiresIn(value: unknown): number {
   if (typeof value !== "number" || !Number.isFinite(value)) throw ERRORS.invalidParameter("expiresIn");
   const s = Math.floor(value);
-  if (!Number.isSafeInteger(s) || s < 1 || s > MAX_ABSOLUTE_EXP - Math.floor(Date.now() / 1000)) throw ERRORS.invalidParameter("expiresIn");
+  if (!Number.isSafeInteger(s) || s < 1 || s > MAX_ABSOLUTE_EXP - Math.floor(Date.now() / 1000))
+    throw ERRORS.invalidParameter("expiresIn");
   return s;
 }
 
 async function sign(payload: SignedPayload, secret: string, expiresIn: number): Promise<string> {
-  return new SignJWT(payload).setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime(`${expiresIn}s`).sign(key(secret));
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: "HS256" })
+    .setIssuedAt()
+    .setExpirationTime(`${expiresIn}s`)
+    .sign(key(secret));
 }
 
 /** Verifies a signed-URL token for `bucket/name` and `scope`: InvalidJWT, InvalidSignature or ExpiredToken. */
-export async function verify(secret: string, token: string | undefined, bucketId: string, name: string, scope: Scope): Promise<SignedPayload> {
+export async function verify(
+  secret: string,
+  token: string | undefined,
+  bucketId: string,
+  name: string,
+  scope: Scope,
+): Promise<SignedPayload> {
   if (!token) throw ERRORS.invalidRequest("querystring must have required property 'token'");
   let payload: SignedPayload;
   try {
@@ -48,7 +59,10 @@ export async function verify(secret: string, token: string | undefined, bucketId
     throw ERRORS.invalidJwt(err instanceof Error ? err.message : "Invalid JWT");
   }
   // Legacy tokens have no scope: upload tokens are the ones with an `upsert` claim.
-  const ok = scope === "upload" ? payload.scope === "upload" || (payload.scope === undefined && "upsert" in payload) : payload.scope === "download" || (payload.scope === undefined && !("upsert" in payload));
+  const ok =
+    scope === "upload"
+      ? payload.scope === "upload" || (payload.scope === undefined && "upsert" in payload)
+      : payload.scope === "download" || (payload.scope === undefined && !("upsert" in payload));
   if (!ok) throw ERRORS.invalidSignature(`Token is not scoped for ${scope}`);
   if (payload.url !== `${bucketId}/${name}`) throw ERRORS.invalidSignature();
   if (typeof payload.exp === "number" && payload.exp * 1000 < Date.now()) throw ERRORS.expiredSignature();
@@ -56,17 +70,27 @@ export async function verify(secret: string, token: string | undefined, bucketId
 }
 
 /** POST /object/sign/:bucket/* {expiresIn} → {signedURL} when the caller can SELECT the object. */
-export async function createSignedUrl(deps: StorageDeps, ctx: RequestContext, bucketId: string, name: string): Promise<Response> {
+export async function createSignedUrl(
+  deps: StorageDeps,
+  ctx: RequestContext,
+  bucketId: string,
+  name: string,
+): Promise<Response> {
   await ctx.authenticate();
   const body = await ctx.json();
   const expiresIn = assertExpiresIn(body.expiresIn);
   assertValidKey(name);
   // With image transformations enabled, a `transform` is signed into the token and the URL renders (/render/image/sign).
-  const transform = deps.config.storage.imageTransformation && body.transform && typeof body.transform === "object" ? parseTransform(body.transform as Record<string, unknown>, "body/transform") : undefined;
+  const transform =
+    deps.config.storage.imageTransformation && body.transform && typeof body.transform === "object"
+      ? parseTransform(body.transform as Record<string, unknown>, "body/transform")
+      : undefined;
   await deps.db.asUser(ctx.scope("storage.object.sign"), (q) => findObject(q, bucketId, name));
   const url = `${bucketId}/${name}`;
   const transformations = transform ? transformSegments(transform, true).join(",") : "";
-  const extra: SignedPayload = transformations ? { transformations, ...(transform?.format ? { format: transform.format } : {}) } : {};
+  const extra: SignedPayload = transformations
+    ? { transformations, ...(transform?.format ? { format: transform.format } : {}) }
+    : {};
   const token = await sign({ ...extra, url, scope: "download" }, deps.config.jwtSecret, expiresIn);
   return json({ signedURL: `/${transformations ? "render/image" : "object"}/sign/${url}?token=${token}` });
 }
@@ -80,10 +104,13 @@ export async function createSignedUrls(deps: StorageDeps, ctx: RequestContext, b
   if (!Array.isArray(paths) || paths.length === 0 || paths.some((p) => typeof p !== "string")) {
     throw ERRORS.invalidRequest("body/paths must NOT have fewer than 1 items");
   }
-  const visible = await deps.db.asUser(ctx.scope("storage.object.sign_many"), (q) => findObjectNames(q, bucketId, paths as string[]));
+  const visible = await deps.db.asUser(ctx.scope("storage.object.sign_many"), (q) =>
+    findObjectNames(q, bucketId, paths as string[]),
+  );
   const out = await Promise.all(
     (paths as string[]).map(async (path) => {
-      if (!visible.has(path)) return { error: "Either the object does not exist or you do not have access to it", path, signedURL: null };
+      if (!visible.has(path))
+        return { error: "Either the object does not exist or you do not have access to it", path, signedURL: null };
       const url = `${bucketId}/${path}`;
       const token = await sign({ url, scope: "download" }, deps.config.jwtSecret, expiresIn);
       return { error: null, path, signedURL: `/object/sign/${url}?token=${token}` };
@@ -93,7 +120,12 @@ export async function createSignedUrls(deps: StorageDeps, ctx: RequestContext, b
 }
 
 /** GET|HEAD /object/sign/:bucket/*?token= — no JWT; the token decides; Expires = the token's exp. */
-export async function getSignedObject(deps: StorageDeps, ctx: RequestContext, bucketId: string, name: string): Promise<Response> {
+export async function getSignedObject(
+  deps: StorageDeps,
+  ctx: RequestContext,
+  bucketId: string,
+  name: string,
+): Promise<Response> {
   const payload = await verify(deps.config.jwtSecret, ctx.query("token"), bucketId, name, "download");
   const row = (await deps.db.superRead((q) => findObject(q, bucketId, name)))!;
   return serveObject(deps, ctx, row, {
@@ -103,7 +135,12 @@ export async function getSignedObject(deps: StorageDeps, ctx: RequestContext, bu
 }
 
 /** POST /object/upload/sign/:bucket/* (x-upsert) → {url, token} when the caller could upload there now. */
-export async function createSignedUploadUrl(deps: StorageDeps, ctx: RequestContext, bucketId: string, name: string): Promise<Response> {
+export async function createSignedUploadUrl(
+  deps: StorageDeps,
+  ctx: RequestContext,
+  bucketId: string,
+  name: string,
+): Promise<Response> {
   await ctx.authenticate();
   await ctx.req.text(); // the client sends `{}`
   assertValidKey(name);
@@ -113,7 +150,9 @@ export async function createSignedUploadUrl(deps: StorageDeps, ctx: RequestConte
   let userMetadata: Record<string, unknown> | undefined;
   try {
     const header = ctx.header("x-metadata");
-    userMetadata = header ? (JSON.parse(Buffer.from(header, "base64").toString("utf8")) as Record<string, unknown>) : undefined;
+    userMetadata = header
+      ? (JSON.parse(Buffer.from(header, "base64").toString("utf8")) as Record<string, unknown>)
+      : undefined;
   } catch {
     userMetadata = undefined;
   }
@@ -126,18 +165,30 @@ export async function createSignedUploadUrl(deps: StorageDeps, ctx: RequestConte
         owner,
         version: "1",
         userMetadata,
-        metadata: { mimetype: ctx.header("content-type"), contentLength: contentLength ? Number(contentLength) : undefined },
+        metadata: {
+          mimetype: ctx.header("content-type"),
+          contentLength: contentLength ? Number(contentLength) : undefined,
+        },
       },
       upsert,
     ),
   );
   const url = `${bucketId}/${name}`;
-  const token = await sign({ owner, url, upsert, scope: "upload" }, deps.config.jwtSecret, SIGNED_UPLOAD_URL_EXPIRATION);
+  const token = await sign(
+    { owner, url, upsert, scope: "upload" },
+    deps.config.jwtSecret,
+    SIGNED_UPLOAD_URL_EXPIRATION,
+  );
   return json({ url: `/object/upload/sign/${url}?token=${token}`, token });
 }
 
 /** PUT /object/upload/sign/:bucket/*?token= — no JWT; uploads as the superuser with the token's owner and upsert. */
-export async function uploadToSignedUrl(deps: StorageDeps, ctx: RequestContext, bucketId: string, name: string): Promise<Response> {
+export async function uploadToSignedUrl(
+  deps: StorageDeps,
+  ctx: RequestContext,
+  bucketId: string,
+  name: string,
+): Promise<Response> {
   const payload = await verify(deps.config.jwtSecret, ctx.query("token"), bucketId, name, "upload");
   ctx.anonymous();
   const row = await uploadFromRequest(deps, ctx, {

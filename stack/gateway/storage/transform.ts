@@ -29,13 +29,17 @@ const SIZE = { min: 1, max: 2000 };
 /** imgproxy's default quality (IMGPROXY_QUALITY). */
 const DEFAULT_QUALITY = 80;
 
-const oneOf = <T extends string>(values: readonly T[], v: unknown): v is T => typeof v === "string" && (values as readonly string[]).includes(v);
+const oneOf = <T extends string>(values: readonly T[], v: unknown): v is T =>
+  typeof v === "string" && (values as readonly string[]).includes(v);
 
 /**
  * Validates options as Storage's transformationOptionsSchema does (Ajv with type coercion, so query strings count),
  * naming the failing field the way Fastify words it (`querystring/width must be integer`).
  */
-export function parseTransform(raw: Record<string, unknown>, where: "querystring" | "body/transform"): TransformOptions {
+export function parseTransform(
+  raw: Record<string, unknown>,
+  where: "querystring" | "body/transform",
+): TransformOptions {
   const out: TransformOptions = {};
   const int = (field: "width" | "height" | "quality", min: number, max?: number) => {
     const v = raw[field];
@@ -92,7 +96,12 @@ export function transformSegments(o: TransformOptions, keepOriginal = false): st
   if (o.format && o.format !== "origin") s.push(`format:${o.format}`);
   if (o.gravity === "sm") s.push("gravity:sm");
   else if (o.gravity === "fp") s.push(`gravity:fp:${o.x_offset}:${o.y_offset}`);
-  else if (o.gravity) s.push(o.x_offset === undefined && o.y_offset === undefined ? `gravity:${o.gravity}` : `gravity:${o.gravity}:${o.x_offset ?? 0}:${o.y_offset ?? 0}`);
+  else if (o.gravity)
+    s.push(
+      o.x_offset === undefined && o.y_offset === undefined
+        ? `gravity:${o.gravity}`
+        : `gravity:${o.gravity}:${o.x_offset ?? 0}:${o.y_offset ?? 0}`,
+    );
   return s;
 }
 
@@ -120,7 +129,15 @@ export function transformFromString(text: string): TransformOptions {
 }
 
 const SHARP_GRAVITY: Record<Exclude<Gravity, "sm" | "fp">, string> = {
-  no: "north", so: "south", ea: "east", we: "west", noea: "northeast", nowe: "northwest", soea: "southeast", sowe: "southwest", ce: "centre",
+  no: "north",
+  so: "south",
+  ea: "east",
+  we: "west",
+  noea: "northeast",
+  nowe: "northwest",
+  soea: "southeast",
+  sowe: "southwest",
+  ce: "centre",
 };
 
 export interface Rendered {
@@ -139,7 +156,12 @@ export async function renderImage(file: string, o: TransformOptions, accept: str
     const meta = await img.metadata();
     if (o.width || o.height) {
       const type = resizingType(o.resize);
-      const gravity = o.gravity === "sm" ? sharp.strategy.attention : o.gravity && o.gravity !== "fp" ? SHARP_GRAVITY[o.gravity] : "centre";
+      const gravity =
+        o.gravity === "sm"
+          ? sharp.strategy.attention
+          : o.gravity && o.gravity !== "fp"
+            ? SHARP_GRAVITY[o.gravity]
+            : "centre";
       img = img.resize({
         width: o.width ? clamp(o.width) : undefined,
         height: o.height ? clamp(o.height) : undefined,
@@ -149,7 +171,12 @@ export async function renderImage(file: string, o: TransformOptions, accept: str
       });
     }
     const source = meta.format ?? "png";
-    const target = o.format === "webp" || o.format === "avif" ? o.format : o.format !== "origin" && accept?.includes("image/webp") ? "webp" : source;
+    const target =
+      o.format === "webp" || o.format === "avif"
+        ? o.format
+        : o.format !== "origin" && accept?.includes("image/webp")
+          ? "webp"
+          : source;
     const quality = o.quality ?? DEFAULT_QUALITY;
     switch (target) {
       case "webp":

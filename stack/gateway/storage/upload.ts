@@ -28,7 +28,11 @@ export interface UploadRules {
    * Runs once the mime type is known and before any byte is read into the temp file: the RLS check of
    * Storage's canUpload, given what Storage gives it ({mimetype, contentLength} from the request).
    */
-  beforeBytes(meta: { mimetype: string; contentLength?: number; userMetadata?: Record<string, unknown> }): Promise<void>;
+  beforeBytes(meta: {
+    mimetype: string;
+    contentLength?: number;
+    userMetadata?: Record<string, unknown>;
+  }): Promise<void>;
 }
 
 const MAX_USER_METADATA = 1024 * 1024;
@@ -132,7 +136,11 @@ export async function receiveUpload(req: Request, files: FileStore, rules: Uploa
               // ignored, as Storage does
             }
           }
-          await rules.beforeBytes({ mimetype: state.mime, contentLength: declaredLength(req), userMetadata: state.meta });
+          await rules.beforeBytes({
+            mimetype: state.mime,
+            contentLength: declaredLength(req),
+            userMetadata: state.meta,
+          });
           writer = await TempWriter.create(files, max);
           const w = writer;
           return (chunk) => w.write(chunk);

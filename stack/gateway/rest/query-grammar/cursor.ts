@@ -27,7 +27,10 @@ export class Cursor {
   }
   fail(expecting: string): never {
     const found = this.done ? "end of input" : `"${this.peek()}"`;
-    throw errors.parse(`"failed to parse ${this.what} (${this.text})" (line 1, column ${this.pos + 1})`, `unexpected ${found} expecting ${expecting}`);
+    throw errors.parse(
+      `"failed to parse ${this.what} (${this.text})" (line 1, column ${this.pos + 1})`,
+      `unexpected ${found} expecting ${expecting}`,
+    );
   }
   expect(s: string): void {
     if (!this.eat(s)) this.fail(`"${s}"`);
@@ -64,7 +67,10 @@ function jsonPath(c: Cursor): JsonStep[] {
     else return steps;
     const m = /^-?\d+/.exec(c.text.slice(c.pos));
     const after = m ? c.text[c.pos + m[0].length] : undefined;
-    if (m && (after === undefined || after === "-" || after === "." || after === ":" || after === "," || after === ")")) {
+    if (
+      m &&
+      (after === undefined || after === "-" || after === "." || after === ":" || after === "," || after === ")")
+    ) {
       c.pos += m[0].length;
       steps.push({ arrow, key: m[0], index: true });
     } else steps.push({ arrow, key: identifier(c), index: false });
