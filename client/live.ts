@@ -486,6 +486,22 @@ interface MemberRow {
   joined_at: string;
 }
 
+/**
+ * Runs a read of a large group's feed, trying again twice (after 250 ms, then 500 ms) when it fails: a
+ * notice is announced once, so a read lost to a passing error (a busy database, a reconnecting
+ * gateway) would lose its event until the next catch-up. Resolves undefined when every try failed.
+ */
+async function persist<T>(read: () => Promise<T>): Promise<T | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read();
+    } catch {
+      if (attempt === 2) return undefined;
+      await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+    }
+  }
+}
+
 class Feed {
   private lease: Lease | undefined;
   private closed = false;
@@ -510,7 +526,7 @@ class Feed {
   async open(): Promise<void> {
     // The member list to compare later membership notices with, read before joining (a change in
     // between shows at the next notice rather than never).
-    const baseline = this.loadMembers().catch(() => undefined);
+    const baseline = persist(() => this.loadMembers());
     const lease = await acquire(this.hub.supabase, `conversation:${this.conversationId}:events`, {
       onBroadcast: (e, p) => this.onNotice(e, p),
     });
@@ -636,13 +652,13 @@ class Feed {
       this.reads = new Map();
       this.membership = undefined;
       this.updated = undefined;
-      if (created) await this.readCreated(created).catch(() => undefined);
-      if (threaded.size) await this.readThreaded(threaded).catch(() => undefined);
-      if (changed.size) await this.readChanged(changed).catch(() => undefined);
-      if (reacted.size) await this.readReactions(reacted).catch(() => undefined);
+      if (created) await persist(() => this.readCreated(created));
+      if (threaded.size) await persist(() => this.readThreaded(threaded));
+      if (changed.size) await persist(() => this.readChanged(changed));
+      if (reacted.size) await persist(() => this.readReactions(reacted));
       for (const r of reads.values()) this.deliver("member_read", r);
-      if (membership) await this.readMembers(membership).catch(() => undefined);
-      if (updated) await this.readConversation(updated).catch(() => undefined);
+      if (membership) await persist(() => this.readMembers(membership));
+      if (updated) await persist(() => this.readConversation(updated));
     }
   }
 
