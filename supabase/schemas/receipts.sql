@@ -80,8 +80,10 @@ begin
   return query
     select m.user_id,
            greatest(m.last_delivered_seq, m.last_read_seq),
-           case when m.user_id = v_user_id or not parley_internal.hides_read_receipts(m.user_id) then m.last_read_seq end
+           case when m.user_id = v_user_id or not coalesce(s.hide_read_receipts, false) then m.last_read_seq end
       from parley.conversation_members m
+      -- One join for every member's setting, not a lookup per member row.
+      left join parley.user_settings s on s.user_id = m.user_id
      where m.conversation_id = list_receipts.conversation_id
      order by m.user_id;
 end;
@@ -126,9 +128,10 @@ begin
   -- Recipients: today's members other than the sender (one pass over the conversation's members).
   select count(*)::integer,
          count(*) filter (where greatest(m.last_delivered_seq, m.last_read_seq) >= v_message.seq)::integer,
-         count(*) filter (where m.last_read_seq >= v_message.seq and not parley_internal.hides_read_receipts(m.user_id))::integer
+         count(*) filter (where m.last_read_seq >= v_message.seq and not coalesce(s.hide_read_receipts, false))::integer
     into v_recipients, v_delivered, v_read
     from parley.conversation_members m
+    left join parley.user_settings s on s.user_id = m.user_id
    where m.conversation_id = v_message.conversation_id and m.user_id is distinct from v_message.sender_id;
   return query select v_message.conversation_id, v_message.seq, v_recipients, v_delivered, v_read,
     case when v_recipients > 0 and v_read = v_recipients then 'read'
