@@ -624,41 +624,51 @@ class Feed {
   private schedule(): void {
     if (this.running || this.closed) return;
     this.running = true;
-    void this.drain().finally(() => (this.running = false));
+    void this.drain();
   }
 
+  /**
+   * Reads what the pending notices announced until none is left. `running` is cleared in the same
+   * synchronous step as the last check for pending work: the WebSocket hands over the frames of one
+   * network read in one task, so a notice can arrive right after a drain with nothing to await ends,
+   * before any promise callback would run, and must then start a drain of its own.
+   */
   private async drain(): Promise<void> {
-    while (
-      !this.closed &&
-      (this.created ||
-        this.threaded.size ||
-        this.changed.size ||
-        this.reacted.size ||
-        this.reads.size ||
-        this.membership ||
-        this.updated)
-    ) {
-      const created = this.created;
-      const threaded = this.threaded;
-      this.threaded = new Map();
-      const changed = this.changed;
-      const reacted = this.reacted;
-      this.reacted = new Map();
-      const reads = this.reads;
-      const membership = this.membership;
-      const updated = this.updated;
-      this.created = undefined;
-      this.changed = new Map();
-      this.reads = new Map();
-      this.membership = undefined;
-      this.updated = undefined;
-      if (created) await persist(() => this.readCreated(created));
-      if (threaded.size) await persist(() => this.readThreaded(threaded));
-      if (changed.size) await persist(() => this.readChanged(changed));
-      if (reacted.size) await persist(() => this.readReactions(reacted));
-      for (const r of reads.values()) this.deliver("member_read", r);
-      if (membership) await persist(() => this.readMembers(membership));
-      if (updated) await persist(() => this.readConversation(updated));
+    try {
+      while (
+        !this.closed &&
+        (this.created ||
+          this.threaded.size ||
+          this.changed.size ||
+          this.reacted.size ||
+          this.reads.size ||
+          this.membership ||
+          this.updated)
+      ) {
+        const created = this.created;
+        const threaded = this.threaded;
+        this.threaded = new Map();
+        const changed = this.changed;
+        const reacted = this.reacted;
+        this.reacted = new Map();
+        const reads = this.reads;
+        const membership = this.membership;
+        const updated = this.updated;
+        this.created = undefined;
+        this.changed = new Map();
+        this.reads = new Map();
+        this.membership = undefined;
+        this.updated = undefined;
+        if (created) await persist(() => this.readCreated(created));
+        if (threaded.size) await persist(() => this.readThreaded(threaded));
+        if (changed.size) await persist(() => this.readChanged(changed));
+        if (reacted.size) await persist(() => this.readReactions(reacted));
+        for (const r of reads.values()) this.deliver("member_read", r);
+        if (membership) await persist(() => this.readMembers(membership));
+        if (updated) await persist(() => this.readConversation(updated));
+      }
+    } finally {
+      this.running = false;
     }
   }
 

@@ -14,6 +14,7 @@ import type {
 import { fillers, INBOX_FANOUT_MAX } from "../events/support.ts";
 import { newParleyUser, refusal, type ParleyUser } from "./parley.ts";
 import { acquaint } from "../support/contacts.ts";
+import { heldFrames } from "../support/held-frames.ts";
 
 const open: LiveChannel[] = [];
 afterEach(async () => {
@@ -319,6 +320,46 @@ describe("client SDK: live channels", () => {
         member_count: INBOX_FANOUT_MAX + 2,
       }),
     ]);
+  }, 60_000);
+
+  it("a large group: notices that arrive in one network read are each handled, the last one too", async () => {
+    const frames = heldFrames();
+    const [ann, bob, cat] = await Promise.all([
+      newParleyUser(),
+      newParleyUser(undefined, { transport: frames.transport }),
+      newParleyUser(),
+    ]);
+    const crowd = [bob.id, cat.id, ...(await fillers(INBOX_FANOUT_MAX - 1))];
+    await acquaint(ann, crowd);
+    const group = await ann.parley.groups.create({ title: "Crowd", memberIds: crowd });
+    const created: MessageEvent[] = [];
+    const reads: MemberReadEvent[] = [];
+    const updated: ConversationUpdatedEvent[] = [];
+    open.push(
+      await bob.parley.live.conversation(group.id, {
+        message_created: (e) => created.push(e),
+        member_read: (e) => reads.push(e),
+        conversation_updated: (e) => updated.push(e),
+      }),
+    );
+    const sent = await ann.parley.messages.send(group.id, { body: "read me" });
+    await until(() => userMessages(created).includes(sent.id), "the message", LARGE_GROUP_WAIT_MS);
+
+    // A read receipt (handled without a read) and then a rename (read through RLS), handed over together.
+    frames.hold();
+    await cat.parley.messages.markRead(group.id);
+    await ann.parley.groups.update(group.id, { title: "Crowd, renamed" });
+    // A broadcast frame (binary in protocol 2.0.0) names its event and carries the conversation id.
+    const notice = (event: string) => (f: string) => f.includes(event) && f.includes(group.id);
+    await until(
+      () => frames.held().some(notice("member_read")) && frames.held().some(notice("conversation_updated")),
+      "both notices on the wire",
+      LARGE_GROUP_WAIT_MS,
+    );
+    frames.release();
+    await until(() => updated.length === 1, "the rename", LARGE_GROUP_WAIT_MS);
+    expect(reads).toEqual([expect.objectContaining({ user_id: cat.id, last_read_seq: sent.seq })]);
+    expect(updated[0]!.conversation).toMatchObject({ id: group.id, title: "Crowd, renamed" });
   }, 60_000);
 
   it("follows a group across the fan-out bound: one delivery per message before, during and after the switch", async () => {

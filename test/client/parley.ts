@@ -7,8 +7,11 @@ export interface ParleyUser extends TestUser {
 }
 
 /** Signs up a new user and wraps their supabase-js client with the SDK. */
-export async function newParleyUser(displayName?: string): Promise<ParleyUser> {
-  const user = await newUser(displayName ? { displayName } : {});
+export async function newParleyUser(
+  displayName?: string,
+  options: Parameters<typeof newUser>[0] = {},
+): Promise<ParleyUser> {
+  const user = await newUser({ ...options, ...(displayName ? { displayName } : {}) });
   // The fixture's client is a plain createClient(url, key) (default schema public): the SDK addresses schema parley itself.
   return { ...user, parley: createParley(user.client) };
 }

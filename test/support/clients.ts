@@ -9,6 +9,8 @@ export interface ClientOptions {
   key?: string;
   /** Realtime protocol version (default: the client's own, 2.0.0). */
   vsn?: "1.0.0" | "2.0.0";
+  /** The WebSocket constructor realtime-js uses (default: `ws`'s). */
+  transport?: typeof WebSocket;
 }
 
 /** A supabase-js client on the stack with no session persistence (Node has no storage). */
@@ -17,7 +19,7 @@ export function makeClient(opts: ClientOptions = {}): SupabaseClient {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     // Node 20 has no global WebSocket: hand realtime-js the `ws` implementation.
     realtime: {
-      transport: WebSocket as unknown as typeof globalThis.WebSocket,
+      transport: (opts.transport ?? WebSocket) as unknown as typeof globalThis.WebSocket,
       ...(opts.vsn ? { vsn: opts.vsn } : {}),
     },
   });
@@ -41,12 +43,14 @@ export interface TestUser {
 }
 
 /** Signs up a brand-new user through Auth and returns a client signed in as them. */
-export async function newUser(opts: { username?: string; displayName?: string } = {}): Promise<TestUser> {
+export async function newUser(
+  opts: { username?: string; displayName?: string; transport?: typeof WebSocket } = {},
+): Promise<TestUser> {
   const tag = randomUUID().replaceAll("-", "").slice(0, 12);
   const username = opts.username ?? `u_${tag}`;
   const email = `${username}@example.test`;
   const password = `pw-${tag}-Secret1`;
-  const client = makeClient();
+  const client = makeClient(opts.transport ? { transport: opts.transport } : {});
   const { data, error } = await client.auth.signUp({
     email,
     password,

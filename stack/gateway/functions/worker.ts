@@ -28,6 +28,7 @@ const DENO_NEEDS = [
   "no_proxy",
   "XDG_CACHE_HOME",
   "SSL_CERT_FILE",
+  "NODE_EXTRA_CA_CERTS",
 ];
 
 /** Finds the Deno binary of the `deno` npm package, from the project served or from Parley's own install. */
