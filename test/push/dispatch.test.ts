@@ -8,6 +8,7 @@ import { createParley } from "../../client/index.ts";
 import { newUser, parleyOf, type TestUser } from "../support/clients.ts";
 import { stackEnv } from "../support/env.ts";
 import type { RecordedPush } from "../support/push-recorder.ts";
+import { acquaint } from "../support/contacts.ts";
 import { db } from "../realtime/support.ts";
 
 const recorder = stackEnv.pushRecorderUrl;
@@ -215,6 +216,7 @@ describe("push: the outbox (one row per message, folded per member by the dispat
 
   it("a member removed from the group before the dispatcher came gets nothing; the others get theirs", async () => {
     const [a, b, c] = await Promise.all([newUser({ displayName: "Ann Owner" }), newUser(), newUser()]);
+    await acquaint(a, [b, c]); // people who have talked before: added as members, not invited
     const [bPhone, cPhone] = await Promise.all([devicesOf(b), devicesOf(c)]);
     const { data: group, error } = await parleyOf(a.client)
       .rpc("create_group", { title: "Leaving soon", member_ids: [b.id, c.id] })
