@@ -255,6 +255,26 @@ comment on function parley.get_or_create_direct_conversation(uuid) is 'The direc
 revoke execute on function parley.get_or_create_direct_conversation(uuid) from public, anon;
 grant execute on function parley.get_or_create_direct_conversation(uuid) to authenticated, service_role;
 
+create or replace function parley_internal.check_cursor_seq(conversation_id uuid, seq bigint, last_seq bigint)
+returns void
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+  if check_cursor_seq.last_seq is null then
+    raise exception 'conversation % not found', check_cursor_seq.conversation_id
+      using errcode = 'PT404', hint = 'conversation_not_found';
+  end if;
+  if check_cursor_seq.seq is not null and (check_cursor_seq.seq < 0 or check_cursor_seq.seq > check_cursor_seq.last_seq) then
+    raise exception 'seq % is outside 0..% for conversation %', check_cursor_seq.seq, check_cursor_seq.last_seq, check_cursor_seq.conversation_id
+      using errcode = '22023', hint = 'seq_out_of_range';
+  end if;
+end;
+$$;
+comment on function parley_internal.check_cursor_seq(uuid, bigint, bigint) is 'The refusals shared by mark_read and mark_delivered: last_seq null (the caller is not a member) is 404 conversation_not_found; a seq outside 0..last_seq is 22023 seq_out_of_range.';
+revoke execute on function parley_internal.check_cursor_seq(uuid, bigint, bigint) from public, anon, authenticated;
+
 create or replace function parley_internal.mark_read(conversation_id uuid, seq bigint)
 returns bigint
 language plpgsql
@@ -270,14 +290,7 @@ begin
     from parley.conversations c
     join parley.conversation_members m on m.conversation_id = c.id and m.user_id = v_user_id
    where c.id = mark_read.conversation_id;
-  if v_last is null then
-    raise exception 'conversation % not found', mark_read.conversation_id
-      using errcode = 'PT404', hint = 'conversation_not_found';
-  end if;
-  if mark_read.seq is not null and (mark_read.seq < 0 or mark_read.seq > v_last) then
-    raise exception 'seq % is outside 0..% for conversation %', mark_read.seq, v_last, mark_read.conversation_id
-      using errcode = '22023', hint = 'seq_out_of_range';
-  end if;
+  perform parley_internal.check_cursor_seq(mark_read.conversation_id, mark_read.seq, v_last);
   -- Mentions at or below the new cursor are read: the count keeps only those above it.
   update parley.conversation_members m
      set last_read_seq = greatest(m.last_read_seq, coalesce(mark_read.seq, v_last)),

@@ -29,14 +29,7 @@ begin
     from parley.conversations c
     join parley.conversation_members m on m.conversation_id = c.id and m.user_id = v_user_id
    where c.id = mark_delivered.conversation_id;
-  if v_last is null then
-    raise exception 'conversation % not found', mark_delivered.conversation_id
-      using errcode = 'PT404', hint = 'conversation_not_found';
-  end if;
-  if mark_delivered.seq is not null and (mark_delivered.seq < 0 or mark_delivered.seq > v_last) then
-    raise exception 'seq % is outside 0..% for conversation %', mark_delivered.seq, v_last, mark_delivered.conversation_id
-      using errcode = '22023', hint = 'seq_out_of_range';
-  end if;
+  perform parley_internal.check_cursor_seq(mark_delivered.conversation_id, mark_delivered.seq, v_last);
   -- Called for every message a device receives: a cursor already there is not written again.
   if coalesce(mark_delivered.seq, v_last) > v_cursor then
     update parley.conversation_members m
