@@ -9,7 +9,7 @@ import { newUser, parleyOf, type TestUser } from "../support/clients.ts";
 import { stackEnv } from "../support/env.ts";
 import type { RecordedPush } from "../support/push-recorder.ts";
 import { acquaint } from "../support/contacts.ts";
-import { db } from "../realtime/support.ts";
+import { db, inTransaction } from "../realtime/support.ts";
 
 const recorder = stackEnv.pushRecorderUrl;
 if (!recorder)
@@ -181,20 +181,12 @@ describe("push: messages to an offline member", () => {
 
 /** Runs `statements` as `user` in one transaction on the superuser pool: what commits together. */
 async function inOneTransaction(user: TestUser, statements: Array<[string, unknown[]]>): Promise<void> {
-  const c = await db().connect();
-  try {
-    await c.query("begin");
+  await inTransaction(async (c) => {
     await c.query(`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`, [
       JSON.stringify({ sub: user.id, role: "authenticated" }),
     ]);
     for (const [sql, params] of statements) await c.query(sql, params);
-    await c.query("commit");
-  } catch (e) {
-    await c.query("rollback");
-    throw e;
-  } finally {
-    c.release();
-  }
+  });
 }
 
 describe("push: the outbox (one row per message, folded per member by the dispatcher)", () => {
