@@ -10,7 +10,7 @@ export interface Target {
 export interface Metric {
   key: string;
   value: number | string;
-  unit: "ratio" | "ms" | "count" | "percent";
+  unit: "ratio" | "ms" | "count" | "percent" | "per_second";
   target?: Target;
   /** The raw figures behind it, for the table (e.g. "send 812 msg/s / raw insert 1,204 msg/s"). */
   detail: string;
@@ -34,6 +34,7 @@ export function meets(m: Metric): boolean | null {
 const fmt = (m: Metric): string => {
   if (typeof m.value === "string") return m.value.startsWith("not available") ? "n/a" : m.value.split(":")[0]!;
   if (m.unit === "percent") return `${m.value.toFixed(1)} %`;
+  if (m.unit === "per_second") return `${m.value.toFixed(0)} /s`;
   return m.unit === "ratio" ? m.value.toFixed(2) : m.unit === "ms" ? `${m.value.toFixed(1)} ms` : String(m.value);
 };
 

@@ -38,6 +38,8 @@ try {
     dbPort: Number(dbPort),
     reset: true,
     dbOnly: true,
+    // The recorded push providers the parent started (bench/stack.ts), for push-dispatch.
+    functionSecrets: JSON.parse(process.env.PARLEY_BENCH_FUNCTION_SECRETS ?? "{}") as Record<string, string>,
   });
   const c = stack.config;
   send({

@@ -9,6 +9,7 @@
 // transaction), which would otherwise keep the stack's event loop busy for minutes and distort
 // every stage. An adopted stack's slot already exists: the bench waits until it has caught up.
 import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -16,6 +17,7 @@ import pg from "pg";
 import { loadConfig } from "../stack/config.ts";
 import { PARLEY_ROOT } from "../stack/postgres/apply.ts";
 import { freePort } from "../stack/postgres/port.ts";
+import { startPushRecorder } from "../test/support/push-recorder.ts";
 
 /** What the stages need to reach the stack. */
 export interface BenchTarget {
@@ -27,6 +29,12 @@ export interface BenchTarget {
   anonKey: string;
   /** Secret that signs the users' access tokens. */
   jwtSecret: string;
+  /**
+   * A started stack's push-dispatch talks to recorded providers (test/support/push-recorder.ts, in this
+   * process) and accepts this PUSH_DISPATCH_SECRET; undefined for an adopted stack, whose push-dispatch
+   * would reach its real providers.
+   */
+  pushDispatchSecret?: string;
   /** "started" (ours, torn down at the end) or "adopted" (left running). */
   mode: "started" | "adopted";
   /** Where the started stack's log goes (undefined when adopted). */
@@ -71,6 +79,10 @@ export async function openTarget(opts: TargetOptions, say: (line: string) => voi
   mkdirSync(dataDir, { recursive: true });
   const logFile = join(dataDir, "stack.log");
   const [apiPort, dbPort] = [await freePort(), await freePort()];
+  // push-dispatch gets the recorded providers' URLs and keys as secrets, as in npm test.
+  const recorder = await startPushRecorder();
+  const pushDispatchSecret = randomBytes(24).toString("hex");
+  const functionSecrets = { ...recorder.secrets, PUSH_DISPATCH_SECRET: pushDispatchSecret };
   say(`starting a private stack in its own process (database port ${dbPort}, data ${dataDir})`);
   const child = spawn(
     process.execPath,
@@ -84,7 +96,11 @@ export async function openTarget(opts: TargetOptions, say: (line: string) => voi
       String(dbPort),
     ],
     // The stack's services log through logFor(), which honours PARLEY_LOG_FILE: keep them off the bench output.
-    { cwd: PARLEY_ROOT, env: { ...process.env, PARLEY_LOG_FILE: logFile }, stdio: ["pipe", "pipe", "inherit"] },
+    {
+      cwd: PARLEY_ROOT,
+      env: { ...process.env, PARLEY_LOG_FILE: logFile, PARLEY_BENCH_FUNCTION_SECRETS: JSON.stringify(functionSecrets) },
+      stdio: ["pipe", "pipe", "inherit"],
+    },
   );
   const events = childEvents(child);
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
@@ -93,6 +109,7 @@ export async function openTarget(opts: TargetOptions, say: (line: string) => voi
     say(`the stack did not start; its log is at ${logFile}`);
     child.stdin.end();
     await exited;
+    await recorder.close();
     throw new Error(`stack: ${String(first.message ?? "the stack process ended")}`);
   }
   const target: BenchTarget = {
@@ -100,6 +117,7 @@ export async function openTarget(opts: TargetOptions, say: (line: string) => voi
     apiUrl: String(first.apiUrl),
     anonKey: String(first.anonKey),
     jwtSecret: String(first.jwtSecret),
+    pushDispatchSecret,
     mode: "started",
     logFile,
     async serve(s) {
@@ -119,6 +137,7 @@ export async function openTarget(opts: TargetOptions, say: (line: string) => voi
     async stop({ keepLogs }) {
       child.stdin.end(); // the child stops the gateway and Postgres, then exits
       await exited;
+      await recorder.close();
       if (!keepLogs) rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,12 +1,14 @@
 -- Push notifications for members whose app is not open: devices, the foreground heartbeat, and an outbox
--- written in the transaction of the message or call change, drained by the push-dispatch edge function
--- (docs/push.md). Nothing here talks to a push provider: the function does, through the two service-role
+-- written in the transaction of the message or call change (a message: one push_outbox row carrying its
+-- recipients, folded into per-member push_jobs by the dispatcher's lease; a call: push_jobs rows
+-- directly), drained by the push-dispatch edge function (docs/push.md). Nothing here talks to a push provider: the function does, through the two service-role
 -- RPCs at the end.
 -- Who gets a notification, decided when the event is written: every member but the sender who has a
 -- device, is not active (no mark_active within settings.push_offline_after_seconds), has not blocked the
 -- sender, and has not muted the conversation (a mention of them, by name or @everyone, goes through a
 -- mute). Messages collapse per member and conversation while a notification is pending (ten quick
--- messages, one notification with a count). Calls ring at high priority until the ring deadline; when the
+-- messages, one notification with a count): the fold adds each waiting message to the member's pending
+-- notification of the conversation. Calls ring at high priority until the ring deadline; when the
 -- member answers or declines elsewhere, or the caller gives up, a pending ring is dropped and a ring
 -- already sent is followed by a cancel (a missed call's "missed call" notice is that cancel). What a
 -- notification says is built when it is sent, from what the member may still see then (membership,
@@ -19,8 +21,9 @@
 --   parley_internal.set_push_preferences(boolean), parley_internal.mark_active(boolean) — write the
 --     caller's own preferences row, including active_at, which the caller may not write directly.
 --   parley_internal.enqueue_message_push(), parley_internal.enqueue_call_push() — triggers: read other
---     members' devices, preferences and blocks, write the outbox and, for a new job, make the Database
---     Webhook call (wake_push_dispatcher); executable by nobody.
+--     members' devices, preferences and blocks, write the outbox and, when nothing of the conversation
+--     (the member, for calls) was waiting already, make the Database Webhook call (wake_push_dispatcher);
+--     executable by nobody.
 --   parley_internal.claim_push_jobs(integer, integer), parley_internal.finish_push_job(uuid, uuid, jsonb) —
 --     the dispatcher's lease and outcome; service_role only.
 --   parley_internal.sweep_push_jobs() — pg_cron: wakes the dispatcher for due jobs, forgets old ones.
@@ -97,9 +100,32 @@ comment on policy push_preferences_select_own on parley.push_preferences is 'Use
 
 -- The outbox ------------------------------------------------------------------------------------------
 
--- No foreign keys on purpose: a foreign key would take a key-share lock on each recipient's profile in
--- every send. The dispatcher checks membership when it sends, so a job of a deleted conversation or user
--- is skipped, and the sweep forgets it.
+-- A message's side of the outbox: one row per message that someone should hear about, written by the
+-- send's transaction with the recipients the rules chose then (messages_enqueue_push). The dispatcher
+-- folds these rows into per-member notifications (push_jobs, below) when it leases a batch, so a send
+-- writes one row and one index entry however many members it notifies.
+-- No foreign keys on purpose, as for push_jobs: a foreign key would take a key-share lock on the
+-- conversation's row in every send. A row whose message is gone by then is dropped when it is folded.
+create table parley_internal.push_outbox (
+  conversation_id uuid not null,
+  seq bigint not null,
+  recipients uuid[] not null,
+  mentioned uuid[],
+  created_at timestamptz not null default now(),
+  primary key (conversation_id, seq)
+);
+comment on table parley_internal.push_outbox is 'Push outbox of messages: one row per message with the members who should hear about it (chosen in the send''s transaction) and those of them it mentions; push-dispatch''s lease folds it into push_jobs (one pending notification per member and conversation) and deletes it.';
+comment on column parley_internal.push_outbox.recipients is 'Members to notify: not the sender, with a device, not active, not blocking the sender, not muting the conversation unless mentioned.';
+comment on column parley_internal.push_outbox.mentioned is 'The recipients the message mentions (by id or @everyone); null when none.';
+alter table parley_internal.push_outbox enable row level security;
+revoke all on table parley_internal.push_outbox from public, anon, authenticated;
+grant select on table parley_internal.push_outbox to service_role;
+
+-- One notification for one member: a message notification (folded from push_outbox, collapsing the
+-- member's messages of a conversation while it is pending), a ring, its cancel or a missed-call notice
+-- (written directly by the call trigger). No foreign keys on purpose: a foreign key would take a
+-- key-share lock on each member's profile. The dispatcher checks membership when it sends, so a job of
+-- a deleted conversation or user is skipped, and the sweep forgets it.
 create table parley_internal.push_jobs (
   id uuid primary key default gen_random_uuid(),
   user_id uuid not null,
@@ -126,14 +152,13 @@ create table parley_internal.push_jobs (
 )
 -- Collapsing updates a pending row in place: room for HOT updates.
 with (fillfactor = 80);
-comment on table parley_internal.push_jobs is 'Push outbox: one notification for one member, written by the event''s transaction, sent by push-dispatch (status pending → sending → sent / failed / skipped / cancelled; retrying = back for another attempt, no longer collapsing).';
+comment on table parley_internal.push_jobs is 'Push notifications, one for one member: message notifications folded from push_outbox by the dispatcher''s lease, rings, cancels and missed calls written by the call''s transaction; sent by push-dispatch (status pending → sending → sent / failed / skipped / cancelled; retrying = back for another attempt, no longer collapsing).';
 alter table parley_internal.push_jobs enable row level security;
 revoke all on table parley_internal.push_jobs from public, anon, authenticated;
 grant select on table parley_internal.push_jobs to service_role;
 
--- Collapse: at most one pending message notification per member and conversation. Only sends make
--- pending message jobs, and sends to one conversation are serialised by its row lock, so the enqueue
--- trigger updates or inserts without on conflict; a retry goes back as retrying, outside this index.
+-- Collapse: at most one pending message notification per member and conversation. Only the fold makes
+-- pending message jobs (insert … on conflict into this index); a retry goes back as retrying, outside it.
 create unique index push_jobs_pending_message_key on parley_internal.push_jobs (user_id, conversation_id)
   where status = 'pending' and kind = 'message';
 
@@ -141,8 +166,8 @@ create unique index push_jobs_pending_message_key on parley_internal.push_jobs (
 create unique index push_jobs_call_key on parley_internal.push_jobs (call_id, user_id, kind) where call_id is not null;
 
 -- The dispatcher's batch: due pending rings, cancels and missed calls, retries, and leases that ran out
--- (a dispatcher that died). Pending message jobs are found through push_jobs_pending_message_key, so a
--- send maintains two indexes per job, not three (the pending set is small: the dispatcher drains it).
+-- (a dispatcher that died). Pending message jobs are found through push_jobs_pending_message_key (they
+-- exist between the fold and the lease of the same claim, or while a backlog waits for the next one).
 create index push_jobs_pending_call_due_at_idx on parley_internal.push_jobs (due_at) where status = 'pending' and kind <> 'message';
 create index push_jobs_retrying_due_at_idx on parley_internal.push_jobs (due_at) where status = 'retrying';
 create index push_jobs_leased_until_idx on parley_internal.push_jobs (leased_until) where status = 'sending';
@@ -414,10 +439,16 @@ $$;
 comment on function parley_internal.push_reachable(uuid, uuid, uuid, boolean) is 'Internal: true when a push from from_user_id should go to user_id (device, offline, not blocked, not muted when mute applies).';
 revoke execute on function parley_internal.push_reachable(uuid, uuid, uuid, boolean) from public, anon, authenticated, service_role;
 
--- One insert per message, set-based over the members; a pending notification of the same conversation
--- absorbs it (count + 1, newest message). Mentions are read from metadata.mentions here, because this
--- trigger runs before messages_record_mentions (alphabetical order) — which refuses a bad list and so
--- undoes this insert with the send; until then a malformed entry is simply nobody.
+-- One outbox row per message, with the members who should hear it (one statement over the members:
+-- device, heartbeat, block and mute probes by index); the dispatcher folds it into their notifications.
+-- Mentions are read from metadata.mentions here, because this trigger runs before messages_record_mentions
+-- (alphabetical order) — which refuses a bad list and so undoes this insert with the send; until then a
+-- malformed entry is simply nobody.
+-- The Database Webhook call: made unless an earlier row of this conversation is still waiting to be
+-- folded (the call announcing it brings the dispatcher to this one too). That row is probed with a
+-- key-share lock, skipping a row a dispatcher holds: held, it may be folding it right now, so this
+-- message gets its own call; free, the lock makes a dispatcher that wants it wait for this commit, and
+-- its next fold (claim_push_jobs repeats it) then sees this row too.
 create or replace function parley_internal.enqueue_message_push()
 returns trigger
 language plpgsql
@@ -429,7 +460,9 @@ declare
   v_everyone boolean := false;
   v_mentioned uuid[] := '{}';
   v_active_since timestamptz;
-  v_fresh boolean;
+  v_recipients uuid[];
+  v_recipients_mentioned uuid[];
+  v_waiting boolean;
 begin
   -- push_active_since() written out: two nested SQL function calls cost a third of this trigger.
   select now() - make_interval(secs => coalesce((select (s.value #>> '{}')::numeric from parley.settings s
@@ -441,42 +474,30 @@ begin
       from jsonb_array_elements(v_list) e
      where jsonb_typeof(e) = 'string' and e #>> '{}' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
   end if;
-  -- Who should hear it; those with a pending notification of this conversation get it collapsed into
-  -- that one (count + 1, the newest message), the others a new job. A plain insert, not on conflict:
-  -- this conversation's row lock (append_message) keeps any other send from making a pending job here
-  -- meanwhile, and the unique index would refuse one that slipped through.
-  with recipients as (
-    select m.user_id, v_everyone or m.user_id = any (v_mentioned) as mentioned
-      from parley.conversation_members m
-     where m.conversation_id = new.conversation_id
-       and m.user_id is distinct from new.sender_id
-       and (m.muted_until is null or m.muted_until <= now() or v_everyone or m.user_id = any (v_mentioned))
-       and exists (select 1 from parley.push_devices d where d.user_id = m.user_id)
-       and not exists (select 1 from parley.push_preferences p where p.user_id = m.user_id and p.active_at > v_active_since)
-       and not exists (select 1 from parley.blocks b where b.blocker_id = m.user_id and b.blocked_id = new.sender_id)
-  ), collapsed as (
-    update parley_internal.push_jobs j
-       set message_count = j.message_count + 1, message_id = new.id, seq = new.seq,
-           mentioned = j.mentioned or r.mentioned, updated_at = now()
-      from recipients r
-     where j.user_id = r.user_id and j.conversation_id = new.conversation_id and j.status = 'pending' and j.kind = 'message'
-    returning j.user_id
-  ), added as (
-    insert into parley_internal.push_jobs (user_id, conversation_id, kind, message_id, seq, mentioned)
-    select r.user_id, new.conversation_id, 'message', new.id, new.seq, r.mentioned
-      from recipients r
-     where r.user_id not in (select c.user_id from collapsed c)
-    returning 1
-  )
-  select exists (select 1 from added) into v_fresh;
-  -- A new job: the Database Webhook call (a collapsed one was announced when its job was made).
-  if v_fresh then
+  select array_agg(m.user_id), array_agg(m.user_id) filter (where v_everyone or m.user_id = any (v_mentioned))
+    into v_recipients, v_recipients_mentioned
+    from parley.conversation_members m
+   where m.conversation_id = new.conversation_id
+     and m.user_id is distinct from new.sender_id
+     and (m.muted_until is null or m.muted_until <= now() or v_everyone or m.user_id = any (v_mentioned))
+     and exists (select 1 from parley.push_devices d where d.user_id = m.user_id)
+     and not exists (select 1 from parley.push_preferences p where p.user_id = m.user_id and p.active_at > v_active_since)
+     and not exists (select 1 from parley.blocks b where b.blocker_id = m.user_id and b.blocked_id = new.sender_id);
+  if v_recipients is null then
+    return null;
+  end if;
+  perform 1 from parley_internal.push_outbox o where o.conversation_id = new.conversation_id
+    limit 1 for key share skip locked;
+  v_waiting := found;
+  insert into parley_internal.push_outbox (conversation_id, seq, recipients, mentioned)
+  values (new.conversation_id, new.seq, v_recipients, v_recipients_mentioned);
+  if not v_waiting then
     perform parley_internal.wake_push_dispatcher('enqueued');
   end if;
   return null;
 end;
 $$;
-comment on function parley_internal.enqueue_message_push() is 'Trigger: enqueues (or collapses into a pending) push notification for each member who should get one.';
+comment on function parley_internal.enqueue_message_push() is 'Trigger: writes the message''s push outbox row with the members who should get a notification, and makes the Database Webhook call unless an earlier row of the conversation is waiting.';
 revoke execute on function parley_internal.enqueue_message_push() from public, anon, authenticated, service_role;
 
 -- Every message people write; system messages (joins, moderation) never push.
@@ -569,8 +590,9 @@ revoke execute on function parley_internal.push_dispatch_config() from public, a
 
 -- One POST to push-dispatch through pg_net, which sends it after this transaction commits (and not at
 -- all when it rolls back), as a Database Webhook does. Called by the enqueue triggers for each write that
--- made a new job (not for one that only collapsed into a pending job, already announced). Without pg_net or a configured URL it does
--- nothing: the jobs wait for the cron sweep or a direct call of the function.
+-- left something new to send (not for a message whose conversation already had an outbox row waiting,
+-- nor for a ring already enqueued). Without pg_net or a configured URL it does nothing: the outbox waits
+-- for the cron sweep or a direct call of the function.
 create or replace function parley_internal.wake_push_dispatcher(reason text)
 returns boolean
 language plpgsql
@@ -600,9 +622,9 @@ $$;
 comment on function parley_internal.wake_push_dispatcher(text) is 'Internal: asks push-dispatch (pg_net, after commit) to drain the outbox; false when pg_net or the URL is missing.';
 revoke execute on function parley_internal.wake_push_dispatcher(text) from public, anon, authenticated, service_role;
 
--- Supabase Cron, every 10 s (migration schedule_push_sweep): wakes the dispatcher for jobs that are due
--- (a retry's time came, a webhook call was lost, a dispatcher died holding a lease) and forgets jobs
--- finished over a week ago.
+-- Supabase Cron, every 10 s (migration schedule_push_sweep): wakes the dispatcher for messages waiting in
+-- the outbox and jobs that are due (a retry's time came, a webhook call was lost, a dispatcher died
+-- holding a lease) and forgets jobs finished over a week ago.
 create or replace function parley_internal.sweep_push_jobs()
 returns boolean
 language plpgsql
@@ -611,7 +633,8 @@ set search_path = ''
 as $$
 begin
   delete from parley_internal.push_jobs j where j.finished_at < now() - interval '7 days';
-  if exists (select 1 from parley_internal.push_jobs j where j.status = 'pending' and j.kind <> 'message' and j.due_at <= now())
+  if exists (select 1 from parley_internal.push_outbox)
+     or exists (select 1 from parley_internal.push_jobs j where j.status = 'pending' and j.kind <> 'message' and j.due_at <= now())
      or exists (select 1 from parley_internal.push_jobs j where j.status = 'pending' and j.kind = 'message' and j.due_at <= now())
      or exists (select 1 from parley_internal.push_jobs j where j.status = 'retrying' and j.due_at <= now())
      or exists (select 1 from parley_internal.push_jobs j where j.status = 'sending' and j.leased_until <= now()) then
@@ -753,9 +776,64 @@ $$;
 comment on function parley_internal.push_payload(parley_internal.push_jobs) is 'Internal: a push job''s notification {title, body, data} as the member may see it now, or {skip: reason}.';
 revoke execute on function parley_internal.push_payload(parley_internal.push_jobs) from public, anon, authenticated, service_role;
 
--- Leases a batch: due pending jobs and expired leases, rings and cancels first. Each job comes with a
--- fresh lease id, its notification and the devices it has not reached yet; jobs with nothing to send are
--- closed here (skipped, with the reason).
+-- The fold: turns waiting push_outbox rows into per-member pending message notifications, a member's
+-- messages of one conversation collapsing into their pending notification (count + the messages, the
+-- newest one, mentioned when any of them mentions them), and deletes the rows, in the claim's
+-- transaction (a claim that fails leaves them waiting). Rows are taken with a waiting lock, not skipped:
+-- a row held by a send (its key-share probe, enqueue_message_push) is folded once that send commits, and
+-- the next round's statement (a fresh snapshot) sees the send's own row. Rounds of max_rows, oldest
+-- first, until a round finds none, at most rounds × max_rows rows per call: a backlog is folded over
+-- several claims. The oldest by sorting the rows: an index on created_at would cost every send an entry,
+-- and the outbox holds only what no dispatcher has come for yet.
+create or replace function parley_internal.fold_push_outbox(max_rows integer, rounds integer)
+returns integer
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  v_taken integer;
+  v_total integer := 0;
+begin
+  for i in 1 .. fold_push_outbox.rounds loop
+    with taken as (
+      delete from parley_internal.push_outbox o
+       where (o.conversation_id, o.seq) in (select t.conversation_id, t.seq from parley_internal.push_outbox t
+                                             order by t.created_at limit fold_push_outbox.max_rows for update)
+      returning o.conversation_id, o.seq, o.recipients, o.mentioned, o.created_at
+    ), per_member as (
+      select r.user_id, t.conversation_id, count(*)::integer as message_count, max(t.seq) as seq,
+             (array_agg(x.id order by t.seq desc))[1] as message_id,
+             bool_or(r.user_id = any (coalesce(t.mentioned, '{}'))) as mentioned, min(t.created_at) as due_at
+        from taken t
+        -- A message deleted with its conversation meanwhile: nobody hears of it.
+        join parley.messages x on x.conversation_id = t.conversation_id and x.seq = t.seq
+        cross join lateral unnest(t.recipients) r(user_id)
+       group by r.user_id, t.conversation_id
+    ), folded as (
+      insert into parley_internal.push_jobs as j (user_id, conversation_id, kind, message_id, seq, message_count, mentioned, due_at)
+      select p.user_id, p.conversation_id, 'message', p.message_id, p.seq, p.message_count, p.mentioned, p.due_at
+        from per_member p
+      on conflict (user_id, conversation_id) where status = 'pending' and kind = 'message' do update
+        set message_count = j.message_count + excluded.message_count,
+            message_id = case when excluded.seq > j.seq then excluded.message_id else j.message_id end,
+            seq = greatest(j.seq, excluded.seq), mentioned = j.mentioned or excluded.mentioned, updated_at = now()
+      returning 1
+    )
+    select count(*)::integer into v_taken from taken;
+    v_total := v_total + v_taken;
+    exit when v_taken = 0;
+  end loop;
+  return v_total;
+end;
+$$;
+comment on function parley_internal.fold_push_outbox(integer, integer) is 'Internal: folds waiting push_outbox rows into per-member pending message notifications (collapsing per member and conversation) and deletes them; answers how many rows it folded.';
+revoke execute on function parley_internal.fold_push_outbox(integer, integer) from public, anon, authenticated, service_role;
+
+-- Leases a batch: first folds the message outbox into pending notifications, then takes due pending
+-- jobs, retries and expired leases, rings and cancels first. Each job comes with a fresh lease id, its
+-- notification and the devices it has not reached yet; jobs with nothing to send are closed here
+-- (skipped, with the reason).
 create or replace function parley_internal.claim_push_jobs(max_count integer, lease_seconds integer)
 returns jsonb
 language plpgsql
@@ -774,6 +852,8 @@ begin
     raise exception 'lease_seconds must be between 5 and 900 (got %)', claim_push_jobs.lease_seconds
       using errcode = '22023', hint = 'invalid_parameter';
   end if;
+  -- Up to 1,000 messages per claim (200 per round): a backlog's rest is folded by the next claims.
+  perform parley_internal.fold_push_outbox(200, 5);
   for v_job in
     with picked as (
       select j.id from parley_internal.push_jobs j
@@ -908,7 +988,7 @@ begin
     from jsonb_array_elements(finish_push_job.outcomes) e;
   if coalesce(v_retry, false) and v_job.attempts < v_max_attempts and (v_job.expires_at is null or v_job.expires_at > now()) then
     v_due := now() + make_interval(secs => greatest(coalesce(v_retry_after, 0), least(2 * power(2, v_job.attempts - 1), 300)));
-    -- retrying, not pending: messages sent meanwhile make a new pending job rather than wait for this one.
+    -- retrying, not pending: messages folded meanwhile make a new pending job rather than wait for this one.
     update parley_internal.push_jobs j
        set status = 'retrying', due_at = v_due, last_error = v_error, lease_id = null, leased_until = null, updated_at = now()
      where j.id = v_job.id;

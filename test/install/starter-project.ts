@@ -45,12 +45,15 @@ create function private.require_user() returns uuid
 language sql stable set search_path = '' as $$ select '00000000-0000-0000-0000-0000000000aa'::uuid $$;
 `;
 
-/** A project folder holding only the app's migration (timestamped before Parley's, as an older project's are). */
+/** The app's migration file (timestamped before Parley's, as an older project's are). */
+export const STARTER_FILE = "20250101000000_user_management_starter.sql";
+
+/** A project folder holding only the app's migration. */
 export function makeStarterProject(): string {
   const dir = mkdtempSync(join(tmpdir(), "parley-install-"));
   mkdirSync(join(dir, "supabase", "migrations"), { recursive: true });
   writeFileSync(join(dir, "supabase", "config.toml"), `project_id = "starter"\n`);
-  writeFileSync(join(dir, "supabase", "migrations", "20250101000000_user_management_starter.sql"), STARTER_MIGRATION);
+  writeFileSync(join(dir, "supabase", "migrations", STARTER_FILE), STARTER_MIGRATION);
   return dir;
 }
 

@@ -8,7 +8,8 @@ import { createParley } from "../../client/index.ts";
 import { newUser, parleyOf, type TestUser } from "../support/clients.ts";
 import { stackEnv } from "../support/env.ts";
 import type { RecordedPush } from "../support/push-recorder.ts";
-import { db } from "../realtime/support.ts";
+import { acquaint } from "../support/contacts.ts";
+import { db, inTransaction } from "../realtime/support.ts";
 
 const recorder = stackEnv.pushRecorderUrl;
 if (!recorder)
@@ -175,6 +176,54 @@ describe("push: messages to an offline member", () => {
     await parleyOf(a.client).rpc("send_direct_message", { recipient_id: b.id, body: "sentinel" });
     const all = await untilRecorded(phone.fcm, 2);
     expect(all.map((r) => fcmMessage(r).notification.body)).toEqual(["after you left", "sentinel"]);
+  }, 60_000);
+});
+
+/** Runs `statements` as `user` in one transaction on the superuser pool: what commits together. */
+async function inOneTransaction(user: TestUser, statements: Array<[string, unknown[]]>): Promise<void> {
+  await inTransaction(async (c) => {
+    await c.query(`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`, [
+      JSON.stringify({ sub: user.id, role: "authenticated" }),
+    ]);
+    for (const [sql, params] of statements) await c.query(sql, params);
+  });
+}
+
+describe("push: the outbox (one row per message, folded per member by the dispatcher)", () => {
+  it("ten messages that wait together reach B as one notification with the count and the newest text", async () => {
+    const [a, b] = await Promise.all([newUser({ displayName: "Ann Burst" }), newUser()]);
+    const phone = await devicesOf(b);
+    const { data: conversation } = await parleyOf(a.client)
+      .rpc("get_or_create_direct_conversation", { other_user_id: b.id })
+      .single<{ id: string }>();
+    await inOneTransaction(a, [
+      [`select parley.send_message($1, 'quick ' || n) from generate_series(1, 10) n`, [conversation!.id]],
+    ]);
+    await untilRecorded(phone.fcm, 1);
+    await parleyOf(a.client).rpc("send_message", { conversation_id: conversation!.id, body: "sentinel" });
+    const all = await untilRecorded(phone.fcm, 2);
+    expect(all.map((r) => fcmMessage(r).notification.body)).toEqual(["10 new messages · quick 10", "sentinel"]);
+    expect(fcmMessage(all[0]!).data).toMatchObject({ type: "message", count: "10" });
+  }, 60_000);
+
+  it("a member removed from the group before the dispatcher came gets nothing; the others get theirs", async () => {
+    const [a, b, c] = await Promise.all([newUser({ displayName: "Ann Owner" }), newUser(), newUser()]);
+    await acquaint(a, [b, c]); // people who have talked before: added as members, not invited
+    const [bPhone, cPhone] = await Promise.all([devicesOf(b), devicesOf(c)]);
+    const { data: group, error } = await parleyOf(a.client)
+      .rpc("create_group", { title: "Leaving soon", member_ids: [b.id, c.id] })
+      .single<{ id: string }>();
+    expect(error).toBeNull();
+    await inOneTransaction(a, [
+      [`select parley.send_message($1, 'before you go')`, [group!.id]],
+      [`select parley.remove_member($1, $2)`, [group!.id, b.id]],
+    ]);
+    const [got] = await untilRecorded(cPhone.fcm, 1);
+    expect(fcmMessage(got!).notification.body).toBe("Ann Owner: before you go");
+    // B's notification was folded from the same outbox row; settled by the claim that takes it.
+    for (let n = 0; (await jobsOf(b.id)).some((j) => j.status === "pending") && n < 50; n++) await dispatch();
+    expect((await jobsOf(b.id)).map((j) => [j.status, j.last_error])).toEqual([["skipped", "not_a_member"]]);
+    expect(await recorded(bPhone.fcm)).toEqual([]);
   }, 60_000);
 });
 

@@ -13,6 +13,21 @@ export function db(): pg.Pool {
   return (pool ??= new pg.Pool({ connectionString: stackEnv.dbUrl, max: 4 }));
 }
 
+/** Runs `work` in one transaction on a pooled superuser connection: committed when it resolves, rolled back when it throws. */
+export async function inTransaction(work: (c: pg.PoolClient) => Promise<void>): Promise<void> {
+  const c = await db().connect();
+  try {
+    await c.query("begin");
+    await work(c);
+    await c.query("commit");
+  } catch (e) {
+    await c.query("rollback");
+    throw e;
+  } finally {
+    c.release();
+  }
+}
+
 export interface RtUser {
   id: string;
   token: string;
@@ -110,9 +125,7 @@ export const topic = (prefix = "rt-test"): string => `${prefix}:${randomUUID()}`
  * read and/or write one extension on one topic. Idempotent and safe with parallel test files.
  */
 export async function installTopicPolicies(): Promise<void> {
-  const c = await db().connect();
-  try {
-    await c.query("begin");
+  await inTransaction(async (c) => {
     await c.query("select pg_advisory_xact_lock(hashtext('rt_test_fixture'))");
     await c.query(`
       create schema if not exists rt_test;
@@ -134,13 +147,7 @@ export async function installTopicPolicies(): Promise<void> {
               where g.topic = realtime.topic() and g.user_id = (select auth.uid()) and g.extension = realtime.messages.extension and g.can_write));
         end if;
       end $p$;`);
-    await c.query("commit");
-  } catch (e) {
-    await c.query("rollback");
-    throw e;
-  } finally {
-    c.release();
-  }
+  });
 }
 
 /** Grants a user read/write on a test topic for the given extensions. */

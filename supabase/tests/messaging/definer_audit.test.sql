@@ -103,6 +103,7 @@ insert into internal_functions values
   ('parley_internal.wake_push_dispatcher(text)'),
   ('parley_internal.push_preview(text,text)'),
   ('parley_internal.push_payload(parley_internal.push_jobs)'),
+  ('parley_internal.fold_push_outbox(integer,integer)'),
   ('parley_internal.enqueue_message_push()'),
   ('parley_internal.enqueue_call_push()');
 -- Every function messaging keeps in parley_internal.

@@ -2,7 +2,7 @@
 -- mention through a mute, block, active, collapse, private previews), the dispatcher's lease and outcomes,
 -- and the call rings with their cancels. IDs: docs/push.md § Tests (PSH-xx).
 begin;
-select plan(77);
+select plan(89);
 -- npm test points the webhook at the stack (test/support/push-recorder.ts); this file starts without a target.
 delete from parley_internal.push_dispatch_target;
 
@@ -140,51 +140,79 @@ select is(has_table_privilege('authenticated', 'parley_internal.push_jobs', 'ins
   'PSH-38 nor write the outbox or read the delivery log');
 
 -- Enqueue rules ---------------------------------------------------------------------------------------------
+-- A send writes one push_outbox row with its recipients; the dispatcher's lease folds the rows into
+-- per-member notifications (push_jobs). d2_fold() is that fold, as claim_push_jobs runs it.
+create function pg_temp.d2_fold() returns integer language sql as $$ select parley_internal.fold_push_outbox(200, 5) $$;
 select tests.authenticate_as('d2000000-0000-0000-0000-000000000001');
 select parley.send_message('d2c00000-0000-0000-0000-000000000002', 'message 1');
 select tests.clear_authentication();
-select is((select array_agg(user_id order by user_id) from parley_internal.push_jobs where conversation_id = 'd2c00000-0000-0000-0000-000000000002'),
-  array['d2000000-0000-0000-0000-000000000002'::uuid],
-  'PSH-40 a group message enqueues for bob only: not the sender, not muted carol, not dave (no device), not erin (blocked alice), not active frank');
+select is((select array_agg(recipients) from parley_internal.push_outbox where conversation_id = 'd2c00000-0000-0000-0000-000000000002'),
+  array[array['d2000000-0000-0000-0000-000000000002'::uuid]],
+  'PSH-40 a group message writes one outbox row for bob only: not the sender, not muted carol, not dave (no device), not erin (blocked alice), not active frank');
 select tests.authenticate_as('d2000000-0000-0000-0000-000000000001');
 select parley.send_message('d2c00000-0000-0000-0000-000000000002', 'message ' || n) from generate_series(2, 10) n;
 select tests.clear_authentication();
+select is((select count(*) from parley_internal.push_outbox where conversation_id = 'd2c00000-0000-0000-0000-000000000002'), 10::bigint,
+  'PSH-39 one outbox row per message, however many recipients');
+select is(pg_temp.d2_fold(), 10, 'PSH-51 the fold takes the ten rows');
 select is((select message_count || ' ' || seq || ' ' || status from parley_internal.push_jobs
             where conversation_id = 'd2c00000-0000-0000-0000-000000000002' and user_id = 'd2000000-0000-0000-0000-000000000002'),
   '10 10 pending', 'PSH-41 ten quick messages collapse into one pending notification with a count, pointing at the newest');
+select is((select count(*) from parley_internal.push_outbox), 0::bigint, 'PSH-52 and deletes the folded rows');
 select tests.authenticate_as('d2000000-0000-0000-0000-000000000001');
 select parley.send_message('d2c00000-0000-0000-0000-000000000002', 'hey carol, erin', metadata => jsonb_build_object('mentions',
   jsonb_build_array('d2000000-0000-0000-0000-000000000003', 'd2000000-0000-0000-0000-000000000005')));
 select tests.clear_authentication();
+select is((select array_to_string(array(select unnest(recipients) order by 1), ',') || ' | ' || array_to_string(mentioned, ',')
+             from parley_internal.push_outbox where conversation_id = 'd2c00000-0000-0000-0000-000000000002'),
+  'd2000000-0000-0000-0000-000000000002,d2000000-0000-0000-0000-000000000003 | d2000000-0000-0000-0000-000000000003',
+  'PSH-53 the row carries bob and carol, and that carol is mentioned');
+select pg_temp.d2_fold();
 select is((select mentioned::text || ' ' || message_count from parley_internal.push_jobs
             where conversation_id = 'd2c00000-0000-0000-0000-000000000002' and user_id = 'd2000000-0000-0000-0000-000000000003'),
   'true 1', 'PSH-42 a mention reaches carol through her mute');
+select is((select mentioned::text || ' ' || message_count || ' ' || seq from parley_internal.push_jobs
+            where conversation_id = 'd2c00000-0000-0000-0000-000000000002' and user_id = 'd2000000-0000-0000-0000-000000000002'),
+  'false 11 11', 'PSH-54 a later fold adds to bob''s pending notification (count 11, the newest message)');
 select is((select count(*) from parley_internal.push_jobs where user_id = 'd2000000-0000-0000-0000-000000000005'), 0::bigint,
   'PSH-43 a block wins over a mention: erin hears nothing from alice');
 update parley.push_preferences set active_at = now() - interval '61 seconds' where user_id = 'd2000000-0000-0000-0000-000000000006';
 select tests.authenticate_as('d2000000-0000-0000-0000-000000000001');
 select parley.send_message('d2c00000-0000-0000-0000-000000000001', 'direct hello');
 select tests.clear_authentication();
-select is((select count(*) from parley_internal.push_jobs where user_id = 'd2000000-0000-0000-0000-000000000001'), 0::bigint,
-  'PSH-44 the sender never gets a job (alice has a device)');
+select is((select array_agg(recipients) from parley_internal.push_outbox where conversation_id = 'd2c00000-0000-0000-0000-000000000001'),
+  array[array['d2000000-0000-0000-0000-000000000002'::uuid]], 'PSH-44 the sender is never a recipient (alice has a device)');
 insert into parley.settings (key, value) values ('push_offline_after_seconds', '120');
 select tests.authenticate_as('d2000000-0000-0000-0000-000000000001');
 select parley.send_message('d2c00000-0000-0000-0000-000000000002', 'message 12');
 select tests.clear_authentication();
+select pg_temp.d2_fold();
 select is((select count(*) from parley_internal.push_jobs where user_id = 'd2000000-0000-0000-0000-000000000006'), 0::bigint,
   'PSH-45 with push_offline_after_seconds 120 a heartbeat 61 s ago still counts as active');
 delete from parley.settings where key = 'push_offline_after_seconds';
 select tests.authenticate_as('d2000000-0000-0000-0000-000000000001');
 select parley.send_message('d2c00000-0000-0000-0000-000000000002', 'message 13');
 select tests.clear_authentication();
+select pg_temp.d2_fold();
 select is((select count(*) from parley_internal.push_jobs where user_id = 'd2000000-0000-0000-0000-000000000006'), 1::bigint,
   'PSH-46 by default (60 s) frank is offline now and gets one');
 select is(tests.error_of($$insert into parley.settings (key, value) values ('push_offline_after_seconds', '0')$$), '23514 -',
   'PSH-47 the setting must be a whole number of seconds, at least 1');
+insert into parley.conversations (id, kind, direct_key, created_by) values
+  ('d2c00000-0000-0000-0000-000000000003', 'direct', 'd2000000-0000-0000-0000-000000000001:d2000000-0000-0000-0000-000000000004',
+   'd2000000-0000-0000-0000-000000000001');
+insert into parley.conversation_members (conversation_id, user_id, role) values
+  ('d2c00000-0000-0000-0000-000000000003', 'd2000000-0000-0000-0000-000000000001', 'member'),
+  ('d2c00000-0000-0000-0000-000000000003', 'd2000000-0000-0000-0000-000000000004', 'member');
+select tests.authenticate_as('d2000000-0000-0000-0000-000000000001');
+select parley.send_message('d2c00000-0000-0000-0000-000000000003', 'dave has no phone');
+select tests.clear_authentication();
+select is((select count(*) from parley_internal.push_outbox), 0::bigint, 'PSH-48 a message nobody should hear (dave has no device) writes no outbox row');
 select tests.authenticate_as('d2000000-0000-0000-0000-000000000001');
 select is(tests.error_of($$select parley.send_message('d2c00000-0000-0000-0000-000000000002', 'x', metadata => '{"mentions": ["nobody"]}')$$),
   '22023 mentions_invalid', 'PSH-49 a malformed mention list is refused and enqueues nothing');
 select tests.clear_authentication();
+select is((select count(*) from parley_internal.push_outbox), 0::bigint, 'PSH-55 (the refused send left no outbox row)');
 select is((select message_count from parley_internal.push_jobs where user_id = 'd2000000-0000-0000-0000-000000000002'
             and conversation_id = 'd2c00000-0000-0000-0000-000000000002' and status = 'pending'), 13,
   'PSH-50 bob''s pending group notification counts the 13 messages that went through');
@@ -193,7 +221,8 @@ select is((select message_count from parley_internal.push_jobs where user_id = '
 create temp table d2_claim (batch jsonb);
 grant all on d2_claim to service_role;
 -- Only bob's jobs are due for this test; others' wait.
-update parley_internal.push_jobs set due_at = now() + interval '1 hour' where user_id <> 'd2000000-0000-0000-0000-000000000002';
+update parley_internal.push_jobs set due_at = now() + interval '1 hour', leased_until = greatest(leased_until, now() + interval '1 hour')
+ where user_id <> 'd2000000-0000-0000-0000-000000000002';
 select tests.authenticate_as_service_role();
 insert into d2_claim select parley.service_role_claim_push_jobs(50, 60);
 select is((select jsonb_array_length(batch) from d2_claim), 2, 'PSH-60 the claim leases bob''s two jobs (group and direct)');
@@ -218,6 +247,15 @@ select is((select parley.service_role_finish_push_job(id, lease_id, jsonb_build_
 select tests.clear_authentication();
 select ok((select due_at >= now() + interval '30 seconds' from parley_internal.push_jobs where id = (select id from d2_job)),
   'PSH-66 due no earlier than the provider''s Retry-After');
+-- A message while bob's notification waits for its retry: a new pending one, the retrying one is left as it was.
+select tests.authenticate_as('d2000000-0000-0000-0000-000000000001');
+select parley.send_message('d2c00000-0000-0000-0000-000000000002', 'while retrying');
+select tests.clear_authentication();
+select pg_temp.d2_fold();
+select is((select string_agg(status || ':' || message_count, ',' order by status) from parley_internal.push_jobs
+            where conversation_id = 'd2c00000-0000-0000-0000-000000000002' and user_id = 'd2000000-0000-0000-0000-000000000002'),
+  'pending:1,retrying:13', 'PSH-56 a message folded while bob''s notification waits for a retry makes a new pending one; the retrying one keeps its count');
+update parley_internal.push_jobs set due_at = now() + interval '1 hour' where conversation_id = 'd2c00000-0000-0000-0000-000000000002' and status = 'pending';
 update parley_internal.push_jobs set due_at = now() where id = (select id from d2_job);
 select tests.authenticate_as_service_role();
 delete from d2_claim;
@@ -286,6 +324,24 @@ select tests.clear_authentication();
 select is((select last_error from parley_internal.push_jobs where user_id = 'd2000000-0000-0000-0000-000000000002' and status = 'skipped' order by created_at desc limit 1),
   'already_read', 'PSH-80 the job is closed as skipped, with the reason');
 
+-- A recipient removed from the conversation before the dispatcher came gets nothing.
+select tests.create_user('d2000000-0000-0000-0000-000000000008', 'd2_hank');
+insert into parley.conversation_members (conversation_id, user_id, role) values
+  ('d2c00000-0000-0000-0000-000000000002', 'd2000000-0000-0000-0000-000000000008', 'member');
+insert into parley.push_devices (user_id, provider, token, platform) values
+  ('d2000000-0000-0000-0000-000000000008', 'fcm', 'd2-hank-fcm-token-0000000008', 'android');
+select tests.authenticate_as('d2000000-0000-0000-0000-000000000001');
+select parley.send_message('d2c00000-0000-0000-0000-000000000002', 'bye hank');
+select tests.clear_authentication();
+select ok((select 'd2000000-0000-0000-0000-000000000008'::uuid = any (recipients) from parley_internal.push_outbox
+            where conversation_id = 'd2c00000-0000-0000-0000-000000000002'), 'PSH-57 hank was a recipient when the message was sent');
+delete from parley.conversation_members where conversation_id = 'd2c00000-0000-0000-0000-000000000002' and user_id = 'd2000000-0000-0000-0000-000000000008';
+select tests.authenticate_as_service_role();
+select is(parley.service_role_claim_push_jobs(50, 60), '[]'::jsonb, 'PSH-58 removed from the group before the dispatcher came: nothing is sent to hank');
+select tests.clear_authentication();
+select is((select string_agg(status || ' ' || last_error, ',') from parley_internal.push_jobs where user_id = 'd2000000-0000-0000-0000-000000000008'),
+  'skipped not_a_member', 'PSH-59 his notification is closed as skipped: not a member');
+
 -- Calls ---------------------------------------------------------------------------------------------------
 select tests.authenticate_as('d2000000-0000-0000-0000-000000000002');
 select parley.set_push_preferences(false);
@@ -332,6 +388,32 @@ select is(parley_internal.wake_push_dispatcher('test'), false, 'PSH-95 without a
 insert into parley_internal.push_dispatch_target (url, secret) values ('http://127.0.0.1:9/functions/v1/push-dispatch', 'd2-dispatch-secret-0000');
 select is(parley_internal.wake_push_dispatcher('test'), to_regprocedure('net.http_post(text,jsonb,jsonb,jsonb,integer)') is not null,
   'PSH-96 with a target the webhook call is queued exactly when pg_net is installed');
+-- The webhook call: one per message, none for a message whose conversation already has an outbox row waiting.
+create temp table d2_calls (step text, calls bigint);
+create function pg_temp.d2_count_calls(step text) returns void language plpgsql as $$
+begin
+  if to_regclass('net.http_request_queue') is not null then
+    execute 'insert into d2_calls select $1, count(*) from net.http_request_queue q where q.url = ''http://127.0.0.1:9/functions/v1/push-dispatch'''
+      using step;
+  end if;
+end $$;
+select pg_temp.d2_count_calls('before');
+select tests.authenticate_as('d2000000-0000-0000-0000-000000000001');
+select parley.send_message('d2c00000-0000-0000-0000-000000000001', 'wake up');
+select tests.clear_authentication();
+select pg_temp.d2_count_calls('first');
+select tests.authenticate_as('d2000000-0000-0000-0000-000000000001');
+select parley.send_message('d2c00000-0000-0000-0000-000000000001', 'still waiting');
+select tests.clear_authentication();
+select pg_temp.d2_count_calls('second');
+select pg_temp.d2_fold();
+select tests.authenticate_as('d2000000-0000-0000-0000-000000000001');
+select parley.send_message('d2c00000-0000-0000-0000-000000000001', 'after the fold');
+select tests.clear_authentication();
+select pg_temp.d2_count_calls('third');
+select case when to_regclass('net.http_request_queue') is null then skip('pg_net is not installed', 1)
+       else is((select array_agg(calls - (select calls from d2_calls where step = 'before') order by step) from d2_calls where step <> 'before'),
+               array[1, 1, 2]::bigint[], 'PSH-98 a message queues one webhook call, the next one while the first waits none, the one after the fold one') end;
 insert into parley_internal.push_jobs (user_id, conversation_id, kind, message_id, seq, status, finished_at) values
   ('d2000000-0000-0000-0000-000000000007', 'd2c00000-0000-0000-0000-000000000001', 'message', 'd2e00000-0000-0000-0000-000000000001', 1, 'sent', now() - interval '8 days'),
   ('d2000000-0000-0000-0000-000000000007', 'd2c00000-0000-0000-0000-000000000001', 'message', 'd2e00000-0000-0000-0000-000000000002', 2, 'sent', now() - interval '6 days');
