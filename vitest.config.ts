@@ -3,7 +3,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    // The suites end to end, and the unit tests beside the stack's pure modules (x.ts + x.test.ts).
+    include: ["test/**/*.test.ts", "stack/**/*.test.ts"],
     globalSetup: ["test/support/global-setup.ts"],
     testTimeout: 20_000,
     hookTimeout: 60_000,

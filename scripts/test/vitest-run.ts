@@ -16,13 +16,15 @@ interface VitestJson {
   }>;
 }
 
-/** The vitest files (`*.test.ts` under test/) as paths relative to the root. */
+/** The vitest files (`*.test.ts` under test/ and stack/) as paths relative to the root. */
 function vitestFiles(root: string): string[] {
-  const dir = join(root, "test");
-  if (!existsSync(dir)) return [];
-  return (readdirSync(dir, { recursive: true }) as string[])
-    .filter((f) => f.endsWith(".test.ts"))
-    .map((f) => relative(root, join(dir, f)));
+  return ["test", "stack"].flatMap((folder) => {
+    const dir = join(root, folder);
+    if (!existsSync(dir)) return [];
+    return (readdirSync(dir, { recursive: true }) as string[])
+      .filter((f) => f.endsWith(".test.ts"))
+      .map((f) => relative(root, join(dir, f)));
+  });
 }
 
 export async function runVitest(opts: {

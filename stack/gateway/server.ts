@@ -1,11 +1,12 @@
-// The gateway: one HTTP port, five prefixes, key translation and CORS in front of each service.
+// The gateway: one HTTP port, five prefixes, key translation (caller.ts) and CORS in front of each service.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import pg from "pg";
 import type { StackConfig } from "../config.ts";
 import { isPortFree, PortInUseError } from "../postgres/port.ts";
 import { isPreflight, preflightResponse, withCors } from "./cors.ts";
-import { upstreamAuthorization } from "./keys.ts";
+import { upgradeToken, upstreamAuthorization } from "./caller.ts";
+import { Routes } from "./router.ts";
 import type { Log, Service, ServiceFactory } from "./types.ts";
 import { createAuthService } from "./auth/index.ts";
 import { createFunctionsService } from "./functions/index.ts";
@@ -90,12 +91,6 @@ async function writeResponse(res: ServerResponse, response: Response, method: st
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
-/** Starts the gateway on config.apiPort and creates every service. */
-/** The name a service was registered under, for its log lines. */
-function serviceName(service: Service, services: Record<string, Service>): string {
-  return Object.entries(services).find(([, s]) => s === service)?.[0] ?? "gateway";
-}
-
 /**
  * One line per HTTP request, as a hosted project's API logs show them: method, path, status, time, and
  * for a refusal the service's own code (PostgREST's `code`, Auth's `error_code`, Storage's `error`), so
@@ -126,6 +121,7 @@ async function logAccess(
   log(`${method} ${path} ${response.status}${code} ${ms} ms`);
 }
 
+/** Starts the gateway on config.apiPort and creates every service. */
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const { config } = opts;
   if (!(await isPortFree(config.apiPort, config.host))) throw new PortInUseError(config.apiPort, "The API gateway");
@@ -138,11 +134,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const services: Record<string, Service> = {};
   for (const [, name, factory] of PREFIXES) services[name] = await factory({ config, db, log: opts.logFor(name) });
 
-  const route = (path: string): [string, Service] | undefined => {
-    for (const [prefix, name] of PREFIXES) {
-      if (path === prefix || path.startsWith(prefix + "/")) return [path.slice(prefix.length) || "/", services[name]!];
-    }
-    return undefined;
+  // Each service owns its prefix: `/rest/v1` and everything under it, the rest of the path handed on.
+  const prefixes = new Routes<string>();
+  for (const [prefix, name] of PREFIXES) prefixes.on("*", `${prefix}/?`, name).on("*", `${prefix}/*`, name);
+  const route = (path: string): { name: string; service: Service; path: string } | undefined => {
+    const hit = prefixes.match("GET", path);
+    if (!hit) return undefined;
+    return { name: hit.handler, service: services[hit.handler]!, path: `/${hit.params["*"] ?? ""}` };
   };
 
   const server = createServer(async (req, res) => {
@@ -153,12 +151,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     });
     const request = toRequest(req, config, aborted.signal);
     let response: Response;
+    const hit = route(new URL(request.url).pathname);
     try {
-      const path = new URL(request.url).pathname;
-      const hit = route(path);
       if (isPreflight(request)) response = preflightResponse(request);
       else if (!hit) response = json(404, { message: "no Route matched with those values" });
-      else response = await hit[1].fetch(request, hit[0]);
+      else response = await hit.service.fetch(request, hit.path);
     } catch (e) {
       opts.logFor("gateway")(
         `${req.method} ${req.url} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
@@ -167,8 +164,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     withCors(request, response.headers);
     // Auth and the functions log their requests themselves (Auth with its own path, functions by name).
-    const service = route(new URL(request.url).pathname);
-    const name = service ? serviceName(service[1], services) : "gateway";
+    const name = hit?.name ?? "gateway";
     if (name !== "functions" && name !== "auth")
       void logAccess(opts.logFor(name), req.method ?? "GET", req.url ?? "/", response, started);
     try {
@@ -180,11 +176,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   server.on("upgrade", (req, socket, head) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
     const hit = route(path);
-    if (!hit || !hit[1].upgrade) {
+    if (!hit?.service.upgrade) {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
       return;
     }
-    hit[1].upgrade(req, socket, head, hit[0]);
+    hit.service.upgrade(req, socket, head, hit.path, upgradeToken(req, config));
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolvePromise, reject) => {

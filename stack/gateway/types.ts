@@ -17,13 +17,16 @@ export interface ServiceContext {
 
 /**
  * One Supabase service behind a path prefix. The gateway has already translated `sb_` keys
- * into the upstream `Authorization` header (see keys.ts) and answered CORS preflights.
+ * into the upstream `Authorization` header (see caller.ts) and answered CORS preflights.
  */
 export interface Service {
   /** Handles a request; `path` is the URL path with the prefix stripped (e.g. `/token`), query excluded. */
   fetch(req: Request, path: string): Promise<Response>;
-  /** Handles a WebSocket upgrade under the prefix (Realtime only). */
-  upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, path: string): void;
+  /**
+   * Handles a WebSocket upgrade under the prefix (Realtime only); `token` is the upgrade's API key
+   * (`x-api-key` or `?apikey=`) translated as HTTP requests' keys are, undefined when there is none.
+   */
+  upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, path: string, token: string | undefined): void;
   /** Called after migrations ran (e.g. to rebuild a schema cache). */
   reload?(): Promise<void>;
   close?(): Promise<void>;

@@ -1,4 +1,5 @@
 // Private channels: RLS policies on realtime.messages decide who joins, who may send, and refreshes re-check.
+import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stackEnv } from "../support/env.ts";
 import {
@@ -64,6 +65,33 @@ describe("realtime private channels", () => {
     expect(out.error?.message).toBe(
       `Unauthorized: You do not have permissions to read from this Channel topic: ${name}`,
     );
+  });
+
+  // The reply is Realtime's usual one; the stack log says which SQL error the policy raised.
+  it.skipIf(!stackEnv.logFile)("logs a policy that fails with an SQL error, and refuses as Unauthorized", async () => {
+    const name = topic("rt-broken");
+    const u = await newRtUser();
+    const { c, ch } = await privateChannel(u.token, name);
+    const out = await subscribe(ch);
+    expect(out.error?.message).toBe(
+      `Unauthorized: You do not have permissions to read from this Channel topic: ${name}`,
+    );
+    await expect(c.channel(name, { config: { private: true } }).httpSend("e", {})).rejects.toThrow("Unauthorized");
+    const lines = readFileSync(stackEnv.logFile, "utf8")
+      .split("\n")
+      .filter((l) => l.includes(`private topic "${name}"`));
+    expect(lines).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `broadcast read check on private topic "${name}" as authenticated \\(sub ${u.id}\\) failed, refused: P0001 rt-test policy broken on purpose for ${name}$`,
+        ),
+      ),
+      expect.stringMatching(
+        new RegExp(
+          `broadcast write on private topic "${name}" as authenticated \\(sub ${u.id}\\) check failed, refused: P0001 rt-test policy broken on purpose for ${name}$`,
+        ),
+      ),
+    ]);
   });
 
   it("lets the service role join any private channel", async () => {

@@ -107,7 +107,8 @@ export const topic = (prefix = "rt-test"): string => `${prefix}:${randomUUID()}`
 
 /**
  * Test-only policies on realtime.messages for topics `rt-test:*`: a row in rt_test.grants lets a user
- * read and/or write one extension on one topic. Idempotent and safe with parallel test files.
+ * read and/or write one extension on one topic. Topics `rt-broken:*` have a policy that fails with an SQL
+ * error (P0001) instead of answering. Idempotent and safe with parallel test files.
  */
 export async function installTopicPolicies(): Promise<void> {
   const c = await db().connect();
@@ -124,6 +125,19 @@ export async function installTopicPolicies(): Promise<void> {
       comment on table rt_test.grants is 'Realtime tests only: who may read/write which extension of which rt-test topic.';
       grant usage on schema rt_test to authenticated, anon;
       grant select on rt_test.grants to authenticated, anon;
+      create or replace function rt_test.broken_policy(topic text) returns boolean language plpgsql as $f$
+        begin
+          if topic like 'rt-broken:%' then raise exception 'rt-test policy broken on purpose for %', topic; end if;
+          return false;
+        end $f$;
+      comment on function rt_test.broken_policy(text) is 'Realtime tests only: the policy of rt-broken:* topics, which fails with an SQL error.';
+      grant execute on function rt_test.broken_policy(text) to authenticated, anon;
+      do $p$ begin
+        if not exists (select 1 from pg_policies where schemaname = 'realtime' and tablename = 'messages' and policyname = 'rt_test_broken_read') then
+          create policy rt_test_broken_read on realtime.messages for select to authenticated using (rt_test.broken_policy(realtime.topic()));
+          create policy rt_test_broken_write on realtime.messages for insert to authenticated with check (rt_test.broken_policy(realtime.topic()));
+        end if;
+      end $p$;
       do $p$ begin
         if not exists (select 1 from pg_policies where schemaname = 'realtime' and tablename = 'messages' and policyname = 'rt_test_read') then
           create policy rt_test_read on realtime.messages for select to authenticated using (

@@ -13,6 +13,8 @@ export interface StackEnv {
   jwtSecret: string;
   /** The recorded push providers push-dispatch was pointed at (test/support/push-recorder.ts); empty when the stack was started elsewhere without them. */
   pushRecorderUrl: string;
+  /** The stack's log file (PARLEY_LOG_FILE), for suites that check what the stack logged; '' when unknown. */
+  logFile: string;
 }
 
 export const stackEnv: StackEnv = inject("stack");

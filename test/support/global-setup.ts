@@ -27,6 +27,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
       secretKey: e.PARLEY_TEST_SECRET_KEY ?? "",
       jwtSecret: e.PARLEY_TEST_JWT_SECRET ?? "",
       pushRecorderUrl: e[PUSH_RECORDER_ENV] ?? "",
+      logFile: e.PARLEY_LOG_FILE ?? "",
     });
     return;
   }
@@ -53,6 +54,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     secretKey: c.secretKey,
     jwtSecret: c.jwtSecret,
     pushRecorderUrl: recorder.url,
+    logFile: process.env.PARLEY_LOG_FILE,
   });
   return async () => {
     await stack.stop();

@@ -31,7 +31,7 @@ export async function getUser(req: Request, db: pg.Pool, settings: AuthSettings)
  */
 export async function updateUser(req: Request, db: pg.Pool, settings: AuthSettings): Promise<Response> {
   // requireAuthentication runs as middleware, before the body is read.
-  const caller = await requireUser(req, db, settings);
+  const signedIn = await requireUser(req, db, settings);
   const body = await readJson(req, "UserUpdateParams");
   const what = "UserUpdateParams";
   let email = str(body, "email", what);
@@ -43,7 +43,7 @@ export async function updateUser(req: Request, db: pg.Pool, settings: AuthSettin
   if (phone !== "") throw badRequest("phone_provider_disabled", "Phone logins are disabled");
   if (password !== undefined) checkPasswordStrength(password, settings);
   if (appData) throw forbidden("not_admin", "Updating app_metadata requires admin privileges");
-  const user = caller.user;
+  const user = signedIn.user;
   if (user.is_anonymous && password && email === "") {
     throw unprocessable(
       "validation_failed",
@@ -72,7 +72,7 @@ export async function updateUser(req: Request, db: pg.Pool, settings: AuthSettin
          where id = $1`,
         [user.id, hash || null],
       );
-      await logout(client, user.id, caller.sessionId, "others");
+      await logout(client, user.id, signedIn.sessionId, "others");
       await audit(client, actorOf(user), "user_updated_password");
     }
     if (data) await mergeMetadata(client, user.id, "raw_user_meta_data", data);
@@ -109,15 +109,15 @@ export async function updateUser(req: Request, db: pg.Pool, settings: AuthSettin
 
 /** POST /logout?scope=global|local|others → 204; the sessions go, with their refresh tokens. */
 export async function logoutHandler(req: Request, url: URL, db: pg.Pool, settings: AuthSettings): Promise<Response> {
-  const caller = await requireUser(req, db, settings);
+  const signedIn = await requireUser(req, db, settings);
   const raw = url.searchParams.get("scope") ?? "";
   if (raw !== "" && raw !== "global" && raw !== "local" && raw !== "others") {
     throw badRequest("validation_failed", `Unsupported logout scope "${raw}"`);
   }
   const scope = raw === "" ? "global" : raw;
   await transaction(db, async (client) => {
-    await audit(client, actorOf(caller.user), "logout");
-    await logout(client, caller.user.id, caller.sessionId, scope);
+    await audit(client, actorOf(signedIn.user), "logout");
+    await logout(client, signedIn.user.id, signedIn.sessionId, scope);
   });
   return new Response(null, { status: 204 });
 }

@@ -11,37 +11,62 @@ import { deleteUser } from "./admin-delete.ts";
 import { listUsers } from "./admin-list.ts";
 import { updateUser } from "./admin-update.ts";
 
-/** Answers an /admin request, or undefined when the path is not an admin route this stack serves. */
-export async function adminRoutes(
-  req: Request,
-  url: URL,
-  path: string,
-  db: pg.Pool,
-  settings: AuthSettings,
-): Promise<Response | undefined> {
-  const factors = /^\/admin\/users\/([^/]+)\/factors$/.exec(path);
-  if (factors && req.method === "GET") {
-    // adminUserGetFactors: MFA is not offered locally, so every user has none.
-    await requireAdmin(req, db, settings);
-    const id = factors[1] ?? "";
+/** One /admin route: the request, its URL and path parameters. */
+export interface AdminRoute {
+  method: string;
+  path: string;
+  handler: (req: Request, url: URL, params: Record<string, string>) => Promise<Response>;
+}
+
+/** The /admin/users routes this stack serves, each behind requireAdminCredentials (and loadUser for `:id`). */
+export function adminRoutes(db: pg.Pool, settings: AuthSettings): AdminRoute[] {
+  const admin = async (req: Request) => adminActor((await requireAdmin(req, db, settings)).role);
+  /** loadUser: the `:id` of the path, a user that exists. */
+  const loadUser = async (id: string) => {
     if (!UUID.test(id)) throw notFound("validation_failed", "user_id must be an UUID");
-    if (!(await findUserById(db, id))) throw notFound("user_not_found", "User not found");
-    return jsonResponse(200, []);
-  }
-  const m = /^\/admin\/users(?:\/([^/]+))?$/.exec(path);
-  if (!m) return undefined;
-  const id = m[1];
-  if (id === undefined && req.method !== "GET" && req.method !== "POST") return undefined;
-  if (id !== undefined && !["GET", "PUT", "DELETE"].includes(req.method)) return undefined;
-  const claims = await requireAdmin(req, db, settings);
-  const actor = adminActor(String(claims.role));
-  if (id === undefined)
-    return req.method === "GET" ? listUsers(url, db, settings) : createUser(req, actor, db, settings);
-  // loadUser
-  if (!UUID.test(id)) throw notFound("validation_failed", "user_id must be an UUID");
-  const user = await findUserById(db, id);
-  if (!user) throw notFound("user_not_found", "User not found");
-  if (req.method === "GET") return jsonResponse(200, userJson(user));
-  if (req.method === "PUT") return updateUser(req, actor, id, db, settings);
-  return deleteUser(req, actor, id, db);
+    const user = await findUserById(db, id);
+    if (!user) throw notFound("user_not_found", "User not found");
+    return user;
+  };
+  return [
+    {
+      method: "GET",
+      path: "/admin/users/:id/factors",
+      // adminUserGetFactors: MFA is not offered locally, so every user has none.
+      handler: async (req, _url, p) => (await admin(req), await loadUser(p.id!), jsonResponse(200, [])),
+    },
+    {
+      method: "GET",
+      path: "/admin/users",
+      handler: async (req, url) => (await admin(req), listUsers(url, db, settings)),
+    },
+    {
+      method: "POST",
+      path: "/admin/users",
+      handler: async (req) => createUser(req, await admin(req), db, settings),
+    },
+    {
+      method: "GET",
+      path: "/admin/users/:id",
+      handler: async (req, _url, p) => (await admin(req), jsonResponse(200, userJson(await loadUser(p.id!)))),
+    },
+    {
+      method: "PUT",
+      path: "/admin/users/:id",
+      handler: async (req, _url, p) => {
+        const actor = await admin(req);
+        await loadUser(p.id!);
+        return updateUser(req, actor, p.id!, db, settings);
+      },
+    },
+    {
+      method: "DELETE",
+      path: "/admin/users/:id",
+      handler: async (req, _url, p) => {
+        const actor = await admin(req);
+        await loadUser(p.id!);
+        return deleteUser(req, actor, p.id!, db);
+      },
+    },
+  ];
 }

@@ -1,6 +1,7 @@
 // Reading an Auth request: JSON bodies, client details, and the caller's JWT (api/auth.go, helpers.go).
 import { isIP } from "node:net";
-import { hasSigningKeys, verifyJwt, type Claims } from "../jwt.ts";
+import { callerOf, type Caller } from "../caller.ts";
+import { acceptedAlgorithms, verifyJwt, type VerifyFailure, type VerifyRules } from "../jwt.ts";
 import { badRequest, forbidden, unauthorized } from "./errors.ts";
 import type { Db } from "./db.ts";
 import type { GrantParams } from "./sessions.ts";
@@ -86,25 +87,29 @@ export function grantParams(req: Request): GrantParams {
 
 // GoTrue's bearerRegexp.
 const BEARER = /^(?:B|b)earer (\S+)$/;
+/** GOTRUE_JWT_VALID_METHODS: HS256 with the secret (and RS256 / ES256 once the CLI passes signing keys). */
+const RULES: VerifyRules = { hs: ["HS256"] };
 
 /**
  * Verifies the bearer JWT (HS256 with the project secret, ES256 / RS256 with its signing keys) with GoTrue's
  * refusals: 401 `no_authorization`, 403 `bad_jwt`.
  */
-export async function requireClaims(req: Request, settings: AuthSettings): Promise<Claims> {
+export async function requireCaller(req: Request, settings: AuthSettings): Promise<Caller> {
   const m = BEARER.exec(req.headers.get("authorization") ?? "");
   if (!m?.[1]) throw unauthorized("no_authorization", "This endpoint requires a valid Bearer token");
-  const result = await verifyJwt(m[1], settings);
+  const result = await verifyJwt(m[1], settings, RULES);
   if (!result.ok) {
-    const reason = goJwtReason(m[1], result.reason, result.message, settings);
+    const reason = goJwtReason(m[1], result.failure, settings);
     throw forbidden("bad_jwt", `invalid JWT: unable to parse or verify signature, ${reason}`);
   }
-  return result.claims;
+  // GoTrue reads `role` as it is: a token without one is no admin, and acts as no database role here.
+  return callerOf(m[1], result.claims, "");
 }
 
 /** Words a verification failure as golang-jwt v5 does, so `bad_jwt` messages read like GoTrue's. */
-function goJwtReason(token: string, reason: "expired" | "invalid", message: string, settings: AuthSettings): string {
-  if (reason === "expired") return "token has invalid claims: token is expired";
+function goJwtReason(token: string, failure: VerifyFailure, settings: AuthSettings): string {
+  const { kind, message } = failure;
+  if (kind === "expired") return "token has invalid claims: token is expired";
   const parts = token.split(".");
   if (parts.length !== 3) return "token is malformed: token contains an invalid number of segments";
   let header: { alg?: unknown; kid?: unknown };
@@ -115,7 +120,7 @@ function goJwtReason(token: string, reason: "expired" | "invalid", message: stri
   }
   const { alg, kid } = header;
   // GOTRUE_JWT_VALID_METHODS: HS256 alone, or HS256,RS256,ES256 once the CLI passes signing keys.
-  const valid = hasSigningKeys(settings) ? ["HS256", "RS256", "ES256"] : ["HS256"];
+  const valid = acceptedAlgorithms(settings, RULES);
   if (typeof alg !== "string" || !valid.includes(alg))
     return `token signature is invalid: signing method ${String(alg)} is invalid`;
   if (alg !== "HS256") {
@@ -129,8 +134,9 @@ function goJwtReason(token: string, reason: "expired" | "invalid", message: stri
   return `token is malformed: ${message}`;
 }
 
-export interface Caller {
-  claims: Claims;
+/** A caller whose token names an existing user (and session): what GoTrue's user endpoints act for. */
+export interface SignedIn {
+  caller: Caller;
   user: UserRecord;
   /** The `session_id` claim, when the token has one that exists. */
   sessionId?: string;
@@ -140,8 +146,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NIL = "00000000-0000-0000-0000-000000000000";
 
 /** Loads the user and session named by the token (maybeLoadUserOrSession), refusing as GoTrue does. */
-export async function loadCaller(db: Db, claims: Claims): Promise<Caller> {
-  const sub = typeof claims.sub === "string" ? claims.sub : "";
+export async function loadSignedIn(db: Db, caller: Caller): Promise<SignedIn> {
+  const { claims } = caller;
+  const sub = caller.sub ?? "";
   if (!sub) throw forbidden("bad_jwt", "invalid claim: missing sub claim");
   if (!UUID.test(sub)) throw badRequest("bad_jwt", "invalid claim: sub claim must be a UUID");
   const user = await findUserById(db, sub);
@@ -154,22 +161,21 @@ export async function loadCaller(db: Db, claims: Claims): Promise<Caller> {
       throw forbidden("session_not_found", "Session from session_id claim in JWT does not exist");
     sessionId = sid;
   }
-  return { claims, user, sessionId };
+  return { caller, user, ...(sessionId ? { sessionId } : {}) };
 }
 
 /** requireAuthentication: a valid user token whose user and session exist and who is not banned. */
-export async function requireUser(req: Request, db: Db, settings: AuthSettings): Promise<Caller> {
-  const caller = await loadCaller(db, await requireClaims(req, settings));
-  if (caller.user.banned) throw forbidden("user_banned", "User is banned");
-  return caller;
+export async function requireUser(req: Request, db: Db, settings: AuthSettings): Promise<SignedIn> {
+  const signedIn = await loadSignedIn(db, await requireCaller(req, settings));
+  if (signedIn.user.banned) throw forbidden("user_banned", "User is banned");
+  return signedIn;
 }
 
 /** requireAdminCredentials: a valid token whose `role` is an admin role (locally `service_role`). */
-export async function requireAdmin(req: Request, db: Db, settings: AuthSettings): Promise<Claims> {
-  const claims = await requireClaims(req, settings);
-  const sid = typeof claims.session_id === "string" ? claims.session_id : "";
-  if (sid && sid !== NIL) await loadCaller(db, claims);
-  if (typeof claims.role !== "string" || !settings.adminRoles.includes(claims.role))
-    throw forbidden("not_admin", "User not allowed");
-  return claims;
+export async function requireAdmin(req: Request, db: Db, settings: AuthSettings): Promise<Caller> {
+  const caller = await requireCaller(req, settings);
+  const sid = typeof caller.claims.session_id === "string" ? caller.claims.session_id : "";
+  if (sid && sid !== NIL) await loadSignedIn(db, caller);
+  if (!settings.adminRoles.includes(caller.role)) throw forbidden("not_admin", "User not allowed");
+  return caller;
 }

@@ -1,6 +1,7 @@
 // /functions/v1: the edge runtime as the Supabase CLI runs it — the first path segment names the function,
 // `verify_jwt` is checked here, and the request goes unchanged to that function's own Deno process.
 import { relative } from "node:path";
+import { Routes } from "../router.ts";
 import type { Service, ServiceContext } from "../types.ts";
 import { discoverFunctions, type FunctionSpec } from "./discover.ts";
 import { functionEnv } from "./env.ts";
@@ -91,13 +92,20 @@ export function createFunctionsService(ctx: ServiceContext): FunctionsService {
     for (const w of running) void w.recycle();
   });
 
+  // The main worker's routes: its health check, then `/<name>` and everything under it, for any method.
+  const routes = new Routes<"health" | "function">()
+    .on("*", "/_internal/health", "health")
+    .on("*", "/:name/?", "function")
+    .on("*", "/:name/*", "function");
+
   return {
     functions: () => specs,
 
     async fetch(req: Request, path: string): Promise<Response> {
-      if (path === "/_internal/health") return json(200, { message: "ok" });
-      const name = path.split("/")[1] ?? "";
-      const spec = name ? lookup(name) : undefined;
+      const hit = routes.match(req.method, path);
+      if (!hit) return notFound();
+      if (hit.handler === "health") return json(200, { message: "ok" });
+      const spec = lookup(hit.params.name!);
       if (!spec) return notFound();
       if (spec.verifyJwt) {
         const refusal = await refuseUnverified(req, config);

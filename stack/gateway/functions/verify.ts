@@ -1,6 +1,9 @@
 // The `verify_jwt` gate of the CLI's edge-runtime main worker: same checks, same 401 bodies.
 import { decodeProtectedHeader } from "jose";
-import { verifyJwt, type JwtKeys } from "../jwt.ts";
+import { verifyJwt, type JwtKeys, type VerifyRules } from "../jwt.ts";
+
+/** The runtime's verifyHybridJWT: HS256 with the secret, ES256 / RS256 with the project's JWKS. */
+const RULES: VerifyRules = { hs: ["HS256"] };
 
 const unauthorized = (msg: string): Response =>
   new Response(JSON.stringify({ msg }), { status: 401, headers: { "Content-Type": "application/json" } });
@@ -25,7 +28,7 @@ export async function refuseUnverified(req: Request, keys: JwtKeys): Promise<Res
   } catch (e) {
     return unauthorized(String(e));
   }
-  // verifyJwt takes HS256, and ES256 / RS256 only when the project has signing keys: anything else is refused.
-  const result = await verifyJwt(token as string, keys);
+  // HS256, and ES256 / RS256 only when the project has signing keys: anything else is refused.
+  const result = await verifyJwt(token as string, keys, RULES);
   return result.ok ? undefined : unauthorized("Invalid JWT");
 }

@@ -1,12 +1,12 @@
 // One joined channel on one socket: broadcast, presence, access_token refresh, leave, and server-side stops.
 import { stringifyJson } from "../json.ts";
-import { readPermissions, writePermission, type AuthContext, type Extension } from "./authorize.ts";
+import { readPermissions, sqlError, writePermission, type AuthContext, type Extension } from "./authorize.ts";
 import type { Core, PgSubscriber } from "./core.ts";
 import type { Binding } from "./filters.ts";
 import type { PresenceDiff } from "./presence.ts";
 import { roomKey, type Room, type RoomMember } from "./rooms.ts";
 import { encodeBroadcast, type Broadcast, type Message, type Vsn } from "./serializer.ts";
-import { verifyToken, type Claims } from "./token.ts";
+import { verifyToken, type RealtimeCaller } from "./token.ts";
 
 /** What a channel needs from the socket it lives on. */
 export interface ChannelSocket {
@@ -28,8 +28,7 @@ export interface ChannelSettings {
   ack: boolean;
   presenceKey: string;
   presenceEnabled: boolean;
-  token: string;
-  claims: Claims;
+  caller: RealtimeCaller;
   bindings: Binding[];
   read: Record<Extension, boolean | undefined>;
 }
@@ -46,8 +45,7 @@ export class Channel implements RoomMember, PgSubscriber {
   readonly ack: boolean;
   readonly presenceKey: string;
   presenceEnabled: boolean;
-  token: string;
-  claims: Claims;
+  caller: RealtimeCaller;
   bindings: Binding[];
   closed = false;
   private read: Record<Extension, boolean | undefined>;
@@ -71,8 +69,7 @@ export class Channel implements RoomMember, PgSubscriber {
     this.ack = s.ack;
     this.presenceKey = s.presenceKey;
     this.presenceEnabled = s.presenceEnabled;
-    this.token = s.token;
-    this.claims = s.claims;
+    this.caller = s.caller;
     this.bindings = s.bindings;
     this.read = s.read;
     this.key = roomKey(s.subTopic, s.isPrivate);
@@ -80,8 +77,14 @@ export class Channel implements RoomMember, PgSubscriber {
     this.armExpiry();
   }
 
+  /** Logs a permission check that could not run (no partition, no database) and answers `denied` instead. */
+  private refused<T>(what: string, e: unknown, denied: T): T {
+    this.core.log(`${what} on private topic ${JSON.stringify(this.subTopic)} failed, refused: ${sqlError(e)}`);
+    return denied;
+  }
+
   private authContext(): AuthContext {
-    return { claims: this.claims, topic: this.subTopic, headers: this.socket.headers };
+    return { caller: this.caller, topic: this.subTopic, headers: this.socket.headers, log: this.core.log };
   }
 
   /** Pushes that follow the join reply: presence state, Postgres Changes status, replication readiness. */
@@ -189,9 +192,9 @@ export class Channel implements RoomMember, PgSubscriber {
       if (!isObject(p.payload)) return this.reply(m.ref, "error", { reason: "Presence track payload must be a map" });
       if (this.isPrivate) {
         if (this.read.presence === undefined) {
-          const read = await readPermissions(this.core.db, this.authContext(), ["presence"]).catch(() => ({
-            presence: false,
-          }));
+          const read = await readPermissions(this.core.db, this.authContext(), ["presence"]).catch((e: unknown) =>
+            this.refused("presence read check", e, { presence: false }),
+          );
           this.read.presence = read.presence === true;
         }
         if (!(await this.mayWrite("presence"))) return this.reply(m.ref, "error", {});
@@ -218,19 +221,17 @@ export class Channel implements RoomMember, PgSubscriber {
   /** A new token on a live channel (spec §3.7): re-verify, re-authorise, re-subscribe. */
   async handleAccessToken(m: Message): Promise<void> {
     const token = isObject(m.payload) ? m.payload.access_token : undefined;
-    if (typeof token !== "string" || token.startsWith("sb_") || token === this.token) return;
+    if (typeof token !== "string" || token.startsWith("sb_") || token === this.caller.token) return;
     const verified = await verifyToken(token, this.core.config);
     if (!verified.ok) return this.stop(verified.message);
     const before = this.read;
-    this.token = token;
-    this.claims = verified.claims;
+    this.caller = verified.caller;
     this.write = {};
     if (this.isPrivate) {
       const exts: Extension[] = before.presence === undefined ? ["broadcast"] : ["broadcast", "presence"];
-      const read = await readPermissions(this.core.db, this.authContext(), exts).catch(() => ({
-        broadcast: false,
-        presence: false,
-      }));
+      const read = await readPermissions(this.core.db, this.authContext(), exts).catch((e: unknown) =>
+        this.refused("read check after a new access_token", e, { broadcast: false, presence: false }),
+      );
       if (this.closed) return;
       this.read = { broadcast: read.broadcast, presence: read.presence };
       if (!read.broadcast && !read.presence) {
@@ -242,20 +243,20 @@ export class Channel implements RoomMember, PgSubscriber {
         );
       }
     }
-    // Postgres Changes read `claims` from the channel at each change, so its subscriptions now run
+    // Postgres Changes read the caller from the channel at each change, so its subscriptions now run
     // with the new token without a gap.
     this.armExpiry();
   }
 
   private armExpiry(): void {
     clearTimeout(this.expiryTimer);
-    const ms = Math.max(0, this.claims.exp * 1000 - Date.now());
+    const ms = Math.max(0, this.caller.exp * 1000 - Date.now());
     // Timers cap at ~24.8 days; a longer-lived token is simply re-armed then.
     this.expiryTimer = setTimeout(
       () => {
-        const left = this.claims.exp * 1000 - Date.now();
+        const left = this.caller.exp * 1000 - Date.now();
         if (left > 0) return this.armExpiry();
-        this.stop(`Token has expired ${Math.max(0, Math.floor(Date.now() / 1000) - this.claims.exp)} seconds ago`);
+        this.stop(`Token has expired ${Math.max(0, Math.floor(Date.now() / 1000) - this.caller.exp)} seconds ago`);
       },
       Math.min(ms, 2 ** 31 - 1),
     );

@@ -4,7 +4,7 @@ import type { StackConfig } from "../../config.ts";
 import type { Log } from "../types.ts";
 import type { Rooms } from "./rooms.ts";
 import type { Binding } from "./filters.ts";
-import type { Claims } from "./token.ts";
+import type { RealtimeCaller } from "./token.ts";
 
 /** Limits and delays; defaults are the real server's (spec §10). */
 export interface RealtimeOptions {
@@ -38,7 +38,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): RealtimeOp
 /** A channel as the Postgres Changes extension sees it. */
 export interface PgSubscriber {
   readonly subTopic: string;
-  claims: Claims;
+  caller: RealtimeCaller;
   bindings: Binding[];
   /** Pushes a `postgres_changes` message with the ids of the bindings that matched. */
   deliverChange(ids: number[], data: Record<string, unknown>): void;

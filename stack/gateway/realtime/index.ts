@@ -7,7 +7,7 @@ import { optionsFromEnv, type Core, type RealtimeOptions } from "./core.ts";
 import { handleRest } from "./rest.ts";
 import { Rooms } from "./rooms.ts";
 import { Connection } from "./socket.ts";
-import { connectRefusal, legacyTokenFor, verifyToken } from "./token.ts";
+import { connectRefusal, verifyToken } from "./token.ts";
 import type { Vsn } from "./serializer.ts";
 import { startExtensions } from "./extensions.ts";
 
@@ -58,21 +58,24 @@ export function createRealtimeService(ctx: ServiceContext, overrides: Partial<Re
   const wss = new WebSocketServer({ noServer: true, maxPayload: 5_000_000 });
   const connections = new Set<Connection>();
 
-  async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, path: string): Promise<void> {
+  async function upgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    path: string,
+    token: string | undefined,
+  ): Promise<void> {
     socket.on("error", () => socket.destroy());
     if (path !== "/websocket" && path !== "/socket/websocket") return refuse(socket, 404, "Not Found");
     const url = new URL(req.url ?? "/", "http://localhost");
     const vsnParam = url.searchParams.get("vsn") ?? "1.0.0";
     if (vsnParam !== "1.0.0" && vsnParam !== "2.0.0")
       return refuse(socket, 400, `Unsupported serializer version: ${vsnParam}`);
-    const headerKey = req.headers["x-api-key"];
-    const given = (Array.isArray(headerKey) ? headerKey[0] : headerKey) ?? url.searchParams.get("apikey");
     const delayed = async (status: number, error: string) => {
       await new Promise((r) => setTimeout(r, options.connectErrorBackoffMs));
       refuse(socket, status, error);
     };
-    if (!given) return delayed(401, "API key is missing");
-    const token = legacyTokenFor(given, ctx.config);
+    if (!token) return delayed(401, "API key is missing");
     const verified = await verifyToken(token, ctx.config);
     if (!verified.ok) {
       const r = connectRefusal(verified);
@@ -107,8 +110,8 @@ export function createRealtimeService(ctx: ServiceContext, overrides: Partial<Re
     async fetch(req, path) {
       return handleRest(core, req, path);
     },
-    upgrade(req, socket, head, path) {
-      upgrade(req, socket, head, path).catch((e: unknown) => {
+    upgrade(req, socket, head, path, token) {
+      upgrade(req, socket, head, path, token).catch((e: unknown) => {
         ctx.log(`upgrade failed: ${e instanceof Error ? e.message : String(e)}`);
         refuse(socket, 500, "Error connecting to Realtime");
       });

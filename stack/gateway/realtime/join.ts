@@ -80,7 +80,7 @@ export async function join(
     try {
       read = await readPermissions(
         core.db,
-        { claims: verified.claims, topic: subTopic, headers: socket.headers },
+        { caller: verified.caller, topic: subTopic, headers: socket.headers, log: core.log },
         presenceEnabled ? ["broadcast", "presence"] : ["broadcast"],
       );
     } catch (e) {
@@ -129,8 +129,7 @@ export async function join(
     ack: bool(broadcast.ack),
     presenceKey,
     presenceEnabled,
-    token,
-    claims: verified.claims,
+    caller: verified.caller,
     bindings,
     read,
   });

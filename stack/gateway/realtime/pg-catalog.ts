@@ -1,5 +1,6 @@
 // Catalog and visibility facts Postgres Changes needs per change: table RLS and key, column privileges, row visibility as a subscriber.
 import type pg from "pg";
+import type { Caller } from "../caller.ts";
 import type { Row } from "./replication.ts";
 
 export interface TableInfo {
@@ -37,10 +38,10 @@ export async function selectableColumns(
   return new Set(rows.map((r) => r.name));
 }
 
-/** Whether the row with these key values is visible to the subscriber's claims right now. */
+/** Whether the row with these key values is visible to the subscriber right now. */
 export async function visible(
   db: pg.Pool,
-  claims: Record<string, unknown>,
+  caller: Caller,
   schema: string,
   table: string,
   pk: string[],
@@ -50,10 +51,10 @@ export async function visible(
   let broken = false;
   try {
     await client.query("begin");
-    await client.query(`set local role ${quoteIdent(String(claims.role))}`);
+    await client.query(`set local role ${quoteIdent(caller.role)}`);
     await client.query(
       `select set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', $2, true), set_config('request.jwt.claim.role', $3, true)`,
-      [JSON.stringify(claims), typeof claims.sub === "string" ? claims.sub : "", String(claims.role)],
+      [JSON.stringify(caller.claims), caller.sub ?? "", caller.role],
     );
     const where = pk.map((c, i) => `${quoteIdent(c)} = $${i + 1}`).join(" and ");
     const { rows } = await client.query<{ visible: boolean }>(

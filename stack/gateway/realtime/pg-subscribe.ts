@@ -48,8 +48,8 @@ export async function prepareSubscription(db: pg.Pool, s: PgSubscriber, b: Bindi
       `Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: ${describe(b, shown)}`,
     );
   try {
-    const role = await db.query(`select 1 from pg_roles where rolname = $1`, [s.claims.role]);
-    if (role.rowCount === 0) throw new Error(`role "${s.claims.role}" does not exist`);
+    const role = await db.query(`select 1 from pg_roles where rolname = $1`, [s.caller.role]);
+    if (role.rowCount === 0) throw new Error(`role "${s.caller.role}" does not exist`);
     for (const t of rows) {
       for (const c of conditions) {
         const col = await db.query<{ type: string }>(

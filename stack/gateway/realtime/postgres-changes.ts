@@ -85,7 +85,7 @@ export class PostgresChanges implements PgChanges {
     columnsByTable.set(key, columnsByRole);
     for (const [subscriber, subs] of hits) {
       if (subscriber.closed) continue;
-      const role = subscriber.claims.role;
+      const role = subscriber.caller.role;
       let selectable = columnsByRole.get(role);
       if (!selectable) columnsByRole.set(role, (selectable = await selectableColumns(this.db, role, schema, table)));
       const errors = this.errorsFor(change, info, selectable);
@@ -93,7 +93,7 @@ export class PostgresChanges implements PgChanges {
         !errors &&
         info.rls &&
         change.type !== "DELETE" &&
-        !(await visible(this.db, subscriber.claims, schema, table, info.pk, change.record ?? {}))
+        !(await visible(this.db, subscriber.caller, schema, table, info.pk, change.record ?? {}))
       )
         continue;
       // Bindings with different `select` lists get their own payloads, as Realtime fans out per selected columns.

@@ -1,31 +1,32 @@
 // REST broadcast (spec §7): POST /api/broadcast (batch, the client's send() fallback) and /api/broadcast/:topic/events/:event (httpSend).
+import type { Caller } from "../caller.ts";
 import { bearerToken } from "../jwt.ts";
+import { Routes, type Params } from "../router.ts";
 import { writePermission } from "./authorize.ts";
 import type { Core } from "./core.ts";
 import { roomKey } from "./rooms.ts";
-import { legacyTokenFor, verifyToken, type Claims } from "./token.ts";
+import { verifyToken } from "./token.ts";
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 const accepted = () => new Response(null, { status: 202 });
 const unauthorized = () => json(401, { message: "Unauthorized" });
 
-/** The request's JWT: `Authorization` (the gateway passes a bare apikey through unprefixed) or the `apikey` header. */
-async function claimsOf(core: Core, req: Request): Promise<Claims | undefined> {
+/**
+ * The request's caller from its `Authorization`, which the gateway made from the apikey when the request had
+ * none (a legacy JWT apikey passes through unprefixed, as Kong sends it).
+ */
+async function callerOf(core: Core, req: Request): Promise<Caller | undefined> {
   const auth = req.headers.get("authorization");
-  const raw =
-    bearerToken(auth) ??
-    (auth && auth.split(".").length === 3 ? auth.trim() : undefined) ??
-    req.headers.get("apikey") ??
-    undefined;
+  const raw = bearerToken(auth) ?? (auth && auth.split(".").length === 3 ? auth.trim() : undefined);
   if (!raw) return undefined;
-  const verified = await verifyToken(legacyTokenFor(raw, core.config), core.config);
-  return verified.ok ? verified.claims : undefined;
+  const verified = await verifyToken(raw, core.config);
+  return verified.ok ? verified.caller : undefined;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-async function batch(core: Core, req: Request, claims: Claims): Promise<Response> {
+async function batch(core: Core, req: Request, caller: Caller): Promise<Response> {
   let body: unknown;
   try {
     body = await req.json();
@@ -54,7 +55,10 @@ async function batch(core: Core, req: Request, claims: Claims): Promise<Response
     if (isPrivate) {
       let ok = writable.get(topic);
       if (!ok)
-        writable.set(topic, (ok = writePermission(core.db, { claims, topic, headers: headersOf(req) }, "broadcast")));
+        writable.set(
+          topic,
+          (ok = writePermission(core.db, { caller, topic, headers: headersOf(req), log: core.log }, "broadcast")),
+        );
       if (!(await ok)) continue; // refused private messages are skipped silently, still 202
     }
     const map: Record<string, unknown> = { type: "broadcast", event, payload: raw.payload };
@@ -64,7 +68,8 @@ async function batch(core: Core, req: Request, claims: Claims): Promise<Response
   return accepted();
 }
 
-async function single(core: Core, req: Request, claims: Claims, topic: string, event: string): Promise<Response> {
+async function single(core: Core, req: Request, caller: Caller, params: Params): Promise<Response> {
+  const [topic, event] = [decodeURIComponent(params.topic!), decodeURIComponent(params.event!)];
   const type = (req.headers.get("content-type") ?? "application/json").split(";")[0]!.trim().toLowerCase();
   let b: { json?: unknown; binary?: Uint8Array };
   if (type === "application/octet-stream") b = { binary: new Uint8Array(await req.arrayBuffer()) };
@@ -78,7 +83,10 @@ async function single(core: Core, req: Request, claims: Claims, topic: string, e
     }
   } else return json(415, { error: "Unsupported Media Type. Use application/json or application/octet-stream" });
   const isPrivate = new URL(req.url).searchParams.get("private") === "true";
-  if (isPrivate && !(await writePermission(core.db, { claims, topic, headers: headersOf(req) }, "broadcast")))
+  if (
+    isPrivate &&
+    !(await writePermission(core.db, { caller, topic, headers: headersOf(req), log: core.log }, "broadcast"))
+  )
     return json(403, { message: "Unauthorized" });
   core.rooms.broadcast(roomKey(topic, isPrivate), { kind: "user", event, ...b });
   return accepted();
@@ -92,13 +100,20 @@ function headersOf(req: Request): Record<string, string> {
   return out;
 }
 
+type Handler = (core: Core, req: Request, caller: Caller, params: Params) => Promise<Response>;
+
+const routes = new Routes<Handler>()
+  .on("POST", "/api/broadcast", batch)
+  .on("POST", "/api/broadcast/:topic/events/:event", single);
+
 /** Routes `/api/broadcast…` (path without the /realtime/v1 prefix). */
 export async function handleRest(core: Core, req: Request, path: string): Promise<Response> {
-  const single_ = /^\/api\/broadcast\/([^/]+)\/events\/([^/]+)$/.exec(path);
-  if (path !== "/api/broadcast" && !single_) return json(404, { message: "Not Found" });
-  if (req.method !== "POST") return json(405, { message: "Method Not Allowed" });
-  const claims = await claimsOf(core, req);
-  if (!claims) return unauthorized();
-  if (single_) return single(core, req, claims, decodeURIComponent(single_[1]!), decodeURIComponent(single_[2]!));
-  return batch(core, req, claims);
+  const hit = routes.match(req.method, path);
+  if (!hit)
+    return routes.allowed(path).length
+      ? json(405, { message: "Method Not Allowed" })
+      : json(404, { message: "Not Found" });
+  const caller = await callerOf(core, req);
+  if (!caller) return unauthorized();
+  return hit.handler(core, req, caller, hit.params);
 }

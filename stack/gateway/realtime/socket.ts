@@ -20,7 +20,7 @@ export class Connection {
     private readonly core: Core,
     private readonly ws: WebSocket,
     readonly vsn: Vsn,
-    /** The apikey JWT the socket connected with; channels fall back to it. */
+    /** The apikey JWT the socket connected with (translated by the gateway); channels fall back to it. */
     readonly connectToken: string,
     readonly headers: Record<string, string>,
   ) {

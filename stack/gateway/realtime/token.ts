@@ -1,10 +1,9 @@
 // JWT checks with Realtime's own outcomes and messages (connect, join, access_token refresh).
-import { compactVerify, decodeJwt, decodeProtectedHeader, errors } from "jose";
-import type { StackConfig } from "../../config.ts";
-import { ASYMMETRIC_ALGORITHMS } from "../../signing-keys.ts";
-import { verificationKeys, type JwtKeys } from "../jwt.ts";
+import { callerOf, type Caller } from "../caller.ts";
+import { HS_ALGORITHMS, verifyJwt, type JwtKeys, type VerifyRules } from "../jwt.ts";
 
-export type Claims = Record<string, unknown> & { role: string; exp: number; sub?: string };
+/** A channel's caller: Realtime requires `exp`, which ends the channel when it passes. */
+export type RealtimeCaller = Caller & { exp: number };
 
 /** Why a token was refused; `code` is the prefix Realtime puts before join error reasons. */
 export type TokenError =
@@ -14,10 +13,10 @@ export type TokenError =
   | { code: "JwtSignatureError"; kind: "signature"; message: string }
   | { code: "JwtSignerError"; kind: "signer"; message: string };
 
-export type TokenResult = { ok: true; claims: Claims } | ({ ok: false } & TokenError);
+export type TokenResult = { ok: true; caller: RealtimeCaller } | ({ ok: false } & TokenError);
 
-const HS = ["HS256", "HS384", "HS512"];
-const ASYMMETRIC: readonly string[] = ASYMMETRIC_ALGORITHMS;
+/** Realtime (Joken) checks the signature, then the claims itself; asymmetric keys are found by kid only. */
+const RULES: VerifyRules = { hs: HS_ALGORITHMS, signatureOnly: true, requireKid: true };
 const MISSING_CLAIMS = "Fields `role` and `exp` are required in JWT";
 
 /**
@@ -32,41 +31,23 @@ export async function verifyToken(raw: string, keys: JwtKeys, now = Date.now()):
   } catch {
     // not URL-encoded
   }
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  let peeked: ReturnType<typeof decodeJwt>;
-  try {
-    header = decodeProtectedHeader(token);
-    peeked = decodeJwt(token);
-  } catch {
-    return { ok: false, code: "MalformedJWT", kind: "malformed", message: "The token provided is not a valid JWT" };
-  }
-  const signerError = (): TokenResult => {
-    const suffix = typeof header.kid === "string" ? ` for key ID (kid) "${header.kid}"` : "";
+  const verified = await verifyJwt(token, keys, RULES);
+  if (!verified.ok) {
+    const { kind, header } = verified.failure;
+    if (kind === "signature")
+      return { ok: false, code: "JwtSignatureError", kind: "signature", message: "Failed to validate JWT signature" };
+    if (kind === "malformed")
+      return { ok: false, code: "MalformedJWT", kind: "malformed", message: "The token provided is not a valid JWT" };
+    // Another algorithm, no signing keys, no kid or an unknown one: no signer can be made.
+    const suffix = typeof header?.kid === "string" ? ` for key ID (kid) "${header.kid}"` : "";
     return {
       ok: false,
       code: "JwtSignerError",
       kind: "signer",
       message: `Failed to generate JWT signer${suffix}, check your JWT secret or JWKS configuration`,
     };
-  };
-  const { algorithms, key: keyFor } = verificationKeys(keys, HS);
-  if (!header.alg || !algorithms.includes(header.alg)) return signerError();
-  let key: Awaited<ReturnType<typeof keyFor>>;
-  try {
-    // Realtime looks an asymmetric key up by kid only: without one (or with an unknown one) there is no signer.
-    if (ASYMMETRIC.includes(header.alg) && typeof header.kid !== "string") return signerError();
-    key = await keyFor(header);
-  } catch {
-    return signerError();
   }
-  try {
-    await compactVerify(token, key, { algorithms: [header.alg] });
-  } catch (e) {
-    if (e instanceof errors.JWSSignatureVerificationFailed)
-      return { ok: false, code: "JwtSignatureError", kind: "signature", message: "Failed to validate JWT signature" };
-    return { ok: false, code: "MalformedJWT", kind: "malformed", message: "The token provided is not a valid JWT" };
-  }
-  const claims = peeked as Record<string, unknown>;
+  const claims = verified.claims;
   if (claims.iat !== undefined && typeof claims.iat !== "number")
     return { ok: false, code: "InvalidJWTToken", kind: "claims", message: "Invalid token" };
   if (typeof claims.role !== "string" || typeof claims.exp !== "number")
@@ -82,7 +63,7 @@ export async function verifyToken(raw: string, keys: JwtKeys, now = Date.now()):
     };
   if (exp === nowSec)
     return { ok: false, code: "InvalidJWTToken", kind: "expired", message: "Token expiration time is invalid" };
-  return { ok: true, claims: { ...claims, exp } as Claims };
+  return { ok: true, caller: { ...callerOf(token, { ...claims, exp }, claims.role), exp } };
 }
 
 /** The upgrade refusal (HTTP status and `error` text) for a refused connect token (spec §1.2). */
@@ -99,17 +80,4 @@ export function connectRefusal(e: TokenError): { status: number; error: string }
     case "signer":
       return { status: 401, error: "Failed to generate JWT signer, check your JWT secret or JWKS configuration" };
   }
-}
-
-/**
- * The hosted gateway turns `sb_` API keys into the matching legacy JWT before Realtime sees them;
- * the local stack does the same here. Other strings pass through unchanged.
- */
-export function legacyTokenFor(
-  key: string,
-  config: Pick<StackConfig, "publishableKey" | "secretKey" | "anonKey" | "serviceRoleKey">,
-): string {
-  if (key === config.publishableKey) return config.anonKey;
-  if (key === config.secretKey) return config.serviceRoleKey;
-  return key;
 }

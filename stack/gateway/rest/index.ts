@@ -10,11 +10,22 @@ import { readTable } from "./read.ts";
 import type { Handling } from "./respond.ts";
 import { handleRpc } from "./rpc.ts";
 import { closest } from "./did-you-mean.ts";
-import { loadSchemaCache, qualified, type SchemaCache } from "./schema-cache.ts";
+import { loadSchemaCache, qualified, type SchemaCache, type Table } from "./schema-cache.ts";
 import { openApi } from "./openapi.ts";
 import { bodyAsJson, rawRpcBody } from "./payload.ts";
 
 const ANON_ROLE = "anon";
+
+type TableHandler = (h: Handling, table: Table, body: string) => Promise<Response>;
+/** What each method does to a table or view (PostgREST's ActionRead / ActionMutate). */
+const TABLE_METHODS: Record<string, TableHandler> = {
+  GET: (h, t) => readTable(h, t, false),
+  HEAD: (h, t) => readTable(h, t, true),
+  POST: insert,
+  PATCH: update,
+  DELETE: (h, t) => remove(h, t),
+  PUT: put,
+};
 
 /** Request headers as PostgREST exposes them in `request.headers`: lower-case names, no cookie. */
 function headerObject(headers: Headers): { headers: Record<string, string>; cookies: Record<string, string> } {
@@ -205,22 +216,9 @@ export function createRestService(ctx: ServiceContext): Service {
       const s = closest(name, names);
       throw errors.tableNotFound(`${schema}.${name}`, s ? `${schema}.${s}` : null);
     }
-    switch (method) {
-      case "GET":
-        return readTable(h, table, false);
-      case "HEAD":
-        return readTable(h, table, true);
-      case "POST":
-        return insert(h, table, body);
-      case "PATCH":
-        return update(h, table, body);
-      case "DELETE":
-        return remove(h, table);
-      case "PUT":
-        return put(h, table, body);
-      default:
-        throw errors.unsupportedMethod(method);
-    }
+    const act = TABLE_METHODS[method];
+    if (!act) throw errors.unsupportedMethod(method);
+    return act(h, table, body);
   }
 
   return {

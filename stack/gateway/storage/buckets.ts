@@ -101,7 +101,7 @@ export async function createBucket(deps: StorageDeps, ctx: RequestContext): Prom
     throw ERRORS.invalidRequest("body/public must be boolean");
   const limit = sizeLimit(deps, body.file_size_limit);
   const mimes = mimeList(body.allowed_mime_types);
-  const owner = ctx.caller.owner;
+  const owner = ctx.caller.sub;
   try {
     await deps.db.asUser(ctx.scope("storage.bucket.create"), (q) =>
       q(

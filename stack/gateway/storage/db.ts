@@ -1,23 +1,12 @@
 // Database access as Storage does it: each statement inside a transaction that first sets the caller's
 // role and claims (so RLS on storage.* decides), or as the superuser for the server's own bookkeeping.
 import pg from "pg";
+import type { Caller } from "../caller.ts";
 import { fromDbError } from "./errors.ts";
-
-/** Who is calling, from the verified JWT (Storage's request.jwtPayload / request.owner). */
-export interface Caller {
-  /** Database role to act as (the JWT's `role` claim; `anon` when unauthenticated). */
-  role: string;
-  claims: Record<string, unknown>;
-  /** The raw JWT ('' when none). */
-  jwt: string;
-  /** The JWT `sub`: the owner of what the caller writes (undefined for the API keys). */
-  owner?: string;
-  /** False when the route accepted a missing or invalid token. */
-  isAuthenticated: boolean;
-}
 
 /** What Storage exposes to SQL for one request (request.* and storage.operation GUCs). */
 export interface Scope {
+  /** Who is calling (Storage's request.jwtPayload; `sub` is request.owner, what the caller writes is theirs). */
   caller: Caller;
   method: string;
   path: string;
@@ -84,8 +73,8 @@ export class StorageDb {
       await client.query(
         `begin; select set_config('role', coalesce(nullif(${lit(role)}, ''), current_user), true),
                 set_config('request.jwt.claim.role', ${lit(role)}, true),
-                set_config('request.jwt', ${lit(scope?.caller.jwt ?? "")}, true),
-                set_config('request.jwt.claim.sub', ${lit(scope?.caller.owner ?? "")}, true),
+                set_config('request.jwt', ${lit(scope?.caller.token ?? "")}, true),
+                set_config('request.jwt.claim.sub', ${lit(scope?.caller.sub ?? "")}, true),
                 set_config('request.jwt.claims', ${lit(JSON.stringify(scope?.caller.claims ?? {}))}, true),
                 set_config('request.headers', ${lit(JSON.stringify(scope?.headers ?? {}))}, true),
                 set_config('request.method', ${lit(scope?.method ?? "")}, true),

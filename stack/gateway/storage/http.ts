@@ -1,11 +1,12 @@
 // Per-request plumbing: the caller from the JWT (as Storage's jwt plugin), the SQL scope, JSON in and out.
-import { jwtVerify } from "jose";
-import { verificationKeys, type JwtKeys } from "../jwt.ts";
-import type { Caller, Scope } from "./db.ts";
+import { anonymousCaller, callerOf, type Caller } from "../caller.ts";
+import { HS_ALGORITHMS, verifyJwt, type JwtKeys, type VerifyRules } from "../jwt.ts";
+import type { Scope } from "./db.ts";
 import { ERRORS } from "./errors.ts";
 
 const BEARER = /^Bearer\s+/i;
-const HS_ALGORITHMS = ["HS256", "HS384", "HS512"];
+/** Storage's JWT_SECRET and JWT_JWKS: HS256/384/512 with the secret, ES256 / RS256 with the signing keys. */
+const RULES: VerifyRules = { hs: HS_ALGORITHMS };
 
 /** One request as the storage handlers see it. */
 export class RequestContext {
@@ -32,28 +33,21 @@ export class RequestContext {
    */
   async authenticate(opts: { allowInvalid?: boolean } = {}): Promise<Caller> {
     const jwt = (this.req.headers.get("authorization") ?? "").replace(BEARER, "");
-    const anon: Caller = { role: "anon", claims: { role: "anon" }, jwt: "", isAuthenticated: false };
-    if (!jwt && opts.allowInvalid) return (this.callerValue = anon);
-    try {
-      const { algorithms, key } = verificationKeys(this.keys, HS_ALGORITHMS);
-      const { payload } = await jwtVerify(jwt, key, { algorithms });
-      const role = typeof payload.role === "string" && payload.role ? payload.role : "anon";
-      return (this.callerValue = {
-        role,
-        claims: payload as Record<string, unknown>,
-        jwt,
-        owner: typeof payload.sub === "string" ? payload.sub : undefined,
-        isAuthenticated: true,
-      });
-    } catch (err) {
-      if (opts.allowInvalid) return (this.callerValue = anon);
-      throw ERRORS.accessDenied(err instanceof Error ? err.message : "Invalid JWT");
-    }
+    if (!jwt && opts.allowInvalid) return this.anonymous();
+    const verified = await verifyJwt(jwt, this.keys, RULES);
+    if (verified.ok) return (this.callerValue = callerOf(jwt, verified.claims, "anon"));
+    if (opts.allowInvalid) return this.anonymous();
+    throw ERRORS.accessDenied(verified.failure.message || "Invalid JWT");
   }
 
   /** Public routes: no JWT plugin, the request is unauthenticated whatever it carries. */
   anonymous(): Caller {
-    return (this.callerValue = { role: "anon", claims: { role: "anon" }, jwt: "", isAuthenticated: false });
+    return (this.callerValue = anonymousCaller("anon"));
+  }
+
+  /** False when the route accepted a missing or invalid token (the caller is then `anon` without a token). */
+  get authenticated(): boolean {
+    return this.caller.token !== "";
   }
 
   /** The caller (authenticate first); routes without a JWT act as the superuser and never ask. */
@@ -64,7 +58,7 @@ export class RequestContext {
 
   /** Storage's enforceJwtRole: only these roles, HTTP 403. */
   requireRole(roles: string[]): void {
-    if (!this.caller.isAuthenticated) throw ERRORS.accessDenied("Access denied: JWT is not authenticated", 403);
+    if (!this.authenticated) throw ERRORS.accessDenied("Access denied: JWT is not authenticated", 403);
     if (!roles.includes(this.caller.role)) throw ERRORS.accessDenied("Access denied: Invalid role", 403);
   }
 

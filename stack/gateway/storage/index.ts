@@ -1,4 +1,5 @@
 // The /storage/v1 service: routes Storage's REST API (bucket and object routes storage-js uses) to handlers.
+import { Routes, type Params } from "../router.ts";
 import type { Service, ServiceContext } from "../types.ts";
 import * as buckets from "./buckets.ts";
 import { StorageDb } from "./db.ts";
@@ -13,104 +14,58 @@ import * as render from "./render.ts";
 import * as signed from "./signed-urls.ts";
 import { drain } from "./upload.ts";
 
-type Handler = (deps: StorageDeps, ctx: RequestContext) => Promise<Response>;
+type Handler = (deps: StorageDeps, ctx: RequestContext, params: Params) => Promise<Response>;
 
-/** Splits `rest` into a bucket and an (optional) object key: "b/a/c.png" → ["b", "a/c.png"]. */
-function bucketAndKey(rest: string): [string, string] {
-  const i = rest.indexOf("/");
-  return i < 0 ? [decodeKey(rest), ""] : [decodeKey(rest.slice(0, i)), decodeKey(rest.slice(i + 1))];
-}
+/** `:bucket` and the object key after it (`*`), decoded. */
+const bucketOf = (p: Params): string => decodeKey(p.bucket!);
+const keyOf = (p: Params): string => decodeKey(p["*"]!);
 
 /**
- * Matches a request to a handler as Storage's Fastify routes do (static segments before `:bucketName/*`,
- * so e.g. POST /object/sign/… is always "sign").
+ * Storage's Fastify routes (the bucket and object routes storage-js uses), static segments before
+ * `:bucket/*` so e.g. POST /object/sign/… is always "sign". HEAD is routed as GET.
  */
-function route(method: string, path: string, transforms: boolean): Handler | undefined {
-  const m = method === "HEAD" ? "GET" : method;
-  const after = (prefix: string): string | undefined =>
-    path.startsWith(prefix) ? path.slice(prefix.length) : undefined;
-  let rest: string | undefined;
-
-  if (path === RESUMABLE_PATH || path.startsWith(`${RESUMABLE_PATH}/`)) {
-    const rest = path.slice(RESUMABLE_PATH.length).replace(/^\/+|\/+$/g, "");
-    return (d, c) => resumable(d, c, rest);
-  }
-  if (path === "/bucket" || path === "/bucket/") {
-    if (m === "GET") return (d, c) => buckets.listBuckets(d, c);
-    if (m === "POST") return (d, c) => buckets.createBucket(d, c);
-    return undefined;
-  }
-  if ((rest = after("/bucket/")) !== undefined && rest) {
-    const empty = /^([^/]+)\/empty\/?$/.exec(rest);
-    if (empty && m === "POST") return (d, c) => buckets.emptyBucket(d, c, decodeKey(empty[1]!));
-    if (rest.includes("/")) return undefined;
-    const id = decodeKey(rest);
-    if (m === "GET") return (d, c) => buckets.getBucket(d, c, id);
-    if (m === "PUT") return (d, c) => buckets.updateBucket(d, c, id);
-    if (m === "DELETE") return (d, c) => buckets.deleteBucket(d, c, id);
-    return undefined;
-  }
-  if (path === "/object/move" && m === "POST") return (d, c) => objects.move(d, c);
-  if (path === "/object/copy" && m === "POST") return (d, c) => objects.copy(d, c);
-
-  if ((rest = after("/object/list/")) !== undefined && m === "POST" && rest && !rest.includes("/")) {
-    const id = decodeKey(rest);
-    return (d, c) => objects.list(d, c, id);
-  }
-  if ((rest = after("/object/list-v2/")) !== undefined && m === "POST" && rest && !rest.includes("/")) {
-    const id = decodeKey(rest);
-    return (d, c) => listV2(d, c, id);
-  }
-  if ((rest = after("/object/upload/sign/")) !== undefined && rest.includes("/")) {
-    const [b, k] = bucketAndKey(rest);
-    if (m === "POST") return (d, c) => signed.createSignedUploadUrl(d, c, b, k);
-    if (m === "PUT") return (d, c) => signed.uploadToSignedUrl(d, c, b, k);
-  }
-  if ((rest = after("/object/sign/")) !== undefined && rest) {
-    const [b, k] = bucketAndKey(rest);
-    if (m === "POST")
-      return k ? (d, c) => signed.createSignedUrl(d, c, b, k) : (d, c) => signed.createSignedUrls(d, c, b);
-    if (m === "GET" && k) return (d, c) => signed.getSignedObject(d, c, b, k);
-  }
+function storageRoutes(transforms: boolean): Routes<Handler> {
+  const r = new Routes<Handler>()
+    .on("*", `${RESUMABLE_PATH}/?`, (d, c) => resumable(d, c, ""))
+    .on("*", `${RESUMABLE_PATH}/*`, (d, c, p) => resumable(d, c, p["*"]!.replace(/^\/+|\/+$/g, "")))
+    .on("GET", "/bucket/?", (d, c) => buckets.listBuckets(d, c))
+    .on("POST", "/bucket/?", (d, c) => buckets.createBucket(d, c))
+    .on("POST", "/bucket/:bucket/empty/?", (d, c, p) => buckets.emptyBucket(d, c, bucketOf(p)))
+    .on("GET", "/bucket/:bucket", (d, c, p) => buckets.getBucket(d, c, bucketOf(p)))
+    .on("PUT", "/bucket/:bucket", (d, c, p) => buckets.updateBucket(d, c, bucketOf(p)))
+    .on("DELETE", "/bucket/:bucket", (d, c, p) => buckets.deleteBucket(d, c, bucketOf(p)))
+    .on("POST", "/object/move", (d, c) => objects.move(d, c))
+    .on("POST", "/object/copy", (d, c) => objects.copy(d, c))
+    .on("POST", "/object/list/:bucket", (d, c, p) => objects.list(d, c, bucketOf(p)))
+    .on("POST", "/object/list-v2/:bucket", (d, c, p) => listV2(d, c, bucketOf(p)))
+    .on("POST", "/object/upload/sign/:bucket/*", (d, c, p) => signed.createSignedUploadUrl(d, c, bucketOf(p), keyOf(p)))
+    .on("PUT", "/object/upload/sign/:bucket/*", (d, c, p) => signed.uploadToSignedUrl(d, c, bucketOf(p), keyOf(p)))
+    .on("POST", "/object/sign/:bucket/?", (d, c, p) => signed.createSignedUrls(d, c, bucketOf(p)))
+    .on("POST", "/object/sign/:bucket/*", (d, c, p) => signed.createSignedUrl(d, c, bucketOf(p), keyOf(p)))
+    .on("GET", "/object/sign/:bucket/*", (d, c, p) => signed.getSignedObject(d, c, bucketOf(p), keyOf(p)));
   // Image transformations: registered only when `[storage.image_transformation] enabled` (else Storage's 404).
-  if (transforms && (rest = after("/render/image/")) !== undefined && m === "GET") {
-    for (const [mode, handler] of [
-      ["authenticated", render.renderAuthenticated],
-      ["public", render.renderPublic],
-      ["sign", render.renderSigned],
-    ] as const) {
-      if (rest.startsWith(`${mode}/`) && rest.slice(mode.length + 1).includes("/")) {
-        const [b, k] = bucketAndKey(rest.slice(mode.length + 1));
-        return (d, c) => handler(d, c, b, k);
-      }
-    }
-  }
-  if ((rest = after("/object/public/")) !== undefined && rest.includes("/") && m === "GET") {
-    const [b, k] = bucketAndKey(rest);
-    return (d, c) => objects.publicDownload(d, c, b, k);
-  }
-  if ((rest = after("/object/authenticated/")) !== undefined && rest.includes("/") && m === "GET") {
-    const [b, k] = bucketAndKey(rest);
-    return (d, c) => objects.download(d, c, b, k, { authenticatedRoute: true });
-  }
-  if ((rest = after("/object/info/")) !== undefined && rest.includes("/") && method === "GET") {
-    for (const mode of ["authenticated", "public"] as const) {
-      if (rest.startsWith(`${mode}/`) && rest.slice(mode.length + 1).includes("/")) {
-        const [b, k] = bucketAndKey(rest.slice(mode.length + 1));
-        return (d, c) => objects.info(d, c, b, k, mode);
-      }
-    }
-    const [b, k] = bucketAndKey(rest);
-    return (d, c) => objects.info(d, c, b, k, "default");
-  }
-  if ((rest = after("/object/")) !== undefined && rest) {
-    const [b, k] = bucketAndKey(rest);
-    if (!k) return m === "DELETE" ? (d, c) => objects.removeMany(d, c, b) : undefined;
-    if (m === "POST" || m === "PUT") return (d, c) => objects.upload(d, c, b, k);
-    if (m === "GET") return (d, c) => objects.download(d, c, b, k, { authenticatedRoute: false });
-    if (m === "DELETE") return (d, c) => objects.removeOne(d, c, b, k);
-  }
-  return undefined;
+  if (transforms)
+    r.on("GET", "/render/image/authenticated/:bucket/*", (d, c, p) =>
+      render.renderAuthenticated(d, c, bucketOf(p), keyOf(p)),
+    )
+      .on("GET", "/render/image/public/:bucket/*", (d, c, p) => render.renderPublic(d, c, bucketOf(p), keyOf(p)))
+      .on("GET", "/render/image/sign/:bucket/*", (d, c, p) => render.renderSigned(d, c, bucketOf(p), keyOf(p)));
+  return r
+    .on("GET", "/object/public/:bucket/*", (d, c, p) => objects.publicDownload(d, c, bucketOf(p), keyOf(p)))
+    .on("GET", "/object/authenticated/:bucket/*", (d, c, p) =>
+      objects.download(d, c, bucketOf(p), keyOf(p), { authenticatedRoute: true }),
+    )
+    .on("GET", "/object/info/authenticated/:bucket/*", (d, c, p) =>
+      objects.info(d, c, bucketOf(p), keyOf(p), "authenticated"),
+    )
+    .on("GET", "/object/info/public/:bucket/*", (d, c, p) => objects.info(d, c, bucketOf(p), keyOf(p), "public"))
+    .on("GET", "/object/info/:bucket/*", (d, c, p) => objects.info(d, c, bucketOf(p), keyOf(p), "default"))
+    .on("DELETE", "/object/:bucket/?", (d, c, p) => objects.removeMany(d, c, bucketOf(p)))
+    .on(["POST", "PUT"], "/object/:bucket/*", (d, c, p) => objects.upload(d, c, bucketOf(p), keyOf(p)))
+    .on("GET", "/object/:bucket/*", (d, c, p) =>
+      objects.download(d, c, bucketOf(p), keyOf(p), { authenticatedRoute: false }),
+    )
+    .on("DELETE", "/object/:bucket/*", (d, c, p) => objects.removeOne(d, c, bucketOf(p), keyOf(p)));
 }
 
 export function createStorageService(ctx: ServiceContext): Service {
@@ -120,6 +75,7 @@ export function createStorageService(ctx: ServiceContext): Service {
     config: ctx.config,
     log: ctx.log,
   };
+  const routes = storageRoutes(deps.config.storage.imageTransformation);
   // Nothing can be uploading yet: temp files present now are leftovers of an interrupted run.
   const ready = deps.files
     .clearTemp()
@@ -129,19 +85,14 @@ export function createStorageService(ctx: ServiceContext): Service {
       await ready;
       const url = new URL(req.url);
       if (path === "/status" || path === "/health") return json({ message: "ok" });
-      let handler: Handler | undefined;
-      try {
-        handler = route(req.method.toUpperCase(), path, deps.config.storage.imageTransformation);
-      } catch (err) {
-        if (err instanceof StorageError) return err.toResponse();
-        throw err;
-      }
-      if (!handler) {
+      const method = req.method.toUpperCase();
+      const hit = routes.match(method === "HEAD" ? "GET" : method, path);
+      if (!hit) {
         await drain(req.body);
         return ERRORS.routeNotFound(req.method, `${path}${url.search}`).toResponse();
       }
       try {
-        return await handler(deps, new RequestContext(req, path, ctx.config));
+        return await hit.handler(deps, new RequestContext(req, path, ctx.config), hit.params);
       } catch (err) {
         await drain(req.body);
         if (err instanceof StorageError) return err.toResponse();

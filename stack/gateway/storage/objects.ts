@@ -19,7 +19,7 @@ export async function upload(
     bucketId,
     name,
     upsert: isPut || ctx.header("x-upsert") === "true",
-    owner: ctx.caller.owner,
+    owner: ctx.caller.sub,
     operation: isPut ? "storage.object.upload_update" : "storage.object.upload",
   });
   return json({ Id: row.id, Key: `${bucketId}/${name}` });
@@ -40,7 +40,7 @@ export async function objectForRead(
   publicRoute = false,
 ): Promise<ObjectRow> {
   const bucket = await deps.db.superRead((q) => findBucket(q, bucketId, { mustExist: false }));
-  if (!bucket || (!ctx.caller.isAuthenticated && !bucket.public)) throw ERRORS.noSuchBucket();
+  if (!bucket || (!ctx.authenticated && !bucket.public)) throw ERRORS.noSuchBucket();
   if (bucket.public || publicRoute) return (await deps.db.superRead((q) => findObject(q, bucketId, name)))!;
   return (await deps.db.asUser(ctx.scope(operation), (q) => findObject(q, bucketId, name)))!;
 }
@@ -240,7 +240,7 @@ export async function move(deps: StorageDeps, ctx: RequestContext): Promise<Resp
   const destBucket =
     typeof body.destinationBucket === "string" && body.destinationBucket ? body.destinationBucket : bucketId;
   assertValidKey(destinationKey);
-  const owner = ctx.caller.owner;
+  const owner = ctx.caller.sub;
   const version = randomUUID();
   // The caller must see the source and be allowed to update it into its new name (USING and WITH CHECK).
   await deps.db.testPermission(ctx.scope("storage.object.move"), async (q) => {
@@ -283,7 +283,7 @@ export async function copy(deps: StorageDeps, ctx: RequestContext): Promise<Resp
   const destBucket =
     typeof body.destinationBucket === "string" && body.destinationBucket ? body.destinationBucket : bucketId;
   assertValidKey(destinationKey);
-  const owner = ctx.caller.owner;
+  const owner = ctx.caller.sub;
   const upsert = ctx.header("x-upsert") === "true";
   const copyMetadata = body.copyMetadata !== false;
   const scope = ctx.scope("storage.object.copy");

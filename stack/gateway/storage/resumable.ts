@@ -215,7 +215,7 @@ async function create(deps: StorageDeps, ctx: RequestContext, signed: boolean): 
   }
   const grant = signed
     ? await signedGrant(deps, ctx, bucketId, name)
-    : { owner: ctx.caller.owner, upsert: ctx.header("x-upsert") === "true" };
+    : { owner: ctx.caller.sub, upsert: ctx.header("x-upsert") === "true" };
   const state: UploadState = {
     bucketId,
     name,

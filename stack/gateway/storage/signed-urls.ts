@@ -1,6 +1,7 @@
 // Signed URLs: JWTs signed with the stack's JWT secret carrying {url, scope, iat, exp} (download) or
 // {owner, url, upsert, scope, iat, exp} (upload), verified on use as Storage's verifyObjectSignature.
-import { jwtVerify, SignJWT, type JWTPayload } from "jose";
+import { SignJWT, type JWTPayload } from "jose";
+import { HS_ALGORITHMS, verifyJwt } from "../jwt.ts";
 import { ERRORS } from "./errors.ts";
 import { json, requireString, type RequestContext } from "./http.ts";
 import { assertValidKey } from "./mime.ts";
@@ -52,12 +53,10 @@ export async function verify(
   scope: Scope,
 ): Promise<SignedPayload> {
   if (!token) throw ERRORS.invalidRequest("querystring must have required property 'token'");
-  let payload: SignedPayload;
-  try {
-    ({ payload } = await jwtVerify<SignedPayload>(token, key(secret), { algorithms: ["HS256", "HS384", "HS512"] }));
-  } catch (err) {
-    throw ERRORS.invalidJwt(err instanceof Error ? err.message : "Invalid JWT");
-  }
+  // Signed with the secret alone, never with the project's signing keys.
+  const verified = await verifyJwt(token, { jwtSecret: secret }, { hs: HS_ALGORITHMS });
+  if (!verified.ok) throw ERRORS.invalidJwt(verified.failure.message || "Invalid JWT");
+  const payload: SignedPayload = verified.claims;
   // Legacy tokens have no scope: upload tokens are the ones with an `upsert` claim.
   const ok =
     scope === "upload"
@@ -145,7 +144,7 @@ export async function createSignedUploadUrl(
   await ctx.req.text(); // the client sends `{}`
   assertValidKey(name);
   const upsert = ctx.header("x-upsert") === "true";
-  const owner = ctx.caller.owner;
+  const owner = ctx.caller.sub;
   const contentLength = ctx.header("content-length");
   let userMetadata: Record<string, unknown> | undefined;
   try {
