@@ -8,7 +8,7 @@ import { createParley } from "../../client/index.ts";
 import { newUser, parleyOf, type TestUser } from "../support/clients.ts";
 import { stackEnv } from "../support/env.ts";
 import type { RecordedPush } from "../support/push-recorder.ts";
-import { db } from "../realtime/support.ts";
+import { db } from "@parley/local-supabase/testing/realtime";
 
 const recorder = stackEnv.pushRecorderUrl;
 if (!recorder)
