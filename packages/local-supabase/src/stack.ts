@@ -160,7 +160,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<RunningS
     throw e;
   }
   logFor("gateway")(`listening on ${gateway.url}`);
-  // Supabase Cron and the pg_net worker behind Database Webhooks (docs/local-stack-cron.md, docs/local-stack-net.md).
+  // Supabase Cron and the pg_net worker behind Database Webhooks (docs/cron.md, docs/net.md).
   const cron = await startCronScheduler({ url: postgres.url, log: logFor("cron") });
   const net = await startNetWorker({ url: postgres.url, log: logFor("net") });
   let stopping: Promise<void> | undefined;

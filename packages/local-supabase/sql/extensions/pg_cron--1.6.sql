@@ -1,9 +1,9 @@
--- pg_cron 1.6's SQL interface, as the local stack's stand-in (docs/local-stack-cron.md).
+-- pg_cron 1.6's SQL interface, as the local stack's stand-in (docs/cron.md).
 -- Written here from pg_cron's README and source (citusdata/pg_cron): the same schema, tables, columns,
 -- policies, function signatures and error messages. Where pg_cron does the work in C, these functions
--- do it in PL/pgSQL; the jobs are run by the stack's scheduler (stack/cron/scheduler.ts), which reads
+-- do it in PL/pgSQL; the jobs are run by the stack's scheduler (src/cron/scheduler.ts), which reads
 -- cron.job, runs each due job in its database as its owner and records the run in cron.job_run_details.
--- Differences from the real extension are listed in docs/local-stack-cron.md.
+-- Differences from the real extension are listed in docs/cron.md.
 
 \echo Use "create extension pg_cron" to load this file. \quit
 

@@ -1,10 +1,10 @@
--- pg_net 0.20's SQL interface, as the local stack's stand-in (docs/local-stack-net.md).
+-- pg_net 0.20's SQL interface, as the local stack's stand-in (docs/net.md).
 -- Written here from pg_net's README and source (supabase/pg_net): the same schema, queue and response
 -- tables with their columns, the same function signatures, defaults and checks. Where pg_net does
 -- the work in C (URL encoding, waking its background worker) these functions do it in SQL; the
--- requests are sent by the stack's worker (stack/net/worker.ts), which LISTENs on `pg_net_wake`,
+-- requests are sent by the stack's worker (src/net/worker.ts), which LISTENs on `pg_net_wake`,
 -- takes queued rows in id order and records each response (or error) in net._http_response.
--- Differences from the real extension are listed in docs/local-stack-net.md.
+-- Differences from the real extension are listed in docs/net.md.
 
 \echo Use "create extension pg_net" to load this file. \quit
 

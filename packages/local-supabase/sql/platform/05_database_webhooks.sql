@@ -3,7 +3,7 @@
 -- Supabase's grants, the `supabase_functions` schema with its `hooks` audit table and the trigger
 -- function `supabase_functions.http_request(url, method, headers, params, timeout_ms)` that a
 -- webhook's trigger calls. pg_net here is the stand-in in sql/extensions/ (its requests are sent by
--- the stack, docs/local-stack-net.md); on a server without it (DATABASE_URL pointing elsewhere)
+-- the stack, docs/net.md); on a server without it (DATABASE_URL pointing elsewhere)
 -- this part only says so.
 do $webhooks$
 begin

@@ -137,8 +137,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   // Each service owns its prefix: `/rest/v1` and everything under it, the rest of the path handed on.
   const prefixes = new Routes<string>();
   for (const [prefix, name] of PREFIXES) prefixes.on("*", `${prefix}/?`, name).on("*", `${prefix}/*`, name);
-  const route = (path: string): { name: string; service: Service; path: string } | undefined => {
-    const hit = prefixes.match("GET", path);
+  const route = (method: string, path: string): { name: string; service: Service; path: string } | undefined => {
+    const hit = prefixes.match(method, path);
     if (!hit) return undefined;
     return { name: hit.handler, service: services[hit.handler]!, path: `/${hit.params["*"] ?? ""}` };
   };
@@ -151,7 +151,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     });
     const request = toRequest(req, config, aborted.signal);
     let response: Response;
-    const hit = route(new URL(request.url).pathname);
+    const hit = route(request.method, new URL(request.url).pathname);
     try {
       if (isPreflight(request)) response = preflightResponse(request);
       else if (!hit) response = json(404, { message: "no Route matched with those values" });
@@ -175,7 +175,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   });
   server.on("upgrade", (req, socket, head) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
-    const hit = route(path);
+    const hit = route(req.method ?? "GET", path);
     if (!hit?.service.upgrade) {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
       return;

@@ -62,7 +62,7 @@ export function createAuthService(ctx: ServiceContext): Service {
     const hit = routes.match(req.method, p);
     if (hit) return hit.handler(req, new URL(req.url), hit.params);
     if (UNSUPPORTED.test(p))
-      throw notFound("feature_disabled", `${p} is not supported by the local stack (see docs/local-stack-auth.md)`);
+      throw notFound("feature_disabled", `${p} is not supported by the local stack (see its docs/auth.md)`);
     if (routes.allowed(p).length) return new Response(null, { status: 405 });
     return new Response("404 page not found\n", {
       status: 404,

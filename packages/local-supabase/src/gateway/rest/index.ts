@@ -1,4 +1,4 @@
-// /rest/v1: a PostgREST-compatible service (routing, auth, schema cache lifecycle). See docs/local-stack-rest.md.
+// /rest/v1: a PostgREST-compatible service (routing, auth, schema cache lifecycle). See docs/rest.md.
 import pg from "pg";
 import type { Service, ServiceContext } from "../types.ts";
 import { identify } from "./auth.ts";
