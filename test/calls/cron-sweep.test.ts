@@ -52,12 +52,19 @@ describe("the call sweep under Supabase Cron", () => {
       [callId, b.id],
     );
     expect(participant.rows).toEqual([{ state: "missed" }]);
-    // It was a run of the cron job that did it: the call was settled while that run ran.
-    const runs = await pool.query(
-      `select d.runid from cron.job_run_details d join cron.job j using (jobid), parley.calls c
-        where j.jobname = 'parley_sweep_calls' and d.status = 'succeeded' and d.start_time >= $1
-          and c.id = $2 and c.updated_at between d.start_time and d.end_time`,
-      [since, callId],
+    // It was a run of the cron job that did it: the call was settled while that run ran. The scheduler records
+    // the run's end once the job's transaction has committed, so the record may follow the call's change.
+    const runs = await vi.waitUntil(
+      async () => {
+        const r = await pool.query(
+          `select d.runid from cron.job_run_details d join cron.job j using (jobid), parley.calls c
+            where j.jobname = 'parley_sweep_calls' and d.status = 'succeeded' and d.start_time >= $1
+              and c.id = $2 and c.updated_at between d.start_time and d.end_time`,
+          [since, callId],
+        );
+        return r.rowCount ? r : undefined;
+      },
+      { timeout: 10_000, interval: 50 },
     );
     expect(runs.rowCount).toBe(1);
   });
