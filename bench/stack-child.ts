@@ -7,9 +7,7 @@
 //   child → parent  {"event":"error","message":…}
 // The child stops everything when its stdin closes (the parent ended, however it ended) or on SIGTERM.
 import { createInterface } from "node:readline";
-import { startGateway, type Gateway } from "../stack/gateway/server.ts";
-import { logFor } from "../stack/log.ts";
-import { startStack, type RunningStack } from "../stack/stack.ts";
+import { startGateway, type Gateway, logFor, startStack, type RunningStack } from "@parley/local-supabase";
 
 const send = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(o)}\n`);
 const [workdir, dataDir, apiPort, dbPort] = process.argv.slice(2);

@@ -14,9 +14,8 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import pg from "pg";
-import { loadConfig } from "../stack/config.ts";
-import { PARLEY_ROOT } from "../stack/postgres/apply.ts";
-import { freePort } from "../stack/postgres/port.ts";
+import { PARLEY_ROOT } from "../scripts/paths.ts";
+import { loadConfig, freePort } from "@parley/local-supabase";
 import { startPushRecorder } from "../test/support/push-recorder.ts";
 
 /** What the stages need to reach the stack. */

@@ -1,6 +1,6 @@
 // `npm run advisors`: the Supabase CLI's advisors against the running local database (`npm run dev`),
 // or DATABASE_URL; exits non-zero on any finding at warning level.
-import { PARLEY_ROOT } from "../stack/postgres/apply.ts";
+import { PARLEY_ROOT } from "./paths.ts";
 import { runAdvisors } from "./test/advisors-run.ts";
 
 const dbUrl =

@@ -6,9 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { PARLEY_ROOT } from "../stack/postgres/apply.ts";
-import { freePort } from "../stack/postgres/port.ts";
-import { startPostgres } from "../stack/postgres/runner.ts";
+import { PARLEY_ROOT } from "./paths.ts";
+import { freePort, startPostgres } from "@parley/local-supabase";
 import {
   buildFromMigrations,
   buildFromSchemas,

@@ -2,9 +2,8 @@
 // example web app (examples/web) on Vite's dev server pointed at it; prints the app's URL. Ctrl-C stops both.
 import { createServer } from "vite";
 import { join } from "node:path";
-import { PARLEY_ROOT } from "../stack/postgres/apply.ts";
-import { loadConfig } from "../stack/config.ts";
-import { startStack, type RunningStack } from "../stack/stack.ts";
+import { PARLEY_ROOT } from "./paths.ts";
+import { loadConfig, startStack, type RunningStack } from "@parley/local-supabase";
 
 const config = loadConfig({ workdir: PARLEY_ROOT });
 const apiUrl = `http://${config.host}:${config.apiPort}`;

@@ -2,9 +2,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../stack/postgres/port.ts";
-import { PARLEY_ROOT } from "../stack/postgres/apply.ts";
-import { startStack } from "../stack/stack.ts";
+import { PARLEY_ROOT } from "./paths.ts";
+import { freePort, startStack } from "@parley/local-supabase";
 import { formatTypes, generateTypes, TYPES_FILE } from "./types/generate.ts";
 
 // DATABASE_URL: an up-to-date database to read; otherwise a throwaway one with every migration applied.

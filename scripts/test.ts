@@ -1,16 +1,16 @@
-// `npm test`: provisions a private stack and runs every layer — pgTAP, advisors, Deno, vitest, browser — then one summary line.
+// `npm test`: provisions a private stack and runs every layer — pgTAP, advisors, Deno, vitest, browser, and the local
+// stack's own suites (on a stack of their own) — then one summary line.
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { freePort } from "../stack/postgres/port.ts";
-import { PARLEY_ROOT } from "../stack/postgres/apply.ts";
-import { startStack, type RunningStack } from "../stack/stack.ts";
+import { PARLEY_ROOT } from "./paths.ts";
+import { freePort, startStack, type RunningStack } from "@parley/local-supabase";
 import { runAdvisors } from "./test/advisors-run.ts";
 import { runBrowser } from "./test/browser-run.ts";
 import { runDeno } from "./test/deno-run.ts";
 import type { LayerResult } from "./test/layer.ts";
 import { ensurePgtapInstalled } from "./test/pgtap-install.ts";
 import { runPgtap } from "./test/pgtap-run.ts";
-import { runVitest } from "./test/vitest-run.ts";
+import { runVitest, vitestFiles } from "./test/vitest-run.ts";
 import {
   PUSH_RECORDER_ENV,
   pointPushWebhookAt,
@@ -29,6 +29,8 @@ const logFile = join(runDir, "stack.log");
 process.env.PARLEY_LOG_FILE = logFile;
 
 const results: LayerResult[] = [];
+const LOCAL_STACK = "packages/local-supabase";
+const LOCAL_STACK_CONFIG = `${LOCAL_STACK}/vitest.config.ts`;
 let stack: RunningStack | undefined;
 let recorder: PushRecorder | undefined;
 let exitCode = 0;
@@ -92,6 +94,24 @@ try {
   results.push(
     await runBrowser({ root: PARLEY_ROOT, apiUrl: stack.gateway!.url, anonKey: c.anonKey, runDir, only, print: say }),
   );
+
+  // The local stack's own suites run on a stack of their own, serving the package's test project: Parley's
+  // is no longer needed.
+  await stack.stop();
+  stack = undefined;
+  section("local stack (packages/local-supabase: unit tests and service suites)");
+  results.push(
+    await runVitest({
+      root: PARLEY_ROOT,
+      name: "local stack",
+      config: LOCAL_STACK_CONFIG,
+      files: vitestFiles(PARLEY_ROOT, [`${LOCAL_STACK}/src`, `${LOCAL_STACK}/test`]),
+      env: { PARLEY_LOG_FILE: join(runDir, "local-stack.log") },
+      outFile: join(runDir, "local-stack.json"),
+      only,
+      print: say,
+    }),
+  );
 } catch (e) {
   say(`\nnpm test could not run: ${e instanceof Error ? e.message : String(e)}`);
   results.push({ name: "setup", passed: 0, failed: 1, failures: [String(e)] });
@@ -101,12 +121,12 @@ try {
 }
 
 section("summary");
-for (const r of results) say(`${r.name.padEnd(8)} ${r.passed} passed, ${r.failed} failed`);
+for (const r of results) say(`${r.name.padEnd(11)} ${r.passed} passed, ${r.failed} failed`);
 const failures = results.flatMap((r) => r.failures);
 if (failures.length) {
   say("\nfailures:");
   for (const f of failures) say(`  - ${f}`);
-  say(`\n(stack log kept at ${logFile})`);
+  say(`\n(stack logs kept at ${logFile}, and the local stack layer's at ${join(runDir, "local-stack.log")})`);
 } else rmSync(runDir, { recursive: true, force: true });
 const passed = results.reduce((n, r) => n + r.passed, 0);
 const failed = results.reduce((n, r) => n + r.failed, 0);

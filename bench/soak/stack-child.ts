@@ -6,8 +6,7 @@
 // The child stops everything when its stdin closes (the parent ended, however it ended) or on SIGTERM.
 import { readdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import type { RealtimeService } from "../../stack/gateway/realtime/index.ts";
-import { startStack, type RunningStack } from "../../stack/stack.ts";
+import { type RealtimeService, startStack, type RunningStack } from "@parley/local-supabase";
 
 const send = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(o)}\n`);
 const [workdir, dataDir, apiPort, dbPort] = process.argv.slice(2);

@@ -3,8 +3,8 @@ import { spawn } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { PARLEY_ROOT } from "../../stack/postgres/apply.ts";
-import { freePort } from "../../stack/postgres/port.ts";
+import { PARLEY_ROOT } from "../../scripts/paths.ts";
+import { freePort } from "@parley/local-supabase";
 
 export interface SoakStack {
   apiUrl: string;

@@ -14,7 +14,7 @@ import { randomUUID } from "node:crypto";
 import { createClient, type RealtimeChannel, type SupabaseClient } from "@supabase/supabase-js";
 import type pg from "pg";
 import WebSocket from "ws";
-import { signJwt } from "../../stack/gateway/jwt.ts";
+import { signJwt } from "@parley/local-supabase";
 import { notAvailable, type StageOutput } from "../report.ts";
 import { asUser, closeAll, connect, lit } from "../sql.ts";
 import { percentile, round } from "../stats.ts";

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import pg from "pg";
 import { parse } from "smol-toml";
-import { applyMigrations, applyPlatform, SUPABASE_CLI } from "../../stack/postgres/apply.ts";
+import { applyMigrations, applyPlatform, SUPABASE_CLI } from "@parley/local-supabase";
 
 /** The schema files `[db.migrations] schema_paths` names, in order (a `*` in a file name matches as the CLI's glob does). */
 export function schemaPaths(workdir: string): string[] {

@@ -1,7 +1,7 @@
 // Runs the real Supabase CLI's advisors (security and performance lints) against the test database:
 // any finding at warning level or above fails the run, as the foundation issue requires.
 import { spawn } from "node:child_process";
-import { SUPABASE_CLI } from "../../stack/postgres/apply.ts";
+import { SUPABASE_CLI } from "@parley/local-supabase";
 import type { LayerResult } from "./layer.ts";
 
 export async function runAdvisors(opts: {

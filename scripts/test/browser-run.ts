@@ -3,7 +3,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { preview } from "vite";
-import { freePort } from "../../stack/postgres/port.ts";
+import { freePort } from "@parley/local-supabase";
 import { ensureChromium } from "./chromium-install.ts";
 import { runEchoing as run, type LayerResult } from "./layer.ts";
 import { runVitest } from "./vitest-run.ts";

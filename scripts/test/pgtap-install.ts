@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { embeddedExtensionDir } from "../../stack/postgres/extensions.ts";
+import { embeddedExtensionDir } from "@parley/local-supabase";
 import { aptGet } from "./layer.ts";
 
 /** Finds pgTAP's SQL files on this machine, fetching Debian's package (without its server) if needed. */

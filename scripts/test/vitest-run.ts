@@ -16,13 +16,15 @@ interface VitestJson {
   }>;
 }
 
-/** The vitest files (`*.test.ts` under test/) as paths relative to the root. */
-function vitestFiles(root: string): string[] {
-  const dir = join(root, "test");
-  if (!existsSync(dir)) return [];
-  return (readdirSync(dir, { recursive: true }) as string[])
-    .filter((f) => f.endsWith(".test.ts"))
-    .map((f) => relative(root, join(dir, f)));
+/** The vitest files (`*.test.ts`) under these folders of the root, as paths relative to the root. */
+export function vitestFiles(root: string, folders = ["test"]): string[] {
+  return folders.flatMap((folder) => {
+    const dir = join(root, folder);
+    if (!existsSync(dir)) return [];
+    return (readdirSync(dir, { recursive: true }) as string[])
+      .filter((f) => f.endsWith(".test.ts"))
+      .map((f) => relative(root, join(dir, f)));
+  });
 }
 
 export async function runVitest(opts: {
@@ -33,14 +35,17 @@ export async function runVitest(opts: {
   print: (l: string) => void;
   /** Layer name in the summary (default `vitest`). */
   name?: string;
-  /** A vitest config other than the root one, and the files it runs (for the filter). */
+  /** A vitest config other than the root one, and the files it runs (for the filter), relative to the root. */
   config?: string;
   files?: string[];
 }): Promise<LayerResult> {
   const result: LayerResult = { name: opts.name ?? "vitest", passed: 0, failed: 0, failures: [] };
-  // A filter that names no vitest file (e.g. `npm test -- supabase/tests/realtime`) selects none of this layer.
+  // The filter is a substring of the path from the repository's root; vitest is handed the files it selects
+  // (a config rooted in a package would match its own relative paths only). A filter that names no file of
+  // the layer (e.g. `npm test -- supabase/tests/realtime`) selects none of it.
   const only = opts.only;
-  if (only && !(opts.files ?? vitestFiles(opts.root)).some((f) => f.includes(only))) {
+  const selected = only ? (opts.files ?? vitestFiles(opts.root)).filter((f) => f.includes(only)) : [];
+  if (only && !selected.length) {
     opts.print(`skipped: filter "${only}" names no file in ${opts.config ? opts.config : "test/"}`);
     return result;
   }
@@ -54,7 +59,7 @@ export async function runVitest(opts: {
         "--reporter=default",
         "--reporter=json",
         `--outputFile.json=${opts.outFile}`,
-        ...(opts.only ? [opts.only] : []),
+        ...selected.map((f) => join(opts.root, f)),
       ],
       {
         cwd: opts.root,

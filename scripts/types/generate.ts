@@ -1,7 +1,8 @@
 // Database types for the client SDK: the real Supabase CLI's generator, formatted with deno fmt.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { PARLEY_ROOT, SUPABASE_CLI } from "../../stack/postgres/apply.ts";
+import { PARLEY_ROOT } from "../paths.ts";
+import { SUPABASE_CLI } from "@parley/local-supabase";
 
 /** Where the generated types live. */
 export const TYPES_FILE = join(PARLEY_ROOT, "client", "database.types.ts");

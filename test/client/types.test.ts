@@ -1,7 +1,7 @@
 // client/database.types.ts must describe the schema the migrations build: regenerate with `npm run types`.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PARLEY_ROOT } from "../../stack/postgres/apply.ts";
+import { PARLEY_ROOT } from "../../scripts/paths.ts";
 import { buildFromMigrations, dropDatabase } from "../../scripts/schema/databases.ts";
 import { formatTypes, generateTypes, TYPES_FILE } from "../../scripts/types/generate.ts";
 import { stackEnv } from "../support/env.ts";

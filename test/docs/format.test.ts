@@ -2,7 +2,7 @@
 // `format` script names. On failure: `npm run format`, then commit.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { PARLEY_ROOT } from "../../stack/postgres/apply.ts";
+import { PARLEY_ROOT } from "../../scripts/paths.ts";
 
 describe("formatting", () => {
   it("every TypeScript file of the product is as `npm run format` leaves it", { timeout: 120_000 }, () => {

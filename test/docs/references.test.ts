@@ -1,18 +1,40 @@
 // The docs cannot drift from the tree: every repository path a README or docs/*.md names in backticks
-// exists, and every `npm run <script>` they show is a script of the package it names (issue 24).
+// exists, and every `npm run <script>` they show is a script of the package it names (issue 24). The local
+// stack's package names paths from its own folder (`src/…`, `test/…`), and may show the root's scripts.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { PARLEY_ROOT } from "../../stack/postgres/apply.ts";
+import { PARLEY_ROOT } from "../../scripts/paths.ts";
 
-const DOCS = [
-  "README.md",
-  "examples/web/README.md",
-  ...readdirSync(join(PARLEY_ROOT, "docs"))
+const LOCAL_STACK = "packages/local-supabase";
+const markdownIn = (dir: string) =>
+  readdirSync(join(PARLEY_ROOT, dir))
     .filter((f) => f.endsWith(".md"))
-    .map((f) => `docs/${f}`),
+    .map((f) => `${dir}/${f}`);
+
+/** Each doc, the folder its paths start from, the folders a path may start with, the packages whose scripts it may show. */
+interface Doc {
+  file: string;
+  base: string;
+  top: string[];
+  scripts: string[];
+}
+const ROOT_TOP = ["supabase", "docs", "test", "scripts", "client", "functions", "packages", "bench", "examples"];
+const STACK_TOP = ["src", "test", "sql", "docs"];
+const DOCS: Doc[] = [
+  ...["README.md", "examples/web/README.md", ...markdownIn("docs")].map((file) => ({
+    file,
+    base: ".",
+    top: ROOT_TOP,
+    scripts: ["."],
+  })),
+  ...[`${LOCAL_STACK}/README.md`, ...markdownIn(`${LOCAL_STACK}/docs`)].map((file) => ({
+    file,
+    base: LOCAL_STACK,
+    top: STACK_TOP,
+    scripts: [LOCAL_STACK, "."],
+  })),
 ];
-const TOP = ["supabase", "docs", "test", "scripts", "client", "functions", "stack", "bench", "sql", "examples"];
 
 /** Files a project creates itself (secrets, its own seed, the CLI's default function folder), named as such. */
 const CREATED_BY_YOU = new Set([".env", ".env.local", "seed.sql", "import_map.json"]);
@@ -26,9 +48,9 @@ const UPSTREAM = new Set([
   "supabase/functions",
 ]);
 
-function pathsIn(text: string): string[] {
+function pathsIn(text: string, top: string[]): string[] {
   const found: string[] = [];
-  for (const m of text.matchAll(new RegExp("`((?:" + TOP.join("|") + ")/[A-Za-z0-9_./-]*)`", "g")))
+  for (const m of text.matchAll(new RegExp("`((?:" + top.join("|") + ")/[A-Za-z0-9_./-]*)`", "g")))
     found.push(m[1]!.replace(/[.]$/, ""));
   return found;
 }
@@ -38,12 +60,12 @@ describe("docs name only what exists", () => {
     const missing: string[] = [];
     let checked = 0;
     for (const doc of DOCS) {
-      for (const path of pathsIn(readFileSync(join(PARLEY_ROOT, doc), "utf8"))) {
+      for (const path of pathsIn(readFileSync(join(PARLEY_ROOT, doc.file), "utf8"), doc.top)) {
         checked++;
         const trimmed = path.replace(/\/$/, "");
         if (UPSTREAM.has(trimmed) || CREATED_BY_YOU.has(basename(trimmed)) || trimmed.startsWith("supabase/functions/"))
           continue;
-        if (!existsSync(join(PARLEY_ROOT, trimmed))) missing.push(`${doc}: ${path}`);
+        if (!existsSync(join(PARLEY_ROOT, doc.base, trimmed))) missing.push(`${doc.file}: ${path}`);
       }
     }
     expect(missing).toEqual([]);
@@ -62,13 +84,14 @@ describe("docs name only what exists", () => {
     const unknown: string[] = [];
     let checked = 0;
     for (const doc of DOCS) {
-      for (const m of readFileSync(join(PARLEY_ROOT, doc), "utf8").matchAll(
-        /npm run (?:-s )?([a-z][a-z:-]*)(?: -w ([a-z/]+))?/g,
+      for (const m of readFileSync(join(PARLEY_ROOT, doc.file), "utf8").matchAll(
+        /npm run (?:-s )?([a-z][a-z:-]*)(?: -w ([a-z/-]+))?/g,
       )) {
         const [, script, workspace] = m;
         checked++;
-        if (!scriptsOf(workspace ?? ".").includes(script!))
-          unknown.push(`${doc}: npm run ${script}${workspace ? ` -w ${workspace}` : ""}`);
+        const packages = workspace ? [workspace] : doc.scripts;
+        if (!packages.some((dir) => scriptsOf(dir).includes(script!)))
+          unknown.push(`${doc.file}: npm run ${script}${workspace ? ` -w ${workspace}` : ""}`);
       }
     }
     expect(unknown).toEqual([]);

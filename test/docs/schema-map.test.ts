@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatSchemaMap, SCHEMA_MAP_FILE } from "../../scripts/docs/schema-map.ts";
-import { PARLEY_ROOT } from "../../stack/postgres/apply.ts";
+import { PARLEY_ROOT } from "../../scripts/paths.ts";
 
 describe("the schema map", () => {
   const fresh = formatSchemaMap(PARLEY_ROOT);

@@ -2,7 +2,7 @@
 // updates of their conversations, and nobody else does (RLS per subscriber; docs/realtime-events.md).
 import type { RealtimeChannel } from "@supabase/supabase-js";
 import type { TestUser } from "../support/clients.ts";
-import { Inbox } from "../realtime/support.ts";
+import { Inbox } from "@parley/local-supabase/testing/realtime";
 import { describe, expect, it } from "vitest";
 import { rpc, user } from "./support.ts";
 

@@ -13,7 +13,7 @@ import {
   subscribe,
   tokenFor,
   type SubscribeOutcome,
-} from "../realtime/support.ts";
+} from "@parley/local-supabase/testing/realtime";
 import { acquaint } from "../support/contacts.ts";
 
 export interface Broadcast {

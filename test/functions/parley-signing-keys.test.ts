@@ -19,12 +19,17 @@ import { decodeProtectedHeader } from "jose";
 import { TokenVerifier } from "livekit-server-sdk";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signJwt } from "../../stack/gateway/jwt.ts";
-import { PARLEY_ROOT } from "../../stack/postgres/apply.ts";
-import { freePort } from "../../stack/postgres/port.ts";
-import type { SigningJwk } from "../../stack/signing-keys.ts";
-import { generateSigningKeys, impostorOf, signWithKey, withSigningKeysPath } from "../support/signing-keys.ts";
-import { START_TIMEOUT_MS, startDev, type DevProcess } from "../stack/dev-process.ts";
+import { PARLEY_ROOT } from "../../scripts/paths.ts";
+import { freePort, signJwt, type SigningJwk } from "@parley/local-supabase";
+import {
+  generateSigningKeys,
+  impostorOf,
+  signWithKey,
+  START_TIMEOUT_MS,
+  startDev,
+  withSigningKeysPath,
+  type DevProcess,
+} from "@parley/local-supabase/testing";
 
 /** A project folder that is Parley's (migrations, schemas, functions linked, config copied) plus signing keys. */
 function parleyProjectWithSigningKeys(): { root: string; keys: SigningJwk[] } {

@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { FunctionsHttpError } from "@supabase/supabase-js";
 import { describe, expect, it } from "vitest";
-import { signJwt } from "../../stack/gateway/jwt.ts";
+import { signJwt } from "@parley/local-supabase";
 import { makeClient, newUser } from "../support/clients.ts";
 import { stackEnv } from "../support/env.ts";
 

@@ -5,7 +5,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PARLEY_ROOT } from "../../stack/postgres/apply.ts";
+import { PARLEY_ROOT } from "../../scripts/paths.ts";
 
 /** The app's own schema: what must come through Parley's install untouched. */
 export const STARTER_MIGRATION = `

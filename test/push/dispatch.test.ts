@@ -9,7 +9,8 @@ import { newUser, parleyOf, type TestUser } from "../support/clients.ts";
 import { stackEnv } from "../support/env.ts";
 import type { RecordedPush } from "../support/push-recorder.ts";
 import { acquaint } from "../support/contacts.ts";
-import { db, inTransaction } from "../realtime/support.ts";
+import { inTransaction } from "@parley/local-supabase/testing";
+import { db } from "@parley/local-supabase/testing/realtime";
 
 const recorder = stackEnv.pushRecorderUrl;
 if (!recorder)
@@ -181,7 +182,7 @@ describe("push: messages to an offline member", () => {
 
 /** Runs `statements` as `user` in one transaction on the superuser pool: what commits together. */
 async function inOneTransaction(user: TestUser, statements: Array<[string, unknown[]]>): Promise<void> {
-  await inTransaction(async (c) => {
+  await inTransaction(db(), async (c) => {
     await c.query(`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`, [
       JSON.stringify({ sub: user.id, role: "authenticated" }),
     ]);

@@ -26,7 +26,7 @@ async function arrived(key: string, count: number, timeoutMs = 30_000): Promise<
 }
 
 describe("push: the Database Webhook drives delivery", () => {
-  it("a committed message reaches the offline member's phone with no dispatcher call (rollbacks send nothing: test/stack/net.test.ts)", async () => {
+  it("a committed message reaches the offline member's phone with no dispatcher call (rollbacks send nothing: packages/local-supabase/test/stack/net.test.ts)", async () => {
     const [a, b] = await Promise.all([newUser({ displayName: "Ann Hook" }), newUser()]);
     const token = `hook-${randomUUID()}`;
     await createParley(b.client).push.register({

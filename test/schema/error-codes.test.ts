@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ERROR_CODES_FILE, formatErrorCodes, scanRaisedCodes } from "../../scripts/error-codes/scan.ts";
-import { PARLEY_ROOT } from "../../stack/postgres/apply.ts";
+import { PARLEY_ROOT } from "../../scripts/paths.ts";
 
 describe("ParleyErrorCode", () => {
   const raised = scanRaisedCodes(PARLEY_ROOT);

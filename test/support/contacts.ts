@@ -1,7 +1,7 @@
 // Fixture: people who have talked before, so that adding them to a group is a membership and not an
 // invitation (consent for group adds, docs/safety.md). For suites about something else; consent itself
 // is tested with strangers (test/security/safety.test.ts).
-import { db } from "../realtime/support.ts";
+import { db } from "@parley/local-supabase/testing/realtime";
 
 /**
  * Puts `user` and `others` in one fixture group of their own, written in the database: from then on

@@ -1,18 +1,17 @@
-// The URL and keys of the stack under test, injected by the global setup.
+// The stack under test (the local stack's StackEnv, injected by test/support/global-setup.ts) and what
+// Parley's suites add to it: the recorded push providers.
+import { stackEnv as stack, type StackEnv as LocalStackEnv } from "@parley/local-supabase/testing";
 import { inject } from "vitest";
 
-export interface StackEnv {
-  /** API gateway URL, e.g. http://127.0.0.1:54321 */
-  url: string;
-  /** Superuser database URL (for test fixtures only). */
-  dbUrl: string;
-  anonKey: string;
-  serviceRoleKey: string;
-  publishableKey: string;
-  secretKey: string;
-  jwtSecret: string;
+declare module "vitest" {
+  export interface ProvidedContext {
+    pushRecorderUrl: string;
+  }
+}
+
+export interface StackEnv extends LocalStackEnv {
   /** The recorded push providers push-dispatch was pointed at (test/support/push-recorder.ts); empty when the stack was started elsewhere without them. */
   pushRecorderUrl: string;
 }
 
-export const stackEnv: StackEnv = inject("stack");
+export const stackEnv: StackEnv = { ...stack, pushRecorderUrl: inject("pushRecorderUrl") };

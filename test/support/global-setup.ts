@@ -1,33 +1,19 @@
-// Starts a private stack for a vitest run, or adopts the one named by PARLEY_TEST_URL (npm test, or a real `supabase start`).
+// Starts a private stack serving Parley for a vitest run, or adopts the one named by PARLEY_TEST_URL (npm test,
+// or a real `supabase start`); provides it as the local stack's test helpers read it, plus the push recorder.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort, startStack } from "@parley/local-supabase";
+import { stackEnvFromEnvironment, stackEnvOf } from "@parley/local-supabase/testing/setup";
 import type { TestProject } from "vitest/node";
-import { freePort } from "../../stack/postgres/port.ts";
-import { PARLEY_ROOT } from "../../stack/postgres/apply.ts";
-import { startStack } from "../../stack/stack.ts";
-import type { StackEnv } from "./env.ts";
+import { PARLEY_ROOT } from "../../scripts/paths.ts";
 import { PUSH_RECORDER_ENV, pointPushWebhookAt, startPushRecorder } from "./push-recorder.ts";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    stack: StackEnv;
-  }
-}
-
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | void> {
-  const e = process.env;
-  if (e.PARLEY_TEST_URL) {
-    project.provide("stack", {
-      url: e.PARLEY_TEST_URL,
-      dbUrl: e.PARLEY_TEST_DB_URL ?? "postgresql://postgres:postgres@127.0.0.1:54322/postgres",
-      anonKey: e.PARLEY_TEST_ANON_KEY ?? "",
-      serviceRoleKey: e.PARLEY_TEST_SERVICE_ROLE_KEY ?? "",
-      publishableKey: e.PARLEY_TEST_PUBLISHABLE_KEY ?? "",
-      secretKey: e.PARLEY_TEST_SECRET_KEY ?? "",
-      jwtSecret: e.PARLEY_TEST_JWT_SECRET ?? "",
-      pushRecorderUrl: e[PUSH_RECORDER_ENV] ?? "",
-    });
+  const adopted = stackEnvFromEnvironment();
+  if (adopted) {
+    project.provide("stack", adopted);
+    project.provide("pushRecorderUrl", process.env[PUSH_RECORDER_ENV] ?? "");
     return;
   }
   const dataDir = mkdtempSync(join(tmpdir(), "parley-vitest-"));
@@ -44,16 +30,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   });
   const c = stack.config;
   await pointPushWebhookAt(c.dbUrl, stack.gateway!.url, c.serviceRoleKey);
-  project.provide("stack", {
-    url: stack.gateway!.url,
-    dbUrl: c.dbUrl,
-    anonKey: c.anonKey,
-    serviceRoleKey: c.serviceRoleKey,
-    publishableKey: c.publishableKey,
-    secretKey: c.secretKey,
-    jwtSecret: c.jwtSecret,
-    pushRecorderUrl: recorder.url,
-  });
+  project.provide("stack", stackEnvOf(stack));
+  project.provide("pushRecorderUrl", recorder.url);
   return async () => {
     await stack.stop();
     await recorder.close();

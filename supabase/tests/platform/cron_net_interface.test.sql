@@ -1,6 +1,6 @@
 -- The local stack's pg_cron and pg_net stand-ins expose the real extensions' SQL interface: the same
 -- tables and columns, function signatures and defaults, row security and grants, so SQL written for
--- a Supabase project runs unchanged (docs/local-stack-cron.md, docs/local-stack-net.md).
+-- a Supabase project runs unchanged (packages/local-supabase/docs/cron.md, packages/local-supabase/docs/net.md).
 begin;
 select plan(22);
 
