@@ -12,24 +12,28 @@ import { workingDirOf, type FunctionSpec } from "./discover.ts";
 
 const PRELOAD = join(dirname(fileURLToPath(import.meta.url)), "worker-preload.ts");
 
-/** Variables of the stack's own environment Deno needs to run and to reach the npm registry; hidden from the function. */
-const DENO_NEEDS = [
-  "HOME",
-  "PATH",
-  "DENO_DIR",
+/** Variables of the stack's own environment Deno needs to start; hidden from the function (as the edge runtime hides HOME and PATH). */
+const DENO_NEEDS = ["HOME", "PATH", "DENO_DIR", "XDG_CACHE_HOME"];
+
+/**
+ * Variables Deno reads only when it first downloads a module: the registry, its credentials, the TLS trust
+ * and the proxies. With a cold module cache that happens after the preload has run (the function's own
+ * imports are fetched then), so these stay in the process environment; hidden, a first boot on a machine
+ * with its own CA or proxy fails with `invalid peer certificate: UnknownIssuer`.
+ */
+export const DENO_DOWNLOAD_NEEDS = [
   "DENO_AUTH_TOKENS",
   "DENO_CERT",
   "DENO_TLS_CA_STORE",
   "NPM_CONFIG_REGISTRY",
+  "SSL_CERT_FILE",
+  "NODE_EXTRA_CA_CERTS",
   "HTTP_PROXY",
   "HTTPS_PROXY",
   "NO_PROXY",
   "http_proxy",
   "https_proxy",
   "no_proxy",
-  "XDG_CACHE_HOME",
-  "SSL_CERT_FILE",
-  "NODE_EXTRA_CA_CERTS",
 ];
 
 /** Finds the Deno binary of the `deno` npm package, from the project served or from this package's own install. */
@@ -79,12 +83,13 @@ export class FunctionWorker {
   private boot(): Promise<number> {
     const { spec, opts } = this;
     const token = randomBytes(8).toString("hex");
-    const shell = Object.fromEntries(
-      DENO_NEEDS.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]!]),
-    );
+    const fromShell = (names: readonly string[]) =>
+      Object.fromEntries(names.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]!]));
+    const shell = fromShell(DENO_NEEDS);
     const functionEnv = opts.env();
     const hidden = Object.keys(shell).filter((n) => !(n in functionEnv));
     const env = {
+      ...fromShell(DENO_DOWNLOAD_NEEDS),
       ...shell,
       ...functionEnv,
       NO_COLOR: "1",
