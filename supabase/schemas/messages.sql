@@ -334,10 +334,15 @@ declare
   v_row parley.messages;
   v_large boolean;
 begin
+  -- The seq bump also tells whether the group is above inbox_fanout_max (at most max + 1 entries of the
+  -- primary key, whatever its size; see the member update below).
   update parley.conversations c
      set last_seq = c.last_seq + 1, last_message_at = clock_timestamp()
    where c.id = append_message.conversation_id
-  returning c.last_seq into v_seq;
+  returning c.last_seq,
+            exists (select from parley.conversation_members x where x.conversation_id = c.id
+                    offset (parley_internal.realtime_limits() ->> 'inbox_fanout_max')::int)
+    into v_seq, v_large;
   if v_seq is null then
     raise exception 'conversation % not found', append_message.conversation_id
       using errcode = 'PT404', hint = 'conversation_not_found';
@@ -369,9 +374,6 @@ begin
   -- others already sort in the current second, which is what the inbox index keys on. So a busy large
   -- group's send does not rewrite every member's row (1,000 row versions a message); its inbox order
   -- within that second and last_activity_at lag by less than a second (docs/performance.md).
-  v_large := exists (select from parley.conversation_members x
-                      where x.conversation_id = append_message.conversation_id
-                      offset (parley_internal.realtime_limits() ->> 'inbox_fanout_max')::int);
   update parley.conversation_members m
      set last_activity_at = clock_timestamp(),
          hidden_at = null,
@@ -408,12 +410,16 @@ declare
   v_peer uuid;
   v_wait integer;
 begin
-  -- Membership, what slow mode needs and the conversation's row lock in one statement. The lock
-  -- serialises sends to the conversation (seq order = commit order), makes the client_id lookup below
-  -- see every earlier attempt and the slow mode check see the member's last send; append_message's
-  -- update of the same row would take it a moment later anyway.
-  select c.slow_mode_seconds, c.kind, m.role, m.last_sent_at, m.read_only_until
-    into v_slow_mode_seconds, v_kind, v_role, v_last_sent_at, v_read_only_until
+  -- Membership, what slow mode needs, the other person of a direct conversation (for the block check)
+  -- and the conversation's row lock in one statement. The lock serialises sends to the conversation
+  -- (seq order = commit order), makes the client_id lookup below see every earlier attempt and the slow
+  -- mode check see the member's last send; append_message's update of the same row would take it a
+  -- moment later anyway.
+  select c.slow_mode_seconds, c.kind, m.role, m.last_sent_at, m.read_only_until,
+         case when c.kind = 'direct' then
+           (select o.user_id from parley.conversation_members o
+             where o.conversation_id = c.id and o.user_id <> v_user_id limit 1) end
+    into v_slow_mode_seconds, v_kind, v_role, v_last_sent_at, v_read_only_until, v_peer
     from parley.conversations c
     join parley.conversation_members m on m.conversation_id = c.id and m.user_id = v_user_id
    where c.id = send_message.conversation_id
@@ -454,12 +460,8 @@ begin
       using errcode = '42501', hint = 'member_muted', detail = json_build_object('until', v_read_only_until)::text;
   end if;
   -- A direct conversation across a block: the blocked side hears what a missing user answers.
-  if v_kind = 'direct' then
-    select o.user_id into v_peer from parley.conversation_members o
-     where o.conversation_id = send_message.conversation_id and o.user_id <> v_user_id;
-    if v_peer is not null then
-      perform parley_internal.check_contact(v_user_id, v_peer);
-    end if;
+  if v_peer is not null then
+    perform parley_internal.check_contact(v_user_id, v_peer);
   end if;
 
   -- The limits come after the idempotent replay above, so a retried client_id is never counted twice.

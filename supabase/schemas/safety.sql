@@ -77,12 +77,22 @@ stable
 security invoker
 set search_path = ''
 as $$
+declare
+  v_blocked_by_them boolean;
+  v_blocked_by_me boolean;
 begin
-  if parley_internal.is_blocked(check_contact.other_user_id, check_contact.user_id) then
+  -- Both directions in one statement (two probes of blocks_pkey): every send to a direct conversation runs it.
+  select coalesce(bool_or(b.blocker_id = check_contact.other_user_id), false),
+         coalesce(bool_or(b.blocker_id = check_contact.user_id), false)
+    into v_blocked_by_them, v_blocked_by_me
+    from parley.blocks b
+   where (b.blocker_id = check_contact.other_user_id and b.blocked_id = check_contact.user_id)
+      or (b.blocker_id = check_contact.user_id and b.blocked_id = check_contact.other_user_id);
+  if v_blocked_by_them then
     raise exception 'user % not found', check_contact.other_user_id
       using errcode = 'PT404', hint = 'user_not_found';
   end if;
-  if parley_internal.is_blocked(check_contact.user_id, check_contact.other_user_id) then
+  if v_blocked_by_me then
     raise exception 'you blocked user %; unblock them first', check_contact.other_user_id
       using errcode = '42501', hint = 'user_blocked';
   end if;
