@@ -174,31 +174,44 @@ export async function waitForReplication(dbUrl: string, say: (line: string) => v
   const db = new pg.Client({ connectionString: dbUrl, application_name: "parley-bench-admin" });
   await db.connect();
   try {
-    const target = (await db.query<{ lsn: string }>("select pg_current_wal_lsn()::text as lsn")).rows[0]!.lsn;
-    const deadline = Date.now() + maxMs;
-    let last = 0;
-    for (;;) {
-      const { rows } = await db.query<{ lag: string | null }>(
-        `select max(pg_wal_lsn_diff($1::pg_lsn, coalesce(confirmed_flush_lsn, restart_lsn)))::bigint::text as lag
-           from pg_replication_slots where slot_type = 'logical' and slot_name like 'parley_realtime%'`,
-        [target],
-      );
-      const lag = Number(rows[0]?.lag ?? 0);
-      if (lag <= 0) return;
-      if (Date.now() > deadline) {
-        say(
-          `realtime replication still ${(lag / 1e6).toFixed(0)} MB behind after ${Math.round(maxMs / 1000)} s; measuring anyway`,
-        );
-        return;
-      }
-      if (Date.now() - last > 10_000) {
-        say(`waiting for realtime replication to decode what was written (${(lag / 1e6).toFixed(1)} MB behind)`);
-        last = Date.now();
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await replicationCaughtUp(db, say, maxMs, 500);
   } finally {
     await db.end();
+  }
+}
+
+/**
+ * The wait of waitForReplication on an open connection, polling every `pollMs`: the send stage settles
+ * before each timed phase with it, so that no phase pays for decoding the rows of the phase before it.
+ */
+export async function replicationCaughtUp(
+  db: pg.Client,
+  say: (line: string) => void,
+  maxMs: number,
+  pollMs: number,
+): Promise<void> {
+  const target = (await db.query<{ lsn: string }>("select pg_current_wal_lsn()::text as lsn")).rows[0]!.lsn;
+  const deadline = Date.now() + maxMs;
+  let last = 0;
+  for (;;) {
+    const { rows } = await db.query<{ lag: string | null }>(
+      `select max(pg_wal_lsn_diff($1::pg_lsn, coalesce(confirmed_flush_lsn, restart_lsn)))::bigint::text as lag
+         from pg_replication_slots where slot_type = 'logical' and slot_name like 'parley_realtime%'`,
+      [target],
+    );
+    const lag = Number(rows[0]?.lag ?? 0);
+    if (lag <= 0) return;
+    if (Date.now() > deadline) {
+      say(
+        `realtime replication still ${(lag / 1e6).toFixed(0)} MB behind after ${Math.round(maxMs / 1000)} s; measuring anyway`,
+      );
+      return;
+    }
+    if (Date.now() - last > 10_000) {
+      say(`waiting for realtime replication to decode what was written (${(lag / 1e6).toFixed(1)} MB behind)`);
+      last = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 

@@ -26,15 +26,22 @@ import { round } from "../stats.ts";
 import type { StageContext } from "./context.ts";
 import { explainFunction } from "./latency.ts";
 import { createBaselines, patternInsert, requiredWrites } from "./send-baselines.ts";
+import { replicationCaughtUp } from "../stack.ts";
+import { backendPids, cpuMs } from "../backend-cpu.ts";
 
 const BODY = "Hello from the bench: a message about as long as a typical chat line.";
 
-/** Runs `next(i)` on every connection in a loop until `ms` elapse; returns the count, per connection too. */
+/**
+ * Runs `next(i)` on every connection in a loop until `ms` elapse; returns the count, per connection too,
+ * and, given the connections' backend pids, the CPU those backends spent (backend-cpu.ts).
+ */
 export async function phase(
   clients: pg.Client[],
   ms: number,
   next: (i: number) => string,
-): Promise<{ count: number; perConnection: number[]; seconds: number }> {
+  pids: readonly number[] = [],
+): Promise<{ count: number; perConnection: number[]; seconds: number; cpuMsPerConnection: (number | undefined)[] }> {
+  const cpuBefore = pids.map(cpuMs);
   const start = performance.now();
   const end = start + ms;
   const perConnection = clients.map(() => 0);
@@ -46,10 +53,14 @@ export async function phase(
       }
     }),
   );
+  const cpuAfter = pids.map(cpuMs);
   return {
     count: perConnection.reduce((a, b) => a + b, 0),
     perConnection,
     seconds: (performance.now() - start) / 1000,
+    cpuMsPerConnection: cpuAfter.map((after, i) =>
+      after !== undefined && cpuBefore[i] !== undefined ? after - cpuBefore[i]! : undefined,
+    ),
   };
 }
 
@@ -58,6 +69,7 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
   const s = seeded.schema;
   await createBaselines(admin, s, seeded.conversations.send);
   const clients = await connect(ctx.target.dbUrl, opts.sendConnections);
+  const pids = await backendPids(clients);
   const seqs = { raw: clients.map(() => 0), user: clients.map(() => 0) };
   const conversation = (i: number) => lit(seeded.conversations.send[i]!);
   const sender = (i: number) => seeded.users.senders[i]!;
@@ -89,9 +101,18 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
       `update parley.rate_limit_overrides set exempt = ${!on}, burst = 1000000000, per_minute = 1000000000
         where bucket = 'send_message' and user_id = any (${senders}::uuid[])`,
     );
+  // Each phase starts once Realtime has decoded the rows written so far: a phase after a send phase would
+  // otherwise share the machine with decoding the previous phase's 2–10 realtime rows per message, and
+  // which phase comes after which rotates, so that spill was most of the round-to-round noise
+  // (per-round send ÷ required writes 0.51–1.05 with the same code). A phase still pays for decoding
+  // its own rows, as each writes the realtime rows it would in production.
+  let settledMs = 0;
   const run = async (k: Kind, ms: number) => {
     if (k === "send" || k === "unlimited") await limits(k === "send");
-    return phase(clients, ms, statement[k]);
+    const settling = performance.now();
+    await replicationCaughtUp(admin, ctx.say, 60_000, 20);
+    settledMs += performance.now() - settling;
+    return phase(clients, ms, statement[k], pids);
   };
   try {
     // Warm-up: plans, caches, connections.
@@ -101,23 +122,43 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
       { count: number; seconds: number }
     >;
     const perRound: Record<Kind, number>[] = [];
+    const cpuPerRound: number[] = [];
     // Counts by conversation shape: even connections write to a direct conversation, odd ones to a
     // 10-member group (bench/seed.ts), so the fan-out's cost per member shows beside the total.
     const by = Object.fromEntries(kinds.map((k) => [k, { direct: 0, group: 0 }])) as Record<
       Kind,
       { direct: number; group: number }
     >;
+    // Backend CPU by conversation shape (backend-cpu.ts): what each kind costs the database per message.
+    const cpu = Object.fromEntries(
+      kinds.map((k) => [k, { direct: { ms: 0, readable: true }, group: { ms: 0, readable: true } }]),
+    ) as Record<Kind, Record<"direct" | "group", { ms: number; readable: boolean }>>;
     for (let r = 0; r < opts.sendRounds; r++) {
       const order = kinds.map((_, k) => kinds[(k + r) % kinds.length]!);
       const rates = Object.fromEntries(kinds.map((k) => [k, 0])) as Record<Kind, number>;
+      // This round's backend CPU and message count on the direct connections, per kind.
+      const roundCpu = {} as Record<Kind, number | undefined>;
+      const roundCount = {} as Record<Kind, number>;
       for (const which of order) {
         const p = await run(which, opts.sendPhaseMs);
         totals[which].count += p.count;
         totals[which].seconds += p.seconds;
         rates[which] = p.count / p.seconds;
         p.perConnection.forEach((n, i) => (by[which][i % 2 === 0 ? "direct" : "group"] += n));
+        roundCpu[which] = p.cpuMsPerConnection.reduce<number | undefined>(
+          (sum, ms, i) => (sum === undefined || ms === undefined ? undefined : i % 2 === 0 ? sum + ms : sum),
+          0,
+        );
+        roundCount[which] = p.perConnection.reduce((sum, n, i) => (i % 2 === 0 ? sum + n : sum), 0);
+        p.cpuMsPerConnection.forEach((ms, i) => {
+          const c = cpu[which][i % 2 === 0 ? "direct" : "group"];
+          if (ms === undefined) c.readable = false;
+          else c.ms += ms;
+        });
       }
       perRound.push(rates);
+      const perMessage = (k: Kind) => (roundCpu[k] !== undefined && roundCount[k] ? roundCpu[k]! / roundCount[k] : NaN);
+      cpuPerRound.push(round(perMessage("required") / perMessage("send")));
       ctx.say(
         `  round ${r + 1}/${opts.sendRounds}: send ${Math.round(rates.send)} msg/s, required writes ${Math.round(rates.required)}, ` +
           `Supabase pattern ${Math.round(rates.pattern)}, raw insert ${Math.round(rates.raw)}, insert as the user ${Math.round(rates.user)}, ` +
@@ -130,6 +171,21 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
       by[k][shape] > 0 && by.send[shape] > 0
         ? round(by.send[shape] / totals.send.seconds / (by[k][shape] / totals[k].seconds))
         : notAvailable(`no ${shape} connection (--send-connections ${opts.sendConnections})`);
+    /** Backend CPU per message of kind k for one shape, in ms (undefined when /proc could not be read). */
+    const cpuPerMessage = (k: Kind, shape: "direct" | "group") =>
+      cpu[k][shape].readable && by[k][shape] > 0 ? cpu[k][shape].ms / by[k][shape] : undefined;
+    /** Baseline CPU per message ÷ send_message's, for one shape: the CPU form of shapeRatio. */
+    const cpuRatio = (k: Kind, shape: "direct" | "group") => {
+      const send = cpuPerMessage("send", shape);
+      const base = cpuPerMessage(k, shape);
+      return send !== undefined && base !== undefined
+        ? round(base / send)
+        : notAvailable("backend CPU is readable only when the database runs on this machine");
+    };
+    const cpuFigure = (k: Kind, shape: "direct" | "group") => {
+      const ms = cpuPerMessage(k, shape);
+      return ms !== undefined ? round(ms, 3) : notAvailable("backend CPU not readable");
+    };
     const sentBy = by.send;
     const rawRate = rate("raw");
     const vsRaw = (k: Kind) => round(rate(k) / rawRate);
@@ -215,6 +271,26 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
             : notAvailable("no direct connection"),
         send_vs_required_writes_per_round: perRound.map((p) => round(p.send / p.required)).join(" "),
         rate_limit_overhead_per_round: perRound.map((p) => round((p.unlimited / p.send - 1) * 100, 1)).join(" "),
+        send_settle_before_phases_s: round(settledMs / 1000, 1),
+        // The same comparisons in backend CPU per message (backend-cpu.ts says why: far less noise).
+        send_vs_required_writes_direct_cpu: cpuRatio("required", "direct"),
+        send_vs_required_writes_group10_cpu: cpuRatio("required", "group"),
+        send_vs_required_writes_direct_cpu_per_round: cpuPerRound.join(" "),
+        send_vs_supabase_pattern_cpu: cpuRatio("pattern", "direct"),
+        required_writes_vs_supabase_pattern_direct_cpu:
+          cpuPerMessage("required", "direct") !== undefined && cpuPerMessage("pattern", "direct") !== undefined
+            ? round(cpuPerMessage("pattern", "direct")! / cpuPerMessage("required", "direct")!)
+            : notAvailable("backend CPU not readable"),
+        rate_limit_overhead_direct_cpu:
+          cpuPerMessage("send", "direct") !== undefined && cpuPerMessage("unlimited", "direct") !== undefined
+            ? round((cpuPerMessage("send", "direct")! / cpuPerMessage("unlimited", "direct")! - 1) * 100, 1)
+            : notAvailable("backend CPU not readable"),
+        ...Object.fromEntries(
+          kinds.flatMap((k) => [
+            [`${k}_backend_cpu_ms_per_msg_direct`, cpuFigure(k, "direct")],
+            [`${k}_backend_cpu_ms_per_msg_group10`, cpuFigure(k, "group")],
+          ]),
+        ),
       },
     };
   } finally {

@@ -328,6 +328,11 @@ returns parley.messages
 language plpgsql
 security invoker
 set search_path = ''
+-- Every statement here is an index lookup whatever the values, but Postgres judged a custom plan of the
+-- member update cheaper than its generic one and so planned it again at every send (≈ 35 µs of a
+-- ≈ 0.9 ms send: pg_stat_statements with track_planning counted one plan per call). A generic plan is
+-- kept for the session instead.
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_seq bigint;
@@ -446,11 +451,13 @@ begin
     end if;
   end if;
 
-  if send_message.reply_to_id is not null and not exists (
-      select 1 from parley.messages r
-       where r.id = send_message.reply_to_id and r.conversation_id = send_message.conversation_id) then
-    raise exception 'reply_to_id % is not a message of conversation %', send_message.reply_to_id, send_message.conversation_id
-      using errcode = 'PT404', hint = 'reply_not_found';
+  -- Nested, so that a send without a reply evaluates no query (as one condition it was planned anew each time).
+  if send_message.reply_to_id is not null then
+    if not exists (select 1 from parley.messages r
+                    where r.id = send_message.reply_to_id and r.conversation_id = send_message.conversation_id) then
+      raise exception 'reply_to_id % is not a message of conversation %', send_message.reply_to_id, send_message.conversation_id
+        using errcode = 'PT404', hint = 'reply_not_found';
+    end if;
   end if;
 
   -- Safety (safety.sql) after the replay too, so a retry of a message that went through still answers it.
@@ -550,6 +557,10 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+-- The page is an index range read whatever the values. Left to choose, Postgres took a custom plan
+-- (it knows the limit and the cursor) and planned the page again at every call: 0.12 ms of planning
+-- for 0.09 ms of execution (pg_stat_statements with track_planning). One generic plan per session.
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_user_id uuid := parley_internal.require_user();

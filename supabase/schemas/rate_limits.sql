@@ -104,30 +104,32 @@ security invoker
 set search_path = ''
 as $$
 declare
+  v_burst double precision;
+  v_rate double precision;
+  v_enabled boolean;
+  v_cost double precision;
   v_now timestamptz := clock_timestamp();
   v_tokens double precision;
-  v_rate double precision;
   v_retry integer;
 begin
   if take_token.user_id is null or take_token.cost <= 0 then
     return;
   end if;
-  -- The rule (with the user's override) and the bucket's refill and take in one statement: a disabled
-  -- rule or an exempt user selects no rule row, so nothing is written and nothing is returned.
-  with rule as (
-    select coalesce(o.burst, r.burst)::double precision as burst,
-           coalesce(o.per_minute, r.per_minute)::double precision / 60.0 as rate
-      from parley.rate_limit_rules r
-      left join parley.rate_limit_overrides o on o.user_id = take_token.user_id and o.bucket = r.bucket
-     where r.bucket = take_token.bucket and r.enabled and not coalesce(o.exempt, false)
-  )
+  select coalesce(o.burst, r.burst), coalesce(o.per_minute, r.per_minute) / 60.0, r.enabled and not coalesce(o.exempt, false)
+    into v_burst, v_rate, v_enabled
+    from parley.rate_limit_rules r
+    left join parley.rate_limit_overrides o on o.user_id = take_token.user_id and o.bucket = r.bucket
+   where r.bucket = take_token.bucket;
+  if not coalesce(v_enabled, false) then
+    return;
+  end if;
+  v_cost := least(take_token.cost, v_burst);
   insert into parley_internal.rate_limit_buckets as b (user_id, bucket, tokens, refilled_at)
-  select take_token.user_id, take_token.bucket, rule.burst - least(take_token.cost, rule.burst), v_now from rule
+  values (take_token.user_id, take_token.bucket, v_burst - v_cost, v_now)
   on conflict on constraint rate_limit_buckets_pkey do update
-     set tokens = (select least(rule.burst, b.tokens + greatest(extract(epoch from v_now - b.refilled_at)::double precision, 0) * rule.rate)
-                          - least(take_token.cost, rule.burst) from rule),
+     set tokens = least(v_burst, b.tokens + greatest(extract(epoch from v_now - b.refilled_at)::double precision, 0) * v_rate) - v_cost,
          refilled_at = greatest(b.refilled_at, v_now)
-  returning b.tokens, (select rule.rate from rule) into v_tokens, v_rate;
+  returning b.tokens into v_tokens;
   if v_tokens < 0 then
     v_retry := greatest(ceil(-v_tokens / v_rate), 1)::integer;
     raise exception 'rate limited: too many % requests; try again in % s', take_token.bucket, v_retry

@@ -62,6 +62,9 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+-- One generic plan (primary-key reads of the members and their settings) instead of a custom plan
+-- made again at every call, as in parley_internal.list_messages.
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_user_id uuid := parley_internal.require_user();

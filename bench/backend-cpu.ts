@@ -1,0 +1,31 @@
+// CPU time of the Postgres backends serving the bench's connections, read from /proc/<pid>/stat (user +
+// system time). It is what one operation costs the database itself, whatever else shares the machine:
+// on the 2-core development machine the throughput of two identical 1.5 s phases differs by up to 25 %
+// (autovacuum, Realtime decoding, the bench's own client), while their backend CPU per operation agrees
+// within a few percent. Only readable when the database runs on this machine (the private stack, or an
+// adopted local `npm run dev`); elsewhere every reading is undefined and the figures say so.
+import { readFileSync } from "node:fs";
+import type pg from "pg";
+
+/** Clock ticks per second of /proc's utime and stime (USER_HZ: 100 on every Linux this runs on). */
+const TICKS_PER_SECOND = 100;
+
+/** The backend process id of each connection. */
+export async function backendPids(clients: pg.Client[]): Promise<number[]> {
+  return Promise.all(
+    clients.map(async (c) => (await c.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid),
+  );
+}
+
+/** User + system CPU of one process so far, in milliseconds; undefined when /proc does not show it. */
+export function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name, which is parenthesised and may contain spaces: utime is field 14,
+    // stime field 15 of the whole line, i.e. the 12th and 13th after ") ".
+    const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
