@@ -79,7 +79,8 @@ export async function createBaselines(admin: pg.Client, schema: string, conversa
  * The required writes of one text message into Parley's tables, triggers off, as one statement (the
  * cheapest plain SQL for them): the conversation's seq bump, the message, every member's inbox row
  * (activity, unhide, the sender's read cursor and last send), and one realtime row per member carrying
- * the row, on the run's own topics. For the superuser form of the wrapper (asSuperuser).
+ * what DESIGN.md puts on user:<id> — the row and the inbox summary with that member's unread count — on
+ * the run's own topics. For the superuser form of the wrapper (asSuperuser).
  */
 export function requiredWrites(
   schema: string,
@@ -92,7 +93,7 @@ export function requiredWrites(
   return `set local session_replication_role = replica;
     with c as (
       update parley.conversations c set last_seq = c.last_seq + 1, last_message_at = clock_timestamp()
-       where c.id = ${lit(conversation)} returning c.id, c.last_seq),
+       where c.id = ${lit(conversation)} returning c.id, c.last_seq, c.kind, c.title, c.avatar_url),
     msg as (
       insert into parley.messages (conversation_id, seq, sender_id, kind, body, metadata, client_id)
       select c.id, c.last_seq, ${lit(sender)}, 'text', ${lit(body)}, '{}', ${lit(clientId)} from c returning *),
@@ -101,12 +102,17 @@ export function requiredWrites(
          set last_activity_at = clock_timestamp(), hidden_at = null,
              last_read_seq = case when m.user_id = ${lit(sender)} then c.last_seq else m.last_read_seq end,
              last_sent_at = case when m.user_id = ${lit(sender)} then clock_timestamp() else m.last_sent_at end
-        from c where m.conversation_id = c.id returning m.user_id)
+        from c where m.conversation_id = c.id returning m.user_id, m.last_read_seq)
     insert into realtime.messages (topic, extension, event, payload, private, inserted_at)
     select '${s}:' || members.user_id, 'broadcast', 'message_created',
-           jsonb_build_object('conversation_id', msg.conversation_id, 'message', to_jsonb(msg), 'id', gen_random_uuid()),
+           jsonb_build_object('conversation_id', msg.conversation_id, 'message', to_jsonb(msg),
+             'inbox', jsonb_build_object('kind', c.kind, 'title', c.title, 'avatar_url', c.avatar_url, 'last_seq', c.last_seq,
+               'unread_count', c.last_seq - members.last_read_seq,
+               'last_message', jsonb_build_object('id', msg.id, 'seq', msg.seq, 'sender_id', msg.sender_id, 'kind', msg.kind,
+                 'preview', left(msg.body, 140), 'created_at', msg.created_at)),
+             'id', gen_random_uuid()),
            true, now() at time zone 'utc'
-      from members, msg`;
+      from members, msg, c`;
 }
 
 /** The Supabase pattern's send: an insert into the room's messages table as the user (RLS checks membership). */
