@@ -3,7 +3,7 @@
 -- messages_conversation_id_seq_idx newest first, and a send maintains no (conversation_id, joined_at)
 -- index (npm run bench measures the cost; this guards the plan shape). IDs: HPLAN-*.
 begin;
-select plan(9);
+select plan(12);
 
 -- Cast (prefix be): member 01 (in 300 conversations), other member 02, stranger 03.
 select tests.create_user('be000000-0000-0000-0000-000000000001', 'be_member');
@@ -59,6 +59,41 @@ set local enable_seqscan = off;
 select matches(tests.plan_of($$select * from parley.conversation_members where conversation_id = 'bec00000-0000-0000-0000-000000000001' order by joined_at$$),
   'conversation_members_pkey', 'HPLAN-09 a conversation''s member list is read through the primary key');
 reset enable_seqscan;
+
+-- The hot functions keep one generic plan per session (Postgres chose custom plans for them and planned
+-- again at every call: docs/performance.md), and the generic plan of the history page is still the
+-- index range read. The prepared statements are the pages parley_internal.list_messages runs, with its
+-- variables as parameters, planned as that definer (the table owner, no RLS) plans them.
+select is(
+  (select array_agg(p.proname::text order by p.proname) from pg_proc p
+    where p.pronamespace = 'parley_internal'::regnamespace
+      and 'plan_cache_mode=force_generic_plan' = any (p.proconfig)),
+  array['append_message', 'list_messages', 'list_receipts'],
+  'HPLAN-10 list_messages, append_message and list_receipts run with plan_cache_mode = force_generic_plan');
+set local plan_cache_mode = force_generic_plan;
+prepare hplan_newest(uuid, bigint, integer, uuid) as
+  select * from parley.messages m
+   where m.conversation_id = $1 and m.seq < coalesce($2, 9223372036854775807) and m.shown_in_conversation
+     and not exists (select 1 from parley.message_hides h where h.user_id = $4 and h.message_id = m.id)
+   order by m.seq desc limit $3;
+prepare hplan_after(uuid, bigint, integer, uuid) as
+  select * from parley.messages m
+   where m.conversation_id = $1 and m.seq > $2 and m.shown_in_conversation
+     and not exists (select 1 from parley.message_hides h where h.user_id = $4 and h.message_id = m.id)
+   order by m.seq asc limit $3;
+select ok(tests.plan_of($$execute hplan_newest('bec00000-0000-0000-0000-000000000001', null, 50, 'be000000-0000-0000-0000-000000000001')$$)
+            ~ 'Index Scan using messages_conversation_id_seq_idx on messages'
+          and tests.plan_of($$execute hplan_newest('bec00000-0000-0000-0000-000000000001', null, 50, 'be000000-0000-0000-0000-000000000001')$$)
+            !~ '(Seq Scan on messages|Sort)',
+  'HPLAN-11 the generic plan of the newest-first page reads messages_conversation_id_seq_idx, no sort');
+select ok(tests.plan_of($$execute hplan_after('bec00000-0000-0000-0000-000000000001', 10, 200, 'be000000-0000-0000-0000-000000000001')$$)
+            ~ 'Index Scan Backward using messages_conversation_id_seq_idx on messages'
+          and tests.plan_of($$execute hplan_after('bec00000-0000-0000-0000-000000000001', 10, 200, 'be000000-0000-0000-0000-000000000001')$$)
+            !~ '(Seq Scan on messages|Sort)',
+  'HPLAN-12 the generic plan of the catch-up page reads the same index oldest first, no sort');
+deallocate hplan_newest;
+deallocate hplan_after;
+reset plan_cache_mode;
 
 select * from finish();
 rollback;
