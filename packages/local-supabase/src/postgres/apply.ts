@@ -56,6 +56,14 @@ function run(cmd: string, args: string[], cwd: string): Promise<string> {
 /** The Supabase CLI of the `supabase` npm package this package depends on. */
 export const SUPABASE_CLI = binOf("supabase", "supabase");
 
+/**
+ * What to do when the local database has applied a migration the project no longer has: typically one
+ * regenerated or renamed before it landed. The CLI's own advice is about a remote project.
+ */
+export const UNKNOWN_MIGRATION_HINT =
+  "The local database has applied a migration that is not in supabase/migrations any more (renamed or " +
+  "regenerated?). `npm run dev -- --reset` rebuilds the local database from the migrations (its data is lost).";
+
 /** Applies pending migrations with the real Supabase CLI, so the history table is Supabase's own. */
 export async function applyMigrations(url: string, workdir: string, log: Log): Promise<void> {
   const dir = join(workdir, "supabase", "migrations");
@@ -67,7 +75,12 @@ export async function applyMigrations(url: string, workdir: string, log: Log): P
     SUPABASE_CLI,
     ["db", "push", `--remote=${url}`, "--yes", "--include-all", "--workdir", workdir],
     workdir,
-  );
+  ).catch((e: unknown) => {
+    if (e instanceof Error && e.message.includes("Remote migration versions not found in local migrations directory"))
+      throw new Error(`${e.message}
+${UNKNOWN_MIGRATION_HINT}`);
+    throw e;
+  });
   const applied = out.split("\n").filter((l) => /^Applying migration/.test(l.trim()));
   log(applied.length ? applied.map((l) => l.trim()).join("\n") : "migrations up to date");
 }
