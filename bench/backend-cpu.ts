@@ -1,9 +1,10 @@
 // CPU time of the Postgres backends serving the bench's connections, read from /proc/<pid>/stat (user +
-// system time). It is what one operation costs the database itself, whatever else shares the machine:
-// on the 2-core development machine the throughput of two identical 1.5 s phases differs by up to 25 %
-// (autovacuum, Realtime decoding, the bench's own client), while their backend CPU per operation agrees
-// within a few percent. Only readable when the database runs on this machine (the private stack, or an
-// adopted local `npm run dev`); elsewhere every reading is undefined and the figures say so.
+// system time): what each kind of write costs the database itself, beside the throughput the send stage
+// measures, and a way to tell a slower statement from a busier machine. It is not noise-free: with both
+// cores saturated the same statement's CPU time varies with what runs on the other core (per-round
+// ratios spread about as widely as the throughput's; docs/performance.md). Only readable when the
+// database runs on this machine (the private stack, or an adopted local `npm run dev`); elsewhere every
+// reading is undefined and the figures say so.
 import { readFileSync } from "node:fs";
 import type pg from "pg";
 

@@ -101,11 +101,11 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
       `update parley.rate_limit_overrides set exempt = ${!on}, burst = 1000000000, per_minute = 1000000000
         where bucket = 'send_message' and user_id = any (${senders}::uuid[])`,
     );
-  // Each phase starts once Realtime has decoded the rows written so far: a phase after a send phase would
-  // otherwise share the machine with decoding the previous phase's 2–10 realtime rows per message, and
-  // which phase comes after which rotates, so that spill was most of the round-to-round noise
-  // (per-round send ÷ required writes 0.51–1.05 with the same code). A phase still pays for decoding
-  // its own rows, as each writes the realtime rows it would in production.
+  // Each phase starts once Realtime has decoded the rows written so far, so that no phase shares the
+  // machine with decoding the previous phase's 2–10 realtime rows per message (which phase follows which
+  // rotates). A phase still pays for decoding its own rows, as each writes the realtime rows it would in
+  // production. This did not narrow the round-to-round spread (docs/performance.md § How far one run
+  // can be trusted), but it removes one cause of it.
   let settledMs = 0;
   const run = async (k: Kind, ms: number) => {
     if (k === "send" || k === "unlimited") await limits(k === "send");
@@ -272,7 +272,7 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
         send_vs_required_writes_per_round: perRound.map((p) => round(p.send / p.required)).join(" "),
         rate_limit_overhead_per_round: perRound.map((p) => round((p.unlimited / p.send - 1) * 100, 1)).join(" "),
         send_settle_before_phases_s: round(settledMs / 1000, 1),
-        // The same comparisons in backend CPU per message (backend-cpu.ts says why: far less noise).
+        // The same comparisons in backend CPU per message (backend-cpu.ts), where the database runs here.
         send_vs_required_writes_direct_cpu: cpuRatio("required", "direct"),
         send_vs_required_writes_group10_cpu: cpuRatio("required", "group"),
         send_vs_required_writes_direct_cpu_per_round: cpuPerRound.join(" "),
