@@ -19,9 +19,10 @@ const DENO_NEEDS = ["HOME", "PATH", "DENO_DIR", "XDG_CACHE_HOME"];
  * Variables Deno reads only when it first downloads a module: the registry, its credentials, the TLS trust
  * and the proxies. With a cold module cache that happens after the preload has run (the function's own
  * imports are fetched then), so these stay in the process environment; hidden, a first boot on a machine
- * with its own CA or proxy fails with `invalid peer certificate: UnknownIssuer`.
+ * with its own CA or proxy fails with `invalid peer certificate: UnknownIssuer`. A function can read them
+ * (a private registry's DENO_AUTH_TOKENS included): they are the developer's own, on their own machine.
  */
-export const DENO_DOWNLOAD_NEEDS = [
+const DENO_DOWNLOAD_NEEDS = [
   "DENO_AUTH_TOKENS",
   "DENO_CERT",
   "DENO_TLS_CA_STORE",
