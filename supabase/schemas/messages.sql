@@ -532,13 +532,15 @@ create or replace function parley.send_direct_message(
   recipient_id uuid, body text default null, kind text default 'text', attachment jsonb default null,
   metadata jsonb default null, reply_to_id uuid default null, client_id uuid default null)
 returns parley.messages
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.send_direct_message(send_direct_message.recipient_id, send_direct_message.kind,
-    send_direct_message.body, send_direct_message.attachment, send_direct_message.metadata,
-    send_direct_message.reply_to_id, send_direct_message.client_id);
+begin
+  return parley_internal.send_direct_message(send_direct_message.recipient_id, send_direct_message.kind,
+      send_direct_message.body, send_direct_message.attachment, send_direct_message.metadata,
+      send_direct_message.reply_to_id, send_direct_message.client_id);
+end;
 $$;
 comment on function parley.send_direct_message(uuid, text, text, jsonb, jsonb, uuid, uuid) is 'Send a message to a user, creating your direct conversation with them on first use.';
 revoke execute on function parley.send_direct_message(uuid, text, text, jsonb, jsonb, uuid, uuid) from public, anon;

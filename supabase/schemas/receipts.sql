@@ -44,13 +44,16 @@ comment on function parley_internal.mark_delivered(uuid, bigint) is 'Implementat
 revoke execute on function parley_internal.mark_delivered(uuid, bigint) from public, anon;
 grant execute on function parley_internal.mark_delivered(uuid, bigint) to authenticated, service_role;
 
+-- The API RPC: a thin invoker wrapper, plpgsql so its plan is cached per session (as in conversations.sql).
 create or replace function parley.mark_delivered(conversation_id uuid, seq bigint default null)
 returns bigint
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select parley_internal.mark_delivered(mark_delivered.conversation_id, mark_delivered.seq);
+begin
+  return parley_internal.mark_delivered(mark_delivered.conversation_id, mark_delivered.seq);
+end;
 $$;
 comment on function parley.mark_delivered(uuid, bigint) is 'Say a device of yours received a conversation up to seq (default: its last message). Returns your delivered cursor; it never moves back, and calling it again writes nothing.';
 revoke execute on function parley.mark_delivered(uuid, bigint) from public, anon;
@@ -90,12 +93,14 @@ grant execute on function parley_internal.list_receipts(uuid) to authenticated, 
 
 create or replace function parley.list_receipts(conversation_id uuid)
 returns table (user_id uuid, last_delivered_seq bigint, last_read_seq bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.list_receipts(list_receipts.conversation_id);
+begin
+  return query select * from parley_internal.list_receipts(list_receipts.conversation_id);
+end;
 $$;
 comment on function parley.list_receipts(uuid) is 'Each member''s delivered and read cursors in a conversation you belong to (read is null for a member who hides read receipts). A message is delivered to / read by a member whose cursor reaches its seq.';
 revoke execute on function parley.list_receipts(uuid) from public, anon;
@@ -142,12 +147,14 @@ grant execute on function parley_internal.message_receipts(uuid) to authenticate
 create or replace function parley.message_receipts(message_id uuid)
 returns table (conversation_id uuid, seq bigint, recipient_count integer,
                delivered_count integer, read_count integer, status text)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.message_receipts(message_receipts.message_id);
+begin
+  return query select * from parley_internal.message_receipts(message_receipts.message_id);
+end;
 $$;
 comment on function parley.message_receipts(uuid) is 'How many of a message''s recipients (the members but its sender) it was delivered to and read by, and its ticks: sent, delivered (to all), read (by all; a member hiding read receipts is never counted as read).';
 revoke execute on function parley.message_receipts(uuid) from public, anon;

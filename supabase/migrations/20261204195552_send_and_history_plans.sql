@@ -3,6 +3,135 @@
 
 set local check_function_bodies = off;
 
+drop function parley.list_conversations(integer, timestamp with time zone, uuid, boolean);
+
+drop function parley.list_receipts(uuid);
+
+drop function parley.mark_delivered(uuid, bigint);
+
+drop function parley.mark_read(uuid, bigint);
+
+drop function parley.message_receipts(uuid);
+
+drop function parley.send_direct_message(uuid, text, text, jsonb, jsonb, uuid, uuid);
+
+create or replace function parley.list_conversations (
+  max_count          integer                  default 50,
+  before_activity_at timestamp with time zone default null::timestamp with time zone,
+  before_id          uuid                     default null::uuid,
+  include_hidden     boolean                  default false
+)
+  returns table (
+    conversation_id  uuid,
+    kind             text,
+    title            text,
+    description      text,
+    avatar_url       text,
+    role             text,
+    joined_at        timestamp with time zone,
+    last_seq         bigint,
+    last_read_seq    bigint,
+    unread_count     bigint,
+    mention_count    integer,
+    muted_until      timestamp with time zone,
+    hidden_at        timestamp with time zone,
+    last_activity_at timestamp with time zone,
+    last_message     jsonb,
+    other_user       jsonb
+  )
+  language plpgsql
+  stable
+  set search_path to ''
+  as $function$
+begin
+  return query select * from parley_internal.list_conversations(list_conversations.max_count, list_conversations.before_activity_at,
+                                             list_conversations.before_id, list_conversations.include_hidden);
+end;
+$function$;
+
+create or replace function parley.list_receipts (
+  conversation_id uuid
+)
+  returns table (
+    user_id            uuid,
+    last_delivered_seq bigint,
+    last_read_seq      bigint
+  )
+  language plpgsql
+  stable
+  set search_path to ''
+  as $function$
+begin
+  return query select * from parley_internal.list_receipts(list_receipts.conversation_id);
+end;
+$function$;
+
+create or replace function parley.mark_delivered (
+  conversation_id uuid,
+  seq             bigint default null::bigint
+)
+  returns bigint
+  language plpgsql
+  set search_path to ''
+  as $function$
+begin
+  return parley_internal.mark_delivered(mark_delivered.conversation_id, mark_delivered.seq);
+end;
+$function$;
+
+create or replace function parley.mark_read (
+  conversation_id uuid,
+  seq             bigint default null::bigint
+)
+  returns bigint
+  language plpgsql
+  set search_path to ''
+  as $function$
+begin
+  return parley_internal.mark_read(mark_read.conversation_id, mark_read.seq);
+end;
+$function$;
+
+create or replace function parley.message_receipts (
+  message_id uuid
+)
+  returns table (
+    conversation_id uuid,
+    seq             bigint,
+    recipient_count integer,
+    delivered_count integer,
+    read_count      integer,
+    status          text
+  )
+  language plpgsql
+  stable
+  set search_path to ''
+  as $function$
+begin
+  return query select * from parley_internal.message_receipts(message_receipts.message_id);
+end;
+$function$;
+
+create or replace function parley.send_direct_message (
+  recipient_id uuid,
+  body         text  default null::text,
+  kind         text  default 'text'::text,
+  attachment   jsonb default null::jsonb,
+  metadata     jsonb default null::jsonb,
+  reply_to_id  uuid  default null::uuid,
+  client_id    uuid  default null::uuid
+)
+  returns parley.messages
+  language plpgsql
+  set search_path to ''
+  as $function$
+begin
+  return parley_internal.send_direct_message(send_direct_message.recipient_id, send_direct_message.kind,
+      send_direct_message.body, send_direct_message.attachment, send_direct_message.metadata,
+      send_direct_message.reply_to_id, send_direct_message.client_id);
+end;
+$function$;
+
 create or replace function parley_internal.append_message (
   conversation_id       uuid,
   sender_id             uuid,
@@ -340,3 +469,39 @@ begin
                                 send_message.client_id, send_message.thread_root_id, send_message.shown_in_conversation);
 end;
 $function$;
+
+comment on function parley.list_conversations(integer, timestamp with time zone, uuid, boolean) is 'Your inbox: conversations by latest activity with last message, unread count, unread mentions and (direct) the other person, with blocked = you blocked them. Page with the last row''s (last_activity_at, conversation_id).';
+
+comment on function parley.list_receipts(uuid) is 'Each member''s delivered and read cursors in a conversation you belong to (read is null for a member who hides read receipts). A message is delivered to / read by a member whose cursor reaches its seq.';
+
+comment on function parley.mark_delivered(uuid, bigint) is 'Say a device of yours received a conversation up to seq (default: its last message). Returns your delivered cursor; it never moves back, and calling it again writes nothing.';
+
+comment on function parley.mark_read(uuid, bigint) is 'Mark a conversation read up to seq (default: its last message); it is delivered up to there too. Returns your read cursor; it never moves back.';
+
+comment on function parley.message_receipts(uuid) is 'How many of a message''s recipients (the members but its sender) it was delivered to and read by, and its ticks: sent, delivered (to all), read (by all; a member hiding read receipts is never counted as read).';
+
+comment on function parley.send_direct_message(uuid, text, text, jsonb, jsonb, uuid, uuid) is 'Send a message to a user, creating your direct conversation with them on first use.';
+
+revoke all on function parley.list_conversations(integer, timestamp with time zone, uuid, boolean) from public;
+
+grant execute on function parley.list_conversations(integer, timestamp with time zone, uuid, boolean) to authenticated, service_role;
+
+revoke all on function parley.list_receipts(uuid) from public;
+
+grant execute on function parley.list_receipts(uuid) to authenticated, service_role;
+
+revoke all on function parley.mark_delivered(uuid, bigint) from public;
+
+grant execute on function parley.mark_delivered(uuid, bigint) to authenticated, service_role;
+
+revoke all on function parley.mark_read(uuid, bigint) from public;
+
+grant execute on function parley.mark_read(uuid, bigint) to authenticated, service_role;
+
+revoke all on function parley.message_receipts(uuid) from public;
+
+grant execute on function parley.message_receipts(uuid) to authenticated, service_role;
+
+revoke all on function parley.send_direct_message(uuid, text, text, jsonb, jsonb, uuid, uuid) from public;
+
+grant execute on function parley.send_direct_message(uuid, text, text, jsonb, jsonb, uuid, uuid) to authenticated, service_role;
