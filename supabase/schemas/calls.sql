@@ -639,11 +639,16 @@ grant execute on function parley_internal.start_call(uuid, text) to authenticate
 
 create or replace function parley.start_call(conversation_id uuid, media text default 'audio')
 returns parley.calls
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.start_call(start_call.conversation_id, start_call.media);
+declare
+  v_row parley.calls;
+begin
+  select * into v_row from parley_internal.start_call(start_call.conversation_id, start_call.media);
+  return v_row;
+end;
 $$;
 comment on function parley.start_call(uuid, text) is
   'Starts an audio or video call in a conversation you belong to: rings every other member (direct: 2 max, group: 50 in the call). If the conversation already has a live call, joins and returns it. Busy callees are marked busy; a busy direct callee ends the call as busy.';
@@ -678,11 +683,16 @@ grant execute on function parley_internal.accept_call(uuid) to authenticated;
 
 create or replace function parley.accept_call(call_id uuid)
 returns parley.calls
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.accept_call(accept_call.call_id);
+declare
+  v_row parley.calls;
+begin
+  select * into v_row from parley_internal.accept_call(accept_call.call_id);
+  return v_row;
+end;
 $$;
 comment on function parley.accept_call(uuid) is
   'Accepts a ringing call, joins a live group call of your conversation, or rejoins one you left. All your devices hear call_state. 403 not_a_member once removed from the conversation; 409 call_over / call_full / already_in_call.';
@@ -741,11 +751,16 @@ grant execute on function parley_internal.decline_call(uuid) to authenticated;
 
 create or replace function parley.decline_call(call_id uuid)
 returns parley.calls
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.decline_call(decline_call.call_id);
+declare
+  v_row parley.calls;
+begin
+  select * into v_row from parley_internal.decline_call(decline_call.call_id);
+  return v_row;
+end;
 $$;
 comment on function parley.decline_call(uuid) is
   'Declines a call that is ringing you (every device stops ringing). A direct call ends as declined; a group call ends declined when every callee declined. Idempotent; 409 already_answered once you joined.';
@@ -780,11 +795,16 @@ grant execute on function parley_internal.leave_call(uuid) to authenticated;
 
 create or replace function parley.leave_call(call_id uuid)
 returns parley.calls
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.leave_call(leave_call.call_id);
+declare
+  v_row parley.calls;
+begin
+  select * into v_row from parley_internal.leave_call(leave_call.call_id);
+  return v_row;
+end;
 $$;
 comment on function parley.leave_call(uuid) is
   'Hangs up for yourself (declines if it is still ringing you). A direct call ends; a group call ends when nobody is left; the caller leaving a ringing call cancels it. Idempotent.';
@@ -833,11 +853,16 @@ grant execute on function parley_internal.end_call(uuid) to authenticated;
 
 create or replace function parley.end_call(call_id uuid)
 returns parley.calls
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.end_call(end_call.call_id);
+declare
+  v_row parley.calls;
+begin
+  select * into v_row from parley_internal.end_call(end_call.call_id);
+  return v_row;
+end;
 $$;
 comment on function parley.end_call(uuid) is
   'Ends a call for everyone: either side of a direct call, the caller, or a group owner/admin (403 not_allowed_to_end otherwise). A ringing call ends cancelled. Idempotent.';
@@ -912,14 +937,16 @@ returns table (
   id uuid, conversation_id uuid, kind text, media text, status text, direction text, outcome text,
   my_state text, initiated_by uuid, room_name text, created_at timestamptz, answered_at timestamptz,
   ended_at timestamptz, end_reason text, duration_seconds integer, participants jsonb)
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.list_call_history(list_call_history.max_count, list_call_history.before_created_at) as r (
-    id uuid, conversation_id uuid, kind text, media text, status text, direction text, outcome text,
-    my_state text, initiated_by uuid, room_name text, created_at timestamptz, answered_at timestamptz,
-    ended_at timestamptz, end_reason text, duration_seconds integer, participants jsonb);
+begin
+  return query select * from parley_internal.list_call_history(list_call_history.max_count, list_call_history.before_created_at) as r (
+      id uuid, conversation_id uuid, kind text, media text, status text, direction text, outcome text,
+      my_state text, initiated_by uuid, room_name text, created_at timestamptz, answered_at timestamptz,
+      ended_at timestamptz, end_reason text, duration_seconds integer, participants jsonb);
+end;
 $$;
 comment on function parley.list_call_history(integer, timestamptz) is
   'My calls, newest first, at most max_count (1-200, default 50; next page: before_created_at = the last row''s created_at): kind, media, status, direction, outcome as I saw it (answered / missed / declined / cancelled / busy, or ringing / active), my state, duration in seconds, participants.';
@@ -948,14 +975,16 @@ returns table (
   id uuid, conversation_id uuid, kind text, media text, status text, direction text, outcome text,
   my_state text, initiated_by uuid, room_name text, created_at timestamptz, answered_at timestamptz,
   ended_at timestamptz, end_reason text, duration_seconds integer, participants jsonb)
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.get_active_call() as r (
-    id uuid, conversation_id uuid, kind text, media text, status text, direction text, outcome text,
-    my_state text, initiated_by uuid, room_name text, created_at timestamptz, answered_at timestamptz,
-    ended_at timestamptz, end_reason text, duration_seconds integer, participants jsonb);
+begin
+  return query select * from parley_internal.get_active_call() as r (
+      id uuid, conversation_id uuid, kind text, media text, status text, direction text, outcome text,
+      my_state text, initiated_by uuid, room_name text, created_at timestamptz, answered_at timestamptz,
+      ended_at timestamptz, end_reason text, duration_seconds integer, participants jsonb);
+end;
 $$;
 comment on function parley.get_active_call() is
   'My live call (ringing me or joined), as one history row, or no row. There is never more than one.';
@@ -1013,11 +1042,13 @@ grant execute on function parley_internal.get_call_grant(uuid) to authenticated;
 create or replace function parley.get_call_grant(call_id uuid)
 returns table (id uuid, room_name text, kind text, media text, max_participants integer,
                user_id uuid, display_name text, member_role text)
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.get_call_grant(get_call_grant.call_id);
+begin
+  return query select * from parley_internal.get_call_grant(get_call_grant.call_id);
+end;
 $$;
 comment on function parley.get_call_grant(uuid) is
   'Used by the call-token function: the room, media, limits, display name and role for my LiveKit token. 404 call_not_found, 409 call_over, 403 not_a_member / not_a_participant / not_accepted.';
@@ -1101,12 +1132,14 @@ grant execute on function parley_internal.get_call_evictions(uuid) to authentica
 
 create or replace function parley.get_call_evictions(call_id uuid)
 returns setof uuid
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.get_call_evictions(get_call_evictions.call_id);
+begin
+  return query select * from parley_internal.get_call_evictions(get_call_evictions.call_id);
+end;
 $$;
 comment on function parley.get_call_evictions(uuid) is
   'Used by the call-end function (scope "removed"): ids of a live call''s participants who are no longer members of its conversation, whom LiveKit should disconnect. Members only (404 call_not_found); empty once the call is over.';

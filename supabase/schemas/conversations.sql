@@ -245,11 +245,16 @@ grant execute on function parley_internal.get_or_create_direct_conversation(uuid
 
 create or replace function parley.get_or_create_direct_conversation(other_user_id uuid)
 returns parley.conversations
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.get_or_create_direct_conversation(get_or_create_direct_conversation.other_user_id);
+declare
+  v_row parley.conversations;
+begin
+  select * into v_row from parley_internal.get_or_create_direct_conversation(get_or_create_direct_conversation.other_user_id);
+  return v_row;
+end;
 $$;
 comment on function parley.get_or_create_direct_conversation(uuid) is 'The direct conversation between you and another user; created (with both as members) on first use.';
 revoke execute on function parley.get_or_create_direct_conversation(uuid) from public, anon;
@@ -309,9 +314,11 @@ comment on function parley_internal.mark_read(uuid, bigint) is 'Implementation o
 revoke execute on function parley_internal.mark_read(uuid, bigint) from public, anon;
 grant execute on function parley_internal.mark_read(uuid, bigint) to authenticated, service_role;
 
--- The API RPCs here are thin invoker wrappers in plpgsql, which keeps their plans for the session: as
+-- Parley's API RPCs are thin invoker wrappers in plpgsql, which keeps their plans for the session: as
 -- `language sql` with `search_path` set (never inlined) each call parsed and planned its one statement,
--- ≈ 35 µs a call, as much as the whole inbox page of a user with one conversation.
+-- ≈ 35 µs a call, as much as the whole inbox page of a user with one conversation. A wrapper returning
+-- a table row selects into a row variable and returns that, as the sql form did: an implementation
+-- that returns no row then answers a row of nulls, not null.
 create or replace function parley.mark_read(conversation_id uuid, seq bigint default null)
 returns bigint
 language plpgsql

@@ -58,11 +58,16 @@ grant execute on function parley_internal.forward_message(uuid, uuid, uuid) to a
 
 create or replace function parley.forward_message(message_id uuid, conversation_id uuid, client_id uuid default null)
 returns parley.messages
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.forward_message(forward_message.message_id, forward_message.conversation_id, forward_message.client_id);
+declare
+  v_row parley.messages;
+begin
+  select * into v_row from parley_internal.forward_message(forward_message.message_id, forward_message.conversation_id, forward_message.client_id);
+  return v_row;
+end;
 $$;
 comment on function parley.forward_message(uuid, uuid, uuid) is
   'Forward a message you can read into another conversation you belong to: a new message of yours with the same kind, body and attachment (the same Storage object, no copy) and metadata.forwarded_from {message_id, sender_id, created_at}. Limits and slow mode of a send apply; a repeated client_id returns the first copy. 404 message_not_found / conversation_not_found, 400 message_deleted / message_not_forwardable.';

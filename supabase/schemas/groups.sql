@@ -140,11 +140,16 @@ grant execute on function parley_internal.create_group(text, text, uuid[], text)
 create or replace function parley.create_group(
   title text, description text default null, member_ids uuid[] default '{}', avatar_url text default null)
 returns parley.conversations
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.create_group(create_group.title, create_group.description, create_group.member_ids, create_group.avatar_url);
+declare
+  v_row parley.conversations;
+begin
+  select * into v_row from parley_internal.create_group(create_group.title, create_group.description, create_group.member_ids, create_group.avatar_url);
+  return v_row;
+end;
 $$;
 comment on function parley.create_group(text, text, uuid[], text) is 'Create a group: you become its owner; member_ids who share a conversation with you join, others get an invitation.';
 revoke execute on function parley.create_group(text, text, uuid[], text) from public, anon;
@@ -218,11 +223,16 @@ grant execute on function parley_internal.update_group(uuid, text, text, text) t
 create or replace function parley.update_group(
   group_id uuid, title text default null, description text default null, avatar_url text default null)
 returns parley.conversations
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.update_group(update_group.group_id, update_group.title, update_group.description, update_group.avatar_url);
+declare
+  v_row parley.conversations;
+begin
+  select * into v_row from parley_internal.update_group(update_group.group_id, update_group.title, update_group.description, update_group.avatar_url);
+  return v_row;
+end;
 $$;
 comment on function parley.update_group(uuid, text, text, text) is 'Change a group''s title, description or avatar (owner or admin). null keeps a field; '''' clears description/avatar.';
 revoke execute on function parley.update_group(uuid, text, text, text) from public, anon;
@@ -251,11 +261,13 @@ grant execute on function parley_internal.delete_group(uuid) to authenticated, s
 
 create or replace function parley.delete_group(group_id uuid)
 returns void
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select parley_internal.delete_group(delete_group.group_id);
+begin
+  perform parley_internal.delete_group(delete_group.group_id);
+end;
 $$;
 comment on function parley.delete_group(uuid) is 'Delete a group with its members and messages (owner only).';
 revoke execute on function parley.delete_group(uuid) from public, anon;
@@ -320,11 +332,13 @@ grant execute on function parley_internal.add_members(uuid, uuid[]) to authentic
 
 create or replace function parley.add_members(group_id uuid, user_ids uuid[])
 returns setof parley.conversation_members
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.add_members(add_members.group_id, add_members.user_ids);
+begin
+  return query select * from parley_internal.add_members(add_members.group_id, add_members.user_ids);
+end;
 $$;
 comment on function parley.add_members(uuid, uuid[]) is 'Add users to a group (owner or admin): those who share a conversation with you join, others get an invitation (group_invitations). Existing members and pending invitees are skipped; returns the new memberships.';
 revoke execute on function parley.add_members(uuid, uuid[]) from public, anon;
@@ -370,11 +384,13 @@ grant execute on function parley_internal.remove_member(uuid, uuid) to authentic
 
 create or replace function parley.remove_member(group_id uuid, user_id uuid)
 returns void
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select parley_internal.remove_member(remove_member.group_id, remove_member.user_id);
+begin
+  perform parley_internal.remove_member(remove_member.group_id, remove_member.user_id);
+end;
 $$;
 comment on function parley.remove_member(uuid, uuid) is 'Remove a member from a group (owner or admin; the owner can never be removed).';
 revoke execute on function parley.remove_member(uuid, uuid) from public, anon;
@@ -427,11 +443,16 @@ grant execute on function parley_internal.set_member_role(uuid, uuid, text) to a
 
 create or replace function parley.set_member_role(group_id uuid, user_id uuid, role text)
 returns parley.conversation_members
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.set_member_role(set_member_role.group_id, set_member_role.user_id, set_member_role.role);
+declare
+  v_row parley.conversation_members;
+begin
+  select * into v_row from parley_internal.set_member_role(set_member_role.group_id, set_member_role.user_id, set_member_role.role);
+  return v_row;
+end;
 $$;
 comment on function parley.set_member_role(uuid, uuid, text) is 'Set a member''s role to admin or member (owner only); role owner transfers ownership and makes you an admin.';
 revoke execute on function parley.set_member_role(uuid, uuid, text) from public, anon;
@@ -506,11 +527,13 @@ grant execute on function parley_internal.leave_group(uuid) to authenticated, se
 
 create or replace function parley.leave_group(group_id uuid)
 returns void
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select parley_internal.leave_group(leave_group.group_id);
+begin
+  perform parley_internal.leave_group(leave_group.group_id);
+end;
 $$;
 comment on function parley.leave_group(uuid) is 'Leave a group. An owner hands ownership to the longest-standing admin, else member; the last one out deletes the group.';
 revoke execute on function parley.leave_group(uuid) from public, anon;

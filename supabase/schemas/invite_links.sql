@@ -125,12 +125,14 @@ grant execute on function parley_internal.create_invite_link(uuid, integer, inte
 create or replace function parley.create_invite_link(
   group_id uuid, expires_in_seconds integer default 604800, max_uses integer default null, requires_approval boolean default false)
 returns table (id uuid, code text, expires_at timestamptz)
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.create_invite_link(create_invite_link.group_id, create_invite_link.expires_in_seconds,
-    create_invite_link.max_uses, create_invite_link.requires_approval);
+begin
+  return query select * from parley_internal.create_invite_link(create_invite_link.group_id, create_invite_link.expires_in_seconds,
+      create_invite_link.max_uses, create_invite_link.requires_approval);
+end;
 $$;
 comment on function parley.create_invite_link(uuid, integer, integer, boolean) is
   'Owner or admin: an invite link for a group, valid expires_in_seconds (60 s to a year, default 7 days; null = never), at most max_uses joins (null = no limit), optionally needing approval. Answers {id, code, expires_at}: the code once (144 random bits; only its hash is kept). 403 insufficient_role, 400 invite_expiry_invalid / invite_max_uses_invalid, 429 rate_limited.';
@@ -160,11 +162,13 @@ grant execute on function parley_internal.revoke_invite_link(uuid) to authentica
 
 create or replace function parley.revoke_invite_link(invite_link_id uuid)
 returns void
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select parley_internal.revoke_invite_link(revoke_invite_link.invite_link_id);
+begin
+  perform parley_internal.revoke_invite_link(revoke_invite_link.invite_link_id);
+end;
 $$;
 comment on function parley.revoke_invite_link(uuid) is 'Owner or admin: the link stops working at once. Idempotent. 404 invite_not_found.';
 revoke execute on function parley.revoke_invite_link(uuid) from public, anon;
@@ -240,11 +244,13 @@ grant execute on function parley_internal.join_by_invite(text) to authenticated;
 
 create or replace function parley.join_by_invite(code text)
 returns table (conversation_id uuid, status text)
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.join_by_invite(join_by_invite.code);
+begin
+  return query select * from parley_internal.join_by_invite(join_by_invite.code);
+end;
 $$;
 comment on function parley.join_by_invite(text) is
   'Join a group with an invite link''s code: {conversation_id, status: joined | pending (the link needs approval; the owners and admins hear join_requested)}. A member asking again gets joined. 404 invite_not_found, 400 invite_revoked / invite_expired / invite_used_up / too_many_members, 403 user_banned, 429 rate_limited.';
@@ -298,11 +304,16 @@ grant execute on function parley_internal.answer_join_request(uuid, uuid, boolea
 
 create or replace function parley.approve_join_request(group_id uuid, user_id uuid)
 returns parley.group_join_requests
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.answer_join_request(approve_join_request.group_id, approve_join_request.user_id, true);
+declare
+  v_row parley.group_join_requests;
+begin
+  select * into v_row from parley_internal.answer_join_request(approve_join_request.group_id, approve_join_request.user_id, true);
+  return v_row;
+end;
 $$;
 comment on function parley.approve_join_request(uuid, uuid) is 'Owner or admin: the requester becomes a member (member_joined). Idempotent. 404 join_request_not_found, 403 user_banned, 400 too_many_members.';
 revoke execute on function parley.approve_join_request(uuid, uuid) from public, anon;
@@ -310,11 +321,16 @@ grant execute on function parley.approve_join_request(uuid, uuid) to authenticat
 
 create or replace function parley.decline_join_request(group_id uuid, user_id uuid)
 returns parley.group_join_requests
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.answer_join_request(decline_join_request.group_id, decline_join_request.user_id, false);
+declare
+  v_row parley.group_join_requests;
+begin
+  select * into v_row from parley_internal.answer_join_request(decline_join_request.group_id, decline_join_request.user_id, false);
+  return v_row;
+end;
 $$;
 comment on function parley.decline_join_request(uuid, uuid) is 'Owner or admin: refuse a request to join; the requester hears join_request_answered. Idempotent.';
 revoke execute on function parley.decline_join_request(uuid, uuid) from public, anon;

@@ -57,12 +57,14 @@ grant execute on function parley_internal.limits() to authenticated, service_rol
 
 create or replace function parley.get_messaging_limits()
 returns jsonb
-language sql
+language plpgsql
 immutable
 security invoker
 set search_path = ''
 as $$
-  select parley_internal.limits();
+begin
+  return parley_internal.limits();
+end;
 $$;
 comment on function parley.get_messaging_limits() is 'The messaging limits the database enforces, so clients can check before sending.';
 revoke execute on function parley.get_messaging_limits() from public, anon;

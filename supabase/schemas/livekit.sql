@@ -152,14 +152,16 @@ create or replace function parley.service_role_apply_livekit_event(
   event_id text, event text, room_name text, participant_identity text default null,
   occurred_at timestamptz default now())
 returns jsonb
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select parley_internal.apply_livekit_event(
-    service_role_apply_livekit_event.event_id, service_role_apply_livekit_event.event,
-    service_role_apply_livekit_event.room_name, service_role_apply_livekit_event.participant_identity,
-    service_role_apply_livekit_event.occurred_at);
+begin
+  return parley_internal.apply_livekit_event(
+      service_role_apply_livekit_event.event_id, service_role_apply_livekit_event.event,
+      service_role_apply_livekit_event.room_name, service_role_apply_livekit_event.participant_identity,
+      service_role_apply_livekit_event.occurred_at);
+end;
 $$;
 comment on function parley.service_role_apply_livekit_event(text, text, text, text, timestamptz) is
   'Service role only (livekit-webhook): records a verified LiveKit event once and applies it. Answers {result: applied|duplicate|ignored|stale, call_id, call_status, close_room, remove_participant}.';

@@ -116,11 +116,13 @@ grant execute on function parley_internal.hide_message(uuid, boolean) to authent
 
 create or replace function parley.hide_message(message_id uuid)
 returns jsonb
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select parley_internal.hide_message(hide_message.message_id, true);
+begin
+  return parley_internal.hide_message(hide_message.message_id, true);
+end;
 $$;
 comment on function parley.hide_message(uuid) is
   'Delete a message for yourself only: list_messages leaves it out for you, everyone else still sees it. Idempotent; your devices hear message_hidden. 404 message_not_found.';
@@ -129,11 +131,13 @@ grant execute on function parley.hide_message(uuid) to authenticated;
 
 create or replace function parley.unhide_message(message_id uuid)
 returns jsonb
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select parley_internal.hide_message(unhide_message.message_id, false);
+begin
+  return parley_internal.hide_message(unhide_message.message_id, false);
+end;
 $$;
 comment on function parley.unhide_message(uuid) is 'Show a message you hid again. Idempotent.';
 revoke execute on function parley.unhide_message(uuid) from public, anon;

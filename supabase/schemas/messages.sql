@@ -713,11 +713,16 @@ grant execute on function parley_internal.edit_message(uuid, text, jsonb) to aut
 
 create or replace function parley.edit_message(message_id uuid, body text, metadata jsonb default null)
 returns parley.messages
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.edit_message(edit_message.message_id, edit_message.body, edit_message.metadata);
+declare
+  v_row parley.messages;
+begin
+  select * into v_row from parley_internal.edit_message(edit_message.message_id, edit_message.body, edit_message.metadata);
+  return v_row;
+end;
 $$;
 comment on function parley.edit_message(uuid, text, jsonb) is 'Edit the text (caption) of your own message within the project''s edit window (settings.edit_window_seconds, 48 h by default; 400 edit_window_closed); sets edited_at and keeps the replaced version (list_message_edits). Not for deleted or system messages.';
 revoke execute on function parley.edit_message(uuid, text, jsonb) from public, anon;
@@ -789,11 +794,16 @@ grant execute on function parley_internal.delete_message(uuid) to authenticated,
 
 create or replace function parley.delete_message(message_id uuid)
 returns parley.messages
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.delete_message(delete_message.message_id);
+declare
+  v_row parley.messages;
+begin
+  select * into v_row from parley_internal.delete_message(delete_message.message_id);
+  return v_row;
+end;
 $$;
 comment on function parley.delete_message(uuid) is 'Delete a message for everyone (tombstone: body, attachment, metadata, reactions, pins and edit history cleared, seq kept). Sender (within settings.delete_window_seconds, unlimited by default; 400 delete_window_closed), or group owner/admin. Repeating it is a no-op.';
 revoke execute on function parley.delete_message(uuid) from public, anon;

@@ -98,11 +98,13 @@ grant execute on function parley_internal.pin(uuid, boolean) to authenticated;
 
 create or replace function parley.pin_message(message_id uuid)
 returns jsonb
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select parley_internal.pin(pin_message.message_id, true);
+begin
+  return parley_internal.pin(pin_message.message_id, true);
+end;
 $$;
 comment on function parley.pin_message(uuid) is
   'Pin a message (group: owner or admin; direct: either person). Idempotent. 400 too_many_pins (pins_max) / message_deleted, 403 insufficient_role, 404 message_not_found.';
@@ -111,11 +113,13 @@ grant execute on function parley.pin_message(uuid) to authenticated;
 
 create or replace function parley.unpin_message(message_id uuid)
 returns jsonb
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select parley_internal.pin(unpin_message.message_id, false);
+begin
+  return parley_internal.pin(unpin_message.message_id, false);
+end;
 $$;
 comment on function parley.unpin_message(uuid) is 'Unpin a message (same roles as pin_message). Idempotent.';
 revoke execute on function parley.unpin_message(uuid) from public, anon;

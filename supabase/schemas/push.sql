@@ -299,12 +299,17 @@ grant execute on function parley_internal.register_push_device(text, text, text,
 
 create or replace function parley.register_push_device(provider text, token text, platform text, app_id text default null, keys jsonb default null)
 returns parley.push_devices
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.register_push_device(register_push_device.provider, register_push_device.token,
-    register_push_device.platform, register_push_device.app_id, register_push_device.keys);
+declare
+  v_row parley.push_devices;
+begin
+  select * into v_row from parley_internal.register_push_device(register_push_device.provider, register_push_device.token,
+      register_push_device.platform, register_push_device.app_id, register_push_device.keys);
+  return v_row;
+end;
 $$;
 comment on function parley.register_push_device(text, text, text, text, jsonb) is 'Register this device for push: provider expo | fcm | apns | webpush, its token (webpush: the subscription endpoint, with keys {p256dh, auth}), platform ios | android | web | macos, app_id (APNs: the bundle id). Registering a token again returns the same row; it moves to you if another account had it.';
 revoke execute on function parley.register_push_device(text, text, text, text, jsonb) from public, anon;
@@ -352,11 +357,16 @@ grant execute on function parley_internal.set_push_preferences(boolean) to authe
 
 create or replace function parley.set_push_preferences(private_previews boolean)
 returns parley.push_preferences
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.set_push_preferences(set_push_preferences.private_previews);
+declare
+  v_row parley.push_preferences;
+begin
+  select * into v_row from parley_internal.set_push_preferences(set_push_preferences.private_previews);
+  return v_row;
+end;
 $$;
 comment on function parley.set_push_preferences(boolean) is 'Your push settings: private_previews = true sends "New message" / "Incoming call" without names or text.';
 revoke execute on function parley.set_push_preferences(boolean) from public, anon;
@@ -394,11 +404,13 @@ grant execute on function parley_internal.mark_active(boolean) to authenticated,
 
 create or replace function parley.mark_active(active boolean default true)
 returns timestamptz
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select parley_internal.mark_active(mark_active.active);
+begin
+  return parley_internal.mark_active(mark_active.active);
+end;
 $$;
 comment on function parley.mark_active(boolean) is 'Foreground heartbeat: while you called it within settings.push_offline_after_seconds (60 s by default) you get no pushes (the app shows events live). active = false: the app went to the background, pushes resume at once. Returns the recorded time (beats within 10 s are not rewritten).';
 revoke execute on function parley.mark_active(boolean) from public, anon;
@@ -919,11 +931,13 @@ grant execute on function parley_internal.claim_push_jobs(integer, integer) to s
 
 create or replace function parley.service_role_claim_push_jobs(max_count integer default 50, lease_seconds integer default 60)
 returns jsonb
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select parley_internal.claim_push_jobs(service_role_claim_push_jobs.max_count, service_role_claim_push_jobs.lease_seconds);
+begin
+  return parley_internal.claim_push_jobs(service_role_claim_push_jobs.max_count, service_role_claim_push_jobs.lease_seconds);
+end;
 $$;
 comment on function parley.service_role_claim_push_jobs(integer, integer) is
   'Service role only (push-dispatch): leases up to max_count due push jobs for lease_seconds. Answers [{id, lease_id, kind, attempt, priority, collapse_id, expires_at, title, body, data, devices: [{id, provider, token, keys, platform, app_id}]}].';
@@ -1011,12 +1025,14 @@ grant execute on function parley_internal.finish_push_job(uuid, uuid, jsonb) to 
 
 create or replace function parley.service_role_finish_push_job(job_id uuid, lease_id uuid, outcomes jsonb)
 returns jsonb
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select parley_internal.finish_push_job(service_role_finish_push_job.job_id, service_role_finish_push_job.lease_id,
-                                         service_role_finish_push_job.outcomes);
+begin
+  return parley_internal.finish_push_job(service_role_finish_push_job.job_id, service_role_finish_push_job.lease_id,
+                                           service_role_finish_push_job.outcomes);
+end;
 $$;
 comment on function parley.service_role_finish_push_job(uuid, uuid, jsonb) is
   'Service role only (push-dispatch): records each device''s outcome [{device_id, outcome: sent|invalid|retry|failed, error?, retry_after?, provider_message_id?}] and settles the job. Answers {status: sent|retrying|failed, attempts, due_at?, lease_lost?}.';

@@ -204,11 +204,16 @@ grant execute on function parley_internal.set_slow_mode(uuid, integer) to authen
 
 create or replace function parley.set_slow_mode(group_id uuid, seconds integer)
 returns parley.conversations
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.set_slow_mode(set_slow_mode.group_id, set_slow_mode.seconds);
+declare
+  v_row parley.conversations;
+begin
+  select * into v_row from parley_internal.set_slow_mode(set_slow_mode.group_id, set_slow_mode.seconds);
+  return v_row;
+end;
 $$;
 comment on function parley.set_slow_mode(uuid, integer) is 'Slow mode for a group (owner or admin): members wait this many seconds between messages (0 = off); owners and admins are exempt.';
 revoke execute on function parley.set_slow_mode(uuid, integer) from public, anon;

@@ -132,11 +132,13 @@ grant execute on function parley_internal.react(uuid, text, boolean) to authenti
 
 create or replace function parley.add_reaction(message_id uuid, emoji text)
 returns jsonb
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select parley_internal.react(add_reaction.message_id, add_reaction.emoji, true);
+begin
+  return parley_internal.react(add_reaction.message_id, add_reaction.emoji, true);
+end;
 $$;
 comment on function parley.add_reaction(uuid, text) is
   'React to a message of a conversation you belong to with one emoji or a :shortcode:. Idempotent. Answers {message_id, reactions: {emoji: count}, mine: [emoji]}. 400 invalid_emoji / too_many_reactions / message_deleted, 404 message_not_found.';
@@ -145,11 +147,13 @@ grant execute on function parley.add_reaction(uuid, text) to authenticated;
 
 create or replace function parley.remove_reaction(message_id uuid, emoji text)
 returns jsonb
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select parley_internal.react(remove_reaction.message_id, remove_reaction.emoji, false);
+begin
+  return parley_internal.react(remove_reaction.message_id, remove_reaction.emoji, false);
+end;
 $$;
 comment on function parley.remove_reaction(uuid, text) is
   'Take back your reaction; removing one that is not there changes nothing. Answers like add_reaction.';

@@ -191,12 +191,14 @@ grant execute on function parley_internal.list_realtime_topics() to authenticate
 
 create or replace function parley.list_realtime_topics()
 returns setof text
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.list_realtime_topics();
+begin
+  return query select * from parley_internal.list_realtime_topics();
+end;
 $$;
 comment on function parley.list_realtime_topics() is
   'The private Realtime channels to keep open for a live inbox: user:<your id> first, then conversation:<id>:events of each of your groups too large for per-member events (most recent activity first).';

@@ -151,11 +151,16 @@ grant execute on function parley_internal.block_user(uuid) to authenticated, ser
 
 create or replace function parley.block_user(user_id uuid)
 returns parley.blocks
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.block_user(block_user.user_id);
+declare
+  v_row parley.blocks;
+begin
+  select * into v_row from parley_internal.block_user(block_user.user_id);
+  return v_row;
+end;
 $$;
 comment on function parley.block_user(uuid) is 'Block a user: they can no longer open a direct conversation with you, message you directly, call you or add you to groups; their pending invitations to you are declined, yours to them revoked. Repeating it is a no-op.';
 revoke execute on function parley.block_user(uuid) from public, anon;
@@ -185,11 +190,13 @@ grant execute on function parley_internal.unblock_user(uuid) to authenticated, s
 
 create or replace function parley.unblock_user(user_id uuid)
 returns boolean
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select parley_internal.unblock_user(unblock_user.user_id);
+begin
+  return parley_internal.unblock_user(unblock_user.user_id);
+end;
 $$;
 comment on function parley.unblock_user(uuid) is 'Lift your block of a user. Returns false when there was none (repeating it is a no-op).';
 revoke execute on function parley.unblock_user(uuid) from public, anon;
@@ -417,12 +424,14 @@ grant execute on function parley_internal.list_invitations() to authenticated, s
 create or replace function parley.list_invitations()
 returns table (id uuid, conversation_id uuid, title text, description text, avatar_url text,
                member_count bigint, inviter jsonb, created_at timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.list_invitations();
+begin
+  return query select * from parley_internal.list_invitations();
+end;
 $$;
 comment on function parley.list_invitations() is 'Your pending group invitations, newest first: the group''s title, description, avatar and size, and who invited you.';
 revoke execute on function parley.list_invitations() from public, anon;
@@ -527,11 +536,16 @@ grant execute on function parley_internal.accept_invitation(uuid) to authenticat
 
 create or replace function parley.accept_invitation(invitation_id uuid)
 returns parley.conversation_members
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.accept_invitation(accept_invitation.invitation_id);
+declare
+  v_row parley.conversation_members;
+begin
+  select * into v_row from parley_internal.accept_invitation(accept_invitation.invitation_id);
+  return v_row;
+end;
 $$;
 comment on function parley.accept_invitation(uuid) is 'Accept a group invitation: you become a member (a member_joined system message). A retry returns the same membership.';
 revoke execute on function parley.accept_invitation(uuid) from public, anon;
@@ -564,11 +578,16 @@ grant execute on function parley_internal.decline_invitation(uuid) to authentica
 
 create or replace function parley.decline_invitation(invitation_id uuid)
 returns parley.group_invitations
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.decline_invitation(decline_invitation.invitation_id);
+declare
+  v_row parley.group_invitations;
+begin
+  select * into v_row from parley_internal.decline_invitation(decline_invitation.invitation_id);
+  return v_row;
+end;
 $$;
 comment on function parley.decline_invitation(uuid) is 'Decline a group invitation (nothing is posted in the group). Repeating it is a no-op; the group may invite you again, or block the inviter.';
 revoke execute on function parley.decline_invitation(uuid) from public, anon;
@@ -609,11 +628,16 @@ grant execute on function parley_internal.revoke_invitation(uuid) to authenticat
 
 create or replace function parley.revoke_invitation(invitation_id uuid)
 returns parley.group_invitations
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.revoke_invitation(revoke_invitation.invitation_id);
+declare
+  v_row parley.group_invitations;
+begin
+  select * into v_row from parley_internal.revoke_invitation(revoke_invitation.invitation_id);
+  return v_row;
+end;
 $$;
 comment on function parley.revoke_invitation(uuid) is 'Take back a pending invitation of your group (owner or admin). An answered invitation stays as it was.';
 revoke execute on function parley.revoke_invitation(uuid) from public, anon;
@@ -693,11 +717,16 @@ grant execute on function parley_internal.mute_member(uuid, uuid, timestamptz) t
 
 create or replace function parley.mute_member(group_id uuid, user_id uuid, until timestamptz)
 returns parley.conversation_members
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.mute_member(mute_member.group_id, mute_member.user_id, mute_member.until);
+declare
+  v_row parley.conversation_members;
+begin
+  select * into v_row from parley_internal.mute_member(mute_member.group_id, mute_member.user_id, mute_member.until);
+  return v_row;
+end;
 $$;
 comment on function parley.mute_member(uuid, uuid, timestamptz) is 'Make a member read-only until a time (owner: admins and members; admin: members); null lifts it. Posts member_muted / member_unmuted.';
 revoke execute on function parley.mute_member(uuid, uuid, timestamptz) from public, anon;
@@ -744,11 +773,16 @@ grant execute on function parley_internal.ban_member(uuid, uuid) to authenticate
 
 create or replace function parley.ban_member(group_id uuid, user_id uuid)
 returns parley.group_bans
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.ban_member(ban_member.group_id, ban_member.user_id);
+declare
+  v_row parley.group_bans;
+begin
+  select * into v_row from parley_internal.ban_member(ban_member.group_id, ban_member.user_id);
+  return v_row;
+end;
 $$;
 comment on function parley.ban_member(uuid, uuid) is 'Ban a user from a group (owner or admin, not the owner or, for an admin, another admin): removes them, revokes their invitation, refuses re-adds until unban_member. Posts member_banned.';
 revoke execute on function parley.ban_member(uuid, uuid) from public, anon;
@@ -783,11 +817,13 @@ grant execute on function parley_internal.unban_member(uuid, uuid) to authentica
 
 create or replace function parley.unban_member(group_id uuid, user_id uuid)
 returns boolean
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select parley_internal.unban_member(unban_member.group_id, unban_member.user_id);
+begin
+  return parley_internal.unban_member(unban_member.group_id, unban_member.user_id);
+end;
 $$;
 comment on function parley.unban_member(uuid, uuid) is 'Lift a ban (owner or admin): the user may be added or invited again. Returns false when there was none. Posts member_unbanned.';
 revoke execute on function parley.unban_member(uuid, uuid) from public, anon;
@@ -930,11 +966,16 @@ grant execute on function parley_internal.report_message(uuid, text, text) to au
 
 create or replace function parley.report_message(message_id uuid, reason text, details text default null)
 returns parley.reports
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.report_message(report_message.message_id, report_message.reason, report_message.details);
+declare
+  v_row parley.reports;
+begin
+  select * into v_row from parley_internal.report_message(report_message.message_id, report_message.reason, report_message.details);
+  return v_row;
+end;
 $$;
 comment on function parley.report_message(uuid, text, text) is 'Report a message of a conversation you belong to (reason from the fixed list, details up to 1000 characters). Group reports reach its owners and admins. A repeat returns your open report.';
 revoke execute on function parley.report_message(uuid, text, text) from public, anon;
@@ -983,11 +1024,16 @@ grant execute on function parley_internal.report_user(uuid, text, text) to authe
 
 create or replace function parley.report_user(user_id uuid, reason text, details text default null)
 returns parley.reports
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.report_user(report_user.user_id, report_user.reason, report_user.details);
+declare
+  v_row parley.reports;
+begin
+  select * into v_row from parley_internal.report_user(report_user.user_id, report_user.reason, report_user.details);
+  return v_row;
+end;
 $$;
 comment on function parley.report_user(uuid, text, text) is 'Report a user (reason from the fixed list, details up to 1000 characters); read by the service role. A repeat returns your open report.';
 revoke execute on function parley.report_user(uuid, text, text) from public, anon;
@@ -1030,11 +1076,16 @@ grant execute on function parley_internal.resolve_report(uuid, text) to authenti
 
 create or replace function parley.resolve_report(report_id uuid, status text default 'resolved')
 returns parley.reports
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.resolve_report(resolve_report.report_id, resolve_report.status);
+declare
+  v_row parley.reports;
+begin
+  select * into v_row from parley_internal.resolve_report(resolve_report.report_id, resolve_report.status);
+  return v_row;
+end;
 $$;
 comment on function parley.resolve_report(uuid, text) is 'Close a report on your group''s content (owner or admin) as resolved or dismissed; records who and when. A closed report stays as it was.';
 revoke execute on function parley.resolve_report(uuid, text) from public, anon;

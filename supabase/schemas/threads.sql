@@ -46,12 +46,17 @@ create or replace function parley.send_thread_reply(
   root_id uuid, body text default null, kind text default 'text', attachment jsonb default null,
   metadata jsonb default null, client_id uuid default null, also_in_conversation boolean default false)
 returns parley.messages
-language sql
+language plpgsql
 security invoker
 set search_path = ''
 as $$
-  select * from parley_internal.send_thread_reply(send_thread_reply.root_id, send_thread_reply.kind, send_thread_reply.body,
-    send_thread_reply.attachment, send_thread_reply.metadata, send_thread_reply.client_id, send_thread_reply.also_in_conversation);
+declare
+  v_row parley.messages;
+begin
+  select * into v_row from parley_internal.send_thread_reply(send_thread_reply.root_id, send_thread_reply.kind, send_thread_reply.body,
+      send_thread_reply.attachment, send_thread_reply.metadata, send_thread_reply.client_id, send_thread_reply.also_in_conversation);
+  return v_row;
+end;
 $$;
 comment on function parley.send_thread_reply(uuid, text, text, jsonb, jsonb, uuid, boolean) is
   'Reply in the thread of a message (any message that is not itself a reply or a system message): like send_message, in the root''s conversation; also_in_conversation shows it in the conversation''s history too. 404 message_not_found, 400 not_a_thread_root / message_deleted.';
