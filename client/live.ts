@@ -155,6 +155,14 @@ function registryOf(supabase: ParleyClient): Map<string, Shared> {
   return registry;
 }
 
+/** How often, and how far apart (× the attempt), a large group's feed is opened again after its join timed out. */
+const FEED_OPEN_RETRIES = 5;
+const FEED_RETRY_MS = 1_000;
+
+/** A join that did not hear back in time (realtime-js TIMED_OUT), as opposed to one the server refused. */
+const joinTimedOut = (e: unknown): boolean =>
+  e instanceof ParleyError && e.code === "channel_refused" && (e as Error).cause === "TIMED_OUT";
+
 /** Subscribes and resolves once joined; a refused join (not a member, signed out) rejects with `channel_refused`. */
 function join(channel: RealtimeChannel, onClosed: () => void): Promise<void> {
   if (channel.state === "joined") return Promise.resolve();
@@ -303,6 +311,8 @@ class Hub {
   /** My groups above the fan-out bound, as last learned (list_realtime_topics, fan-out and membership events). */
   private large = new Set<string>();
   private readonly feeds = new Map<string, Feed>();
+  /** Failed opens of a large group's feed whose join timed out, by conversation: the retries so far. */
+  private readonly openAttempts = new Map<string, number>();
   /** The highest message seq delivered per conversation: a message reaches each subscription once. */
   readonly cursors = new Map<string, number>();
   /** Whether messages others send are acknowledged with `mark_delivered` as they arrive (delivery receipts). */
@@ -456,10 +466,21 @@ class Hub {
       const feed = new Feed(this, id);
       this.feeds.set(id, feed);
       opening.push(
-        feed.open().catch(() => {
-          // Not (or no longer) a member: nothing to follow.
-          if (this.feeds.get(id) === feed) this.feeds.delete(id);
-        }),
+        feed.open().then(
+          () => void this.openAttempts.delete(id),
+          (e: unknown) => {
+            if (this.feeds.get(id) === feed) this.feeds.delete(id);
+            // Refused (not, or no longer, a member): nothing to follow. A join that timed out (a busy
+            // Realtime) is tried again a few times, later and later; given up on, the group's events
+            // wait for the next reconcile (a fan-out or membership event, a new subscription).
+            const attempts = (this.openAttempts.get(id) ?? 0) + 1;
+            if (!joinTimedOut(e) || attempts > FEED_OPEN_RETRIES) return void this.openAttempts.delete(id);
+            this.openAttempts.set(id, attempts);
+            const retry = setTimeout(() => void this.reconcile(), FEED_RETRY_MS * attempts);
+            // Node: a pending retry does not keep the process alive.
+            (retry as { unref?: () => void }).unref?.();
+          },
+        ),
       );
     }
     return Promise.all(opening).then(() => undefined);

@@ -364,6 +364,29 @@ describe("client SDK: live channels", () => {
     expect(updated[0]!.conversation).toMatchObject({ id: group.id, title: "Crowd, renamed" });
   }, 60_000);
 
+  it("a large group whose events channel does not answer the join in time is joined again, and its messages arrive", async () => {
+    const frames = heldFrames();
+    const [ann, bob] = await Promise.all([
+      newParleyUser(),
+      newParleyUser(undefined, { transport: frames.transport, realtimeTimeoutMs: 1_000 }),
+    ]);
+    const crowd = [bob.id, ...(await fillers(INBOX_FANOUT_MAX))];
+    await acquaint(ann, crowd);
+    const group = await ann.parley.groups.create({ title: "Slow join", memberIds: crowd });
+    // The server's answer to the join of the group's events topic is held past the client's timeout.
+    const events = `conversation:${group.id}:events`;
+    frames.hold((f) => f.includes(events) && f.includes("phx_reply"));
+    const created: MessageEvent[] = [];
+    open.push(await bob.parley.live.conversation(group.id, { message_created: (e) => created.push(e) }));
+    await until(() => frames.held().length > 0, "the held join reply", LARGE_GROUP_WAIT_MS);
+    await new Promise((r) => setTimeout(r, 1_500));
+    frames.release();
+    const joined = () => bob.client.getChannels().some((c) => c.subTopic === events && c.state === "joined");
+    await until(joined, "the events topic joined again", LARGE_GROUP_WAIT_MS);
+    const sent = await ann.parley.messages.send(group.id, { body: "after the slow join" });
+    await until(() => userMessages(created).includes(sent.id), "the message", LARGE_GROUP_WAIT_MS);
+  }, 60_000);
+
   it("follows a group across the fan-out bound: one delivery per message before, during and after the switch", async () => {
     const [ann, bob, cat] = await Promise.all([newParleyUser(), newParleyUser(), newParleyUser()]);
     // Exactly at the bound: per-member events on user:<me>.

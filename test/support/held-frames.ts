@@ -7,8 +7,8 @@ type Handler = (event: WebSocket.MessageEvent) => void;
 export interface HeldFrames {
   /** The constructor to pass as `realtime.transport`. */
   transport: typeof WebSocket;
-  /** From now on, keep incoming frames instead of handing them over. */
-  hold(): void;
+  /** From now on, keep incoming frames (only those `matching`, when given) instead of handing them over. */
+  hold(matching?: (frame: string) => boolean): void;
   /** The text of each frame held so far. */
   held(): string[];
   /** Hands every held frame over, in order, in the current task, and stops holding. */
@@ -20,6 +20,7 @@ const textOf = (data: WebSocket.Data): string =>
 
 export function heldFrames(): HeldFrames {
   let holding = false;
+  let matches: (frame: string) => boolean = () => true;
   const frames: Array<{ handler: Handler; event: WebSocket.MessageEvent }> = [];
   class HoldingWebSocket extends WebSocket {
     constructor(address: string | URL, protocols?: string | string[]) {
@@ -28,7 +29,7 @@ export function heldFrames(): HeldFrames {
       let handler: Handler | null = null;
       Object.defineProperty(this, "onmessage", { get: () => handler, set: (h: Handler | null) => (handler = h) });
       this.addEventListener("message", (event) => {
-        if (holding) frames.push({ handler: (e) => handler?.(e), event });
+        if (holding && matches(textOf(event.data))) frames.push({ handler: (e) => handler?.(e), event });
         else handler?.(event);
       });
     }
@@ -36,7 +37,10 @@ export function heldFrames(): HeldFrames {
   return {
     // Only the (url, protocols) form realtime-js calls is provided.
     transport: HoldingWebSocket as unknown as typeof WebSocket,
-    hold: () => void (holding = true),
+    hold: (matching) => {
+      holding = true;
+      matches = matching ?? (() => true);
+    },
     held: () => frames.map((f) => textOf(f.event.data)),
     release: () => {
       holding = false;

@@ -11,6 +11,8 @@ export interface ClientOptions {
   vsn?: "1.0.0" | "2.0.0";
   /** The WebSocket constructor realtime-js uses (default: `ws`'s). */
   transport?: typeof WebSocket;
+  /** How long realtime-js waits for a reply (a channel join) before TIMED_OUT (default: its own, 10 s). */
+  realtimeTimeoutMs?: number;
 }
 
 /** A supabase-js client on the stack with no session persistence (Node has no storage). */
@@ -21,6 +23,7 @@ export function makeClient(opts: ClientOptions = {}): SupabaseClient {
     realtime: {
       transport: (opts.transport ?? WebSocket) as unknown as typeof globalThis.WebSocket,
       ...(opts.vsn ? { vsn: opts.vsn } : {}),
+      ...(opts.realtimeTimeoutMs ? { timeout: opts.realtimeTimeoutMs } : {}),
     },
   });
 }
@@ -40,13 +43,13 @@ export interface TestUser {
 
 /** Signs up a brand-new user through Auth and returns a client signed in as them. */
 export async function newUser(
-  opts: { username?: string; displayName?: string; transport?: typeof WebSocket } = {},
+  opts: { username?: string; displayName?: string } & Pick<ClientOptions, "transport" | "realtimeTimeoutMs"> = {},
 ): Promise<TestUser> {
   const tag = randomUUID().replaceAll("-", "").slice(0, 12);
   const username = opts.username ?? `u_${tag}`;
   const email = `${username}@example.test`;
   const password = `pw-${tag}-Secret1`;
-  const client = makeClient(opts.transport ? { transport: opts.transport } : {});
+  const client = makeClient({ transport: opts.transport, realtimeTimeoutMs: opts.realtimeTimeoutMs });
   const { data, error } = await client.auth.signUp({
     email,
     password,
