@@ -31,6 +31,10 @@ import { backendPids, cpuMs } from "../backend-cpu.ts";
 
 const BODY = "Hello from the bench: a message about as long as a typical chat line.";
 
+/** Even connections write to a direct conversation, odd ones to a 10-member group (bench/seed.ts). */
+type Shape = "direct" | "group";
+const shapeOf = (connection: number): Shape => (connection % 2 === 0 ? "direct" : "group");
+
 /**
  * Runs `next(i)` on every connection in a loop until `ms` elapse; returns the count, per connection too,
  * and, given the connections' backend pids, the CPU those backends spent (backend-cpu.ts).
@@ -123,42 +127,44 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
     >;
     const perRound: Record<Kind, number>[] = [];
     const cpuPerRound: number[] = [];
-    // Counts by conversation shape: even connections write to a direct conversation, odd ones to a
-    // 10-member group (bench/seed.ts), so the fan-out's cost per member shows beside the total.
+    // Counts by conversation shape (shapeOf), so the fan-out's cost per member shows beside the total.
     const by = Object.fromEntries(kinds.map((k) => [k, { direct: 0, group: 0 }])) as Record<
       Kind,
       { direct: number; group: number }
     >;
     // Backend CPU by conversation shape (backend-cpu.ts): what each kind costs the database per message.
-    const cpu = Object.fromEntries(
-      kinds.map((k) => [k, { direct: { ms: 0, readable: true }, group: { ms: 0, readable: true } }]),
-    ) as Record<Kind, Record<"direct" | "group", { ms: number; readable: boolean }>>;
+    // `ms` is undefined once a reading failed (the database is not on this machine).
+    type CpuTally = { ms: number | undefined; messages: number };
+    const emptyTally = (): Record<Shape, CpuTally> => ({
+      direct: { ms: 0, messages: 0 },
+      group: { ms: 0, messages: 0 },
+    });
+    const tally = (into: Record<Shape, CpuTally>, p: Awaited<ReturnType<typeof phase>>) =>
+      p.cpuMsPerConnection.forEach((ms, i) => {
+        const t = into[shapeOf(i)];
+        t.ms = t.ms === undefined || ms === undefined ? undefined : t.ms + ms;
+        t.messages += p.perConnection[i]!;
+      });
+    const perMessage = (t: CpuTally) => (t.ms !== undefined && t.messages > 0 ? t.ms / t.messages : undefined);
+    const tallies = () =>
+      Object.fromEntries(kinds.map((k) => [k, emptyTally()])) as Record<Kind, Record<Shape, CpuTally>>;
+    const cpu = tallies();
     for (let r = 0; r < opts.sendRounds; r++) {
       const order = kinds.map((_, k) => kinds[(k + r) % kinds.length]!);
       const rates = Object.fromEntries(kinds.map((k) => [k, 0])) as Record<Kind, number>;
-      // This round's backend CPU and message count on the direct connections, per kind.
-      const roundCpu = {} as Record<Kind, number | undefined>;
-      const roundCount = {} as Record<Kind, number>;
+      const roundCpu = tallies();
       for (const which of order) {
         const p = await run(which, opts.sendPhaseMs);
         totals[which].count += p.count;
         totals[which].seconds += p.seconds;
         rates[which] = p.count / p.seconds;
-        p.perConnection.forEach((n, i) => (by[which][i % 2 === 0 ? "direct" : "group"] += n));
-        roundCpu[which] = p.cpuMsPerConnection.reduce<number | undefined>(
-          (sum, ms, i) => (sum === undefined || ms === undefined ? undefined : i % 2 === 0 ? sum + ms : sum),
-          0,
-        );
-        roundCount[which] = p.perConnection.reduce((sum, n, i) => (i % 2 === 0 ? sum + n : sum), 0);
-        p.cpuMsPerConnection.forEach((ms, i) => {
-          const c = cpu[which][i % 2 === 0 ? "direct" : "group"];
-          if (ms === undefined) c.readable = false;
-          else c.ms += ms;
-        });
+        p.perConnection.forEach((n, i) => (by[which][shapeOf(i)] += n));
+        tally(cpu[which], p);
+        tally(roundCpu[which], p);
       }
       perRound.push(rates);
-      const perMessage = (k: Kind) => (roundCpu[k] !== undefined && roundCount[k] ? roundCpu[k]! / roundCount[k] : NaN);
-      cpuPerRound.push(round(perMessage("required") / perMessage("send")));
+      const [send, required] = [perMessage(roundCpu.send.direct), perMessage(roundCpu.required.direct)];
+      if (send !== undefined && required !== undefined) cpuPerRound.push(round(required / send));
       ctx.say(
         `  round ${r + 1}/${opts.sendRounds}: send ${Math.round(rates.send)} msg/s, required writes ${Math.round(rates.required)}, ` +
           `Supabase pattern ${Math.round(rates.pattern)}, raw insert ${Math.round(rates.raw)}, insert as the user ${Math.round(rates.user)}, ` +
@@ -167,23 +173,21 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
     }
     const rate = (k: Kind) => totals[k].count / totals[k].seconds;
     // Send ÷ a baseline, over the connections of one shape (the phases last equally long, so counts compare).
-    const shapeRatio = (k: Kind, shape: "direct" | "group") =>
+    const shapeRatio = (k: Kind, shape: Shape) =>
       by[k][shape] > 0 && by.send[shape] > 0
         ? round(by.send[shape] / totals.send.seconds / (by[k][shape] / totals[k].seconds))
         : notAvailable(`no ${shape} connection (--send-connections ${opts.sendConnections})`);
-    /** Backend CPU per message of kind k for one shape, in ms (undefined when /proc could not be read). */
-    const cpuPerMessage = (k: Kind, shape: "direct" | "group") =>
-      cpu[k][shape].readable && by[k][shape] > 0 ? cpu[k][shape].ms / by[k][shape] : undefined;
-    /** Baseline CPU per message ÷ send_message's, for one shape: the CPU form of shapeRatio. */
-    const cpuRatio = (k: Kind, shape: "direct" | "group") => {
-      const send = cpuPerMessage("send", shape);
-      const base = cpuPerMessage(k, shape);
-      return send !== undefined && base !== undefined
-        ? round(base / send)
+    /** Backend CPU per message of kind a ÷ kind b, for one shape (the CPU form of shapeRatio). */
+    const cpuQuotient = (a: Kind, b: Kind, shape: Shape) => {
+      const [x, y] = [perMessage(cpu[a][shape]), perMessage(cpu[b][shape])];
+      return x !== undefined && y !== undefined
+        ? x / y
         : notAvailable("backend CPU is readable only when the database runs on this machine");
     };
-    const cpuFigure = (k: Kind, shape: "direct" | "group") => {
-      const ms = cpuPerMessage(k, shape);
+    const rounded = (q: number | string) => (typeof q === "number" ? round(q) : q);
+    const percentOver = (q: number | string) => (typeof q === "number" ? round((q - 1) * 100, 1) : q);
+    const cpuFigure = (k: Kind, shape: Shape) => {
+      const ms = perMessage(cpu[k][shape]);
       return ms !== undefined ? round(ms, 3) : notAvailable("backend CPU not readable");
     };
     const sentBy = by.send;
@@ -273,18 +277,12 @@ export async function runSend(ctx: StageContext): Promise<StageOutput> {
         rate_limit_overhead_per_round: perRound.map((p) => round((p.unlimited / p.send - 1) * 100, 1)).join(" "),
         send_settle_before_phases_s: round(settledMs / 1000, 1),
         // The same comparisons in backend CPU per message (backend-cpu.ts), where the database runs here.
-        send_vs_required_writes_direct_cpu: cpuRatio("required", "direct"),
-        send_vs_required_writes_group10_cpu: cpuRatio("required", "group"),
+        send_vs_required_writes_direct_cpu: rounded(cpuQuotient("required", "send", "direct")),
+        send_vs_required_writes_group10_cpu: rounded(cpuQuotient("required", "send", "group")),
         send_vs_required_writes_direct_cpu_per_round: cpuPerRound.join(" "),
-        send_vs_supabase_pattern_cpu: cpuRatio("pattern", "direct"),
-        required_writes_vs_supabase_pattern_direct_cpu:
-          cpuPerMessage("required", "direct") !== undefined && cpuPerMessage("pattern", "direct") !== undefined
-            ? round(cpuPerMessage("pattern", "direct")! / cpuPerMessage("required", "direct")!)
-            : notAvailable("backend CPU not readable"),
-        rate_limit_overhead_direct_cpu:
-          cpuPerMessage("send", "direct") !== undefined && cpuPerMessage("unlimited", "direct") !== undefined
-            ? round((cpuPerMessage("send", "direct")! / cpuPerMessage("unlimited", "direct")! - 1) * 100, 1)
-            : notAvailable("backend CPU not readable"),
+        send_vs_supabase_pattern_cpu: rounded(cpuQuotient("pattern", "send", "direct")),
+        required_writes_vs_supabase_pattern_direct_cpu: rounded(cpuQuotient("pattern", "required", "direct")),
+        rate_limit_overhead_direct_cpu: percentOver(cpuQuotient("send", "unlimited", "direct")),
         ...Object.fromEntries(
           kinds.flatMap((k) => [
             [`${k}_backend_cpu_ms_per_msg_direct`, cpuFigure(k, "direct")],
